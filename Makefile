@@ -1,0 +1,35 @@
+# The two commands of the README: `make demo` and `make test`.
+# Both create .venv when it is missing and install the project into it
+# with the pinned versions of constraints.txt.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test stress bench lint clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/vitosms demo
+
+test: $(STAMP)
+	$(VENV)/bin/lint-imports
+	@# pytest exits 5 when it collected nothing: make that a failure.
+	$(PY) -m pytest -q -n 2 -p no:cacheprovider; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo 'pytest ran no tests' >&2; exit 1; fi; exit $$rc
+
+lint: $(STAMP)
+	$(VENV)/bin/lint-imports
+
+stress: $(STAMP)
+	$(PY) -m tests.stress
+
+bench: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider tests/bench -s
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,107 @@
+"""The command line of CONTRACT.md: ``vitosms …``.
+
+Exit codes: 0 done, 1 refused by a rule of the practice, 2 usage or
+configuration error. A reason is always one line on stderr (and a JSON error
+document on stdout with ``--json``); a traceback is never the answer to bad
+input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+
+import peewee
+
+from ..core.errors import UsageError, VitosmsError
+
+# Each module adds its commands with register(subparsers, common).
+COMMAND_MODULES = [
+    "foundation",
+]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit code 2."""
+
+    def error(self, message):
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _common_options() -> argparse.ArgumentParser:
+    # Global options are accepted before and after the command name.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=argparse.SUPPRESS, metavar="URL_OR_PATH")
+    common.add_argument("--config", default=argparse.SUPPRESS, metavar="PATH")
+    common.add_argument("--state-dir", default=argparse.SUPPRESS, metavar="PATH")
+    common.add_argument("--user", default=argparse.SUPPRESS, metavar="NAME")
+    common.add_argument("--now", default=argparse.SUPPRESS, metavar="ISO-8601")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options()
+    parser = _Parser(prog="vitosms", parents=[common],
+                     description="Patient messaging (SMS and e-mail) for the practice front desk.")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"{__package__}.{name}")
+        module.register(sub, common)
+    return parser
+
+
+def _defaults(args) -> argparse.Namespace:
+    for name in ("db", "config", "state_dir", "user", "now"):
+        if not hasattr(args, name):
+            setattr(args, name, None)
+    if not hasattr(args, "json"):
+        args.json = False
+    return args
+
+
+def _report(error: VitosmsError, as_json: bool) -> int:
+    message = " ".join(error.message.split())  # one line, always
+    print(f"vitosms: {message}", file=sys.stderr)
+    if as_json:
+        print(json.dumps({"error": {"code": error.code, "message": message}}, ensure_ascii=False))
+    return error.exit_code
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.umask(0o077)  # database, state and export files: owner only
+    argv = sys.argv[1:] if argv is None else argv
+    as_json = "--json" in argv
+    try:
+        parser = build_parser()
+        args = _defaults(parser.parse_args(argv))
+        if not getattr(args, "handler", None):
+            from .ui_command import run_ui
+
+            args.handler = run_ui
+        from .context import make_context
+
+        context = make_context(args)
+        result = args.handler(context, args)
+        return int(result or 0)
+    except VitosmsError as error:
+        return _report(error, as_json)
+    except peewee.OperationalError as error:
+        # e.g. the database stayed locked longer than the busy timeout
+        return _report(VitosmsError(f"database error: {error}", "database"), as_json)
+    except KeyboardInterrupt:
+        print("vitosms: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,131 @@
+"""Mandanten (billing doctors) and their service settings."""
+
+from __future__ import annotations
+
+import re
+
+from . import audit
+from .db import write_transaction
+from .errors import NotFound, Refused
+from .models import CHANNELS, Mandant, Staff, ROLES
+
+_CODE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+# Alphanumeric sender IDs: at most 11 characters, letters, digits, space, few signs.
+_SENDER = re.compile(r"^[A-Za-z0-9 .\-]{1,11}$")
+_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def get_mandant(code: str) -> Mandant:
+    mandant = Mandant.get_or_none(Mandant.code == (code or "").strip())
+    if mandant is None:
+        raise NotFound(f"no Mandant with code {code!r}")
+    return mandant
+
+
+def check_sender(sender: str) -> str:
+    text = (sender or "").strip()
+    if not _SENDER.match(text) or not any(c.isalpha() for c in text):
+        raise Refused(
+            f"SMS sender {sender!r} must be 1-11 letters, digits, spaces, '.' or '-', with a letter",
+            "invalid_sender",
+        )
+    return text
+
+
+def add_mandant(code: str, name: str, sender: str | None = None, user: str = "") -> Mandant:
+    """Create a Mandant; the SMS sender defaults to the name cut to 11 characters."""
+    code = (code or "").strip()
+    if not _CODE.match(code):
+        raise Refused(f"Mandant code {code!r} must be 1-16 letters, digits, '-' or '_'", "invalid_code")
+    name = (name or "").strip()
+    if not name or len(name) > 120 or any(ord(c) < 32 for c in name):
+        raise Refused("Mandant name is required (at most 120 characters, no control characters)",
+                      "invalid_name")
+    if sender is None:
+        sender = re.sub(r"[^A-Za-z0-9 .\-]", "", name)[:11].strip() or code[:11]
+    sender = check_sender(sender)
+    with write_transaction():
+        if Mandant.get_or_none(Mandant.code == code):
+            raise Refused(f"a Mandant with code {code!r} exists already", "duplicate")
+        mandant = Mandant.create(code=code, name=name, sender=sender)
+        audit.record(user, "mandant_add", mandant=mandant)
+    return mandant
+
+
+def parse_clock_time(text: str, what: str) -> str:
+    value = (text or "").strip()
+    if not _TIME.match(value):
+        raise Refused(f"{what} must be HH:MM (24 hours), not {text!r}", "invalid_time")
+    return value
+
+
+def update_settings(mandant: Mandant, user: str = "", **changes) -> Mandant:
+    """Change service settings; every value is checked before anything is saved.
+
+    Known keys: auto_reminders, lead_hours, auto_birthday, birthday_time,
+    quiet ("HH:MM-HH:MM"), low_balance, channel_order (list), name, sender.
+    """
+    updates = {}
+    for key, value in changes.items():
+        if value is None:
+            continue
+        if key in ("auto_reminders", "auto_birthday"):
+            updates[key] = bool(value)
+        elif key == "lead_hours":
+            if not isinstance(value, int) or not 1 <= value <= 24 * 14:
+                raise Refused("lead time must be 1 to 336 hours", "invalid_lead_time")
+            updates[key] = value
+        elif key == "birthday_time":
+            updates[key] = parse_clock_time(value, "birthday time")
+        elif key == "quiet":
+            start, sep, end = str(value).partition("-")
+            if not sep:
+                raise Refused(f"quiet hours must be HH:MM-HH:MM, not {value!r}", "invalid_time")
+            updates["quiet_start"] = parse_clock_time(start, "start of quiet hours")
+            updates["quiet_end"] = parse_clock_time(end, "end of quiet hours")
+        elif key == "low_balance":
+            if not isinstance(value, int) or value < 0:
+                raise Refused("low-balance threshold must be a whole number, 0 or more", "invalid_amount")
+            updates[key] = value
+        elif key == "channel_order":
+            channels = [c.strip() for c in value]
+            if not channels or any(c not in CHANNELS for c in channels) or len(set(channels)) != len(channels):
+                raise Refused("channel order must list sms and/or email once each", "invalid_channel")
+            updates[key] = ",".join(channels)
+        elif key == "sender":
+            updates[key] = check_sender(value)
+        elif key == "name":
+            if not str(value).strip():
+                raise Refused("Mandant name is required", "invalid_name")
+            updates[key] = str(value).strip()
+        else:
+            raise Refused(f"unknown Mandant setting {key!r}", "invalid_setting")
+    if updates:
+        with write_transaction():
+            Mandant.update(**updates).where(Mandant.id == mandant.id).execute()
+            audit.record(user, "mandant_settings", mandant=mandant, **updates)
+    return Mandant.get_by_id(mandant.id)
+
+
+def list_mandanten(active_only: bool = False):
+    query = Mandant.select().order_by(Mandant.code)
+    if active_only:
+        query = query.where(Mandant.active == True)  # noqa: E712
+    return list(query)
+
+
+def add_staff(login: str, name: str, role: str, user: str = "") -> Staff:
+    login = (login or "").strip()
+    if not re.match(r"^[A-Za-z0-9_.@-]{1,64}$", login):
+        raise Refused(f"login {login!r} must be 1-64 letters, digits or . _ @ -", "invalid_login")
+    if role not in ROLES:
+        raise Refused(f"role must be frontdesk or servicedesk, not {role!r}", "invalid_role")
+    name = (name or "").strip()
+    if not name or any(ord(c) < 32 for c in name):
+        raise Refused("staff name is required", "invalid_name")
+    with write_transaction():
+        if Staff.get_or_none(Staff.login == login):
+            raise Refused(f"staff login {login!r} exists already", "duplicate")
+        staff = Staff.create(login=login, name=name, role=role)
+        audit.record(user, "staff_add", login=login, role=role)
+    return staff

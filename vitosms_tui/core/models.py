@@ -1,0 +1,277 @@
+"""The practice's records: who, when, what was sent and what it cost.
+
+All instants are stored as UTC (see :class:`UtcDateTimeField`); amounts of
+credits are integers; a balance is never stored, it is the sum of the ledger.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import peewee as pw
+
+from . import clock
+from .db import database
+
+CHANNELS = ("sms", "email")
+LANGUAGES = ("de", "fr", "it", "en")
+ROLES = ("frontdesk", "servicedesk")
+PURPOSES = ("free", "reminder", "confirmation", "recall", "birthday")
+CONSENT_PURPOSES = ("reminder", "recall", "birthday")
+STATUSES = ("queued", "sending", "sent", "delivered", "failed", "cancelled")
+# A message in one of these states may still reach the patient.
+PENDING_STATUSES = ("queued", "sending")
+LEDGER_KINDS = ("purchase", "spend", "refund", "transfer_out", "transfer_in", "migration", "correction")
+APPOINTMENT_STATUSES = ("booked", "cancelled")
+RECALL_STATUSES = ("open", "notified", "booked", "done", "cancelled")
+
+_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
+
+class UtcDateTimeField(pw.Field):
+    """An aware instant stored as fixed-width UTC text, so text order is time order."""
+
+    field_type = "DATETIME"
+
+    def db_value(self, value):
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return value
+        return clock.to_utc(value).strftime(_FORMAT)
+
+    def python_value(self, value):
+        if value is None or isinstance(value, datetime):
+            return value
+        parsed = datetime.strptime(value if "." in value else value + ".0", _FORMAT)
+        return parsed.replace(tzinfo=timezone.utc)
+
+
+def _now():
+    return clock.now()
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Setting(BaseModel):
+    """Practice-wide values: schema version, practice name, customer number, …"""
+
+    key = pw.CharField(primary_key=True, max_length=64)
+    value = pw.TextField()
+
+
+class Mandant(BaseModel):
+    """A billing entity (usually one doctor): owns credits and appointments."""
+
+    code = pw.CharField(unique=True, max_length=16)
+    name = pw.CharField(max_length=120)
+    sender = pw.CharField(max_length=11)  # alphanumeric SMS sender
+    active = pw.BooleanField(default=True)
+    auto_reminders = pw.BooleanField(default=False)
+    lead_hours = pw.IntegerField(default=24)
+    auto_birthday = pw.BooleanField(default=False)
+    birthday_time = pw.CharField(default="09:00", max_length=5)
+    quiet_start = pw.CharField(default="20:00", max_length=5)
+    quiet_end = pw.CharField(default="08:00", max_length=5)
+    low_balance = pw.IntegerField(default=50)
+    channel_order = pw.CharField(default="sms,email", max_length=16)
+    created_at = UtcDateTimeField(default=_now)
+
+
+class Staff(BaseModel):
+    login = pw.CharField(unique=True, max_length=64)
+    name = pw.CharField(max_length=120)
+    role = pw.CharField(max_length=16, default="frontdesk")
+
+
+class Person(BaseModel):
+    """A patient's master data, with consent recorded per purpose."""
+
+    salutation = pw.CharField(max_length=16, default="")
+    first_name = pw.CharField(max_length=80)
+    last_name = pw.CharField(max_length=80, index=True)
+    birth_date = pw.DateField(null=True, index=True)
+    language = pw.CharField(max_length=2, default="de")
+    mobile = pw.CharField(max_length=20, null=True, index=True)  # E.164
+    email = pw.CharField(max_length=254, null=True)
+    consent_reminder = pw.BooleanField(default=True)
+    consent_reminder_at = UtcDateTimeField(null=True)
+    consent_reminder_source = pw.CharField(max_length=32, null=True)
+    consent_recall = pw.BooleanField(default=True)
+    consent_recall_at = UtcDateTimeField(null=True)
+    consent_recall_source = pw.CharField(max_length=32, null=True)
+    consent_birthday = pw.BooleanField(default=False)
+    consent_birthday_at = UtcDateTimeField(null=True)
+    consent_birthday_source = pw.CharField(max_length=32, null=True)
+    preferred_channel = pw.CharField(max_length=5, null=True)
+    deceased = pw.BooleanField(default=False)
+    inactive = pw.BooleanField(default=False)
+    mandant = pw.ForeignKeyField(Mandant, null=True, backref="persons", on_delete="SET NULL")
+    # lower-case "last first" without accents, for incremental search
+    search_name = pw.CharField(max_length=170, index=True, default="")
+    created_at = UtcDateTimeField(default=_now)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def consents(self, purpose: str) -> bool:
+        """Whether the person agreed to messages of this purpose (free texts need none)."""
+        if purpose in ("free", "confirmation"):
+            return True
+        if purpose == "recall":
+            return self.consent_recall
+        if purpose == "birthday":
+            return self.consent_birthday
+        return self.consent_reminder
+
+
+class Appointment(BaseModel):
+    mandant = pw.ForeignKeyField(Mandant, backref="appointments")
+    person = pw.ForeignKeyField(Person, backref="appointments")
+    start = UtcDateTimeField(index=True)
+    minutes = pw.IntegerField(default=15)
+    reason = pw.CharField(max_length=200, default="")
+    status = pw.CharField(max_length=12, default="booked", index=True)
+    copied_from = pw.ForeignKeyField("self", null=True, on_delete="SET NULL")
+    created_at = UtcDateTimeField(default=_now)
+    created_by = pw.CharField(max_length=64, default="")
+
+    class Meta:
+        indexes = ((("mandant", "start"), False),)
+
+    @property
+    def end(self) -> datetime:
+        from datetime import timedelta
+
+        return self.start + timedelta(minutes=self.minutes)
+
+
+class Recall(BaseModel):
+    person = pw.ForeignKeyField(Person, backref="recalls")
+    mandant = pw.ForeignKeyField(Mandant, backref="recalls")
+    reason = pw.CharField(max_length=200)
+    due = pw.DateField(index=True)
+    every_months = pw.IntegerField(null=True)
+    status = pw.CharField(max_length=12, default="open", index=True)
+    appointment = pw.ForeignKeyField(Appointment, null=True, backref="recalls", on_delete="SET NULL")
+    notified_at = UtcDateTimeField(null=True)
+    booked_appointment = pw.ForeignKeyField(Appointment, null=True, on_delete="SET NULL")
+    previous = pw.ForeignKeyField("self", null=True, backref="next_recalls", on_delete="SET NULL")
+    created_at = UtcDateTimeField(default=_now)
+    created_by = pw.CharField(max_length=64, default="")
+
+
+class Template(BaseModel):
+    """A message text with placeholders, per purpose and language (and Mandant)."""
+
+    purpose = pw.CharField(max_length=16)
+    language = pw.CharField(max_length=2)
+    channel = pw.CharField(max_length=5, default="sms")
+    mandant = pw.ForeignKeyField(Mandant, null=True, backref="templates", on_delete="CASCADE")
+    name = pw.CharField(max_length=80, default="")
+    subject = pw.CharField(max_length=200, default="")
+    body = pw.TextField()
+    updated_at = UtcDateTimeField(default=_now)
+
+    class Meta:
+        indexes = ((("purpose", "language", "channel", "mandant"), True),)
+
+
+class Message(BaseModel):
+    """One SMS or e-mail to one recipient, from queueing to its fate."""
+
+    mandant = pw.ForeignKeyField(Mandant, backref="messages")
+    person = pw.ForeignKeyField(Person, null=True, backref="messages", on_delete="SET NULL")
+    appointment = pw.ForeignKeyField(Appointment, null=True, backref="messages", on_delete="SET NULL")
+    recall = pw.ForeignKeyField(Recall, null=True, backref="messages", on_delete="SET NULL")
+    channel = pw.CharField(max_length=5)
+    recipient = pw.CharField(max_length=254)
+    sender = pw.CharField(max_length=254, default="")
+    subject = pw.CharField(max_length=200, default="")
+    body = pw.TextField()
+    purpose = pw.CharField(max_length=16, default="free", index=True)
+    status = pw.CharField(max_length=10, default="queued")
+    encoding = pw.CharField(max_length=5, null=True)
+    segments = pw.IntegerField(null=True)
+    credits = pw.IntegerField(default=0)
+    # handed to the provider (client_ref, X-Vitosms-Ref): a retry is harmless
+    idempotency_key = pw.CharField(max_length=64, unique=True)
+    # automation's "once per appointment / person-and-year", kept by the database
+    auto_key = pw.CharField(max_length=64, null=True, unique=True)
+    scheduled_at = UtcDateTimeField(default=_now)
+    next_attempt_at = UtcDateTimeField(default=_now)
+    attempts = pw.IntegerField(default=0)
+    claimed_by = pw.CharField(max_length=64, null=True)
+    lease_until = UtcDateTimeField(null=True)
+    provider_id = pw.CharField(max_length=128, null=True, index=True)
+    sent_at = UtcDateTimeField(null=True)
+    delivered_at = UtcDateTimeField(null=True)
+    error = pw.TextField(null=True)
+    resent_from = pw.ForeignKeyField("self", null=True, on_delete="SET NULL")
+    created_at = UtcDateTimeField(default=_now)
+    created_by = pw.CharField(max_length=64, default="")
+
+    class Meta:
+        indexes = (
+            (("status", "next_attempt_at"), False),
+            (("mandant", "created_at"), False),
+        )
+
+
+class MessageEvent(BaseModel):
+    """A line of a message's timeline: queued, claimed, attempt, error, sent, …"""
+
+    message = pw.ForeignKeyField(Message, backref="events", on_delete="CASCADE")
+    at = UtcDateTimeField(default=_now)
+    kind = pw.CharField(max_length=16)
+    detail = pw.TextField(default="")
+
+
+class Order(BaseModel):
+    """A purchase of a credit package in the order window."""
+
+    mandant = pw.ForeignKeyField(Mandant, backref="orders")
+    package = pw.CharField(max_length=32)
+    credits = pw.IntegerField()
+    price_rappen = pw.IntegerField()  # CHF * 100, money is never a float
+    customer_number = pw.CharField(max_length=32)
+    user = pw.CharField(max_length=64)
+    at = UtcDateTimeField(default=_now)
+
+
+class CreditEntry(BaseModel):
+    """One line of a Mandant's ledger; the balance is the sum of its deltas."""
+
+    mandant = pw.ForeignKeyField(Mandant, backref="ledger")
+    delta = pw.IntegerField()
+    kind = pw.CharField(max_length=16)
+    message = pw.ForeignKeyField(Message, null=True, backref="ledger", on_delete="SET NULL")
+    order = pw.ForeignKeyField(Order, null=True, backref="ledger", on_delete="SET NULL")
+    note = pw.CharField(max_length=200, default="")
+    user = pw.CharField(max_length=64, default="")
+    at = UtcDateTimeField(default=_now)
+
+    class Meta:
+        indexes = ((("mandant", "delta"), False),)
+
+
+class AuditEntry(BaseModel):
+    """Who did what that matters: orders, transfers, consents, withdrawals."""
+
+    at = UtcDateTimeField(default=_now, index=True)
+    user = pw.CharField(max_length=64)
+    action = pw.CharField(max_length=32)
+    mandant = pw.ForeignKeyField(Mandant, null=True, on_delete="SET NULL")
+    person = pw.ForeignKeyField(Person, null=True, on_delete="SET NULL")
+    detail = pw.TextField(default="")
+
+
+ALL_MODELS = [
+    Setting, Mandant, Staff, Person, Appointment, Recall, Template, Message,
+    MessageEvent, Order, CreditEntry, AuditEntry,
+]

@@ -1,0 +1,98 @@
+"""Mobile numbers and e-mail addresses, checked before anything is queued."""
+
+from __future__ import annotations
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from phonenumbers import NumberParseException, PhoneNumberType
+
+from .errors import Refused
+
+REGION = "CH"
+_MOBILE_TYPES = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def _parse(text: str) -> phonenumbers.PhoneNumber:
+    raw = (text or "").strip()
+    if not raw:
+        raise Refused("no phone number given", "invalid_number")
+    if len(raw) > 40:
+        raise Refused("phone number is too long", "invalid_number")
+    # "+41 (0)79 …" is a common Swiss spelling: the (0) is not dialled.
+    raw = raw.replace("(0)", "")
+    try:
+        number = phonenumbers.parse(raw, REGION)
+    except NumberParseException:
+        raise Refused(f"not a phone number: {raw!r}", "invalid_number") from None
+    if not phonenumbers.is_valid_number(number):
+        raise Refused(f"not a valid phone number: {raw!r}", "invalid_number")
+    return number
+
+
+def normalize_phone(text: str) -> str:
+    """Any usual spelling of a valid number -> E.164 (``+41791234567``)."""
+    return phonenumbers.format_number(_parse(text), phonenumbers.PhoneNumberFormat.E164)
+
+
+def is_mobile(e164: str) -> bool:
+    """Whether the number can receive an SMS (074 is a Swiss pager range: no)."""
+    try:
+        number = phonenumbers.parse(e164, REGION)
+    except NumberParseException:
+        return False
+    return phonenumbers.number_type(number) in _MOBILE_TYPES
+
+
+def normalize_mobile(text: str) -> str:
+    """Like :func:`normalize_phone`, but refuses numbers that cannot get an SMS."""
+    e164 = normalize_phone(text)
+    if not is_mobile(e164):
+        raise Refused(f"{e164} is not a mobile number and cannot receive an SMS", "landline")
+    return e164
+
+
+def format_phone(e164: str | None) -> str:
+    """A number as people at a Swiss desk write it (``079 123 45 67``)."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, REGION)
+    except NumberParseException:
+        return e164
+    if number.country_code == 41:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def normalize_email(text: str) -> str:
+    """A syntactically valid address (no DNS look-up), normalised."""
+    raw = (text or "").strip()
+    if not raw:
+        raise Refused("no e-mail address given", "invalid_email")
+    try:
+        result = validate_email(raw, check_deliverability=False)
+    except EmailNotValidError as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else "invalid"
+        raise Refused(f"not a valid e-mail address: {raw!r} ({reason})", "invalid_email") from None
+    return result.normalized
+
+
+def looks_like_email(text: str) -> bool:
+    return "@" in (text or "")
+
+
+def mask_number(e164: str) -> str:
+    """For logs: ``+41791234567`` -> ``+4179*****67``."""
+    if len(e164) < 7:
+        return "***"
+    return e164[:5] + "*" * (len(e164) - 7) + e164[-2:]
+
+
+def mask_address(address: str) -> str:
+    """For logs: ``anna.muster@example.ch`` -> ``a***@example.ch``."""
+    local_part, _, domain = address.partition("@")
+    return (local_part[:1] or "*") + "***@" + domain
+
+
+def mask_recipient(recipient: str) -> str:
+    return mask_address(recipient) if looks_like_email(recipient) else mask_number(recipient)

@@ -1,0 +1,77 @@
+"""Create the schema, or bring an older one up to date (``vitosms init``).
+
+Adding a column or a table needs no hand-written step: :func:`migrate` adds
+whatever a model has and the database lacks. Changes of data get a numbered
+step in ``STEPS``. Running it twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from playhouse.migrate import SqliteMigrator, migrate as run_migrations
+
+from .db import database
+from .models import ALL_MODELS, Setting
+
+SCHEMA_VERSION = 2
+
+
+def _step_2_search_names() -> None:
+    """Version 2 added Person.search_name: fill it for persons of version 1."""
+    from .persons import refresh_search_names
+
+    refresh_search_names()
+
+
+# version -> what brings data from version-1 to it (after columns were added)
+STEPS = {2: _step_2_search_names}
+
+
+def schema_version() -> int:
+    """The version of the open database (0: empty)."""
+    db = database.obj
+    if not db.table_exists(Setting._meta.table_name):
+        return 0
+    row = Setting.get_or_none(Setting.key == "schema_version")
+    return int(row.value) if row else 0
+
+
+def _add_missing_columns() -> list[str]:
+    db = database.obj
+    migrator = SqliteMigrator(db)
+    added = []
+    for model in ALL_MODELS:
+        table = model._meta.table_name
+        existing = {c.name for c in db.get_columns(table)}
+        operations = []
+        for field in model._meta.sorted_fields:
+            if field.column_name in existing:
+                continue
+            # a new column must accept the rows that are already there
+            if not field.null and field.default is None:
+                field = field.clone()
+                field.null = True
+            operations.append(migrator.add_column(table, field.column_name, field))
+            added.append(f"{table}.{field.column_name}")
+        if operations:
+            run_migrations(*operations)
+    return added
+
+
+def migrate() -> dict:
+    """Create or upgrade the schema; return what was done."""
+    db = database.obj
+    before = schema_version()
+    if before > SCHEMA_VERSION:
+        from .errors import UsageError
+
+        raise UsageError(
+            f"the database has schema version {before}, newer than this program ({SCHEMA_VERSION})"
+        )
+    with db.atomic():
+        db.create_tables(ALL_MODELS, safe=True)
+        added = _add_missing_columns() if before else []
+        for version in range(max(before, 1) + 1, SCHEMA_VERSION + 1):
+            if before and version in STEPS:
+                STEPS[version]()
+        Setting.replace(key="schema_version", value=str(SCHEMA_VERSION)).execute()
+    return {"from_version": before, "schema_version": SCHEMA_VERSION, "added_columns": added}
