@@ -32,6 +32,7 @@ Choices made here, relied on by the callers:
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -66,6 +67,9 @@ _BASIC_TABLE = (
     "¿abcdefghijklmnopqrstuvwxyzäöñüà"  # 0x60
 )
 _EXTENSION_TABLE = "\f^{}\\[~]|€"
+# On the wire an extension character is ESC (0x1B) + the character.
+_ESCAPED = str.maketrans({c: "\x1b" + c for c in _EXTENSION_TABLE})
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 GSM_BASIC: frozenset[str] = frozenset(_BASIC_TABLE)
 GSM_EXTENSION: frozenset[str] = frozenset(_EXTENSION_TABLE)
@@ -135,7 +139,11 @@ def _gsm7(text: str, units: int, wide: set[str] | None) -> SmsAnalysis:
         parts = _slices(text, GSM7_MULTI)
         last = len(parts[-1])
     else:
-        parts, last = _split(text, GSM7_MULTI, wide.__contains__)
+        # Cut the text as it goes on the wire, one septet per character:
+        # ESC + character for the extension table; a cut never ends on an ESC.
+        wire = text.translate(_ESCAPED)
+        pieces, last = _cut(wire, GSM7_MULTI, 1, _is_escape)
+        parts = tuple(piece.replace("\x1b", "") for piece in pieces)
     return SmsAnalysis("gsm7", units, len(parts), (), parts, GSM7_MULTI, GSM7_MULTI - last)
 
 
@@ -147,9 +155,44 @@ def _ucs2(text: str, non_gsm: tuple[str, ...]) -> SmsAnalysis:
     if units == len(text):  # no character outside the BMP: plain slicing
         parts = _slices(text, UCS2_MULTI)
         last = len(parts[-1])
-    else:
+    elif _SURROGATE.search(text):
+        # Lone surrogates would pair up in a decode: count character by character.
         parts, last = _split(text, UCS2_MULTI, _outside_bmp)
+    else:
+        # Cut the UTF-16 code units, 2 bytes each; never after a high surrogate.
+        wire = text.encode("utf-16-le")
+        pieces, last = _cut(wire, UCS2_MULTI, 2, _is_high_surrogate_byte)
+        parts = tuple(piece.decode("utf-16-le") for piece in pieces)
+        last //= 2
     return SmsAnalysis("ucs2", units, len(parts), non_gsm, parts, UCS2_MULTI, UCS2_MULTI - last)
+
+
+def _cut(wire: str | bytes, limit: int, half: int, opens_pair) -> tuple[list, int]:
+    """Cut ``wire`` into pieces of at most ``limit`` units of ``half`` items each.
+
+    When the last unit before a cut opens a pair (``opens_pair(last_item)``),
+    the cut moves one unit back so the pair stays together. Returns the pieces
+    and the number of items in the last one.
+    """
+    pieces = []
+    start, size, step = 0, len(wire), limit * half
+    while start + step < size:
+        end = start + step
+        if opens_pair(wire[end - 1]):
+            end -= half
+        pieces.append(wire[start:end])
+        start = end
+    pieces.append(wire[start:])
+    return pieces, size - start
+
+
+def _is_escape(char: str) -> bool:
+    return char == "\x1b"
+
+
+def _is_high_surrogate_byte(byte: int) -> bool:
+    # Little endian: the second byte of a unit carries the 0xD8..0xDB marker.
+    return 0xD8 <= byte <= 0xDB
 
 
 def _outside_bmp(char: str) -> bool:
