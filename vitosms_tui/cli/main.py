@@ -28,7 +28,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and exit code 2."""
 
     def error(self, message):
-        raise UsageError(f"{self.prog}: {message}")
+        raise UsageError(f"{self.prog.removeprefix('vitosms ')}: {message}")
 
 
 def _common_options() -> argparse.ArgumentParser:

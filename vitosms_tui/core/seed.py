@@ -1,0 +1,158 @@
+"""A deterministic demo practice: three Mandanten, Swiss persons, a busy agenda.
+
+The same ``--seed`` gives the same practice. Large sizes (50,000 persons,
+200,000 appointments) are written in chunks inside one transaction.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from . import audit, clock
+from .db import write_transaction
+from .errors import Refused
+from .models import Appointment, CreditEntry, Mandant, Person, Setting, Staff
+from .persons import fold, search_name_of
+
+MANDANTEN = [
+    ("HAU", "Dr. med. Anna Hauser", "Dr Hauser"),
+    ("DUB", "Dr méd. Claire Dubois", "Dr Dubois"),
+    ("ROS", "Dr. med. Marco Rossi", "Dr Rossi"),
+    ("WEB", "Dr. med. Lukas Weber", "Dr Weber"),
+    ("FAV", "Dr méd. Julien Favre", "Dr Favre"),
+]
+NAMES = {
+    "de": (["Müller", "Meier", "Schmid", "Keller", "Weber", "Huber", "Schneider", "Steiner", "Fischer",
+            "Gerber", "Brunner", "Baumann", "Frei", "Zimmermann", "Moser", "Widmer", "Wyss", "Graf",
+            "Roth", "Bühler", "Zürcher", "Bachmann", "Käser", "Schürch", "Ammann"],
+           [("Anna", "Frau"), ("Laura", "Frau"), ("Sarah", "Frau"), ("Lea", "Frau"), ("Nina", "Frau"),
+            ("Ursula", "Frau"), ("Andrea", "Frau"), ("Jürg", "Herr"), ("Daniel", "Herr"),
+            ("Thomas", "Herr"), ("Martin", "Herr"), ("Peter", "Herr"), ("Lukas", "Herr"), ("Beat", "Herr"),
+            ("Reto", "Herr"), ("Urs", "Herr"), ("Käthi", "Frau"), ("Rösli", "Frau")]),
+    "fr": (["Dubois", "Favre", "Rochat", "Perret", "Bonvin", "Girard", "Morel", "Fontaine", "Chevalley",
+            "Reymond", "Jaquet", "Pittet", "Mercier", "Rey", "Aebischer"],
+           [("Claire", "Frau"), ("Sophie", "Frau"), ("Léa", "Frau"), ("Chloé", "Frau"), ("Élodie", "Frau"),
+            ("Julien", "Herr"), ("Nicolas", "Herr"), ("Pierre", "Herr"), ("Mathieu", "Herr"),
+            ("François", "Herr"), ("Hélène", "Frau"), ("Jérôme", "Herr")]),
+    "it": (["Bernasconi", "Rossi", "Ferrari", "Bianchi", "Colombo", "Fontana", "Galli", "Lombardi",
+            "Pedrazzini", "Rusconi", "Gianini", "Bernardi"],
+           [("Giulia", "Frau"), ("Francesca", "Frau"), ("Chiara", "Frau"), ("Sara", "Frau"),
+            ("Marco", "Herr"), ("Luca", "Herr"), ("Matteo", "Herr"), ("Alessandro", "Herr"),
+            ("Nicolò", "Herr")]),
+    "en": (["Smith", "Brown", "Taylor", "Wilson"],
+           [("Emily", "Frau"), ("James", "Herr"), ("Olivia", "Frau"), ("Oliver", "Herr")]),
+}
+LANGUAGE_WEIGHTS = [("de", 62), ("fr", 24), ("it", 11), ("en", 3)]
+# Internal only: the reason never appears in a message text.
+REASONS = ["Kontrolle", "Konsultation", "Impfung", "Check-up", "Nachkontrolle", "Blutentnahme",
+           "Besprechung", "Vorsorge"]
+STARTING_CREDITS = 500
+
+
+def _mobile(rng: random.Random) -> str:
+    while True:
+        number = f"+417{rng.choice('6789')}{rng.randrange(10_000_000):07d}"
+        if not number.startswith("+417999901"):  # keep clear of the mock gateway's test numbers
+            return number
+
+
+def _person_rows(count: int, rng: random.Random, mandanten: list[Mandant], stamp) -> list[dict]:
+    languages = [lang for lang, weight in LANGUAGE_WEIGHTS for _ in range(weight)]
+    today = clock.today()
+    rows = []
+    for index in range(count):
+        language = rng.choice(languages)
+        last_names, first_names = NAMES[language]
+        first, salutation = rng.choice(first_names)
+        last = rng.choice(last_names)
+        birth = today - timedelta(days=rng.randrange(365 * 2, 365 * 92))
+        has_mobile = rng.random() < 0.85
+        has_email = rng.random() < 0.6
+        if index % 97 == 5:  # a few persons can be reached by neither channel
+            has_mobile = has_email = False
+        mail_name = fold(f"{first}.{last}").replace(" ", "").replace("'", "")
+        row = {
+            "salutation": salutation, "first_name": first, "last_name": last, "birth_date": birth,
+            "language": language, "mobile": _mobile(rng) if has_mobile else None,
+            "email": f"{mail_name}{index}@example.ch" if has_email else None,
+            "preferred_channel": rng.choice([None, None, "sms", "email"]) if has_email else None,
+            "deceased": index % 101 == 7, "inactive": index % 89 == 3,
+            "mandant": rng.choice(mandanten).id, "search_name": search_name_of(first, last),
+            "created_at": stamp,
+        }
+        for purpose, chance in (("reminder", 0.9), ("recall", 0.85), ("birthday", 0.35)):
+            row[f"consent_{purpose}"] = rng.random() < chance
+            row[f"consent_{purpose}_at"] = stamp
+            row[f"consent_{purpose}_source"] = "seed"
+        rows.append(row)
+    return rows
+
+
+def _working_days(around: date, weeks: int = 4) -> list[date]:
+    days = [around + timedelta(days=offset) for offset in range(-7 * weeks, 7 * weeks + 1)]
+    return [d for d in days if d.weekday() < 5]
+
+
+def _appointment_rows(count: int | None, rng: random.Random, mandanten: list[Mandant],
+                      person_ids: list[int], stamp) -> list[dict]:
+    days = _working_days(clock.today())
+    rows = []
+    if count is None:
+        # a realistic agenda: about eight appointments per Mandant and day, no overlaps
+        for day in days:
+            for mandant in mandanten:
+                for slot in sorted(rng.sample(range(20), 8)):  # 30-minute slots 08:00-18:00
+                    minute = 8 * 60 + slot * 30
+                    rows.append(_appointment(rng, mandant.id, rng.choice(person_ids), day, minute,
+                                             rng.choice([15, 30]), stamp))
+        return rows
+    for _ in range(count):
+        minute = 8 * 60 + rng.randrange(40) * 15
+        rows.append(_appointment(rng, rng.choice(mandanten).id, rng.choice(person_ids),
+                                 rng.choice(days), minute, rng.choice([15, 15, 30, 45]), stamp))
+    return rows
+
+
+def _appointment(rng, mandant_id, person_id, day, minute, minutes, stamp) -> dict:
+    return {"mandant": mandant_id, "person": person_id,
+            "start": clock.zurich_datetime(day, minute // 60, minute % 60), "minutes": minutes,
+            "reason": rng.choice(REASONS), "status": "booked", "created_at": stamp, "created_by": "seed"}
+
+
+def _insert(model, rows: list[dict], chunk: int) -> None:
+    for start in range(0, len(rows), chunk):
+        model.insert_many(rows[start:start + chunk]).execute()
+
+
+def seed_practice(mandanten: int = 3, persons: int = 300, appointments: int | None = None,
+                  seed: int = 1, user: str = "seed") -> dict:
+    """Fill an empty database with a demo practice; refuses a database with data."""
+    if not 1 <= mandanten <= len(MANDANTEN):
+        raise Refused(f"the demo practice has 1 to {len(MANDANTEN)} Mandanten", "invalid_amount")
+    if persons < 1:
+        raise Refused("the demo practice needs at least one person", "invalid_amount")
+    rng = random.Random(seed)
+    stamp = clock.now()
+    with write_transaction():
+        if Mandant.select().exists() or Person.select().exists():
+            raise Refused("the database already holds a practice; seed only an empty one", "not_empty")
+        created = [Mandant.create(code=code, name=name, sender=sender)
+                   for code, name, sender in MANDANTEN[:mandanten]]
+        for login, name, role in (("empfang", "Empfang", "frontdesk"),
+                                  ("servicedesk", "Service Desk", "servicedesk")):
+            Staff.get_or_create(login=login, defaults={"name": name, "role": role})
+        if user and user != "seed":
+            Staff.get_or_create(login=user, defaults={"name": user, "role": "frontdesk"})
+        for key, value in (("practice_name", "Praxis am See"), ("practice_phone", "044 123 45 67")):
+            Setting.insert(key=key, value=value).on_conflict_ignore().execute()
+        for mandant in created:
+            CreditEntry.create(mandant=mandant, delta=STARTING_CREDITS, kind="purchase", user=user,
+                               note="demo starting credits", at=stamp)
+        _insert(Person, _person_rows(persons, rng, created, stamp), 1000)
+        person_ids = [pid for (pid,) in Person.select(Person.id).tuples()]
+        appointment_rows = _appointment_rows(appointments, rng, created, person_ids, stamp)
+        _insert(Appointment, appointment_rows, 2000)
+        audit.record(user, "seed", persons=persons, appointments=len(appointment_rows))
+    return {"mandanten": len(created), "persons": persons, "appointments": len(appointment_rows),
+            "credits_per_mandant": STARTING_CREDITS}
