@@ -6,7 +6,7 @@ import getpass
 import json
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..core import clock
@@ -24,7 +24,7 @@ class Context:
     user: str
     state_dir: Path
     json: bool = False
-    out: object = field(default=sys.stdout)
+    out: object = None  # None: whatever sys.stdout is at the time
 
     def open(self) -> None:
         """Open the database and bring its schema up to date."""
@@ -37,13 +37,13 @@ class Context:
     def emit(self, document, human=None) -> None:
         """One JSON document with --json, else the human text (or the JSON pretty)."""
         if self.json:
-            print(json.dumps(document, ensure_ascii=False, default=str), file=self.out)
+            print(json.dumps(document, ensure_ascii=False, default=str), file=self.out or sys.stdout)
         elif human is not None:
             text = human(document) if callable(human) else human
             if text:
-                print(text, file=self.out)
+                print(text, file=self.out or sys.stdout)
         else:
-            print(json.dumps(document, ensure_ascii=False, indent=2, default=str), file=self.out)
+            print(json.dumps(document, ensure_ascii=False, indent=2, default=str), file=self.out or sys.stdout)
 
 
 def _login() -> str:

@@ -68,8 +68,11 @@ def migrate() -> dict:
             f"the database has schema version {before}, newer than this program ({SCHEMA_VERSION})"
         )
     with db.atomic():
-        db.create_tables(ALL_MODELS, safe=True)
-        added = _add_missing_columns() if before else []
+        existing = set(db.get_tables())
+        db.create_tables([m for m in ALL_MODELS if m._meta.table_name not in existing])
+        added = _add_missing_columns() if existing else []
+        for model in ALL_MODELS:
+            model._schema.create_indexes(safe=True)
         for version in range(max(before, 1) + 1, SCHEMA_VERSION + 1):
             if before and version in STEPS:
                 STEPS[version]()

@@ -1,0 +1,70 @@
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from vitosms_tui.core.errors import UsageError, VitosmsError
+from vitosms_tui.core.models import Person
+from vitosms_tui.core.person_import import import_persons
+
+
+def test_swiss_excel_export_with_bom_and_semicolons(mandant):
+    csv = ("\ufeffAnrede;Vorname;Name;Geburtsdatum;Natel;E-Mail;Sprache;Mandant;Versicherung\r\n"
+           "Frau;Anna;Müller;01.02.1980;079 123 45 67;anna@example.ch;de;HAU;KPT\r\n"
+           "Herr;Luca;Rossi;1975-12-31;+41 (0)78 222 33 44;;it;;\r\n").encode("utf-8")
+    report = import_persons(csv)
+    assert report["imported"] == 2 and report["rejected"] == []
+    assert report["ignored_columns"] == ["Versicherung"]
+    anna = Person.get(Person.first_name == "Anna")
+    assert anna.mobile == "+41791234567" and anna.mandant.code == "HAU" and anna.salutation == "Frau"
+    assert anna.consent_reminder and not anna.consent_birthday and anna.consent_reminder_source == "import"
+    luca = Person.get(Person.first_name == "Luca")
+    assert luca.language == "it" and luca.mobile == "+41782223344"
+
+
+def test_bad_rows_are_reported_with_line_numbers_and_good_rows_kept(db):
+    csv = ("first_name,last_name,mobile,email,birth_date,language\n"
+           "Anna,Muster,079 123 45 67,,,\n"
+           "Beat,Landline,044 123 45 67,,,\n"
+           "Carla,Mail,,not-an-address,,\n"
+           ",Nofirst,,,,\n"
+           "Dora,Date,,,31.02.1990,\n"
+           "Eva,Lang,,,,xx\n"
+           "Fritz,Ok,,fritz@example.ch,1960-05-05,fr\n").encode()
+    report = import_persons(csv)
+    assert report["imported"] == 2
+    lines = {r["line"]: r["reason"] for r in report["rejected"]}
+    assert sorted(lines) == [3, 4, 5, 6, 7]
+    assert "mobile" in lines[3]
+    assert "e-mail" in lines[4]
+    assert "first name" in lines[5]
+    assert Person.select().count() == 2
+
+
+def test_unknown_mandant_rejects_the_row(db):
+    report = import_persons(b"Vorname;Name;Mandant\nAnna;Muster;NOPE\n")
+    assert report["imported"] == 0 and "NOPE" in report["rejected"][0]["reason"]
+
+
+@pytest.mark.parametrize("content,reason", [
+    (b"", "empty"),
+    (b"Vorname;Geburtsdatum\nAnna;01.01.1990\n", "lacks"),
+    (b"\xff\xfeV\x00o\x00", "UTF-8"),
+    (b"Vorname;Vorname;Name\nA;B;C\n", "twice"),
+])
+def test_unreadable_files_are_usage_errors_and_import_nothing(db, content, reason):
+    with pytest.raises(UsageError) as err:
+        import_persons(content)
+    assert reason in err.value.message
+    assert Person.select().count() == 0
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(st.text(max_size=12), min_size=0, max_size=5), max_size=6))
+def test_arbitrary_content_never_crashes_nor_half_imports(db, rows):
+    before = Person.select().count()
+    body = "\n".join(";".join(cell.replace("\x00", "") for cell in row) for row in rows)
+    try:
+        report = import_persons(("Vorname;Name;Natel;E-Mail;Geburtsdatum\n" + body).encode())
+    except VitosmsError:
+        assert Person.select().count() == before
+        return
+    assert Person.select().count() == before + report["imported"]
