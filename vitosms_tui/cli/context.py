@@ -33,6 +33,9 @@ class Context:
         open_database(self.db_url)
         if schema_version() != SCHEMA_VERSION:
             migrate()
+            from ..core.templates import install_default_templates
+
+            install_default_templates()
 
     def emit(self, document, human=None) -> None:
         """One JSON document with --json, else the human text (or the JSON pretty)."""
