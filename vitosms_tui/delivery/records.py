@@ -1,0 +1,151 @@
+"""The worker's side of the database: short, batched calls into the outbox.
+
+Everything here is synchronous (peewee) and runs on the worker's one database
+thread. A claimed message becomes a plain :class:`Job`, so no database row is
+touched while the network is busy; results are written back many at a time in
+one transaction (each outbox call nests as a savepoint), never across network
+I/O.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+import peewee as pw
+
+from ..core import clock, outbox
+from ..core.db import write_transaction
+from ..core.models import Message
+from ..core.phone import mask_recipient
+from .gateways.base import ACCEPTED, PASSING, DeliveryReport
+
+log = logging.getLogger("vitosms.delivery")
+
+
+@dataclass(frozen=True)
+class Job:
+    """A claimed message, detached from the database."""
+
+    id: int
+    channel: str
+    recipient: str
+    sender: str      # SMS: the Mandant's sender id; e-mail: the Mandant's name
+    subject: str
+    body: str
+    ref: str         # idempotency key: client_ref / X-Vitosms-Ref
+    segments: int
+    attempts: int
+    lease_until: datetime | None
+
+    @property
+    def masked(self) -> str:
+        return mask_recipient(self.recipient)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the gateway or the SMTP server answered for one job."""
+
+    job: Job
+    outcome: str                  # ACCEPTED | PASSING | PERMANENT
+    provider_id: str | None = None
+    error: str | None = None
+
+
+def claim(worker_id: str, limit: int, lease_seconds: float) -> list[Job]:
+    """Claim up to ``limit`` due messages; they come back as jobs."""
+    return [Job(m.id, m.channel, m.recipient, m.sender or "", m.subject or "", m.body,
+                m.idempotency_key, m.segments or 1, m.attempts, m.lease_until)
+            for m in outbox.claim_due(worker_id, limit, lease_seconds)]
+
+
+def record(worker_id: str, outcomes: list[Outcome], delivery) -> list[str]:
+    """Write the answers back in one transaction; the resulting state per outcome.
+
+    States: ``sent``, ``queued`` (retried), ``failed``, or ``lost`` when this
+    worker no longer held the message (its lease ran out and another took it).
+    """
+    states = []
+    with write_transaction():
+        for item in outcomes:
+            job = item.job
+            try:
+                if item.outcome == ACCEPTED:
+                    state = "sent" if outbox.mark_sent(job.id, worker_id, item.provider_id) else "lost"
+                elif item.outcome == PASSING:
+                    state = outbox.mark_passing_fault(
+                        job.id, worker_id, item.error or "passing fault", delivery.max_attempts,
+                        delivery.backoff_seconds, delivery.backoff_max_seconds)
+                    if state not in ("queued", "failed"):
+                        state = "lost"
+                else:
+                    state = ("failed" if outbox.mark_permanent_failure(
+                        job.id, worker_id, item.error or "refused") else "lost")
+            except pw.IntegrityError:
+                log.exception("message %s: could not record the result", job.id)
+                state = "lost"
+            states.append(state)
+            _log_state(job, state, item)
+    return states
+
+
+def _log_state(job: Job, state: str, item: Outcome) -> None:
+    if state == "lost":
+        log.warning("message %s (%s to %s): no longer held by this worker, result not recorded",
+                    job.id, job.channel, job.masked)
+    elif log.isEnabledFor(logging.INFO):
+        log.info("message %s (%s to %s): %s", job.id, job.channel, job.masked, state)
+
+
+def awaiting_report_ids(limit: int) -> list[str]:
+    """Provider ids of SMS that are sent and wait for their delivery report (oldest first)."""
+    return [row[0] for row in (Message.select(Message.provider_id)
+                               .where((Message.status == "sent") & (Message.channel == "sms")
+                                      & Message.provider_id.is_null(False))
+                               .order_by(Message.sent_at, Message.id).limit(limit).tuples())]
+
+
+def record_reports(reports: list[DeliveryReport]) -> tuple[int, int]:
+    """Record delivery reports in one transaction; (delivered, failed) newly recorded."""
+    delivered = failed = 0
+    with write_transaction():
+        for report in reports:
+            if outbox.record_report(report.provider_id, report.delivered, report.at, report.error):
+                if report.delivered:
+                    delivered += 1
+                else:
+                    failed += 1
+    return delivered, failed
+
+
+def remaining_for_drain(started: datetime) -> int:
+    """Messages ``--drain`` still waits for: pending ones scheduled by ``started``, SMS awaiting a report."""
+    pending = (Message.status.in_(("queued", "sending"))) & (Message.scheduled_at <= started)
+    awaiting = (Message.status == "sent") & (Message.channel == "sms") & Message.provider_id.is_null(False)
+    return Message.select().where(pending | awaiting).count()
+
+
+def next_due(worker_id: str) -> datetime | None:
+    """When the next message becomes claimable: a back-off ending or a lease running out."""
+    queued = (Message.select(pw.fn.MIN(Message.next_attempt_at))
+              .where(Message.status == "queued").scalar())
+    leased = (Message.select(pw.fn.MIN(Message.lease_until))
+              .where((Message.status == "sending") & (Message.claimed_by != worker_id)).scalar())
+    times = [_as_instant(t) for t in (queued, leased) if t is not None]
+    return min(times) if times else None
+
+
+def _as_instant(value) -> datetime:
+    # an aggregate comes back as the stored text, not through the field
+    if isinstance(value, datetime):
+        return value
+    return Message.next_attempt_at.python_value(value)
+
+
+def lease_left(job: Job) -> float:
+    """Seconds until the job's lease runs out (negative: already expired)."""
+    if job.lease_until is None:
+        return float("inf")
+    return (job.lease_until - clock.now()).total_seconds()

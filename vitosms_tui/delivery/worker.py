@@ -1,0 +1,338 @@
+"""The delivery loop: claim due messages, send them, record what happened.
+
+One asyncio loop does the network work: SMS go to the gateway a claimed batch
+at a time (``send_many``), e-mails go out concurrently over the SMTP pool. All
+database calls run one after another on a single helper thread, short and
+batched (claim a batch; record many answers in one transaction), so a commit
+never stalls the network and no transaction is open while the network is
+busy. Claims stay within about two batches, so nothing claimed waits long
+enough for its lease to run out.
+
+Modes: :meth:`DeliveryWorker.run_once` (what is due now),
+:meth:`run_forever` (until the stop event; the messages in hand are finished
+first) and :meth:`drain` (until nothing is pending or awaiting a report,
+except messages scheduled after the drain started; see CONTRACT.md).
+
+Logs never hold message bodies; recipients appear masked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import os
+import secrets
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from typing import Any, Callable
+
+import peewee as pw
+
+from ..core import clock
+from ..core.config import Settings
+from ..core.db import database
+from . import records
+from .gateways.base import PASSING, Sms, SmsGateway
+from .records import Job, Outcome
+from .smtp import Mail, SmtpPool
+
+log = logging.getLogger("vitosms.delivery")
+
+AUTOMATION_EVERY_SECONDS = 60.0
+REPORT_PAGE = 500
+# a job whose lease has less than this left is not started: another worker may take it
+LEASE_MARGIN_SECONDS = 0.5
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"[:64]
+
+
+@dataclass
+class Tally:
+    """What a run did: accepted by gateway/server, delivered, failed, put back for a retry."""
+
+    sent: int = 0
+    delivered: int = 0
+    failed: int = 0
+    retried: int = 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class DeliveryWorker:
+    """Delivers due messages through an SMS gateway and an SMTP pool."""
+
+    def __init__(self, settings: Settings, gateway: SmsGateway, mailer: SmtpPool | None = None, *,
+                 worker_id: str | None = None,
+                 automation_tick: Callable[[], Any] | None = None,
+                 poll_seconds: float = 1.0):
+        self.settings = settings
+        self.delivery = settings.delivery
+        self.gateway = gateway
+        self.mailer = mailer if mailer is not None else SmtpPool(settings.smtp)
+        self.worker_id = worker_id or new_worker_id()
+        self.automation_tick = automation_tick
+        self.poll_seconds = poll_seconds
+        self.batch = max(1, int(self.delivery.batch_size))
+        self.tally = Tally()
+        self._executor: ThreadPoolExecutor | None = None
+        self._last_tick: float | None = None
+        self._tasks: set[asyncio.Task] = set()
+        self._outcomes: list[Outcome] = []
+        self._in_flight = 0
+        self._new_events()
+
+    def _new_events(self) -> None:
+        # made again for every run: an asyncio.Event belongs to the loop that first awaits it
+        self._wake = asyncio.Event()      # new messages were queued
+        self._changed = asyncio.Event()   # an answer was recorded or a job dropped: room to claim
+        self._doorbell = asyncio.Event()  # answers are waiting to be recorded
+
+    # -- the database thread ------------------------------------------------
+
+    async def _db(self, function, *args):
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vitosms-db")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+
+    async def _close_db(self) -> None:
+        if self._executor is not None:
+            await self._db(lambda: database.obj.close() if not database.obj.in_transaction() else None)
+            self._executor.shutdown(wait=True)
+            self._executor = None
+
+    # -- public ---------------------------------------------------------------
+
+    def wake(self) -> None:
+        """New messages were queued: look at once instead of at the next poll."""
+        self._wake.set()
+
+    async def run_once(self) -> Tally:
+        """One pass over what is due now (and the delivery reports already due)."""
+        return await self._run("once", asyncio.Event())
+
+    async def run_forever(self, stop_event: asyncio.Event) -> Tally:
+        """Deliver until ``stop_event`` is set, then finish the messages in hand."""
+        return await self._run("forever", stop_event)
+
+    async def drain(self, stop_event: asyncio.Event | None = None) -> Tally:
+        """Deliver until nothing is left to wait for (see CONTRACT.md ``--drain``)."""
+        return await self._run("drain", stop_event or asyncio.Event())
+
+    # -- the loop ---------------------------------------------------------------
+
+    async def _run(self, mode: str, stop: asyncio.Event) -> Tally:
+        self._new_events()
+        started = clock.now()
+        closing = asyncio.Event()
+        recorder = asyncio.create_task(self._recorder(closing))
+        reporter = asyncio.create_task(self._reporter(closing)) if mode != "once" else None
+        try:
+            while not stop.is_set():
+                # clear first, then look: a change after the look rings the event again
+                self._changed.clear()
+                self._wake.clear()
+                await self._maybe_tick()
+                if self._in_flight > self.batch:  # two batches in hand at most
+                    await self._wait(stop, self._changed, self.poll_seconds)
+                    continue
+                try:
+                    jobs = await self._db(records.claim, self.worker_id, self.batch,
+                                          self.delivery.lease_seconds)
+                except pw.OperationalError:  # e.g. locked beyond the busy timeout: try again
+                    log.exception("claiming messages failed")
+                    await self._wait(stop, self._wake, self.poll_seconds)
+                    continue
+                if jobs:
+                    self._dispatch(jobs)
+                    continue
+                if self._in_flight:  # answers may make messages due again (no back-off)
+                    await self._wait(stop, self._changed, self.poll_seconds)
+                    continue
+                if mode == "once":
+                    break
+                if mode == "drain" and await self._db(records.remaining_for_drain, started) == 0:
+                    break
+                await self._wait(stop, self._wake, await self._idle_seconds())
+        finally:
+            await self._finish_in_hand()
+            closing.set()
+            if reporter is not None:
+                await reporter
+            await recorder
+            if mode == "once" and not stop.is_set():
+                await self._poll_reports()
+            await self.mailer.close()
+            await self.gateway.close()
+            await self._close_db()
+        return self.tally
+
+    @staticmethod
+    async def _wait(stop: asyncio.Event, event: asyncio.Event, timeout: float) -> None:
+        """Until ``stop`` or ``event`` is set, or the timeout passes."""
+        if stop.is_set() or event.is_set():
+            return
+        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(event.wait())]
+        try:
+            await asyncio.wait(waiters, timeout=max(0.0, timeout), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def _idle_seconds(self) -> float:
+        due = await self._db(records.next_due, self.worker_id)
+        if due is None:
+            return self.poll_seconds
+        seconds = (due - clock.now()).total_seconds() + 0.01
+        return min(self.poll_seconds, max(0.01, seconds))
+
+    async def _maybe_tick(self) -> None:
+        if self.automation_tick is None:
+            return
+        now = time.monotonic()
+        if self._last_tick is not None and now - self._last_tick < AUTOMATION_EVERY_SECONDS:
+            return
+        self._last_tick = now
+        try:
+            if inspect.iscoroutinefunction(self.automation_tick):
+                await self.automation_tick()
+            else:  # core automation is synchronous database work: on the database thread
+                await self._db(self.automation_tick)
+        except Exception:  # automation must never stop delivery
+            log.exception("automation tick failed")
+
+    # -- sending ---------------------------------------------------------------
+
+    def _dispatch(self, jobs: list[Job]) -> None:
+        self._in_flight += len(jobs)
+        sms = [job for job in jobs if job.channel == "sms"]
+        if sms:
+            self._spawn(self._send_sms(sms))
+        for job in jobs:
+            if job.channel != "sms":
+                self._spawn(self._send_mail(job))
+
+    def _spawn(self, coroutine) -> None:
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _still_held(self, job: Job) -> bool:
+        if records.lease_left(job) > LEASE_MARGIN_SECONDS:
+            return True
+        log.warning("message %s: lease ran out before sending, left to the next claim", job.id)
+        self._in_flight -= 1
+        self._changed.set()
+        return False
+
+    async def _send_sms(self, jobs: list[Job]) -> None:
+        jobs = [job for job in jobs if self._still_held(job)]
+        if not jobs:
+            return
+        batch = [Sms(job.ref, job.recipient, job.sender, job.body, job.segments) for job in jobs]
+        try:
+            results = await self.gateway.send_many(batch)
+            if len(results) != len(jobs):
+                raise RuntimeError(f"gateway answered {len(results)} results for {len(jobs)} SMS")
+            outcomes = [Outcome(job, r.outcome, r.provider_id, r.error) for job, r in zip(jobs, results)]
+        except Exception as error:  # the gateway itself failed: every SMS of the batch waits
+            log.exception("SMS gateway %s failed", getattr(self.gateway, "name", "?"))
+            outcomes = [Outcome(job, PASSING, error=f"gateway error: {type(error).__name__}")
+                        for job in jobs]
+        self._deliver_outcomes(outcomes)
+
+    async def _send_mail(self, job: Job) -> None:
+        if not self._still_held(job):
+            return
+        try:
+            result = await self.mailer.send(Mail(job.ref, job.recipient, job.subject, job.body, job.sender))
+            outcome = Outcome(job, result.outcome, None, result.error)
+        except Exception as error:  # a bug, not the server: retry rather than lose the mail
+            log.exception("message %s: sending the e-mail failed", job.id)
+            outcome = Outcome(job, PASSING, error=f"e-mail error: {type(error).__name__}")
+        self._deliver_outcomes([outcome])
+
+    def _deliver_outcomes(self, outcomes: list[Outcome]) -> None:
+        self._outcomes.extend(outcomes)
+        self._doorbell.set()
+
+    async def _finish_in_hand(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    # -- recording ---------------------------------------------------------------
+
+    async def _recorder(self, closing: asyncio.Event) -> None:
+        while True:
+            self._doorbell.clear()
+            if not self._outcomes:
+                if closing.is_set():
+                    return
+                await self._wait(closing, self._doorbell, self.poll_seconds)
+                continue
+            batch, self._outcomes = self._outcomes, []
+            states = await self._record_with_retry(batch)
+            for state in states:
+                if state == "sent":
+                    self.tally.sent += 1
+                elif state == "queued":
+                    self.tally.retried += 1
+                elif state == "failed":
+                    self.tally.failed += 1
+            self._in_flight -= len(batch)
+            self._changed.set()
+
+    async def _record_with_retry(self, batch: list[Outcome]) -> list[str]:
+        for attempt in range(5):
+            try:
+                return await self._db(records.record, self.worker_id, batch, self.delivery)
+            except Exception:  # e.g. the database stayed locked: the answers must not be lost
+                log.exception("recording %d results failed (try %d of 5)", len(batch), attempt + 1)
+                await asyncio.sleep(0.2 * (attempt + 1))
+        # the leases run out and the messages are claimed again (a gateway resend is harmless)
+        return ["lost"] * len(batch)
+
+    # -- delivery reports ------------------------------------------------------------
+
+    def _report_interval(self) -> float:
+        return min(1.0, max(0.05, self.delivery.report_delay_seconds / 2))
+
+    async def _reporter(self, closing: asyncio.Event) -> None:
+        while not closing.is_set():
+            try:
+                await self._poll_reports()
+            except Exception:  # a gateway hiccup: ask again at the next poll
+                log.exception("polling delivery reports failed")
+            try:
+                await asyncio.wait_for(closing.wait(), timeout=self._report_interval())
+            except asyncio.TimeoutError:
+                pass
+
+    async def _poll_reports(self) -> None:
+        while True:
+            ids = await self._db(records.awaiting_report_ids, REPORT_PAGE)
+            if not ids:
+                return
+            reports = await self.gateway.reports(ids)
+            if reports:
+                delivered, failed = await self._db(records.record_reports, reports)
+                self.tally.delivered += delivered
+                self.tally.failed += failed
+            if len(ids) < REPORT_PAGE or len(reports) < len(ids):
+                return  # the rest are not due yet
+
+
+
+def make_worker(settings: Settings, state_dir, *, automation_tick: Callable[[], Any] | None = None,
+                worker_id: str | None = None) -> DeliveryWorker:
+    """The worker as the CLI and the demo run it: the gateway of the settings, the SMTP pool."""
+    from .gateways.mock import MockGateway
+
+    gateway = MockGateway(state_dir, report_delay_seconds=settings.delivery.report_delay_seconds)
+    return DeliveryWorker(settings, gateway, SmtpPool(settings.smtp), worker_id=worker_id,
+                          automation_tick=automation_tick)
