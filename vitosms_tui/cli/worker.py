@@ -1,0 +1,74 @@
+"""``vitosms worker [--once | --drain]``: deliver due messages (CONTRACT.md).
+
+Without a flag the worker runs until SIGTERM or SIGINT, then finishes the
+messages in hand and exits 0. ``--once`` makes one pass over what is due now;
+``--drain`` works until nothing is queued, sending or awaiting its delivery
+report (messages scheduled after the start of the drain stay queued).
+
+E-mail goes to the ``[smtp]`` server (or ``VITOSMS_SMTP_HOST``). With none
+configured, e-mails are passing faults ("no SMTP server configured"): they
+wait with back-off and fail (refunded) when their attempts run out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+
+from ..core.errors import UsageError
+
+
+def _configure_logging() -> None:
+    level = os.environ.get("VITOSMS_LOG_LEVEL", "WARNING").upper()
+    if not isinstance(logging.getLevelName(level), int):
+        raise UsageError(f"VITOSMS_LOG_LEVEL: unknown level {level!r}")
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=level, stream=sys.stderr,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    else:
+        root.setLevel(level)
+
+
+async def _run(worker, mode: str):
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(signum, stop.set)
+        except (NotImplementedError, RuntimeError):  # not the main thread
+            pass
+    if mode == "once":
+        return await worker.run_once()
+    if mode == "drain":
+        return await worker.drain(stop)
+    return await worker.run_forever(stop)
+
+
+def cmd_worker(ctx, args) -> int:
+    from ..delivery.worker import make_worker
+
+    _configure_logging()
+    ctx.open()
+    if not ctx.settings.smtp.host:
+        logging.getLogger("vitosms.delivery").warning(
+            "no SMTP server configured: e-mails wait as passing faults until one is")
+    mode = "once" if args.once else "drain" if args.drain else "forever"
+    worker = make_worker(ctx.settings, ctx.state_dir)
+    tally = asyncio.run(_run(worker, mode))
+    ctx.emit(tally.as_dict(),
+             lambda t: f"sent {t['sent']}, delivered {t['delivered']}, failed {t['failed']}, "
+                       f"retried {t['retried']}")
+    return 0
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("worker", parents=[common], help="deliver due messages")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--once", action="store_true", help="one pass over what is due now")
+    mode.add_argument("--drain", action="store_true",
+                      help="work until nothing is queued, sending or awaiting a report")
+    p.set_defaults(handler=cmd_worker)
