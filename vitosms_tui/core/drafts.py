@@ -1,0 +1,168 @@
+"""A message before it is queued: drafts, their checks and their cost.
+
+:func:`quote` checks every draft the way :func:`outbox.enqueue` will (mobile
+number or address, text, part limit, deceased persons, consent) and costs it
+from the tariff, without writing anything: the compose screen and ``send
+--dry-run`` show exactly what queueing would do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from . import clock, credits, sms_text
+from .errors import NotFound, Refused
+from .models import CHANNELS, CONSENT_PURPOSES, PURPOSES, Appointment, Mandant, Person, Recall
+from .phone import normalize_email, normalize_mobile
+
+MAX_BODY = 10_000
+MAX_SUBJECT = 200
+# A send time a little in the past (typed "now", a slow terminal) means "now".
+PAST_GRACE = timedelta(seconds=60)
+
+
+@dataclass
+class Draft:
+    """One message to one recipient, before queueing (the body is already rendered)."""
+
+    channel: str
+    recipient: str
+    body: str
+    subject: str = ""
+    person: Person | None = None
+    appointment: Appointment | None = None
+    recall: Recall | None = None
+    purpose: str = "free"
+    auto_key: str | None = None
+
+
+@dataclass
+class QuoteLine:
+    """What one draft will cost; ``recipient`` is normalised (E.164 or address)."""
+
+    channel: str
+    recipient: str
+    encoding: str | None
+    segments: int | None
+    credits: int
+    non_gsm: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Quote:
+    lines: list[QuoteLine]
+    total_credits: int
+    balance: int
+    balance_after: int
+    low_balance: bool
+
+    @property
+    def sufficient(self) -> bool:
+        return self.balance_after >= 0
+
+
+def _short_of(mandant: Mandant, needed: int, available: int) -> Refused:
+    return Refused(f"not enough credits for Mandant {mandant.code}: needs {needed}, has {available}",
+                   "insufficient_credits")
+
+
+def require_credits(mandant: Mandant, quote: Quote) -> None:
+    """Refuse (``insufficient_credits``) a quote the balance cannot pay."""
+    if not quote.sufficient:
+        raise _short_of(mandant, quote.total_credits, quote.balance)
+
+
+def check_send_time(at: datetime | str | None) -> datetime | None:
+    """A requested send time as UTC; ISO text without offset is Zurich time.
+
+    None means now; a time in the past is refused (up to a minute counts as now).
+    """
+    if at is None or at == "":
+        return None
+    value = clock.parse_instant(at) if isinstance(at, str) else clock.to_utc(at)
+    now = clock.now()
+    if value < now - PAST_GRACE:
+        raise Refused(f"the send time {clock.iso(value)} lies in the past", "time_in_past")
+    return max(value, now)
+
+
+def _check_person(person: Person | None, purpose: str) -> Person | None:
+    """Read the person afresh (consent may just have changed) and apply the rules."""
+    if person is None:
+        if purpose in CONSENT_PURPOSES:
+            raise Refused(f"a {purpose} message needs a person who consented", "no_consent")
+        return None
+    current = Person.get_or_none(Person.id == person.id)
+    if current is None:
+        raise NotFound(f"no person with id {person.id}")
+    if current.deceased:
+        raise Refused(f"{current.full_name} (person {current.id}) is deceased: no messages",
+                      "deceased")
+    if purpose in CONSENT_PURPOSES and not current.consents(purpose):
+        raise Refused(f"{current.full_name} (person {current.id}) did not consent to {purpose} messages",
+                      "no_consent")
+    return current
+
+
+def _check_texts(draft: Draft) -> None:
+    body = draft.body if isinstance(draft.body, str) else ""
+    if not body.strip():
+        raise Refused("the message text is empty", "empty_text")
+    if len(body) > MAX_BODY:
+        raise Refused(f"the message text is longer than {MAX_BODY} characters", "text_too_long")
+    subject = draft.subject or ""
+    if draft.channel == "email":
+        # a line break in a subject would be a header of its own
+        if not subject.isprintable() or len(subject) > MAX_SUBJECT:
+            raise Refused(f"the subject must be one line of at most {MAX_SUBJECT} characters",
+                          "invalid_subject")
+
+
+def _line(draft: Draft, tariff: credits.Tariff, max_parts: int) -> QuoteLine:
+    """Check one draft (channel, purpose, recipient, text) and cost it."""
+    if draft.channel not in CHANNELS:
+        raise Refused(f"unknown channel {draft.channel!r}: use sms or email", "invalid_channel")
+    if draft.purpose not in PURPOSES:
+        raise Refused(f"unknown purpose {draft.purpose!r}", "invalid_purpose")
+    _check_texts(draft)
+    if draft.channel == "sms":
+        recipient = normalize_mobile(draft.recipient)
+        analysis = sms_text.analyse(draft.body)
+        sms_text.check_parts(analysis, max_parts)
+        return QuoteLine("sms", recipient, analysis.encoding, analysis.segments,
+                         tariff.cost("sms", analysis.segments), list(analysis.non_gsm))
+    recipient = normalize_email(draft.recipient)
+    return QuoteLine("email", recipient, None, None, tariff.cost("email", None), [])
+
+
+def check_drafts(mandant: Mandant, drafts: list[Draft], max_parts: int) -> tuple[Quote, list]:
+    """The quote, and each draft's person as read now (None where there is none)."""
+    if not drafts:
+        raise Refused("no recipient given", "no_recipient")
+    if not mandant.active:
+        raise Refused(f"Mandant {mandant.code} is not active", "inactive_mandant")
+    tariff = credits.tariff()
+    lines, people = [], []
+    for draft in drafts:
+        people.append(_check_person(draft.person or _owner(draft), draft.purpose))
+        lines.append(_line(draft, tariff, max_parts))
+    total = sum(line.credits for line in lines)
+    balance = credits.balance(mandant)
+    after = balance - total
+    return Quote(lines, total, balance, after, credits.is_low(mandant, after)), people
+
+
+def _owner(draft: Draft) -> Person | None:
+    """The person an appointment or recall belongs to, when the draft names none."""
+    source = draft.appointment or draft.recall
+    return source.person if source is not None else None
+
+
+def quote(mandant: Mandant, drafts: list[Draft], max_parts: int = sms_text.MAX_PARTS_DEFAULT) -> Quote:
+    """Check every draft and cost them; Refused on the first bad one; writes nothing.
+
+    A balance that is too small is not refused here (the compose screen shows
+    it): see :func:`require_credits` and :attr:`Quote.sufficient`.
+    """
+    return check_drafts(mandant, drafts, max_parts)[0]

@@ -1,0 +1,111 @@
+"""The message journal: what was sent, to whom, and what became of it.
+
+Read-only queries over the outbox and the JSON shapes of CONTRACT.md. Message
+bodies stay out of lists by default: a journal is shown on screens and in
+scripts' output, and a text may say more about a patient than the list needs.
+"""
+
+from __future__ import annotations
+
+from . import clock
+from .errors import UsageError
+from .models import CHANNELS, PURPOSES, STATUSES, Mandant, Message, MessageEvent, Person
+
+
+def _id_of(value) -> int | None:
+    """A record or an id -> the id (None stays None)."""
+    if value is None:
+        return None
+    return value.id if hasattr(value, "id") else int(value)
+
+
+def timeline(message_id) -> list[MessageEvent]:
+    """A message's events in the order they happened: queued, claimed, sent, …"""
+    return list(MessageEvent.select()
+                .where(MessageEvent.message == _id_of(message_id))
+                .order_by(MessageEvent.at, MessageEvent.id))
+
+
+def list_messages(status=None, mandant=None, person=None, channel=None, purpose=None,
+                  limit=None, newest_first=True, appointment=None) -> list[Message]:
+    """Messages filtered by status, Mandant, person, channel, purpose (and appointment).
+
+    ``mandant``/``person``/``appointment`` take a record or an id. The Mandant
+    is loaded with each message, so ``message.mandant.code`` costs no query.
+    """
+    for value, known, what in ((status, STATUSES, "status"), (channel, CHANNELS, "channel"),
+                               (purpose, PURPOSES, "purpose")):
+        if value is not None and value not in known:
+            raise UsageError(f"unknown {what} {value!r}: use one of {', '.join(known)}")
+    query = Message.select(Message, Mandant).join(Mandant)
+    if status is not None:
+        query = query.where(Message.status == status)
+    if mandant is not None:
+        query = query.where(Message.mandant == _id_of(mandant))
+    if person is not None:
+        query = query.where(Message.person == _id_of(person))
+    if appointment is not None:
+        query = query.where(Message.appointment == _id_of(appointment))
+    if channel is not None:
+        query = query.where(Message.channel == channel)
+    if purpose is not None:
+        query = query.where(Message.purpose == purpose)
+    if newest_first:
+        query = query.order_by(Message.created_at.desc(), Message.id.desc())
+    else:
+        query = query.order_by(Message.created_at, Message.id)
+    if limit is not None:
+        query = query.limit(int(limit))
+    return list(query)
+
+
+def message_json(message: Message, with_body: bool = False) -> dict:
+    """The CONTRACT.md ``messages`` object (times ISO-8601 with offset, Zurich).
+
+    The text and subject are added only with ``with_body`` (a detail view).
+    """
+    data = {
+        "id": message.id,
+        "mandant": message.mandant.code,
+        "channel": message.channel,
+        "recipient": message.recipient,
+        "purpose": message.purpose,
+        "status": message.status,
+        "credits": message.credits,
+        "encoding": message.encoding,
+        "segments": message.segments,
+        "scheduled_at": clock.iso(message.scheduled_at),
+        "sent_at": clock.iso(message.sent_at),
+        "delivered_at": clock.iso(message.delivered_at),
+        "attempts": message.attempts,
+        "error": message.error,
+        "appointment_id": message.appointment_id,
+        "person_id": message.person_id,
+        "recall_id": message.recall_id,
+        "resent_from": message.resent_from_id,
+        "created_at": clock.iso(message.created_at),
+        "created_by": message.created_by,
+    }
+    if with_body:
+        data["subject"] = message.subject
+        data["text"] = message.body
+    return data
+
+
+def awaiting_reports(limit: int = 500) -> list[Message]:
+    """SMS handed to the gateway whose delivery report is still to come."""
+    return list(Message.select()
+                .where((Message.status == "sent") & (Message.channel == "sms")
+                       & Message.provider_id.is_null(False))
+                .order_by(Message.sent_at, Message.id).limit(limit))
+
+
+def event_json(event: MessageEvent) -> dict:
+    """One line of a timeline as JSON."""
+    return {"id": event.id, "message_id": event.message_id, "at": clock.iso(event.at),
+            "kind": event.kind, "detail": event.detail}
+
+
+def person_messages(person: Person | int, limit: int = 50) -> list[Message]:
+    """A person's latest messages (the person screen's history)."""
+    return list_messages(person=person, limit=limit)

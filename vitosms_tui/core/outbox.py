@@ -1,0 +1,308 @@
+"""The outbox: every message goes through the database, from queueing to its fate.
+
+States: queued -> sending -> sent -> delivered | failed, plus cancelled. An
+e-mail ends at ``sent`` (no delivery report); an SMS in ``sent`` waits for its
+report. Every transition appends a :class:`MessageEvent` for the timeline.
+
+Queueing is one write transaction: check, cost, consent, spend, store. A
+refusal raises :class:`Refused` and leaves nothing behind. Workers claim due
+messages atomically with a lease; a worker that dies leaves its claim to be
+taken over when the lease runs out. A worker may only change a message it
+still holds (``claimed_by`` and ``status == 'sending'``), so a late worker
+never overwrites a newer state.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+
+import peewee as pw
+
+from . import audit, clock, credits, sms_text
+from .db import write_transaction
+# Drafts, quotes and queries are part of the outbox's API (outbox.Draft, outbox.quote, …).
+from .drafts import (Draft, Quote, QuoteLine, check_drafts, check_send_time, quote,  # noqa: F401
+                     require_credits)
+from .errors import NotFound, Refused
+from .journal import (awaiting_reports, event_json, list_messages, message_json,  # noqa: F401
+                      timeline)
+from .models import Mandant, Message, MessageEvent, Person
+from .phone import mask_recipient
+
+log = logging.getLogger("vitosms.outbox")
+MAX_ERROR = 500
+# What mark_passing_fault answers a worker whose claim was taken over.
+LOST = "lost"
+
+
+def _event(message: Message | int, kind: str, detail: str = "") -> MessageEvent:
+    return MessageEvent.create(message=message, kind=kind, detail=detail)
+
+
+def enqueue_quoted(mandant: Mandant, drafts: list[Draft], user: str,
+                   scheduled_at: datetime | None = None,
+                   max_parts: int = sms_text.MAX_PARTS_DEFAULT,
+                   resent_from: Message | None = None) -> tuple[list[Message], Quote]:
+    """:func:`enqueue`, also returning the quote as it was inside the transaction."""
+    due = clock.to_utc(scheduled_at) if scheduled_at is not None else None
+    with write_transaction():
+        mandant = Mandant.get_by_id(mandant.id)
+        found, people = check_drafts(mandant, drafts, max_parts)
+        require_credits(mandant, found)
+        messages = []
+        now = clock.now()
+        for draft, line, person in zip(drafts, found.lines, people):
+            if draft.auto_key and Message.select().where(Message.auto_key == draft.auto_key).exists():
+                raise Refused(f"this automatic message exists already ({draft.auto_key})", "duplicate")
+            when = due or now
+            message = Message.create(
+                mandant=mandant, person=person, appointment=draft.appointment, recall=draft.recall,
+                channel=line.channel, recipient=line.recipient,
+                sender=mandant.sender if line.channel == "sms" else mandant.name,
+                subject=draft.subject if line.channel == "email" else "",
+                body=draft.body, purpose=draft.purpose, status="queued",
+                encoding=line.encoding, segments=line.segments, credits=line.credits,
+                idempotency_key=uuid.uuid4().hex, auto_key=draft.auto_key or None,
+                scheduled_at=when, next_attempt_at=when, created_at=now, created_by=user,
+                resent_from=resent_from,
+            )
+            credits.spend(mandant, line.credits, message, user)
+            detail = f"by {user}, {line.credits} credit{'s' if line.credits != 1 else ''}"
+            if due is not None:
+                detail += f", for {clock.iso(when)}"
+            _event(message, "queued", detail)
+            messages.append(message)
+    for message in messages:
+        log.info("queued message %s (%s to %s)", message.id, message.channel,
+                 mask_recipient(message.recipient))
+    return messages, found
+
+
+def enqueue(mandant: Mandant, drafts: list[Draft], user: str, scheduled_at: datetime | None = None,
+            max_parts: int = sms_text.MAX_PARTS_DEFAULT) -> list[Message]:
+    """Queue the drafts in one transaction: all of them, or (Refused) none.
+
+    Checks recipients (mobile for SMS, valid address for e-mail), deceased
+    persons and consent for reminder/recall/birthday, costs each message from
+    the tariff and spends its credits, tied to the message.
+    """
+    try:
+        return enqueue_quoted(mandant, drafts, user, scheduled_at, max_parts)[0]
+    except pw.IntegrityError:
+        # two automation runs raced for the same auto_key: the database kept one
+        raise Refused("this automatic message exists already", "duplicate") from None
+
+
+def claim_due(worker_id: str, limit: int, lease_seconds: float) -> list[Message]:
+    """Claim up to ``limit`` due messages for ``worker_id`` (atomic, with a lease).
+
+    Due: queued with ``next_attempt_at`` reached, or sending with an expired
+    lease (its worker died). Each claim counts one attempt.
+    """
+    now = clock.now()
+    due = ((Message.status == "queued") & (Message.next_attempt_at <= now)) | (
+        (Message.status == "sending") & (Message.lease_until < now))
+    with write_transaction():
+        # the write lock is held from here: no other worker sees these rows as due
+        before = {row.id: row.claimed_by for row in (
+            Message.select(Message.id, Message.claimed_by).where(due)
+            .order_by(Message.next_attempt_at, Message.id).limit(max(0, int(limit))))}
+        if not before:
+            return []
+        claimed = list(Message.update(status="sending", claimed_by=worker_id,
+                                      lease_until=now + timedelta(seconds=lease_seconds),
+                                      attempts=Message.attempts + 1)
+                       .where(Message.id.in_(list(before)) & due)
+                       .returning(Message).execute())
+        for message in claimed:
+            detail = f"attempt {message.attempts} by {worker_id}"
+            if before.get(message.id):
+                detail += f"; lease of {before[message.id]} expired"
+            _event(message, "claimed", detail)
+    claimed.sort(key=lambda m: (m.next_attempt_at, m.id))
+    return claimed
+
+
+def _held(message_id: int, worker_id: str) -> Message | None:
+    """The message if ``worker_id`` still holds it (call inside the transaction)."""
+    return Message.get_or_none((Message.id == message_id) & (Message.claimed_by == worker_id)
+                               & (Message.status == "sending"))
+
+
+def _guarded(message_id: int, worker_id: str):
+    return (Message.id == message_id) & (Message.claimed_by == worker_id) & (Message.status == "sending")
+
+
+def _fail(message: Message, error: str, who: str, condition) -> bool:
+    """Mark failed and refund; False when ``condition`` no longer holds."""
+    changed = Message.update(status="failed", error=error, lease_until=None).where(condition).execute()
+    if not changed:
+        return False
+    _event(message, "failed", error)
+    back = credits.refund(message, who[:64], note=f"message {message.id} failed")
+    if back:
+        _event(message, "refunded", f"{back} credit{'s' if back != 1 else ''}")
+    log.info("message %s failed (%s)", message.id, mask_recipient(message.recipient))
+    return True
+
+
+def mark_sent(message_id: int, worker_id: str, provider_id: str | None) -> bool:
+    """The provider accepted the message (only if ``worker_id`` still holds it).
+
+    An e-mail is then final; an SMS waits in ``sent`` for its delivery report.
+    """
+    with write_transaction():
+        changed = (Message.update(status="sent", sent_at=clock.now(), provider_id=provider_id,
+                                  lease_until=None, error=None)
+                   .where(_guarded(message_id, worker_id)).execute())
+        if changed:
+            _event(message_id, "sent", f"by {worker_id}" + (f", provider id {provider_id}"
+                                                              if provider_id else ""))
+    return bool(changed)
+
+
+def mark_passing_fault(message_id: int, worker_id: str, error: str, max_attempts: int,
+                       backoff: float, backoff_max: float) -> str:
+    """A fault that may pass: queue again after an exponential back-off.
+
+    After ``max_attempts`` attempts the message fails for good (and is
+    refunded). Returns the new status, ``queued`` or ``failed``; or ``"lost"``
+    when the worker no longer holds the message (nothing changed).
+    """
+    error = (error or "passing fault")[:MAX_ERROR]
+    with write_transaction():
+        message = _held(message_id, worker_id)
+        if message is None:
+            return LOST
+        _event(message, "error", f"attempt {message.attempts}: {error}")
+        if message.attempts >= max_attempts:
+            _fail(message, f"{error} (gave up after {message.attempts} attempts)", worker_id,
+                  _guarded(message_id, worker_id))
+            return "failed"
+        delay = min(backoff * 2 ** max(0, message.attempts - 1), backoff_max)
+        retry_at = clock.now() + timedelta(seconds=delay)
+        (Message.update(status="queued", next_attempt_at=retry_at, claimed_by=None, lease_until=None,
+                        error=error).where(_guarded(message_id, worker_id)).execute())
+        _event(message, "retry", f"in {delay:g} s, at {clock.iso(retry_at)}")
+    return "queued"
+
+
+def mark_permanent_failure(message_id: int, worker_id: str, error: str) -> bool:
+    """The provider refused for good: failed, credits refunded (if still held)."""
+    error = (error or "permanent failure")[:MAX_ERROR]
+    with write_transaction():
+        message = _held(message_id, worker_id)
+        if message is None:
+            return False
+        _event(message, "error", f"attempt {message.attempts}: {error}")
+        return _fail(message, error, worker_id, _guarded(message_id, worker_id))
+
+
+def record_report(provider_id: str, delivered: bool, at: datetime, error: str | None = None) -> bool:
+    """A delivery report: sent -> delivered, or -> failed (refunded).
+
+    Idempotent: a report for a message no longer in ``sent`` changes nothing
+    and returns False.
+    """
+    if not provider_id:
+        return False
+    with write_transaction():
+        message = Message.get_or_none((Message.provider_id == provider_id) & (Message.status == "sent")
+                                      & (Message.channel == "sms"))
+        if message is None:
+            return False
+        condition = (Message.id == message.id) & (Message.status == "sent")
+        if delivered:
+            Message.update(status="delivered", delivered_at=clock.to_utc(at)).where(condition).execute()
+            _event(message, "delivered", f"report of {clock.iso(at)}")
+            return True
+        return _fail(message, (error or "undelivered")[:MAX_ERROR], "gateway", condition)
+
+
+def withdraw(message_id: int, user: str, reason: str = "withdrawn") -> Message:
+    """Withdraw a queued message: cancelled, credits refunded.
+
+    Refused in any other state: a message being sent cannot be called back.
+    """
+    with write_transaction():
+        message = Message.get_or_none(Message.id == message_id)
+        if message is None:
+            raise NotFound(f"no message with id {message_id}")
+        changed = (Message.update(status="cancelled", lease_until=None)
+                   .where((Message.id == message.id) & (Message.status == "queued")).execute())
+        if not changed:
+            raise Refused(f"message {message.id} is {message.status} and can no longer be withdrawn",
+                          "not_withdrawable")
+        _event(message, "cancelled", f"{reason} by {user}")
+        back = credits.refund(message, user, note=f"message {message.id} {reason}")
+        if back:
+            _event(message, "refunded", f"{back} credit{'s' if back != 1 else ''}")
+        audit.record(user, "withdraw", mandant=message.mandant_id, person=message.person_id,
+                     message=message.id, reason=reason)
+    return Message.get_by_id(message.id)
+
+
+def resend(message_id: int, user: str, channel: str | None = None) -> Message:
+    """Queue a failed or cancelled message again as a new one (credits spent again).
+
+    On the other channel the recipient is the person's mobile or address.
+    Refused while an earlier resend of it is pending or went out.
+    """
+    with write_transaction():
+        original = Message.get_or_none(Message.id == message_id)
+        if original is None:
+            raise NotFound(f"no message with id {message_id}")
+        if original.status not in ("failed", "cancelled"):
+            raise Refused(f"message {original.id} is {original.status}: only failed or cancelled"
+                          " messages are sent again", "not_resendable")
+        earlier = (Message.select(Message.id)
+                   .where((Message.resent_from == original.id)
+                          & Message.status.not_in(("failed", "cancelled"))).first())
+        if earlier is not None:
+            raise Refused(f"message {original.id} was sent again already as message {earlier.id}",
+                          "already_resent")
+        channel = channel or original.channel
+        recipient = original.recipient
+        if channel != original.channel:
+            recipient = _address_of(original.person, channel)
+        subject = original.subject
+        if channel == "email" and not subject:
+            subject = default_subject(original.person, original.mandant)
+        draft = Draft(channel=channel, recipient=recipient, body=original.body,
+                      subject=subject if channel == "email" else "", person=original.person,
+                      appointment=original.appointment, recall=original.recall,
+                      purpose=original.purpose)
+        messages, _ = enqueue_quoted(original.mandant, [draft], user, resent_from=original)
+        _event(messages[0], "resent", f"from message {original.id}")
+        _event(original, "resent", f"as message {messages[0].id} ({channel})")
+    return messages[0]
+
+
+def _address_of(person: Person | None, channel: str) -> str:
+    if person is None:
+        raise Refused("the message has no person: it can only be sent again on the same channel",
+                      "no_person")
+    value = person.mobile if channel == "sms" else person.email
+    if not value:
+        what = "mobile number" if channel == "sms" else "e-mail address"
+        raise Refused(f"{person.full_name} (person {person.id}) has no {what}", "no_address")
+    return value
+
+
+def default_subject(person: Person | None, mandant: Mandant) -> str:
+    """The subject of the practice's free e-mail template, for a message that had none."""
+    from . import templates
+
+    try:
+        row = templates.find_template("free", templates.language_of(person), "email", mandant)
+        return templates.render(row.subject, templates.context_for(person=person, mandant=mandant))
+    except Refused:
+        return mandant.name
+
+
+def note_event(message_id: int, kind: str, detail: str = "") -> MessageEvent:
+    """Add a line to a message's timeline without a change of state (e.g. ``skipped``)."""
+    with write_transaction():
+        return _event(message_id, kind, detail)
