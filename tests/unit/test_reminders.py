@@ -124,3 +124,11 @@ def test_plan_by_kind_and_auto_key():
     assert reminders.plan("confirmation", appt, zh("2026-05-06T10:00")).reason == reminders.AT_ONCE
     assert reminders.plan("reminder", appt, zh("2026-05-06T10:00")).reason == reminders.SCHEDULED
     assert reminders.auto_key_for(appt) == "reminder:7"
+
+
+def test_short_notice_counts_whole_minutes():
+    # booked at 09:00:40 for 11:00: two hours ahead as the desk counts them
+    now = zh("2026-05-06T09:00:40")
+    plan = plan_reminder(appointment("2026-05-06T11:00"), now)
+    assert plan.send_at == now and plan.reason == reminders.AT_ONCE
+    assert plan_reminder(appointment("2026-05-06T10:59"), now).send_at is None

@@ -22,6 +22,7 @@ from ..core.errors import UsageError, VitosmsError
 COMMAND_MODULES = [
     "foundation",
     "messaging",
+    "agenda",
     "worker",
 ]
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from . import clock
+from .errors import Refused
 from .quiet_hours import in_quiet_hours, latest_allowed_before, next_allowed_at_or_after
 
 SHORT_NOTICE = timedelta(hours=2)
@@ -88,6 +89,9 @@ def _unsendable(appointment, now: datetime, what: str) -> ReminderPlan | None:
     return None
 
 
+KINDS = ("reminder", "confirmation")
+
+
 def plan_reminder(appointment, now: datetime | None = None) -> ReminderPlan:
     """When the reminder for ``appointment`` goes out (lead time, quiet hours, short notice)."""
     now = clock.to_utc(now or clock.now())
@@ -104,8 +108,9 @@ def plan_reminder(appointment, now: datetime | None = None) -> ReminderPlan:
             return ReminderPlan(send_at, SCHEDULED, f"reminder scheduled for {_when(send_at)}", due)
         return ReminderPlan(send_at, BEFORE_QUIET_HOURS,
                             f"reminder scheduled for {_when(send_at)}, before the quiet hours", due)
-    # booked inside the lead time: the short-notice rule
-    if start - now < SHORT_NOTICE:
+    # booked inside the lead time: the short-notice rule, in whole minutes as the
+    # desk books them (10:00:07 booking a 12:00 appointment is two hours ahead)
+    if start - now.replace(second=0, microsecond=0) < SHORT_NOTICE:
         return ReminderPlan(None, SHORT_NOTICE_REFUSED,
                             "short notice: the appointment starts in less than 2 hours, no reminder is sent",
                             due)
@@ -142,3 +147,41 @@ def auto_key_for(appointment) -> str:
     """Automation's once-per-appointment key: the appointment, not its time, so that a
     reminder the desk withdrew on a move is not created again."""
     return f"reminder:{appointment.id}"
+
+
+def _address(person, channel: str) -> str | None:
+    return person.mobile if channel == "sms" else person.email
+
+
+def reminder_draft(appointment, kind: str = "reminder", channel: str | None = None,
+                   fallback: bool = False, auto_key: str | None = None):
+    """The message (an outbox Draft) reminding of or confirming ``appointment``.
+
+    The channel defaults to the person's: the preferred one if usable, else the
+    first usable of the Mandant's channel order. With ``fallback`` a given
+    channel the person can no longer be reached on gives way to that default
+    (a reminder regenerated on a move). The text is the template of ``kind`` in
+    the person's language, with the appointment's date and time in Zurich.
+    Refused (``no_address``) when the person cannot be reached.
+    """
+    from . import persons, templates
+    from .drafts import Draft
+
+    if kind not in KINDS:
+        raise Refused(f"unknown kind {kind!r}: use reminder or confirmation", "invalid_kind")
+    person, mandant = appointment.person, appointment.mandant
+    order = tuple(c for c in (mandant.channel_order or "sms,email").split(",") if c)
+    if channel is not None and not _address(person, channel) and fallback:
+        channel = None
+    if channel is None:
+        channel = persons.channel_for(person, order)
+        if channel is None:
+            raise Refused(f"{person.full_name} (person {person.id}) has neither a mobile number"
+                          " nor an e-mail address", "no_address")
+    recipient = _address(person, channel)
+    if not recipient:
+        what = "mobile number" if channel == "sms" else "e-mail address"
+        raise Refused(f"{person.full_name} (person {person.id}) has no {what}", "no_address")
+    subject, body = templates.render_message(kind, channel, person, mandant, appointment=appointment)
+    return Draft(channel=channel, recipient=recipient, body=body, subject=subject, person=person,
+                 appointment=appointment, purpose=kind, auto_key=auto_key)
