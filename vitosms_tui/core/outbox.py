@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 import peewee as pw
 
 from . import audit, clock, credits, sms_text
-from .db import write_transaction
+from .db import database, write_transaction
 # Drafts, quotes and queries are part of the outbox's API (outbox.Draft, outbox.quote, …).
 from .drafts import (Draft, Quote, QuoteLine, check_drafts, check_send_time, quote,  # noqa: F401
                      require_credits)
@@ -116,11 +116,15 @@ def claim_due(worker_id: str, limit: int, lease_seconds: float) -> list[Message]
                                       attempts=Message.attempts + 1)
                        .where(Message.id.in_(list(before)) & due)
                        .returning(Message).execute())
+        events = []
         for message in claimed:
             detail = f"attempt {message.attempts} by {worker_id}"
             if before.get(message.id):
                 detail += f"; lease of {before[message.id]} expired"
-            _event(message, "claimed", detail)
+            events.append({"message": message.id, "at": now, "kind": "claimed", "detail": detail})
+        # one statement for the batch: per-row inserts made claiming the worker's bottleneck
+        for start in range(0, len(events), 200):
+            MessageEvent.insert_many(events[start:start + 200]).execute()
     claimed.sort(key=lambda m: (m.next_attempt_at, m.id))
     return claimed
 
@@ -161,6 +165,39 @@ def mark_sent(message_id: int, worker_id: str, provider_id: str | None) -> bool:
             _event(message_id, "sent", f"by {worker_id}" + (f", provider id {provider_id}"
                                                               if provider_id else ""))
     return bool(changed)
+
+
+def mark_sent_many(worker_id: str, sent: list[tuple[int, str | None]]) -> set[int]:
+    """:func:`mark_sent` for a batch of ``(message_id, provider_id)`` in one transaction.
+
+    Returns the ids that ``worker_id`` still held (and that are now ``sent``);
+    the others are left as they are.
+    """
+    if not sent:
+        return set()
+    now = clock.now()
+    with write_transaction():
+        ids = [message_id for message_id, _ in sent]
+        held: set[int] = set()
+        for start in range(0, len(ids), 500):
+            held.update(row[0] for row in Message.select(Message.id).where(
+                Message.id.in_(ids[start:start + 500]) & (Message.claimed_by == worker_id)
+                & (Message.status == "sending")).tuples())
+        rows = [(pid, message_id) for message_id, pid in sent if message_id in held]
+        # the lock is held since the select: these rows are still ours; executemany
+        # skips peewee's per-row SQL building (the same UPDATE for every row)
+        db = database.obj
+        p = db.param
+        sql = (f'UPDATE "message" SET "status" = \'sent\', "sent_at" = {p}, "provider_id" = {p}, '
+               f'"lease_until" = NULL, "error" = NULL WHERE "id" = {p}')
+        at = Message.sent_at.db_value(now)
+        db.cursor().executemany(sql, [(at, pid, message_id) for pid, message_id in rows])
+        events = [{"message": message_id, "at": now, "kind": "sent",
+                   "detail": f"by {worker_id}" + (f", provider id {pid}" if pid else "")}
+                  for pid, message_id in rows]
+        for start in range(0, len(events), 200):
+            MessageEvent.insert_many(events[start:start + 200]).execute()
+    return held
 
 
 def mark_passing_fault(message_id: int, worker_id: str, error: str, max_attempts: int,
@@ -219,6 +256,39 @@ def record_report(provider_id: str, delivered: bool, at: datetime, error: str | 
             _event(message, "delivered", f"report of {clock.iso(at)}")
             return True
         return _fail(message, (error or "undelivered")[:MAX_ERROR], "gateway", condition)
+
+
+def record_reports(reports: list[tuple[str, bool, datetime, str | None]]) -> tuple[int, int]:
+    """:func:`record_report` for a batch of ``(provider_id, delivered, at, error)``, one transaction.
+
+    Returns how many messages became delivered and failed (reports for
+    messages no longer in ``sent`` change nothing, as with a single report).
+    """
+    delivered = failed = 0
+    with write_transaction():
+        good = {pid: at for pid, ok, at, _ in reports if ok and pid}
+        pending: dict[str, int] = {}
+        pids = list(good)
+        for start in range(0, len(pids), 500):
+            pending.update((pid, mid) for mid, pid in Message.select(Message.id, Message.provider_id).where(
+                Message.provider_id.in_(pids[start:start + 500]) & (Message.status == "sent")
+                & (Message.channel == "sms")).tuples())
+        if pending:
+            db = database.obj
+            p = db.param
+            sql = (f'UPDATE "message" SET "status" = \'delivered\', "delivered_at" = {p} '
+                   f'WHERE "id" = {p} AND "status" = \'sent\'')
+            db.cursor().executemany(sql, [(Message.delivered_at.db_value(clock.to_utc(good[pid])), mid)
+                                          for pid, mid in pending.items()])
+            events = [{"message": mid, "at": clock.now(), "kind": "delivered",
+                       "detail": f"report of {clock.iso(good[pid])}"} for pid, mid in pending.items()]
+            for start in range(0, len(events), 200):
+                MessageEvent.insert_many(events[start:start + 200]).execute()
+            delivered = len(pending)
+        for pid, ok, at, error in reports:
+            if not ok and record_report(pid, False, at, error):  # failed: refund, per message
+                failed += 1
+    return delivered, failed
 
 
 def withdraw(message_id: int, user: str, reason: str = "withdrawn") -> Message:

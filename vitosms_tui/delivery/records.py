@@ -66,14 +66,17 @@ def record(worker_id: str, outcomes: list[Outcome], delivery) -> list[str]:
 
     States: ``sent``, ``queued`` (retried), ``failed``, or ``lost`` when this
     worker no longer held the message (its lease ran out and another took it).
+    Acceptances, the bulk, are written together; faults one by one.
     """
-    states = []
     with write_transaction():
+        accepted = [item for item in outcomes if item.outcome == ACCEPTED]
+        held = outbox.mark_sent_many(worker_id, [(item.job.id, item.provider_id) for item in accepted])
+        states = []
         for item in outcomes:
             job = item.job
             try:
                 if item.outcome == ACCEPTED:
-                    state = "sent" if outbox.mark_sent(job.id, worker_id, item.provider_id) else "lost"
+                    state = "sent" if job.id in held else "lost"
                 elif item.outcome == PASSING:
                     state = outbox.mark_passing_fault(
                         job.id, worker_id, item.error or "passing fault", delivery.max_attempts,
@@ -109,15 +112,7 @@ def awaiting_report_ids(limit: int) -> list[str]:
 
 def record_reports(reports: list[DeliveryReport]) -> tuple[int, int]:
     """Record delivery reports in one transaction; (delivered, failed) newly recorded."""
-    delivered = failed = 0
-    with write_transaction():
-        for report in reports:
-            if outbox.record_report(report.provider_id, report.delivered, report.at, report.error):
-                if report.delivered:
-                    delivered += 1
-                else:
-                    failed += 1
-    return delivered, failed
+    return outbox.record_reports([(r.provider_id, r.delivered, r.at, r.error) for r in reports])
 
 
 def remaining_for_drain(started: datetime) -> int:

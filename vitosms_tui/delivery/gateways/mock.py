@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
 import json
 import logging
 import os
@@ -115,6 +116,13 @@ class MockGateway:
         self._by_id: dict[str, tuple[datetime, bool]] = {}  # provider_id -> (accepted at, undelivered)
         self._faults: dict[str, int] = {}                   # client_ref -> passing faults given
         self._lock_fd: int | None = None
+        # a random prefix per instance and a counter: unique across processes, and
+        # cheaper than asking the system for randomness once per SMS
+        self._id_prefix = "mock-" + secrets.token_hex(6) + "-"
+        self._id_counter = itertools.count(1)
+
+    def _new_provider_id(self) -> str:
+        return f"{self._id_prefix}{next(self._id_counter):x}"
 
     # -- the shared files -------------------------------------------------
 
@@ -179,7 +187,7 @@ class MockGateway:
                             sms.client_ref, PASSING,
                             error=f"gateway busy, try again later ({given + 1} of {FLAKY_FAULTS})"))
                         continue
-                provider_id = "mock-" + secrets.token_hex(10)
+                provider_id = self._new_provider_id()
                 self._by_ref[sms.client_ref] = provider_id
                 self._by_id[provider_id] = (now, sms.to == UNDELIVERED_NUMBER)
                 accepted_lines.append(json.dumps({
