@@ -21,6 +21,7 @@ from ..core.errors import UsageError, VitosmsError
 # Each module adds its commands with register(subparsers, common).
 COMMAND_MODULES = [
     "foundation",
+    "ui_command",
     "messaging",
     "agenda",
     "worker",

@@ -1,0 +1,37 @@
+"""A seeded practice in a real SQLite file and a helper to let workers finish."""
+
+from __future__ import annotations
+
+import pytest
+
+from vitosms_tui.core import clock
+from vitosms_tui.core.config import Settings
+from vitosms_tui.core.db import open_database
+from vitosms_tui.core.schema import migrate
+from vitosms_tui.core.seed import seed_practice
+
+FIXED_NOW = "2026-11-27T09:00"
+
+
+@pytest.fixture
+def practice(tmp_path):
+    """300 generated persons, three Mandanten (DUB, HAU, ROS), the clock at 27.11.2026 09:00."""
+    clock.set_now(FIXED_NOW)
+    path = tmp_path / "practice.db"
+    database = open_database(str(path))
+    migrate()
+    seed_practice(mandanten=3, persons=300, seed=1, user="seed")
+    yield str(path)
+    database.close()
+
+
+@pytest.fixture
+def make_app(practice):
+    from vitosms_tui.ui.app import VitoSmsApp
+
+    def make(language: str = "de", **kwargs):
+        settings = Settings()
+        settings.ui_language = language
+        return VitoSmsApp(user="empfang", settings=settings, db_url=practice, **kwargs)
+
+    return make

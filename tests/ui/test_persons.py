@@ -1,0 +1,248 @@
+"""F7 Persons: search among generated persons, edit with inline messages, consents, literal names."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from textual.widgets import Input
+
+from vitosms_tui.core import clock, persons
+from vitosms_tui.core.models import AuditEntry, Person
+from vitosms_tui.core.phone import format_phone
+from vitosms_tui.ui.modals.confirm import Confirm
+from vitosms_tui.ui.screens.person_form import PersonFormScreen
+from vitosms_tui.ui.screens.persons import PersonsScreen
+
+from .pilot_helpers import settle, wait_until
+
+SIZE = (120, 40)
+
+
+async def open_persons(pilot) -> PersonsScreen:
+    await pilot.press("f7")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, PersonsScreen)
+    return pilot.app.screen
+
+
+async def search(pilot, text: str):
+    screen = pilot.app.screen
+    screen.query_one("#person-search", Input).value = text
+    await settle(pilot)
+    return screen.query_one("#persons-table")
+
+
+async def open_form_for(pilot, person: Person) -> PersonFormScreen:
+    table = await search(pilot, f"{person.last_name} {person.first_name}")
+    await pilot.press("down")  # from the search to the list
+    await settle(pilot)
+    while table.current_id != person.id:
+        await pilot.press("down")
+        await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, PersonFormScreen)
+    return pilot.app.screen
+
+
+async def type_into(pilot, selector: str, text: str) -> None:
+    """Fill a field as a paste would (key by key is tested with the search)."""
+    field = pilot.app.screen.query_one(selector, Input)
+    field.focus()
+    field.value = text
+    await settle(pilot)
+
+
+def a_person_with_mobile() -> Person:
+    return (Person.select().where(Person.mobile.is_null(False), Person.deceased == False)  # noqa: E712
+            .order_by(Person.id).offset(40).first())
+
+
+async def test_search_finds_a_person_by_name_birth_date_and_mobile(make_app):
+    wanted = a_person_with_mobile()
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_persons(pilot)
+        table = screen.query_one("#persons-table")
+        assert table.row_count == 100  # the first 100 of 300, with a note to narrow the search
+        for text in (f"{wanted.last_name} {wanted.first_name}", f"{wanted.last_name.lower()[:4]}",
+                     wanted.birth_date.strftime("%d.%m.%Y"), format_phone(wanted.mobile)):
+            table = await search(pilot, text)
+            assert wanted.id in table.rows_by_id, text
+        table = await search(pilot, "zzzz")
+        assert table.row_count == 0
+        assert "Keine Person gefunden" in str(screen.query_one("#person-count").render())
+
+
+async def test_typing_keeps_the_latest_search(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_persons(pilot)
+        await pilot.press(*"wyss sar")
+        await settle(pilot)
+        table = screen.query_one("#persons-table")
+        names = {row.plain_name for row in table.rows_by_id.values()}
+        assert names == {"Wyss Sarah"}
+
+
+async def test_invalid_number_is_shown_at_the_field_and_nothing_changes(make_app):
+    person = a_person_with_mobile()
+    before = Person.get_by_id(person.id).mobile
+    audits = AuditEntry.select().count()
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_persons(pilot)
+        form = await open_form_for(pilot, person)
+        await type_into(pilot, "#f-mobile", "044 123 45 67")  # a landline
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is form
+        assert "Keine Natelnummer" in str(form.query_one("#e-mobile").render())
+        assert "markierten Felder" in str(form.query_one("#form-error").render())
+        assert form.query_one("#f-mobile").has_class("-invalid-field")
+        await type_into(pilot, "#f-mobile", "12")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Keine gültige Telefonnummer" in str(form.query_one("#e-mobile").render())
+        await type_into(pilot, "#f-birth_date", "31.02.1980")
+        await pilot.press("tab")  # leaving the field checks it
+        await settle(pilot)
+        assert "tt.mm.jjjj" in str(form.query_one("#e-birth_date").render())
+    assert Person.get_by_id(person.id).mobile == before
+    assert AuditEntry.select().count() == audits
+
+
+async def test_edit_stores_the_number_in_e164(make_app):
+    person = a_person_with_mobile()
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_persons(pilot)
+        await open_form_for(pilot, person)
+        await type_into(pilot, "#f-mobile", "+41 (0)79 555 12 34")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, PersonsScreen)
+        detail = str(pilot.app.screen.query_one("#person-detail").render())
+        assert "079 555 12 34" in detail
+    assert Person.get_by_id(person.id).mobile == "+41795551234"
+
+
+async def test_leaving_a_changed_form_asks_first(make_app):
+    person = a_person_with_mobile()
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_persons(pilot)
+        form = await open_form_for(pilot, person)
+        await type_into(pilot, "#f-email", "neu@example.ch")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, Confirm)
+        await pilot.press("escape")  # no: stay in the form
+        await settle(pilot)
+        assert pilot.app.screen is form
+        await pilot.press("escape", "j")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, PersonsScreen)
+    assert Person.get_by_id(person.id).email == person.email
+
+
+async def test_consent_toggle_records_date_user_and_source(make_app):
+    person = a_person_with_mobile()
+    given = person.consent_birthday
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_persons(pilot)
+        table = await search(pilot, f"{person.last_name} {person.first_name}")
+        await pilot.press("down")
+        await settle(pilot)
+        while table.current_id != person.id:
+            await pilot.press("down")
+            await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, Confirm)
+        await pilot.press("j")
+        await settle(pilot)
+        detail = str(screen.query_one("#person-detail").render())
+        assert "tui" in detail
+    fresh = Person.get_by_id(person.id)
+    assert fresh.consent_birthday is (not given)
+    assert fresh.consent_birthday_source == "tui"
+    assert clock.local(fresh.consent_birthday_at).strftime("%d.%m.%Y %H") == "27.11.2026 09"
+    entry = AuditEntry.select().where(AuditEntry.action == "consent").order_by(AuditEntry.id.desc()).first()
+    assert entry.user == "empfang" and entry.person_id == person.id
+
+
+async def test_new_person_with_ctrl_n(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_persons(pilot)
+        await search(pilot, "Neuhaus Greta")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, PersonFormScreen)
+        # the search text is the start of the name
+        assert form.query_one("#f-last_name", Input).value == "Neuhaus"
+        assert form.query_one("#f-first_name", Input).value == "Greta"
+        await type_into(pilot, "#f-birth_date", "03.04.1961")
+        await type_into(pilot, "#f-mobile", "079 444 55 66")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, PersonsScreen)
+        table = pilot.app.screen.query_one("#persons-table")
+        await wait_until(pilot, lambda: table.current_id is not None)
+        created = Person.get_by_id(table.current_id)
+    assert created.full_name == "Greta Neuhaus" and created.mobile == "+41794445566"
+    assert created.mandant.code == "DUB"  # the Mandant in the status line
+    assert created.consent_reminder and created.consent_recall and not created.consent_birthday
+    assert created.consent_reminder_source == "tui"
+
+
+async def test_markup_and_escape_sequences_in_names_are_shown_literally(make_app):
+    evil = Person.create(first_name="[bold]x[/]", last_name="Evil\x1b[2JName\x07",
+                         search_name=persons.search_name_of("[bold]x[/]", "EvilName"),
+                         email="[red]mail@example.ch")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_persons(pilot)
+        table = await search(pilot, "evilname")
+        assert list(table.rows_by_id) == [evil.id]
+        cell = table.get_cell(str(evil.id), "name")
+        assert cell.plain == "EvilName [bold]x[/]"
+        assert "\x1b" not in cell.plain and "\x07" not in cell.plain
+        await settle(pilot)
+        detail = screen.query_one("#person-detail").render()
+        assert "[bold]x[/] EvilName" in str(detail) and "[red]mail@example.ch" in str(detail)
+        # what reaches the screen: the brackets, literally, and no escape byte
+        svg = html.unescape(app.export_screenshot()).replace("\xa0", " ")
+        text = re.sub(r"<[^>]+>", "", svg)
+        assert "EvilName [bold]x[/]" in text
+        assert "\x1b" not in svg
+
+
+async def test_person_picker_returns_the_marked_persons(make_app):
+    from vitosms_tui.ui.widgets.person_picker import PersonPicker
+
+    wyss = [p.id for p in Person.select().where(Person.last_name == "Wyss", Person.deceased == False)  # noqa: E712
+            .order_by(Person.search_name, Person.id)]
+    results = []
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(PersonPicker(multiple=True), results.append)
+        await settle(pilot)
+        await pilot.press(*"wyss")
+        await settle(pilot)
+        await pilot.press("down", "space", "down", "space", "enter")
+        await settle(pilot)
+        app.push_screen(PersonPicker(), results.append)
+        await settle(pilot)
+        await pilot.press(*"wyss", "down", "down", "enter")
+        await settle(pilot)
+        app.push_screen(PersonPicker(), results.append)
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+    assert results == [sorted(wyss[:2]), [wyss[1]], None]

@@ -1,0 +1,25 @@
+"""``vitosms`` / ``vitosms ui``: open the terminal interface."""
+
+from __future__ import annotations
+
+import sys
+
+from ..core.errors import UsageError
+
+
+def run_ui(ctx, args, embedded_worker=None) -> int:
+    """Open the database and run the TUI until the desk quits (Ctrl+Q)."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError("the interface needs a terminal; use the commands (vitosms --help) in scripts")
+    ctx.open()
+    from ..ui.app import VitoSmsApp
+
+    app = VitoSmsApp(user=ctx.user, settings=ctx.settings, db_url=ctx.db_url,
+                     embedded_worker=embedded_worker)
+    app.run()
+    return int(app.return_code or 0)
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("ui", parents=[common], help="open the terminal interface (the default)")
+    p.set_defaults(handler=run_ui)

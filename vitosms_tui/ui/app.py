@@ -1,0 +1,206 @@
+"""The shell: views on function keys, the status line, help, palette and Escape.
+
+Each view is one entry of :data:`MODES`; adding a view is one line there. The
+screen class is imported when the view is first opened; while its module does
+not exist yet, a calm "follows later" screen stands in.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from typing import Callable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.command import CommandPalette
+from textual.screen import Screen
+from textual.signal import Signal
+
+from ..core import clock, credits, mandanten
+from ..core.config import Settings
+from . import i18n
+from .commands import PersonCommands
+from .i18n import N_, _
+from .screens.base import MandantChanged
+from .widgets.status_line import Status
+
+# view name: (function key, title msgid, "module:ScreenClass")
+MODES: dict[str, tuple[str, str, str]] = {
+    "agenda": ("f2", N_("Agenda"), "vitosms_tui.ui.screens.agenda:AgendaScreen"),
+    "compose": ("f3", N_("Compose"), "vitosms_tui.ui.screens.compose:ComposeScreen"),
+    "journal": ("f4", N_("Journal"), "vitosms_tui.ui.screens.journal:JournalScreen"),
+    "credits": ("f5", N_("Credits"), "vitosms_tui.ui.screens.credits:CreditsScreen"),
+    "recall": ("f6", N_("Recall"), "vitosms_tui.ui.screens.recall:RecallScreen"),
+    "persons": ("f7", N_("Persons"), "vitosms_tui.ui.screens.persons:PersonsScreen"),
+}
+START_MODE = "agenda"
+STATUS_SECONDS = 2.0
+HISTORY_LENGTH = 20
+
+__all__ = ["MODES", "START_MODE", "MandantChanged", "VitoSmsApp"]
+
+
+def screen_factory(name: str) -> Callable[[], Screen]:
+    """Build the view's screen on first use; a missing module means "not built yet"."""
+    _key, title, target = MODES[name]
+
+    def build() -> Screen:
+        module_name, _sep, class_name = target.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:  # a broken import inside a built view must show
+                raise
+            from .screens.pending import PendingScreen
+
+            return PendingScreen(_(title))
+        return getattr(module, class_name)()
+
+    return build
+
+
+class VitoSmsApp(App[None]):
+    """The front-desk application."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "vitosms"
+    ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {PersonCommands}
+
+    BINDINGS = [
+        Binding("f1", "help", N_("Help"), key_display="F1"),
+        *[Binding(key, f"go('{name}')", title, key_display=key.upper())
+          for name, (key, title, _target) in MODES.items()],
+        Binding("f8", "switch_mandant", N_("Mandant"), key_display="F8"),
+        Binding("escape", "back", N_("Back"), key_display="Esc"),
+        Binding("ctrl+p", "command_palette", N_("Commands"), priority=True),
+        Binding("ctrl+q", "quit", N_("Quit"), priority=True),
+    ]
+
+    def __init__(self, user: str, settings: Settings, db_url: str,
+                 embedded_worker: Callable | None = None) -> None:
+        i18n.set_language(settings.ui_language)
+        super().__init__()
+        self.user = user
+        self.settings = settings
+        self.db_url = db_url
+        self.embedded_worker = embedded_worker
+        self.current_mandant = None
+        self.status = Status(user=user, now=clock.now())
+        self.status_signal: Signal[Status] = Signal(self, "status")
+        self.mandant_signal: Signal = Signal(self, "mandant")
+        self.mode_history: list[str] = []
+        for name in MODES:
+            self.add_mode(name, screen_factory(name))
+        active = mandanten.list_mandanten(active_only=True)
+        if active:
+            self.current_mandant = active[0]
+
+    @property
+    def mode_titles(self) -> dict[str, str]:
+        return {name: _(title) for name, (_key, title, _target) in MODES.items()}
+
+    def on_mount(self) -> None:
+        self.refresh_status()
+        self.set_interval(STATUS_SECONDS, self.refresh_status)
+        self.switch_mode(START_MODE)
+        if self.embedded_worker is not None:
+            self._start_embedded_worker()
+
+    def _start_embedded_worker(self) -> None:
+        # Started on the app, not on a screen: closing a view must not stop delivery.
+        worker = self.embedded_worker
+        if inspect.iscoroutinefunction(worker):
+            self.run_worker(worker(), name="delivery", group="delivery", exit_on_error=False)
+        else:
+            self.run_worker(worker, name="delivery", group="delivery", thread=True, exit_on_error=False)
+
+    # -- status line and Mandant -------------------------------------------------
+
+    def refresh_status(self) -> None:
+        """Re-read the balance (a cheap sum over an index) and publish the status line."""
+        mandant = self.current_mandant
+        if mandant is None:
+            self.status = Status(user=self.user, now=clock.now())
+        else:
+            balance = credits.balance(mandant)
+            self.status = Status(user=self.user, mandant_code=mandant.code, mandant_name=mandant.name,
+                                 balance=balance, low=credits.is_low(mandant, balance), now=clock.now())
+        self.status_signal.publish(self.status)
+
+    def set_mandant(self, mandant) -> None:
+        """Make ``mandant`` the current one and tell every view."""
+        if mandant is None or (self.current_mandant is not None and mandant.id == self.current_mandant.id):
+            return
+        self.current_mandant = mandant
+        self.refresh_status()
+        self.mandant_signal.publish(mandant)
+        self.post_message(MandantChanged(mandant))
+
+    def action_switch_mandant(self) -> None:
+        from .modals.mandant_picker import MandantPicker
+
+        def chosen(mandant_id: int | None) -> None:
+            if mandant_id is not None:
+                self.set_mandant(mandanten.Mandant.get_by_id(mandant_id))
+
+        current = self.current_mandant.id if self.current_mandant else None
+        self.push_screen(MandantPicker(current), chosen)
+
+    # -- views, Escape, help, palette --------------------------------------------
+
+    def action_go(self, name: str) -> None:
+        self.go(name)
+
+    def go(self, name: str) -> None:
+        """Open a view, remembering where we came from for Escape."""
+        if name == self.current_mode:
+            return
+        if self.current_mode in MODES:
+            self.mode_history = (self.mode_history + [self.current_mode])[-HISTORY_LENGTH:]
+        self.switch_mode(name)
+
+    def action_back(self) -> None:
+        """Escape: the screen's own step first, then close a pushed screen, then the previous view."""
+        screen = self.screen
+        back_out = getattr(screen, "back_out", None)
+        if back_out is not None and back_out():
+            return
+        if len(self.screen_stack) > 1:
+            screen.dismiss(None)
+        elif self.mode_history:
+            self.switch_mode(self.mode_history.pop())
+
+    def action_help(self) -> None:
+        from .modals.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.screen, self.mode_titles.get(self.current_mode, "")))
+
+    def action_command_palette(self) -> None:
+        if not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=_("Search for commands…")))
+
+    def action_find_person(self) -> None:
+        self.go("persons")
+        base = self.screen_stack[0]
+        if hasattr(base, "focus_search"):
+            base.focus_search()
+
+    def open_person(self, person_id: int) -> None:
+        """Show one person in the Persons view (from the palette or another view)."""
+        self.go("persons")
+        base = self.screen_stack[0]
+        if hasattr(base, "show_person"):
+            base.show_person(person_id)
+
+    def get_system_commands(self, screen: Screen):
+        for name, (key, title, _target) in MODES.items():
+            yield SystemCommand(_(title), _("Open the view {title} ({key})").format(
+                title=_(title), key=key.upper()), lambda name=name: self.go(name))
+        yield SystemCommand(_("Find person…"), _("Search a person by name, birth date or mobile"),
+                            self.action_find_person)
+        yield SystemCommand(_("Switch Mandant…"), _("Choose the Mandant you work for (F8)"),
+                            self.action_switch_mandant)
+        yield SystemCommand(_("Help"), _("List the keys of this view (F1)"), self.action_help)
+        yield SystemCommand(_("Quit"), _("Close vitosms (Ctrl+Q)"), self.exit)

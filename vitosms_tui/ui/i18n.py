@@ -1,0 +1,101 @@
+"""The words and formats of the interface: one gettext catalogue, German first.
+
+Every string the TUI shows is written in English in the code and marked with
+``_()`` (translated now) or ``N_()`` (marked for the catalogue, translated
+where it is shown, e.g. binding descriptions and the MODES table, which are
+defined before the language is known). The catalogue lives in
+``vitosms_tui/locale/<lang>/LC_MESSAGES/vitosms.po`` and is compiled to
+``.mo`` by ``tools/i18n.py``; the compiled files are committed, so an install
+needs nothing extra.
+
+Dates are Swiss in every language: ``dd.mm.yyyy`` and 24-hour times, shown
+in Europe/Zurich.
+"""
+
+from __future__ import annotations
+
+import gettext
+from datetime import date, datetime
+from pathlib import Path
+
+from babel.dates import format_date as _babel_date
+from babel.dates import format_datetime as _babel_datetime
+from babel.numbers import format_decimal
+
+from ..core import clock
+
+DOMAIN = "vitosms"
+LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
+LANGUAGES = ("de", "en")
+DEFAULT_LANGUAGE = "de"
+_BABEL_LOCALES = {"de": "de_CH", "en": "en_CH"}
+
+_state = {"language": DEFAULT_LANGUAGE, "translation": None}
+
+
+def set_language(language: str | None) -> str:
+    """Switch the interface language (``de`` or ``en``); unknown values fall back to German."""
+    language = (language or DEFAULT_LANGUAGE).strip().lower()
+    if language not in LANGUAGES:
+        language = DEFAULT_LANGUAGE
+    _state["language"] = language
+    _state["translation"] = gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=True)
+    return language
+
+
+def language() -> str:
+    return _state["language"]
+
+
+def _translation() -> gettext.NullTranslations:
+    if _state["translation"] is None:
+        set_language(_state["language"])
+    return _state["translation"]
+
+
+def _(message: str) -> str:
+    """The message in the current language."""
+    if not message:
+        return message
+    return _translation().gettext(message)
+
+
+def N_(message: str) -> str:  # noqa: N802 - the usual gettext name
+    """Mark a message for the catalogue without translating it yet."""
+    return message
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    return _translation().ngettext(singular, plural, count)
+
+
+def babel_locale() -> str:
+    return _BABEL_LOCALES[language()]
+
+
+def format_date(value: date | None) -> str:
+    """``27.11.2026`` (empty for no date)."""
+    if value is None:
+        return ""
+    return _babel_date(value, "dd.MM.yyyy", locale=babel_locale())
+
+
+def format_datetime(value: datetime | None) -> str:
+    """``27.11.2026 09:00`` in Zurich time (empty for no instant)."""
+    if value is None:
+        return ""
+    return _babel_datetime(clock.local(value), "dd.MM.yyyy HH:mm", locale=babel_locale())
+
+
+def format_day(value: datetime) -> str:
+    """``Fr. 27.11.2026 09:00`` in Zurich time, for the status line."""
+    return _babel_datetime(clock.local(value), "EEE dd.MM.yyyy HH:mm", locale=babel_locale())
+
+
+def format_number(value: int) -> str:
+    """``12'345``: Swiss grouping."""
+    return format_decimal(value, locale=babel_locale())
+
+
+LANGUAGE_NAMES = {"de": N_("German"), "fr": N_("French"), "it": N_("Italian"), "en": N_("English")}
+CHANNEL_NAMES = {"sms": N_("SMS"), "email": N_("E-mail")}

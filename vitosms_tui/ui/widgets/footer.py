@@ -1,0 +1,58 @@
+"""The two key rows at the bottom of every screen, in the interface language.
+
+The lower row lists the views on their function keys (F1 help … F8 Mandant)
+and marks the one that is open; it stands at the same place on every screen.
+The upper row lists the keys of the screen and the widget in focus, then the
+app's own keys (Esc, palette, quit). Binding descriptions are English msgids
+(marked with ``N_``) translated here, where they are shown.
+"""
+
+from __future__ import annotations
+
+import re
+
+from textual.app import ComposeResult
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+from ..i18n import _
+
+_FUNCTION_KEY = re.compile(r"f\d+")
+
+
+def is_view_key(node, binding, app) -> bool:
+    return node is app and bool(_FUNCTION_KEY.fullmatch(binding.key))
+
+
+class KeyBar(Footer):
+    """Textual's footer, translated, showing either the view keys or the others."""
+
+    def __init__(self, views: bool, **kwargs) -> None:
+        super().__init__(compact=True, show_command_palette=False, **kwargs)
+        self.views = views
+        self.add_class("-views" if views else "-actions")
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        app = self.app
+        current = f"go('{app.current_mode}')"
+        seen: set[tuple[int, str]] = set()
+        items = [item for item in self.screen.active_bindings.values()
+                 if item.binding.show and is_view_key(item.node, item.binding, app) == self.views]
+        # the screen's and widget's keys before the app's (Esc, palette, quit)
+        items.sort(key=lambda item: (item.node is app, item.binding.key == "ctrl+q"))
+        for node, binding, enabled, tooltip in items:
+            if (id(node), binding.action) in seen:  # one key per action, as Textual's footer
+                continue
+            seen.add((id(node), binding.action))
+            key = FooterKey(
+                binding.key,
+                app.get_key_display(binding),
+                _(binding.description),
+                binding.action,
+                disabled=not enabled,
+                tooltip=_(tooltip or binding.tooltip) if (tooltip or binding.tooltip) else "",
+                classes="-current" if binding.action == current else "",
+            )
+            yield key.data_bind(compact=Footer.compact)

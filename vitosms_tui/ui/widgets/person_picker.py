@@ -1,0 +1,134 @@
+"""Pick one or several persons with an incremental search.
+
+Usage from any screen::
+
+    def picked(ids: list[int] | None) -> None:
+        if ids: ...
+    self.app.push_screen(PersonPicker(multiple=True), picked)
+
+The result is the list of chosen person ids (one id when ``multiple`` is
+False) or None when the picker was left with Escape. In multiple mode Space
+marks and unmarks the highlighted person and Enter takes the marked ones (or
+the highlighted one when none is marked).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Input, Static
+from textual.worker import get_current_worker
+
+from ..i18n import N_, _
+from .person_table import PersonRow, PersonTable, fetch_person_rows
+
+PICK_LIMIT = 100
+
+
+class PickerTable(PersonTable):
+    BINDINGS = [
+        Binding("enter", "screen.choose", N_("Take"), key_display="⏎"),
+        Binding("space", "screen.mark", N_("Mark"), key_display="Space"),
+        Binding("slash", "screen.focus_search", N_("Search"), key_display="/"),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.marked: set[int] = set()
+
+    def cells(self, row: PersonRow) -> tuple:
+        cells = super().cells(row)
+        mark = Text("✔ ", style="bold green") if row.id in self.marked else Text("  ")
+        return (Text.assemble(mark, cells[0]), *cells[1:])
+
+
+class PersonPicker(ModalScreen[list[int] | None]):
+    """A modal person search returning the chosen ids."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", N_("Cancel"), key_display="Esc"),
+        Binding("down", "focus_list", show=False),
+    ]
+
+    def __init__(self, multiple: bool = False, title: str | None = None, query: str = "",
+                 exclude_deceased: bool = True, marked: list[int] | None = None) -> None:
+        super().__init__(classes="dialog-screen")
+        self.multiple = multiple
+        self.title_text = title or (_("Choose persons") if multiple else _("Choose a person"))
+        self.start_query = query
+        self.exclude_deceased = exclude_deceased
+        self.start_marked = set(marked or ())
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="person-picker", classes="dialog"):
+            yield Static(self.title_text, classes="dialog-title", markup=False)
+            yield Input(self.start_query, placeholder=_("Search: name, birth date (dd.mm.yyyy) or mobile"),
+                        id="picker-search")
+            yield PickerTable(id="picker-table")
+            hint = (_("↓ to the list · Space marks · ⏎ takes · Esc cancels") if self.multiple
+                    else _("↓ to the list · ⏎ takes · Esc cancels"))
+            yield Static(hint, classes="dialog-hint", id="picker-hint", markup=False)
+
+    def on_mount(self) -> None:
+        table = self.query_one(PickerTable)
+        table.marked = set(self.start_marked)
+        self.query_one("#picker-search", Input).focus()
+        self.search(self.start_query)
+
+    @on(Input.Changed, "#picker-search")
+    def _changed(self, event: Input.Changed) -> None:
+        self.search(event.value)
+
+    @on(Input.Submitted, "#picker-search")
+    def _submitted(self) -> None:
+        self.action_focus_list()
+
+    @work(thread=True, exclusive=True, group="picker-search")
+    def search(self, text: str) -> None:
+        rows = fetch_person_rows(text, PICK_LIMIT)
+        if self.exclude_deceased:
+            rows = [row for row in rows if not row.deceased]
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.query_one(PickerTable).show_rows, rows)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "mark":
+            return self.multiple
+        if action == "focus_list":
+            return isinstance(self.focused, Input)
+        return True
+
+    def action_focus_list(self) -> None:
+        table = self.query_one(PickerTable)
+        if table.row_count:
+            table.focus()
+
+    def action_focus_search(self) -> None:
+        self.query_one("#picker-search", Input).focus()
+
+    def action_mark(self) -> None:
+        table = self.query_one(PickerTable)
+        person_id = table.current_id
+        if person_id is None:
+            return
+        table.marked.symmetric_difference_update({person_id})
+        table.update_person_row(table.rows_by_id[person_id])
+
+    def action_choose(self) -> None:
+        table = self.query_one(PickerTable)
+        if self.multiple and table.marked:
+            self.dismiss(sorted(table.marked))
+        elif table.current_id is not None:
+            self.dismiss([table.current_id])
+
+    @on(DataTable.RowSelected, "#picker-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_choose()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,75 @@
+"""The line at the top of every screen: who works, for which Mandant, with how many credits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.text import Text
+from textual.widget import Widget
+
+from ..i18n import _, format_day, format_number
+from ..sanitize import clean
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the status line shows; the app computes it and publishes it."""
+
+    user: str
+    mandant_code: str = ""
+    mandant_name: str = ""
+    balance: int | None = None
+    low: bool = False
+    now: datetime | None = None
+
+
+class StatusLine(Widget):
+    """``user · Mandant code name · balance Credits`` on the left, the view and the time on the right."""
+
+    COMPONENT_CLASSES = {"status-line--low", "status-line--dim", "status-line--mandant"}
+
+    def __init__(self, crumb: str = "", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.crumb = crumb  # msgid of a step inside the view (e.g. "Edit person")
+
+    def on_mount(self) -> None:
+        signal = getattr(self.app, "status_signal", None)
+        if signal is not None:
+            signal.subscribe(self, lambda _status: self.refresh())
+
+    def _mode_title(self) -> str:
+        titles = getattr(self.app, "mode_titles", {})
+        title = titles.get(self.app.current_mode, "")
+        if self.crumb:
+            title = f"{title} › {_(self.crumb)}" if title else _(self.crumb)
+        return title
+
+    def render(self) -> Text:
+        status: Status | None = getattr(self.app, "status", None)
+        dim = self.get_component_rich_style("status-line--dim")
+        left = Text(no_wrap=True, overflow="ellipsis", end="")
+        if status is not None:
+            left.append(f" {clean(status.user)}")
+            left.append(" · ", dim)
+            if status.mandant_code:
+                left.append(clean(status.mandant_code), self.get_component_rich_style("status-line--mandant"))
+                left.append(f" {clean(status.mandant_name)}")
+                left.append(" · ", dim)
+                amount = _("{balance} credits").format(balance=format_number(status.balance or 0))
+                if status.low:
+                    left.append(amount + " " + _("(low)"), self.get_component_rich_style("status-line--low"))
+                else:
+                    left.append(amount)
+            else:
+                left.append(_("no Mandant"), self.get_component_rich_style("status-line--low"))
+        right = Text(end="")
+        right.append(self._mode_title())
+        if status is not None and status.now is not None:
+            right.append("  ")
+            right.append(format_day(status.now), dim)
+        right.append(" ")
+        width = self.size.width or 120
+        room = max(0, width - right.cell_len - 1)
+        left.truncate(room, overflow="ellipsis", pad=True)
+        return Text.assemble(left, " ", right, no_wrap=True, end="")
