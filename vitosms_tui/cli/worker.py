@@ -42,13 +42,14 @@ async def _run(worker, mode: str):
         except (NotImplementedError, RuntimeError):  # not the main thread
             pass
     if mode == "once":
-        return await worker.run_once()
+        return await worker.run_once(stop)
     if mode == "drain":
         return await worker.drain(stop)
     return await worker.run_forever(stop)
 
 
 def cmd_worker(ctx, args) -> int:
+    from ..core.automation import run_tick
     from ..delivery.worker import make_worker
 
     _configure_logging()
@@ -57,7 +58,8 @@ def cmd_worker(ctx, args) -> int:
         logging.getLogger("vitosms.delivery").warning(
             "no SMTP server configured: e-mails wait as passing faults until one is")
     mode = "once" if args.once else "drain" if args.drain else "forever"
-    worker = make_worker(ctx.settings, ctx.state_dir)
+    # automatic reminders and birthday greetings, about once a minute
+    worker = make_worker(ctx.settings, ctx.state_dir, automation_tick=run_tick)
     tally = asyncio.run(_run(worker, mode))
     ctx.emit(tally.as_dict(),
              lambda t: f"sent {t['sent']}, delivered {t['delivered']}, failed {t['failed']}, "

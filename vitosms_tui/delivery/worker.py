@@ -45,6 +45,8 @@ AUTOMATION_EVERY_SECONDS = 60.0
 REPORT_PAGE = 500
 # a job whose lease has less than this left is not started: another worker may take it
 LEASE_MARGIN_SECONDS = 0.5
+# how long answers may wait to be recorded together with the next ones
+RECORD_GATHER_SECONDS = 0.02
 
 
 def new_worker_id() -> str:
@@ -109,12 +111,17 @@ class DeliveryWorker:
     # -- public ---------------------------------------------------------------
 
     def wake(self) -> None:
-        """New messages were queued: look at once instead of at the next poll."""
-        self._wake.set()
+        """New messages were queued: look at once instead of at the next poll.
 
-    async def run_once(self) -> Tally:
+        Call it on the worker's event loop (from another thread:
+        ``loop.call_soon_threadsafe(worker.wake)``).
+        """
+        self._wake.set()
+        self._changed.set()
+
+    async def run_once(self, stop_event: asyncio.Event | None = None) -> Tally:
         """One pass over what is due now (and the delivery reports already due)."""
-        return await self._run("once", asyncio.Event())
+        return await self._run("once", stop_event or asyncio.Event())
 
     async def run_forever(self, stop_event: asyncio.Event) -> Tally:
         """Deliver until ``stop_event`` is set, then finish the messages in hand."""
@@ -151,14 +158,25 @@ class DeliveryWorker:
                 if jobs:
                     self._dispatch(jobs)
                     continue
-                if self._in_flight:  # answers may make messages due again (no back-off)
-                    await self._wait(stop, self._changed, self.poll_seconds)
+                if self._in_flight:
+                    # nothing due but answers pending: look again when they are all recorded
+                    # (a retry without back-off may be due then), or when woken
+                    while True:
+                        self._changed.clear()
+                        if not self._in_flight or stop.is_set() or self._wake.is_set():
+                            break
+                        await self._wait(stop, self._changed, self.poll_seconds)
                     continue
                 if mode == "once":
                     break
-                if mode == "drain" and await self._db(records.remaining_for_drain, started) == 0:
-                    break
-                await self._wait(stop, self._wake, await self._idle_seconds())
+                try:
+                    if mode == "drain" and await self._db(records.remaining_for_drain, started) == 0:
+                        break
+                    idle = await self._idle_seconds()
+                except pw.OperationalError:
+                    log.exception("looking for due messages failed")
+                    idle = self.poll_seconds
+                await self._wait(stop, self._wake, idle)
         finally:
             await self._finish_in_hand()
             closing.set()
@@ -275,6 +293,13 @@ class DeliveryWorker:
                     return
                 await self._wait(closing, self._doorbell, self.poll_seconds)
                 continue
+            if len(self._outcomes) < self.batch // 2 and self._in_flight > len(self._outcomes):
+                # more answers are on their way: let some join this transaction
+                # (a commit per e-mail cost more than the SMTP conversation)
+                try:
+                    await asyncio.wait_for(closing.wait(), RECORD_GATHER_SECONDS)
+                except asyncio.TimeoutError:
+                    pass
             batch, self._outcomes = self._outcomes, []
             states = await self._record_with_retry(batch)
             for state in states:
@@ -336,3 +361,4 @@ def make_worker(settings: Settings, state_dir, *, automation_tick: Callable[[], 
     gateway = MockGateway(state_dir, report_delay_seconds=settings.delivery.report_delay_seconds)
     return DeliveryWorker(settings, gateway, SmtpPool(settings.smtp), worker_id=worker_id,
                           automation_tick=automation_tick)
+

@@ -221,6 +221,9 @@ class MockGateway:
         for pid in provider_ids:
             entry = self._by_id.get(pid)
             if entry is None:
+                # a real provider answers "unknown message id" too; here it usually means
+                # the worker runs with another state folder than the one that accepted it
+                log.warning("provider id %s is not in %s: reported undelivered", pid, self.handset_path)
                 reports.append(DeliveryReport(pid, False, now, "unknown to the gateway"))
                 continue
             accepted_at, undelivered = entry
