@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "messaging",
     "agenda",
     "worker",
+    "recall",
 ]
 
 
