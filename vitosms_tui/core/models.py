@@ -43,7 +43,11 @@ class UtcDateTimeField(pw.Field):
     def python_value(self, value):
         if value is None or isinstance(value, datetime):
             return value
-        parsed = datetime.strptime(value if "." in value else value + ".0", _FORMAT)
+        # the stored text is ISO: fromisoformat reads it ~20x faster than strptime
+        # (it showed when the delivery worker claims hundreds of messages at a time)
+        parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is not None:
+            return parsed.astimezone(timezone.utc)
         return parsed.replace(tzinfo=timezone.utc)
 
 

@@ -41,6 +41,22 @@ def _event(message: Message | int, kind: str, detail: str = "") -> MessageEvent:
     return MessageEvent.create(message=message, kind=kind, detail=detail)
 
 
+def _events(rows: list[tuple[int, str, str]]) -> None:
+    """Many ``(message_id, kind, detail)`` timeline lines in one executemany.
+
+    peewee builds SQL row by row (also for insert_many), which made the
+    timeline the delivery worker's main cost; the statement is the same for all.
+    """
+    if not rows:
+        return
+    db = database.obj
+    p = db.param
+    at = MessageEvent.at.db_value(clock.now())
+    db.cursor().executemany(
+        f'INSERT INTO "message_event" ("message_id", "at", "kind", "detail") VALUES ({p}, {p}, {p}, {p})',
+        [(message_id, at, kind, detail) for message_id, kind, detail in rows])
+
+
 def enqueue_quoted(mandant: Mandant, drafts: list[Draft], user: str,
                    scheduled_at: datetime | None = None,
                    max_parts: int = sms_text.MAX_PARTS_DEFAULT,
@@ -121,10 +137,8 @@ def claim_due(worker_id: str, limit: int, lease_seconds: float) -> list[Message]
             detail = f"attempt {message.attempts} by {worker_id}"
             if before.get(message.id):
                 detail += f"; lease of {before[message.id]} expired"
-            events.append({"message": message.id, "at": now, "kind": "claimed", "detail": detail})
-        # one statement for the batch: per-row inserts made claiming the worker's bottleneck
-        for start in range(0, len(events), 200):
-            MessageEvent.insert_many(events[start:start + 200]).execute()
+            events.append((message.id, "claimed", detail))
+        _events(events)
     claimed.sort(key=lambda m: (m.next_attempt_at, m.id))
     return claimed
 
@@ -192,11 +206,8 @@ def mark_sent_many(worker_id: str, sent: list[tuple[int, str | None]]) -> set[in
                f'"lease_until" = NULL, "error" = NULL WHERE "id" = {p}')
         at = Message.sent_at.db_value(now)
         db.cursor().executemany(sql, [(at, pid, message_id) for pid, message_id in rows])
-        events = [{"message": message_id, "at": now, "kind": "sent",
-                   "detail": f"by {worker_id}" + (f", provider id {pid}" if pid else "")}
-                  for pid, message_id in rows]
-        for start in range(0, len(events), 200):
-            MessageEvent.insert_many(events[start:start + 200]).execute()
+        _events([(message_id, "sent", f"by {worker_id}" + (f", provider id {pid}" if pid else ""))
+                 for pid, message_id in rows])
     return held
 
 
@@ -280,10 +291,8 @@ def record_reports(reports: list[tuple[str, bool, datetime, str | None]]) -> tup
                    f'WHERE "id" = {p} AND "status" = \'sent\'')
             db.cursor().executemany(sql, [(Message.delivered_at.db_value(clock.to_utc(good[pid])), mid)
                                           for pid, mid in pending.items()])
-            events = [{"message": mid, "at": clock.now(), "kind": "delivered",
-                       "detail": f"report of {clock.iso(good[pid])}"} for pid, mid in pending.items()]
-            for start in range(0, len(events), 200):
-                MessageEvent.insert_many(events[start:start + 200]).execute()
+            _events([(mid, "delivered", f"report of {clock.iso(good[pid])}")
+                     for pid, mid in pending.items()])
             delivered = len(pending)
         for pid, ok, at, error in reports:
             if not ok and record_report(pid, False, at, error):  # failed: refund, per message
