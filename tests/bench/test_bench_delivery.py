@@ -26,7 +26,7 @@ from vitosms_tui.delivery.gateways.mock import MockGateway
 from vitosms_tui.delivery.smtp import Mail, build_message
 from vitosms_tui.delivery.worker import DeliveryWorker
 
-MAILS = int(os.environ.get("BENCH_MAILS", "1000"))
+MAILS = int(os.environ.get("BENCH_MAILS", "500"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SMS_COUNT = int(os.environ.get("BENCH_SMS", "20000"))
 BODY = "Guten Tag Frau Muster, wir erinnern Sie an Ihren Termin morgen um 09:15 bei Dr. Hauser."

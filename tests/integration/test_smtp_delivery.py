@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import mailbox
+import os
 import socket
 
 import pytest
@@ -11,7 +13,7 @@ from vitosms_tui.core import credits, outbox
 from vitosms_tui.core.config import Settings
 from vitosms_tui.core.models import Message, MessageEvent
 from vitosms_tui.delivery.gateways.mock import MockGateway
-from vitosms_tui.delivery.sink import MaildirHandler, start_sink
+from vitosms_tui.delivery.sink import MaildirHandler, SinkController, start_sink
 from vitosms_tui.delivery.smtp import NOT_CONFIGURED
 from vitosms_tui.delivery.worker import DeliveryWorker
 
@@ -90,6 +92,9 @@ async def test_a_queued_mail_arrives_with_its_reference(mandant, tmp_path, sink)
     assert mail["To"] == "anna.muster@example.ch" and mail["Subject"] == "Termin"
     assert mail["Message-ID"] and mail["Date"]
     assert mail.get_payload(decode=True).decode().strip() == "Ihr Termin morgen um 09:00."
+    box = tmp_path / "mailbox"
+    assert os.stat(box).st_mode & 0o777 == 0o700
+    assert all(os.stat(f).st_mode & 0o777 == 0o600 for f in (box / "new").iterdir())
 
 
 async def test_a_4xx_answer_is_retried_then_accepted(mandant, tmp_path, sink):
@@ -163,3 +168,46 @@ async def test_many_mails_over_the_pool_each_once(mandant, tmp_path, sink):
     assert tally.sent == 60
     refs = sorted(m["X-Vitosms-Ref"] for m in mails(tmp_path))
     assert refs == sorted(m.idempotency_key for m in queued)
+
+
+class SlowHandler(MaildirHandler):
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(5)
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def test_a_server_that_does_not_answer_in_time_is_a_passing_fault(mandant, tmp_path, sink):
+    port = sink(SlowHandler(tmp_path / "mailbox"))
+    message = queue_mail(mandant)
+    settings = settings_for(port)
+    settings.smtp.timeout = 0.5
+    tally = await worker(settings, tmp_path).run_once()
+    message = Message.get_by_id(message.id)
+    assert tally.retried == 1 and message.status == "queued" and "connection" in message.error
+
+
+def _authenticator(server, session, envelope, mechanism, auth_data):
+    from aiosmtpd.smtp import AuthResult
+
+    ok = auth_data.login == b"praxis" and auth_data.password == b"geheim"
+    return AuthResult(success=ok, handled=False)
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+@pytest.mark.parametrize("password, status", [("geheim", "sent"), ("falsch", "queued")])
+async def test_login_with_username_and_password(mandant, tmp_path, password, status):
+    controller = SinkController(MaildirHandler(tmp_path / "mailbox"), hostname="127.0.0.1", port=0,
+                                authenticator=_authenticator, auth_required=True,
+                                auth_require_tls=False)
+    controller.start()
+    try:
+        message = queue_mail(mandant)
+        settings = settings_for(controller.port)
+        settings.smtp.username, settings.smtp.password = "praxis", password
+        await worker(settings, tmp_path).run_once()
+    finally:
+        controller.stop()
+    message = Message.get_by_id(message.id)
+    assert message.status == status
+    if status == "queued":  # a refused login is the practice's configuration: retried, not failed
+        assert "login refused" in message.error
