@@ -104,3 +104,24 @@ async def test_logs_hold_neither_bodies_nor_numbers(mandant, tmp_path, caplog):
     assert "Geheimer" not in text
     assert not any(number in text for number in NUMBERS)
     assert "+4179*****67" in text  # masked, still useful
+
+
+class _SlowPool:
+    """Stands in for an SMTP pool that has been managing two mails a second."""
+
+    size = 2
+
+    @staticmethod
+    def mails_per_second():
+        return 2.0
+
+    async def close(self):
+        pass
+
+
+def test_claims_stay_within_what_a_slow_smtp_pool_sends_in_half_a_lease(tmp_path):
+    s = settings()
+    s.delivery.batch_size, s.delivery.lease_seconds = 50, 10
+    assert make_worker(tmp_path, s)._capacity() == 100  # nothing known yet: two batches
+    slow = DeliveryWorker(s, MockGateway(tmp_path / "state", 0), _SlowPool())
+    assert slow._capacity() == 10  # 2 mails/s * 5 s

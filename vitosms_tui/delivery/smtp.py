@@ -122,6 +122,17 @@ class SmtpPool:
         self._slots: asyncio.LifoQueue | None = None
         self._all: list[_Slot] = []
         self._local_hostname = socket.gethostname() or "localhost"
+        self.seconds_per_mail: float | None = None  # moving average of one accepted mail
+
+    def _note_duration(self, seconds: float) -> None:
+        average = self.seconds_per_mail
+        self.seconds_per_mail = seconds if average is None else 0.8 * average + 0.2 * seconds
+
+    def mails_per_second(self) -> float | None:
+        """What the pool has been managing lately (None before the first mail)."""
+        if not self.seconds_per_mail:
+            return None
+        return self.size / self.seconds_per_mail
 
     @property
     def configured(self) -> bool:
@@ -179,10 +190,12 @@ class SmtpPool:
             return MailResult(PERMANENT, _one_line(f"mail cannot be built: {error}"))
         queue = self._queue()
         slot = await queue.get()
+        began = time.monotonic()
         try:
             smtp = await self._ready(slot)
             await smtp.send_message(message, sender=self.settings.sender, recipients=[mail.to])
             slot.used_at = time.monotonic()
+            self._note_duration(slot.used_at - began)
             return MailResult(ACCEPTED)
         except asyncio.CancelledError:
             self._drop(slot)

@@ -5,8 +5,8 @@ at a time (``send_many``), e-mails go out concurrently over the SMTP pool. All
 database calls run one after another on a single helper thread, short and
 batched (claim a batch; record many answers in one transaction), so a commit
 never stalls the network and no transaction is open while the network is
-busy. Claims stay within about two batches, so nothing claimed waits long
-enough for its lease to run out.
+busy. Claims stay within two batches, fewer when the SMTP server is slow, so
+nothing claimed waits long enough for its lease to run out.
 
 Modes: :meth:`DeliveryWorker.run_once` (what is due now),
 :meth:`run_forever` (until the stop event; the messages in hand are finished
@@ -87,6 +87,8 @@ class DeliveryWorker:
         self._tasks: set[asyncio.Task] = set()
         self._outcomes: list[Outcome] = []
         self._in_flight = 0
+        # the lease of each job in hand, as last renewed (see _renewer)
+        self._leases: dict[int, Any] = {}
         self._new_events()
 
     def _new_events(self) -> None:
@@ -138,6 +140,7 @@ class DeliveryWorker:
         started = clock.now()
         closing = asyncio.Event()
         recorder = asyncio.create_task(self._recorder(closing))
+        renewer = asyncio.create_task(self._renewer(closing))
         reporter = asyncio.create_task(self._reporter(closing)) if mode != "once" else None
         try:
             while not stop.is_set():
@@ -145,11 +148,12 @@ class DeliveryWorker:
                 self._changed.clear()
                 self._wake.clear()
                 await self._maybe_tick()
-                if self._in_flight > self.batch:  # two batches in hand at most
+                room = self._capacity() - self._in_flight
+                if room < min(self.batch, self._capacity()):
                     await self._wait(stop, self._changed, self.poll_seconds)
                     continue
                 try:
-                    jobs = await self._db(records.claim, self.worker_id, self.batch,
+                    jobs = await self._db(records.claim, self.worker_id, min(self.batch, room),
                                           self.delivery.lease_seconds)
                 except pw.OperationalError:  # e.g. locked beyond the busy timeout: try again
                     log.exception("claiming messages failed")
@@ -183,12 +187,26 @@ class DeliveryWorker:
             if reporter is not None:
                 await reporter
             await recorder
+            await renewer
             if mode == "once" and not stop.is_set():
                 await self._poll_reports()
             await self.mailer.close()
             await self.gateway.close()
             await self._close_db()
         return self.tally
+
+    def _capacity(self) -> int:
+        """How many claimed messages may be in hand: two batches, unless e-mail is slow.
+
+        Claimed e-mails wait for a connection of the pool; no more are claimed
+        than the pool sends within half a lease, so none waits until its lease
+        runs out (and another worker takes it).
+        """
+        capacity = 2 * self.batch
+        rate = getattr(self.mailer, "mails_per_second", lambda: None)()
+        if rate:
+            capacity = min(capacity, max(1, int(rate * self.delivery.lease_seconds / 2)))
+        return capacity
 
     @staticmethod
     async def _wait(stop: asyncio.Event, event: asyncio.Event, timeout: float) -> None:
@@ -228,6 +246,7 @@ class DeliveryWorker:
 
     def _dispatch(self, jobs: list[Job]) -> None:
         self._in_flight += len(jobs)
+        self._leases.update((job.id, job.lease_until) for job in jobs)
         sms = [job for job in jobs if job.channel == "sms"]
         if sms:
             self._spawn(self._send_sms(sms))
@@ -241,9 +260,10 @@ class DeliveryWorker:
         task.add_done_callback(self._tasks.discard)
 
     def _still_held(self, job: Job) -> bool:
-        if records.lease_left(job) > LEASE_MARGIN_SECONDS:
+        if records.lease_left(job, self._leases.get(job.id, job.lease_until)) > LEASE_MARGIN_SECONDS:
             return True
         log.warning("message %s: lease ran out before sending, left to the next claim", job.id)
+        self._leases.pop(job.id, None)
         self._in_flight -= 1
         self._changed.set()
         return False
@@ -302,6 +322,8 @@ class DeliveryWorker:
                     pass
             batch, self._outcomes = self._outcomes, []
             states = await self._record_with_retry(batch)
+            for item in batch:
+                self._leases.pop(item.job.id, None)
             for state in states:
                 if state == "sent":
                     self.tally.sent += 1
@@ -321,6 +343,32 @@ class DeliveryWorker:
                 await asyncio.sleep(0.2 * (attempt + 1))
         # the leases run out and the messages are claimed again (a gateway resend is harmless)
         return ["lost"] * len(batch)
+
+    # -- leases ----------------------------------------------------------------------
+
+    async def _renewer(self, closing: asyncio.Event) -> None:
+        """Renew the leases of the jobs in hand while they wait for a connection, the server or
+        the recorder: a live worker keeps its claims (a slow SMTP server or a busy database
+        would otherwise let another worker take them over and send them a second time);
+        only a dead worker's leases run out."""
+        interval = max(0.05, self.delivery.lease_seconds / 3)
+        while not closing.is_set():
+            try:
+                await asyncio.wait_for(closing.wait(), timeout=interval)
+            except asyncio.TimeoutError:
+                pass
+            ids = list(self._leases)
+            if not ids:
+                continue
+            try:
+                until, renewed = await self._db(records.renew_leases, self.worker_id, ids,
+                                                self.delivery.lease_seconds)
+            except Exception:  # e.g. locked: the leases still run, try again at the next turn
+                log.exception("renewing %d leases failed", len(ids))
+                continue
+            for job_id in renewed:
+                if job_id in self._leases:
+                    self._leases[job_id] = until
 
     # -- delivery reports ------------------------------------------------------------
 
