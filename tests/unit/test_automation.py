@@ -222,7 +222,8 @@ def test_out_of_credits_is_visible_once_and_retried_when_credits_arrive(db):
     assert automation.automation_warnings() == [
         "Mandant HAU: 2 automatic messages skipped, not enough credits"]
     rows = Message.select().count(), MessageEvent.select().count()
-    assert tick("2026-05-04T10:01").skipped == 0  # no new entry a minute later
+    again = tick("2026-05-04T10:01")
+    assert again.skipped == 0 and again.excluded["no_credits"] == 2  # no new entry, not even tried
     assert (Message.select().count(), MessageEvent.select().count()) == rows
     credits.purchase(poor, 10, "test")
     assert tick("2026-05-04T10:02").reminders == 2
@@ -239,3 +240,13 @@ def test_recalls_booked_in_the_tick(hau, anna):
     book(hau, anna, "2026-06-01T10:00")
     assert tick("2026-05-04T11:01").recalls_booked == 1
     assert recall.get_recall(r.id).status == "booked"
+
+
+def test_a_tick_makes_at_most_so_many_and_leaves_the_rest_for_the_next(hau, anna, monkeypatch):
+    monkeypatch.setattr(automation, "MAX_PER_TICK", 2)
+    for hour in ("15:00", "13:00", "14:00"):
+        book(hau, anna, f"2026-05-05T{hour}")
+    report = tick("2026-05-04T10:00")
+    assert (report.reminders, report.deferred) == (2, 1)
+    assert sorted(clock.local(m.scheduled_at).hour for m in automatic()) == [13, 14]  # soonest first
+    assert tick("2026-05-04T10:01").reminders == 1
