@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "agenda",
     "worker",
     "recall",
+    "demo",
 ]
 
 
