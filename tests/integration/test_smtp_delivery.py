@@ -136,11 +136,16 @@ async def test_a_refused_recipient_fails_that_mail_only(mandant, tmp_path, sink)
 
 
 async def test_server_down_then_up(mandant, tmp_path, sink):
-    with socket.socket() as probe:  # a port nobody listens on (yet)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    message = queue_mail(mandant)
-    first = await worker(settings_for(port), tmp_path).run_once()
+    # a port bound but not listening: connections are refused, and no other test's
+    # server can get it while the server is "down"
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    try:
+        message = queue_mail(mandant)
+        first = await worker(settings_for(port), tmp_path).run_once()
+    finally:
+        probe.close()
     message = Message.get_by_id(message.id)
     assert first.retried == 1 and message.status == "queued" and "connection" in message.error
     sink(port=port)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import peewee as pw
 
@@ -139,8 +139,24 @@ def _as_instant(value) -> datetime:
     return Message.next_attempt_at.python_value(value)
 
 
-def lease_left(job: Job) -> float:
-    """Seconds until the job's lease runs out (negative: already expired)."""
-    if job.lease_until is None:
+def lease_left(job: Job, until: datetime | None = None) -> float:
+    """Seconds until the job's lease (or ``until``, its renewal) runs out (negative: expired)."""
+    until = until or job.lease_until
+    if until is None:
         return float("inf")
-    return (job.lease_until - clock.now()).total_seconds()
+    return (until - clock.now()).total_seconds()
+
+
+def renew_leases(worker_id: str, ids: list[int], lease_seconds: float) -> tuple[datetime, set[int]]:
+    """Extend the leases of the messages ``worker_id`` still holds; (new end, the ids renewed).
+
+    A message another worker took over, or one already recorded, is left alone.
+    """
+    until = clock.now() + timedelta(seconds=lease_seconds)
+    renewed: set[int] = set()
+    with write_transaction():
+        for start in range(0, len(ids), 500):
+            renewed.update(m.id for m in Message.update(lease_until=until).where(
+                Message.id.in_(ids[start:start + 500]) & (Message.claimed_by == worker_id)
+                & (Message.status == "sending")).returning(Message.id).execute())
+    return until, renewed
