@@ -114,9 +114,20 @@ def _appointment_rows(count: int | None, rng: random.Random, mandanten: list[Man
     return rows
 
 
+_starts: dict[tuple[date, int], str] = {}
+
+
+def _start(day: date, minute: int) -> str:
+    """The stored form of a wall-clock start in Zurich (few distinct values: cached)."""
+    key = (day, minute)
+    if key not in _starts:
+        _starts[key] = Appointment.start.db_value(clock.zurich_datetime(day, minute // 60, minute % 60))
+    return _starts[key]
+
+
 def _appointment(rng, mandant_id, person_id, day, minute, minutes, stamp) -> dict:
     return {"mandant": mandant_id, "person": person_id,
-            "start": clock.zurich_datetime(day, minute // 60, minute % 60), "minutes": minutes,
+            "start": _start(day, minute), "minutes": minutes,
             "reason": rng.choice(REASONS), "status": "booked", "created_at": stamp, "created_by": "seed"}
 
 
@@ -129,8 +140,11 @@ def _insert(model, rows: list[dict], chunk: int = 5000) -> None:
         model._meta.table_name, ", ".join(f.column_name for f in fields), ", ".join("?" * len(fields)))
     names = list(rows[0])
     db = model._meta.database
+    plain = (str, int, float, type(None))  # stored as they are; others need the field's conversion
     for start in range(0, len(rows), chunk):
-        values = [tuple(f.db_value(row[n]) for f, n in zip(fields, names)) for row in rows[start:start + chunk]]
+        values = [tuple(v if type(v) in plain else f.db_value(v)
+                        for f, v in zip(fields, map(row.__getitem__, names)))
+                  for row in rows[start:start + chunk]]
         db.cursor().executemany(sql, values)
 
 
@@ -142,7 +156,7 @@ def seed_practice(mandanten: int = 3, persons: int = 300, appointments: int | No
     if persons < 1:
         raise Refused("the demo practice needs at least one person", "invalid_amount")
     rng = random.Random(seed)
-    stamp = clock.now()
+    stamp = Person.created_at.db_value(clock.now())  # one instant, converted once
     with write_transaction():
         if Mandant.select().exists() or Person.select().exists():
             raise Refused("the database already holds a practice; seed only an empty one", "not_empty")
@@ -157,7 +171,7 @@ def seed_practice(mandanten: int = 3, persons: int = 300, appointments: int | No
             Setting.insert(key=key, value=value).on_conflict_ignore().execute()
         for mandant in created:
             CreditEntry.create(mandant=mandant, delta=STARTING_CREDITS, kind="purchase", user=user,
-                               note="demo starting credits", at=stamp)
+                               note="demo starting credits")
         _insert(Person, _person_rows(persons, rng, created, stamp))
         person_ids = [pid for (pid,) in Person.select(Person.id).tuples()]
         appointment_rows = _appointment_rows(appointments, rng, created, person_ids, stamp)
