@@ -122,9 +122,8 @@ def claim_due(worker_id: str, limit: int, lease_seconds: float) -> list[Message]
         (Message.status == "sending") & (Message.lease_until < now))
     with write_transaction():
         # the write lock is held from here: no other worker sees these rows as due
-        before = {row.id: row.claimed_by for row in (
-            Message.select(Message.id, Message.claimed_by).where(due)
-            .order_by(Message.next_attempt_at, Message.id).limit(max(0, int(limit))))}
+        before = dict(Message.select(Message.id, Message.claimed_by).where(due)
+                      .order_by(Message.next_attempt_at, Message.id).limit(max(0, int(limit))).tuples())
         if not before:
             return []
         claimed = list(Message.update(status="sending", claimed_by=worker_id,
