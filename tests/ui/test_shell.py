@@ -150,8 +150,8 @@ async def test_low_balance_is_marked(make_app):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert "(knapp)" not in status_text(app)
+        # changed elsewhere (the CLI, another desk): the next refresh shows it
         mandanten.update_settings(Mandant.get(Mandant.code == "DUB"), user="test", low_balance=600)
-        app.current_mandant = Mandant.get(Mandant.code == "DUB")
         app.refresh_status()
         await settle(pilot)
         assert "500 Credits (knapp)" in status_text(app)
@@ -218,3 +218,49 @@ def test_catalogue_is_complete_and_compiled(language):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert [p for p in module.problems() if p.startswith(language)] == []
+
+
+async def test_an_empty_practice_still_opens(tmp_path):
+    from vitosms_tui.core.config import Settings
+    from vitosms_tui.core.db import open_database
+    from vitosms_tui.core.schema import migrate
+    from vitosms_tui.ui.app import VitoSmsApp
+
+    path = str(tmp_path / "empty.db")
+    database = open_database(path)
+    migrate()
+    app = VitoSmsApp(user="empfang", settings=Settings(), db_url=path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f7")
+        await settle(pilot)
+        assert app.current_mandant is None
+        assert "kein Mandant" in status_text(app)
+        assert "Noch keine Personen" in str(app.screen.query_one("#person-count").render())
+    database.close()
+
+
+async def test_an_embedded_worker_runs_beside_the_interface(make_app):
+    import asyncio
+    import threading
+
+    started, stopped, in_thread = asyncio.Event(), [], threading.Event()
+
+    async def delivery() -> None:
+        started.set()
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            stopped.append(True)
+
+    app = make_app(embedded_worker=delivery)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await wait_until(pilot, started.is_set)
+        await pilot.press("f7", "escape")  # views come and go, delivery stays
+        await settle(pilot)
+        assert not stopped
+    assert stopped == [True]  # cancelled when the app ends
+
+    app = make_app(embedded_worker=in_thread.set)  # a plain callable runs in a thread
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, in_thread.is_set)

@@ -120,6 +120,10 @@ class VitoSmsApp(App[None]):
 
     def refresh_status(self) -> None:
         """Re-read the balance (a cheap sum over an index) and publish the status line."""
+        if self.current_mandant is not None:
+            # re-read: name, threshold or "active" may have been changed elsewhere
+            self.current_mandant = mandanten.Mandant.get_or_none(
+                mandanten.Mandant.id == self.current_mandant.id) or self.current_mandant
         mandant = self.current_mandant
         if mandant is None:
             self.status = Status(user=self.user, now=clock.now())
