@@ -5,8 +5,9 @@ at a time (``send_many``), e-mails go out concurrently over the SMTP pool. All
 database calls run one after another on a single helper thread, short and
 batched (claim a batch; record many answers in one transaction), so a commit
 never stalls the network and no transaction is open while the network is
-busy. Claims stay within two batches, fewer when the SMTP server is slow, so
-nothing claimed waits long enough for its lease to run out.
+busy. Claims stay within two batches, fewer when the SMTP server is slow,
+and the leases of the messages in hand are renewed while they wait: only a
+dead worker's claims run out and pass to another worker.
 
 Modes: :meth:`DeliveryWorker.run_once` (what is due now),
 :meth:`run_forever` (until the stop event; the messages in hand are finished
