@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from functools import partial
 
+import peewee
 from rich.text import Text
 from textual.command import Hit, Hits, Provider
 
@@ -23,7 +24,10 @@ class PersonCommands(Provider):
         if len(text) < MIN_QUERY:
             return
         # the search runs in a thread: the palette keeps answering keys meanwhile
-        rows = await asyncio.to_thread(fetch_person_rows, text, MAX_HITS)
+        try:
+            rows = await asyncio.to_thread(fetch_person_rows, text, MAX_HITS)
+        except peewee.PeeweeException:  # a busy database: no person hits this time
+            return
         label = _("Person")
         for rank, row in enumerate(rows):
             display = Text.assemble((f"{label}: ", "dim"), row.name_text(), ("  " + row.birth_text(), "dim"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+import peewee
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -261,6 +262,10 @@ class PersonFormScreen(ShellScreen[int | None]):
                 self.show_error(name, explain(error))
                 self.query_one(f"#f-{name}").focus()
             self.query_one("#form-error", Static).update(explain(error))
+            return
+        except peewee.PeeweeException as error:  # e.g. the database stayed busy
+            self.query_one("#form-error", Static).update(
+                _("Not saved: {reason}").format(reason=clean(str(error))))
             return
         self.dismiss(person_id)
 

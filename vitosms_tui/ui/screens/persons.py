@@ -7,6 +7,7 @@ running search), so typing never waits for the database. Changes go through
 
 from __future__ import annotations
 
+import peewee
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,7 +17,7 @@ from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from ...core import clock, persons
-from ...core.errors import NotFound
+from ...core.errors import NotFound, VitosmsError
 from ...core.models import CONSENT_PURPOSES, Person
 from ...core.phone import format_phone
 from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _, format_date, format_datetime
@@ -142,11 +143,20 @@ class PersonsScreen(ShellScreen[None]):
 
     @work(thread=True, exclusive=True, group="person-search")
     def search(self, text: str) -> None:
-        rows = fetch_person_rows(text, SEARCH_LIMIT)
+        try:
+            rows, problem = fetch_person_rows(text, SEARCH_LIMIT), None
+        except peewee.PeeweeException as error:  # e.g. the database is busy: say so, keep typing
+            rows, problem = [], str(error)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self.show_results, text, rows)
+            self.app.call_from_thread(self.show_results, text, rows, problem)
 
-    def show_results(self, text: str, rows) -> None:
+    def show_results(self, text: str, rows, problem: str | None = None) -> None:
+        if not self.is_attached:  # the answer came after the view was closed
+            return
+        if problem:
+            self.query_one("#person-count", Static).update(
+                _("The search failed: {reason}").format(reason=clean(problem)))
+            return
         table = self.query_one(PersonsTable)
         keep = self.wanted_id if self.wanted_id is not None else table.current_id
         table.show_rows(rows, keep=keep)
@@ -258,8 +268,14 @@ class PersonsScreen(ShellScreen[None]):
         def answered(yes: bool | None) -> None:
             if not yes:
                 return
-            fresh = Person.get_by_id(person.id)
-            persons.set_consent(fresh, purpose, given, user=self.app.user, source="tui")
+            try:
+                fresh = Person.get_by_id(person.id)
+                persons.set_consent(fresh, purpose, given, user=self.app.user, source="tui")
+            except (VitosmsError, peewee.PeeweeException) as error:
+                # e.g. the database stayed busy: say so, keep the desk working
+                self.app.notify(_("Not recorded: {reason}").format(reason=clean(str(error))),
+                                severity="error")
+                return
             self.refresh_person(person.id)
             self.app.notify((_("{what}: consent recorded.") if given
                              else _("{what}: consent withdrawn.")).format(what=title))

@@ -14,6 +14,7 @@ the highlighted one when none is marked).
 
 from __future__ import annotations
 
+import peewee
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -89,7 +90,10 @@ class PersonPicker(ModalScreen[list[int] | None]):
 
     @work(thread=True, exclusive=True, group="picker-search")
     def search(self, text: str) -> None:
-        rows = fetch_person_rows(text, PICK_LIMIT)
+        try:
+            rows = fetch_person_rows(text, PICK_LIMIT)
+        except peewee.PeeweeException:  # a busy database: the list stays, typing goes on
+            return
         if self.exclude_deceased:
             rows = [row for row in rows if not row.deceased]
         if not get_current_worker().is_cancelled:
