@@ -3,6 +3,21 @@
 Each view is one entry of :data:`MODES`; adding a view is one line there. The
 screen class is imported when the view is first opened; while its module does
 not exist yet, a calm "follows later" screen stands in.
+
+How a view plugs in:
+
+- ``MODES["name"] = ("f<n>", N_("Title"), "vitosms_tui.ui.screens.module:Class")``;
+  the class is built without arguments and finds its context on ``self.app``:
+  ``user``, ``settings``, ``db_url``, ``current_mandant``.
+- Subclass ``screens.base.ShellScreen`` and yield the view from
+  ``compose_body()``: the status line and the two key rows come with it.
+- Escape asks ``screen.back_out()`` first (True: the screen took the step);
+  then a pushed screen is dismissed, then the previous view returns.
+- ``on_mandant_changed(event)`` runs when F8 switches the Mandant.
+- Binding descriptions and every shown string are English msgids marked with
+  ``N_``/``_`` from ``ui.i18n``; ``tools/i18n.py update`` collects them and the
+  German ``msgstr`` goes into ``locale/de/LC_MESSAGES/vitosms.po``.
+- Text typed by or about persons goes through ``ui.sanitize.plain``.
 """
 
 from __future__ import annotations
