@@ -7,9 +7,18 @@ scripts' output, and a text may say more about a patient than the list needs.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+import peewee as pw
+
 from . import clock
 from .errors import UsageError
 from .models import CHANNELS, PURPOSES, STATUSES, Mandant, Message, MessageEvent, Person
+
+# A failure older than this no longer asks for the desk's attention.
+ATTENTION_DAYS = 7
+# How long after its last attempt a message may still fail (a late delivery report).
+LATE_FAILURE_MARGIN = timedelta(days=14)
 
 
 def _id_of(value) -> int | None:
@@ -27,11 +36,14 @@ def timeline(message_id) -> list[MessageEvent]:
 
 
 def list_messages(status=None, mandant=None, person=None, channel=None, purpose=None,
-                  limit=None, newest_first=True, appointment=None) -> list[Message]:
+                  limit=None, newest_first=True, appointment=None,
+                  attention=False) -> list[Message]:
     """Messages filtered by status, Mandant, person, channel, purpose (and appointment).
 
-    ``mandant``/``person``/``appointment`` take a record or an id. The Mandant
+    ``mandant``/``person``/``appointment`` take a record or an id; ``person``
+    may also be a list of them (the persons a name search found). The Mandant
     is loaded with each message, so ``message.mandant.code`` costs no query.
+    ``attention`` keeps only the failures that :func:`needs_attention` means.
     """
     for value, known, what in ((status, STATUSES, "status"), (channel, CHANNELS, "channel"),
                                (purpose, PURPOSES, "purpose")):
@@ -42,8 +54,12 @@ def list_messages(status=None, mandant=None, person=None, channel=None, purpose=
         query = query.where(Message.status == status)
     if mandant is not None:
         query = query.where(Message.mandant == _id_of(mandant))
-    if person is not None:
+    if isinstance(person, (list, tuple, set)):
+        query = query.where(Message.person.in_([_id_of(p) for p in person]))
+    elif person is not None:
         query = query.where(Message.person == _id_of(person))
+    if attention:
+        query = query.where(needs_attention())
     if appointment is not None:
         query = query.where(Message.appointment == _id_of(appointment))
     if channel is not None:
@@ -57,6 +73,46 @@ def list_messages(status=None, mandant=None, person=None, channel=None, purpose=
     if limit is not None:
         query = query.limit(int(limit))
     return list(query)
+
+
+def needs_attention(now: datetime | None = None, days: int = ATTENTION_DAYS):
+    """The condition "failed, and nobody has dealt with it yet".
+
+    Failed (or skipped by the automation) within the last ``days`` days and
+    not sent again since (no ``resent`` event: neither a resend by hand nor
+    the automation's later queueing). Use it in a ``where``.
+    """
+    cutoff = clock.to_utc(now or clock.now()) - timedelta(days=days)
+    event = MessageEvent.alias()
+    # A range on the (status, next_attempt_at) index first: a message fails at or after
+    # its last attempt, a late delivery report within days (the margin), and a skipped
+    # one carries its future send time. Each remaining row is then an indexed look-up
+    # of its events, so the status line can ask every few seconds.
+    recent = Message.next_attempt_at >= cutoff - LATE_FAILURE_MARGIN
+    failed_lately = pw.fn.EXISTS(event.select(pw.SQL("1")).where(
+        (event.message == Message.id) & event.kind.in_(("failed", "skipped")) & (event.at >= cutoff)))
+    sent_again = pw.fn.EXISTS(event.select(pw.SQL("1")).where(
+        (event.message == Message.id) & (event.kind == "resent")))
+    return (Message.status == "failed") & recent & failed_lately & ~sent_again
+
+
+def attention_count(mandant=None, now: datetime | None = None) -> int:
+    """How many failed messages need the desk's attention (see :func:`needs_attention`)."""
+    query = Message.select().where(needs_attention(now))
+    if mandant is not None:
+        query = query.where(Message.mandant == _id_of(mandant))
+    return query.count()
+
+
+def change_marker() -> tuple[int, int]:
+    """(last message id, last event id): it changes whenever the journal does.
+
+    Every change of a message appends an event, so a screen that remembers the
+    marker re-reads the journal only when something happened.
+    """
+    last_message = Message.select(pw.fn.MAX(Message.id)).scalar() or 0
+    last_event = MessageEvent.select(pw.fn.MAX(MessageEvent.id)).scalar() or 0
+    return last_message, last_event
 
 
 def message_json(message: Message, with_body: bool = False) -> dict:

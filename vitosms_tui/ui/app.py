@@ -32,13 +32,13 @@ from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.signal import Signal
 
-from ..core import clock, credits, mandanten
+from ..core import clock, credits, journal, mandanten
 from ..core.config import Settings
 from . import i18n
 from .commands import PersonCommands
 from .i18n import N_, _
 from .screens.base import MandantChanged
-from .widgets.status_line import Status
+from .widgets.status_line import ATTENTION_KEY, Status
 
 # view name: (function key, title msgid, "module:ScreenClass")
 MODES: dict[str, tuple[str, str, str]] = {
@@ -88,6 +88,8 @@ class VitoSmsApp(App[None]):
         *[Binding(key, f"go('{name}')", title, key_display=key.upper())
           for name, (key, title, _target) in MODES.items()],
         Binding("f8", "switch_mandant", N_("Mandant"), key_display="F8"),
+        # shown in the status line while failed messages wait, not in the key rows
+        Binding(ATTENTION_KEY, "attention", N_("Failed messages"), show=False),
         Binding("escape", "back", N_("Back"), key_display="Esc"),
         Binding("ctrl+p", "command_palette", N_("Commands"), priority=True),
         Binding("ctrl+q", "quit", N_("Quit"), priority=True),
@@ -140,12 +142,14 @@ class VitoSmsApp(App[None]):
             self.current_mandant = mandanten.Mandant.get_or_none(
                 mandanten.Mandant.id == self.current_mandant.id) or self.current_mandant
         mandant = self.current_mandant
+        attention = journal.attention_count()
         if mandant is None:
-            self.status = Status(user=self.user, now=clock.now())
+            self.status = Status(user=self.user, now=clock.now(), attention=attention)
         else:
             balance = credits.balance(mandant)
             self.status = Status(user=self.user, mandant_code=mandant.code, mandant_name=mandant.name,
-                                 balance=balance, low=credits.is_low(mandant, balance), now=clock.now())
+                                 balance=balance, low=credits.is_low(mandant, balance), now=clock.now(),
+                                 attention=attention)
         self.status_signal.publish(self.status)
 
     def set_mandant(self, mandant) -> None:
@@ -199,6 +203,13 @@ class VitoSmsApp(App[None]):
     def action_command_palette(self) -> None:
         if not CommandPalette.is_open(self):
             self.push_screen(CommandPalette(id="--command-palette", placeholder=_("Search for commands…")))
+
+    def action_attention(self) -> None:
+        """The failed messages nobody has dealt with yet: the Journal's attention view."""
+        self.go("journal")
+        base = self.screen_stack[0]
+        if hasattr(base, "show_attention"):
+            base.show_attention()
 
     def action_find_person(self) -> None:
         self.go("persons")

@@ -6,10 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rich.text import Text
+from textual import events
+from textual.binding import Binding
 from textual.widget import Widget
 
 from ..i18n import _, format_day, format_number
 from ..sanitize import clean
+
+
+# opens the Journal's failed messages; said in the status line while there are some
+ATTENTION_KEY = "ctrl+g"
 
 
 @dataclass(frozen=True)
@@ -22,6 +28,7 @@ class Status:
     balance: int | None = None
     low: bool = False
     now: datetime | None = None
+    attention: int = 0  # failed messages nobody has dealt with (core.journal.needs_attention)
 
 
 class StatusLine(Widget):
@@ -32,6 +39,11 @@ class StatusLine(Widget):
     def __init__(self, crumb: str = "", **kwargs) -> None:
         super().__init__(**kwargs)
         self.crumb = crumb  # msgid of a step inside the view (e.g. "Edit person")
+        self._attention_cells = range(0)  # where the failure warning is drawn (for a click)
+
+    def on_click(self, event: events.Click) -> None:
+        if event.x in self._attention_cells:
+            self.app.run_action("attention")
 
     def on_mount(self) -> None:
         signal = getattr(self.app, "status_signal", None)
@@ -64,6 +76,13 @@ class StatusLine(Widget):
             else:
                 left.append(_("no Mandant"), self.get_component_rich_style("status-line--low"))
         right = Text(end="")
+        warning_length = 0
+        if status is not None and status.attention:
+            key = self.app.get_key_display(Binding(ATTENTION_KEY, "attention"))
+            warning = _("⚠ {count} failed").format(count=format_number(status.attention))
+            right.append(f" {warning} {key} ", self.get_component_rich_style("status-line--low"))
+            warning_length = right.cell_len
+            right.append(" ")
         right.append(self._mode_title())
         if status is not None and status.now is not None:
             right.append("  ")
@@ -72,4 +91,6 @@ class StatusLine(Widget):
         width = self.size.width or 120
         room = max(0, width - right.cell_len - 1)
         left.truncate(room, overflow="ellipsis", pad=True)
+        start = room + 1
+        self._attention_cells = range(start, start + warning_length)
         return Text.assemble(left, " ", right, no_wrap=True, end="")

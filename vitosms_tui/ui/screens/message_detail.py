@@ -1,0 +1,264 @@
+"""One message in full: its data, its text and the whole timeline.
+
+Opened with Enter from the Journal. The timeline lists every event the
+outbox recorded (queued, claimed, each attempt and error, sent, the delivery
+report, refunds, resends). The screen follows the message live: a worker
+delivering it in the background shows up here within a couple of seconds.
+
+The withdraw and resend questions live here too, so that the Journal list
+and this screen ask the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
+
+from ...core import journal, outbox
+from ...core.errors import Refused
+from ...core.models import Message, Person
+from ..i18n import N_, _, format_datetime, format_number, ngettext
+from ..modals.confirm import Confirm
+from ..sanitize import clean, plain
+from ..widgets.journal_table import (EVENT_NAMES, STATUS_NAMES, channel_name, purpose_name,
+                                     show_recipient, status_name)
+from .base import ShellScreen
+
+POLL_SECONDS = 1.5
+LABEL_WIDTH = 16
+
+# Events that mean trouble are shown in the error colour.
+TROUBLE = {"error", "failed", "skipped"}
+RESENDABLE = ("failed", "cancelled")
+OTHER_CHANNEL = {"sms": "email", "email": "sms"}
+
+
+def explain(error: Refused) -> str:
+    """The core's reason in the interface language (the core speaks English)."""
+    messages = {
+        "not_withdrawable": _("The message is already on its way and can no longer be withdrawn."),
+        "not_resendable": _("Only failed or withdrawn messages can be sent again."),
+        "already_resent": _("This message was sent again already."),
+        "no_person": _("The message has no person: it can only be sent again on the same channel."),
+        "no_address": _("The person has no mobile number or e-mail address for this channel."),
+        "insufficient_credits": _("Not enough credits."),
+        "no_consent": _("The person did not consent to this kind of message."),
+        "deceased": _("The person is deceased: no messages."),
+        "not_found": _("The message no longer exists."),
+    }
+    return messages.get(error.code, error.message)
+
+
+def can_withdraw(status: str | None) -> bool:
+    return status == "queued"
+
+
+def can_resend(status: str | None) -> bool:
+    return status in RESENDABLE
+
+
+def ask_withdraw(screen: Screen, message_id: int, done: Callable[[], None]) -> None:
+    """Ask, then withdraw a queued message (its credits are refunded)."""
+    message = Message.get_or_none(Message.id == message_id)
+    if message is None:
+        return
+    question = _("Withdraw message {id} to {recipient}? Its {credits} credits are refunded.").format(
+        id=message.id, recipient=show_recipient(message.channel, message.recipient),
+        credits=format_number(message.credits))
+
+    def answered(yes: bool | None) -> None:
+        if not yes:
+            return
+        try:
+            outbox.withdraw(message_id, screen.app.user, reason="withdrawn at the desk")
+        except Refused as error:
+            screen.app.notify(explain(error), severity="error")
+        else:
+            screen.app.notify(_("Message {id} withdrawn, credits refunded.").format(id=message_id))
+        screen.app.refresh_status()
+        done()
+
+    screen.app.push_screen(Confirm(question, yes=_("Withdraw"), no=_("Keep"), default=False), answered)
+
+
+def ask_resend(screen: Screen, message_id: int, done: Callable[[], None], other: bool = False) -> None:
+    """Ask, then queue a failed or withdrawn message again (same or other channel)."""
+    message = Message.get_or_none(Message.id == message_id)
+    if message is None:
+        return
+    channel = OTHER_CHANNEL[message.channel] if other else message.channel
+    recipient = message.recipient
+    if other:
+        person = Person.get_or_none(Person.id == message.person_id) if message.person_id else None
+        recipient = (person.mobile if channel == "sms" else person.email) if person else ""
+    where = show_recipient(channel, recipient) if recipient else "–"
+    question = _("Send message {id} again as {channel} to {recipient}? It costs credits again.").format(
+        id=message.id, channel=channel_name(channel), recipient=where)
+
+    def answered(yes: bool | None) -> None:
+        if not yes:
+            return
+        try:
+            new = outbox.resend(message_id, screen.app.user, channel=channel)
+        except Refused as error:
+            screen.app.notify(explain(error), severity="error")
+        else:
+            screen.app.notify(_("Queued again as message {id} ({channel}).").format(
+                id=new.id, channel=channel_name(new.channel)))
+        screen.app.refresh_status()
+        done()
+
+    screen.app.push_screen(Confirm(question, yes=_("Send again"), no=_("Cancel")), answered)
+
+
+def describe(message: Message, styles: dict[str, object]) -> Text:
+    """The message's data, label by label (``styles`` from the screen's CSS)."""
+    text = Text(end="")
+
+    def line(label: str, value, style="") -> None:
+        text.append(f"{label:<{LABEL_WIDTH}}", styles.get("label", "dim"))
+        text.append(value if isinstance(value, Text) else plain(value, style=style))
+        text.append("\n")
+
+    person = Person.get_or_none(Person.id == message.person_id) if message.person_id else None
+    mandant = message.mandant
+    line(_("Message"), str(message.id))
+    line(_("Status"), status_name(message.status), styles.get(message.status, ""))
+    line(_("Mandant"), f"{mandant.code} {mandant.name}")
+    line(_("Person"), person.full_name if person else "–")
+    line(_("Channel"), channel_name(message.channel))
+    line(_("Recipient"), show_recipient(message.channel, message.recipient))
+    line(_("Purpose"), purpose_name(message.purpose))
+    cost = ngettext("{count} credit", "{count} credits", message.credits).format(
+        count=format_number(message.credits))
+    if message.channel == "sms" and message.segments:
+        parts = ngettext("{count} part", "{count} parts", message.segments).format(count=message.segments)
+        cost += f"  ({parts}, {message.encoding or '–'})"
+    line(_("Cost"), cost)
+    line(_("Created"), f"{format_datetime(message.created_at)} · {clean(message.created_by) or '–'}")
+    line(_("Scheduled"), format_datetime(message.scheduled_at) or "–")
+    line(_("Handed over"), format_datetime(message.sent_at) or "–")
+    if message.channel == "sms":
+        line(_("Delivered"), format_datetime(message.delivered_at) or "–")
+    line(_("Attempts"), str(message.attempts))
+    if message.error:
+        line(_("Error"), message.error, styles.get("failed", ""))
+    if message.resent_from_id:
+        line(_("Sent again from"), _("message {id}").format(id=message.resent_from_id))
+    later = [m.id for m in Message.select(Message.id).where(Message.resent_from == message.id)
+             .order_by(Message.id)]
+    if later:
+        line(_("Sent again as"), ", ".join(_("message {id}").format(id=i) for i in later))
+    text.rstrip()
+    return text
+
+
+def body_text(message: Message) -> Text:
+    """Subject and text, cleaned of markup and escape codes, line by line."""
+    text = Text(end="")
+    if message.subject:
+        text.append(_("Subject") + ": ", "bold")
+        text.append(plain(message.subject))
+        text.append("\n\n")
+    lines = (message.body or "").splitlines() or [""]
+    for index, row in enumerate(lines):
+        if index:
+            text.append("\n")
+        text.append(plain(row))
+    return text
+
+
+class MessageDetailScreen(ShellScreen[None]):
+    """A message with its timeline; Escape goes back to the list."""
+
+    CSS_PATH = "journal.tcss"
+    CRUMB = N_("Message")
+    COMPONENT_CLASSES = {
+        "detail--label", "detail--queued", "detail--sending", "detail--sent", "detail--delivered",
+        "detail--failed", "detail--cancelled",
+    }
+    BINDINGS = [
+        Binding("x", "withdraw", N_("Withdraw"),
+                tooltip=N_("Withdraw the queued message (credits refunded)")),
+        Binding("r", "resend", N_("Send again"), tooltip=N_("Queue the failed message again, same channel")),
+        Binding("o", "resend_other", N_("Other channel"),
+                tooltip=N_("Queue the failed message again as e-mail (SMS) or SMS (e-mail)")),
+    ]
+
+    def __init__(self, message_id: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.message_id = message_id
+        self.status: str | None = None
+        self.marker: tuple[int, int] | None = None
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="detail"):
+            yield Static("", id="detail-data", markup=False)
+            yield Static(_("Text"), classes="detail-heading", markup=False)
+            yield Static("", id="detail-body", markup=False)
+            yield Static(_("Timeline"), classes="detail-heading", markup=False)
+            yield DataTable(id="detail-timeline", cursor_type="none", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#detail-timeline", DataTable)
+        table.add_column(_("When"), key="at", width=16)
+        table.add_column(_("Event"), key="kind", width=14)
+        table.add_column(_("Detail"), key="detail")
+        self.reload()
+        self.query_one("#detail", VerticalScroll).focus()  # arrows scroll the whole message
+        self.set_interval(POLL_SECONDS, self.poll)
+
+    def _styles(self) -> dict[str, object]:
+        styles: dict[str, object] = {"label": self.get_component_rich_style("detail--label", partial=True)}
+        for status in STATUS_NAMES:
+            styles[status] = self.get_component_rich_style(f"detail--{status}", partial=True)
+        return styles
+
+    def poll(self) -> None:
+        """Re-read only when the journal changed (a worker moved the message on)."""
+        if journal.change_marker() != self.marker:
+            self.reload()
+
+    def reload(self) -> None:
+        self.marker = journal.change_marker()
+        message = Message.get_or_none(Message.id == self.message_id)
+        data = self.query_one("#detail-data", Static)
+        if message is None:
+            self.status = None
+            data.update(Text(_("The message no longer exists.")))
+            return
+        styles = self._styles()
+        self.status = message.status
+        data.update(describe(message, styles))
+        self.query_one("#detail-body", Static).update(body_text(message))
+        table = self.query_one("#detail-timeline", DataTable)
+        events = journal.timeline(message.id)
+        table.clear()
+        for event in events:
+            style = styles["failed"] if event.kind in TROUBLE else ""
+            kind = Text(_(EVENT_NAMES.get(event.kind, event.kind)), style=style, end="")
+            table.add_row(Text(format_datetime(event.at), end=""), kind, plain(event.detail),
+                          key=str(event.id))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "withdraw":
+            return can_withdraw(self.status)
+        if action in ("resend", "resend_other"):
+            return can_resend(self.status)
+        return True
+
+    def action_withdraw(self) -> None:
+        ask_withdraw(self, self.message_id, self.reload)
+
+    def action_resend(self) -> None:
+        ask_resend(self, self.message_id, self.reload)
+
+    def action_resend_other(self) -> None:
+        ask_resend(self, self.message_id, self.reload, other=True)
