@@ -1,0 +1,385 @@
+"""F3 Compose: a free message to persons and typed numbers or addresses.
+
+Recipients come from the person picker (Ctrl+O) or are typed (a number for
+SMS, an address for e-mail, checked as typed). Each person is reached on the
+channel ``persons.channel_for`` chooses with the paying Mandant's channel
+order; ``c`` in the list switches it. The editor's text is filled in for
+every recipient (``templates.render_message``); the preview shows it for the
+highlighted one, with the SMS encoding, parts and the characters outside
+GSM-7 (F9 rewrites them). The cost of the whole batch (``drafts.quote``) is
+worked out in a thread a moment after the last keystroke.
+
+Who pays is always said: by default the Mandant of the persons when they all
+share one, else the Mandant of the status line; Ctrl+G chooses another. The
+confirmation names the Mandant, the number of messages and the cost before
+``outbox.enqueue_quoted`` spends anything.
+
+Other views open Compose for persons with :func:`open_compose` (or
+``app.go("compose")`` and then ``screen.add_recipients(ids)``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Input, Static, TextArea
+from textual.worker import get_current_worker
+
+from ...core import sms_text
+from ...core.db import connection
+from ...core.drafts import Draft, check_send_time
+from ...core.errors import VitosmsError
+from ...core.models import Mandant, Person
+from ...core.outbox import enqueue_quoted
+from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _, format_datetime, ngettext
+from ..modals.confirm import Confirm
+from ..modals.send_confirm import SendConfirm, SendSummary
+from ..modals.template_picker import PURPOSE_NAMES, PickedTemplate, TemplatePicker
+from ..sanitize import clean
+from ..widgets.cost_meter import Batch, CostMeter, CostState, cost_of, explain, preview, sms_meter
+from ..widgets.person_picker import PersonPicker
+from ..widgets.recipient_list import (Recipient, RecipientPanel, RecipientTable, channel_order,
+                                      render_for)
+from ..widgets.send_time import SendTime
+from .base import ShellScreen
+
+QUOTE_DELAY = 0.15  # seconds after the last change before the batch is costed
+
+
+class MessageEditor(TextArea, inherit_bindings=False):
+    """The text editor, without TextArea's F6/F7: those keys open views here."""
+
+    BINDINGS = [binding for binding in TextArea.BINDINGS if binding.key not in ("f6", "f7")]
+
+
+def open_compose(app, person_ids: list[int]) -> None:
+    """Open Compose with these persons as recipients (from Persons, Agenda, the palette)."""
+    app.go("compose")
+    app.screen_stack[0].add_recipients(person_ids)
+
+
+class ComposeScreen(ShellScreen[None]):
+    """Write one message to several recipients, see what it costs, send it now or later."""
+
+    CSS_PATH = "compose.tcss"
+
+    BINDINGS = [
+        Binding("ctrl+s", "send", N_("Send"),
+                tooltip=N_("Send (asks first, naming cost and Mandant)")),
+        Binding("ctrl+o", "add_persons", N_("Persons"),
+                tooltip=N_("Add persons as recipients")),
+        Binding("ctrl+t", "pick_template", N_("Template"),
+                tooltip=N_("Put a template's text into the editor")),
+        Binding("f9", "gsm_rewrite", N_("GSM-7"), key_display="F9",
+                tooltip=N_("Rewrite the text in GSM-7 characters (more text per SMS)")),
+        Binding("ctrl+r", "gsm_rewrite", N_("GSM-7"), show=False),
+        Binding("ctrl+g", "choose_mandant", N_("Paid by"),
+                tooltip=N_("Choose the Mandant who pays for this message")),
+        Binding("ctrl+l", "focus_when", N_("Later"),
+                tooltip=N_("Choose the date and time to send")),
+        Binding("ctrl+n", "new_message", N_("New"),
+                tooltip=N_("Empty the form for a new message")),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.purpose = "free"
+        self.mandant: Mandant | None = None
+        self.mandant_by_hand: int | None = None  # a Mandant chosen with Ctrl+G
+        self.cost = CostState()
+        self.costed: Batch | None = None  # the form the cost area was worked out for
+        self._pending_ids: list[int] = []  # persons handed over before the screen was mounted
+        self._ready = False
+        self._quote_timer = None
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="compose"):
+            with Vertical(id="compose-left"):
+                yield Static("", id="compose-header", markup=False)
+                yield RecipientPanel(id="compose-recipient-panel")
+                with Horizontal(id="compose-fields"):
+                    subject = Input(placeholder=_("empty: the template's subject"), id="compose-subject")
+                    subject.border_title = _("Subject (e-mail only)")
+                    yield subject
+                    yield SendTime(id="compose-send-time")
+                yield MessageEditor(id="compose-editor", soft_wrap=True)
+            with Vertical(id="compose-right"):
+                yield Static("", id="compose-preview-title", markup=False)
+                with VerticalScroll(id="compose-preview-box", can_focus=False):
+                    yield Static("", id="compose-preview", markup=False)
+                yield Static("", id="compose-meter", markup=False)
+                yield CostMeter(id="compose-cost")
+
+    def on_mount(self) -> None:
+        self._ready = True
+        self._update_mandant()
+        self.query_one("#compose-free", Input).focus()
+        pending, self._pending_ids = self._pending_ids, []
+        if pending:
+            self.add_recipients(pending)
+        self._changed()
+
+    # -- recipients -------------------------------------------------------------
+
+    @property
+    def recipients(self) -> list[Recipient]:
+        return self.query_one(RecipientPanel).recipients
+
+    def add_recipients(self, person_ids: list[int]) -> int:
+        """Add persons (by id) as recipients; returns how many were added.
+
+        Persons already listed are skipped; deceased or unreachable ones are
+        named in a notification. Before the screen is mounted the ids wait.
+        """
+        if not self._ready:
+            self._pending_ids.extend(person_ids)
+            return 0
+        wanted = list(dict.fromkeys(int(i) for i in person_ids))
+        found = {person.id: person for person in Person.select().where(Person.id.in_(wanted))}
+        panel = self.query_one(RecipientPanel)
+        before = len(panel.recipients)
+        refused = panel.add_persons([found[i] for i in wanted if i in found])
+        if refused:
+            self.notify("\n".join(refused[:5]), title=_("Not added"), severity="warning", markup=False)
+        return len(panel.recipients) - before
+
+    def selected_recipient(self) -> Recipient | None:
+        return self.query_one(RecipientPanel).selected
+
+    def action_add_persons(self) -> None:
+        def picked(ids: list[int] | None) -> None:
+            if ids:
+                self.add_recipients(ids)
+                self.query_one(RecipientTable).focus()
+
+        self.app.push_screen(PersonPicker(multiple=True, title=_("Add recipients")), picked)
+
+    def on_recipient_panel_changed(self, event: RecipientPanel.Changed) -> None:
+        self._update_mandant()
+        self._changed()
+
+    # -- paying Mandant -----------------------------------------------------------
+
+    def default_mandant(self) -> Mandant | None:
+        """The persons' Mandant when they all share one (and it is active), else the app's."""
+        ids = {r.mandant_id for r in self.recipients if r.person is not None}
+        if len(ids) == 1 and None not in ids:
+            shared = Mandant.get_or_none((Mandant.id == ids.pop()) & (Mandant.active == True))  # noqa: E712
+            if shared is not None:
+                return shared
+        return self.app.current_mandant
+
+    def _update_mandant(self) -> None:
+        chosen = (Mandant.get_or_none(Mandant.id == self.mandant_by_hand)
+                  if self.mandant_by_hand is not None else None)
+        self.mandant = chosen or self.default_mandant()
+        self.query_one(RecipientPanel).set_order(channel_order(self.mandant))
+        self._show_header()
+
+    def _show_header(self) -> None:
+        text = Text(end="", no_wrap=True, overflow="ellipsis")
+        text.append(_("Paid by") + ": ", "dim")
+        if self.mandant is None:
+            text.append(_("no Mandant"), "bold red")
+        else:
+            text.append(f"{clean(self.mandant.code)} {clean(self.mandant.name)}", "bold")
+            why = (_("chosen") if self.mandant_by_hand is not None
+                   else _("the persons' Mandant") if self.mandant != self.app.current_mandant
+                   else _("current Mandant"))
+            text.append(f" ({why})", "dim")
+        self.query_one("#compose-header", Static).update(text)
+        self.query_one(MessageEditor).border_title = _("Text · {purpose}").format(
+            purpose=_(PURPOSE_NAMES.get(self.purpose, self.purpose)))
+
+    def action_choose_mandant(self) -> None:
+        from ..modals.mandant_picker import MandantPicker
+
+        def chosen(mandant_id: int | None) -> None:
+            if mandant_id is not None:
+                self.mandant_by_hand = mandant_id
+                self._update_mandant()
+                self._changed()
+
+        self.app.push_screen(MandantPicker(self.mandant.id if self.mandant else None), chosen)
+
+    def on_mandant_changed(self, event) -> None:
+        if self.mandant_by_hand is None:
+            self._update_mandant()
+            self._changed()
+
+    # -- text, preview and cost ---------------------------------------------------
+
+    @on(TextArea.Changed, "#compose-editor")
+    @on(Input.Changed, "#compose-subject")
+    def _text_changed(self) -> None:
+        self._changed()
+
+    def _changed(self) -> None:
+        """Refresh the preview now (cheap) and cost the batch a moment later (a worker)."""
+        self.refresh_preview()
+        if self._quote_timer is not None:
+            self._quote_timer.stop()
+        self._quote_timer = self.set_timer(QUOTE_DELAY, lambda: self.quote_batch(self.batch()))
+
+    def batch(self) -> Batch:
+        return Batch(tuple(self.recipients), self.purpose, self.query_one(MessageEditor).text,
+                     self.query_one("#compose-subject", Input).value,
+                     self.mandant.id if self.mandant else None)
+
+    def refresh_preview(self) -> None:
+        recipient = self.selected_recipient()
+        body = self.query_one(MessageEditor).text
+        subject = self.query_one("#compose-subject", Input).value
+        channel = recipient.channel if recipient else "sms"
+        title = Text(_("Preview") + ": ", "bold")
+        if recipient is None:
+            title.append(_("as for a typed number"), "dim")
+        else:
+            title.append(f"{clean(recipient.name)} · {_(CHANNEL_NAMES[channel])} · "
+                         f"{_(LANGUAGE_NAMES.get(recipient.language, recipient.language))}")
+        self.query_one("#compose-preview-title", Static).update(title)
+        reason = ""
+        try:
+            subject, body = render_for(recipient, self.purpose, body, subject, self.mandant)
+        except VitosmsError as error:
+            reason = explain(error) if body.strip() else ""
+        shown = preview(body, subject, channel)
+        if reason:
+            shown = Text.assemble(Text("✗ " + reason + "\n\n", style="bold red"), shown)
+        self.query_one("#compose-preview", Static).update(shown)
+        meter = (sms_meter(sms_text.analyse(body)) if channel == "sms"
+                 else Text(_("E-mail: one message, whatever its length.")))
+        self.query_one("#compose-meter", Static).update(meter)
+
+    @work(thread=True, exclusive=True, group="compose-quote")
+    def quote_batch(self, batch: Batch) -> None:
+        state, _drafts = cost_of(batch)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_cost, state, batch)
+
+    def _show_cost(self, state: CostState, batch: Batch | None = None) -> None:
+        self.cost, self.costed = state, batch
+        self.query_one(CostMeter).show(state)
+
+    @property
+    def cost_is_current(self) -> bool:
+        """Whether the cost area shows the form as it is now (the quote runs a moment later)."""
+        return self.costed == self.batch()
+
+    def action_gsm_rewrite(self) -> None:
+        editor = self.query_one(MessageEditor)
+        text = editor.text
+        rewritten = sms_text.gsm_rewrite(text)
+        if rewritten == text:
+            self.notify(_("The text is GSM-7 already."))
+            return
+        editor.replace(rewritten, (0, 0), editor.document.end)  # Ctrl+Z undoes it
+        changed = sum(1 for char in set(text) if char not in sms_text.GSM_CHARS)
+        self.notify(ngettext("{count} character rewritten in GSM-7.", "{count} characters rewritten in GSM-7.",
+                             changed).format(count=changed))
+
+    def action_pick_template(self) -> None:
+        recipient = self.selected_recipient()
+        language = recipient.language if recipient is not None else "de"
+
+        def picked(template: PickedTemplate | None) -> None:
+            if template is None:
+                return
+            self.purpose = template.purpose
+            editor = self.query_one(MessageEditor)
+            editor.replace(template.body, (0, 0), editor.document.end)
+            self.query_one("#compose-subject", Input).value = template.subject
+            self._show_header()
+            editor.focus()
+            self._changed()
+
+        self.app.push_screen(TemplatePicker(language, self.mandant), picked)
+
+    def action_focus_when(self) -> None:
+        self.query_one(SendTime).field.focus()
+
+    # -- sending --------------------------------------------------------------------
+
+    def action_send(self) -> None:
+        free = self.query_one("#compose-free", Input)
+        if free.value.strip() and not self.query_one(RecipientPanel).add_free(free.value):
+            free.focus()
+            return
+        when, valid = self.query_one(SendTime).read()
+        if not valid:
+            self.query_one(SendTime).field.focus()
+            return
+        self.prepare_send(self.batch(), when)
+
+    @work(thread=True, exclusive=True, group="compose-send")
+    def prepare_send(self, batch: Batch, when: datetime | None) -> None:
+        state, drafts = cost_of(batch)
+        self.app.call_from_thread(self._show_cost, state, batch)
+        if not state.sendable:
+            reason = state.refusal or (state.problems[0] if state.problems else state.hint)
+            self.app.call_from_thread(self._not_sent, reason)
+            return
+        if not get_current_worker().is_cancelled:  # Ctrl+S pressed twice: ask once
+            self.app.call_from_thread(self._ask, batch, drafts, state, when)
+
+    def _not_sent(self, reason: str) -> None:
+        self.notify(reason, title=_("Not sent"), severity="error", markup=False)
+
+    def _ask(self, batch: Batch, drafts: list[Draft], state: CostState, when: datetime | None) -> None:
+        summary = SendSummary(state.messages, state.sms, state.email, state.total, state.balance,
+                              state.balance_after, state.mandant_code, state.mandant_name,
+                              state.low, state.threshold, format_datetime(when) if when else "")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.send_batch(batch.mandant_id, drafts, when)
+
+        self.app.push_screen(SendConfirm(summary), answered)
+
+    @work(thread=True, exclusive=True, group="compose-send")
+    def send_batch(self, mandant_id: int, drafts: list[Draft], when: datetime | None) -> None:
+        try:
+            with connection():
+                due = check_send_time(when) if when is not None else None
+                messages, _quote = enqueue_quoted(Mandant.get_by_id(mandant_id), drafts, self.app.user,
+                                                  scheduled_at=due)
+        except VitosmsError as error:
+            self.app.call_from_thread(self._not_sent, explain(error))
+            return
+        self.app.call_from_thread(self._sent, len(messages))
+
+    def _sent(self, count: int) -> None:
+        self.notify(ngettext("{count} message queued.", "{count} messages queued.", count).format(count=count))
+        self.clear_form()
+        self.app.refresh_status()
+
+    def clear_form(self) -> None:
+        """Empty everything for a new message (the paying Mandant goes back to its default)."""
+        self.purpose = "free"
+        self.mandant_by_hand = None
+        for selector in ("#compose-subject", "#compose-when"):
+            self.query_one(selector, Input).value = ""
+        self.query_one(MessageEditor).load_text("")
+        self.query_one(RecipientPanel).clear()  # posts Changed: Mandant, preview and cost follow
+        self.query_one("#compose-free", Input).focus()
+
+    def action_new_message(self) -> None:
+        if not self.recipients and not self.query_one(MessageEditor).text.strip():
+            self.clear_form()
+            return
+        self.app.push_screen(Confirm(_("Discard this message and start a new one?"), default=False),
+                             lambda yes: self.clear_form() if yes else None)
+
+    def back_out(self) -> bool:
+        """Escape empties the half-typed number first; the draft itself stays (Ctrl+N discards it)."""
+        free = self.query_one("#compose-free", Input)
+        if free.value:
+            free.value = ""
+            free.focus()
+            return True
+        return False

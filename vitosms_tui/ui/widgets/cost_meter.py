@@ -1,0 +1,260 @@
+"""What a message costs, shown while it is written.
+
+Three pieces for the compose view:
+
+- :func:`preview` shows the text one recipient gets, the characters that are
+  not in GSM-7 marked;
+- :func:`sms_meter` says encoding, parts and room left (``sms_text.analyse``,
+  cheap enough for every keystroke), and names the non-GSM characters;
+- :class:`CostMeter` shows the quote of the whole batch (``drafts.quote``):
+  total credits, the balance before and after, the low-balance warning and,
+  when the batch cannot go out, the reason.
+
+Reasons from the core are English sentences; :func:`explain` says the usual
+ones in the interface language.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rich.text import Text
+from textual.widgets import Static
+
+from ...core import drafts as drafting
+from ...core.db import connection
+from ...core.errors import VitosmsError
+from ...core.models import Mandant
+from ...core.sms_text import GSM_CHARS, SmsAnalysis
+from ..i18n import _, format_number, ngettext
+from ..sanitize import clean
+
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+
+def explain(error: VitosmsError) -> str:
+    """A refusal from the core in the interface language (the core's words when unknown)."""
+    code, text = error.code, error.message
+    name = _PLACEHOLDER.search(text)
+    messages = {
+        "invalid_number": _("Not a valid phone number."),
+        "landline": _("Not a mobile number: it cannot receive an SMS."),
+        "invalid_email": _("Not a valid e-mail address."),
+        "deceased": _("Deceased: no messages."),
+        "unreachable": _("Neither a mobile number nor an e-mail address."),
+        "no_consent": _("No consent to this kind of message."),
+        "empty_text": _("The text is empty."),
+        "text_too_long": _("The text is too long."),
+        "invalid_subject": _("The subject must be one line of at most 200 characters."),
+        "no_recipient": _("No recipient yet."),
+        "inactive_mandant": _("The paying Mandant is not active."),
+        "fixed_channel": _("A typed number or address keeps its own channel."),
+        "time_in_past": _("The send time lies in the past."),
+        "invalid_time": _("Write the send time as dd.mm.yyyy HH:MM."),
+        "unbalanced_braces": _("A brace is not closed: write {{ or }} for a literal brace."),
+    }
+    if code in messages:
+        return messages[code]
+    if code == "no_address":
+        return _("No e-mail address.") if "e-mail" in text else _("No mobile number.")
+    if code == "insufficient_credits":
+        numbers = re.search(r"needs (\d+), has (-?\d+)", text)
+        if numbers:
+            return _("Not enough credits: {needed} needed, {balance} available.").format(
+                needed=numbers.group(1), balance=numbers.group(2))
+    if code == "too_long":
+        parts = re.search(r"needs (\d+) SMS parts", text)
+        return _("The text needs {parts} SMS parts: too long.").format(parts=parts.group(1) if parts else "?")
+    if code == "missing_value" and name:
+        return _("{placeholder} cannot be filled here: replace it by hand.").format(placeholder=name.group(0))
+    if code in ("unknown_placeholder", "placeholder_not_available") and name:
+        return _("The placeholder {placeholder} cannot be used here.").format(placeholder=name.group(0))
+    return clean(text)
+
+
+def _marked(line: str, style: str) -> Text:
+    """One line of text with the characters outside GSM-7 in ``style``."""
+    text = Text(line, end="")
+    if style and not GSM_CHARS.issuperset(line):
+        for index, char in enumerate(line):
+            if char not in GSM_CHARS:
+                text.stylize(style, index, index + 1)
+    return text
+
+
+def preview(body: str, subject: str = "", channel: str = "sms", mark: str = "reverse bold") -> Text:
+    """The filled text as it will be read, line by line, nothing interpreted as markup."""
+    out = Text(end="")
+    if channel == "email":
+        out.append(_("Subject: "), "dim")
+        out.append(clean(subject), "bold")
+        out.append("\n\n")
+    lines = [clean(line) for line in body.replace("\r\n", "\n").split("\n")]
+    for index, line in enumerate(lines):
+        if index:
+            out.append("\n")
+        out.append_text(_marked(line, mark if channel == "sms" else ""))
+    return out
+
+
+def encoding_name(encoding: str) -> str:
+    return "GSM-7" if encoding == "gsm7" else "UCS-2"
+
+
+def sms_meter(analysis: SmsAnalysis, mark: str = "reverse bold") -> Text:
+    """``GSM-7 · 1 SMS part · 118 of 160 left`` and the non-GSM characters."""
+    parts = ngettext("{count} SMS part", "{count} SMS parts", analysis.segments).format(
+        count=analysis.segments)
+    out = Text(end="")
+    out.append(encoding_name(analysis.encoding), "bold")
+    out.append(f" · {parts} · ")
+    out.append(_("{left}/{size} free").format(left=analysis.remaining, size=analysis.per_segment))
+    if analysis.non_gsm:
+        out.append("\n")
+        out.append(_("Not in GSM-7: "))
+        for index, char in enumerate(analysis.non_gsm):
+            if index:
+                out.append(" ")
+            out.append(clean(char) or "?", mark)
+        out.append("  ")
+        out.append(_("(F9 writes them in GSM-7)"), "dim")
+    return out
+
+
+@dataclass
+class CostState:
+    """The batch's cost as the meter shows it (plain values, built in a worker thread)."""
+
+    messages: int = 0
+    sms: int = 0
+    email: int = 0
+    total: int = 0
+    balance: int = 0
+    balance_after: int = 0
+    low: bool = False
+    threshold: int = 0
+    mandant_code: str = ""
+    mandant_name: str = ""
+    problems: list[str] = field(default_factory=list)  # "Name: reason", one per recipient
+    refusal: str = ""  # why nothing can be sent (empty: it can)
+    hint: str = ""  # what is still missing (no recipient, no text): not an error yet
+    quoted: bool = False  # total and balances are known
+
+    @property
+    def sendable(self) -> bool:
+        return self.quoted and not self.refusal and not self.problems
+
+
+class CostMeter(Static):
+    """The cost area: total, balance after, warnings, the reason for a refusal."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__("", markup=False, **kwargs)
+        self.state = CostState()
+
+    def show(self, state: CostState) -> None:
+        self.state = state
+        self.update(describe_cost(state))
+
+
+def describe_cost(state: CostState) -> Text:
+    out = Text(end="")
+    if state.quoted:
+        out.append(ngettext("{count} message", "{count} messages", state.messages).format(
+            count=format_number(state.messages)), "bold")
+        kinds = []
+        if state.sms:
+            kinds.append(_("{count} SMS").format(count=format_number(state.sms)))
+        if state.email:
+            kinds.append(_("{count} e-mail").format(count=format_number(state.email)))
+        if kinds:
+            out.append(f" ({', '.join(kinds)})")
+        out.append(" · ")
+        out.append(ngettext("{count} credit", "{count} credits", state.total).format(
+            count=format_number(state.total)), "bold")
+        out.append("\n")
+        out.append(_("Balance {mandant}: {before} → {after}").format(
+            mandant=clean(state.mandant_code), before=format_number(state.balance),
+            after=format_number(state.balance_after)))
+        if state.low and state.balance_after >= 0:
+            out.append("\n")
+            out.append(_("⚠ Low balance: at or below the threshold of {threshold} credits.").format(
+                threshold=format_number(state.threshold)), "bold yellow")
+    if state.hint:
+        out.append(state.hint, "dim")
+    if state.refusal:
+        if out:
+            out.append("\n")
+        out.append("✗ " + state.refusal, "bold red")
+    for problem in state.problems[:3]:
+        out.append("\n" if out else "")
+        out.append("✗ " + problem, "red")
+    if len(state.problems) > 3:
+        out.append("\n")
+        out.append(_("… and {count} more").format(count=len(state.problems) - 3), "red")
+    return out
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What the form holds, as plain values for a worker thread."""
+
+    recipients: tuple
+    purpose: str
+    body: str
+    subject: str
+    mandant_id: int | None
+
+
+def cost_of(batch: Batch) -> tuple[CostState, list]:
+    """Fill every recipient's text and quote the batch (runs in a worker thread).
+
+    Returns the meter's state and the drafts; the drafts are what the
+    confirmation shows and what is queued, so nothing changes in between.
+    """
+    from .recipient_list import build_drafts
+
+    with connection():
+        mandant = Mandant.get_or_none(Mandant.id == batch.mandant_id) if batch.mandant_id else None
+        if mandant is None:
+            return CostState(refusal=_("No paying Mandant: choose one with Ctrl+G.")), []
+        state = CostState(mandant_code=mandant.code, mandant_name=mandant.name,
+                          threshold=mandant.low_balance)
+        if not batch.recipients:
+            state.hint = _("No recipient yet: Ctrl+O adds persons, or type a number or address.")
+            return state, []
+        if not batch.body.strip():
+            state.hint = _("Write the text.")
+            return state, []
+        drafts, problems = build_drafts(list(batch.recipients), batch.purpose, batch.body,
+                                        batch.subject, mandant)
+        state.problems = [f"{clean(r.name)}: {explain(error)}" for r, error in problems]
+        if not drafts:
+            return state, []
+        try:
+            quote = drafting.quote(mandant, drafts)
+        except VitosmsError as error:
+            if error.code in ("inactive_mandant", "no_recipient"):
+                state.refusal = explain(error)
+                return state, []
+            # name the recipient the refusal is about
+            good = [r for r in batch.recipients if r not in {p for p, _e in problems}]
+            for recipient, draft in zip(good, drafts):
+                try:
+                    drafting.quote(mandant, [draft])
+                except VitosmsError as single:
+                    state.problems.append(f"{clean(recipient.name)}: {explain(single)}")
+            if not state.problems:
+                state.refusal = explain(error)
+            return state, []
+        state.messages = len(quote.lines)
+        state.sms = sum(1 for line in quote.lines if line.channel == "sms")
+        state.email = state.messages - state.sms
+        state.total, state.balance, state.balance_after = (quote.total_credits, quote.balance,
+                                                           quote.balance_after)
+        state.low, state.quoted = quote.low_balance, True
+        if not quote.sufficient:
+            state.refusal = _("Not enough credits: {needed} needed, {balance} available.").format(
+                needed=format_number(quote.total_credits), balance=format_number(quote.balance))
+        return state, drafts
