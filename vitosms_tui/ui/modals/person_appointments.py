@@ -1,0 +1,79 @@
+"""``/`` in the agenda: one person's appointments; ⏎ goes to the chosen one.
+
+The result is the chosen appointment's id, or None (Escape). The cursor
+starts on the first appointment that is still to come.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from ...core import agenda, agenda_view, clock
+from ...core.models import Person
+from ..i18n import N_, _
+from ..sanitize import clean, plain
+from ..widgets.agenda_data import MARKER_NAMES, MARKERS
+from ..widgets.appointment_text import when
+
+
+class PersonAppointments(ModalScreen[int | None]):
+    """Every booked appointment of one person, across the Mandanten."""
+
+    BINDINGS = [
+        Binding("enter", "choose", N_("Go to"), key_display="⏎"),
+        Binding("escape", "cancel", N_("Cancel"), key_display="Esc"),
+    ]
+
+    def __init__(self, person_id: int) -> None:
+        super().__init__(classes="dialog-screen")
+        self.person = Person.get_by_id(person_id)
+        self.appointments = agenda.list_appointments(person=person_id)
+        self.states = agenda_view.reminder_states([a.id for a in self.appointments])
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="person-appointments", classes="dialog"):
+            name = clean(f"{self.person.last_name} {self.person.first_name}")
+            yield Static(plain(_("Appointments of {name}").format(name=name)), classes="dialog-title")
+            yield DataTable(id="person-appointments-table", cursor_type="row", zebra_stripes=True)
+            hint = (_("⏎ goes to the appointment · Esc cancels") if self.appointments
+                    else _("No booked appointments. Esc closes."))
+            yield Static(hint, classes="dialog-hint", markup=False)
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column(_("When"), key="when", width=22)
+        table.add_column(_("Min."), key="minutes", width=4)
+        table.add_column(_("Mandant"), key="mandant", width=7)
+        table.add_column(_("Reason"), key="reason", width=22)
+        table.add_column(_("Message"), key="message", width=12)
+        now = clock.now()
+        upcoming = 0
+        for index, appointment in enumerate(self.appointments):
+            marker = MARKERS.get(self.states.get(appointment.id, ""))
+            state = Text(f"{marker[0]} {_(MARKER_NAMES[marker[1]])}") if marker else Text("")
+            table.add_row(when(appointment.start), str(appointment.minutes), plain(appointment.mandant.code),
+                          plain(appointment.reason), state, key=str(appointment.id))
+            if appointment.start < now:
+                upcoming = index + 1
+        if self.appointments:
+            table.move_cursor(row=min(upcoming, len(self.appointments) - 1))
+        table.focus()
+
+    def action_choose(self) -> None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        self.dismiss(int(key.value))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_choose()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,140 @@
+"""Reminder or confirmation for one appointment, in two keystrokes after ``r``.
+
+Step one picks the kind (``r`` reminder, ``c`` confirmation), step two the
+channel (``⏎`` the person's default, ``s`` SMS, ``e`` e-mail); so a reminder
+by the default channel is ``r r ⏎`` from the agenda. Each line says already
+when the message would go out, or why none would (the rule of
+:mod:`core.reminders`). The text is the template in the person's language;
+the reason of the appointment never goes into it.
+
+The result is ``(kind, channel)`` (channel None: the person's default) or
+None when left with Escape.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from ...core import persons, reminders
+from ...core.phone import format_phone
+from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _
+from ..sanitize import clean
+from ..widgets.appointment_text import appointment_line, describe_plan, kind_name
+
+
+class RemindChooser(ModalScreen[tuple[str, str | None] | None]):
+    """Kind, then channel; Escape goes back a step, then closes."""
+
+    BINDINGS = [
+        Binding("r", "kind('reminder')", N_("Reminder")),
+        Binding("c", "kind('confirmation')", N_("Confirmation")),
+        Binding("enter", "channel('')", N_("Default channel"), key_display="⏎"),
+        Binding("s", "channel('sms')", N_("SMS")),
+        Binding("e", "channel('email')", N_("E-mail")),
+        Binding("escape", "back", N_("Back"), key_display="Esc"),
+    ]
+
+    def __init__(self, appointment) -> None:
+        super().__init__(classes="dialog-screen")
+        self.appointment = appointment
+        self.kind: str | None = None
+        person, mandant = appointment.person, appointment.mandant
+        order = tuple(c for c in (mandant.channel_order or "sms,email").split(",") if c)
+        self.default_channel = persons.channel_for(person, order)
+        self.addresses = {"sms": format_phone(person.mobile) if person.mobile else "",
+                          "email": clean(person.email or "")}
+        self.plans = {kind: reminders.plan(kind, appointment) for kind in reminders.KINDS}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="remind-chooser", classes="dialog"):
+            yield Static(_("Remind or confirm"), classes="dialog-title", markup=False)
+            yield Static(self._about(), id="remind-about")
+            yield Static("", id="remind-options")
+            yield Static("", id="remind-error", classes="field-error", markup=False)
+            yield Static("", id="remind-hint", classes="dialog-hint", markup=False)
+
+    def _about(self) -> Text:
+        person = self.appointment.person
+        text = Text(appointment_line(self.appointment), end="")
+        language = _(LANGUAGE_NAMES.get(person.language, person.language))
+        channel = (_(CHANNEL_NAMES[self.default_channel]) if self.default_channel
+                   else _("cannot be reached"))
+        text.append("\n")
+        text.append(_("Template in {language} · default channel: {channel}").format(
+            language=language, channel=channel), "dim")
+        if not person.consent_reminder:
+            text.append("\n")
+            text.append(_("No consent to reminders (a confirmation is possible)."), "bold")
+        return text
+
+    def on_mount(self) -> None:
+        self._show()
+
+    def _line(self, key: str, label: str, note: str, usable: bool = True) -> Text:
+        line = Text(end="")
+        line.append(f" {key:<2} ", "bold reverse" if usable else "dim")
+        line.append(f" {label:<16}", "" if usable else "dim")
+        line.append(note, "dim")
+        return line
+
+    def _show(self) -> None:
+        options = Text(end="")
+        if self.kind is None:
+            for key, kind in (("r", "reminder"), ("c", "confirmation")):
+                plan = self.plans[kind]
+                options.append(self._line(key, kind_name(kind), describe_plan(kind, plan), plan.sends))
+                options.append("\n")
+            hint = _("r reminder · c confirmation · Esc cancels")
+        else:
+            default = self.default_channel
+            note = (f"{_(CHANNEL_NAMES[default])} {self.addresses[default]}" if default
+                    else _("cannot be reached"))
+            options.append(self._line("⏎", _("Default channel"), note, default is not None))
+            for key, channel in (("s", "sms"), ("e", "email")):
+                address = self.addresses[channel]
+                options.append("\n")
+                options.append(self._line(key, _(CHANNEL_NAMES[channel]),
+                                          address or _("no address"), bool(address)))
+            hint = _("{kind}: ⏎ default channel · s SMS · e e-mail · Esc back").format(
+                kind=kind_name(self.kind))
+        self.query_one("#remind-options", Static).update(options)
+        self.query_one("#remind-hint", Static).update(hint)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "kind":
+            return self.kind is None
+        if action == "channel":
+            return self.kind is not None
+        return True
+
+    def action_kind(self, kind: str) -> None:
+        if not self.plans[kind].sends:
+            # nothing would go out: the agenda asks the core, which says why
+            self.dismiss((kind, None))
+            return
+        self.kind = kind
+        self.query_one("#remind-error", Static).update("")
+        self._show()
+        self.refresh_bindings()
+
+    def action_channel(self, channel: str) -> None:
+        wanted = channel or self.default_channel
+        if wanted is None or not self.addresses.get(wanted):
+            self.query_one("#remind-error", Static).update(
+                _("The person cannot be reached on this channel."))
+            return
+        self.dismiss((self.kind, channel or None))
+
+    def action_back(self) -> None:
+        if self.kind is None:
+            self.dismiss(None)
+            return
+        self.kind = None
+        self.query_one("#remind-error", Static).update("")
+        self._show()
+        self.refresh_bindings()

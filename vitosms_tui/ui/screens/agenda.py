@@ -1,0 +1,418 @@
+"""F2 Agenda: the day of every Mandant side by side, or one Mandant's week.
+
+Keys, in the spirit of calcurse and khal: arrows or ``h j k l`` move, ``,``
+and ``.`` turn a day, ``[`` and ``]`` a week, ``t`` is today, ``w`` switches
+day and week, ``a`` all Mandanten or the current one, ``g`` goes to a date,
+``/`` finds a person's appointments, ``⏎`` opens the detail. On the
+appointment under the cursor: ``n`` new, ``e`` edit, ``c`` copy, ``m`` move,
+``d`` cancel, ``r`` remind or confirm (``r r ⏎``: reminder by the person's
+channel).
+
+A day or a week is loaded with one query (and one grouped query for the
+reminder markers) in a thread worker; moving the cursor only redraws.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from babel.dates import format_date as babel_date
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Static
+from textual.worker import get_current_worker
+
+from ...core import agenda, agenda_view, clock
+from ...core.db import connection
+from ...core.errors import VitosmsError
+from ...core.models import Mandant
+from ..i18n import N_, _, babel_locale
+from ..sanitize import clean, plain
+from ..widgets.agenda_data import (MARKER_NAMES, MARKERS, AgendaRequest, GridLayout, fetch_columns, parse_clock,
+                                   week_start)
+from ..widgets.agenda_grid import AgendaGrid
+from ..widgets.appointment_text import explain, when
+from .appointment_actions import AppointmentActions
+from .base import ShellScreen
+
+MARKER_SECONDS = 5.0
+
+
+class AgendaKeys(Static):
+    """The navigation keys, always in sight under the grid.
+
+    Its bindings never fire (it never has the focus; the screen and the grid
+    hold the working ones): they are here so that the line and the F1 help
+    are written from one list, while the footer keeps to the actions.
+    """
+
+    BINDINGS = [
+        Binding("down", "move_hint", N_("cursor"), key_display="↑↓←→ hjkl",
+                tooltip=N_("Move (arrows or h j k l; J/K next slot, PgUp/PgDn, Home/End)")),
+        Binding("comma", "screen.shift_days(-1)", N_("day"), key_display=",/.",
+                tooltip=N_("Previous / next day")),
+        Binding("left_square_bracket", "screen.shift_days(-7)", N_("week"), key_display="[/]",
+                tooltip=N_("Previous / next week")),
+        Binding("t", "screen.today", N_("today"), tooltip=N_("Go to today")),
+        Binding("w", "screen.toggle_week", N_("day/week"), tooltip=N_("Switch between day and week view")),
+        Binding("a", "screen.toggle_all", N_("all/one"),
+                tooltip=N_("All Mandanten or only the current one (day view)")),
+        Binding("g", "screen.goto", N_("date"), tooltip=N_("Go to a date")),
+        Binding("slash", "screen.find_person", N_("person"), key_display="/",
+                tooltip=N_("Find a person's appointments")),
+    ]
+
+    def on_mount(self) -> None:
+        line = Text(end="")
+        for index, binding in enumerate(self.BINDINGS):
+            if index:
+                line.append(" · ", "dim")
+            line.append(binding.key_display or binding.key, "bold")
+            line.append(f" {_(binding.description)}")
+        self.update(line)
+
+
+class AgendaScreen(AppointmentActions, ShellScreen[None]):
+    """The practice's agenda: grid, selection line, message line."""
+
+    CSS_PATH = "agenda.tcss"
+    BINDINGS = [
+        Binding("enter", "open_detail", N_("Detail"), key_display="⏎"),
+        Binding("n", "new", N_("New")),
+        Binding("e", "edit", N_("Edit")),
+        Binding("c", "copy", N_("Copy")),
+        Binding("m", "move", N_("Move")),
+        Binding("d,delete", "cancel_appointment", N_("Cancel appt."), key_display="d"),
+        Binding("r", "remind", N_("Remind"),
+                tooltip=N_("Remind (r) or confirm (c), then ⏎ default channel, s SMS, e e-mail")),
+        # navigation: hidden here, shown in the key line under the grid (and in F1 from there)
+        Binding("comma", "shift_days(-1)", show=False, key_display=",/."),
+        Binding("full_stop", "shift_days(1)", show=False, key_display=",/."),
+        Binding("left_square_bracket", "shift_days(-7)", show=False, key_display="[/]"),
+        Binding("right_square_bracket", "shift_days(7)", show=False, key_display="[/]"),
+        Binding("t", "today", show=False),
+        Binding("w", "toggle_week", show=False),
+        Binding("a", "toggle_all", show=False),
+        Binding("g", "goto", show=False),
+        Binding("slash", "find_person", show=False, key_display="/"),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.day = clock.today()
+        self.week = False
+        self.all_mandanten = True
+        self.loaded: AgendaRequest | None = None
+        self._after_mandant: dict | None = None
+        self._stale = False
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="agenda"):
+            with Horizontal(id="agenda-head"):
+                yield Static("", id="agenda-title")
+                yield Static("", id="agenda-legend")
+            yield AgendaGrid(id="agenda-grid")
+            yield Static("", id="agenda-selection")
+            yield AgendaKeys("", id="agenda-keys")
+            yield Static("", id="agenda-message")
+
+    @property
+    def grid(self) -> AgendaGrid:
+        return self.query_one(AgendaGrid)
+
+    def on_mount(self) -> None:
+        grid = self.grid
+        legend = Text(end="")
+        for glyph, name in dict((v[1], v[0]) for v in MARKERS.values()).items():
+            legend.append(name, grid.get_component_rich_style(f"agenda-grid--{glyph}", partial=True))
+            legend.append(f" {_(MARKER_NAMES[glyph])}  ")
+        self.query_one("#agenda-legend", Static).update(legend)
+        grid.focus()
+        now = clock.local(clock.now())
+        self.load(minute=now.hour * 60 + now.minute)
+        self.set_interval(MARKER_SECONDS, self._refresh_markers)
+
+    def on_screen_suspend(self) -> None:
+        # another view took over (not a dialog on top): what it did may show here
+        self._stale = self not in self.app.screen_stack
+
+    def on_screen_resume(self) -> None:
+        if self._stale and self.loaded is not None:
+            self._stale = False
+            self.load()
+
+    def _refresh_markers(self) -> None:
+        """Follow the delivery of the visible reminders (queued → sent → delivered) without a reload."""
+        layout = self.grid.sheet
+        ids = layout.in_flight()
+        if ids and not any(w.group == "agenda-markers" and w.is_running for w in self.workers):
+            self._marker_worker(layout, ids)
+
+    @work(thread=True, group="agenda-markers")
+    def _marker_worker(self, layout: GridLayout, ids: list[int]) -> None:
+        with connection():
+            states = agenda_view.reminder_states(ids)
+        self.app.call_from_thread(self._apply_markers, layout, ids, states)
+
+    def _apply_markers(self, layout: GridLayout, ids: list[int], states: dict[int, str]) -> None:
+        grid = self.grid
+        if grid.sheet is layout and layout.update_reminders(ids, states):
+            grid.refresh()
+            grid.post_message(AgendaGrid.CursorMoved(grid))
+
+    # -- loading ----------------------------------------------------------------
+
+    def _mandant_id(self) -> int | None:
+        mandant = getattr(self.app, "current_mandant", None)
+        return mandant.id if mandant is not None else None
+
+    def load(self, select_id: int | None = None, column_key: str | None = None,
+             minute: int | None = None) -> None:
+        """Load the day or week of ``self.day``; the cursor goes to ``select_id`` or column/minute."""
+        grid = self.grid
+        if select_id is None and column_key is None and minute is None and grid.cursor_item is not None:
+            select_id = grid.cursor_item.id  # a plain reload keeps the appointment selected, if still there
+        if column_key is None:
+            current = grid.cursor_column
+            if self.week:
+                column_key = f"d{self.day.isoformat()}"
+            elif current is not None and current.key.startswith("m"):
+                column_key = current.key
+            else:
+                column_key = f"m{self._mandant_id()}"
+        if minute is None and grid.cursor_column is not None:
+            minute = grid.cursor_minute
+        request = AgendaRequest(self.day, self.week, self.all_mandanten, self._mandant_id())
+        self._load_worker(request, select_id, column_key, minute)
+
+    @work(thread=True, exclusive=True, group="agenda-load")
+    def _load_worker(self, request: AgendaRequest, select_id, column_key, minute) -> None:
+        columns = fetch_columns(request)
+        settings = self.app.settings.agenda
+        layout = GridLayout(columns, parse_clock(settings.day_start, "07:00"),
+                            parse_clock(settings.day_end, "19:00"), settings.slot_minutes)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show, request, layout, select_id, column_key, minute)
+
+    def _show(self, request: AgendaRequest, layout: GridLayout, select_id, column_key, minute) -> None:
+        self.loaded = request
+        self.grid.show(layout, select_id=select_id, column_key=column_key, minute=minute)
+        self.query_one("#agenda-title", Static).update(self._title(request))
+
+    def _title(self, request: AgendaRequest) -> Text:
+        mandant = Mandant.get_or_none(Mandant.id == request.mandant_id) if request.mandant_id else None
+        who = clean(f"{mandant.code} {mandant.name}") if mandant else _("no Mandant")
+        if request.week:
+            first = week_start(request.day)
+            last = first + timedelta(days=6)
+            head = _("Week {number}").format(number=first.isocalendar()[1])
+            text = f"{head} · {first:%d.%m.}–{last:%d.%m.%Y} · {who}"
+        else:
+            head = babel_date(request.day, "EEEE, dd.MM.yyyy", locale=babel_locale())
+            text = f"{head} · {_('all Mandanten') if request.all_mandanten else who}"
+            if request.day == clock.today():
+                text += f" · {_('today')}"
+        return plain(text, style="bold")
+
+    # -- the line under the grid ------------------------------------------------
+
+    @on(AgendaGrid.CursorMoved)
+    def _cursor_moved(self, event: AgendaGrid.CursorMoved) -> None:
+        grid = event.grid
+        column = grid.cursor_column
+        if column is None:
+            self.query_one("#agenda-selection", Static).update("")
+            return
+        if self.week:
+            self.day = column.day
+        item = grid.cursor_item
+        line = Text(end="")
+        if item is None:
+            line.append(f"{when(grid.cursor_start)} · {column.mandant_code} · ")
+            line.append(_("free — n books an appointment here"), "dim")
+        else:
+            line.append(f"{when(item.start)}–{item.end:%H:%M} · {item.mandant_code} · ")
+            line.append(item.person_name, "bold")
+            if item.reason:
+                line.append(f" · {item.reason}")
+            marker = item.marker
+            line.append(" · ")
+            line.append(_("message: {state}").format(state=_(MARKER_NAMES[marker[1]])) if marker
+                        else _("no reminder"), "dim")
+        self.query_one("#agenda-selection", Static).update(line)
+
+    def say(self, text: str, error: bool = False) -> None:
+        message = self.query_one("#agenda-message", Static)
+        message.update(plain(text))
+        message.set_class(error, "-error")
+
+    # -- navigation -------------------------------------------------------------
+
+    def _go_day(self, day: date, **load) -> None:
+        self.day = day
+        self.say("")
+        self.load(**load)
+
+    def action_shift_days(self, days: int) -> None:
+        target = self.day + timedelta(days=days)
+        if self.week and self.loaded and self.loaded.week and week_start(target) == week_start(self.loaded.day):
+            keys = [c.key for c in self.grid.sheet.columns]
+            self.day = target
+            self.grid.move_to(keys.index(f"d{target.isoformat()}"), self.grid.slot)
+            return
+        self._go_day(target)
+
+    @on(AgendaGrid.EdgeReached)
+    def _edge(self, event: AgendaGrid.EdgeReached) -> None:
+        if self.week:
+            self.action_shift_days(event.step)
+
+    def action_today(self) -> None:
+        now = clock.local(clock.now())
+        self._go_day(now.date(), minute=now.hour * 60 + now.minute,
+                     column_key=f"d{now.date().isoformat()}" if self.week else None)
+
+    def action_goto(self) -> None:
+        def chosen(day: date | datetime | None) -> None:
+            if isinstance(day, date) and not isinstance(day, datetime):
+                self._go_day(day)
+
+        self.app.push_screen(_ask_date(self.day), chosen)
+
+    def _with_mandant(self, mandant_id: int | None, **load) -> None:
+        """Load after making ``mandant_id`` the current Mandant (the status line follows)."""
+        if mandant_id is None or mandant_id == self._mandant_id():
+            self.load(**load)
+            return
+        self._after_mandant = load
+        self.app.set_mandant(Mandant.get_by_id(mandant_id))
+
+    def on_mandant_changed(self, event) -> None:
+        load, self._after_mandant = self._after_mandant, None
+        if load is None:
+            load = {"column_key": f"m{event.mandant.id}"} if not self.week else {}
+        self.load(**load)
+
+    def action_toggle_week(self) -> None:
+        column = self.grid.cursor_column
+        minute = self.grid.cursor_minute if column else None
+        if self.week:
+            self.week = False
+            self.load(column_key=f"m{self._mandant_id()}", minute=minute)
+            return
+        self.week = True
+        self._with_mandant(column.mandant_id if column else None, column_key=f"d{self.day.isoformat()}",
+                           minute=minute)
+
+    def action_toggle_all(self) -> None:
+        column = self.grid.cursor_column
+        self.all_mandanten = not self.all_mandanten
+        if self.all_mandanten or column is None:
+            self.load()
+        else:
+            self._with_mandant(column.mandant_id, column_key=f"m{column.mandant_id}")
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "toggle_all" and self.week:
+            return None  # the week shows one Mandant
+        return True
+
+    def back_out(self) -> bool:
+        if self.week:
+            self.action_toggle_week()
+            return True
+        return False
+
+    # -- finding a person's appointments ----------------------------------------
+
+    def action_find_person(self) -> None:
+        from ..modals.person_appointments import PersonAppointments
+        from ..widgets.person_picker import PersonPicker
+
+        def chosen_appointment(appointment_id: int | None) -> None:
+            if appointment_id is not None:
+                self.go_to_appointment(appointment_id)
+
+        def picked(ids: list[int] | None) -> None:
+            if ids:
+                self.app.push_screen(PersonAppointments(ids[0]), chosen_appointment)
+
+        self.app.push_screen(PersonPicker(title=_("Whose appointments?"), exclude_deceased=False), picked)
+
+    def go_to_appointment(self, appointment_id: int) -> None:
+        try:
+            appointment = agenda.get_appointment(appointment_id)
+        except VitosmsError as error:
+            self.say(explain(error), error=True)
+            return
+        self.day = clock.local(appointment.start).date()
+        if self.week or not self.all_mandanten:
+            self._with_mandant(appointment.mandant_id, select_id=appointment.id)
+        else:
+            self.load(select_id=appointment.id)
+
+    # -- acting on the appointment under the cursor -----------------------------
+
+    def _selected_id(self) -> int | None:
+        item = self.grid.cursor_item
+        return item.id if item is not None else None
+
+    def appointment_changed(self, appointment_id: int, start: datetime | None = None) -> None:
+        if start is not None:
+            self.day = clock.local(start).date()
+        self.load(select_id=appointment_id)
+
+    def action_open_detail(self) -> None:
+        from .appointment_detail import AppointmentDetailScreen
+
+        appointment_id = self._selected_id()
+        if appointment_id is None:
+            self.say(_("No appointment here: move the cursor onto one."), error=True)
+            return
+        # a move inside the detail may have taken the appointment to another day
+        self.app.push_screen(AppointmentDetailScreen(appointment_id),
+                             lambda _result: self.go_to_appointment(appointment_id))
+
+    def action_new(self) -> None:
+        from ..modals.appointment_form import AppointmentForm
+
+        column = self.grid.cursor_column
+        if column is None:
+            self.say(_("No Mandant to book for."), error=True)
+            return
+        start = self.grid.slot_instant
+
+        def saved(booking: agenda.Booking | None) -> None:
+            if booking is not None:
+                from ..widgets.appointment_text import overlap_warning
+
+                self.say(" ".join(t for t in (_("Booked: {when}.").format(when=when(booking.appointment.start)),
+                                              overlap_warning(booking.overlaps)) if t))
+                self.appointment_changed(booking.appointment.id, booking.appointment.start)
+
+        self.app.push_screen(AppointmentForm(column.mandant_id, start, self.app.settings.agenda.slot_minutes or 15),
+                             saved)
+
+    def action_edit(self) -> None:
+        self.edit_appointment(self._selected_id())
+
+    def action_copy(self) -> None:
+        self.copy_appointment(self._selected_id())
+
+    def action_move(self) -> None:
+        self.move_appointment(self._selected_id())
+
+    def action_cancel_appointment(self) -> None:
+        self.cancel_appointment(self._selected_id())
+
+    def action_remind(self) -> None:
+        self.remind_appointment(self._selected_id())
+
+
+def _ask_date(day: date):
+    from ..modals.date_time import AskDateTime
+
+    return AskDateTime(_("Go to which date?"), day, with_time=False)

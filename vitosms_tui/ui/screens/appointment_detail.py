@@ -1,0 +1,164 @@
+"""⏎ on an appointment: its data and its timeline — every message with its status.
+
+The list shows each reminder, confirmation or other message of the
+appointment, oldest first; the line under it lists the highlighted message's
+events (queued, claimed, sent, delivered, cancelled, refunded …). The same
+keys as in the agenda act on the appointment (r e c m d); Escape goes back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from ...core import agenda, clock, journal
+from ...core.errors import NotFound
+from ...core.phone import format_phone
+from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _, format_date, format_datetime
+from ..sanitize import clean, plain
+from ..widgets.appointment_text import kind_name, status_name, when
+from .appointment_actions import AppointmentActions
+from .base import ShellScreen
+
+STATUS_STYLES = {"queued": "yellow", "sending": "yellow", "sent": "cyan", "delivered": "green",
+                 "failed": "bold red", "cancelled": "dim"}
+LABEL_WIDTH = 12
+
+
+class AppointmentDetailScreen(AppointmentActions, ShellScreen[None]):
+    """One appointment and its messages."""
+
+    CRUMB = N_("Appointment")
+    CSS_PATH = "agenda.tcss"
+    BINDINGS = [
+        Binding("r", "remind", N_("Remind")),
+        Binding("e", "edit", N_("Edit")),
+        Binding("c", "copy", N_("Copy")),
+        Binding("m", "move", N_("Move")),
+        Binding("d,delete", "cancel_appointment", N_("Cancel appt."), key_display="d"),
+    ]
+
+    def __init__(self, appointment_id: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.appointment_id = appointment_id
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="appointment-detail"):
+            yield Static("", id="detail-head")
+            yield Static(_("Messages of this appointment"), id="detail-messages-title", markup=False)
+            yield DataTable(id="detail-messages", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="detail-events")
+            yield Static("", id="agenda-message")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for key, title, width in (("id", N_("No."), 6), ("kind", N_("Kind"), 13), ("channel", N_("Channel"), 7),
+                                  ("recipient", N_("Recipient"), 24), ("status", N_("Status"), 11),
+                                  ("planned", N_("Planned"), 16), ("done", N_("Sent / delivered"), 16),
+                                  ("credits", N_("Credits"), 8)):
+            table.add_column(_(title), key=key, width=width)
+        self.refresh_detail()
+        table.focus()
+
+    def refresh_detail(self) -> None:
+        try:
+            appointment = agenda.get_appointment(self.appointment_id)
+        except NotFound:
+            self.query_one("#detail-head", Static).update(_("This appointment no longer exists."))
+            return
+        self.query_one("#detail-head", Static).update(self._head(appointment))
+        table = self.query_one(DataTable)
+        keep = table.cursor_row
+        table.clear()
+        self.messages = {m.id: m for m in agenda.appointment_timeline(appointment)}
+        for message in self.messages.values():
+            recipient = format_phone(message.recipient) if message.channel == "sms" else message.recipient
+            done = message.delivered_at or message.sent_at
+            table.add_row(
+                str(message.id), kind_name(message.purpose), _(CHANNEL_NAMES.get(message.channel, message.channel)),
+                plain(recipient), Text(status_name(message.status), style=STATUS_STYLES.get(message.status, "")),
+                format_datetime(message.scheduled_at), format_datetime(done), str(message.credits),
+                key=str(message.id))
+        if self.messages:
+            table.move_cursor(row=min(keep, len(self.messages) - 1))
+        else:
+            self.query_one("#detail-events", Static).update(
+                Text(_("No messages yet: r creates a reminder or a confirmation."), style="dim"))
+
+    def _head(self, appointment) -> Text:
+        person, mandant = appointment.person, appointment.mandant
+        text = Text(end="")
+        text.append(f"{when(appointment.start)}–{clock.local(appointment.end):%H:%M}"
+                    f" · {appointment.minutes} min", "bold")
+        if appointment.status != "booked":
+            text.append("  ")
+            text.append(_("cancelled"), "bold red")
+
+        def line(label: str, value) -> None:
+            text.append("\n")
+            text.append(f"{label:<{LABEL_WIDTH}}", "dim")
+            text.append(value if isinstance(value, Text) else plain(value))
+
+        born = f" · {format_date(person.birth_date)}" if person.birth_date else ""
+        line(_("Person"), plain(f"{person.last_name} {person.first_name}{born}", style="bold"))
+        contact = " · ".join(part for part in (
+            _(LANGUAGE_NAMES.get(person.language, person.language)), format_phone(person.mobile),
+            clean(person.email or "")) if part)
+        line("", contact)
+        line(_("Mandant"), f"{mandant.code} {mandant.name}")
+        line(_("Reason"), Text.assemble(plain(appointment.reason or "–"),
+                                        (f"  ({_('internal note')})", "dim")))
+        if appointment.copied_from_id:
+            line(_("Copy of"), _("appointment {id}").format(id=appointment.copied_from_id))
+        line(_("Booked"), f"{format_datetime(appointment.created_at)} · {clean(appointment.created_by) or '–'}")
+        return text
+
+    @on(DataTable.RowHighlighted, "#detail-messages")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key is None or event.row_key.value is None:
+            return
+        message_id = int(event.row_key.value)
+        message = self.messages.get(message_id)
+        text = Text(end="")
+        if message is not None and message.error:
+            text.append(_("Error: "), "bold red")
+            text.append(plain(message.error))
+            text.append("\n")
+        for event_row in journal.timeline(message_id):
+            text.append(f"{format_datetime(event_row.at)}  ", "dim")
+            text.append(f"{event_row.kind:<10} ", "bold")
+            text.append(plain(event_row.detail))
+            text.append("\n")
+        self.query_one("#detail-events", Static).update(text)
+
+    # -- the host's part of AppointmentActions ---------------------------------
+
+    def say(self, text: str, error: bool = False) -> None:
+        message = self.query_one("#agenda-message", Static)
+        message.update(plain(text))
+        message.set_class(error, "-error")
+
+    def appointment_changed(self, appointment_id: int, start: datetime | None = None) -> None:
+        if appointment_id == self.appointment_id:
+            self.refresh_detail()
+
+    def action_remind(self) -> None:
+        self.remind_appointment(self.appointment_id)
+
+    def action_edit(self) -> None:
+        self.edit_appointment(self.appointment_id)
+
+    def action_copy(self) -> None:
+        self.copy_appointment(self.appointment_id)
+
+    def action_move(self) -> None:
+        self.move_appointment(self.appointment_id)
+
+    def action_cancel_appointment(self) -> None:
+        self.cancel_appointment(self.appointment_id)

@@ -1,0 +1,317 @@
+"""The agenda's time grid: a column per Mandant (a day) or per day (a week), a row per slot.
+
+The data arrives as a :class:`~.agenda_data.GridLayout` (built in a worker
+thread), so drawing a line and moving the cursor never touch the database.
+Only the lines on screen are drawn (Textual's line API), which keeps a day
+with thousands of appointments as quick as a quiet one.
+
+Several appointments starting in one slot share its cell: the cell shows the
+one under the cursor and how many there are; ``j``/``k`` step through them
+before leaving the slot.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from rich.cells import set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+
+from ...core import clock
+from ..i18n import _
+from .agenda_data import AgendaColumn, AgendaItem, GridLayout
+
+TIME_WIDTH = 6
+NARROW = 24  # below this cell width a name is written "Last F."
+class AgendaGrid(Widget, can_focus=True):
+    """The grid with a cursor on a column and a slot (and an appointment of that slot)."""
+
+    COMPONENT_CLASSES = {
+        "agenda-grid--header", "agenda-grid--today", "agenda-grid--time", "agenda-grid--hour",
+        "agenda-grid--now", "agenda-grid--off", "agenda-grid--free", "agenda-grid--appointment",
+        "agenda-grid--continued", "agenda-grid--cursor", "agenda-grid--cursor-blurred",
+        "agenda-grid--rule", "agenda-grid--count", "agenda-grid--pending", "agenda-grid--sent",
+        "agenda-grid--delivered", "agenda-grid--failed",
+    }
+    BINDINGS = [
+        # listed under the grid and in F1 by the agenda's key line
+        Binding("down,j", "cursor(0, 1)", show=False),
+        Binding("up,k", "cursor(0, -1)", show=False),
+        Binding("left,h", "cursor(-1, 0)", show=False),
+        Binding("right,l", "cursor(1, 0)", show=False),
+        Binding("J,shift+down", "slot(1)", show=False),
+        Binding("K,shift+up", "slot(-1)", show=False),
+        Binding("pagedown", "page(1)", show=False),
+        Binding("pageup", "page(-1)", show=False),
+        Binding("home", "first", show=False),
+        Binding("end", "last", show=False),
+    ]
+
+    class CursorMoved(Message):
+        """The cursor is on another slot or appointment."""
+
+        def __init__(self, grid: AgendaGrid) -> None:
+            super().__init__()
+            self.grid = grid
+
+    class EdgeReached(Message):
+        """Left (-1) or right (+1) of the outermost column: the screen may turn the page."""
+
+        def __init__(self, step: int) -> None:
+            super().__init__()
+            self.step = step
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.sheet = GridLayout([], time(7), time(19), 15)
+        self.column = 0
+        self.slot = 0
+        self.index = 0
+        self.top = 0
+        self.now_minute: int | None = None  # the slot of "now" on today's column
+
+    # -- data and cursor --------------------------------------------------------
+
+    def show(self, layout: GridLayout, select_id: int | None = None, column_key: str | None = None,
+             minute: int | None = None) -> None:
+        """New data: the cursor goes to appointment ``select_id``, else to column/minute."""
+        self.sheet = layout
+        position = layout.position.get(select_id) if select_id is not None else None
+        if position is not None:
+            self.column, self.slot, self.index = position
+        else:
+            keys = [c.key for c in layout.columns]
+            self.column = keys.index(column_key) if column_key in keys else min(self.column, max(0, len(keys) - 1))
+            self.slot = layout.slot_of_minute(minute if minute is not None else layout.office[0])
+            self.index = 0
+        now = clock.local(clock.now())
+        today = [c for c in layout.columns if c.day == now.date()]
+        self.now_minute = now.hour * 60 + now.minute if today else None
+        self._scroll_to_cursor(center=True)
+        self._moved()
+
+    @property
+    def cursor_column(self) -> AgendaColumn | None:
+        columns = self.sheet.columns
+        return columns[self.column] if 0 <= self.column < len(columns) else None
+
+    @property
+    def cursor_item(self) -> AgendaItem | None:
+        entries = self.sheet.entries(self.column, self.slot)
+        return entries[self.index] if 0 <= self.index < len(entries) else None
+
+    @property
+    def cursor_minute(self) -> int:
+        return self.sheet.minute_of(self.slot)
+
+    @property
+    def cursor_start(self) -> datetime | None:
+        """The instant of the cursor: the appointment's start, else the slot's."""
+        item = self.cursor_item
+        if item is not None:
+            return clock.to_utc(item.start)
+        if self.cursor_column is None:
+            return None
+        return self.sheet.slot_start(self.column, self.slot)
+
+    @property
+    def slot_instant(self) -> datetime | None:
+        """The instant (UTC) where the cursor's slot begins."""
+        if self.cursor_column is None:
+            return None
+        return self.sheet.slot_start(self.column, self.slot)
+
+    def move_to(self, column: int, slot: int, index: int = 0) -> None:
+        layout = self.sheet
+        self.column = max(0, min(column, len(layout.columns) - 1))
+        self.slot = max(0, min(slot, layout.slots - 1))
+        self.index = max(0, min(index, len(layout.entries(self.column, self.slot)) - 1))
+        self._scroll_to_cursor()
+        self._moved()
+
+    def _moved(self) -> None:
+        self.refresh()
+        self.post_message(self.CursorMoved(self))
+
+    def action_cursor(self, columns: int, slots: int) -> None:
+        if columns:
+            target = self.column + columns
+            if not 0 <= target < len(self.sheet.columns):
+                self.post_message(self.EdgeReached(columns))
+                return
+            self.move_to(target, self.slot)
+        elif slots > 0:
+            if self.index + 1 < len(self.sheet.entries(self.column, self.slot)):
+                self.move_to(self.column, self.slot, self.index + 1)
+            elif self.slot + 1 < self.sheet.slots:
+                self.move_to(self.column, self.slot + 1)
+        elif slots < 0:
+            if self.index > 0:
+                self.move_to(self.column, self.slot, self.index - 1)
+            elif self.slot > 0:
+                above = len(self.sheet.entries(self.column, self.slot - 1))
+                self.move_to(self.column, self.slot - 1, max(0, above - 1))
+
+    def action_slot(self, slots: int) -> None:
+        """To the next/previous slot, past the appointments stacked in this one."""
+        self.move_to(self.column, self.slot + slots)
+
+    def action_page(self, pages: int) -> None:
+        self.move_to(self.column, self.slot + pages * self.visible_rows)
+
+    def action_first(self) -> None:
+        self.move_to(self.column, 0)
+
+    def action_last(self) -> None:
+        self.move_to(self.column, self.sheet.slots - 1)
+
+    # -- scrolling --------------------------------------------------------------
+
+    @property
+    def visible_rows(self) -> int:
+        return max(1, self.size.height - 1)
+
+    def _scroll_to_cursor(self, center: bool = False) -> None:
+        rows = self.visible_rows
+        if center and not self.top <= self.slot < self.top + rows:
+            self.top = self.slot - rows // 4
+        elif self.slot < self.top:
+            self.top = self.slot
+        elif self.slot >= self.top + rows:
+            self.top = self.slot - rows + 1
+        self.top = max(0, min(self.top, self.sheet.slots - rows))
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self._scroll_to_cursor()
+        self.refresh()
+
+    def on_mouse_scroll_down(self, _event: events.MouseScrollDown) -> None:
+        self.top = max(0, min(self.top + 3, self.sheet.slots - self.visible_rows))
+        self.refresh()
+
+    def on_mouse_scroll_up(self, _event: events.MouseScrollUp) -> None:
+        self.top = max(0, self.top - 3)
+        self.refresh()
+
+    def on_click(self, event: events.Click) -> None:
+        widths = self._widths()
+        x = event.x - TIME_WIDTH
+        if event.y < 1 or x < 0 or not widths:
+            return
+        for index, width in enumerate(widths):
+            if x < width + 1:
+                self.move_to(index, self.top + event.y - 1)
+                return
+            x -= width + 1
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    # -- drawing ----------------------------------------------------------------
+
+    def _widths(self) -> list[int]:
+        count = len(self.sheet.columns)
+        if not count:
+            return []
+        room = max(count * 4, self.size.width - TIME_WIDTH)
+        width = room // count - 1
+        widths = [width] * count
+        widths[-1] += room - count * (width + 1)
+        return widths
+
+    def _style(self, name: str, partial: bool = False) -> Style:
+        return self.get_component_rich_style(f"agenda-grid--{name}", partial=partial)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        widths = self._widths()
+        if not widths:
+            text = _("No Mandant to show.") if y == 0 else ""
+            return Strip([Segment(set_cell_size(text, width), base)], width)
+        if y == 0:
+            segments = [Segment(" " * TIME_WIDTH, self._style("header"))]
+            for column, cell_width in zip(self.sheet.columns, widths):
+                style = self._style("today") if column.today else self._style("header")
+                count = f"{len(column.items)} " if column.items else ""
+                title = set_cell_size(f" {column.title}", max(0, cell_width - len(count)))
+                segments.append(Segment("│", self._style("rule")))
+                segments.append(Segment(title, style))
+                segments.append(Segment(count[:cell_width], style + self._style("time", partial=True)))
+            return Strip(segments, width)
+        slot = self.top + y - 1
+        if slot >= self.sheet.slots:
+            return Strip.blank(width, base)
+        segments = self._time_label(slot)
+        for index, cell_width in enumerate(widths):
+            segments.append(Segment("│", self._style("rule")))
+            segments.extend(self._cell(index, slot, cell_width))
+        return Strip(segments, width)
+
+    def _time_label(self, slot: int) -> list[Segment]:
+        minute = self.sheet.minute_of(slot)
+        size = self.sheet.slot_minutes
+        label = f"{minute // 60:02d}:{minute % 60:02d}" if minute % 60 == 0 or size >= 60 else f"  :{minute % 60:02d}"
+        if self.now_minute is not None and minute <= self.now_minute < minute + size:
+            return [Segment(set_cell_size(f"{label}▸", TIME_WIDTH), self._style("now"))]
+        style = self._style("hour") if minute % 60 == 0 else self._style("time")
+        if not self.sheet.in_office(slot):
+            style = style + self._style("off", partial=True)
+        return [Segment(set_cell_size(label, TIME_WIDTH), style)]
+
+    def _cell(self, column: int, slot: int, width: int) -> list[Segment]:
+        layout = self.sheet
+        at_cursor = column == self.column and slot == self.slot
+        entries = layout.entries(column, slot)
+        if entries:
+            index = self.index if at_cursor and self.index < len(entries) else 0
+            item = entries[index]
+            style = self._style("appointment")
+            if at_cursor:
+                style = self._style("cursor" if self.has_focus else "cursor-blurred")
+            marker = item.marker
+            head = [Segment(" ", style)]
+            if marker:
+                # on the cursor the glyph keeps the cursor's colours: its shape tells the state
+                mark_style = style if at_cursor else style + self._style(marker[1], partial=True)
+                head.append(Segment(marker[0], mark_style))
+            else:
+                head.append(Segment(" ", style))
+            local = clock.local(item.start)
+            text = " "
+            if (local.hour * 60 + local.minute) % layout.slot_minutes:
+                text += f"{local:%H:%M} "
+            if width >= NARROW:
+                text += item.person_name + (f" · {item.reason}" if item.reason else "")
+            else:  # a week's narrow column: the reason shows on the row below
+                text += item.short_name
+            count = ""
+            if len(entries) > 1:
+                count = f" {index + 1}/{len(entries)}" if at_cursor else f" +{len(entries) - 1}"
+            body_width = max(0, width - 2 - len(count))
+            segments = head + [Segment(set_cell_size(text, body_width), style)]
+            if count:
+                segments.append(Segment(count[:width - 2], style + self._style("count", partial=True)))
+            return segments
+        covered = layout.covered.get((column, slot))
+        if covered is not None:
+            item, first_row = covered
+            text = f" ┃ {item.reason}" if first_row and item.reason else " ┃"
+            style = self._style("continued")
+        else:
+            text = ""
+            style = self._style("free") if layout.in_office(slot) else self._style("off")
+        if at_cursor:
+            style = self._style("cursor" if self.has_focus else "cursor-blurred")
+            if not text:
+                text = " ·"
+        return [Segment(set_cell_size(text, width), style)]

@@ -1,0 +1,109 @@
+"""How appointments, reminder plans and refusals of the agenda read at the desk.
+
+The core speaks English with stable codes (``ReminderPlan.reason``,
+``Refused.code``); here they become sentences in the interface language.
+An unknown code shows the core's own sentence, so nothing is ever hidden.
+"""
+
+from __future__ import annotations
+
+from babel.dates import format_date as babel_date
+
+from ...core import clock, reminders
+from ...core.errors import VitosmsError
+from ...core.reminders import ReminderPlan
+from ..i18n import N_, _, babel_locale, format_datetime, ngettext
+from ..sanitize import clean
+
+KIND_NAMES = {"reminder": N_("Reminder"), "confirmation": N_("Confirmation"), "free": N_("Free text"),
+              "recall": N_("Recall"), "birthday": N_("Birthday")}
+STATUS_NAMES = {"queued": N_("queued"), "sending": N_("being sent"), "sent": N_("sent"),
+                "delivered": N_("delivered"), "failed": N_("failed"), "cancelled": N_("withdrawn")}
+
+
+def kind_name(kind: str) -> str:
+    return _(KIND_NAMES.get(kind, kind))
+
+
+def status_name(status: str) -> str:
+    return _(STATUS_NAMES.get(status, status))
+
+
+def weekday_date(day) -> str:
+    """``Fr. 27.11.2026``."""
+    return babel_date(day, "EEE dd.MM.yyyy", locale=babel_locale())
+
+
+def when(instant) -> str:
+    """``Fr. 27.11.2026 09:00`` in Zurich."""
+    local = clock.local(instant)
+    return f"{weekday_date(local.date())} {local:%H:%M}"
+
+
+def appointment_line(appointment) -> str:
+    """``Fr. 27.11.2026 09:00, 30 min · Müller Anna · DUB`` (cleaned, for a one-line message)."""
+    person = appointment.person
+    return (f"{when(appointment.start)}, {appointment.minutes} min · "
+            f"{clean(person.last_name)} {clean(person.first_name)} · {clean(appointment.mandant.code)}")
+
+
+def describe_plan(kind: str, plan: ReminderPlan) -> str:
+    """When a reminder/confirmation goes out, or why none is sent."""
+    at = format_datetime(plan.send_at) if plan.send_at else ""
+    texts = {
+        reminders.SCHEDULED: _("scheduled for {when}"),
+        reminders.BEFORE_QUIET_HOURS: _("scheduled for {when}, before the quiet hours"),
+        reminders.AFTER_QUIET_HOURS: _("scheduled for {when}, after the quiet hours"),
+        reminders.AT_ONCE: (_("goes out now (short notice)") if kind == "reminder"
+                            else _("goes out now")),
+        reminders.APPOINTMENT_PAST: _("none: the appointment is in the past"),
+        reminders.APPOINTMENT_CANCELLED: _("none: the appointment is cancelled"),
+        reminders.QUIET_HOURS: _("none: the quiet hours last until the appointment"),
+    }
+    if plan.reason == reminders.SHORT_NOTICE_REFUSED:
+        if "quiet" in plan.detail:
+            return _("none: short notice during the quiet hours")
+        return _("none: short notice, the appointment starts in less than 2 hours")
+    text = texts.get(plan.reason)
+    return text.format(when=at) if text else plan.detail
+
+
+def explain(error: VitosmsError) -> str:
+    """A refusal of the agenda or the outbox in the interface language."""
+    code = error.code
+    if code == reminders.SHORT_NOTICE_REFUSED:
+        if "quiet" in error.message:
+            return _("No reminder: short notice during the quiet hours.")
+        return _("No reminder: short notice, the appointment starts in less than 2 hours.")
+    texts = {
+        reminders.APPOINTMENT_PAST: _("Nothing is sent: the appointment is in the past."),
+        reminders.APPOINTMENT_CANCELLED: _("The appointment is cancelled."),
+        reminders.QUIET_HOURS: _("No confirmation: the quiet hours last until the appointment."),
+        "already_prepared": _("One of this kind is already pending for this appointment."),
+        "no_consent": _("The person does not consent to appointment reminders."),
+        "no_address": _("The person has no mobile number or e-mail address for this channel."),
+        "insufficient_credits": _("Not enough credits: {detail}"),
+        "message_in_flight": _("A message with the old date is being sent right now; try again in a moment."),
+        "deceased": _("The person is marked as deceased."),
+        "inactive_mandant": _("The Mandant is not active."),
+        "invalid_duration": _("The duration must be 1 to 1440 minutes."),
+        "invalid_reason": _("The reason must be at most 200 characters, without control characters."),
+    }
+    text = texts.get(code)
+    return text.format(detail=error.message) if text else error.message
+
+
+def credits_back(amount: int) -> str:
+    return ngettext("{count} credit came back.", "{count} credits came back.", amount).format(count=amount)
+
+
+def overlap_warning(overlaps) -> str:
+    """``Overlaps with 09:00 Müller Anna, 09:15 …`` (empty when there is none)."""
+    if not overlaps:
+        return ""
+    names = ", ".join(f"{clock.local(a.start):%H:%M} {clean(a.person.last_name)} {clean(a.person.first_name)}"
+                      for a in overlaps[:3])
+    more = len(overlaps) - 3
+    if more > 0:
+        names += " " + _("and {count} more").format(count=more)
+    return _("Note: overlaps with {names} (allowed).").format(names=names)
