@@ -26,14 +26,16 @@ import importlib
 import inspect
 from typing import Callable
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.signal import Signal
 
-from ..core import clock, credits, journal, mandanten
+from ..core import automation, clock, credits, journal, mandanten
 from ..core.config import Settings
+from ..core.db import connection
 from . import i18n
 from .commands import PersonCommands
 from .i18n import N_, _
@@ -52,6 +54,8 @@ MODES: dict[str, tuple[str, str, str]] = {
 START_MODE = "agenda"
 STATUS_SECONDS = 2.0
 HISTORY_LENGTH = 20
+# automation warnings scan the skipped messages: read in a thread, not with every status refresh
+WARNINGS_SECONDS = 30.0
 
 __all__ = ["MODES", "START_MODE", "MandantChanged", "VitoSmsApp"]
 
@@ -108,6 +112,7 @@ class VitoSmsApp(App[None]):
         self.status_signal: Signal[Status] = Signal(self, "status")
         self.mandant_signal: Signal = Signal(self, "mandant")
         self.mode_history: list[str] = []
+        self.automation_warnings: tuple[str, ...] = ()  # core.automation.automation_warnings()
         for name in MODES:
             self.add_mode(name, screen_factory(name))
         active = mandanten.list_mandanten(active_only=True)
@@ -121,6 +126,8 @@ class VitoSmsApp(App[None]):
     def on_mount(self) -> None:
         self.refresh_status()
         self.set_interval(STATUS_SECONDS, self.refresh_status)
+        self.refresh_warnings()
+        self.set_interval(WARNINGS_SECONDS, self.refresh_warnings)
         self.switch_mode(START_MODE)
         if self.embedded_worker is not None:
             self._start_embedded_worker()
@@ -144,13 +151,26 @@ class VitoSmsApp(App[None]):
         mandant = self.current_mandant
         attention = journal.attention_count()
         if mandant is None:
-            self.status = Status(user=self.user, now=clock.now(), attention=attention)
+            self.status = Status(user=self.user, now=clock.now(), attention=attention,
+                                 warnings=self.automation_warnings)
         else:
             balance = credits.balance(mandant)
             self.status = Status(user=self.user, mandant_code=mandant.code, mandant_name=mandant.name,
                                  balance=balance, low=credits.is_low(mandant, balance), now=clock.now(),
-                                 attention=attention)
+                                 attention=attention, warnings=self.automation_warnings)
         self.status_signal.publish(self.status)
+
+    @work(thread=True, exclusive=True, group="status-warnings", exit_on_error=False)
+    def refresh_warnings(self) -> None:
+        """Re-read the automation warnings (automatic messages skipped) for the status line."""
+        with connection():
+            found = tuple(automation.automation_warnings())
+        if found != self.automation_warnings:
+            self.call_from_thread(self._set_warnings, found)
+
+    def _set_warnings(self, found: tuple[str, ...]) -> None:
+        self.automation_warnings = found
+        self.refresh_status()
 
     def set_mandant(self, mandant) -> None:
         """Make ``mandant`` the current one and tell every view."""
@@ -232,5 +252,9 @@ class VitoSmsApp(App[None]):
                             self.action_find_person)
         yield SystemCommand(_("Switch Mandant…"), _("Choose the Mandant you work for (F8)"),
                             self.action_switch_mandant)
+        yield SystemCommand(_("Service settings…"),
+                            _("Automatic messages, quiet hours, templates (Recall: s)"),
+                            lambda: importlib.import_module(".screens.service_settings", __package__)
+                            .open_service_settings(self))
         yield SystemCommand(_("Help"), _("List the keys of this view (F1)"), self.action_help)
         yield SystemCommand(_("Quit"), _("Close vitosms (Ctrl+Q)"), self.exit)

@@ -29,6 +29,7 @@ class Status:
     low: bool = False
     now: datetime | None = None
     attention: int = 0  # failed messages nobody has dealt with (core.journal.needs_attention)
+    warnings: tuple[str, ...] = ()  # core.automation.automation_warnings(): automatic messages skipped
 
 
 class StatusLine(Widget):
@@ -82,6 +83,11 @@ class StatusLine(Widget):
             warning = _("⚠ {count} failed").format(count=format_number(status.attention))
             right.append(f" {warning} {key} ", self.get_component_rich_style("status-line--low"))
             warning_length = right.cell_len
+            right.append(" ")
+        if status is not None and status.warnings:
+            # automatic messages skipped (out of credits): the Recall view (F6) lists them
+            right.append(" " + _("⚠ automation {key}").format(key="F6") + " ",
+                         self.get_component_rich_style("status-line--low"))
             right.append(" ")
         right.append(self._mode_title())
         if status is not None and status.now is not None:
