@@ -82,6 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     as_json = "--json" in argv
     try:
+        for arg in argv:
+            # bytes a terminal could not decode arrive as lone surrogates: refuse them here,
+            # before they reach a file or the database
+            if not arg.isascii() and any("\ud800" <= char <= "\udfff" for char in arg):
+                raise UsageError(f"an argument is not valid UTF-8 text: {arg!r}")
         parser = build_parser()
         args = _defaults(parser.parse_args(argv))
         if not getattr(args, "handler", None):
@@ -95,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(result or 0)
     except VitosmsError as error:
         return _report(error, as_json)
+    except OverflowError:
+        # e.g. an id of 30 digits: more than the database can hold, so no such record
+        return _report(UsageError("a number given is out of range"), as_json)
     except peewee.OperationalError as error:
         # e.g. the database stayed locked longer than the busy timeout
         return _report(VitosmsError(f"database error: {error}", "database"), as_json)

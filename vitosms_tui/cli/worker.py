@@ -31,6 +31,9 @@ def _configure_logging() -> None:
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     else:
         root.setLevel(level)
+    # peewee echoes every statement with its parameters at DEBUG: message texts, numbers
+    # and addresses, which our logs never hold
+    logging.getLogger("peewee").setLevel(max(logging.INFO, root.level))
 
 
 async def _run(worker, mode: str):

@@ -17,6 +17,7 @@ from .errors import UsageError
 
 ZURICH = ZoneInfo("Europe/Zurich")
 UTC = timezone.utc
+MIN_YEAR, MAX_YEAR = 1900, 2999
 
 # (the instant the clock was set to, the monotonic reading at that moment)
 _anchor: tuple[datetime, float] | None = None
@@ -28,6 +29,10 @@ def parse_instant(text: str) -> datetime:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         raise UsageError(f"not an ISO-8601 date and time: {text!r}") from None
+    # far-off years cannot be real times of the practice (and year 1 or 9999 overflow
+    # as soon as a time zone or an appointment's length is added)
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise UsageError(f"the year {value.year} is out of range ({MIN_YEAR}-{MAX_YEAR}): {text!r}")
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZURICH)
     return value.astimezone(UTC)

@@ -6,6 +6,7 @@ file is a configuration error (exit code 2) with the reason on one line.
 
 from __future__ import annotations
 
+import math
 import os
 import stat
 import tomllib
@@ -57,6 +58,9 @@ class Settings:
     path: Path | None = None
 
 
+# no setting needs more (seconds, attempts, sizes); larger values overflow date arithmetic
+MAX_NUMBER = 1_000_000_000
+
 _SECTIONS = {"smtp": SmtpSettings, "delivery": DeliverySettings, "agenda": AgendaSettings}
 
 
@@ -70,6 +74,9 @@ def _apply(target, values: dict, section: str) -> None:
         if isinstance(current, (int, float)) and not isinstance(current, bool):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise UsageError(f"config [{section}] {key}: expected a number")
+            # inf, nan or 1e308 would pass the checks below and break date arithmetic later
+            if not math.isfinite(value) or abs(value) > MAX_NUMBER:
+                raise UsageError(f"config [{section}] {key}: expected a number up to {MAX_NUMBER:,}")
             if value < 0:
                 raise UsageError(f"config [{section}] {key}: cannot be negative")
             value = type(current)(value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from . import audit
+from . import audit, roles
 from .db import write_transaction
 from .errors import NotFound, Refused
 from .models import CHANNELS, Mandant, Staff, ROLES
@@ -126,6 +126,10 @@ def add_staff(login: str, name: str, role: str, user: str = "") -> Staff:
     with write_transaction():
         if Staff.get_or_none(Staff.login == login):
             raise Refused(f"staff login {login!r} exists already", "duplicate")
+        # naming a service-desk login is a service-desk action once the practice has one
+        # (else any login could make itself service desk); the first one sets the practice up
+        if role == roles.SERVICEDESK and Staff.select().where(Staff.role == roles.SERVICEDESK).exists():
+            roles.require_servicedesk(user, "add a service-desk login")
         staff = Staff.create(login=login, name=name, role=role)
         audit.record(user, "staff_add", login=login, role=role)
     return staff
