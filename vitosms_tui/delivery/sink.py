@@ -14,6 +14,7 @@ import mailbox
 import os
 import socket
 import time
+from email.parser import BytesHeaderParser
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
@@ -48,18 +49,46 @@ def deliver(maildir: Path, data: bytes) -> str:
     return name
 
 
+REF_HEADER = "X-Vitosms-Ref"
+_headers = BytesHeaderParser()
+
+
+def reference_of(data: bytes) -> str | None:
+    """The idempotency key a mail carries, if any."""
+    value = _headers.parsebytes(data).get(REF_HEADER)
+    return str(value).strip() if value else None
+
+
 class MaildirHandler:
-    """aiosmtpd handler: every accepted mail becomes one file in the Maildir."""
+    """aiosmtpd handler: every accepted mail becomes one file in the Maildir.
+
+    Like the mock gateway with ``client_ref``, the sink keeps a mail once per
+    ``X-Vitosms-Ref``: a worker killed after the server's 250 but before it
+    recorded the acceptance hands the mail over again, and the second copy
+    is acknowledged without being stored.
+    """
 
     def __init__(self, maildir: Path):
         self.maildir = prepare_maildir(maildir)
         self.received = 0
+        self.references = set()
+        for folder in ("new", "cur"):
+            for path in (self.maildir / folder).iterdir():
+                with open(path, "rb") as handle:
+                    ref = reference_of(handle.read(16_384))
+                if ref:
+                    self.references.add(ref)
 
     async def handle_DATA(self, server, session, envelope):
         data = envelope.original_content or envelope.content
         if isinstance(data, str):
             data = data.encode("utf-8", "surrogateescape")
+        ref = reference_of(data)
+        if ref and ref in self.references:
+            return "250 OK already delivered"
         name = deliver(self.maildir, data)
+        if ref:
+            self.references.add(ref)
         self.received += 1
         return f"250 OK queued as {name.split('.')[0]}.{self.received}"
 
