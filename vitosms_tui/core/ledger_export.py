@@ -135,7 +135,7 @@ def ledger_lines(mandant: Mandant | int, chosen: Period, limit: int | None = Non
                      CreditEntry.note)
              .join(Message, pw.JOIN.LEFT_OUTER, on=(CreditEntry.message == Message.id))
              .where(_within(mandant, since, until))
-             .order_by(CreditEntry.at.desc(), CreditEntry.id.desc()))
+             .order_by(CreditEntry.id.desc()))
     if limit is not None:
         query = query.limit(limit)
     return [LedgerLine(*row) for row in query.tuples()]
@@ -222,7 +222,7 @@ def _rows(mandant: Mandant, chosen: Period, kind_names: dict[str, str]) -> Itera
              .select(CreditEntry.at, CreditEntry.kind, CreditEntry.delta, CreditEntry.message,
                      CreditEntry.order, CreditEntry.user, CreditEntry.note)
              .where(_within(mandant, since, until))
-             .order_by(CreditEntry.at, CreditEntry.id))
+             .order_by(CreditEntry.id))
     for at, kind, delta, message_id, order_id, user, note in query.tuples().iterator():
         running += delta
         yield [clock.local(at).strftime("%d.%m.%Y %H:%M"), mandant.code, _cell(kind_names.get(kind, kind)),
