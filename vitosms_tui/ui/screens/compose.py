@@ -43,7 +43,7 @@ from ..modals.template_picker import PURPOSE_NAMES, PickedTemplate, TemplatePick
 from ..sanitize import clean
 from ..widgets.cost_meter import Batch, CostMeter, CostState, cost_of, explain, preview, sms_meter
 from ..widgets.person_picker import PersonPicker
-from ..widgets.recipient_list import (Recipient, RecipientPanel, RecipientTable, channel_order,
+from ..widgets.recipient_list import (Recipient, RecipientPanel, channel_order,
                                       render_for)
 from ..widgets.send_time import SendTime
 from .base import ShellScreen
@@ -73,6 +73,9 @@ class ComposeScreen(ShellScreen[None]):
                 tooltip=N_("Send (asks first, naming cost and Mandant)")),
         Binding("ctrl+o", "add_persons", N_("Persons"),
                 tooltip=N_("Add persons as recipients")),
+        # priority: Input and TextArea use Ctrl+E for "end of line"; the End key still does that
+        Binding("ctrl+e", "focus_text", N_("Text"), priority=True,
+                tooltip=N_("Go to the text of the message")),
         Binding("ctrl+t", "pick_template", N_("Template"),
                 tooltip=N_("Put a template's text into the editor")),
         Binding("f9", "gsm_rewrite", N_("GSM-7"), key_display="F9",
@@ -155,7 +158,7 @@ class ComposeScreen(ShellScreen[None]):
         def picked(ids: list[int] | None) -> None:
             if ids:
                 self.add_recipients(ids)
-                self.query_one(RecipientTable).focus()
+                self.action_focus_text()  # the next step is writing the text
 
         self.app.push_screen(PersonPicker(multiple=True, title=_("Add recipients")), picked)
 
@@ -299,6 +302,9 @@ class ComposeScreen(ShellScreen[None]):
             self._changed()
 
         self.app.push_screen(TemplatePicker(language, self.mandant), picked)
+
+    def action_focus_text(self) -> None:
+        self.query_one(MessageEditor).focus()
 
     def action_focus_when(self) -> None:
         self.query_one(SendTime).field.focus()
