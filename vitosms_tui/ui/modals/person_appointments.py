@@ -19,6 +19,7 @@ from ..i18n import N_, _
 from ..sanitize import clean, plain
 from ..widgets.agenda_data import MARKER_NAMES, MARKERS
 from ..widgets.appointment_text import when
+from ..widgets.tables import cursor_id
 
 
 class PersonAppointments(ModalScreen[int | None]):
@@ -65,11 +66,9 @@ class PersonAppointments(ModalScreen[int | None]):
         table.focus()
 
     def action_choose(self) -> None:
-        table = self.query_one(DataTable)
-        if not table.row_count:
-            return
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        self.dismiss(int(key.value))
+        chosen = cursor_id(self.query_one(DataTable))
+        if chosen is not None:
+            self.dismiss(chosen)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

@@ -14,7 +14,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
-from textual.widgets.data_table import CellDoesNotExist
+from .tables import cursor_id
 
 from ...core import journal, persons
 from ...core.db import connection
@@ -245,13 +245,7 @@ class JournalTable(DataTable):
 
     @property
     def current_id(self) -> int | None:
-        if not self.row_count:
-            return None
-        try:
-            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        except CellDoesNotExist:
-            return None
-        return int(key.value) if key and key.value is not None else None
+        return cursor_id(self)
 
     @property
     def current_row(self) -> JournalRow | None:

@@ -13,7 +13,7 @@ from datetime import date
 
 from rich.text import Text
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist
+from .tables import cursor_id
 
 from ...core import persons
 from ...core.db import connection
@@ -115,10 +115,4 @@ class PersonTable(DataTable):
 
     @property
     def current_id(self) -> int | None:
-        if not self.row_count:
-            return None
-        try:
-            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        except CellDoesNotExist:  # the cursor may point past a table that was just cleared
-            return None
-        return int(key.value) if key and key.value is not None else None
+        return cursor_id(self)

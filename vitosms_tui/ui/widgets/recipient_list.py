@@ -22,7 +22,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static
-from textual.widgets.data_table import CellDoesNotExist
+from .tables import cursor_key
 
 from ...core import persons, templates
 from ...core.drafts import Draft
@@ -172,13 +172,7 @@ class RecipientTable(DataTable):
 
     @property
     def current_key(self) -> str | None:
-        if not self.row_count:
-            return None
-        try:
-            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        except CellDoesNotExist:
-            return None
-        return key.value if key is not None else None
+        return cursor_key(self)
 
     def action_switch_channel(self) -> None:
         self.query_ancestor(RecipientPanel).switch_channel()
