@@ -167,6 +167,17 @@ def test_expired_lease_is_taken_over_and_the_late_worker_changes_nothing(mandant
     assert credits.balance(mandant) == 99
 
 
+def test_a_message_whose_workers_keep_dying_is_given_up_and_refunded(mandant):
+    [m] = outbox.enqueue(mandant, [sms()], "desk")
+    for worker in ("w1", "w2", "w3"):
+        assert [c.id for c in outbox.claim_due(worker, 5, 30, max_attempts=3)] == [m.id]
+        advance(31)  # the worker died while sending: its lease runs out
+    assert outbox.claim_due("w4", 5, 30, max_attempts=3) == []
+    m = Message.get_by_id(m.id)
+    assert m.status == "failed" and "worker stopped" in m.error and m.attempts == 3
+    assert credits.balance(mandant) == 100
+
+
 def test_passing_faults_back_off_exponentially_then_fail_with_refund(mandant):
     [m] = outbox.enqueue(mandant, [sms()], "desk")
     delays = []

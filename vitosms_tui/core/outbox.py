@@ -111,11 +111,14 @@ def enqueue(mandant: Mandant, drafts: list[Draft], user: str, scheduled_at: date
         raise Refused("this automatic message exists already", "duplicate") from None
 
 
-def claim_due(worker_id: str, limit: int, lease_seconds: float) -> list[Message]:
+def claim_due(worker_id: str, limit: int, lease_seconds: float,
+              max_attempts: int | None = None) -> list[Message]:
     """Claim up to ``limit`` due messages for ``worker_id`` (atomic, with a lease).
 
     Due: queued with ``next_attempt_at`` reached, or sending with an expired
-    lease (its worker died). Each claim counts one attempt.
+    lease (its worker died). Each claim counts one attempt. A message whose
+    workers died ``max_attempts`` times while sending it is not tried again:
+    it fails and is refunded, so one poisonous message cannot stop workers forever.
     """
     now = clock.now()
     due = ((Message.status == "queued") & (Message.next_attempt_at <= now)) | (
@@ -124,6 +127,13 @@ def claim_due(worker_id: str, limit: int, lease_seconds: float) -> list[Message]
         # the write lock is held from here: no other worker sees these rows as due
         before = dict(Message.select(Message.id, Message.claimed_by).where(due)
                       .order_by(Message.next_attempt_at, Message.id).limit(max(0, int(limit))).tuples())
+        if max_attempts:
+            for message in Message.select().where(Message.id.in_(list(before)) & (Message.status == "sending")
+                                                  & (Message.attempts >= max_attempts)):
+                _fail(message, f"given up after {message.attempts} attempts: the worker stopped "
+                               "while sending each time", "delivery",
+                      (Message.id == message.id) & (Message.status == "sending"))
+                del before[message.id]
         if not before:
             return []
         claimed = list(Message.update(status="sending", claimed_by=worker_id,

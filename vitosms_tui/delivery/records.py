@@ -54,11 +54,11 @@ class Outcome:
     error: str | None = None
 
 
-def claim(worker_id: str, limit: int, lease_seconds: float) -> list[Job]:
+def claim(worker_id: str, limit: int, lease_seconds: float, max_attempts: int | None = None) -> list[Job]:
     """Claim up to ``limit`` due messages; they come back as jobs."""
     return [Job(m.id, m.channel, m.recipient, m.sender or "", m.subject or "", m.body,
                 m.idempotency_key, m.segments or 1, m.attempts, m.lease_until)
-            for m in outbox.claim_due(worker_id, limit, lease_seconds)]
+            for m in outbox.claim_due(worker_id, limit, lease_seconds, max_attempts)]
 
 
 def record(worker_id: str, outcomes: list[Outcome], delivery) -> list[str]:

@@ -155,7 +155,7 @@ class DeliveryWorker:
                     continue
                 try:
                     jobs = await self._db(records.claim, self.worker_id, min(self.batch, room),
-                                          self.delivery.lease_seconds)
+                                          self.delivery.lease_seconds, self.delivery.max_attempts)
                 except pw.OperationalError:  # e.g. locked beyond the busy timeout: try again
                     log.exception("claiming messages failed")
                     await self._wait(stop, self._wake, self.poll_seconds)
