@@ -13,6 +13,7 @@ import pytest
 
 from vitosms_tui.core import agenda, agenda_view, clock, credits
 from vitosms_tui.core.models import Appointment, CreditEntry, Mandant, Message, Person
+from vitosms_tui.ui.i18n import _
 from vitosms_tui.ui.modals.appointment_form import AppointmentForm
 from vitosms_tui.ui.modals.confirm import Confirm
 from vitosms_tui.ui.modals.date_time import AskDateTime, DateTimeError, parse_date_time
@@ -111,7 +112,7 @@ async def test_days_weeks_today_and_goto(make_app):
         await settle(pilot)
         assert [c.day for c in grid.sheet.columns] == [date(2026, 11, 23) + timedelta(days=i) for i in range(7)]
         assert grid.cursor_column.day == TODAY and {c.mandant_code for c in grid.sheet.columns} == {"DUB"}
-        assert "Week 48" in str(screen.query_one("#agenda-title").render())
+        assert _("Week {number}").format(number=48) in str(screen.query_one("#agenda-title").render())
         week_items = sum(len(c.items) for c in grid.sheet.columns)
         assert week_items == sum(len(booked("DUB", date(2026, 11, 23) + timedelta(days=i))) for i in range(7))
         await pilot.press("l", "l", "l")  # Saturday, Sunday, then into the next week
@@ -131,7 +132,7 @@ async def test_days_weeks_today_and_goto(make_app):
         await settle(pilot)
         await answer_date(pilot, "31.02.2026")
         assert isinstance(app.screen, AskDateTime)  # no such date: the dialog stays and says so
-        assert "no such date" in str(app.screen.query_one("#date-time-error").render())
+        assert _("There is no such date.") in str(app.screen.query_one("#date-time-error").render())
         await answer_date(pilot, "15.12.2026")
         assert app.screen is screen and screen.day == date(2026, 12, 15)
         assert grid.sheet.columns[0].day == date(2026, 12, 15)

@@ -68,9 +68,10 @@ class OrderWindow(ModalScreen[int | None]):
             return
         for item in offered:
             self.packages[str(item.id)] = item
+            amount = _("{credits} credits").format(credits=format_number(item.credits))
             label = Text.assemble(
                 (f"{clean(item.name):<12}", "bold"),
-                f"{_('{credits} credits').format(credits=format_number(item.credits)):>18}",
+                f"{amount:>18}",
                 f"{price_text(item.price_rappen):>18}",
             )
             options.add_option(Option(label, id=str(item.id)))

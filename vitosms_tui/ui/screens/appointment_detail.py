@@ -59,9 +59,9 @@ class AppointmentDetailScreen(AppointmentActions, ShellScreen[None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         for key, title, width in (("id", N_("No."), 6), ("kind", N_("Kind"), 13), ("channel", N_("Channel"), 7),
-                                  ("recipient", N_("Recipient"), 24), ("status", N_("Status"), 11),
+                                  ("recipient", N_("Recipient"), 21), ("status", N_("Status"), 14),
                                   ("planned", N_("Planned"), 16), ("done", N_("Sent / delivered"), 16),
-                                  ("credits", N_("Credits"), 8)):
+                                  ("credits", N_("Credits (amount)"), 8)):
             table.add_column(_(title), key=key, width=width)
         self.refresh_detail()
         table.focus()

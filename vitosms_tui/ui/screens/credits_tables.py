@@ -162,7 +162,7 @@ class LedgerTable(CreditsTable):
 
 class OrdersTable(CreditsTable):
     COLUMNS = (("at", N_("Time"), 16, False), ("package", N_("Package"), 10, False),
-               ("credits", N_("Credits"), 8, True), ("price", N_("Price"), 14, True),
+               ("credits", N_("Credits (amount)"), 8, True), ("price", N_("Price"), 14, True),
                ("customer", N_("Customer number"), 20, False), ("user", N_("User"), 12, False))
 
     def show(self, orders: list[OrderLine]) -> None:

@@ -54,7 +54,7 @@ class RecallScreen(ShellScreen[None]):
         Binding("m", "toggle_mandanten", N_("Mandanten"), tooltip=N_("All Mandanten or the current one")),
         Binding("n", "new", N_("New"), tooltip=N_("Note a new recall for a person")),
         Binding("d", "complete", N_("Done"), tooltip=N_("Check-up took place: mark the recall done")),
-        Binding("x", "cancel_recall", N_("Cancel"), tooltip=N_("Cancel the recall (no repeat follows)")),
+        Binding("x", "cancel_recall", N_("Cancel recall"), tooltip=N_("Cancel the recall (no repeat follows)")),
         Binding("s", "settings", N_("Settings"), tooltip=N_("Service settings and templates")),
     ]
 
