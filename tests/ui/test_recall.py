@@ -304,3 +304,46 @@ async def test_done_and_cancel_ask_first(make_app):
     assert Recall.get_by_id(made["today"].id).status == "done"
     assert Recall.get(Recall.previous == made["today"].id).due.isoformat() == "2027-11-27"  # repeats
     assert Recall.get_by_id(made["overdue"].id).status == "open"
+
+
+async def test_a_recall_from_a_person_and_from_an_appointment(make_app):
+    from vitosms_tui.core.models import Appointment
+
+    person = _people((Person.deceased == False), 1, skip=5)[0]  # noqa: E712
+    appointment = Appointment.select().where(Appointment.status == "booked").order_by(Appointment.id).first()
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f7")
+        await settle(pilot)
+        persons_view = pilot.app.screen
+        persons_view.query_one("#person-search", Input).value = f"{person.last_name} {person.first_name}"
+        await settle(pilot)
+        await pilot.press("down")  # to the list
+        table = persons_view.query_one("#persons-table")
+        while table.current_id != person.id:
+            await pilot.press("down")
+        await pilot.press("R")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, RecallForm) and form.person_id == person.id
+        await pilot.press(*"Kontrolle")
+        form.query_one("#rf-due", Input).value = "15.01.2027"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is persons_view
+
+        await pilot.press("f2")
+        await settle(pilot)
+        agenda_view = pilot.app.screen
+        agenda_view.go_to_appointment(appointment.id)
+        await settle(pilot)
+        await pilot.press("R")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, RecallForm) and form.appointment.id == appointment.id
+        assert form.person_id == appointment.person_id
+        await pilot.press("escape")
+        await settle(pilot)
+        assert pilot.app.screen is agenda_view
+    made = Recall.get()
+    assert (made.person_id, made.reason, made.due.isoformat()) == (person.id, "Kontrolle", "2027-01-15")

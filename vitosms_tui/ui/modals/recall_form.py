@@ -20,7 +20,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from ...core import mandanten, recall
 from ...core.errors import VitosmsError
 from ...core.models import Appointment, Person
-from ..i18n import N_, _, format_datetime
+from ..i18n import N_, _, format_date, format_datetime
 from ..sanitize import clean, plain
 from ..widgets.person_picker import PersonPicker
 
@@ -57,6 +57,24 @@ class RecallForm(ModalScreen[int | None]):
         Binding("ctrl+o", "choose_person", N_("Person")),
         Binding("escape", "cancel", N_("Cancel"), key_display="Esc"),
     ]
+
+    @classmethod
+    def open(cls, host, *, person_id: int | None = None, appointment_id: int | None = None,
+             after=None) -> None:
+        """Push the form from a view; the view's message line (or a notification) says what
+        was noted, then ``after()`` runs."""
+        say = getattr(host, "say", None) or host.app.notify
+
+        def made(recall_id: int | None) -> None:
+            if recall_id is None:
+                return
+            noted = recall.get_recall(recall_id)
+            say(_("Recall noted for {name}, due {due}.").format(
+                name=clean(noted.person.full_name), due=format_date(noted.due)))
+            if after is not None:
+                after()
+
+        host.app.push_screen(cls(person_id=person_id, appointment_id=appointment_id), made)
 
     def __init__(self, person_id: int | None = None, appointment_id: int | None = None,
                  mandant_id: int | None = None) -> None:

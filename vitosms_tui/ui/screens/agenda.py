@@ -52,6 +52,7 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         Binding("c", "copy", N_("Copy")),
         Binding("m", "move", N_("Move")),
         Binding("d,delete", "cancel_appointment", N_("Cancel appt."), key_display="d"),
+        Binding("R", "new_recall", N_("Recall"), tooltip=N_("Note a recall for this appointment's person")),
         Binding("r", "remind", N_("Remind"),
                 tooltip=N_("Remind (r) or confirm (c), then ⏎ default channel, s SMS, e e-mail")),
         # navigation: hidden here, shown in the key line under the grid (and in F1 from there)
@@ -376,6 +377,13 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
 
     def action_remind(self) -> None:
         self.remind_appointment(self._selected_id())
+
+    def action_new_recall(self) -> None:
+        from ..modals.recall_form import RecallForm
+
+        appointment_id = self._selected_id()
+        if appointment_id is not None:
+            RecallForm.open(self, appointment_id=appointment_id)
 
 
 def _ask_date(day: date):

@@ -49,6 +49,7 @@ class PersonsTable(PersonTable):
                 tooltip=N_("Record or withdraw the consent to recall notices")),
         Binding("3", "screen.consent('birthday')", N_("Birthday"),
                 tooltip=N_("Record or withdraw the consent to birthday greetings")),
+        Binding("R", "screen.new_recall", N_("Recall"), tooltip=N_("Note a recall for this person")),
         Binding("slash", "screen.focus_search", N_("Search"), key_display="/"),
     ]
 
@@ -254,6 +255,13 @@ class PersonsScreen(ShellScreen[None]):
             self.query_one(PersonsTable).focus()
         else:
             self.show_person(person_id)  # a new person: search for the name
+
+    def action_new_recall(self) -> None:
+        from ..modals.recall_form import RecallForm
+
+        person = self.current_person()
+        if person is not None:
+            RecallForm.open(self, person_id=person.id)
 
     def action_consent(self, purpose: str) -> None:
         person = self.current_person()

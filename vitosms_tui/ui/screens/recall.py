@@ -302,15 +302,7 @@ class RecallScreen(ShellScreen[None]):
     def action_new(self) -> None:
         from ..modals.recall_form import RecallForm
 
-        def made(recall_id: int | None) -> None:
-            if recall_id is None:
-                return
-            noted = recall.get_recall(recall_id)
-            self.say(_("Recall noted for {name}, due {due}.").format(
-                name=clean(noted.person.full_name), due=format_date(noted.due)))
-            self.load()
-
-        self.app.push_screen(RecallForm(), made)
+        RecallForm.open(self, after=self.load)
 
     def _change(self, action: str) -> None:
         line = self.current_line()
