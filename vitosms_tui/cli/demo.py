@@ -31,7 +31,7 @@ class BackgroundWorker:
 
     def _run(self) -> None:
         from ..core.automation import run_tick
-        from ..delivery.worker import make_worker
+        from ..delivery.service import make_worker
 
         asyncio.set_event_loop(self.loop)
         self.stop_event = asyncio.Event()

@@ -53,7 +53,7 @@ async def _run(worker, mode: str):
 
 def cmd_worker(ctx, args) -> int:
     from ..core.automation import run_tick
-    from ..delivery.worker import make_worker
+    from ..delivery.service import make_worker
 
     _configure_logging()
     ctx.open()

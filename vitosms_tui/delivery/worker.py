@@ -9,10 +9,9 @@ busy. Claims stay within two batches, fewer when the SMTP server is slow,
 and the leases of the messages in hand are renewed while they wait: only a
 dead worker's claims run out and pass to another worker.
 
-Modes: :meth:`DeliveryWorker.run_once` (what is due now),
-:meth:`run_forever` (until the stop event; the messages in hand are finished
-first) and :meth:`drain` (until nothing is pending or awaiting a report,
-except messages scheduled after the drain started; see CONTRACT.md).
+Modes: :meth:`DeliveryWorker.run_once` (what is due now), :meth:`run_forever`
+(until the stop event; the messages in hand are finished first) and :meth:`drain`
+(until nothing is pending or awaiting a report but messages scheduled later).
 
 Logs never hold message bodies; recipients appear masked.
 """
@@ -399,15 +398,3 @@ class DeliveryWorker:
                 self.tally.failed += failed
             if len(ids) < REPORT_PAGE or len(reports) < len(ids):
                 return  # the rest are not due yet
-
-
-
-def make_worker(settings: Settings, state_dir, *, automation_tick: Callable[[], Any] | None = None,
-                worker_id: str | None = None) -> DeliveryWorker:
-    """The worker as the CLI and the demo run it: the gateway of the settings, the SMTP pool."""
-    from .gateways.mock import MockGateway
-
-    gateway = MockGateway(state_dir, report_delay_seconds=settings.delivery.report_delay_seconds)
-    return DeliveryWorker(settings, gateway, SmtpPool(settings.smtp), worker_id=worker_id,
-                          automation_tick=automation_tick)
-

@@ -1,0 +1,18 @@
+"""The delivery worker as the CLI (``vitosms worker``) and the demo run it."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ..core.config import Settings
+from .gateways.mock import MockGateway
+from .smtp import SmtpPool
+from .worker import DeliveryWorker
+
+
+def make_worker(settings: Settings, state_dir, *, automation_tick: Callable[[], Any] | None = None,
+                worker_id: str | None = None) -> DeliveryWorker:
+    """The gateway of the settings (the mock gateway is the only one yet) and the SMTP pool."""
+    gateway = MockGateway(state_dir, report_delay_seconds=settings.delivery.report_delay_seconds)
+    return DeliveryWorker(settings, gateway, SmtpPool(settings.smtp), worker_id=worker_id,
+                          automation_tick=automation_tick)
