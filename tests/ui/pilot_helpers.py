@@ -28,3 +28,19 @@ async def wait_until(pilot, condition, tries: int = 200) -> None:
             return
         await pilot.pause(0.02)
     assert condition()
+
+
+async def take_in_picker(pilot, person) -> None:
+    """In the open person picker: search the name, go to the person, take them."""
+    from vitosms_tui.ui.widgets.person_picker import PersonPicker
+
+    picker = pilot.app.screen
+    assert isinstance(picker, PersonPicker)
+    picker.query_one("#picker-search").value = f"{person.last_name} {person.first_name}"
+    await settle(pilot)
+    await pilot.press("down")  # from the search to the list
+    table = picker.query_one("#picker-table")
+    while table.current_id != person.id:
+        await pilot.press("down")
+    await pilot.press("enter")
+    await settle(pilot)

@@ -23,9 +23,8 @@ from vitosms_tui.ui.modals.reminder_question import ReminderQuestion
 from vitosms_tui.ui.screens.agenda import AgendaScreen
 from vitosms_tui.ui.screens.appointment_detail import AppointmentDetailScreen
 from vitosms_tui.ui.widgets.agenda_grid import AgendaGrid
-from vitosms_tui.ui.widgets.person_picker import PersonPicker
 
-from .pilot_helpers import settle
+from .pilot_helpers import settle, take_in_picker
 
 SIZE = (120, 40)
 TODAY = date(2026, 11, 27)
@@ -207,16 +206,7 @@ async def test_find_a_persons_appointments(make_app):
         screen, grid = await open_agenda(pilot)
         await pilot.press("slash")
         await settle(pilot)
-        picker = app.screen
-        assert isinstance(picker, PersonPicker)
-        picker.query_one("#picker-search").value = f"{person.last_name} {person.first_name}"
-        await settle(pilot)
-        await pilot.press("down")
-        table = picker.query_one("#picker-table")
-        while table.current_id != person.id:
-            await pilot.press("down")
-        await pilot.press("enter")
-        await settle(pilot)
+        await take_in_picker(pilot, person)
         listing = app.screen
         assert isinstance(listing, PersonAppointments)
         rows = listing.query_one("#person-appointments-table")
@@ -238,16 +228,7 @@ async def test_book_an_appointment_with_the_form(make_app):
         screen, grid = await open_agenda(pilot)
         await pilot.press("n")
         await settle(pilot)
-        picker = app.screen
-        assert isinstance(picker, PersonPicker)
-        picker.query_one("#picker-search").value = f"{person.last_name} {person.first_name}"
-        await settle(pilot)
-        await pilot.press("down")
-        table = picker.query_one("#picker-table")
-        while table.current_id != person.id:
-            await pilot.press("down")
-        await pilot.press("enter")
-        await settle(pilot)
+        await take_in_picker(pilot, person)
         form = app.screen
         assert isinstance(form, AppointmentForm)
         assert form.query_one("#a-start").value == "27.11.2026 09:00"  # the cursor's slot

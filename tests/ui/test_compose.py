@@ -14,7 +14,7 @@ from vitosms_tui.ui.screens.compose import ComposeScreen, MessageEditor, open_co
 from vitosms_tui.ui.screens.persons import PersonsScreen
 from vitosms_tui.ui.widgets.person_picker import PersonPicker
 
-from .pilot_helpers import settle, wait_until
+from .pilot_helpers import settle, take_in_picker, wait_until
 
 SIZE = (120, 40)
 
@@ -49,16 +49,7 @@ async def pick(pilot, person: Person) -> None:
     """Ctrl+O, search the name, take the person."""
     await pilot.press("ctrl+o")
     await settle(pilot)
-    picker = pilot.app.screen
-    assert isinstance(picker, PersonPicker)
-    picker.query_one("#picker-search").value = f"{person.last_name} {person.first_name}"
-    await settle(pilot)
-    await pilot.press("down")
-    table = picker.query_one("#picker-table")
-    while table.current_id != person.id:
-        await pilot.press("down")
-    await pilot.press("enter")
-    await settle(pilot)
+    await take_in_picker(pilot, person)
 
 
 async def write(pilot, screen: ComposeScreen, text: str) -> None:

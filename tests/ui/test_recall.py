@@ -9,9 +9,8 @@ from vitosms_tui.core.models import CreditEntry, Mandant, Message, Person, Recal
 from vitosms_tui.ui.modals.confirm import Confirm
 from vitosms_tui.ui.modals.recall_form import RecallForm
 from vitosms_tui.ui.screens.recall import RecallScreen
-from vitosms_tui.ui.widgets.person_picker import PersonPicker
 
-from .pilot_helpers import settle, wait_until
+from .pilot_helpers import settle, take_in_picker, wait_until
 
 SIZE = (120, 40)
 
@@ -254,16 +253,7 @@ async def test_a_new_recall_through_the_form(make_app):
         screen = await open_recall(pilot)
         await pilot.press("n")
         await settle(pilot)
-        picker = pilot.app.screen
-        assert isinstance(picker, PersonPicker)
-        picker.query_one("#picker-search", Input).value = f"{person.last_name} {person.first_name}"
-        await settle(pilot)
-        await pilot.press("enter")  # to the list
-        table = picker.query_one("#picker-table")
-        while table.current_id != person.id:
-            await pilot.press("down")
-        await pilot.press("enter")
-        await settle(pilot)
+        await take_in_picker(pilot, person)
         form = pilot.app.screen
         assert isinstance(form, RecallForm) and form.person_id == person.id
         assert form.query_one("#rf-reason", Input).has_focus
