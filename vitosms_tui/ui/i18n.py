@@ -99,3 +99,13 @@ def format_number(value: int) -> str:
 
 LANGUAGE_NAMES = {"de": N_("German"), "fr": N_("French"), "it": N_("Italian"), "en": N_("English")}
 CHANNEL_NAMES = {"sms": N_("SMS"), "email": N_("E-mail")}
+
+
+def channel_counts(sms: int, email: int) -> str:
+    """"2 SMS, 1 e-mail" for a batch ('' when it holds neither)."""
+    parts = []
+    if sms:
+        parts.append(_("{count} SMS").format(count=format_number(sms)))
+    if email:
+        parts.append(_("{count} e-mail").format(count=format_number(email)))
+    return ", ".join(parts)

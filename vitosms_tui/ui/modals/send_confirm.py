@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from ..i18n import N_, _, format_number, ngettext
+from ..i18n import N_, _, channel_counts, format_number, ngettext
 from ..sanitize import clean
 
 
@@ -38,12 +38,7 @@ def describe(summary: SendSummary) -> Text:
     out = Text(end="")
     out.append(ngettext("Send {count} message", "Send {count} messages", summary.messages).format(
         count=format_number(summary.messages)), "bold")
-    kinds = []
-    if summary.sms:
-        kinds.append(_("{count} SMS").format(count=format_number(summary.sms)))
-    if summary.email:
-        kinds.append(_("{count} e-mail").format(count=format_number(summary.email)))
-    out.append(f" ({', '.join(kinds)})\n\n")
+    out.append(f" ({channel_counts(summary.sms, summary.email)})\n\n")
     rows = [
         (_("Paid by"), f"{clean(summary.mandant_code)} {clean(summary.mandant_name)}"),
         (_("Cost"), ngettext("{count} credit", "{count} credits", summary.total).format(

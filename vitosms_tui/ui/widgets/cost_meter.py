@@ -27,7 +27,7 @@ from ...core.db import connection
 from ...core.errors import VitosmsError
 from ...core.models import Mandant
 from ...core.sms_text import GSM_CHARS, SmsAnalysis
-from ..i18n import _, format_number, ngettext
+from ..i18n import _, channel_counts, format_number, ngettext
 from ..sanitize import clean
 
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
@@ -163,13 +163,9 @@ def describe_cost(state: CostState) -> Text:
     if state.quoted:
         out.append(ngettext("{count} message", "{count} messages", state.messages).format(
             count=format_number(state.messages)), "bold")
-        kinds = []
-        if state.sms:
-            kinds.append(_("{count} SMS").format(count=format_number(state.sms)))
-        if state.email:
-            kinds.append(_("{count} e-mail").format(count=format_number(state.email)))
+        kinds = channel_counts(state.sms, state.email)
         if kinds:
-            out.append(f" ({', '.join(kinds)})")
+            out.append(f" ({kinds})")
         out.append(" · ")
         out.append(ngettext("{count} credit", "{count} credits", state.total).format(
             count=format_number(state.total)), "bold")

@@ -17,7 +17,7 @@ from ...core.errors import VitosmsError
 from ...core.models import Mandant
 from rich.text import Text
 
-from ..i18n import N_, _, format_date, format_number, ngettext
+from ..i18n import N_, _, channel_counts, format_date, format_number, ngettext
 from ..sanitize import clean
 
 PERIODS = ("due_now", "next_month", "next_3_months")
@@ -170,12 +170,7 @@ def credits_text(count: int) -> str:
 
 
 def channels_text(cost: Cost) -> str:
-    parts = []
-    if cost.sms:
-        parts.append(_("{count} SMS").format(count=format_number(cost.sms)))
-    if cost.email:
-        parts.append(_("{count} e-mail").format(count=format_number(cost.email)))
-    return ", ".join(parts)
+    return channel_counts(cost.sms, cost.email)
 
 
 def low_text(cost: Cost) -> str:
