@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "worker",
     "recall",
     "demo",
+    "backup",
 ]
 
 
