@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "recall",
     "demo",
     "backup",
+    "serve",
 ]
 
 

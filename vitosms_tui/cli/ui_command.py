@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from ..core.errors import UsageError
 
 
+def _in_browser() -> bool:
+    # under `vitosms serve` the terminal is a browser tab, reached through pipes
+    return os.environ.get("TEXTUAL_DRIVER", "").startswith("textual.drivers.web_driver:")
+
+
 def run_ui(ctx, args, embedded_worker=None) -> int:
     """Open the database and run the TUI until the desk quits (Ctrl+Q)."""
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    if not (_in_browser() or (sys.stdin.isatty() and sys.stdout.isatty())):
         raise UsageError("the interface needs a terminal; use the commands (vitosms --help) in scripts")
     ctx.open()
     from ..ui.app import VitoSmsApp

@@ -1,0 +1,147 @@
+"""``vitosms serve``: the interface in a browser, through textual-serve.
+
+Every browser connection starts its own ``vitosms ui`` process with the global
+options serve was given, so a browser tab is a terminal like any other.
+
+serve has no login of its own: whoever reaches the port works at the front
+desk as ``--user``. So it listens on loopback, behind a reverse proxy (nginx
+with TLS and authentication); another address needs ``--allow-remote``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import shlex
+import sys
+from urllib.parse import urlsplit
+
+from ..core.errors import UsageError
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+SHUTDOWN_SECONDS = 10.0  # a browser's app is told to quit; this bounds the wait for it
+
+# (option, attribute): the global options a browser's `vitosms ui` inherits
+FORWARDED_OPTIONS = (("--db", "db"), ("--config", "config"), ("--state-dir", "state_dir"),
+                     ("--user", "user"), ("--now", "now"))
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # any other name may resolve anywhere
+
+
+def check_listen(host: str, port: int, allow_remote: bool) -> None:
+    if not 1 <= port <= 65535:
+        raise UsageError(f"serve: --port must be between 1 and 65535, not {port}")
+    if not is_loopback(host) and not allow_remote:
+        raise UsageError(f"serve: {host} is not a loopback address and serve has no login of its "
+                         "own; put it behind a proxy with authentication, or give --allow-remote")
+
+
+def check_public_url(url: str) -> str:
+    """The address browsers use (the proxy's), without a trailing slash."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise UsageError(f"serve: --public-url must be an http:// or https:// address, not {url!r}")
+    return url.rstrip("/")
+
+
+def ui_command(args) -> str:
+    """The shell command textual-serve runs for each browser connection.
+
+    The interpreter running serve, not a `vitosms` found on PATH, which could be
+    another install; -P keeps the working folder off sys.path for the same reason.
+    textual-serve hands the command to a shell, hence the quoting.
+    """
+    argv = [sys.executable, "-P", "-m", "vitosms_tui.cli.main"]
+    for option, name in FORWARDED_OPTIONS:
+        value = getattr(args, name, None)
+        if value is not None:
+            argv += [option, str(value)]
+    argv.append("ui")
+    return shlex.join(argv)
+
+
+def _desk_server(command: str, host: str, port: int, public_url: str | None):
+    from textual_serve.server import Server
+
+    class DeskServer(Server):
+        """textual-serve's server; its open sessions end when serve stops."""
+
+        def __init__(self, *a, **kw):
+            super().__init__(*a, **kw)
+            self.sessions: set[asyncio.Task] = set()
+
+        async def on_startup(self, app) -> None:
+            pass  # the line saying where it listens comes once the port is bound
+
+        async def handle_websocket(self, request):
+            task = asyncio.current_task()
+            self.sessions.add(task)
+            try:
+                return await super().handle_websocket(request)
+            finally:
+                self.sessions.discard(task)
+
+        async def on_shutdown(self, app) -> None:
+            # cancelling a session tells its `vitosms ui` to quit and waits for it;
+            # without this aiohttp would wait for open websockets until its timeout
+            sessions = list(self.sessions)
+            for task in sessions:
+                task.cancel()
+            if sessions:
+                await asyncio.wait(sessions, timeout=SHUTDOWN_SECONDS)
+
+    return DeskServer(command, host=host, port=port, title="vitosms", public_url=public_url)
+
+
+def cmd_serve(ctx, args) -> int:
+    host, port = args.host.strip("[]"), args.port  # [::1] as in a URL: aiohttp wants ::1
+    check_listen(host, port, args.allow_remote)
+    if args.public_url:
+        public_url = check_public_url(args.public_url)
+    else:
+        public_url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    ctx.open()  # a wrong --db is one line now, not a blank page per browser
+    from ..core.db import database
+
+    database.close()  # serve itself never reads the practice; each browser's process does
+
+    from aiohttp import web
+
+    server = _desk_server(ui_command(args), host, port, public_url)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+    if not is_loopback(host):
+        print(f"vitosms serve: warning: listening on {host} without a login of its own", file=sys.stderr)
+
+    def announce(*_ignored) -> None:
+        print(f"vitosms serve: {server.public_url} (listening on {host} port {port}; Ctrl+C stops)",
+              flush=True)
+
+    try:
+        # handle_signals: SIGINT and SIGTERM end run_app normally, so serve exits 0
+        web.run_app(server._make_app(), host=host, port=port, handle_signals=True,
+                    shutdown_timeout=SHUTDOWN_SECONDS, print=announce)
+    except OSError as error:
+        raise UsageError(f"serve: cannot listen on {host} port {port}: {error.strerror or error}") from None
+    return 0
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("serve", parents=[common],
+                       help="the interface in a browser, for a reverse proxy (no login of its own)")
+    p.add_argument("--host", default=DEFAULT_HOST, help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default 8000)")
+    p.add_argument("--public-url", metavar="URL",
+                   help="the address browsers use, e.g. https://sms.praxis.example (the proxy's)")
+    p.add_argument("--allow-remote", action="store_true",
+                   help="listen on an address other than loopback (anyone reaching it is logged in)")
+    p.set_defaults(handler=cmd_serve)
