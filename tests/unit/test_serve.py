@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import socket
 import subprocess
 import sys
 
@@ -69,6 +70,18 @@ def test_serve_refuses_a_database_it_cannot_open_before_listening(tmp_path, monk
     out, err = capsys.readouterr()
     assert err.count("\n") == 1 and "folder" in err
     assert json.loads(out)["error"]["code"]
+
+
+def test_serve_names_a_port_already_taken_in_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code = main(["--db", str(tmp_path / "practice.db"), "serve", "--port", str(port)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err == f"vitosms: serve: cannot listen on 127.0.0.1 port {port}: address already in use\n"
 
 
 def test_each_connection_runs_the_ui_of_this_interpreter_with_the_global_options():

@@ -13,14 +13,19 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import os
 import shlex
 import sys
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..core.errors import UsageError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+# textual-serve's page without the font from another host: a page with patient data tells
+# no third party who opens it, and a practice network that drops outside traffic does not stall it
+PAGE_FOLDER = Path(__file__).parent / "serve_page"
 SHUTDOWN_SECONDS = 10.0  # a browser's app is told to quit; this bounds the wait for it
 
 # (option, attribute): the global options a browser's `vitosms ui` inherits
@@ -99,7 +104,8 @@ def _desk_server(command: str, host: str, port: int, public_url: str | None):
             if sessions:
                 await asyncio.wait(sessions, timeout=SHUTDOWN_SECONDS)
 
-    return DeskServer(command, host=host, port=port, title="vitosms", public_url=public_url)
+    return DeskServer(command, host=host, port=port, title="vitosms", public_url=public_url,
+                      templates_path=PAGE_FOLDER)
 
 
 def cmd_serve(ctx, args) -> int:
@@ -131,7 +137,8 @@ def cmd_serve(ctx, args) -> int:
         web.run_app(server._make_app(), host=host, port=port, handle_signals=True,
                     shutdown_timeout=SHUTDOWN_SECONDS, print=announce)
     except OSError as error:
-        raise UsageError(f"serve: cannot listen on {host} port {port}: {error.strerror or error}") from None
+        reason = os.strerror(error.errno).lower() if error.errno else str(error)
+        raise UsageError(f"serve: cannot listen on {host} port {port}: {reason}") from None
     return 0
 
 
