@@ -7,6 +7,8 @@ catches the terminal object as textual-serve's page builds it.
 
 from __future__ import annotations
 
+import base64
+import http.client
 import os
 import queue
 import re
@@ -84,6 +86,18 @@ def ui_processes(marker: str) -> list[int]:
         if marker.encode() in argv and b"ui" in argv:
             found.append(int(entry.name))
     return found
+
+
+def websocket_handshake(port: int, origin: str) -> int:
+    """The HTTP status of a websocket handshake on /ws that names ``origin``."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=WAIT)
+    try:
+        connection.request("GET", "/ws?width=80&height=24", headers={
+            "Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": base64.b64encode(os.urandom(16)).decode(), "Origin": origin})
+        return connection.getresponse().status
+    finally:
+        connection.close()
 
 
 class Served:
@@ -193,6 +207,10 @@ def test_the_browser_shows_the_desk_and_serve_stops_cleanly(practice, browser, t
         assert addresses
         for address in filter(None, sum(addresses, ())):
             assert address.startswith(f"{url}/"), address
+
+        # a page of another site in the desk's browser may not open a session
+        assert websocket_handshake(port, origin="https://evil.example") == 403
+        assert ui_processes(str(practice)) == []
 
         browser.get(url + "/")
         # the status line: who works, the view and the day of --now; the agenda below it

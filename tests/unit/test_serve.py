@@ -115,3 +115,23 @@ def test_the_command_line_does_not_load_the_web_server():
              "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual_serve', 'aiohttp')))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("url, origin", [
+    ("https://SMS.praxis.example/", "https://sms.praxis.example"),
+    ("https://sms.praxis.example:443/desk", "https://sms.praxis.example"),
+    ("http://sms.praxis.example:8080", "http://sms.praxis.example:8080"),
+    ("http://[::1]:8000", "http://[::1]:8000"),
+])
+def test_origin_is_written_as_browsers_send_it(url, origin):
+    assert serve.origin_of(url) == origin
+
+
+def test_sessions_open_from_the_public_address_and_on_loopback_from_local_names():
+    behind_proxy = serve.allowed_origins("https://sms.praxis.example", "127.0.0.1", 8000)
+    assert "https://sms.praxis.example" in behind_proxy
+    assert "http://localhost:8000" in behind_proxy
+    for foreign in ("https://evil.example", "http://localhost:8001", "null", "http://127.0.0.1"):
+        assert serve.origin_of(foreign) not in behind_proxy
+    remote = serve.allowed_origins("http://192.168.1.20:8000", "192.168.1.20", 8000)
+    assert remote == {"http://192.168.1.20:8000"}

@@ -58,6 +58,29 @@ def check_public_url(url: str) -> str:
     return url.rstrip("/")
 
 
+def origin_of(url: str) -> str:
+    """scheme://host[:port] as a browser sends it in Origin (no default port, lower case)."""
+    parts = urlsplit(url.strip().lower())
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
+
+
+def allowed_origins(public_url: str, host: str, port: int) -> set[str]:
+    """The pages that may open a session: the public address, and on loopback the
+    local names of the same port (a browser on the server itself)."""
+    origins = {origin_of(public_url)}
+    if is_loopback(host):
+        origins |= {f"http://{name}:{port}" for name in ("localhost", "127.0.0.1", "[::1]")}
+    return origins
+
+
 def ui_command(args) -> str:
     """The shell command textual-serve runs for each browser connection.
 
@@ -74,11 +97,15 @@ def ui_command(args) -> str:
     return shlex.join(argv)
 
 
-def _desk_server(command: str, host: str, port: int, public_url: str | None):
+def _desk_server(command: str, host: str, port: int, public_url: str):
+    from aiohttp import web
     from textual_serve.server import Server
 
+    origins = allowed_origins(public_url, host, port)
+    log = logging.getLogger("vitosms.serve")
+
     class DeskServer(Server):
-        """textual-serve's server; its open sessions end when serve stops."""
+        """textual-serve's server; sessions only from its own page, ended when serve stops."""
 
         def __init__(self, *a, **kw):
             super().__init__(*a, **kw)
@@ -88,6 +115,13 @@ def _desk_server(command: str, host: str, port: int, public_url: str | None):
             pass  # the line saying where it listens comes once the port is bound
 
         async def handle_websocket(self, request):
+            # A page of another site open in the desk's browser may open a websocket here
+            # too (the browser sends the proxy's login along) and would see and type in the
+            # desk: the browser names that page in Origin. Without Origin it is no browser.
+            origin = request.headers.get("Origin")
+            if origin is not None and origin_of(origin) not in origins:
+                log.warning("refused a session opened by a page of %s", origin)
+                raise web.HTTPForbidden(text="vitosms serve: a session opens only from its own page\n")
             task = asyncio.current_task()
             self.sessions.add(task)
             try:
@@ -118,7 +152,8 @@ def cmd_serve(ctx, args) -> int:
     ctx.open()  # a wrong --db is one line now, not a blank page per browser
     from ..core.db import database
 
-    database.close()  # serve itself never reads the practice; each browser's process does
+    # serve itself never reads the practice; each browser's process does
+    getattr(database, "close_all", database.close)()
 
     from aiohttp import web
 
