@@ -97,9 +97,37 @@ def ui_command(args) -> str:
     return shlex.join(argv)
 
 
+def _desk_session_class():
+    from textual_serve.app_service import AppService
+
+    class DeskSession(AppService):
+        """One browser's `vitosms ui`: stopping it waits until that process has ended.
+
+        textual-serve only reads the app's output to its end; a process not waited for
+        outlives serve's event loop and leaves a traceback on the way out.
+        """
+
+        async def stop(self) -> None:
+            process = self._process
+            if self._task is not None and process is not None and process.returncode is None:
+                await self.send_meta({"type": "quit"})
+                try:
+                    await asyncio.wait_for(process.wait(), SHUTDOWN_SECONDS)
+                except asyncio.TimeoutError:
+                    process.kill()  # an app that does not quit does not keep serve from stopping
+                    await process.wait()
+            await super().stop()  # the rest: downloads, and the output read to its end
+
+    return DeskSession
+
+
 def _desk_server(command: str, host: str, port: int, public_url: str):
     from aiohttp import web
+    from textual_serve import server as textual_server
     from textual_serve.server import Server
+
+    # Server.handle_websocket makes its sessions from this module's AppService
+    textual_server.AppService = _desk_session_class()
 
     origins = allowed_origins(public_url, host, port)
     log = logging.getLogger("vitosms.serve")
