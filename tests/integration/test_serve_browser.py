@@ -123,10 +123,17 @@ class Served:
             if line.startswith(start):
                 return line
 
-    def stop(self) -> None:
+    def stop(self, marker: str) -> None:
+        """After a failed test too: serve and every ui it started are gone."""
         if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(WAIT)
+            self.process.terminate()
+            try:
+                self.process.wait(WAIT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(WAIT)
+        for pid in ui_processes(marker):
+            os.kill(pid, signal.SIGKILL)
         self.stderr.close()
 
 
@@ -230,4 +237,4 @@ def test_the_browser_shows_the_desk_and_serve_stops_cleanly(practice, browser, t
         output = (tmp_path / "serve.err").read_text() + "".join(served.lines.queue)
         assert "Traceback" not in output and "Error" not in output, output
     finally:
-        served.stop()
+        served.stop(str(practice))

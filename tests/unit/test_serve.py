@@ -89,14 +89,14 @@ def test_each_connection_runs_the_ui_of_this_interpreter_with_the_global_options
                   "--json", "serve", "--config", "praxis's.toml", "--state-dir", "state",
                   "--port", "8123")
     argv = shlex.split(serve.ui_command(args))
-    assert argv == [sys.executable, "-P", "-m", "vitosms_tui.cli.main",
+    assert argv == ["exec", sys.executable, "-P", "-m", "vitosms_tui.cli.main",
                     "--db", "my practice.db", "--config", "praxis's.toml", "--state-dir", "state",
                     "--user", "empfang", "--now", "2026-03-02T09:00", "ui"]
 
 
 def test_without_global_options_the_connection_runs_the_plain_ui():
     argv = shlex.split(serve.ui_command(parsed("serve")))
-    assert argv == [sys.executable, "-P", "-m", "vitosms_tui.cli.main", "ui"]
+    assert argv == ["exec", sys.executable, "-P", "-m", "vitosms_tui.cli.main", "ui"]
 
 
 def test_the_command_for_a_connection_starts_vitosms(tmp_path):

@@ -86,7 +86,8 @@ def ui_command(args) -> str:
 
     The interpreter running serve, not a `vitosms` found on PATH, which could be
     another install; -P keeps the working folder off sys.path for the same reason.
-    textual-serve hands the command to a shell, hence the quoting.
+    textual-serve hands the command to a shell, hence the quoting; exec makes the
+    process serve stops the ui itself, not a shell in front of it.
     """
     argv = [sys.executable, "-P", "-m", "vitosms_tui.cli.main"]
     for option, name in FORWARDED_OPTIONS:
@@ -94,7 +95,7 @@ def ui_command(args) -> str:
         if value is not None:
             argv += [option, str(value)]
     argv.append("ui")
-    return shlex.join(argv)
+    return "exec " + shlex.join(argv)
 
 
 def _desk_session_class():
