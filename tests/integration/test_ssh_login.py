@@ -252,3 +252,21 @@ def test_systemd_analyze_finds_nothing_to_say_about_the_units(tmp_path):
                          capture_output=True, text=True, timeout=WAIT)
     about_ours = [line for line in (run.stdout + run.stderr).splitlines() if "vitosms" in line]
     assert run.returncode == 0 and about_ours == []
+
+
+def test_sshd_accepts_the_snippet_as_shipped(_ssh_tools, tmp_path):
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "host")], check=True)
+    config = tmp_path / "sshd_config"
+    config.write_text(f"HostKey {tmp_path / 'host'}\nUsePAM no\n"
+                      + (DEPLOY / "sshd_config.d" / "vitosms.conf").read_text())
+    if os.geteuid() == 0:
+        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
+    check = subprocess.run([SSHD, "-t", "-f", str(config)], capture_output=True, text=True)
+    assert check.returncode == 0 and check.stderr == "", check.stderr
+
+
+@pytest.mark.skipif(not shutil.which("visudo"), reason="sudo is not installed")
+def test_visudo_accepts_the_sudoers_file():
+    check = subprocess.run(["visudo", "-c", "-f", str(DEPLOY / "sudoers.d" / "vitosms")],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
