@@ -1,6 +1,12 @@
-"""Shared fixtures: a real SQLite file per test and a clock that is put back."""
+"""Shared fixtures: a real database per test and a clock that is put back.
+
+``db`` is a SQLite file; in tests/integration it is also a PostgreSQL database
+(the ``backend`` parameter, see tests/postgres.py).
+"""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 
@@ -16,8 +22,33 @@ def _real_clock_after_test():
 
 
 @pytest.fixture
-def db_path(tmp_path):
+def db_path(tmp_path, request):
+    """The practice database: a SQLite file, or with VITOSMS_TEST_BACKEND=postgresql
+    a PostgreSQL database for every test that does not need a file."""
+    if os.environ.get("VITOSMS_TEST_BACKEND") == "postgresql":
+        return request.getfixturevalue("pg_url")
     return tmp_path / "practice.db"
+
+
+@pytest.fixture
+def pg_url():
+    """The URL of a new, migrated, empty PostgreSQL database (dropped after the test)."""
+    from tests import postgres
+
+    server = postgres.server()
+    name = server.new_database()
+    yield postgres.with_database(server.url, name)
+    from vitosms_tui.core.db import database
+
+    if database.obj is not None and hasattr(database.obj, "close_all"):
+        database.obj.close_all()
+    server.drop(name)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    from tests import postgres
+
+    postgres.drop_all()
 
 
 @pytest.fixture
@@ -26,7 +57,7 @@ def db(db_path):
     database = open_database(str(db_path))
     migrate()
     yield database
-    database.close()
+    getattr(database, "close_all", database.close)()
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ ROUNDS = ("2026-05-04T06:00", "2026-05-04T09:00", "2026-05-05T07:00", "2026-05-0
 
 
 @pytest.fixture
-def practice(db, db_path):
+def practice(db, db_path, tmp_path):
     clock.set_now("2026-05-01T10:00")
     hau = mandanten.add_mandant("HAU", "Dr. Hauser", "DrHauser", user="test")
     poor = mandanten.add_mandant("ARM", "Dr. Arm", "DrArm", user="test")
@@ -38,11 +38,11 @@ def practice(db, db_path):
         for hour in (8, 11, 14, 17):
             start = f"2026-05-0{5 + i % 2}T{hour:02d}:{(i * 5) % 60:02d}"
             appointments.append(agenda.add_appointment(mandant, who, start, 15, user="desk").appointment)
-    return db_path, appointments
+    return db_path, tmp_path / "state", appointments
 
 
-def run_round(db_path, now: str) -> list[dict]:
-    env = dict(os.environ, VITOSMS_DB=str(db_path), VITOSMS_STATE_DIR=str(db_path.parent / "state"))
+def run_round(db_path, state_dir, now: str) -> list[dict]:
+    env = dict(os.environ, VITOSMS_DB=str(db_path), VITOSMS_STATE_DIR=str(state_dir))
     env.pop("VITOSMS_NOW", None)
     processes = [subprocess.Popen([sys.executable, "-m", "vitosms_tui.cli.main", "--now", now, "--json",
                                    "automation", "run"], env=env, stdout=subprocess.PIPE,
@@ -57,10 +57,10 @@ def run_round(db_path, now: str) -> list[dict]:
 
 
 def test_parallel_workers_create_nothing_twice(practice):
-    db_path, appointments = practice
+    db_path, state_dir, appointments = practice
     totals = Counter()
     for now in ROUNDS:
-        for report in run_round(db_path, now):
+        for report in run_round(db_path, state_dir, now):
             totals.update(report)
     messages = list(Message.select())
     keys = [m.auto_key for m in messages]

@@ -129,8 +129,8 @@ def practice(db, db_path, tmp_path):
     return {"mandanten": (hau, mue), "appointments": appointments, "free": free}
 
 
-def vitosms(tmp_path, config, *args) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "vitosms_tui.cli.main", "--db", str(tmp_path / "practice.db"),
+def vitosms(db, tmp_path, config, *args) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "vitosms_tui.cli.main", "--db", str(db),
                              "--config", config, "--state-dir", str(tmp_path / "state"), *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -151,16 +151,16 @@ def wait_for(condition, what: str) -> None:
 EXPECTED = {"+41799990100": "failed", "+41799990101": "delivered", "+41799990102": "failed"}
 
 
-def test_two_workers_and_automation_runs_create_and_send_everything_once(practice, tmp_path):
+def test_two_workers_and_automation_runs_create_and_send_everything_once(practice, tmp_path, db_path):
     controller, port = start_sink(tmp_path / "mailbox")
     config = tmp_path / "vitosms.toml"
     config.write_text("[delivery]\nlease_seconds = 3\nbackoff_seconds = 0.1\nbackoff_max_seconds = 0.3\n"
                       "report_delay_seconds = 0.1\nbatch_size = 5\n"
                       f'[smtp]\nhost = "127.0.0.1"\nport = {port}\npool_size = 2\n')
     appointments = practice["appointments"]
-    workers = [vitosms(tmp_path, str(config), "worker") for _ in range(2)]
+    workers = [vitosms(db_path, tmp_path, str(config), "worker") for _ in range(2)]
     try:
-        ticks = [vitosms(tmp_path, str(config), "--json", "automation", "run") for _ in range(2)]
+        ticks = [vitosms(db_path, tmp_path, str(config), "--json", "automation", "run") for _ in range(2)]
         reports = []
         for tick in ticks:
             out, err = tick.communicate(timeout=WAIT)

@@ -250,8 +250,8 @@ def write_config(tmp_path, port: int, **delivery) -> str:
     return str(path)
 
 
-def vitosms(tmp_path, config, *args) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "vitosms_tui.cli.main", "--db", str(tmp_path / "practice.db"),
+def vitosms(db, tmp_path, config, *args) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "vitosms_tui.cli.main", "--db", str(db),
                              "--config", config, "--state-dir", str(tmp_path / "state"), *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -264,10 +264,10 @@ def wait_for(condition, what: str) -> None:
         time.sleep(0.05)
 
 
-def test_the_server_down_while_the_worker_runs_then_back_up(mandant, tmp_path, servers):
+def test_the_server_down_while_the_worker_runs_then_back_up(mandant, tmp_path, db_path, servers):
     port = free_port()  # nobody listens there yet
     queued = queue_mails(mandant, 3)
-    worker = vitosms(tmp_path, write_config(tmp_path, port), "worker")
+    worker = vitosms(db_path, tmp_path, write_config(tmp_path, port), "worker")
     try:
         wait_for(lambda: all(Message.get_by_id(m.id).attempts >= 2 for m in queued),
                  "two attempts on each mail while the server is down")
@@ -323,10 +323,25 @@ LOCKER = textwrap.dedent("""
     print(released, flush=True)
 """)
 
+# PostgreSQL: the tables the outbox writes, and the lock of write_transaction
+PG_LOCKER = textwrap.dedent("""
+    import sys, time, psycopg
+    from vitosms_tui.core.db import WRITE_LOCK_KEY, postgresql_parameters
+    connection = psycopg.connect(**postgresql_parameters(sys.argv[1]))
+    connection.execute("LOCK TABLE message, credit_entry IN EXCLUSIVE MODE")
+    connection.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[2]))
+    released = time.time()
+    connection.commit()
+    print(released, flush=True)
+""")
+
 
 def hold_write_lock(db_path, seconds: float = 3.0) -> subprocess.Popen:
-    """Another process holds SQLite's write lock (BEGIN IMMEDIATE) for ``seconds``."""
-    locker = subprocess.Popen([sys.executable, "-c", LOCKER, str(db_path), str(seconds)],
+    """Another process holds the write lock for ``seconds`` (SQLite: BEGIN IMMEDIATE)."""
+    script = PG_LOCKER if str(db_path).startswith("postgresql://") else LOCKER
+    locker = subprocess.Popen([sys.executable, "-c", script, str(db_path), str(seconds)],
                               stdout=subprocess.PIPE, text=True)
     assert locker.stdout.readline().strip() == "locked"
     return locker
@@ -342,9 +357,9 @@ def test_send_and_a_draining_worker_wait_for_a_locked_database_and_succeed(manda
     config = write_config(tmp_path, free_port())
     [waiting] = outbox.enqueue(mandant, [outbox.Draft("sms", "+41791234567", "Erste")], user="desk")
     locker = hold_write_lock(db_path)
-    send = vitosms(tmp_path, config, "--json", "send", "--mandant", "HAU", "--to", "079 123 45 68",
+    send = vitosms(db_path, tmp_path, config, "--json", "send", "--mandant", "HAU", "--to", "079 123 45 68",
                    "--text", "Bitte rufen Sie uns an.")
-    drain = vitosms(tmp_path, config, "--json", "worker", "--drain")
+    drain = vitosms(db_path, tmp_path, config, "--json", "worker", "--drain")
     out, err = send.communicate(timeout=WAIT)
     drain_out, drain_err = drain.communicate(timeout=WAIT)
     released = released_at(locker)
@@ -364,7 +379,7 @@ def test_send_and_a_draining_worker_wait_for_a_locked_database_and_succeed(manda
 
 def test_a_running_worker_waits_out_a_locked_database_and_goes_on(mandant, tmp_path, db_path):
     config = write_config(tmp_path, free_port())
-    worker = vitosms(tmp_path, config, "worker")
+    worker = vitosms(db_path, tmp_path, config, "worker")
     try:
         [first] = outbox.enqueue(mandant, [outbox.Draft("sms", "+41791234567", "Erste")], user="desk")
         wait_for(lambda: Message.get_by_id(first.id).status == "delivered", "the first SMS")

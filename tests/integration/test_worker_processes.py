@@ -46,10 +46,10 @@ class GatedHandler(MaildirHandler):
 
 
 @pytest.fixture
-def practice(tmp_path, mandant):
+def practice(tmp_path, db_path, mandant):
     """The database of the mandant fixture, a state folder and a TOML config with short times."""
     credits.purchase(mandant, 500, user="test")
-    return {"db": tmp_path / "practice.db", "state": tmp_path / "state", "tmp": tmp_path,
+    return {"db": db_path, "state": tmp_path / "state", "tmp": tmp_path,
             "mandant": mandant}
 
 

@@ -105,8 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     except OverflowError:
         # e.g. an id of 30 digits: more than the database can hold, so no such record
         return _report(UsageError("a number given is out of range"), as_json)
-    except peewee.OperationalError as error:
-        # e.g. the database stayed locked longer than the busy timeout
+    except peewee.DatabaseError as error:
+        # e.g. the database stayed locked longer than the busy timeout, or the
+        # PostgreSQL server went away
         return _report(VitosmsError(f"database error: {error}", "database"), as_json)
     except KeyboardInterrupt:
         print("vitosms: interrupted", file=sys.stderr)

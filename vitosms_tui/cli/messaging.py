@@ -25,6 +25,14 @@ def _whole_number(text: str) -> int:
     return int(value)
 
 
+def _count(text: str) -> int:
+    """How many rows to show: at least one."""
+    value = _whole_number(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
 def _person_ref(text: str) -> tuple[str, object]:
     return ("person", _whole_number(text))
 
@@ -252,7 +260,7 @@ def register(sub, common) -> None:
     p.add_argument("--person", type=_whole_number, metavar="ID")
     p.add_argument("--channel", choices=CHANNELS)
     p.add_argument("--purpose", choices=PURPOSES)
-    p.add_argument("--limit", type=_whole_number)
+    p.add_argument("--limit", type=_count, metavar="N")
     p.set_defaults(handler=cmd_messages)
 
     p = sub.add_parser("credits", parents=[common], help="balances, ledger, prices, orders")

@@ -1,9 +1,14 @@
-"""The database: opened from a URL or a path, with the pragmas the outbox needs.
+"""The database: opened from a URL or a path, with the settings the outbox needs.
 
-SQLite runs in WAL mode so that terminals can read while a worker writes, with
-foreign keys on and a busy timeout so that a short write lock waits instead of
-failing. Files are created readable by their owner only: they hold patient
-data.
+SQLite (a path, or ``sqlite:///path``) serves one practice server: it runs in WAL
+mode so that terminals can read while a worker writes, with foreign keys on and
+a busy timeout so that a short write lock waits instead of failing. Files are
+created readable by their owner only: they hold patient data.
+
+PostgreSQL (``postgresql://user[:password]@host[:port]/dbname``) serves several
+sites or terminals that run the program on machines of their own. The code is
+the same on both; the few places where they differ are here and in the claim of
+due messages (:func:`is_postgresql`).
 """
 
 from __future__ import annotations
@@ -11,8 +16,10 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import peewee
+from playhouse.pool import PooledPostgresqlDatabase
 
 from .errors import UsageError
 
@@ -20,6 +27,8 @@ from .errors import UsageError
 database = peewee.DatabaseProxy()
 
 BUSY_TIMEOUT_MS = 30_000
+# Any fixed number: the key of the PostgreSQL lock that write_transaction takes.
+WRITE_LOCK_KEY = 0x7715_0515
 
 
 def _create_private_file(path: Path) -> None:
@@ -44,13 +53,65 @@ def resolve_path(url_or_path: str) -> Path | None:
     return Path(text).expanduser()
 
 
+def is_postgresql(db: peewee.Database | None = None) -> bool:
+    return isinstance(db if db is not None else database.obj, peewee.PostgresqlDatabase)
+
+
+def postgresql_parameters(url: str) -> dict:
+    """Connection parameters of a ``postgresql://`` URL (psycopg's names)."""
+    parts = urlsplit(url)
+    name = unquote(parts.path.lstrip("/"))
+    if not name or "/" in name:
+        raise UsageError(f"the PostgreSQL URL names no database: {redact(url)}")
+    try:
+        port = parts.port
+    except ValueError:
+        raise UsageError(f"the PostgreSQL URL has a bad port: {redact(url)}") from None
+    params = {"dbname": name}
+    for key, value in (("user", parts.username), ("password", parts.password),
+                       ("host", parts.hostname), ("port", port)):
+        if value:
+            params[key] = unquote(value) if isinstance(value, str) else value
+    for pair in filter(None, parts.query.split("&")):
+        key, _, value = pair.partition("=")
+        params[unquote(key)] = unquote(value)  # sslmode=require, connect_timeout=5, …
+    return params
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(":" + parts.password + "@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+def _open_postgresql(url: str) -> peewee.Database:
+    params = postgresql_parameters(url)
+    params.setdefault("connect_timeout", 10)
+    params.setdefault("application_name", "vitosms")
+    name = params.pop("dbname")
+    # a pool: the screens open and close a connection for each read, which would
+    # otherwise cost a log-in to the server every time
+    db = PooledPostgresqlDatabase(name, max_connections=16, stale_timeout=300, **params)
+    database.initialize(db)
+    try:
+        db.connect(reuse_if_open=True)
+    except peewee.OperationalError as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise UsageError(f"cannot connect to PostgreSQL {redact(url)}: {reason}") from None
+    db.close()
+    return db
+
+
 def open_database(url_or_path: str) -> peewee.Database:
     """Open the database and bind the models to it."""
     text = url_or_path.strip()
     if not text:
         raise UsageError("no database given: use --db or VITOSMS_DB")
     if text.startswith(("postgres://", "postgresql://")):
-        raise UsageError("PostgreSQL is not supported yet: use a SQLite file")
+        return _open_postgresql(text)
     if "://" in text and not text.startswith("sqlite://"):
         raise UsageError(f"unknown database URL: {text!r}")
     path = resolve_path(text)
@@ -81,16 +142,49 @@ def open_database(url_or_path: str) -> peewee.Database:
 
 
 def write_transaction():
-    """A transaction that takes the write lock at once (``BEGIN IMMEDIATE``).
+    """A transaction that takes the write lock at once.
 
-    Read-check-write sequences (spend credits, claim messages) must hold the
+    Read-check-write sequences (spend credits, book an order) must hold the
     lock from the first read, or two processes could both see the same last
-    credit.
+    credit. SQLite: ``BEGIN IMMEDIATE``. PostgreSQL: one advisory lock for the
+    transaction, so both databases keep the same rules with the same code.
+    Claiming due messages does not take it on PostgreSQL: row locks that skip
+    locked rows let workers claim side by side (see outbox.claim_due).
     """
     db = database.obj
-    if isinstance(db, peewee.SqliteDatabase) and db.transaction_depth() == 0:
+    if db.transaction_depth() > 0:
+        return database.atomic()
+    if isinstance(db, peewee.SqliteDatabase):
         return db.atomic("IMMEDIATE")
-    return database.atomic()
+    return _locked_transaction(db)
+
+
+def claim_transaction():
+    """The transaction in which workers claim due messages.
+
+    SQLite has one writer at a time anyway. On PostgreSQL the rows themselves
+    are locked (``FOR UPDATE SKIP LOCKED`` in :func:`rows_locked`), so that
+    several workers claim different messages at the same time.
+    """
+    db = database.obj
+    return database.atomic() if is_postgresql(db) else write_transaction()
+
+
+def rows_locked(query, skip_locked: bool = False):
+    """``query`` locking the rows it reads until the transaction ends (PostgreSQL).
+
+    SQLite needs no row locks: the whole database is locked for writing.
+    """
+    if not is_postgresql():
+        return query
+    return query.for_update("FOR UPDATE SKIP LOCKED" if skip_locked else True)
+
+
+@contextlib.contextmanager
+def _locked_transaction(db):
+    with db.atomic() as transaction:
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+        yield transaction
 
 
 @contextlib.contextmanager

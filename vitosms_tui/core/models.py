@@ -41,8 +41,10 @@ class UtcDateTimeField(pw.Field):
         return clock.to_utc(value).strftime(_FORMAT)
 
     def python_value(self, value):
-        if value is None or isinstance(value, datetime):
-            return value
+        if value is None:
+            return None
+        if isinstance(value, datetime):  # PostgreSQL hands back a naive timestamp
+            return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
         # the stored text is ISO: fromisoformat reads it ~20x faster than strptime
         # (it showed when the delivery worker claims hundreds of messages at a time)
         parsed = datetime.fromisoformat(value)

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 import peewee as pw
 
 from . import audit, clock, credits, sms_text
-from .db import database, write_transaction
+from .db import claim_transaction, database, rows_locked, write_transaction
 # Drafts, quotes and queries are part of the outbox's API (outbox.Draft, outbox.quote, …).
 from .drafts import (Draft, Quote, QuoteLine, check_drafts, check_send_time, quote,  # noqa: F401
                      require_credits)
@@ -123,10 +123,12 @@ def claim_due(worker_id: str, limit: int, lease_seconds: float,
     now = clock.now()
     due = ((Message.status == "queued") & (Message.next_attempt_at <= now)) | (
         (Message.status == "sending") & (Message.lease_until < now))
-    with write_transaction():
-        # the write lock is held from here: no other worker sees these rows as due
-        before = dict(Message.select(Message.id, Message.claimed_by).where(due)
-                      .order_by(Message.next_attempt_at, Message.id).limit(max(0, int(limit))).tuples())
+    with claim_transaction():
+        # from here these rows are locked (the whole database on SQLite): no other
+        # worker sees them as due; on PostgreSQL other workers skip them and claim others
+        before = dict(rows_locked(Message.select(Message.id, Message.claimed_by).where(due)
+                                  .order_by(Message.next_attempt_at, Message.id).limit(max(0, int(limit))),
+                                  skip_locked=True).tuples())
         if max_attempts:
             for message in Message.select().where(Message.id.in_(list(before)) & (Message.status == "sending")
                                                   & (Message.attempts >= max_attempts)):
@@ -203,11 +205,11 @@ def mark_sent_many(worker_id: str, sent: list[tuple[int, str | None]]) -> set[in
         ids = [message_id for message_id, _ in sent]
         held: set[int] = set()
         for start in range(0, len(ids), 500):
-            held.update(row[0] for row in Message.select(Message.id).where(
+            held.update(row[0] for row in rows_locked(Message.select(Message.id).where(
                 Message.id.in_(ids[start:start + 500]) & (Message.claimed_by == worker_id)
-                & (Message.status == "sending")).tuples())
+                & (Message.status == "sending"))).tuples())
         rows = [(pid, message_id) for message_id, pid in sent if message_id in held]
-        # the lock is held since the select: these rows are still ours; executemany
+        # the rows are locked since the select: they are still ours; executemany
         # skips peewee's per-row SQL building (the same UPDATE for every row)
         db = database.obj
         p = db.param

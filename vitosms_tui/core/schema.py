@@ -7,7 +7,7 @@ step in ``STEPS``. Running it twice changes nothing the second time.
 
 from __future__ import annotations
 
-from playhouse.migrate import SqliteMigrator, migrate as run_migrations
+from playhouse.migrate import SchemaMigrator, migrate as run_migrations
 
 from .db import database
 from .models import ALL_MODELS, Setting
@@ -37,7 +37,7 @@ def schema_version() -> int:
 
 def _add_missing_columns() -> list[str]:
     db = database.obj
-    migrator = SqliteMigrator(db)
+    migrator = SchemaMigrator.from_database(db)
     added = []
     for model in ALL_MODELS:
         table = model._meta.table_name
@@ -76,5 +76,7 @@ def migrate() -> dict:
         for version in range(max(before, 1) + 1, SCHEMA_VERSION + 1):
             if before and version in STEPS:
                 STEPS[version]()
-        Setting.replace(key="schema_version", value=str(SCHEMA_VERSION)).execute()
+        (Setting.insert(key="schema_version", value=str(SCHEMA_VERSION))
+         .on_conflict(conflict_target=[Setting.key], update={Setting.value: str(SCHEMA_VERSION)})
+         .execute())
     return {"from_version": before, "schema_version": SCHEMA_VERSION, "added_columns": added}

@@ -135,11 +135,11 @@ def _insert(model, rows: list[dict], chunk: int = 5000) -> None:
     """Bulk insert with executemany: peewee's per-row SQL building is too slow for 250,000 rows."""
     if not rows:
         return
+    db = model._meta.database
     fields = [model._meta.fields[name] for name in rows[0]]
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        model._meta.table_name, ", ".join(f.column_name for f in fields), ", ".join("?" * len(fields)))
+        model._meta.table_name, ", ".join(f.column_name for f in fields), ", ".join([db.param] * len(fields)))
     names = list(rows[0])
-    db = model._meta.database
     plain = (str, int, float, type(None))  # stored as they are; others need the field's conversion
     for start in range(0, len(rows), chunk):
         values = [tuple(v if type(v) in plain else f.db_value(v)
