@@ -68,11 +68,14 @@ class Server:
             self.template = name
         return self.template
 
-    def new_database(self) -> str:
-        template = self._template()
+    def new_database(self, empty: bool = False) -> str:
+        """A new database: migrated, or ``empty`` (as a practice's IT person creates it)."""
+        template = "template0" if empty else self._template()
         name = f"{self.prefix}_{uuid.uuid4().hex[:8]}"
         with _admin(self.url) as conn:
             conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        if empty:
+            self.made.append(name)
         return name
 
     def drop(self, name: str) -> None:
