@@ -153,6 +153,10 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def inspect_sqlite(path: Path) -> dict:
     """Check that ``path`` is a whole vitosms database and summarise it."""
+    with open(path, "rb") as handle:
+        if handle.read(5) == b"PGDMP":
+            raise UsageError(f"{path} is a backup of a PostgreSQL database: restore it into one "
+                             "(--db postgresql://…)")
     try:
         with contextlib.closing(sqlite3.connect(_uri(path, "ro"), uri=True)) as conn:
             check = conn.execute("PRAGMA integrity_check").fetchall()
