@@ -1,7 +1,8 @@
 """A deterministic demo practice: three Mandanten, Swiss persons, a busy agenda.
 
 The same ``--seed`` gives the same practice. Large sizes (50,000 persons,
-200,000 appointments) are written in chunks inside one transaction.
+200,000 appointments, 100,000 messages of past years) are written in chunks
+inside one transaction.
 """
 
 from __future__ import annotations
@@ -9,10 +10,10 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from . import audit, clock
+from . import audit, clock, credits
 from .db import write_transaction
 from .errors import Refused
-from .models import Appointment, CreditEntry, Mandant, Person, Setting, Staff
+from .models import Appointment, CreditEntry, Mandant, Message, MessageEvent, Person, Setting, Staff
 from .persons import fold, search_name_of
 
 MANDANTEN = [
@@ -131,6 +132,102 @@ def _appointment(rng, mandant_id, person_id, day, minute, minutes, stamp) -> dic
             "reason": rng.choice(REASONS), "status": "booked", "created_at": stamp, "created_by": "seed"}
 
 
+# a history of messages: how they ended (a queued one waits for a day to come)
+MESSAGE_FATES = [("delivered", 80), ("failed", 6), ("cancelled", 4), ("queued", 2), ("sent", 8)]
+MESSAGE_PURPOSES = [("reminder", 60), ("recall", 15), ("birthday", 5), ("free", 20)]
+MESSAGE_BODY = ("Guten Tag, wir erinnern Sie an Ihren Termin bei {sender}. "
+                "Bei Verhinderung bitte 044 123 45 67 anrufen.")
+HISTORY_DAYS = 5 * 365
+
+
+def _messages(count: int, rng: random.Random, mandanten: list[Mandant]) -> None:
+    """``count`` messages of the last five years with their timeline and ledger entries.
+
+    As the outbox leaves them: each spent its credits, a failed or cancelled one
+    was refunded; the few queued ones are scheduled for the coming weeks, so a
+    worker on the practice finds nothing due. An SMS ends delivered (it would
+    wait for a report in ``sent``), an e-mail in ``sent``.
+    """
+    if count <= 0:
+        return
+    fates = [fate for fate, weight in MESSAGE_FATES for _ in range(weight)]
+    purposes = [purpose for purpose, weight in MESSAGE_PURPOSES for _ in range(weight)]
+    people = list(Person.select(Person.id, Person.mandant, Person.mobile, Person.email).tuples())
+    tariff = credits.tariff()
+    now = clock.now()
+    instants: dict[int, str] = {}
+
+    def at(minutes_ago: int) -> str:
+        if minutes_ago not in instants:
+            instants[minutes_ago] = Message.created_at.db_value(now - timedelta(minutes=minutes_ago))
+        return instants[minutes_ago]
+
+    rows, fates_of = [], []
+    spent = {m.id: 0 for m in mandanten}
+    by_id = {m.id: m for m in mandanten}
+    for index in range(count):
+        person_id, mandant_id, mobile, email = rng.choice(people)
+        mandant = by_id.get(mandant_id) or rng.choice(mandanten)
+        channel = "sms" if mobile and (not email or rng.random() < 0.75) else "email"
+        recipient = (mobile if channel == "sms" else email) or f"patient{index}@example.ch"
+        fate = rng.choice(fates)
+        if fate == "sent" and channel == "sms":
+            fate = "delivered"
+        if fate == "delivered" and channel == "email":
+            fate = "sent"
+        created = rng.randrange(60, HISTORY_DAYS * 24 * 60) // 15 * 15  # minutes ago, quarter hours
+        due = at(created) if fate != "queued" else at(-rng.randrange(1, 30 * 24 * 60) // 15 * 15)
+        cost = tariff.cost(channel, 1)
+        spent[mandant.id] += cost
+        done = at(max(0, created - 1)) if fate in ("sent", "delivered") else None
+        rows.append({
+            "mandant": mandant.id, "person": person_id, "channel": channel, "recipient": recipient,
+            "sender": mandant.sender if channel == "sms" else mandant.name,
+            "subject": "Ihr Termin" if channel == "email" else "",
+            "body": MESSAGE_BODY.format(sender=mandant.name), "purpose": rng.choice(purposes),
+            "status": fate, "encoding": "gsm" if channel == "sms" else None,
+            "segments": 1 if channel == "sms" else None, "credits": cost,
+            "idempotency_key": f"seed{index:08d}{rng.getrandbits(32):08x}",
+            "scheduled_at": due, "next_attempt_at": due, "attempts": 0 if fate in ("queued", "cancelled") else 1,
+            "provider_id": f"seed-{index}" if channel == "sms" and fate != "queued" else None,
+            "sent_at": done, "delivered_at": done if fate == "delivered" else None,
+            "error": "undelivered: number not reachable" if fate == "failed" else None,
+            "created_at": at(created), "created_by": "seed",
+        })
+        fates_of.append((fate, at(created)))
+    for mandant in mandanten:
+        CreditEntry.create(mandant=mandant, delta=spent[mandant.id], kind="purchase", user="seed",
+                           note="demo credits for the history of messages")
+    _insert(Message, rows)
+    ids = [mid for (mid,) in Message.select(Message.id).order_by(Message.id).limit(count)
+           .where(Message.idempotency_key.startswith("seed")).tuples()]
+    ledger, events = [], []
+    for message_id, row, (fate, created) in zip(ids, rows, fates_of):
+        ledger.append({"mandant": row["mandant"], "delta": -row["credits"], "kind": "spend", "message": message_id,
+                       "note": "", "user": "seed", "at": created})
+        events.append({"message": message_id, "at": created, "kind": "queued",
+                       "detail": f"by seed, {row['credits']} credit{'s' if row['credits'] != 1 else ''}"})
+        if fate == "queued":
+            continue
+        if fate == "cancelled":
+            events.append({"message": message_id, "at": created, "kind": "cancelled", "detail": "withdrawn by seed"})
+        else:
+            events.append({"message": message_id, "at": created, "kind": "claimed", "detail": "attempt 1 by seed"})
+            events.append({"message": message_id, "at": row["sent_at"] or created,
+                           "kind": "failed" if fate == "failed" else "sent", "detail": row["error"] or "by seed"})
+            if fate == "delivered":
+                events.append({"message": message_id, "at": row["delivered_at"], "kind": "delivered",
+                               "detail": "report"})
+        if fate in ("failed", "cancelled"):
+            ledger.append({"mandant": row["mandant"], "delta": row["credits"], "kind": "refund",
+                           "message": message_id, "note": f"message {message_id} {fate}", "user": "seed",
+                           "at": created})
+            events.append({"message": message_id, "at": created, "kind": "refunded",
+                           "detail": f"{row['credits']} credit{'s' if row['credits'] != 1 else ''}"})
+    _insert(CreditEntry, ledger)
+    _insert(MessageEvent, events)
+
+
 def _insert(model, rows: list[dict], chunk: int = 5000) -> None:
     """Bulk insert with executemany: peewee's per-row SQL building is too slow for 250,000 rows."""
     if not rows:
@@ -149,7 +246,7 @@ def _insert(model, rows: list[dict], chunk: int = 5000) -> None:
 
 
 def seed_practice(mandanten: int = 3, persons: int = 300, appointments: int | None = None,
-                  seed: int = 1, user: str = "seed") -> dict:
+                  seed: int = 1, user: str = "seed", messages: int = 0) -> dict:
     """Fill an empty database with a demo practice; refuses a database with data."""
     if not 1 <= mandanten <= len(MANDANTEN):
         raise Refused(f"the demo practice has 1 to {len(MANDANTEN)} Mandanten", "invalid_amount")
@@ -176,6 +273,11 @@ def seed_practice(mandanten: int = 3, persons: int = 300, appointments: int | No
         person_ids = [pid for (pid,) in Person.select(Person.id).tuples()]
         appointment_rows = _appointment_rows(appointments, rng, created, person_ids, stamp)
         _insert(Appointment, appointment_rows)
-        audit.record(user, "seed", persons=persons, appointments=len(appointment_rows))
-    return {"mandanten": len(created), "persons": persons, "appointments": len(appointment_rows),
-            "credits_per_mandant": STARTING_CREDITS}
+        _messages(messages, rng, created)
+        audit.record(user, "seed", persons=persons, appointments=len(appointment_rows),
+                     **({"messages": messages} if messages else {}))
+    result = {"mandanten": len(created), "persons": persons, "appointments": len(appointment_rows),
+              "credits_per_mandant": STARTING_CREDITS}
+    if messages:
+        result["messages"] = messages
+    return result
