@@ -74,6 +74,7 @@ class AgendaGrid(Widget, can_focus=True):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.sheet = GridLayout([], time(7), time(19), 15)
+        self.loaded = False  # until the first data arrives, an empty sheet means "not yet"
         self.column = 0
         self.slot = 0
         self.index = 0
@@ -86,6 +87,7 @@ class AgendaGrid(Widget, can_focus=True):
              minute: int | None = None) -> None:
         """New data: the cursor goes to appointment ``select_id``, else to column/minute."""
         self.sheet = layout
+        self.loaded = True
         position = layout.position.get(select_id) if select_id is not None else None
         if position is not None:
             self.column, self.slot, self.index = position
@@ -240,7 +242,7 @@ class AgendaGrid(Widget, can_focus=True):
         base = self.rich_style
         widths = self._widths()
         if not widths:
-            text = _("No Mandant to show.") if y == 0 else ""
+            text = _("No Mandant to show.") if y == 0 and self.loaded else ""
             return Strip([Segment(set_cell_size(text, width), base)], width)
         if y == 0:
             segments = [Segment(" " * TIME_WIDTH, self._style("header"))]
