@@ -17,7 +17,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from vitosms_tui.core.db import database, open_database
 from vitosms_tui.core.models import CreditEntry, Message, Person
 from vitosms_tui.delivery.gateways.mock import HANDSET_FILE
 from vitosms_tui.delivery.sink import MaildirHandler, start_sink
+from tests.processes import vitosms, wait_for
 
 WAIT = 60  # seconds: an upper bound for waiting on another process, not a timing assertion
 SMS_COUNT = 300
@@ -87,18 +87,6 @@ def write_config(tmp_path: Path, port: int, report_delay: float = 0.2) -> str:
     return str(path)
 
 
-def vitosms(db, tmp_path, config, *args):
-    command = [sys.executable, "-m", "vitosms_tui.cli.main", "--db", str(db), "--config", config,
-               "--state-dir", str(tmp_path / "state"), *args]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def wait_for(condition, what: str):
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"gave up waiting for {what}")
-        time.sleep(0.1)
 
 
 def finished(run, what):

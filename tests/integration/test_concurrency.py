@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import mailbox
-import os
 import signal
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from vitosms_tui.core import agenda, clock, credits, mandanten, outbox, persons
 from vitosms_tui.core.models import CreditEntry, Message
 from vitosms_tui.delivery.gateways.mock import HANDSET_FILE
 from vitosms_tui.delivery.sink import start_sink
+from tests.processes import vitosms, wait_for
 
 WAIT = 60  # seconds: an upper bound for waiting on other processes, never a timing assertion
 
@@ -129,23 +129,11 @@ def practice(db, db_path, tmp_path):
     return {"mandanten": (hau, mue), "appointments": appointments, "free": free}
 
 
-def vitosms(db, tmp_path, config, *args) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "vitosms_tui.cli.main", "--db", str(db),
-                             "--config", config, "--state-dir", str(tmp_path / "state"), *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
 
 def pending() -> int:
     return Message.select().where(Message.status.in_(("queued", "sending"))
                                   | ((Message.status == "sent") & (Message.channel == "sms"))).count()
 
-
-def wait_for(condition, what: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"gave up waiting for {what}")
-        time.sleep(0.1)
 
 
 EXPECTED = {"+41799990100": "failed", "+41799990101": "delivered", "+41799990102": "failed"}

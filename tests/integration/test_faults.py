@@ -15,11 +15,9 @@ import asyncio
 import json
 import mailbox
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
-import time
 from collections import Counter
 from datetime import datetime, timezone
 
@@ -31,6 +29,7 @@ from vitosms_tui.core.models import Message, MessageEvent
 from vitosms_tui.delivery.gateways.mock import FLAKY_NUMBER, MockGateway
 from vitosms_tui.delivery.sink import MaildirHandler, start_sink
 from vitosms_tui.delivery.worker import DeliveryWorker
+from tests.processes import free_port, vitosms, wait_for
 
 WAIT = 30  # seconds: an upper bound for waiting on another process, never a timing assertion
 
@@ -131,11 +130,6 @@ def journal(message) -> list[tuple[str, str]]:
 def kinds(message) -> list[str]:
     return [kind for kind, _ in journal(message)]
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 # --- answers of the server --------------------------------------------------------
@@ -250,18 +244,6 @@ def write_config(tmp_path, port: int, **delivery) -> str:
     return str(path)
 
 
-def vitosms(db, tmp_path, config, *args) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "vitosms_tui.cli.main", "--db", str(db),
-                             "--config", config, "--state-dir", str(tmp_path / "state"), *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def wait_for(condition, what: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"gave up waiting for {what}")
-        time.sleep(0.05)
 
 
 def test_the_server_down_while_the_worker_runs_then_back_up(mandant, tmp_path, db_path, servers):

@@ -13,7 +13,6 @@ import os
 import queue
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -26,6 +25,7 @@ from vitosms_tui.core import clock
 from vitosms_tui.core.db import open_database
 from vitosms_tui.core.schema import migrate
 from vitosms_tui.core.seed import seed_practice
+from tests.processes import free_port
 
 WAIT = 30  # seconds: an upper bound for another process or the browser, not a timing assertion
 NOW = "2026-03-02T09:00:00"  # a Monday
@@ -66,11 +66,6 @@ def need_browser() -> None:
             pytest.fail(reason)
         pytest.skip(reason)
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def ui_processes(marker: str) -> list[int]:
