@@ -25,8 +25,9 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 
+# STRESS_DB=postgresql://… runs it on an empty PostgreSQL database instead of a SQLite file
 stress: $(STAMP)
-	$(PY) -m tests.stress
+	$(PY) -m tests.stress $(if $(STRESS_DB),--db $(STRESS_DB))
 
 bench: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider tests/bench -s

@@ -130,7 +130,7 @@ def run_sink(maildir: str) -> None:
 @dataclass
 class Run:
     folder: Path
-    db: Path
+    db: Path | str  # a SQLite file, or the URL of an empty PostgreSQL database
     state: Path
     config: Path
     workers: list[subprocess.Popen] = field(default_factory=list)
@@ -458,13 +458,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--keep", action="store_true", help="keep the run folder also when all is well")
+    parser.add_argument("--db", metavar="URL", help="an empty PostgreSQL database instead of a SQLite file "
+                                                     "(postgresql://…; make stress STRESS_DB=…)")
     args = parser.parse_args(argv)
     if args.workers < 2:
         parser.error("--workers: at least 2 (one of them is killed)")
 
     os.umask(0o077)
     folder = Path(tempfile.mkdtemp(prefix="vitosms-stress-"))
-    run = Run(folder, folder / "stress.db", folder / "state", folder / "stress.toml")
+    run = Run(folder, args.db or folder / "stress.db", folder / "state", folder / "stress.toml")
     run.state.mkdir(mode=0o700)
     sink = subprocess.Popen([sys.executable, "-m", "tests.stress", "sink", str(run.state / "mailbox")],
                             stdout=subprocess.PIPE, text=True, cwd=ROOT)
