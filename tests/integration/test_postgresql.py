@@ -82,3 +82,27 @@ def test_a_worker_claims_past_a_message_another_transaction_holds_instead_of_wai
         holder.close()
     assert [m.id for m in outbox.claim_due("w2", 10, 60)] == [held]
     assert Message.select().where(Message.status == "sending").count() == 3
+
+
+def test_init_brings_a_database_of_version_1_up_to_date_and_keeps_its_data(pg_url):
+    from vitosms_tui.core import persons
+
+    open_database(pg_url)
+    mandanten.add_mandant("HAU", "Dr. Hauser", "DrHauser", user="test")
+    persons.add_person(persons.PersonInput(first_name="Anna", last_name="Müller", mandant="HAU"), user="test")
+    with psycopg.connect(**postgresql_parameters(pg_url)) as raw:  # as version 1 left it
+        raw.execute("DROP INDEX person_search_name")
+        raw.execute("ALTER TABLE person DROP COLUMN search_name")
+        raw.execute("ALTER TABLE mandant DROP COLUMN channel_order")
+        raw.execute("UPDATE setting SET value = '1' WHERE key = 'schema_version'")
+    from vitosms_tui.core.db import database
+
+    database.obj.close_all()  # the pool's connections knew the old columns
+    run = vitosms(pg_url, "--json", "init")
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["from_version"] == 1
+    assert {"person.search_name", "mandant.channel_order"} <= set(result["added_columns"])
+    listed = vitosms(pg_url, "--json", "person", "list", "--search", "müller")
+    assert listed.returncode == 0, listed.stderr
+    assert "Müller" in listed.stdout
