@@ -1,4 +1,8 @@
-"""A seeded practice in a real SQLite file and a helper to let workers finish."""
+"""A seeded practice in a real database and a helper to let workers finish.
+
+The database is a SQLite file, or PostgreSQL with VITOSMS_TEST_BACKEND=postgresql
+(see tests/conftest.py ``db_path``).
+"""
 
 from __future__ import annotations
 
@@ -14,10 +18,10 @@ FIXED_NOW = "2026-11-27T09:00"
 
 
 @pytest.fixture
-def practice(tmp_path):
+def practice(db_path):
     """300 generated persons, three Mandanten (DUB, HAU, ROS), the clock at 27.11.2026 09:00."""
     clock.set_now(FIXED_NOW)
-    path = tmp_path / "practice.db"
+    path = db_path
     database = open_database(str(path))
     migrate()
     seed_practice(mandanten=3, persons=300, seed=1, user="seed")

@@ -95,9 +95,16 @@ def _working_days(around: date, weeks: int = 4) -> list[date]:
     return [d for d in days if d.weekday() < 5]
 
 
+def _history_days(years: int) -> list[date]:
+    """Working days of the last ``years`` years and the coming eight weeks."""
+    today = clock.today()
+    days = [today + timedelta(days=offset) for offset in range(-365 * years, 8 * 7 + 1)]
+    return [d for d in days if d.weekday() < 5]
+
+
 def _appointment_rows(count: int | None, rng: random.Random, mandanten: list[Mandant],
-                      person_ids: list[int], stamp) -> list[dict]:
-    days = _working_days(clock.today())
+                      person_ids: list[int], stamp, years: int = 0) -> list[dict]:
+    days = _history_days(years) if years and count is not None else _working_days(clock.today())
     rows = []
     if count is None:
         # a realistic agenda: about eight appointments per Mandant and day, no overlaps
@@ -152,7 +159,8 @@ def _messages(count: int, rng: random.Random, mandanten: list[Mandant]) -> None:
         return
     fates = [fate for fate, weight in MESSAGE_FATES for _ in range(weight)]
     purposes = [purpose for purpose, weight in MESSAGE_PURPOSES for _ in range(weight)]
-    people = list(Person.select(Person.id, Person.mandant, Person.mobile, Person.email).tuples())
+    people = list(Person.select(Person.id, Person.mandant, Person.mobile, Person.email)
+                  .order_by(Person.id).tuples())
     tariff = credits.tariff()
     now = clock.now()
     instants: dict[int, str] = {}
@@ -246,8 +254,12 @@ def _insert(model, rows: list[dict], chunk: int = 5000) -> None:
 
 
 def seed_practice(mandanten: int = 3, persons: int = 300, appointments: int | None = None,
-                  seed: int = 1, user: str = "seed", messages: int = 0) -> dict:
-    """Fill an empty database with a demo practice; refuses a database with data."""
+                  seed: int = 1, user: str = "seed", messages: int = 0, years: int = 0) -> dict:
+    """Fill an empty database with a demo practice; refuses a database with data.
+
+    ``appointments`` lie within four weeks of today, or with ``years`` over that
+    many years and the coming eight weeks (a practice with a long history).
+    """
     if not 1 <= mandanten <= len(MANDANTEN):
         raise Refused(f"the demo practice has 1 to {len(MANDANTEN)} Mandanten", "invalid_amount")
     if persons < 1:
@@ -270,8 +282,8 @@ def seed_practice(mandanten: int = 3, persons: int = 300, appointments: int | No
             CreditEntry.create(mandant=mandant, delta=STARTING_CREDITS, kind="purchase", user=user,
                                note="demo starting credits")
         _insert(Person, _person_rows(persons, rng, created, stamp))
-        person_ids = [pid for (pid,) in Person.select(Person.id).tuples()]
-        appointment_rows = _appointment_rows(appointments, rng, created, person_ids, stamp)
+        person_ids = [pid for (pid,) in Person.select(Person.id).order_by(Person.id).tuples()]
+        appointment_rows = _appointment_rows(appointments, rng, created, person_ids, stamp, years)
         _insert(Appointment, appointment_rows)
         _messages(messages, rng, created)
         audit.record(user, "seed", persons=persons, appointments=len(appointment_rows),
