@@ -234,8 +234,6 @@ def test_a_backup_under_a_running_worker_restores_to_a_database_that_loses_and_r
 
 def test_the_nightly_backup_script_keeps_the_days_it_is_told(db_path, mandant, tmp_path):
     """deploy/vitosms-backup-nightly: a dated backup, older ones beyond the kept days removed."""
-    if is_url(db_path):
-        pytest.skip("the script's pruning does not depend on the database")
     script = Path(__file__).resolve().parents[2] / "deploy" / "vitosms-backup-nightly"
     folder = tmp_path / "backups"
     folder.mkdir(mode=0o700)
