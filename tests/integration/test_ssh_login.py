@@ -22,6 +22,7 @@ import shlex
 import shutil
 import socket
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -36,19 +37,18 @@ WAIT = 30  # seconds: an upper bound for waiting on another process, not a timin
 
 
 
-def _require_ssh():
-    """Skip without sshd, ssh or tmux; but fail where CI installed them (VITOSMS_REQUIRE_SSH=1)."""
-    missing = [name for name, found in (("sshd", os.path.exists(SSHD)), ("ssh", shutil.which("ssh")),
-                                        ("ssh-keygen", shutil.which("ssh-keygen")), ("tmux", shutil.which("tmux")))
-               if not found]
+def _require_ssh(*more: str):
+    """Skip without sshd, ssh, tmux (and the programs named); but fail where CI installed them
+    (VITOSMS_REQUIRE_SSH=1)."""
+    found = {"sshd": os.path.exists(SSHD)} | {name: bool(shutil.which(name))
+                                              for name in ("ssh", "ssh-keygen", "tmux", *more)}
+    missing = [name for name, there in found.items() if not there]
     if not missing:
         return
-    reason = f"{', '.join(missing)} not installed (openssh-server, openssh-client, tmux)"
+    reason = f"{', '.join(missing)} not installed (openssh-server, openssh-client, tmux, sudo, passwd)"
     if os.environ.get("VITOSMS_REQUIRE_SSH") == "1":
         pytest.fail(f"the SSH deployment tests are required here but {reason}", pytrace=False)
     pytest.skip(reason)
-
-
 
 
 @pytest.fixture
@@ -60,6 +60,59 @@ def login_name() -> str:
     return pwd.getpwuid(os.geteuid()).pw_name
 
 
+# -- a real sshd on loopback, shared by the tests below ---------------------------
+
+
+def make_keys(folder: Path) -> Path:
+    """A host key for sshd and a key for the client, in FOLDER/keys (0700)."""
+    keys = folder / "keys"
+    keys.mkdir(mode=0o700)
+    for name in ("host", "client"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(keys / name)],
+                       check=True)
+    return keys
+
+
+def sshd_settings(port: int, keys: Path, folder: Path) -> str:
+    """What every test sshd has before the deploy snippet: loopback, keys only."""
+    return (f"Port {port}\nListenAddress 127.0.0.1\nHostKey {keys / 'host'}\nPidFile {folder / 'sshd.pid'}\n"
+            "UsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+            "PubkeyAuthentication yes\n"
+            # as in Debian's sshd_config: sftp offered to everyone, so ForceCommand has to win over it
+            "Subsystem sftp /usr/lib/openssh/sftp-server\n")
+
+
+@contextmanager
+def running_sshd(config_text: str, folder: Path, port: int):
+    """sshd with this configuration (checked by ``sshd -t`` first) until the block ends; gives its log."""
+    config = folder / "sshd_config"
+    config.write_text(config_text)
+    if os.geteuid() == 0:
+        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # sshd's privilege separation folder
+    check = subprocess.run([SSHD, "-t", "-f", str(config)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+    log = folder / "sshd.log"
+    with open(log, "w") as log_file:
+        server = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stderr=log_file)
+    try:
+        def listening():
+            if server.poll() is not None:
+                pytest.fail(f"sshd stopped: {log.read_text()}")
+            with socket.socket() as sock:
+                return sock.connect_ex(("127.0.0.1", port)) == 0
+
+        wait_for(listening, "sshd to listen")
+        yield log
+    finally:
+        server.terminate()
+        server.wait(timeout=WAIT)
+
+
+def ssh_client(keys: Path, port: int, folder: Path) -> list[str]:
+    """ssh with the client key, trusting the test's sshd and reading no configuration of the machine."""
+    return ["ssh", "-p", str(port), "-i", str(keys / "client"), "-o", "IdentitiesOnly=yes",
+            "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "LogLevel=ERROR",
+            "-o", f"UserKnownHostsFile={folder / 'known_hosts'}", "-F", "/dev/null"]
 
 
 def snippet_for_test(wrapper: Path) -> str:
@@ -73,12 +126,8 @@ def snippet_for_test(wrapper: Path) -> str:
 
 @pytest.fixture
 def sshd(_ssh_tools, tmp_path, db_path, mandant):
-    """sshd on loopback with the deploy snippet; yields how to reach it."""
-    keys = tmp_path / "keys"
-    keys.mkdir(mode=0o700)
-    for name in ("host", "client"):
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(keys / name)],
-                       check=True)
+    """sshd on loopback with the deploy snippet, the wrapper run as this account; how to reach it."""
+    keys = make_keys(tmp_path)
     authorized = keys / "authorized_keys"
     authorized.write_text((keys / "client.pub").read_text())
     authorized.chmod(0o600)
@@ -86,38 +135,15 @@ def sshd(_ssh_tools, tmp_path, db_path, mandant):
     # what /etc/vitosms/env holds on a server, here pointing at the test's practice
     env_file.write_text(f"VITOSMS_DB={db_path}\nVITOSMS_STATE_DIR={tmp_path / 'state'}\n")
     port = free_port()
-    config = tmp_path / "sshd_config"
-    config.write_text(
-        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {keys / 'host'}\nPidFile {tmp_path / 'sshd.pid'}\n"
-        f"AuthorizedKeysFile {authorized}\nStrictModes no\nUsePAM no\n"
-        "PasswordAuthentication no\nKbdInteractiveAuthentication no\nPubkeyAuthentication yes\n"
-        # CI runs as root: the test logs in as the account that runs it
-        "PermitRootLogin prohibit-password\n"
-        f"SetEnv VITOSMS_ENV_FILE={env_file}\n"
-        # as in Debian's sshd_config: sftp offered to everyone, so ForceCommand has to win over it
-        "Subsystem sftp /usr/lib/openssh/sftp-server\n"
-        + snippet_for_test(DEPLOY / "vitosms-login"))
-    if os.geteuid() == 0:
-        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # sshd's privilege separation folder
-    check = subprocess.run([SSHD, "-t", "-f", str(config)], capture_output=True, text=True)
-    assert check.returncode == 0, check.stderr
-    log = tmp_path / "sshd.log"
-    server = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stderr=open(log, "w"))
-    try:
-        def listening():
-            if server.poll() is not None:
-                pytest.fail(f"sshd stopped: {log.read_text()}")
-            with socket.socket() as sock:
-                return sock.connect_ex(("127.0.0.1", port)) == 0
-
-        wait_for(listening, "sshd to listen")
-        client = ["ssh", "-p", str(port), "-i", str(keys / "client"), "-o", "IdentitiesOnly=yes",
-                  "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "LogLevel=ERROR",
-                  "-o", f"UserKnownHostsFile={tmp_path / 'known_hosts'}", "-F", "/dev/null"]
-        yield {"client": client, "target": f"{login_name()}@127.0.0.1", "log": log, "tmp": tmp_path}
-    finally:
-        server.terminate()
-        server.wait(timeout=WAIT)
+    config = (sshd_settings(port, keys, tmp_path)
+              + f"AuthorizedKeysFile {authorized}\nStrictModes no\n"
+              # CI runs as root: the test logs in as the account that runs it
+              "PermitRootLogin prohibit-password\n"
+              f"SetEnv VITOSMS_ENV_FILE={env_file}\n"
+              + snippet_for_test(DEPLOY / "vitosms-login"))
+    with running_sshd(config, tmp_path, port) as log:
+        yield {"client": ssh_client(keys, port, tmp_path), "target": f"{login_name()}@127.0.0.1",
+               "log": log, "tmp": tmp_path}
 
 
 @pytest.fixture
