@@ -29,8 +29,9 @@ lint: $(STAMP)
 stress: $(STAMP)
 	$(PY) -m tests.stress $(if $(STRESS_DB),--db $(STRESS_DB))
 
+# builds the large practice once under .bench/, then prints one table of figures and goals
 bench: $(STAMP)
-	$(PY) -m pytest -q -p no:cacheprovider tests/bench -s
+	$(PY) -m tests.bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,172 @@
+"""Real processes in a real pseudo-terminal: cold start and peak memory.
+
+The program runs as the desk runs it (``vitosms --db … ui``) in a pty of
+140x40; the clock is the time from ``fork`` to the first output that contains
+the marker (the agenda's title, painted when the day is loaded). The baseline
+is a bare Textual app (a header, a table with the same marker, a footer) run
+the same way by the same Python. Peak memory is the child's ``ru_maxrss``
+after it walked through the views and quit.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import re
+import select
+import signal
+import struct
+import sys
+import termios
+import time
+from dataclasses import dataclass, field
+
+COLUMNS, LINES = 140, 40
+# what a painted agenda of the benchmark's day shows first: its title (German, the default)
+AGENDA_MARKER = b"Freitag, 27.11.2026"
+# escape sequences (CSI, OSC, DCS, charset and keypad switches): stripped before looking for text
+_ESCAPES = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"
+                      rb"|\x1bP.*?\x1b\\|\x1b[()][0-9A-Za-z]|\x1b[=>NOPMc78]")
+
+BARE_APP = """
+from textual.app import App
+from textual.widgets import DataTable, Footer, Header
+
+
+class Bare(App):
+    BINDINGS = [("ctrl+q", "quit", "Quit")]
+
+    def compose(self):
+        yield Header()
+        yield DataTable()
+        yield Footer()
+
+    def on_mount(self):
+        table = self.query_one(DataTable)
+        table.add_columns("Zeit", "Person", "Grund")
+        table.add_row("09:00", "MARKER", "Kontrolle")
+
+
+Bare().run()
+""".replace("MARKER", AGENDA_MARKER.decode())
+
+KEYS = {"f2": b"\x1bOQ", "f4": b"\x1bOS", "f5": b"\x1b[15~", "f6": b"\x1b[17~", "f7": b"\x1b[18~",
+        "ctrl+q": b"\x11"}
+
+
+@dataclass
+class Run:
+    first_paint: float | None = None  # seconds from fork to the marker
+    max_rss_kb: int = 0
+    output: bytes = b""
+    notes: list[str] = field(default_factory=list)
+
+
+def plain_text(data: bytes) -> bytes:
+    return _ESCAPES.sub(b"", data)
+
+
+class Terminal:
+    """One child process in a pty: read its output, type keys, wait for text or quiet."""
+
+    def __init__(self, argv: list[str], env: dict | None = None):
+        self.started = time.perf_counter()
+        pid, fd = pty.fork()
+        if pid == 0:  # the child: become the program
+            os.environ.update(env or {})
+            os.environ["TERM"] = "xterm-256color"
+            os.environ["COLUMNS"], os.environ["LINES"] = str(COLUMNS), str(LINES)
+            try:
+                os.execvp(argv[0], argv)
+            finally:
+                os._exit(127)
+        self.pid, self.fd = pid, fd
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
+        self.output = b""
+        self.closed = False
+
+    def _read(self, timeout: float) -> bool:
+        if self.closed:
+            return False
+        ready, _, _ = select.select([self.fd], [], [], max(0.0, timeout))
+        if not ready:
+            return False
+        try:
+            data = os.read(self.fd, 1 << 16)
+        except OSError:  # the child closed the terminal
+            data = b""
+        if not data:
+            self.closed = True
+            return False
+        self.output += data
+        return True
+
+    def wait_for(self, marker: bytes, timeout: float = 30.0, since: int = 0) -> float | None:
+        """Seconds from the start until ``marker`` showed (after ``since``); None: it did not."""
+        end = time.perf_counter() + timeout
+        while time.perf_counter() < end and not self.closed:
+            if self._read(end - time.perf_counter()) and marker in plain_text(self.output[since:]):
+                return time.perf_counter() - self.started
+        return None
+
+    def settle(self, quiet: float = 0.6, timeout: float = 20.0) -> None:
+        """Read until the program wrote nothing for ``quiet`` seconds (its view is painted)."""
+        end = time.perf_counter() + timeout
+        while time.perf_counter() < end and self._read(quiet):
+            pass
+
+    def type(self, keys: bytes) -> None:
+        os.write(self.fd, keys)
+
+    def finish(self, timeout: float = 10.0) -> int:
+        """Quit (Ctrl+Q), reap the child and return its peak memory in KiB."""
+        if not self.closed:
+            try:
+                self.type(KEYS["ctrl+q"])
+            except OSError:
+                pass
+        end = time.perf_counter() + timeout
+        while time.perf_counter() < end:
+            self._read(0.05)
+            pid, _status, usage = os.wait4(self.pid, os.WNOHANG)
+            if pid:
+                os.close(self.fd)
+                return usage.ru_maxrss
+        os.kill(self.pid, signal.SIGKILL)
+        _pid, _status, usage = os.wait4(self.pid, 0)
+        os.close(self.fd)
+        return usage.ru_maxrss
+
+
+def vitosms_argv(db: str) -> list[str]:
+    vitosms = os.path.join(os.path.dirname(sys.executable), "vitosms")
+    return [vitosms, "--db", db, "--now", "2026-11-27T09:00", "--user", "empfang", "ui"]
+
+
+def cold_start(argv: list[str], env: dict | None = None) -> Run:
+    terminal = Terminal(argv, env)
+    run = Run(first_paint=terminal.wait_for(AGENDA_MARKER))
+    terminal.settle(0.3)
+    run.max_rss_kb = terminal.finish()
+    run.output = terminal.output
+    return run
+
+
+def bare_argv() -> list[str]:
+    return [sys.executable, "-c", BARE_APP]
+
+
+def tour(db: str, env: dict | None = None) -> Run:
+    """The TUI on the practice through its views: agenda day and week, persons with a search,
+    journal, credits, recall, back to the agenda; then quit. Its peak memory."""
+    terminal = Terminal(vitosms_argv(db), env)
+    run = Run(first_paint=terminal.wait_for(AGENDA_MARKER))
+    steps = [b"w", b"]", b"w", KEYS["f7"], "mül".encode(), b"\x7f\x7f\x7fros", KEYS["f4"], KEYS["f5"],
+             KEYS["f6"], KEYS["f2"], b"."]
+    for keys in steps:
+        terminal.type(keys)
+        terminal.settle()
+    run.max_rss_kb = terminal.finish()
+    run.output = terminal.output
+    return run

@@ -1,0 +1,169 @@
+"""What the practice writes: queueing reminders, and the worker delivering them.
+
+Each measure works on its own copy of the large practice (the ledger and the
+outbox then have the size of many years), opened in this process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import mailbox
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REMINDERS = 10_000
+MAILS = 500
+MAIL_ROUNDS = 3
+SMS = 10_000
+BODY = "Guten Tag Frau Muster, wir erinnern Sie an Ihren Termin morgen um 09:15 bei Dr. Hauser."
+
+
+def _open(path: Path):
+    from vitosms_tui.core import clock
+    from vitosms_tui.core.db import open_database
+
+    clock.set_now("2026-11-27T09:00")
+    return open_database(str(path))
+
+
+def _mandant():
+    from vitosms_tui.core.models import Mandant
+
+    return Mandant.get(Mandant.code == "HAU")
+
+
+def queue_reminders(path: Path) -> float:
+    """Seconds to queue 10,000 reminders (one ``outbox.enqueue``: checks, cost, ledger, timeline)."""
+    from vitosms_tui.core import credits, outbox
+    from vitosms_tui.core.models import Appointment, Person
+
+    db = _open(path)
+    mandant = _mandant()
+    credits.purchase(mandant, 2 * REMINDERS, user="bench")
+    rows = (Appointment.select(Appointment, Person).join(Person)
+            .where((Appointment.mandant == mandant) & Person.mobile.is_null(False)
+                   & (Person.deceased == False) & (Person.consent_reminder == True))  # noqa: E712
+            .order_by(Appointment.start.desc()).limit(REMINDERS))
+    drafts = [outbox.Draft("sms", a.person.mobile, BODY, person=a.person, appointment=a, purpose="reminder")
+              for a in rows]
+    assert len(drafts) == REMINDERS, len(drafts)
+    start = time.perf_counter()
+    messages = outbox.enqueue(mandant, drafts, user="bench")
+    elapsed = time.perf_counter() - start
+    assert len(messages) == REMINDERS
+    db.close()
+    return elapsed
+
+
+_SINK = """
+import signal, sys
+from pathlib import Path
+from vitosms_tui.delivery.sink import start_sink
+controller, port = start_sink(Path(sys.argv[1]))
+print(port, flush=True)
+signal.sigwait([signal.SIGTERM])
+controller.stop()
+"""
+
+
+def _settings(port: int | None = None):
+    from vitosms_tui.core.config import Settings
+
+    settings = Settings()
+    if port:
+        settings.smtp.host, settings.smtp.port = "127.0.0.1", port
+    settings.delivery.lease_seconds = 600
+    settings.delivery.report_delay_seconds = 0
+    return settings
+
+
+async def _raw_loop(port: int, count: int) -> float:
+    import aiosmtplib
+
+    from vitosms_tui.delivery.smtp import Mail, build_message
+
+    smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, start_tls=False)
+    await smtp.connect()
+    start = time.perf_counter()
+    for i in range(count):
+        message = build_message(Mail(f"raw{i}", f"p{i}@example.ch", "Termin", BODY, "Dr. Hauser"),
+                                "praxis@example.ch")
+        await smtp.send_message(message)
+    elapsed = time.perf_counter() - start
+    await smtp.quit()
+    return elapsed
+
+
+def email_throughput(path: Path, folder: Path) -> tuple[float, float]:
+    """(worker mails/s, raw aiosmtplib loop mails/s), medians of alternating rounds.
+
+    The SMTP server (the Maildir sink) runs in a process of its own, as a real
+    one would; the raw loop sends over one connection, one mail after the other.
+    """
+    from vitosms_tui.core import credits, outbox
+    from vitosms_tui.delivery.gateways.mock import MockGateway
+    from vitosms_tui.delivery.worker import DeliveryWorker
+
+    db = _open(path)
+    mandant = _mandant()
+    credits.purchase(mandant, MAILS * MAIL_ROUNDS, user="bench")
+    sink = subprocess.Popen([sys.executable, "-c", _SINK, str(folder / "mailbox")],
+                            stdout=subprocess.PIPE, text=True)
+    raws, workers = [], []
+    try:
+        port = int(sink.stdout.readline())
+        settings = _settings(port)
+        for _ in range(MAIL_ROUNDS):  # alternate, so that a busy moment of the machine hits both
+            raws.append(asyncio.run(_raw_loop(port, MAILS)))
+            outbox.enqueue(mandant, [outbox.Draft("email", f"p{i}@example.ch", BODY, subject="Termin")
+                                     for i in range(MAILS)], user="bench")
+            worker = DeliveryWorker(settings, MockGateway(folder / "state", 0), poll_seconds=0.05)
+            start = time.perf_counter()
+            tally = asyncio.run(worker.run_once())
+            workers.append(time.perf_counter() - start)
+            assert tally.sent == MAILS, tally
+    finally:
+        sink.terminate()
+        sink.wait()
+        db.close()
+    assert len(mailbox.Maildir(str(folder / "mailbox"))) == 2 * MAILS * MAIL_ROUNDS
+    return MAILS / statistics.median(workers), MAILS / statistics.median(raws)
+
+
+def sms_throughput(path: Path, folder: Path) -> tuple[float, float]:
+    """(worker SMS/s end to end: claim, submit, record; mock gateway alone SMS/s)."""
+    from vitosms_tui.core import credits, outbox
+    from vitosms_tui.core.models import Message
+    from vitosms_tui.delivery.gateways.base import Sms
+    from vitosms_tui.delivery.gateways.mock import MockGateway
+    from vitosms_tui.delivery.worker import DeliveryWorker
+
+    gateway = MockGateway(folder / "alone", 0)
+    batches = [[Sms(f"ref{i}", f"+4179{1000000 + i:07d}", "DrHauser", BODY, 1)
+                for i in range(start, min(start + 500, SMS))] for start in range(0, SMS, 500)]
+    start = time.perf_counter()
+    for batch in batches:
+        gateway.submit(batch)
+    alone = SMS / (time.perf_counter() - start)
+
+    db = _open(path)
+    mandant = _mandant()
+    credits.purchase(mandant, 2 * SMS, user="bench")
+    for first in range(0, SMS, 2000):
+        outbox.enqueue(mandant, [outbox.Draft("sms", f"+4179{1000000 + i:07d}", BODY)
+                                 for i in range(first, min(first + 2000, SMS))], user="bench")
+    settings = _settings()
+    settings.delivery.batch_size = 500
+    # the gateway answers at once; its delivery reports come later (not part of sending)
+    settings.delivery.report_delay_seconds = 3600
+    worker = DeliveryWorker(settings, MockGateway(folder / "state", 3600), poll_seconds=0.05)
+    start = time.perf_counter()
+    tally = asyncio.run(worker.run_once())
+    elapsed = time.perf_counter() - start
+    assert tally.sent == SMS, tally
+    assert Message.select().where((Message.status == "sent") & (Message.created_by == "bench")).count() == SMS
+    db.close()
+    return SMS / elapsed, alone
