@@ -8,6 +8,11 @@ instead of the group vitosms-desk, and ForceCommand starts the login wrapper
 directly instead of through sudo as the vitosms account. The client runs in
 tmux, which shows what the desk would see.
 
+The documented path itself, through sudo from a login in a desk group to the
+account that owns the database, needs accounts and a sudoers file of its
+own: that test runs as root with VITOSMS_SYSTEM_TESTS=1 (CI's throwaway
+machine) and removes all it added, also what an interrupted run left.
+
 The unit files are checked too: they parse, name commands that exist, and pass
 ``systemd-analyze verify`` where systemd is installed.
 """
@@ -15,14 +20,20 @@ The unit files are checked too: they parse, name commands that exist, and pass
 from __future__ import annotations
 
 import configparser
+import grp
 import os
 import pwd
 import re
 import shlex
 import shutil
+import signal
 import socket
+import stat
 import subprocess
-from contextlib import contextmanager
+import sys
+import sysconfig
+import tempfile
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -198,6 +209,356 @@ def test_forwarding_is_refused_for_the_desk(sshd):
                          capture_output=True, text=True, timeout=WAIT, stdin=subprocess.DEVNULL)
     assert run.returncode == 255
     assert "remote port forwarding failed" in run.stderr
+
+
+# -- the documented path: a desk group, a service account and sudo -----------------
+#
+# Exactly what the README's Deployment section sets up, with test names: the
+# group vtdesk-test for vitosms-desk, the account vtsvc-test for vitosms, the
+# staff login vtanna-test, and an install folder of the test's own for
+# /opt/vitosms and /etc/vitosms. It adds accounts and a sudoers file to the
+# machine and removes them again, so it runs only as root and only when asked
+# (VITOSMS_SYSTEM_TESTS=1, set by CI on its throwaway machine).
+
+SYSTEM_TESTS = "VITOSMS_SYSTEM_TESTS"
+DESK, SERVICE, STAFF = "vtdesk-test", "vtsvc-test", "vtanna-test"
+# the comment of the test's accounts and the sudoers file's first line: what an interrupted
+# run left behind is recognised as the test's own, and an account that is not is never touched
+MARK = "vitosms SSH login test"
+FOLDER_PREFIX = "vitosms-ssh-test-"  # the test's install folder, in the temporary folder
+SUDOERS = Path("/etc/sudoers.d") / SERVICE  # no dot in the name: sudo would skip the file
+
+
+def _run(*command: str, **options) -> subprocess.CompletedProcess:
+    return subprocess.run(command, capture_output=True, text=True, timeout=WAIT, stdin=subprocess.DEVNULL,
+                          **options)
+
+
+def _checked(*command: str) -> None:
+    run = _run(*command)
+    assert run.returncode == 0, f"{shlex.join(command)}: {run.stderr.strip()}"
+
+
+def as_account(name: str, *command: str, groups: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    """COMMAND as the account NAME (and its groups), from a folder every account may enter."""
+    entry = pwd.getpwnam(name)
+    try:
+        return _run(*command, user=entry.pw_uid, group=entry.pw_gid,
+                    extra_groups=[grp.getgrnam(g).gr_gid for g in groups], cwd="/",
+                    env={"PATH": os.defpath, "HOME": entry.pw_dir, "LANG": "C.UTF-8"})
+    except PermissionError as exc:  # the program itself is out of the account's reach; a shell says 126
+        return subprocess.CompletedProcess(command, 126, "", f"{exc.filename}: {exc.strerror}")
+
+
+def _processes_of(uid: int | None) -> list[int]:
+    """The processes of the account UID (None: of every account)."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            uids = next(line for line in status.read_text().splitlines() if line.startswith("Uid:"))
+        except (OSError, StopIteration):
+            continue  # ended meanwhile
+        if uid is None or int(uids.split()[1]) == uid:
+            found.append(int(status.parent.name))
+    return found
+
+
+def _command_line(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text().split("\0")[:-1]
+    except OSError:
+        return []  # ended meanwhile
+
+
+def _end_processes_of(uid: int) -> None:
+    """userdel refuses an account that still runs something: end what the test's logins left, by id."""
+    for pid in _processes_of(uid):
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    wait_for(lambda: not _processes_of(uid), f"the processes of uid {uid} to end")
+
+
+def _remove_account(name: str) -> None:
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        return
+    if entry.pw_gecos != MARK:
+        pytest.skip(f"an account {name} exists that this test did not create; it is left alone")
+    _end_processes_of(entry.pw_uid)
+    _checked("userdel", "--remove", name)
+
+
+def _remove_group(name: str) -> None:
+    try:
+        group = grp.getgrnam(name)
+    except KeyError:
+        return
+    # groups carry no comment: one with members is somebody's (the test's accounts are gone by now)
+    if group.gr_mem or any(entry.pw_gid == group.gr_gid for entry in pwd.getpwall()):
+        pytest.skip(f"a group {name} with members exists that this test did not create; it is left alone")
+    _checked("groupdel", name)
+
+
+def _remove_sudoers() -> None:
+    if not SUDOERS.exists():
+        return
+    if not SUDOERS.read_text().startswith(f"# {MARK}\n"):
+        pytest.skip(f"{SUDOERS} exists and is not this test's; it is left alone")
+    SUDOERS.unlink()
+
+
+def _leave_nothing_of_an_interrupted_run() -> None:
+    """A run killed outright (SIGKILL) left its accounts, processes and install folder: all go now.
+
+    The folder is found from the service account's home; its processes (sshd,
+    tmux, ssh, the app) by the folder on their command line, which is unique."""
+    try:
+        entry = pwd.getpwnam(SERVICE)
+    except KeyError:
+        return
+    home = Path(entry.pw_dir)
+    root = home.parents[2] if len(home.parents) > 2 else home
+    if entry.pw_gecos != MARK or not root.name.startswith(FOLDER_PREFIX):
+        return  # not the test's: _leave_nothing says so
+    for pid in _processes_of(None):
+        # one word each, or all in one as sshd shows itself ("sshd: … -f FOLDER/sshd/sshd_config …")
+        if f"{root}/" in " ".join(_command_line(pid)):
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+    _leave_nothing()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def _leave_nothing() -> None:
+    """What this test adds to the machine, removed; also what an interrupted run left behind."""
+    _remove_sudoers()
+    for name in (STAFF, SERVICE):
+        _remove_account(name)
+    for name in (DESK, SERVICE, STAFF):  # the accounts' own groups, should userdel have kept them
+        _remove_group(name)
+
+
+def _not_enterable(path: Path) -> Path | None:
+    """The first folder above PATH that other accounts cannot enter, if any."""
+    for folder in reversed(path.parents):
+        if not folder.stat().st_mode & stat.S_IXOTH:
+            return folder
+    return None
+
+
+def _install_program(venv: Path) -> None:
+    """The checkout's .venv as VENV, usable by the service account.
+
+    On a server the venv comes from Debian's python3, which every account may
+    run. A development machine's venv may point at an interpreter in a home
+    folder (pyenv under /root): then VENV is a venv of an interpreter of the
+    same version that the service account can run, with the checkout's
+    installed packages (a .pth line) and its ``vitosms`` script."""
+    probe = ("-c", "import vitosms_tui.cli.main")
+    checkout = REPO / ".venv"
+    if as_account(SERVICE, str(checkout / "bin" / "python"), *probe).returncode == 0:
+        venv.symlink_to(checkout)
+        return
+    closed = _not_enterable((checkout / "bin" / "python").resolve())
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    folders = os.environ.get("PATH", "").split(os.pathsep) + os.defpath.split(os.pathsep)
+    for candidate in (Path(folder) / name for folder in folders if folder
+                      for name in (f"python{version}", "python3")):
+        if not candidate.is_file():
+            continue
+        answer = as_account(SERVICE, str(candidate), "-c",
+                            "import sys; print(*sys.version_info[:2], sep='.')")
+        if answer.returncode == 0 and answer.stdout.strip() == version:
+            break
+    else:
+        pytest.skip(f"{SERVICE} cannot run this checkout's Python (it cannot enter {closed}) "
+                    f"and finds no python{version} of its own")
+    _checked(str(candidate), "-m", "venv", "--without-pip", str(venv))
+    site_packages = venv / "lib" / f"python{version}" / "site-packages"
+    # addsitedir, not a bare folder: the checkout's editable install is itself a .pth file
+    (site_packages / "vitosms-checkout.pth").write_text(
+        f"import site; site.addsitedir({sysconfig.get_path('purelib')!r})\n")
+    script = (checkout / "bin" / "vitosms").read_text().split("\n", 1)[1]
+    (venv / "bin" / "vitosms").write_text(f"#!{venv / 'bin' / 'python'}\n{script}")
+    (venv / "bin" / "vitosms").chmod(0o755)
+    answer = as_account(SERVICE, str(venv / "bin" / "python"), *probe)
+    if answer.returncode != 0:
+        pytest.skip(f"{SERVICE} cannot import this checkout ({answer.stderr.strip().splitlines()[-1]}); "
+                    f"clone it where every account may enter")
+
+
+def _with_test_names(text: str, install: Path, what: str, expected: dict[str, int]) -> str:
+    """TEXT with the deployment's names and paths replaced by the test's, each as often as expected."""
+    for old, count in expected.items():
+        assert text.count(old) == count, f"{what} changed: adapt this test"
+    # the names first: the paths put in hold other names
+    text = (text.replace("vitosms-desk", DESK).replace("-u vitosms ", f"-u {SERVICE} ")
+            .replace("(vitosms)", f"({SERVICE})"))
+    return (text.replace("/opt/vitosms", str(install / "opt" / "vitosms"))
+            .replace("/etc/vitosms", str(install / "etc" / "vitosms")))
+
+
+def _make_practice(database: Path) -> None:
+    """The practice of the other tests (Mandant HAU, 100 credits), owned by the service account alone."""
+    from vitosms_tui.core import credits, mandanten
+    from vitosms_tui.core.db import open_database
+    from vitosms_tui.core.schema import migrate
+
+    db = open_database(str(database))
+    try:
+        migrate()
+        m = mandanten.add_mandant("HAU", "Dr. med. Anna Hauser", "Dr Hauser", user="test")
+        credits.purchase(m, 100, user="test", note="test credits")
+    finally:
+        getattr(db, "close_all", db.close)()
+    for path in database.parent.glob(database.name + "*"):  # also -wal and -shm, should they remain
+        shutil.chown(path, SERVICE, SERVICE)
+        path.chmod(0o600)
+
+
+@pytest.fixture(scope="module")
+def desk():
+    """The deployment of the README for one staff login; how to reach it. Removed afterwards."""
+    if os.environ.get(SYSTEM_TESTS) != "1":
+        pytest.skip(f"adds and removes accounts, a group and a sudoers file: runs only with {SYSTEM_TESTS}=1")
+    if os.geteuid() != 0:
+        pytest.skip(f"adds accounts: runs only as root ({SYSTEM_TESTS}=1 is set)")
+    _require_ssh("sudo", "visudo", "useradd", "userdel", "groupadd", "groupdel")
+    _leave_nothing_of_an_interrupted_run()
+    _leave_nothing()
+    with ExitStack() as undo:
+        # every account must be able to enter it, as /opt and /var/lib on a server
+        root = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
+        undo.callback(shutil.rmtree, root)
+        root.chmod(0o755)
+        closed = _not_enterable(root / "x")
+        if closed:
+            pytest.skip(f"the temporary folder is in {closed}, which other accounts cannot enter")
+        undo.callback(_leave_nothing)
+
+        # README step 1: the account that owns the database, in a folder of its own (0700)
+        home = root / "var" / "lib" / SERVICE
+        home.parent.mkdir(parents=True)
+        _checked("groupadd", DESK)
+        _checked("useradd", "--system", "--user-group", "--home-dir", str(home), "--no-create-home",
+                 "--shell", "/usr/sbin/nologin", "--comment", MARK, SERVICE)
+        home.mkdir(mode=0o700)
+        (home / "state").mkdir(mode=0o700)
+        for folder in (home, home / "state"):
+            shutil.chown(folder, SERVICE, SERVICE)
+        database = home / "practice.db"
+        _make_practice(database)
+
+        # step 2: the program, a checkout with deploy/ beside .venv/
+        install = root / "opt" / "vitosms"
+        (install / "deploy").mkdir(parents=True)
+        _install_program(install / ".venv")
+        wrapper = install / "deploy" / "vitosms-login"
+        wrapper.write_text(_with_test_names((DEPLOY / "vitosms-login").read_text(), root,
+                                            "the login wrapper", {"/etc/vitosms/env": 1}))
+        wrapper.chmod(0o755)
+
+        # step 3: /etc/vitosms/env, readable by the service account's group
+        etc = root / "etc" / "vitosms"
+        etc.mkdir(parents=True, mode=0o750)
+        shutil.chown(etc, "root", SERVICE)
+        (etc / "env").write_text(f"VITOSMS_DB={database}\nVITOSMS_STATE_DIR={home / 'state'}\n")
+        (etc / "env").chmod(0o640)
+        shutil.chown(etc / "env", "root", SERVICE)
+
+        # step 5: the staff login in the desk group, with its key
+        staff_home = root / "home" / STAFF
+        staff_home.parent.mkdir()
+        # "*", not useradd's locked "!": this test's sshd runs without PAM, and sshd without PAM
+        # refuses an account whose password is locked; "*" lets no password in either
+        _checked("useradd", "--create-home", "--home-dir", str(staff_home), "--shell", "/bin/sh",
+                 "--user-group", "--groups", DESK, "--password", "*", "--comment", MARK, STAFF)
+        sshd_folder = root / "sshd"
+        sshd_folder.mkdir(mode=0o700)
+        keys = make_keys(sshd_folder)
+        dot_ssh = staff_home / ".ssh"
+        dot_ssh.mkdir(mode=0o700)
+        (dot_ssh / "authorized_keys").write_text((keys / "client.pub").read_text())
+        (dot_ssh / "authorized_keys").chmod(0o600)
+        for path in (dot_ssh, dot_ssh / "authorized_keys"):
+            shutil.chown(path, STAFF, STAFF)
+
+        # the sudoers file, checked before it is installed, then put in place at once
+        sudoers = _with_test_names((DEPLOY / "sudoers.d" / "vitosms").read_text(), root, "the sudoers file",
+                                   {"/opt/vitosms/deploy/vitosms-login": 2, "%vitosms-desk": 1,
+                                    "(vitosms)": 1})
+        candidate = SUDOERS.with_name(SUDOERS.name + ".new")  # a name with a dot: sudo reads no such file
+        undo.callback(candidate.unlink, missing_ok=True)
+        candidate.write_text(f"# {MARK}\n{sudoers}")
+        candidate.chmod(0o440)
+        check = _run("visudo", "-c", "-f", str(candidate))
+        if check.returncode != 0:
+            pytest.fail(f"visudo refuses the sudoers file: {check.stdout}{check.stderr}")
+        candidate.rename(SUDOERS)
+
+        # the sshd snippet as shipped, with the test's names; only the desk's login may log in here
+        snippet = _with_test_names((DEPLOY / "sshd_config.d" / "vitosms.conf").read_text(), root,
+                                   "the sshd snippet", {"Match Group vitosms-desk\n": 1,
+                                                        "/usr/bin/sudo -n -u vitosms /opt/vitosms/": 1})
+        port = free_port()
+        config = sshd_settings(port, keys, sshd_folder) + f"AllowUsers {STAFF}\n" + snippet
+        with running_sshd(config, sshd_folder, port) as log:
+            yield {"client": ssh_client(keys, port, sshd_folder), "target": f"{STAFF}@127.0.0.1",
+                   "log": log, "database": database, "wrapper": wrapper}
+
+
+def test_a_desk_login_goes_through_sudo_and_the_app_names_the_staff_login(desk, tmux):
+    command = shlex.join([*desk["client"], "-tt", desk["target"]])
+    tmux("new-session", "-d", "-s", "desk", "-x", "120", "-y", "36", command)
+    # the status line, the screen's first: "user · Mandant code name · balance"
+    def app_on_screen():
+        if tmux("has-session", "-t", "desk", check=False).returncode != 0:
+            pytest.fail(f"the login ended before the app showed; sshd said: {desk['log'].read_text()}")
+        text = screen(tmux)
+        return text if "· HAU" in text.partition("\n")[0] else None
+
+    text = wait_for(app_on_screen, "the app on screen")
+    status = text.partition("\n")[0].strip()
+    assert status.startswith(f"{STAFF} · HAU Dr. med. Anna Hauser · 100 "), status
+    assert SERVICE not in text and "root" not in status
+    # the app itself runs as the service account, the only one that can open the 0600 database
+    running = [_command_line(pid) for pid in _processes_of(pwd.getpwnam(SERVICE).pw_uid)]
+    assert any(len(line) >= 2 and Path(line[-2]).name == "vitosms" and line[-1] == "ui"
+               for line in running), running
+    tmux("send-keys", "-t", "desk", "C-q")
+    wait_for(lambda: tmux("has-session", "-t", "desk", check=False).returncode != 0, "the session to end")
+
+
+def test_the_staff_login_reaches_the_database_only_through_the_app(desk):
+    database = str(desk["database"])
+    for path, mode in ((desk["database"], 0o600), (desk["database"].parent, 0o700)):
+        assert path.owner() == SERVICE and stat.S_IMODE(path.stat().st_mode) == mode, path
+    # a command asked for over SSH is not run: the wrapper is, and the app finds no terminal
+    run = subprocess.run([*desk["client"], "-T", desk["target"], f"cat {database}"], capture_output=True,
+                         timeout=WAIT, stdin=subprocess.DEVNULL)
+    assert run.returncode == 2, run.stderr
+    assert b"the interface needs a terminal" in run.stderr and run.stdout == b""
+    # on the machine itself, the file and its folder are the service account's alone
+    run = as_account(STAFF, "cat", database, groups=(DESK,))
+    assert run.returncode != 0 and "Permission denied" in run.stderr and run.stdout == ""
+    # sudo lets the desk start the wrapper as the service account, and nothing else: another
+    # command or arguments match no rule, so sudo wants the password the login does not have;
+    # and the staff login cannot be passed in
+    sudo = ("sudo", "-n", "-u", SERVICE)
+    no_rule = "sudo: a password is required"
+    for command, refusal in (([*sudo, "cat", database], no_rule),
+                             ([*sudo, str(desk["wrapper"]), "ui"], no_rule),
+                             ([*sudo, "VITOSMS_USER=someone-else", str(desk["wrapper"])],
+                              "sudo: sorry, you are not allowed to set the following environment "
+                              "variables: VITOSMS_USER")):
+        run = as_account(STAFF, *command, groups=(DESK,))
+        assert (run.returncode, run.stdout, run.stderr.strip()) == (1, "", refusal), command
+    # and the wrapper itself, without a terminal, is the app (exit 2), acting for the staff login
+    run = as_account(STAFF, *sudo, str(desk["wrapper"]), groups=(DESK,))
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.strip() == ("vitosms: the interface needs a terminal; "
+                                  "use the commands (vitosms --help) in scripts")
 
 
 # -- the unit files -------------------------------------------------------------
