@@ -28,7 +28,7 @@ from .drafts import (Draft, Quote, QuoteLine, check_drafts, check_send_time, quo
 from .errors import NotFound, Refused
 from .journal import (awaiting_reports, event_json, list_messages, message_json,  # noqa: F401
                       timeline)
-from .models import Mandant, Message, MessageEvent, Person
+from .models import CreditEntry, Mandant, Message, MessageEvent, Person
 from .phone import mask_recipient
 
 log = logging.getLogger("vitosms.outbox")
@@ -66,34 +66,73 @@ def enqueue_quoted(mandant: Mandant, drafts: list[Draft], user: str,
     with write_transaction():
         mandant = Mandant.get_by_id(mandant.id)
         found, people = check_drafts(mandant, drafts, max_parts)
+        # the whole quote is checked against the balance under the write lock: each
+        # message's spend below cannot take it below zero (no sum of the ledger per message)
         require_credits(mandant, found)
-        messages = []
+        _refuse_known_auto_keys([draft.auto_key for draft in drafts if draft.auto_key])
         now = clock.now()
-        for draft, line, person in zip(drafts, found.lines, people):
-            if draft.auto_key and Message.select().where(Message.auto_key == draft.auto_key).exists():
-                raise Refused(f"this automatic message exists already ({draft.auto_key})", "duplicate")
-            when = due or now
-            message = Message.create(
-                mandant=mandant, person=person, appointment=draft.appointment, recall=draft.recall,
-                channel=line.channel, recipient=line.recipient,
-                sender=mandant.sender if line.channel == "sms" else mandant.name,
-                subject=draft.subject if line.channel == "email" else "",
-                body=draft.body, purpose=draft.purpose, status="queued",
-                encoding=line.encoding, segments=line.segments, credits=line.credits,
-                idempotency_key=uuid.uuid4().hex, auto_key=draft.auto_key or None,
-                scheduled_at=when, next_attempt_at=when, created_at=now, created_by=user,
-                resent_from=resent_from,
-            )
-            credits.spend(mandant, line.credits, message, user)
-            detail = f"by {user}, {line.credits} credit{'s' if line.credits != 1 else ''}"
-            if due is not None:
-                detail += f", for {clock.iso(when)}"
-            _event(message, "queued", detail)
-            messages.append(message)
-    for message in messages:
-        log.info("queued message %s (%s to %s)", message.id, message.channel,
-                 mask_recipient(message.recipient))
+        when = due or now
+        messages = [Message(
+            mandant=mandant, person=person, appointment=draft.appointment, recall=draft.recall,
+            channel=line.channel, recipient=line.recipient,
+            sender=mandant.sender if line.channel == "sms" else mandant.name,
+            subject=draft.subject if line.channel == "email" else "",
+            body=draft.body, purpose=draft.purpose, status="queued",
+            encoding=line.encoding, segments=line.segments, credits=line.credits,
+            idempotency_key=uuid.uuid4().hex, auto_key=draft.auto_key or None,
+            scheduled_at=when, next_attempt_at=when, created_at=now, created_by=user,
+            resent_from=resent_from,
+        ) for draft, line, person in zip(drafts, found.lines, people)]
+        _store(messages)
+        _spend(mandant, messages, user, now)
+        suffix = f", for {clock.iso(when)}" if due is not None else ""
+        _events([(m.id, "queued", f"by {user}, {m.credits} credit{'s' if m.credits != 1 else ''}{suffix}")
+                 for m in messages])
+    if log.isEnabledFor(logging.INFO):
+        for message in messages:
+            log.info("queued message %s (%s to %s)", message.id, message.channel,
+                     mask_recipient(message.recipient))
     return messages, found
+
+
+def _refuse_known_auto_keys(keys: list[str]) -> None:
+    for start in range(0, len(keys), 500):
+        known = (Message.select(Message.auto_key).where(Message.auto_key.in_(keys[start:start + 500]))
+                 .limit(1).tuples())
+        for (key,) in known:
+            raise Refused(f"this automatic message exists already ({key})", "duplicate")
+
+
+def _store(messages: list[Message]) -> None:
+    """Insert new messages with one executemany and give each its id.
+
+    peewee builds the SQL of every row (``create`` and ``insert_many``), which
+    cost more than the database's work when thousands of reminders are queued.
+    The ids are read back by the unique idempotency keys (both databases).
+    """
+    db = database.obj
+    fields = [f for f in Message._meta.sorted_fields if f.name != "id"]
+    sql = 'INSERT INTO "message" ({}) VALUES ({})'.format(
+        ", ".join(f'"{f.column_name}"' for f in fields), ", ".join([db.param] * len(fields)))
+    db.cursor().executemany(sql, [tuple(f.db_value(m.__data__.get(f.name)) for f in fields)
+                                  for m in messages])
+    by_key = {m.idempotency_key: m for m in messages}
+    keys = list(by_key)
+    for start in range(0, len(keys), 500):
+        for message_id, key in (Message.select(Message.id, Message.idempotency_key)
+                                .where(Message.idempotency_key.in_(keys[start:start + 500])).tuples()):
+            by_key[key].id = message_id
+
+
+def _spend(mandant: Mandant, messages: list[Message], user: str, at: datetime) -> None:
+    """The ledger's spend entry of each message that costs credits (as credits.spend writes it)."""
+    db = database.obj
+    p = db.param
+    stamp = CreditEntry.at.db_value(at)
+    db.cursor().executemany(
+        f'INSERT INTO "credit_entry" ("mandant_id", "delta", "kind", "message_id", "order_id", "note", '
+        f'"user", "at") VALUES ({p}, {p}, \'spend\', {p}, NULL, \'\', {p}, {p})',
+        [(mandant.id, -m.credits, m.id, user, stamp) for m in messages if m.credits > 0])
 
 
 def enqueue(mandant: Mandant, drafts: list[Draft], user: str, scheduled_at: datetime | None = None,
