@@ -20,6 +20,7 @@ The unit files are checked too: they parse, name commands that exist, and pass
 from __future__ import annotations
 
 import configparser
+import fcntl
 import grp
 import os
 import pwd
@@ -425,9 +426,14 @@ def desk():
     if os.geteuid() != 0:
         pytest.skip(f"adds accounts: runs only as root ({SYSTEM_TESTS}=1 is set)")
     _require_ssh("sudo", "visudo", "useradd", "userdel", "groupadd", "groupdel")
-    _leave_nothing_of_an_interrupted_run()
-    _leave_nothing()
     with ExitStack() as undo:
+        # the names are fixed, and `make test` runs two workers, which may both come here (and so
+        # may two test runs): one at a time, held on the folder of the sudoers file until all is gone
+        lock = os.open(SUDOERS.parent, os.O_RDONLY)
+        undo.callback(os.close, lock)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _leave_nothing_of_an_interrupted_run()
+        _leave_nothing()
         # every account must be able to enter it, as /opt and /var/lib on a server
         root = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
         undo.callback(shutil.rmtree, root)
