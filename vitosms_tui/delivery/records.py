@@ -54,11 +54,18 @@ class Outcome:
     error: str | None = None
 
 
+# the columns of a Job, and the due time to keep the claimed order (plain tuples: see outbox.claim_due_rows)
+CLAIMED = (Message.id, Message.channel, Message.recipient, Message.sender, Message.subject, Message.body,
+           Message.idempotency_key, Message.segments, Message.attempts, Message.lease_until,
+           Message.next_attempt_at)
+
+
 def claim(worker_id: str, limit: int, lease_seconds: float, max_attempts: int | None = None) -> list[Job]:
     """Claim up to ``limit`` due messages; they come back as jobs."""
-    return [Job(m.id, m.channel, m.recipient, m.sender or "", m.subject or "", m.body,
-                m.idempotency_key, m.segments or 1, m.attempts, m.lease_until)
-            for m in outbox.claim_due(worker_id, limit, lease_seconds, max_attempts)]
+    rows = outbox.claim_due_rows(worker_id, limit, lease_seconds, max_attempts, CLAIMED)
+    rows.sort(key=lambda row: (row[-1], row[0]))  # oldest due first, as claimed
+    return [Job(mid, channel, recipient, sender or "", subject or "", body, ref, segments or 1, attempts, lease)
+            for mid, channel, recipient, sender, subject, body, ref, segments, attempts, lease, _due in rows]
 
 
 def record(worker_id: str, outcomes: list[Outcome], delivery) -> list[str]:
