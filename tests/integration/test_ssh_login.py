@@ -287,7 +287,21 @@ def _remove_account(name: str) -> None:
     if entry.pw_gecos != MARK:
         pytest.skip(f"an account {name} exists that this test did not create; it is left alone")
     _end_processes_of(entry.pw_uid)
+    # what the login left besides its account: sshd's record of the last login (read by uid, so
+    # the next account with this uid would inherit it) and sudo's time stamp file
+    if shutil.which("lastlog"):
+        _run("lastlog", "--clear", "--user", name)
+    with suppress(FileNotFoundError):
+        (_sudo_timestamp_folder() / name).unlink()
     _checked("userdel", "--remove", name)
+
+
+def _sudo_timestamp_folder() -> Path:
+    """Where sudo keeps a file per login that used it (/run/sudo/ts on Debian), as sudo -V says."""
+    for line in _run("sudo", "-V").stdout.splitlines():
+        if line.startswith("Path to authentication timestamp dir: "):
+            return Path(line.split(": ", 1)[1])
+    return Path("/run/sudo/ts")
 
 
 def _remove_group(name: str) -> None:
@@ -527,7 +541,7 @@ def last_line(stderr: str) -> str:
 def test_a_desk_login_goes_through_sudo_and_the_app_names_the_staff_login(desk, tmux):
     command = shlex.join([*desk["client"], "-tt", desk["target"]])
     tmux("new-session", "-d", "-s", "desk", "-x", "120", "-y", "36", command)
-    # the status line, the screen's first: "user · Mandant code name · balance"
+
     def app_on_screen():
         if tmux("has-session", "-t", "desk", check=False).returncode != 0:
             pytest.fail(f"the login ended before the app showed; sshd said: {desk['log'].read_text()}")
@@ -535,6 +549,7 @@ def test_a_desk_login_goes_through_sudo_and_the_app_names_the_staff_login(desk, 
         return text if "· HAU" in text.partition("\n")[0] else None
 
     text = wait_for(app_on_screen, "the app on screen")
+    # the status line, the screen's first: "user · Mandant code name · balance"
     status = text.partition("\n")[0].strip()
     assert status.startswith(f"{STAFF} · HAU Dr. med. Anna Hauser · 100 "), status
     assert SERVICE not in text and "root" not in status
@@ -570,11 +585,11 @@ def test_the_staff_login_reaches_the_database_only_through_the_app(desk):
                               "variables: VITOSMS_USER")):
         run = as_account(STAFF, *command, groups=(DESK,))
         assert (run.returncode, run.stdout, last_line(run.stderr)) == (1, "", refusal), command
-    # and the wrapper itself, without a terminal, is the app (exit 2), acting for the staff login
+    # the wrapper alone it may start, and that is the app, which finds no terminal here (exit 2)
     run = as_account(STAFF, *sudo, str(desk["wrapper"]), groups=(DESK,))
     assert run.returncode == 2, run.stderr
     assert last_line(run.stderr) == ("vitosms: the interface needs a terminal; "
-                                  "use the commands (vitosms --help) in scripts")
+                                     "use the commands (vitosms --help) in scripts")
 
 
 # -- the unit files -------------------------------------------------------------
