@@ -87,7 +87,29 @@ def redact(url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
+def _give_peewee_psycopg() -> None:
+    """Hand peewee the PostgreSQL driver it was kept from at start (see the package's __init__).
+
+    These are the names peewee's own import sets when psycopg is installed
+    (peewee 4.5: the module, its transaction states and JSON adapters), so a
+    database opened afterwards is the same as with a plain ``import peewee``.
+    """
+    if peewee.psycopg is not None:  # peewee was imported with psycopg: nothing to do
+        return
+    import psycopg
+    from psycopg.pq import TransactionStatus
+    from psycopg.types.json import Json, Jsonb
+
+    peewee.psycopg, peewee.TransactionStatus = psycopg, TransactionStatus
+    peewee.Json_pg3, peewee.Jsonb_pg3 = Json, Jsonb
+    adapter = peewee.Psycopg3Adapter
+    adapter.txn_idle = TransactionStatus.IDLE
+    adapter.txn_inerror = TransactionStatus.INERROR
+    adapter.txn_unknown = TransactionStatus.UNKNOWN
+
+
 def _open_postgresql(url: str) -> peewee.Database:
+    _give_peewee_psycopg()
     params = postgresql_parameters(url)
     params.setdefault("connect_timeout", 10)
     params.setdefault("application_name", "vitosms")
