@@ -30,6 +30,21 @@ COMMAND_MODULES = [
     "backup",
     "serve",
 ]
+# The commands each module adds, so that a start builds (and imports) only the
+# module of the command given: `vitosms` and `vitosms ui` need none of the
+# others' imports (phonenumbers, email_validator). A command missing here still
+# works: it is looked for in all modules, as for `vitosms --help`.
+COMMANDS_OF_MODULE = {
+    "foundation": ("init", "seed", "import-persons", "mandant", "staff", "person"),
+    "ui_command": ("ui",),
+    "messaging": ("send", "messages", "credits"),
+    "agenda": ("appointment",),
+    "worker": ("worker",),
+    "recall": ("recall", "automation"),
+    "demo": ("demo",),
+    "backup": ("backup", "restore"),
+    "serve": ("serve",),
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -51,15 +66,46 @@ def _common_options() -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(modules: tuple[str, ...] | None = None) -> argparse.ArgumentParser:
+    """The parser with the commands of ``modules`` (None: of all, as help needs them)."""
     common = _common_options()
     parser = _Parser(prog="vitosms", parents=[common],
                      description="Patient messaging (SMS and e-mail) for the practice front desk.")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in COMMAND_MODULES if modules is None else modules:
         module = importlib.import_module(f"{__package__}.{name}")
         module.register(sub, common)
     return parser
+
+
+class _NotSure(Exception):
+    pass
+
+
+class _Prescan(argparse.ArgumentParser):
+    def error(self, message):
+        raise _NotSure(message)
+
+
+def modules_for(argv: list[str]) -> tuple[str, ...] | None:
+    """The command modules ``argv`` needs: the one of its command, None (all) when unsure.
+
+    The global options are read by argparse itself (abbreviations, ``--db=…``),
+    so the first word left over is the command, as the full parser sees it.
+    No command and nothing else is the terminal interface; help, an unknown
+    command or anything unexpected gets every module (and argparse's answer).
+    """
+    try:
+        _known, rest = _Prescan(add_help=False, parents=[_common_options()]).parse_known_args(argv)
+    except _NotSure:
+        return None
+    if not rest:
+        return ("ui_command",)
+    command = rest[0]
+    for module, commands in COMMANDS_OF_MODULE.items():
+        if command in commands and module in COMMAND_MODULES:
+            return (module,)
+    return None
 
 
 def _defaults(args) -> argparse.Namespace:
@@ -89,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
             # before they reach a file or the database
             if not arg.isascii() and any("\ud800" <= char <= "\udfff" for char in arg):
                 raise UsageError(f"an argument is not valid UTF-8 text: {arg!r}")
-        parser = build_parser()
+        parser = build_parser(modules_for(argv))
         args = _defaults(parser.parse_args(argv))
         if not getattr(args, "handler", None):
             from .ui_command import run_ui
