@@ -7,8 +7,6 @@ step in ``STEPS``. Running it twice changes nothing the second time.
 
 from __future__ import annotations
 
-from playhouse.migrate import SchemaMigrator, migrate as run_migrations
-
 from .db import database
 from .models import ALL_MODELS, Setting
 
@@ -36,6 +34,10 @@ def schema_version() -> int:
 
 
 def _add_missing_columns() -> list[str]:
+    # imported here, not at the top: playhouse.migrate imports psycopg (0.2 s) through its
+    # CockroachDB support, and every start reads schema_version() but rarely migrates
+    from playhouse.migrate import SchemaMigrator, migrate as run_migrations
+
     db = database.obj
     migrator = SchemaMigrator.from_database(db)
     added = []
