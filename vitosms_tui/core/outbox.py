@@ -28,7 +28,7 @@ from .drafts import (Draft, Quote, QuoteLine, check_drafts, check_send_time, quo
 from .errors import NotFound, Refused
 from .journal import (awaiting_reports, event_json, list_messages, message_json,  # noqa: F401
                       timeline)
-from .models import CreditEntry, Mandant, Message, MessageEvent, Person
+from .models import CreditEntry, Mandant, Message, MessageEvent, Person, UtcDateTimeField
 from .phone import mask_recipient
 
 log = logging.getLogger("vitosms.outbox")
@@ -65,25 +65,24 @@ def enqueue_quoted(mandant: Mandant, drafts: list[Draft], user: str,
     due = clock.to_utc(scheduled_at) if scheduled_at is not None else None
     with write_transaction():
         mandant = Mandant.get_by_id(mandant.id)
-        found, people = check_drafts(mandant, drafts, max_parts)
+        found, person_ids = check_drafts(mandant, drafts, max_parts)
         # the whole quote is checked against the balance under the write lock: each
         # message's spend below cannot take it below zero (no sum of the ledger per message)
         require_credits(mandant, found)
         _refuse_known_auto_keys([draft.auto_key for draft in drafts if draft.auto_key])
         now = clock.now()
         when = due or now
-        messages = [Message(
-            mandant=mandant, person=person, appointment=draft.appointment, recall=draft.recall,
-            channel=line.channel, recipient=line.recipient,
-            sender=mandant.sender if line.channel == "sms" else mandant.name,
-            subject=draft.subject if line.channel == "email" else "",
-            body=draft.body, purpose=draft.purpose, status="queued",
-            encoding=line.encoding, segments=line.segments, credits=line.credits,
-            idempotency_key=uuid.uuid4().hex, auto_key=draft.auto_key or None,
-            scheduled_at=when, next_attempt_at=when, created_at=now, created_by=user,
-            resent_from=resent_from,
-        ) for draft, line, person in zip(drafts, found.lines, people)]
-        _store(messages)
+        messages = _store(mandant, [{
+            "mandant": mandant.id, "person": person_id, "appointment": _id(draft.appointment),
+            "recall": _id(draft.recall), "channel": line.channel, "recipient": line.recipient,
+            "sender": mandant.sender if line.channel == "sms" else mandant.name,
+            "subject": draft.subject if line.channel == "email" else "",
+            "body": draft.body, "purpose": draft.purpose, "status": "queued",
+            "encoding": line.encoding, "segments": line.segments, "credits": line.credits,
+            "idempotency_key": uuid.uuid4().hex, "auto_key": draft.auto_key or None,
+            "scheduled_at": when, "next_attempt_at": when, "attempts": 0, "created_at": now,
+            "created_by": user, "resent_from": _id(resent_from),
+        } for draft, line, person_id in zip(drafts, found.lines, person_ids)])
         _spend(mandant, messages, user, now)
         suffix = f", for {clock.iso(when)}" if due is not None else ""
         _events([(m.id, "queued", f"by {user}, {m.credits} credit{'s' if m.credits != 1 else ''}{suffix}")
@@ -103,25 +102,45 @@ def _refuse_known_auto_keys(keys: list[str]) -> None:
             raise Refused(f"this automatic message exists already ({key})", "duplicate")
 
 
-def _store(messages: list[Message]) -> None:
-    """Insert new messages with one executemany and give each its id.
+def _id(record) -> int | None:
+    return record.id if record is not None else None
 
-    peewee builds the SQL of every row (``create`` and ``insert_many``), which
-    cost more than the database's work when thousands of reminders are queued.
-    The ids are read back by the unique idempotency keys (both databases).
+
+def _store(mandant: Mandant, rows: list[dict]) -> list[Message]:
+    """Insert new messages with one executemany; return them as messages with their ids.
+
+    ``rows`` hold the values of the message fields (ids for the foreign keys). peewee
+    builds the SQL of every row (``create`` and ``insert_many``) and converts every
+    value; that cost more than the database's work when thousands of reminders are
+    queued. The instants are the same for the whole batch: converted once. The ids
+    are read back by the unique idempotency keys (both databases).
     """
     db = database.obj
-    fields = [f for f in Message._meta.sorted_fields if f.name != "id"]
+    names = list(rows[0])
+    fields = [Message._meta.fields[name] for name in names]
     sql = 'INSERT INTO "message" ({}) VALUES ({})'.format(
         ", ".join(f'"{f.column_name}"' for f in fields), ", ".join([db.param] * len(fields)))
-    db.cursor().executemany(sql, [tuple(f.db_value(m.__data__.get(f.name)) for f in fields)
-                                  for m in messages])
-    by_key = {m.idempotency_key: m for m in messages}
+    instants = [i for i, f in enumerate(fields) if isinstance(f, UtcDateTimeField)]
+    stored: dict = {}  # instant -> its text in the database
+
+    def values(row: dict) -> list:
+        out = [row[name] for name in names]
+        for i in instants:
+            at = out[i]
+            if at not in stored:
+                stored[at] = fields[i].db_value(at)
+            out[i] = stored[at]
+        return out
+
+    db.cursor().executemany(sql, [values(row) for row in rows])
+    by_key = {row["idempotency_key"]: row for row in rows}
     keys = list(by_key)
     for start in range(0, len(keys), 500):
         for message_id, key in (Message.select(Message.id, Message.idempotency_key)
                                 .where(Message.idempotency_key.in_(keys[start:start + 500])).tuples()):
-            by_key[key].id = message_id
+            by_key[key]["id"] = message_id
+    # as peewee makes the messages it reads (no defaults, no field marked changed)
+    return [Message(__no_default__=1, **{**row, "mandant": mandant}) for row in rows]
 
 
 def _spend(mandant: Mandant, messages: list[Message], user: str, at: datetime) -> None:
