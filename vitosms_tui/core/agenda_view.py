@@ -34,31 +34,33 @@ class AgendaEntry(NamedTuple):
 
 
 def agenda_entries(mandanten: list[Mandant | int], since: datetime, until: datetime) -> list[AgendaEntry]:
-    """Booked appointments of these Mandanten starting in [since, until), by start: one query per Mandant.
+    """Booked appointments of these Mandanten starting in [since, until), by start: one query.
 
-    Each query names one Mandant, so that SQLite walks the (mandant, start)
-    index: with several Mandanten in an ``IN`` list and no table statistics it
-    took the status index instead and read every booked appointment (70 ms
-    against 1 ms on 200,000). The reminder marker of each row is a correlated
-    lookup on the messages' appointment index, inside the same statement.
+    The statement names the Mandanten and the time range only, so that SQLite
+    walks the (mandant, start) index; the few cancelled appointments of the
+    range are left out here. With the status in the statement too, SQLite
+    (without table statistics) took the status index and read every booked
+    appointment of all years: 110 ms against 7 ms for a day of 5 Mandanten
+    among 200,000. The reminder marker of each row is a correlated lookup on
+    the messages' appointment index, so the whole day or week is a single
+    statement.
     """
     ids = [getattr(m, "id", m) for m in mandanten]
+    if not ids:
+        return []
     latest = Message.alias()
     reminder = (latest.select(latest.status)
                 .where((latest.appointment == Appointment.id) & latest.purpose.in_(DATED_PURPOSES)
                        & (latest.status != "cancelled"))
                 .order_by(latest.id.desc()).limit(1))
-    rows: list[AgendaEntry] = []
-    for mandant_id in ids:
-        query = (Appointment.select(Appointment.id, Appointment.mandant, Appointment.person, Appointment.start,
-                                    Appointment.minutes, Appointment.reason, Person.last_name, Person.first_name,
-                                    reminder.alias("reminder"))
-                 .join(Person)
-                 .where((Appointment.mandant == mandant_id) & (Appointment.start >= clock.to_utc(since))
-                        & (Appointment.start < clock.to_utc(until)) & (Appointment.status == "booked")))
-        rows += (AgendaEntry._make(row) for row in query.tuples())
-    rows.sort(key=lambda entry: (entry.start, entry.id))
-    return rows
+    query = (Appointment.select(Appointment.id, Appointment.mandant, Appointment.person, Appointment.start,
+                                Appointment.minutes, Appointment.reason, Person.last_name, Person.first_name,
+                                reminder.alias("reminder"), Appointment.status)
+             .join(Person)
+             .where(Appointment.mandant.in_(ids) & (Appointment.start >= clock.to_utc(since))
+                    & (Appointment.start < clock.to_utc(until)))
+             .order_by(Appointment.start, Appointment.id))
+    return [AgendaEntry._make(row[:-1]) for row in query.tuples() if row[-1] == "booked"]
 
 
 def reminder_states(appointment_ids) -> dict[int, str]:

@@ -75,6 +75,7 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         self.loaded: AgendaRequest | None = None
         self._after_mandant: dict | None = None
         self._stale = False
+        self._said: tuple[str, bool] | None = None
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="agenda"):
@@ -167,7 +168,8 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
     def _show(self, request: AgendaRequest, layout: GridLayout, select_id, column_key, minute) -> None:
         self.loaded = request
         self.grid.show(layout, select_id=select_id, column_key=column_key, minute=minute)
-        self.query_one("#agenda-title", Static).update(self._title(request))
+        # one line of fixed height: no new layout of the screen for a new title
+        self.query_one("#agenda-title", Static).update(self._title(request), layout=False)
 
     def _title(self, request: AgendaRequest) -> Text:
         mandant = Mandant.get_or_none(Mandant.id == request.mandant_id) if request.mandant_id else None
@@ -191,7 +193,7 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         grid = event.grid
         column = grid.cursor_column
         if column is None:
-            self.query_one("#agenda-selection", Static).update("")
+            self.query_one("#agenda-selection", Static).update("", layout=False)
             return
         if self.week:
             self.day = column.day
@@ -209,9 +211,12 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
             line.append(" · ")
             line.append(_("message: {state}").format(state=_(MARKER_NAMES[marker[1]])) if marker
                         else _("no reminder"), "dim")
-        self.query_one("#agenda-selection", Static).update(line)
+        self.query_one("#agenda-selection", Static).update(line, layout=False)
 
     def say(self, text: str, error: bool = False) -> None:
+        if self._said == (text, error):  # e.g. "" on every turn of the day: no new layout
+            return
+        self._said = (text, error)
         message = self.query_one("#agenda-message", Static)
         message.update(plain(text))
         message.set_class(error, "-error")

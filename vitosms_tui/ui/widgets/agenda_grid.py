@@ -80,6 +80,10 @@ class AgendaGrid(Widget, can_focus=True):
         self.index = 0
         self.top = 0
         self.now_minute: int | None = None  # the slot of "now" on today's column
+        # looked up once per paint, not once per cell: Textual resolves a component
+        # style through the CSS each time (a third of drawing a day of 5 Mandanten)
+        self._styles: dict[tuple[str, bool], Style] = {}
+        self._paint: tuple[list[int], Style] | None = None
 
     # -- data and cursor --------------------------------------------------------
 
@@ -235,12 +239,25 @@ class AgendaGrid(Widget, can_focus=True):
         return widths
 
     def _style(self, name: str, partial: bool = False) -> Style:
-        return self.get_component_rich_style(f"agenda-grid--{name}", partial=partial)
+        key = (name, partial)
+        style = self._styles.get(key)
+        if style is None:
+            style = self._styles[key] = self.get_component_rich_style(f"agenda-grid--{name}", partial=partial)
+        return style
+
+    def render_lines(self, crop):
+        # styles, widths and the base style hold for every line of one paint; the
+        # next paint looks them up again (theme, focus, size may have changed)
+        self._styles.clear()
+        self._paint = (self._widths(), self.rich_style)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._paint = None
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        base = self.rich_style
-        widths = self._widths()
+        widths, base = self._paint if self._paint is not None else (self._widths(), self.rich_style)
         if not widths:
             text = _("No Mandant to show.") if y == 0 and self.loaded else ""
             return Strip([Segment(set_cell_size(text, width), base)], width)
