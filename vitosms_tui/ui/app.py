@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from pathlib import Path
 from typing import Callable
 
 from textual import work
@@ -37,7 +38,6 @@ from ..core import automation, clock, credits, journal, mandanten
 from ..core.config import Settings
 from ..core.db import connection
 from . import i18n
-from .commands import PersonCommands
 from .i18n import N_, _
 from .screens.base import MandantChanged
 from .widgets.status_line import ATTENTION_KEY, Status
@@ -60,32 +60,71 @@ WARNINGS_SECONDS = 30.0
 __all__ = ["MODES", "START_MODE", "MandantChanged", "VitoSmsApp"]
 
 
-def screen_factory(name: str) -> Callable[[], Screen]:
+def screen_class(name: str) -> type[Screen] | None:
+    """The view's screen class (its module imported now); None while the module does not exist."""
+    module_name, _sep, class_name = MODES[name][2].partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name != module_name:  # a broken import inside a built view must show
+            raise
+        return None
+    return getattr(module, class_name)
+
+
+def screen_factory(name: str, app: App | None = None) -> Callable[[], Screen]:
     """Build the view's screen on first use; a missing module means "not built yet"."""
-    _key, title, target = MODES[name]
+    title = MODES[name][1]
 
     def build() -> Screen:
-        module_name, _sep, class_name = target.partition(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:  # a broken import inside a built view must show
-                raise
+        cls = screen_class(name)
+        if cls is None:
             from .screens.pending import PendingScreen
 
-            return PendingScreen(_(title))
-        return getattr(module, class_name)()
+            screen: Screen = PendingScreen(_(title))
+        else:
+            screen = cls()
+        if app is not None:
+            # A new screen is styled with the current CSS when it mounts. Textual takes a
+            # screen it has not styled yet for one whose CSS went stale, and parses all the
+            # CSS again and restyles every widget of the app, twice (about 0.1 s for the first
+            # view, as much for each view opened later): tell it this one is up to date.
+            screen._css_update_count = app._css_update_count
+        return screen
 
     return build
+
+
+def _person_commands():
+    """The palette's person search, imported when the palette first opens (not at start)."""
+    from .commands import PersonCommands
+
+    return PersonCommands
+
+
+def _css_paths(start: str) -> list[Path]:
+    """The app's stylesheet and the first view's own (its CSS_PATH), read together at start.
+
+    Textual reads a screen's CSS_PATH when the screen is first shown and then
+    parses all the CSS again from scratch; the first view is always shown, so
+    its stylesheet is read with the app's and parsed once (in the same order).
+    """
+    paths = [Path(__file__).with_name("app.tcss")]
+    cls = screen_class(start)
+    own = getattr(cls, "CSS_PATH", None) if cls is not None else None
+    if own:
+        folder = Path(inspect.getfile(cls)).parent
+        paths += [folder / path for path in ([own] if isinstance(own, (str, Path)) else own)]
+    return paths
 
 
 class VitoSmsApp(App[None]):
     """The front-desk application."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = "app.tcss"  # with the first view's own: see _css_paths
     TITLE = "vitosms"
     ENABLE_COMMAND_PALETTE = True
-    COMMANDS = App.COMMANDS | {PersonCommands}
+    COMMANDS = App.COMMANDS | {_person_commands}
 
     BINDINGS = [
         Binding("f1", "help", N_("Help"), key_display="F1"),
@@ -102,7 +141,7 @@ class VitoSmsApp(App[None]):
     def __init__(self, user: str, settings: Settings, db_url: str,
                  embedded_worker: Callable | None = None) -> None:
         i18n.set_language(settings.ui_language)
-        super().__init__()
+        super().__init__(css_path=_css_paths(START_MODE))
         self.user = user
         self.settings = settings
         self.db_url = db_url
@@ -114,7 +153,7 @@ class VitoSmsApp(App[None]):
         self.mode_history: list[str] = []
         self.automation_warnings: tuple[str, ...] = ()  # core.automation.automation_warnings()
         for name in MODES:
-            self.add_mode(name, screen_factory(name))
+            self.add_mode(name, screen_factory(name, self))
         active = mandanten.list_mandanten(active_only=True)
         if active:
             self.current_mandant = active[0]
