@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-from phonenumbers import NumberParseException, PhoneNumberType
+# phonenumbers and email_validator are imported where a number or an address is
+# checked or formatted, not with this module: together they take 0.1-0.15 s to
+# import, and the start of the terminal interface (whose first view loads the
+# outbox, hence this module) needs neither.
+from typing import TYPE_CHECKING
 
 from .errors import Refused
 
+if TYPE_CHECKING:
+    import phonenumbers
+
 REGION = "CH"
-_MOBILE_TYPES = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
 
 def _parse(text: str) -> phonenumbers.PhoneNumber:
+    import phonenumbers
+    from phonenumbers import NumberParseException
+
     raw = (text or "").strip()
     if not raw:
         raise Refused("no phone number given", "invalid_number")
@@ -31,16 +38,21 @@ def _parse(text: str) -> phonenumbers.PhoneNumber:
 
 def normalize_phone(text: str) -> str:
     """Any usual spelling of a valid number -> E.164 (``+41791234567``)."""
+    import phonenumbers
+
     return phonenumbers.format_number(_parse(text), phonenumbers.PhoneNumberFormat.E164)
 
 
 def is_mobile(e164: str) -> bool:
     """Whether the number can receive an SMS (074 is a Swiss pager range: no)."""
+    import phonenumbers
+    from phonenumbers import NumberParseException, PhoneNumberType
+
     try:
         number = phonenumbers.parse(e164, REGION)
     except NumberParseException:
         return False
-    return phonenumbers.number_type(number) in _MOBILE_TYPES
+    return phonenumbers.number_type(number) in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
 
 def normalize_mobile(text: str) -> str:
@@ -55,6 +67,9 @@ def format_phone(e164: str | None) -> str:
     """A number as people at a Swiss desk write it (``079 123 45 67``)."""
     if not e164:
         return ""
+    import phonenumbers
+    from phonenumbers import NumberParseException
+
     try:
         number = phonenumbers.parse(e164, REGION)
     except NumberParseException:
@@ -69,6 +84,8 @@ def normalize_email(text: str) -> str:
     raw = (text or "").strip()
     if not raw:
         raise Refused("no e-mail address given", "invalid_email")
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         result = validate_email(raw, check_deliverability=False)
     except EmailNotValidError as exc:
