@@ -114,6 +114,7 @@ class PersonsScreen(ShellScreen[None]):
         super().__init__(**kwargs)
         self.wanted_id: int | None = None  # a person to highlight when the results arrive
         self.wanted_query: str | None = None
+        self._detail_id: int | None = None  # the person the detail panel shows
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="persons"):
@@ -162,13 +163,14 @@ class PersonsScreen(ShellScreen[None]):
         keep = self.wanted_id if self.wanted_id is not None else table.current_id
         table.show_rows(rows, keep=keep)
         self.wanted_id = None
-        count = self.query_one("#person-count", Static)
         if not rows:
-            count.update(_("No person found.") if text.strip() else _("No persons yet: Ctrl+N adds one."))
+            note = _("No person found.") if text.strip() else _("No persons yet: Ctrl+N adds one.")
         elif len(rows) >= SEARCH_LIMIT:
-            count.update(_("The first {count} persons – type more to narrow the search.").format(count=len(rows)))
+            note = _("The first {count} persons – type more to narrow the search.").format(count=len(rows))
         else:
-            count.update(_("{count} persons").format(count=len(rows)) if len(rows) != 1 else _("1 person"))
+            note = _("{count} persons").format(count=len(rows)) if len(rows) != 1 else _("1 person")
+        # one line of fixed height: no new layout of the screen for it
+        self.query_one("#person-count", Static).update(note, layout=False)
         self.show_detail(table.current_id)
 
     def show_person(self, person_id: int) -> None:
@@ -204,7 +206,11 @@ class PersonsScreen(ShellScreen[None]):
         person_id = self.query_one(PersonsTable).current_id
         return Person.get_or_none(Person.id == person_id) if person_id is not None else None
 
-    def show_detail(self, person_id: int | None) -> None:
+    def show_detail(self, person_id: int | None, again: bool = False) -> None:
+        """Show a person's master data; the same person again only when ``again`` (after a change)."""
+        if person_id == self._detail_id and not again:
+            return  # typing on with the same person on top: no query, no new layout
+        self._detail_id = person_id
         detail = self.query_one("#person-detail", Static)
         person = Person.get_or_none(Person.id == person_id) if person_id is not None else None
         detail.update(describe(person) if person else Text(_("No person selected.")))
@@ -217,7 +223,7 @@ class PersonsScreen(ShellScreen[None]):
 
         codes = dict(Mandant.select(Mandant.id, Mandant.code).tuples())
         self.query_one(PersonsTable).update_person_row(row_of(person, codes))
-        self.show_detail(person_id)
+        self.show_detail(person_id, again=True)
 
     # -- actions ----------------------------------------------------------------
 
