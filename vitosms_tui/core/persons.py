@@ -10,7 +10,7 @@ from datetime import date, datetime
 import peewee as pw
 
 from . import audit, clock
-from .db import write_transaction
+from .db import is_postgresql, write_transaction
 from .errors import NotFound, Refused
 from .models import CHANNELS, CONSENT_PURPOSES, LANGUAGES, Mandant, Person
 from .phone import normalize_email, normalize_mobile
@@ -164,38 +164,80 @@ def get_person(person_id: int) -> Person:
 
 
 _DATE = re.compile(r"^\d{1,2}\.\d{1,2}\.(\d{4})?$|^\d{1,2}\.\d{1,2}\.?$")
+# above every character: "p" <= value < "p" + _TOP holds exactly the values starting with "p"
+_TOP = "\U0010ffff"
+# a mobile prefix shared by more persons than this is searched in name order instead
+_FEW_MOBILES = 500
 
 
-def search(text: str, limit: int = 50):
-    """Persons matching a name prefix, a birth date (dd.mm.yyyy) or a phone number.
+def _starting_with(field, prefix: str):
+    """Values starting with ``prefix``.
 
-    Uses indexed prefix queries so that typing stays instant among 50,000.
+    On SQLite a range the field's index serves (its case-insensitive LIKE cannot
+    use the index and reads the whole table); the values compared are folded
+    names or digits, so case does not matter. PostgreSQL keeps LIKE: its
+    collation need not sort U+10FFFF after every other character.
+    """
+    if is_postgresql():
+        return field.startswith(prefix)
+    return (field >= prefix) & (field < prefix + _TOP)
+
+
+def search_ids(text: str, limit: int = 50) -> list[int]:
+    """Ids of the persons matching a name prefix, a birth date (dd.mm.yyyy) or a mobile prefix, by name.
+
+    Only ids are read here, so that SQLite answers from the indexes alone
+    (the name index holds the id too); :func:`search` reads the persons.
     """
     raw = (text or "").strip()
-    query = Person.select()
+    by_name = (Person.search_name, Person.id)
+    query = Person.select(Person.id)
     if not raw:
-        return list(query.order_by(Person.search_name, Person.id).limit(limit))
+        return [i for i, in query.order_by(*by_name).limit(limit).tuples()]
     digits = re.sub(r"[^\d+]", "", raw)
     if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", raw):
         try:
             day = datetime.strptime(raw, "%d.%m.%Y").date()
         except ValueError:
             return []
-        return list(query.where(Person.birth_date == day).order_by(Person.search_name).limit(limit))
+        return [i for i, in query.where(Person.birth_date == day).order_by(*by_name).limit(limit).tuples()]
     if len(digits) >= 3 and len(digits) >= len(raw.replace(" ", "")) - 2:
         if digits.startswith("0") and not digits.startswith("00"):
             digits = "+41" + digits[1:]
         elif digits.startswith("00"):
             digits = "+" + digits[2:]
-        return list(query.where(Person.mobile.startswith(digits)).order_by(Person.search_name).limit(limit))
+        matching = _starting_with(Person.mobile, digits)
+        if not is_postgresql():
+            # a long prefix: the few holders from the mobile index, then put in name order
+            few = [i for i, in query.where(matching).limit(_FEW_MOBILES + 1).tuples()]
+            if len(few) <= _FEW_MOBILES:
+                if not few:
+                    return []
+                return [i for i, in Person.select(Person.id).where(Person.id.in_(few))
+                        .order_by(*by_name).limit(limit).tuples()]
+        # a short prefix many share: walking the names in order meets a page of them at once
+        # (LIKE, which SQLite does not serve from the mobile index, keeps it on the name index)
+        return [i for i, in query.where(Person.mobile.startswith(digits)).order_by(*by_name).limit(limit).tuples()]
     words = fold(raw).split()
     # the first word is an indexed prefix on "last first"; the others narrow it
-    condition = Person.search_name.startswith(words[0])
+    condition = _starting_with(Person.search_name, words[0])
     first_word_any = Person.search_name.contains(" " + words[0])
     query = query.where(condition | first_word_any) if len(words) == 1 else query.where(condition)
     for word in words[1:]:
         query = query.where(Person.search_name.contains(word))
-    return list(query.order_by(Person.search_name, Person.id).limit(limit))
+    return [i for i, in query.order_by(*by_name).limit(limit).tuples()]
+
+
+def search(text: str, limit: int = 50):
+    """Persons matching a name prefix, a birth date (dd.mm.yyyy) or a phone number, by name.
+
+    Uses indexed prefix queries so that typing stays instant among 50,000.
+    """
+    ids = search_ids(text, limit)
+    if not ids:
+        return []
+    found = {person.id: person for person in Person.select().where(Person.id.in_(ids))}
+    return [found[i] for i in ids if i in found]
 
 
 def refresh_search_names() -> int:
