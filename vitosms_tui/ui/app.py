@@ -22,6 +22,7 @@ How a view plugs in:
 
 from __future__ import annotations
 
+import gc
 import importlib
 import inspect
 from pathlib import Path
@@ -157,6 +158,13 @@ class VitoSmsApp(App[None]):
         active = mandanten.list_mandanten(active_only=True)
         if active:
             self.current_mandant = active[0]
+
+    def run(self, *args, **kwargs):
+        # What was imported and built until now (modules, classes, models, the first view's
+        # module) lives as long as the program: the garbage collector's passes leave it out
+        # instead of walking it again and again while the first screen is built (about 0.1 s).
+        gc.freeze()
+        return super().run(*args, **kwargs)
 
     @property
     def mode_titles(self) -> dict[str, str]:
