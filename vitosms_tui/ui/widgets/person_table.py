@@ -50,6 +50,7 @@ class PersonRow:
     deceased: bool
     inactive: bool
     mobile_text: str = ""  # the mobile as shown, formatted once when the row is made
+    born_text: str = ""  # the birth date as shown, likewise (babel takes its time)
 
     @property
     def plain_name(self) -> str:
@@ -59,7 +60,7 @@ class PersonRow:
         return plain(self.plain_name)
 
     def birth_text(self) -> str:
-        return format_date(self.birth_date)
+        return self.born_text or format_date(self.birth_date)
 
     def state_text(self) -> Text:
         if self.deceased:
@@ -75,7 +76,7 @@ def row_of(person, codes: dict[int, str]) -> PersonRow:
         birth_date=person.birth_date, mobile=person.mobile, email=person.email,
         language=person.language, mandant_code=codes.get(person.mandant_id, ""),
         deceased=bool(person.deceased), inactive=bool(person.inactive),
-        mobile_text=_phone_text(person.mobile),
+        mobile_text=_phone_text(person.mobile), born_text=format_date(person.birth_date),
     )
 
 
@@ -104,7 +105,8 @@ def fetch_person_rows(text: str, limit: int = 200) -> list[PersonRow]:
         _, first, last, birth, mobile, email, language, mandant_id, deceased, inactive = found[person_id]
         rows.append(PersonRow(id=person_id, first_name=first, last_name=last, birth_date=birth, mobile=mobile,
                               email=email, language=language, mandant_code=codes.get(mandant_id, ""),
-                              deceased=bool(deceased), inactive=bool(inactive), mobile_text=_phone_text(mobile)))
+                              deceased=bool(deceased), inactive=bool(inactive), mobile_text=_phone_text(mobile),
+                              born_text=format_date(birth)))
     return rows
 
 
@@ -179,6 +181,47 @@ class PersonTable(DataTable):
             styles[key] = super()._get_row_style(row_index, base_style)
         return styles[key]
 
+    def _paint_memo(self, key, make):
+        """A value that holds for one paint (styles, the column order), made once per paint."""
+        styles = self._paint_styles
+        if styles is None:
+            return make()
+        if key not in styles:
+            styles[key] = make()
+        return styles[key]
+
+    def _cell_styles(self, hover: bool, cursor: bool, css_priority: bool = True) -> tuple[Style, Style]:
+        return self._paint_memo(("cell", hover, cursor, css_priority), lambda: self._get_styles_to_render_cell(
+            False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
+            css_priority and self.cursor_foreground_priority == "css",
+            css_priority and self.cursor_background_priority == "css"))
+
+    def _render_line_in_row(self, row_key, line_no: int, base_style: Style, cursor_location, hover_location):
+        """A body row as DataTable draws it with a row cursor, with what holds for all rows looked up once per paint."""
+        if (row_key is self._header_row_key or row_key not in self._row_locations or self.fixed_columns
+                or self.fixed_rows or self._labelled_row_exists or self.cursor_type != "row"):
+            return super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
+        cache_key = (row_key, line_no, base_style, cursor_location, hover_location, self.cursor_type,
+                     self.show_cursor, self._show_hover_cursor, self._update_count, self._pseudo_class_state)
+        cached = self._row_render_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        row_index = self._row_locations.get(row_key)
+        row_style = self._get_row_style(row_index, base_style)
+        cursor = row_index == cursor_location.row
+        hover = row_index == hover_location.row
+        widths = self._paint_memo("widths", lambda: [c.get_render_width(self) for c in self.ordered_columns])
+        cells = [self._render_cell(row_index, index, row_style, width, cursor=cursor, hover=hover)[line_no]
+                 for index, width in enumerate(widths)]
+        # the row's style carried on to the right edge, as DataTable does
+        remaining = max(0, self.size.width - sum(widths) - self._row_label_column_width)
+        extend_style = row_style + self._cell_styles(hover, cursor, css_priority=False)[0]
+        extend_style += Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
+        cells.append([Segment(" " * remaining, extend_style)])
+        pair = ([], cells)
+        self._row_render_cache[cache_key] = pair
+        return pair
+
     def _update_dimensions(self, new_rows) -> None:
         """The columns have fixed widths and a row is one line: nothing to measure."""
         if any(column.auto_width for column in self.columns.values()) or any(
@@ -202,9 +245,7 @@ class PersonTable(DataTable):
         if lines is None:
             cell = self._data[row_key][column_key]
             text = cell.copy() if isinstance(cell, Text) else Text(str(cell))
-            pre_style, post_style = self._get_styles_to_render_cell(
-                False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
-                self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
+            pre_style, post_style = self._cell_styles(hover, cursor)
             pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + pre_style
             padding = self.cell_padding
             room = max(0, width - 2 * padding)
