@@ -24,7 +24,7 @@ from vitosms_tui.ui.screens.agenda import AgendaScreen
 from vitosms_tui.ui.screens.appointment_detail import AppointmentDetailScreen
 from vitosms_tui.ui.widgets.agenda_grid import AgendaGrid
 
-from .pilot_helpers import settle, take_in_picker
+from .pilot_helpers import settle, take_in_picker, wait_until
 
 SIZE = (120, 40)
 TODAY = date(2026, 11, 27)
@@ -526,3 +526,22 @@ async def test_markers_follow_delivery_and_other_views_changes_show(make_app):
         await settle(pilot)
         assert app.screen is screen and grid.cursor_item.id == appointment.id
         assert other.id in {item.id for column in grid.sheet.columns for item in column.items}
+
+
+async def test_a_day_read_ahead_shows_at_once_and_is_replaced_when_it_changed(make_app):
+    thursday = TODAY - timedelta(days=1)
+    gone = booked("DUB", thursday)[0]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen, grid = await open_agenda(pilot)
+        await wait_until(pilot, lambda: len(screen._ahead) == 3)  # Thursday, Saturday, the week
+        agenda.cancel_appointment(gone, user="other desk")  # another desk, after the day was read ahead
+        await pilot.press("comma")
+        assert screen.day == thursday and grid.sheet.columns[0].day == thursday  # at once, from what was read
+        await settle(pilot)
+        await wait_until(pilot, lambda: gone.id not in grid.sheet.position)  # read again: the change shows
+        assert sum(len(c.items) for c in grid.sheet.columns) == sum(len(booked(m, thursday)) for m in
+                                                                      ("DUB", "HAU", "ROS"))
+        await pilot.press("full_stop", "full_stop")  # today from what was read ahead, then Saturday
+        await settle(pilot)
+        assert screen.day == TODAY + timedelta(days=1) and grid.sheet.columns[0].day == screen.day

@@ -10,10 +10,17 @@ channel).
 
 A day or a week is loaded with one query (and one grouped query for the
 reminder markers) in a thread worker; moving the cursor only redraws.
+
+The neighbours of what is shown (the day before and after, the week of the
+day; in the week view the weeks before and after and the day) are read ahead
+in the background, so that turning a day or a week shows them at once. Such
+an answer is read again right after it is shown and replaced when the
+database changed meanwhile; a change made here forgets what was read ahead.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime, timedelta
 
 from babel.dates import format_date as babel_date
@@ -31,14 +38,30 @@ from ...core.errors import VitosmsError
 from ...core.models import Mandant
 from ..i18n import N_, _, babel_locale
 from ..sanitize import clean, plain
-from ..widgets.agenda_data import (MARKER_NAMES, MARKERS, AgendaRequest, GridLayout, fetch_columns, parse_clock,
-                                   week_start)
+from ..widgets.agenda_data import (MARKER_NAMES, MARKERS, AgendaColumn, AgendaRequest, GridLayout, fetch_columns,
+                                   parse_clock, week_start)
 from ..widgets.agenda_grid import AgendaGrid, AgendaKeys
 from ..widgets.appointment_text import explain, when
 from .appointment_actions import AppointmentActions
 from .base import ShellScreen
 
 MARKER_SECONDS = 5.0
+AHEAD_SECONDS = 30.0  # a neighbour read ahead longer ago than this is read again before it is shown
+
+
+def _ahead_key(request: AgendaRequest) -> tuple:
+    """Requests that show the same columns: a week is the same from any of its days."""
+    day = week_start(request.day) if request.week else request.day
+    return day, request.week, request.all_mandanten if not request.week else True, request.mandant_id
+
+
+def _neighbours(request: AgendaRequest) -> list[AgendaRequest]:
+    """What the desk is likely to turn to next from ``request``."""
+    step = 7 if request.week else 1
+    turns = [AgendaRequest(request.day + timedelta(days=days), request.week, request.all_mandanten,
+                           request.mandant_id) for days in (step, -step)]
+    turns.append(AgendaRequest(request.day, not request.week, request.all_mandanten, request.mandant_id))
+    return turns
 
 
 class AgendaScreen(AppointmentActions, ShellScreen[None]):
@@ -76,6 +99,8 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         self._after_mandant: dict | None = None
         self._stale = False
         self._said: tuple[str, bool] | None = None
+        self._shown_columns: list[AgendaColumn] | None = None
+        self._ahead: dict[tuple, tuple[float, list[AgendaColumn]]] = {}  # read ahead: when, what
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="agenda"):
@@ -110,6 +135,7 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
     def on_screen_resume(self) -> None:
         if self._stale and self.loaded is not None:
             self._stale = False
+            self._ahead.clear()
             self.load()
 
     def _refresh_markers(self) -> None:
@@ -154,16 +180,67 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         if minute is None and grid.cursor_column is not None:
             minute = grid.cursor_minute
         request = AgendaRequest(self.day, self.week, self.all_mandanten, self._mandant_id())
+        ahead = self._ahead.pop(_ahead_key(request), None)
+        if ahead is not None and time.monotonic() - ahead[0] < AHEAD_SECONDS:
+            # read ahead: shown at once, then read again in case it changed meanwhile
+            self._show(request, self._layout(ahead[1]), select_id, column_key, minute)
+            self._shown_columns = ahead[1]
+            # after the paint: the reading thread would slow the paint down
+            self.call_after_refresh(self._load_worker, request, None, None, None, check=True)
+            return
         self._load_worker(request, select_id, column_key, minute)
 
-    @work(thread=True, exclusive=True, group="agenda-load")
-    def _load_worker(self, request: AgendaRequest, select_id, column_key, minute) -> None:
-        columns = fetch_columns(request)
+    def _layout(self, columns: list[AgendaColumn]) -> GridLayout:
         settings = self.app.settings.agenda
-        layout = GridLayout(columns, parse_clock(settings.day_start, "07:00"),
-                            parse_clock(settings.day_end, "19:00"), settings.slot_minutes)
+        return GridLayout(columns, parse_clock(settings.day_start, "07:00"),
+                          parse_clock(settings.day_end, "19:00"), settings.slot_minutes)
+
+    @work(thread=True, exclusive=True, group="agenda-load")
+    def _load_worker(self, request: AgendaRequest, select_id, column_key, minute, check: bool = False) -> None:
+        columns = fetch_columns(request)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show, request, layout, select_id, column_key, minute)
+            self.app.call_from_thread(self._loaded, request, columns, select_id, column_key, minute, check)
+
+    def _loaded(self, request: AgendaRequest, columns: list[AgendaColumn], select_id, column_key, minute,
+                check: bool) -> None:
+        """A day or week from the database; ``check``: it is shown already (read ahead), replace it if it changed."""
+        if check:
+            if request != self.loaded:
+                return  # the desk went on meanwhile
+            if columns != self._shown_columns:
+                grid = self.grid
+                item, column = grid.cursor_item, grid.cursor_column
+                self._show(request, self._layout(columns), item.id if item else None,
+                           column.key if column else None, grid.cursor_minute if column else None)
+        else:
+            self._show(request, self._layout(columns), select_id, column_key, minute)
+        self._shown_columns = columns
+        self.call_after_refresh(self._read_ahead, request)
+
+    def _read_ahead(self, request: AgendaRequest) -> None:
+        if request != self.loaded:
+            return  # the desk went on meanwhile
+        now = time.monotonic()
+        wanted = {_ahead_key(r): r for r in _neighbours(request)}
+        self._ahead = {key: value for key, value in self._ahead.items()
+                       if key in wanted and now - value[0] < AHEAD_SECONDS}
+        missing = [r for key, r in wanted.items() if key not in self._ahead]
+        if missing:
+            self._ahead_worker(missing)
+
+    @work(thread=True, exclusive=True, group="agenda-ahead")
+    def _ahead_worker(self, requests: list[AgendaRequest]) -> None:
+        for request in requests:
+            if get_current_worker().is_cancelled:
+                return
+            if request.week and request.mandant_id is None:
+                continue
+            read_at = time.monotonic()
+            columns = fetch_columns(request)
+            self.app.call_from_thread(self._store_ahead, request, read_at, columns)
+
+    def _store_ahead(self, request: AgendaRequest, read_at: float, columns: list[AgendaColumn]) -> None:
+        self._ahead[_ahead_key(request)] = (read_at, columns)
 
     def _show(self, request: AgendaRequest, layout: GridLayout, select_id, column_key, minute) -> None:
         self.loaded = request
@@ -321,6 +398,7 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
             self.say(explain(error), error=True)
             return
         self.day = clock.local(appointment.start).date()
+        self._ahead.clear()  # back from the detail, where it may have been changed
         if self.week or not self.all_mandanten:
             self._with_mandant(appointment.mandant_id, select_id=appointment.id)
         else:
@@ -333,6 +411,7 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         return item.id if item is not None else None
 
     def appointment_changed(self, appointment_id: int, start: datetime | None = None) -> None:
+        self._ahead.clear()  # what was read ahead may miss this change
         if start is not None:
             self.day = clock.local(start).date()
         self.load(select_id=appointment_id)
