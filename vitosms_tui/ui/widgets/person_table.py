@@ -136,6 +136,12 @@ class PersonTable(DataTable):
 
     def show_rows(self, rows: list[PersonRow], keep: int | None = None) -> None:
         """Replace the rows; the cursor goes to person ``keep`` if listed, else to the top."""
+        if rows and list(self.rows_by_id.values()) == rows and (keep is None or keep in self.rows_by_id):
+            # the same answer again (one more letter of the same names): nothing to redraw
+            target = 0 if keep is None else [row.id for row in rows].index(keep)
+            if self.cursor_row != target:
+                self.move_cursor(row=target)
+            return
         self.clear()
         self.rows_by_id = {row.id: row for row in rows}
         for row in rows:
