@@ -32,9 +32,8 @@ class KeyBar(Footer):
         self.views = views
         self.add_class("-views" if views else "-actions")
 
-    def compose(self) -> ComposeResult:
-        if not self._bindings_ready:
-            return
+    def _shown(self) -> list[tuple]:
+        """What the row shows now: (node, binding, enabled, tooltip, current) per key."""
         app = self.app
         current = f"go('{app.current_mode}')"
         seen: set[tuple[int, str]] = set()
@@ -42,10 +41,26 @@ class KeyBar(Footer):
                  if item.binding.show and is_view_key(item.node, item.binding, app) == self.views]
         # the screen's and widget's keys before the app's (Esc, palette, quit)
         items.sort(key=lambda item: (item.node is app, item.binding.key == "ctrl+q"))
+        shown = []
         for node, binding, enabled, tooltip in items:
             if (id(node), binding.action) in seen:  # one key per action, as Textual's footer
                 continue
             seen.add((id(node), binding.action))
+            shown.append((node, binding, enabled, tooltip, binding.action == current))
+        return shown
+
+    @staticmethod
+    def _signature(shown: list[tuple]) -> list[tuple]:
+        return [(binding.key, binding.description, enabled, tooltip, is_current)
+                for _node, binding, enabled, tooltip, is_current in shown]
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        app = self.app
+        shown = self._shown()
+        self._composed = self._signature(shown)
+        for _node, binding, enabled, tooltip, is_current in shown:
             key = FooterKey(
                 binding.key,
                 app.get_key_display(binding),
@@ -53,6 +68,22 @@ class KeyBar(Footer):
                 binding.action,
                 disabled=not enabled,
                 tooltip=_(tooltip or binding.tooltip) if (tooltip or binding.tooltip) else "",
-                classes="-current" if binding.action == current else "",
+                classes="-current" if is_current else "",
             )
             yield key.data_bind(compact=Footer.compact)
+
+    def bindings_changed(self, screen) -> None:
+        # Textual rebuilds the row on every change of the bindings (focus moves, a
+        # view opens: six times in the first second); most leave the keys as they were,
+        # and building and styling some 40 keys again each time delayed the first paint
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen:
+            self.call_after_refresh(self._recompose_if_changed)
+
+    async def _recompose_if_changed(self) -> None:
+        if not self.is_attached:
+            return
+        if self._signature(self._shown()) != getattr(self, "_composed", None):
+            await self.recompose()
