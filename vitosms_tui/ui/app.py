@@ -173,7 +173,8 @@ class VitoSmsApp(App[None]):
     def on_mount(self) -> None:
         self.refresh_status()
         self.set_interval(STATUS_SECONDS, self.refresh_status)
-        self.refresh_warnings()
+        # after the first view is painted: the scan's thread would compete with it for the interpreter
+        self.call_after_refresh(self.refresh_warnings)
         self.set_interval(WARNINGS_SECONDS, self.refresh_warnings)
         self.switch_mode(START_MODE)
         if self.embedded_worker is not None:
