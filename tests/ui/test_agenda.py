@@ -545,3 +545,15 @@ async def test_a_day_read_ahead_shows_at_once_and_is_replaced_when_it_changed(ma
         await pilot.press("full_stop", "full_stop")  # today from what was read ahead, then Saturday
         await settle(pilot)
         assert screen.day == TODAY + timedelta(days=1) and grid.sheet.columns[0].day == screen.day
+
+
+async def test_a_jump_right_after_a_day_read_ahead_is_not_lost(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen, grid = await open_agenda(pilot)
+        await wait_until(pilot, lambda: len(screen._ahead) == 3)
+        screen.action_shift_days(-1)  # shown from what was read ahead; read again after the paint
+        screen._go_day(date(2026, 12, 15))  # before that paint: a jump the second reading must not cancel
+        await settle(pilot)
+        await wait_until(pilot, lambda: grid.sheet.columns[0].day == date(2026, 12, 15))
+        assert screen.day == date(2026, 12, 15)

@@ -100,6 +100,7 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         self._stale = False
         self._said: tuple[str, bool] | None = None
         self._shown_columns: list[AgendaColumn] | None = None
+        self._wanted: AgendaRequest | None = None  # the latest load asked for
         self._ahead: dict[tuple, tuple[float, list[AgendaColumn]]] = {}  # read ahead: when, what
 
     def compose_body(self) -> ComposeResult:
@@ -180,13 +181,14 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         if minute is None and grid.cursor_column is not None:
             minute = grid.cursor_minute
         request = AgendaRequest(self.day, self.week, self.all_mandanten, self._mandant_id())
+        self._wanted = request
         ahead = self._ahead.pop(_ahead_key(request), None)
         if ahead is not None and time.monotonic() - ahead[0] < AHEAD_SECONDS:
             # read ahead: shown at once, then read again in case it changed meanwhile
             self._show(request, self._layout(ahead[1]), select_id, column_key, minute)
             self._shown_columns = ahead[1]
             # after the paint: the reading thread would slow the paint down
-            self.call_after_refresh(self._load_worker, request, None, None, None, check=True)
+            self.call_after_refresh(self._check_shown, request)
             return
         self._load_worker(request, select_id, column_key, minute)
 
@@ -194,6 +196,11 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         settings = self.app.settings.agenda
         return GridLayout(columns, parse_clock(settings.day_start, "07:00"),
                           parse_clock(settings.day_end, "19:00"), settings.slot_minutes)
+
+    def _check_shown(self, request: AgendaRequest) -> None:
+        # not when a newer load was asked for meanwhile: this one would cancel it (one load at a time)
+        if request == self._wanted:
+            self._load_worker(request, None, None, None, check=True)
 
     @work(thread=True, exclusive=True, group="agenda-load")
     def _load_worker(self, request: AgendaRequest, select_id, column_key, minute, check: bool = False) -> None:
@@ -218,7 +225,7 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         self.call_after_refresh(self._read_ahead, request)
 
     def _read_ahead(self, request: AgendaRequest) -> None:
-        if request != self.loaded:
+        if request != self.loaded or request != self._wanted:
             return  # the desk went on meanwhile
         now = time.monotonic()
         wanted = {_ahead_key(r): r for r in _neighbours(request)}
