@@ -1,0 +1,248 @@
+"""The workers' side of the outbox: claiming due messages and recording their fate.
+
+A worker claims due messages atomically with a lease and renews it while it
+works; one that dies leaves its claim to be taken over when the lease runs out.
+A worker may only change a message it still holds (``claimed_by`` and
+``status == 'sending'``), so a late worker never overwrites a newer state.
+Failing a message refunds its credits, exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from . import clock, credits
+from .db import claim_transaction, database, rows_locked, write_transaction
+from .events import add_event, add_events
+from .models import Message
+from .phone import mask_recipient
+
+log = logging.getLogger("vitosms.outbox")
+MAX_ERROR = 500
+# What mark_passing_fault answers a worker whose claim was taken over.
+LOST = "lost"
+
+
+def claim_due(worker_id: str, limit: int, lease_seconds: float,
+              max_attempts: int | None = None) -> list[Message]:
+    """Claim up to ``limit`` due messages for ``worker_id`` (atomic, with a lease): see :func:`_claim`."""
+    claimed = _claim(worker_id, limit, lease_seconds, max_attempts, [Message])
+    claimed.sort(key=lambda m: (m.next_attempt_at, m.id))
+    return claimed
+
+
+def claim_due_rows(worker_id: str, limit: int, lease_seconds: float, max_attempts: int | None,
+                   fields) -> list[tuple]:
+    """:func:`claim_due`, as plain tuples of ``fields`` (the first one must be ``Message.id``).
+
+    A worker claims hundreds of messages a second: building a model instance of
+    every column of each cost more than the claim itself.
+    """
+    return _claim(worker_id, limit, lease_seconds, max_attempts, list(fields), tuples=True)
+
+
+def _claim(worker_id: str, limit: int, lease_seconds: float, max_attempts: int | None,
+           returning: list, tuples: bool = False) -> list:
+    """Claim up to ``limit`` due messages for ``worker_id`` (atomic, with a lease).
+
+    Due: queued with ``next_attempt_at`` reached, or sending with an expired
+    lease (its worker died). Each claim counts one attempt. A message whose
+    workers died ``max_attempts`` times while sending it is not tried again:
+    it fails and is refunded, so one poisonous message cannot stop workers forever.
+    """
+    now = clock.now()
+    due = ((Message.status == "queued") & (Message.next_attempt_at <= now)) | (
+        (Message.status == "sending") & (Message.lease_until < now))
+    with claim_transaction():
+        # from here these rows are locked (the whole database on SQLite): no other
+        # worker sees them as due; on PostgreSQL other workers skip them and claim others
+        before = dict(rows_locked(Message.select(Message.id, Message.claimed_by).where(due)
+                                  .order_by(Message.next_attempt_at, Message.id).limit(max(0, int(limit))),
+                                  skip_locked=True).tuples())
+        if max_attempts:
+            for message in Message.select().where(Message.id.in_(list(before)) & (Message.status == "sending")
+                                                  & (Message.attempts >= max_attempts)):
+                _fail(message, f"given up after {message.attempts} attempts: the worker stopped "
+                               "while sending each time", "delivery",
+                      (Message.id == message.id) & (Message.status == "sending"))
+                del before[message.id]
+        if not before:
+            return []
+        update = (Message.update(status="sending", claimed_by=worker_id,
+                                 lease_until=now + timedelta(seconds=lease_seconds),
+                                 attempts=Message.attempts + 1)
+                  .where(Message.id.in_(list(before)) & due))
+        if tuples:  # the attempt count last, for the timeline
+            update = update.returning(*returning, Message.attempts).tuples()
+        else:
+            update = update.returning(*returning)
+        claimed = list(update.execute())
+        events = []
+        for row in claimed:
+            message_id, attempts = (row[0], row[-1]) if tuples else (row.id, row.attempts)
+            detail = f"attempt {attempts} by {worker_id}"
+            if before.get(message_id):
+                detail += f"; lease of {before[message_id]} expired"
+            events.append((message_id, "claimed", detail))
+        add_events(events)
+    if tuples:
+        claimed = [row[:-1] for row in claimed]
+    return claimed
+
+
+def _held(message_id: int, worker_id: str) -> Message | None:
+    """The message if ``worker_id`` still holds it (call inside the transaction)."""
+    return Message.get_or_none((Message.id == message_id) & (Message.claimed_by == worker_id)
+                               & (Message.status == "sending"))
+
+
+def _guarded(message_id: int, worker_id: str):
+    return (Message.id == message_id) & (Message.claimed_by == worker_id) & (Message.status == "sending")
+
+
+def _fail(message: Message, error: str, who: str, condition) -> bool:
+    """Mark failed and refund; False when ``condition`` no longer holds."""
+    changed = Message.update(status="failed", error=error, lease_until=None).where(condition).execute()
+    if not changed:
+        return False
+    add_event(message, "failed", error)
+    back = credits.refund(message, who[:64], note=f"message {message.id} failed")
+    if back:
+        add_event(message, "refunded", f"{back} credit{'s' if back != 1 else ''}")
+    log.info("message %s failed (%s)", message.id, mask_recipient(message.recipient))
+    return True
+
+
+def mark_sent(message_id: int, worker_id: str, provider_id: str | None) -> bool:
+    """The provider accepted the message (only if ``worker_id`` still holds it).
+
+    An e-mail is then final; an SMS waits in ``sent`` for its delivery report.
+    """
+    with write_transaction():
+        changed = (Message.update(status="sent", sent_at=clock.now(), provider_id=provider_id,
+                                  lease_until=None, error=None)
+                   .where(_guarded(message_id, worker_id)).execute())
+        if changed:
+            add_event(message_id, "sent", f"by {worker_id}" + (f", provider id {provider_id}"
+                                                              if provider_id else ""))
+    return bool(changed)
+
+
+def mark_sent_many(worker_id: str, sent: list[tuple[int, str | None]]) -> set[int]:
+    """:func:`mark_sent` for a batch of ``(message_id, provider_id)`` in one transaction.
+
+    Returns the ids that ``worker_id`` still held (and that are now ``sent``);
+    the others are left as they are.
+    """
+    if not sent:
+        return set()
+    now = clock.now()
+    with write_transaction():
+        ids = [message_id for message_id, _ in sent]
+        held: set[int] = set()
+        for start in range(0, len(ids), 500):
+            held.update(row[0] for row in rows_locked(Message.select(Message.id).where(
+                Message.id.in_(ids[start:start + 500]) & (Message.claimed_by == worker_id)
+                & (Message.status == "sending"))).tuples())
+        rows = [(pid, message_id) for message_id, pid in sent if message_id in held]
+        # the rows are locked since the select: they are still ours; executemany
+        # skips peewee's per-row SQL building (the same UPDATE for every row)
+        db = database.obj
+        p = db.param
+        sql = (f'UPDATE "message" SET "status" = \'sent\', "sent_at" = {p}, "provider_id" = {p}, '
+               f'"lease_until" = NULL, "error" = NULL WHERE "id" = {p}')
+        at = Message.sent_at.db_value(now)
+        db.cursor().executemany(sql, [(at, pid, message_id) for pid, message_id in rows])
+        add_events([(message_id, "sent", f"by {worker_id}" + (f", provider id {pid}" if pid else ""))
+                 for pid, message_id in rows])
+    return held
+
+
+def mark_passing_fault(message_id: int, worker_id: str, error: str, max_attempts: int,
+                       backoff: float, backoff_max: float) -> str:
+    """A fault that may pass: queue again after an exponential back-off.
+
+    After ``max_attempts`` attempts the message fails for good (and is
+    refunded). Returns the new status, ``queued`` or ``failed``; or ``"lost"``
+    when the worker no longer holds the message (nothing changed).
+    """
+    error = (error or "passing fault")[:MAX_ERROR]
+    with write_transaction():
+        message = _held(message_id, worker_id)
+        if message is None:
+            return LOST
+        add_event(message, "error", f"attempt {message.attempts}: {error}")
+        if message.attempts >= max_attempts:
+            _fail(message, f"{error} (gave up after {message.attempts} attempts)", worker_id,
+                  _guarded(message_id, worker_id))
+            return "failed"
+        delay = min(backoff * 2 ** max(0, message.attempts - 1), backoff_max)
+        retry_at = clock.now() + timedelta(seconds=delay)
+        (Message.update(status="queued", next_attempt_at=retry_at, claimed_by=None, lease_until=None,
+                        error=error).where(_guarded(message_id, worker_id)).execute())
+        add_event(message, "retry", f"in {delay:g} s, at {clock.iso(retry_at)}")
+    return "queued"
+
+
+def mark_permanent_failure(message_id: int, worker_id: str, error: str) -> bool:
+    """The provider refused for good: failed, credits refunded (if still held)."""
+    error = (error or "permanent failure")[:MAX_ERROR]
+    with write_transaction():
+        message = _held(message_id, worker_id)
+        if message is None:
+            return False
+        add_event(message, "error", f"attempt {message.attempts}: {error}")
+        return _fail(message, error, worker_id, _guarded(message_id, worker_id))
+
+
+def record_report(provider_id: str, delivered: bool, at: datetime, error: str | None = None) -> bool:
+    """A delivery report: sent -> delivered, or -> failed (refunded).
+
+    Idempotent: a report for a message no longer in ``sent`` changes nothing
+    and returns False.
+    """
+    if not provider_id:
+        return False
+    with write_transaction():
+        message = Message.get_or_none((Message.provider_id == provider_id) & (Message.status == "sent")
+                                      & (Message.channel == "sms"))
+        if message is None:
+            return False
+        condition = (Message.id == message.id) & (Message.status == "sent")
+        if delivered:
+            Message.update(status="delivered", delivered_at=clock.to_utc(at)).where(condition).execute()
+            add_event(message, "delivered", f"report of {clock.iso(at)}")
+            return True
+        return _fail(message, (error or "undelivered")[:MAX_ERROR], "gateway", condition)
+
+
+def record_reports(reports: list[tuple[str, bool, datetime, str | None]]) -> tuple[int, int]:
+    """:func:`record_report` for a batch of ``(provider_id, delivered, at, error)``, one transaction.
+
+    Returns how many messages became delivered and failed (reports for
+    messages no longer in ``sent`` change nothing, as with a single report).
+    """
+    delivered = failed = 0
+    with write_transaction():
+        good = {pid: at for pid, ok, at, _ in reports if ok and pid}
+        pending: dict[str, int] = {}
+        pids = list(good)
+        for start in range(0, len(pids), 500):
+            pending.update((pid, mid) for mid, pid in Message.select(Message.id, Message.provider_id).where(
+                Message.provider_id.in_(pids[start:start + 500]) & (Message.status == "sent")
+                & (Message.channel == "sms")).tuples())
+        if pending:
+            db = database.obj
+            p = db.param
+            sql = (f'UPDATE "message" SET "status" = \'delivered\', "delivered_at" = {p} '
+                   f'WHERE "id" = {p} AND "status" = \'sent\'')
+            db.cursor().executemany(sql, [(Message.delivered_at.db_value(clock.to_utc(good[pid])), mid)
+                                          for pid, mid in pending.items()])
+            add_events([(mid, "delivered", f"report of {clock.iso(good[pid])}")
+                     for pid, mid in pending.items()])
+            delivered = len(pending)
+        for pid, ok, at, error in reports:
+            if not ok and record_report(pid, False, at, error):  # failed: refund, per message
+                failed += 1
+    return delivered, failed
