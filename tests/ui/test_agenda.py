@@ -512,7 +512,7 @@ async def test_markers_follow_delivery_and_other_views_changes_show(make_app):
         grid = await go_to(pilot, screen, appointment)
         assert grid.cursor_item.reminder == "queued"
         Message.update(status="delivered").where(Message.id == message.id).execute()
-        screen._refresh_markers()  # what the timer does every few seconds
+        grid.refresh_markers()  # what the timer does every few seconds
         await settle(pilot)
         assert grid.cursor_item.reminder == "delivered"
         assert grid.sheet.in_flight() == []  # nothing left to follow
@@ -534,7 +534,7 @@ async def test_a_day_read_ahead_shows_at_once_and_is_replaced_when_it_changed(ma
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen, grid = await open_agenda(pilot)
-        await wait_until(pilot, lambda: len(screen._ahead) == 3)  # Thursday, Saturday, the week
+        await wait_until(pilot, lambda: len(screen.ahead) == 3)  # Thursday, Saturday, the week
         agenda.cancel_appointment(gone, user="other desk")  # another desk, after the day was read ahead
         await pilot.press("comma")
         assert screen.day == thursday and grid.sheet.columns[0].day == thursday  # at once, from what was read
@@ -551,7 +551,7 @@ async def test_a_jump_right_after_a_day_read_ahead_is_not_lost(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen, grid = await open_agenda(pilot)
-        await wait_until(pilot, lambda: len(screen._ahead) == 3)
+        await wait_until(pilot, lambda: len(screen.ahead) == 3)
         screen.action_shift_days(-1)  # shown from what was read ahead; read again after the paint
         screen._go_day(date(2026, 12, 15))  # before that paint: a jump the second reading must not cancel
         await settle(pilot)

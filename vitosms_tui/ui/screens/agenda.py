@@ -11,11 +11,8 @@ channel).
 A day or a week is loaded with one query (and one grouped query for the
 reminder markers) in a thread worker; moving the cursor only redraws.
 
-The neighbours of what is shown (the day before and after, the week of the
-day; in the week view the weeks before and after and the day) are read ahead
-in the background, so that turning a day or a week shows them at once. Such
-an answer is read again right after it is shown and replaced when the
-database changed meanwhile; a change made here forgets what was read ahead.
+The neighbours of what is shown are read ahead (widgets/agenda_ahead.py), so
+that turning a day or a week shows them at once; a change made here forgets them.
 """
 
 from __future__ import annotations
@@ -23,7 +20,6 @@ from __future__ import annotations
 import time
 from datetime import date, datetime, timedelta
 
-from babel.dates import format_date as babel_date
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -32,37 +28,19 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from ...core import agenda, agenda_view, clock
-from ...core.db import connection
+from ...core import agenda, clock
 from ...core.errors import VitosmsError
 from ...core.models import Mandant
-from ..i18n import N_, _, babel_locale
-from ..sanitize import clean, plain
+from ..i18n import N_, _
+from ..sanitize import plain
+from ..widgets import agenda_lines
+from ..widgets.agenda_ahead import ReadAhead
 from ..widgets.agenda_data import (MARKER_NAMES, MARKERS, AgendaColumn, AgendaRequest, GridLayout, fetch_columns,
                                    parse_clock, week_start)
 from ..widgets.agenda_grid import AgendaGrid, AgendaKeys
 from ..widgets.appointment_text import explain, when
 from .appointment_actions import AppointmentActions
 from .base import ShellScreen
-
-MARKER_SECONDS = 5.0
-AHEAD_SECONDS = 30.0  # a neighbour read ahead longer ago than this is read again before it is shown
-
-
-def _ahead_key(request: AgendaRequest) -> tuple:
-    """Requests that show the same columns: a week is the same from any of its days."""
-    day = week_start(request.day) if request.week else request.day
-    return day, request.week, request.all_mandanten if not request.week else True, request.mandant_id
-
-
-def _neighbours(request: AgendaRequest) -> list[AgendaRequest]:
-    """What the desk is likely to turn to next from ``request``."""
-    step = 7 if request.week else 1
-    turns = [AgendaRequest(request.day + timedelta(days=days), request.week, request.all_mandanten,
-                           request.mandant_id) for days in (step, -step)]
-    turns.append(AgendaRequest(request.day, not request.week, request.all_mandanten, request.mandant_id))
-    return turns
-
 
 class AgendaScreen(AppointmentActions, ShellScreen[None]):
     """The practice's agenda: grid, selection line, message line."""
@@ -101,7 +79,7 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         self._said: tuple[str, bool] | None = None
         self._shown_columns: list[AgendaColumn] | None = None
         self._wanted: AgendaRequest | None = None  # the latest load asked for
-        self._ahead: dict[tuple, tuple[float, list[AgendaColumn]]] = {}  # read ahead: when, what
+        self.ahead = ReadAhead()
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="agenda"):
@@ -127,7 +105,6 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         grid.focus()
         now = clock.local(clock.now())
         self.load(minute=now.hour * 60 + now.minute)
-        self.set_interval(MARKER_SECONDS, self._refresh_markers)
 
     def on_screen_suspend(self) -> None:
         # another view took over (not a dialog on top): what it did may show here
@@ -136,27 +113,8 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
     def on_screen_resume(self) -> None:
         if self._stale and self.loaded is not None:
             self._stale = False
-            self._ahead.clear()
+            self.ahead.clear()
             self.load()
-
-    def _refresh_markers(self) -> None:
-        """Follow the delivery of the visible reminders (queued → sent → delivered) without a reload."""
-        layout = self.grid.sheet
-        ids = layout.in_flight()
-        if ids and not any(w.group == "agenda-markers" and w.is_running for w in self.workers):
-            self._marker_worker(layout, ids)
-
-    @work(thread=True, group="agenda-markers")
-    def _marker_worker(self, layout: GridLayout, ids: list[int]) -> None:
-        with connection():
-            states = agenda_view.reminder_states(ids)
-        self.app.call_from_thread(self._apply_markers, layout, ids, states)
-
-    def _apply_markers(self, layout: GridLayout, ids: list[int], states: dict[int, str]) -> None:
-        grid = self.grid
-        if grid.sheet is layout and layout.update_reminders(ids, states):
-            grid.refresh()
-            grid.post_message(AgendaGrid.CursorMoved(grid))
 
     # -- loading ----------------------------------------------------------------
 
@@ -182,11 +140,11 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
             minute = grid.cursor_minute
         request = AgendaRequest(self.day, self.week, self.all_mandanten, self._mandant_id())
         self._wanted = request
-        ahead = self._ahead.pop(_ahead_key(request), None)
-        if ahead is not None and time.monotonic() - ahead[0] < AHEAD_SECONDS:
+        ahead = self.ahead.take(request)
+        if ahead is not None:
             # read ahead: shown at once, then read again in case it changed meanwhile
-            self._show(request, self._layout(ahead[1]), select_id, column_key, minute)
-            self._shown_columns = ahead[1]
+            self._show(request, self._layout(ahead), select_id, column_key, minute)
+            self._shown_columns = ahead
             # after the paint: the reading thread would slow the paint down
             self.call_after_refresh(self._check_shown, request)
             return
@@ -227,11 +185,7 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
     def _read_ahead(self, request: AgendaRequest) -> None:
         if request != self.loaded or request != self._wanted:
             return  # the desk went on meanwhile
-        now = time.monotonic()
-        wanted = {_ahead_key(r): r for r in _neighbours(request)}
-        self._ahead = {key: value for key, value in self._ahead.items()
-                       if key in wanted and now - value[0] < AHEAD_SECONDS}
-        missing = [r for key, r in wanted.items() if key not in self._ahead]
+        missing = self.ahead.missing(request)
         if missing:
             self._ahead_worker(missing)
 
@@ -244,58 +198,22 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
                 continue
             read_at = time.monotonic()
             columns = fetch_columns(request)
-            self.app.call_from_thread(self._store_ahead, request, read_at, columns)
-
-    def _store_ahead(self, request: AgendaRequest, read_at: float, columns: list[AgendaColumn]) -> None:
-        self._ahead[_ahead_key(request)] = (read_at, columns)
+            self.app.call_from_thread(self.ahead.keep, request, read_at, columns)
 
     def _show(self, request: AgendaRequest, layout: GridLayout, select_id, column_key, minute) -> None:
         self.loaded = request
         self.grid.show(layout, select_id=select_id, column_key=column_key, minute=minute)
         # one line of fixed height: no new layout of the screen for a new title
-        self.query_one("#agenda-title", Static).update(self._title(request), layout=False)
-
-    def _title(self, request: AgendaRequest) -> Text:
-        mandant = Mandant.get_or_none(Mandant.id == request.mandant_id) if request.mandant_id else None
-        who = clean(f"{mandant.code} {mandant.name}") if mandant else _("no Mandant")
-        if request.week:
-            first = week_start(request.day)
-            last = first + timedelta(days=6)
-            head = _("Week {number}").format(number=first.isocalendar()[1])
-            text = f"{head} · {first:%d.%m.}–{last:%d.%m.%Y} · {who}"
-        else:
-            head = babel_date(request.day, "EEEE, dd.MM.yyyy", locale=babel_locale())
-            text = f"{head} · {_('all Mandanten') if request.all_mandanten else who}"
-            if request.day == clock.today():
-                text += f" · {_('today')}"
-        return plain(text, style="bold")
+        self.query_one("#agenda-title", Static).update(agenda_lines.title(request), layout=False)
 
     # -- the line under the grid ------------------------------------------------
 
     @on(AgendaGrid.CursorMoved)
     def _cursor_moved(self, event: AgendaGrid.CursorMoved) -> None:
-        grid = event.grid
-        column = grid.cursor_column
-        if column is None:
-            self.query_one("#agenda-selection", Static).update("", layout=False)
-            return
-        if self.week:
+        column = event.grid.cursor_column
+        if self.week and column is not None:
             self.day = column.day
-        item = grid.cursor_item
-        line = Text(end="")
-        if item is None:
-            line.append(f"{when(grid.cursor_start)} · {column.mandant_code} · ")
-            line.append(_("free — n books an appointment here"), "dim")
-        else:
-            line.append(f"{when(item.start)}–{item.end:%H:%M} · {item.mandant_code} · ")
-            line.append(item.person_name, "bold")
-            if item.reason:
-                line.append(f" · {item.reason}")
-            marker = item.marker
-            line.append(" · ")
-            line.append(_("message: {state}").format(state=_(MARKER_NAMES[marker[1]])) if marker
-                        else _("no reminder"), "dim")
-        self.query_one("#agenda-selection", Static).update(line, layout=False)
+        self.query_one("#agenda-selection", Static).update(agenda_lines.selection(event.grid), layout=False)
 
     def say(self, text: str, error: bool = False) -> None:
         if self._said == (text, error):  # e.g. "" on every turn of the day: no new layout
@@ -336,7 +254,9 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
             if isinstance(day, date) and not isinstance(day, datetime):
                 self._go_day(day)
 
-        self.app.push_screen(_ask_date(self.day), chosen)
+        from ..modals.date_time import AskDateTime
+
+        self.app.push_screen(AskDateTime(_("Go to which date?"), self.day, with_time=False), chosen)
 
     def _with_mandant(self, mandant_id: int | None, **load) -> None:
         """Load after making ``mandant_id`` the current Mandant (the status line follows)."""
@@ -405,7 +325,7 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
             self.say(explain(error), error=True)
             return
         self.day = clock.local(appointment.start).date()
-        self._ahead.clear()  # back from the detail, where it may have been changed
+        self.ahead.clear()  # back from the detail, where it may have been changed
         if self.week or not self.all_mandanten:
             self._with_mandant(appointment.mandant_id, select_id=appointment.id)
         else:
@@ -418,7 +338,7 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         return item.id if item is not None else None
 
     def appointment_changed(self, appointment_id: int, start: datetime | None = None) -> None:
-        self._ahead.clear()  # what was read ahead may miss this change
+        self.ahead.clear()  # what was read ahead may miss this change
         if start is not None:
             self.day = clock.local(start).date()
         self.load(select_id=appointment_id)
@@ -476,8 +396,3 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         if appointment_id is not None:
             RecallForm.open(self, appointment_id=appointment_id)
 
-
-def _ask_date(day: date):
-    from ..modals.date_time import AskDateTime
-
-    return AskDateTime(_("Go to which date?"), day, with_time=False)

@@ -20,19 +20,23 @@ from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual import events
+from textual import events, work
 from textual.binding import Binding
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ...core import clock
+from ...core import agenda_view, clock
+from ...core.db import connection
 from ..i18n import N_, _
 from .agenda_data import AgendaColumn, AgendaItem, GridLayout
 
+MARKER_SECONDS = 5.0  # how often the markers of reminders on their way are read again
 TIME_WIDTH = 6
 NARROW = 24  # below this cell width a name is written "Last F."
+
+
 class AgendaGrid(Widget, can_focus=True):
     """The grid with a cursor on a column and a slot (and an appointment of that slot)."""
 
@@ -84,6 +88,29 @@ class AgendaGrid(Widget, can_focus=True):
         # style through the CSS each time (a third of drawing a day of 5 Mandanten)
         self._styles: dict[tuple[str, bool], Style] = {}
         self._paint: tuple[list[int], Style] | None = None
+
+    def on_mount(self) -> None:
+        self.set_interval(MARKER_SECONDS, self.refresh_markers)
+
+    # -- the reminders' markers ---------------------------------------------------
+
+    def refresh_markers(self) -> None:
+        """Follow the delivery of the visible reminders (queued → sent → delivered) without a reload."""
+        layout = self.sheet
+        ids = layout.in_flight()
+        if ids and not any(w.group == "agenda-markers" and w.is_running for w in self.workers):
+            self._marker_worker(layout, ids)
+
+    @work(thread=True, group="agenda-markers")
+    def _marker_worker(self, layout: GridLayout, ids: list[int]) -> None:
+        with connection():
+            states = agenda_view.reminder_states(ids)
+        self.app.call_from_thread(self._apply_markers, layout, ids, states)
+
+    def _apply_markers(self, layout: GridLayout, ids: list[int], states: dict[int, str]) -> None:
+        if self.sheet is layout and layout.update_reminders(ids, states):
+            self.refresh()
+            self.post_message(self.CursorMoved(self))
 
     # -- data and cursor --------------------------------------------------------
 
