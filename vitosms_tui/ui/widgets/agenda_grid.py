@@ -1,15 +1,14 @@
 """The agenda's time grid: a column per Mandant (a day) or per day (a week), a row per slot.
 
 The data arrives as a :class:`~.agenda_data.GridLayout` (built in a worker
-thread), so drawing a line and moving the cursor never touch the database.
-Only the lines on screen are drawn (Textual's line API), which keeps a day
-with thousands of appointments as quick as a quiet one.
+thread; the reminders' markers are read again in one), so drawing and moving
+the cursor never touch the database. Only the lines on screen are drawn
+(Textual's line API): a day with thousands of appointments is as quick as a quiet one.
 
 Several appointments starting in one slot share its cell: the cell shows the
 one under the cursor and how many there are; ``j``/``k`` step through them
-before leaving the slot (``J``/``K`` jump to the next slot).
-
-:class:`AgendaKeys` is the line of navigation keys shown under the grid.
+before leaving the slot (``J``/``K`` jump to the next slot). :class:`AgendaKeys`
+is the line of navigation keys shown under the grid.
 """
 
 from __future__ import annotations
@@ -89,10 +88,10 @@ class AgendaGrid(Widget, can_focus=True):
         self._styles: dict[tuple[str, bool], Style] = {}
         self._paint: tuple[list[int], Style] | None = None
 
+    # -- the reminders' markers ---------------------------------------------------
+
     def on_mount(self) -> None:
         self.set_interval(MARKER_SECONDS, self.refresh_markers)
-
-    # -- the reminders' markers ---------------------------------------------------
 
     def refresh_markers(self) -> None:
         """Follow the delivery of the visible reminders (queued → sent → delivered) without a reload."""
