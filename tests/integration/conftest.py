@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 
@@ -16,3 +18,16 @@ def db_path(backend, tmp_path, request):
     if backend == "sqlite":
         return tmp_path / "practice.db"
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def tmux(tmp_path):
+    """A tmux server of the test's own (its socket in the test's folder), killed after."""
+    socket_path = tmp_path / "tmux.sock"
+
+    def call(*args, check=True):
+        return subprocess.run(["tmux", "-S", str(socket_path), *args], capture_output=True, text=True,
+                              check=check)
+
+    yield call
+    call("kill-server", check=False)

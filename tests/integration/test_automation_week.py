@@ -192,6 +192,7 @@ def test_stepping_the_command_line_through_days(tmp_path, capsys):
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 
+    here("init")
     here("mandant", "add", "--code", "HAU", "--name", "Dr. Hauser", "--sender", "DrHauser")
     here("credits", "order", "--mandant", "HAU", "--package", "1")
     here("mandant", "set", "HAU", "--auto-reminders", "on", "--auto-birthday", "on")

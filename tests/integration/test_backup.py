@@ -58,9 +58,14 @@ def is_url(db) -> bool:
 
 @pytest.fixture
 def fresh_db(db_path, tmp_path):
-    """Where the backup is restored: a new file, or a new empty PostgreSQL database."""
+    """Where the backup is restored: a new empty database, a SQLite file or on PostgreSQL."""
     if not is_url(db_path):
-        yield str(tmp_path / "restored.db")
+        path = str(tmp_path / "restored.db")
+        # a restore goes into a database that exists; made by another process, so that
+        # this one stays bound to the practice's database
+        subprocess.run([sys.executable, "-m", "vitosms_tui.cli.main", "--db", path, "init"],
+                       check=True, capture_output=True)
+        yield path
         return
     from tests import postgres
 

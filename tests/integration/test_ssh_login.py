@@ -158,18 +158,6 @@ def sshd(_ssh_tools, tmp_path, db_path, mandant):
                "log": log, "tmp": tmp_path}
 
 
-@pytest.fixture
-def tmux(tmp_path):
-    socket_path = tmp_path / "tmux.sock"
-
-    def call(*args, check=True):
-        return subprocess.run(["tmux", "-S", str(socket_path), *args], capture_output=True, text=True,
-                              check=check)
-
-    yield call
-    call("kill-server", check=False)
-
-
 def screen(tmux) -> str:
     return tmux("capture-pane", "-p", "-t", "desk").stdout
 

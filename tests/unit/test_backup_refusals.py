@@ -32,6 +32,15 @@ def table_count(path, table):
         return conn.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
 
 
+def dump(path):
+    """The database's whole content as SQL, read through SQLite."""
+    conn = sqlite3.connect(path)
+    try:
+        return "\n".join(conn.iterdump())
+    finally:
+        conn.close()
+
+
 def set_version(path, version):
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE setting SET value = ? WHERE key = 'schema_version'", (str(version),))
@@ -53,6 +62,9 @@ def test_backup_and_restore_into_a_new_file_keep_everything(practice, tmp_path, 
     assert leftovers(tmp_path) == []
 
     fresh = tmp_path / "restored.db"
+    code, _, err = run(capsys, "--db", fresh, "restore", target)
+    assert code == 2 and "vitosms init" in err and not fresh.exists()  # a typo restores nothing
+    assert run(capsys, "--db", fresh, "init")[0] == 0
     code, out, err = run(capsys, "--db", fresh, "restore", target)
     assert code == 0, err
     assert out.strip() == f"restored {target} (schema version {SCHEMA_VERSION}): 0 persons, 3 messages, 4 ledger entries"
@@ -147,17 +159,18 @@ def test_restore_refuses_what_is_no_backup_of_ours_and_changes_nothing(practice,
     elif make is not None:
         make(bad)
     live = tmp_path / "live.db"
+    assert run(capsys, "--db", live, "init")[0] == 0
     assert run(capsys, "--db", live, "restore", good)[0] == 0
     outbox.enqueue(outbox.Mandant.get_by_id(1), [outbox.Draft("sms", "+41791230000", "x")], user="test")
-    before = live.read_bytes() if not (tmp_path / "live.db-wal").exists() else None
+    # read through SQLite: opening and closing the live file by another route drops this process's locks
+    before = dump(live)
 
     code, out, err = run(capsys, "--db", live, "--json", "restore", bad)
     assert code == 2, err
     assert needle in err and err.count("\n") == 1 and "Traceback" not in err
     assert json.loads(out)["error"]["code"] == "usage"
     assert table_count(live, "message") == 4
-    if before is not None:
-        assert live.read_bytes() == before
+    assert dump(live) == before
 
 
 def test_restore_refuses_to_overwrite_a_database_that_is_not_ours(practice, tmp_path, capsys):
@@ -201,6 +214,7 @@ def test_an_older_backup_is_brought_up_to_date(practice, tmp_path, capsys):
     old = tmp_path / "old.db"
     assert run(capsys, "--db", practice, "backup", old)[0] == 0
     set_version(old, 1)
+    assert run(capsys, "--db", tmp_path / "new.db", "init")[0] == 0
     code, out, err = run(capsys, "--db", tmp_path / "new.db", "--json", "restore", old)
     assert code == 0, err
     result = json.loads(out)

@@ -21,6 +21,7 @@ def cli(tmp_path, capsys):
     def call(*argv):
         return run(capsys, "--db", db, "--now", "2026-11-27T09:00", *argv)
 
+    assert call("init")[0] == 0  # every command but init, seed and demo wants the database made
     return call
 
 
@@ -122,6 +123,7 @@ def test_seed_builds_a_deterministic_practice(tmp_path, capsys):
 
 
 def test_console_script_runs_in_a_subprocess(tmp_path):
+    assert main(["--db", str(tmp_path / "x.db"), "init"]) == 0
     result = subprocess.run([sys.executable, "-m", "vitosms_tui.cli.main", "--db", str(tmp_path / "x.db"),
                              "person", "add", "--first", "A", "--last", "B", "--mobile", "123"],
                             capture_output=True, text=True)

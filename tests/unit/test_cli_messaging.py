@@ -21,6 +21,7 @@ def cli(tmp_path, capsys):
         return code, out, err
 
     call.db = db
+    assert call("init")[0] == 0  # every command but init, seed and demo wants the database made
     return call
 
 

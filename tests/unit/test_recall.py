@@ -236,6 +236,7 @@ def test_cli_add_due_notify(tmp_path, capsys):
         out, err = capsys.readouterr()
         return code, (json.loads(out) if out.strip() else None), err
 
+    assert cli("init")[0] == 0
     assert cli("mandant", "add", "--code", "HAU", "--name", "Dr. Hauser")[0] == 0
     assert cli("credits", "order", "--mandant", "HAU", "--package", "1")[0] == 0
     code, anna, _ = cli("person", "add", "--first", "Anna", "--last", "Muster", "--mobile", "079 123 45 67")

@@ -24,6 +24,8 @@ from datetime import timedelta
 
 import pytest
 
+from vitosms_tui.cli.main import main
+
 from vitosms_tui.core import agenda, audit, clock, credits, mandanten, outbox, persons
 from vitosms_tui.core.db import open_database
 from vitosms_tui.core.errors import Refused
@@ -200,6 +202,7 @@ def test_a_config_with_a_password_others_can_read_draws_a_warning(tmp_path, db_p
     config = tmp_path / "vitosms.toml"
     config.write_text('[smtp]\nhost = "mail.praxis.ch"\nusername = "praxis"\npassword = "Geheim-4711"\n')
     os.chmod(config, permissions)
+    assert main(["--db", str(db_path), "init"]) == 0
     run = subprocess.run([sys.executable, "-m", "vitosms_tui.cli.main", "--db", str(db_path), "--config",
                           str(config), "credits"], capture_output=True, text=True, timeout=WAIT)
     assert run.returncode == 0, run.stderr

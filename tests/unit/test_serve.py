@@ -74,6 +74,8 @@ def test_serve_refuses_a_database_it_cannot_open_before_listening(tmp_path, monk
 
 def test_serve_names_a_port_already_taken_in_one_line(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
+    assert main(["--db", str(tmp_path / "practice.db"), "init"]) == 0
+    capsys.readouterr()
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

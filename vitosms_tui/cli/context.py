@@ -26,11 +26,15 @@ class Context:
     json: bool = False
     out: object = None  # None: whatever sys.stdout is at the time
 
-    def open(self) -> None:
-        """Open the database and bring its schema up to date."""
+    def open(self, create: bool = False) -> None:
+        """Open the database and bring its schema up to date.
+
+        Only ``init``, ``seed`` and ``demo`` may create a SQLite file: for every
+        other command a path that does not exist is a typo, not a new practice.
+        """
         from ..core.schema import SCHEMA_VERSION, migrate, schema_version
 
-        open_database(self.db_url)
+        open_database(self.db_url, create=create)
         if schema_version() != SCHEMA_VERSION:
             migrate()
             from ..core.templates import install_default_templates

@@ -70,7 +70,7 @@ def prepare_demo(ctx) -> dict:
     from ..core.models import Mandant
     from ..core.seed import seed_practice
 
-    ctx.open()
+    ctx.open(create=True)
     if not Mandant.select().exists():
         return seed_practice(user=ctx.user)
     return {}

@@ -34,7 +34,7 @@ def cmd_init(ctx, args) -> int:
 def cmd_seed(ctx, args) -> int:
     from ..core.seed import seed_practice
 
-    ctx.open()
+    ctx.open(create=True)
     result = seed_practice(mandanten=args.mandanten, persons=args.persons,
                            appointments=args.appointments, seed=args.seed, user=ctx.user)
     ctx.emit(result, lambda r: ", ".join(f"{k}: {v}" for k, v in r.items()))

@@ -153,10 +153,6 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def inspect_sqlite(path: Path) -> dict:
     """Check that ``path`` is a whole vitosms database and summarise it."""
-    with open(path, "rb") as handle:
-        if handle.read(5) == b"PGDMP":
-            raise UsageError(f"{path} is a backup of a PostgreSQL database: restore it into one "
-                             "(--db postgresql://…)")
     try:
         with contextlib.closing(sqlite3.connect(_uri(path, "ro"), uri=True)) as conn:
             check = conn.execute("PRAGMA integrity_check").fetchall()
@@ -178,8 +174,18 @@ def inspect_sqlite(path: Path) -> dict:
                        for name, model in COUNTED.items()}
     except sqlite3.DatabaseError as exc:
         # "file is not a database", "database disk image is malformed", …
+        if _is_pg_dump(path):
+            raise UsageError(f"{path} is a backup of a PostgreSQL database: restore it into one "
+                             "(--db postgresql://…)") from None
         raise UsageError(f"{path} is not a vitosms database ({exc})") from None
     return {"engine": "sqlite", "schema_version": version, **summary}
+
+
+def _is_pg_dump(path: Path) -> bool:
+    # read only once SQLite has said the file is none of its databases, so that
+    # no descriptor of a live SQLite file is ever opened and closed here
+    with open(path, "rb") as handle:
+        return handle.read(5) == b"PGDMP"
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -220,21 +226,22 @@ def _sqlite_backup(source: Path, target: Path) -> dict:
 
 
 def _sqlite_restore(db_url: str, source: Path, force: bool) -> dict:
-    found = inspect_sqlite(source)
-    check_version(found["schema_version"], source)
     path = resolve_path(db_url)
     if path is None:
         raise UsageError("cannot restore into an in-memory database")
     if _same_file(source, path):
         raise UsageError("the backup is the database itself")
-    existed = path.exists()
-    db = open_database(db_url)  # a new database file is created 0600
+    found = inspect_sqlite(source)
+    check_version(found["schema_version"], source)
+    # the practice's database must exist (`vitosms init` makes an empty one): a
+    # typo in --db never restores a practice into a file nobody uses
+    db = open_database(db_url, create=False)
     try:
         try:
             tables = db.get_tables()
         except Exception as exc:  # noqa: BLE001 - peewee wraps sqlite3's errors
             raise UsageError(f"{path} is not a vitosms database ({exc}); not overwriting it") from None
-        if existed and tables and Setting._meta.table_name not in tables:
+        if tables and Setting._meta.table_name not in tables:
             raise UsageError(f"{path} is not a vitosms database; not overwriting it")
         held = refuse_under_worker(force)
         db.close()

@@ -32,13 +32,33 @@ WRITE_LOCK_KEY = 0x7715_0515
 
 
 def _create_private_file(path: Path) -> None:
-    """Create the file (and its folder) for the owner only, before SQLite does."""
-    if path.parent and not path.parent.exists():
+    """Create a new, empty database file (and its folder) for the owner only.
+
+    Only ever for a file that does not exist yet: on POSIX, closing *any*
+    descriptor of a file drops *all* of this process's SQLite locks on it, so
+    the live database is never opened here by any route but SQLite. Another
+    process winning the race to create it is fine (``O_EXCL`` leaves its file).
+    """
+    if not path.parent.exists():
         path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
     os.close(fd)
-    # SQLite gives its -wal and -shm files the mode of the database file.
-    os.chmod(path, 0o600)
+
+
+def _keep_private(path: Path) -> None:
+    """Take group and other rights off an existing database file, by its path.
+
+    SQLite gives its -wal and -shm files the mode of the database file. chmod
+    works on the path and opens nothing, so SQLite's locks are safe.
+    """
+    try:
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)
+    except PermissionError:
+        pass  # another account's file: its owner decides; SQLite still opens it
 
 
 def resolve_path(url_or_path: str) -> Path | None:
@@ -127,8 +147,14 @@ def _open_postgresql(url: str) -> peewee.Database:
     return db
 
 
-def open_database(url_or_path: str) -> peewee.Database:
-    """Open the database and bind the models to it."""
+def open_database(url_or_path: str, create: bool = True) -> peewee.Database:
+    """Open the database and bind the models to it.
+
+    ``create=False`` refuses a SQLite file that does not exist yet, so that a
+    typo in a path never opens an empty practice. Opening the SQLite file that
+    is open already is a no-op: a second handle on the live file would be
+    another way to lose SQLite's locks (see :func:`_create_private_file`).
+    """
     text = url_or_path.strip()
     if not text:
         raise UsageError("no database given: use --db or VITOSMS_DB")
@@ -140,12 +166,22 @@ def open_database(url_or_path: str) -> peewee.Database:
     if path is None:
         name = ":memory:"
     else:
+        path = path.absolute()
         if path.is_dir():
             raise UsageError(f"database path is a folder: {path}")
-        try:
-            _create_private_file(path)
-        except OSError as exc:
-            raise UsageError(f"cannot create the database {path}: {exc.strerror}") from None
+        current = database.obj
+        if isinstance(current, peewee.SqliteDatabase) and current.database == str(path):
+            return current
+        if not path.exists():
+            if not create:
+                raise UsageError(f"no database at {path}: check --db or VITOSMS_DB, "
+                                 "or create one with `vitosms init`")
+            try:
+                _create_private_file(path)
+            except OSError as exc:
+                raise UsageError(f"cannot create the database {path}: {exc.strerror}") from None
+        else:
+            _keep_private(path)
         name = str(path)
     db = peewee.SqliteDatabase(
         name,
