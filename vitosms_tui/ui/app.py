@@ -251,6 +251,9 @@ class VitoSmsApp(App[None]):
         if self.current_mode in MODES:
             self.mode_history = (self.mode_history + [self.current_mode])[-HISTORY_LENGTH:]
         self.switch_mode(name)
+        view_shown = getattr(self.screen_stack[0], "view_shown", None)
+        if view_shown is not None:
+            view_shown()
 
     def action_back(self) -> None:
         """Escape: the screen's own step first, then close a pushed screen, then the previous view."""

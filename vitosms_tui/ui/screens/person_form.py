@@ -294,5 +294,7 @@ class PersonFormScreen(ShellScreen[int | None]):
         return True
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        # Enter moves to the next field; only Ctrl+S saves (shown in the footer), so that
+        # text typed into the wrong place is never stored by the Enter that ends it
         event.stop()
-        self.action_save()
+        self.focus_next()

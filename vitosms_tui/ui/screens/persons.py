@@ -37,12 +37,16 @@ LABEL_WIDTH = 13
 
 
 class PersonsTable(PersonTable):
-    """The result list; its keys act on the highlighted person."""
+    """The result list; its keys act on the highlighted person.
+
+    Typing a name or a date here goes on in the search field: a desk that
+    starts a new search while the list has the focus must never edit a person
+    by a letter of the name (so no letter opens a form, and the consent keys
+    ask first, with "No" preselected).
+    """
 
     BINDINGS = [
         Binding("enter", "screen.edit", N_("Edit"), key_display="⏎"),
-        Binding("e", "screen.edit", N_("Edit"), show=False),
-        Binding("n", "screen.new", N_("New person"), show=False),
         Binding("1", "screen.consent('reminder')", N_("Reminders"),
                 tooltip=N_("Record or withdraw the consent to appointment reminders")),
         Binding("2", "screen.consent('recall')", N_("Recall"),
@@ -52,6 +56,14 @@ class PersonsTable(PersonTable):
         Binding("R", "screen.new_recall", N_("Recall"), tooltip=N_("Note a recall for this person")),
         Binding("slash", "screen.focus_search", N_("Search"), key_display="/"),
     ]
+    BOUND_CHARACTERS = frozenset("123R/")
+
+    def on_key(self, event) -> None:
+        character = event.character
+        if event.is_printable and character and character not in self.BOUND_CHARACTERS:
+            event.stop()
+            event.prevent_default()
+            self.screen.type_into_search(character)
 
 
 def age_on(birth, today) -> int:
@@ -119,8 +131,10 @@ class PersonsScreen(ShellScreen[None]):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="persons"):
             with Vertical(id="persons-list"):
+                # what was typed stays as it is when the focus comes back: typing goes on
+                # from the list (see PersonsTable), and F7 selects the old search to replace it
                 yield Input(placeholder=_("Search: name, birth date (dd.mm.yyyy) or mobile"),
-                            id="person-search")
+                            id="person-search", select_on_focus=False)
                 yield Static("", id="person-count", markup=False)
                 yield PersonsTable(id="persons-table")
             with VerticalScroll(id="person-detail-box", can_focus=False):
@@ -195,6 +209,19 @@ class PersonsScreen(ShellScreen[None]):
 
     def focus_search(self) -> None:
         self.query_one("#person-search", Input).focus()
+
+    def view_shown(self) -> None:
+        """Opened with F7 or the palette: the search has the focus, ready for a name."""
+        if self.is_mounted:  # the first time, on_mount gives it the focus
+            self.focus_search()
+            self.query_one("#person-search", Input).select_all()  # a new name replaces the old
+
+    def type_into_search(self, character: str) -> None:
+        """A key typed in the list: the first letter of a new search."""
+        search = self.query_one("#person-search", Input)
+        search.focus()
+        search.value = character
+        search.cursor_position = len(search.value)
 
     # -- detail -----------------------------------------------------------------
 
@@ -294,7 +321,8 @@ class PersonsScreen(ShellScreen[None]):
             self.app.notify((_("{what}: consent recorded.") if given
                              else _("{what}: consent withdrawn.")).format(what=title))
 
-        self.app.push_screen(Confirm(question), answered)
+        # "No" has the focus: an Enter typed on the way never records or withdraws a consent
+        self.app.push_screen(Confirm(question, default=False), answered)
 
     def back_out(self) -> bool:
         search = self.query_one("#person-search", Input)
