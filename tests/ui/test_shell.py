@@ -82,10 +82,10 @@ async def test_f1_lists_every_key_of_the_view(make_app):
         await pilot.press("f1")
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
-        rows = dict(help_rows(app))
+        rows = dict(reversed(list(help_rows(app))))  # a key of the view before the general ones
         assert rows["F2"] == "Agenda" and rows["F7"] == "Personen" and rows["F8"] == "Mandant"
-        assert rows["^n / n"] == "Neue Person"
-        assert rows["⏎ / e"] == "Bearbeiten"
+        assert rows["^n"] == "Neue Person"
+        assert rows["⏎"] == "Bearbeiten"
         assert rows["1"] == "Einwilligung für Terminerinnerungen erfassen oder widerrufen"
         assert rows["3"] == "Einwilligung für Geburtstagsgrüsse erfassen oder widerrufen"
         assert rows["Esc"] == "Zurück"

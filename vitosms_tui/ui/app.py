@@ -25,6 +25,7 @@ from __future__ import annotations
 import gc
 import importlib
 import inspect
+import weakref
 from pathlib import Path
 from typing import Callable
 
@@ -152,6 +153,8 @@ class VitoSmsApp(App[None]):
         self.status_signal: Signal[Status] = Signal(self, "status")
         self.mandant_signal: Signal = Signal(self, "mandant")
         self.mode_history: list[str] = []
+        # screens that may hold work not yet saved or sent (see holds_unsaved_work)
+        self.unsaved_work_holders: weakref.WeakSet[Screen] = weakref.WeakSet()
         self.automation_warnings: tuple[str, ...] = ()  # core.automation.automation_warnings()
         for name in MODES:
             self.add_mode(name, screen_factory(name, self))
@@ -308,4 +311,23 @@ class VitoSmsApp(App[None]):
                             lambda: importlib.import_module(".screens.service_settings", __package__)
                             .open_service_settings(self))
         yield SystemCommand(_("Help"), _("List the keys of this view (F1)"), self.action_help)
-        yield SystemCommand(_("Quit"), _("Close vitosms (Ctrl+Q)"), self.exit)
+        yield SystemCommand(_("Quit"), _("Close vitosms (Ctrl+Q)"), self.action_quit)
+
+    # -- quitting ------------------------------------------------------------------
+
+    def holds_unsaved_work(self, screen: Screen) -> None:
+        """``screen`` has ``unsaved_work()`` (what it holds, or None): Ctrl+Q asks about it."""
+        self.unsaved_work_holders.add(screen)
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q: quit, but first ask when a message or a form holds what would be lost."""
+        held = [what for screen in list(self.unsaved_work_holders)
+                if screen.is_attached and (what := screen.unsaved_work())]
+        if not held:
+            self.exit()
+            return
+        from .modals.confirm import Confirm
+
+        question = _("{what}: discard and quit?").format(what=" · ".join(held))
+        self.push_screen(Confirm(question, yes=_("Quit"), no=_("Back"), default=False),
+                         lambda yes: self.exit() if yes else None)

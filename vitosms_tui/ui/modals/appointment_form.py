@@ -84,7 +84,21 @@ class AppointmentForm(ModalScreen[agenda.Booking | None]):
         birth = f" ({self.person.birth_date:%d.%m.%Y})" if self.person.birth_date else ""
         return clean(f"{self.person.last_name} {self.person.first_name}{birth}")
 
+    def typed(self) -> tuple:
+        """What the desk has entered, to compare with what the form opened with."""
+        return (self.person.id if self.person else None,
+                *(field.value for field in self.query(Input)))
+
+    @property
+    def dirty(self) -> bool:
+        return self.typed() != self.initial
+
+    def unsaved_work(self) -> str | None:
+        return _("An appointment not yet saved") if self.dirty else None
+
     def on_mount(self) -> None:
+        self.initial = self.typed()
+        self.app.holds_unsaved_work(self)
         if self.appointment is not None:
             self.query_one("#a-minutes", Input).focus()
         else:
@@ -109,7 +123,7 @@ class AppointmentForm(ModalScreen[agenda.Booking | None]):
         elif event.button.id == "a-save":
             self.action_save()
         else:
-            self.dismiss(None)
+            self.action_cancel()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -151,4 +165,11 @@ class AppointmentForm(ModalScreen[agenda.Booking | None]):
         self.dismiss(booking)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Escape: leave at once when nothing was entered, else ask first (No preselected)."""
+        if not self.dirty:
+            self.dismiss(None)
+            return
+        from .confirm import Confirm
+
+        self.app.push_screen(Confirm(_("Discard this appointment?"), default=False),
+                             lambda discard: self.dismiss(None) if discard else None)

@@ -120,6 +120,7 @@ class ComposeScreen(ShellScreen[None]):
 
     def on_mount(self) -> None:
         self._ready = True
+        self.app.holds_unsaved_work(self)
         self._update_mandant()
         self.query_one("#compose-free", Input).focus()
         pending, self._pending_ids = self._pending_ids, []
@@ -380,6 +381,12 @@ class ComposeScreen(ShellScreen[None]):
             return
         self.app.push_screen(Confirm(_("Discard this message and start a new one?"), default=False),
                              lambda yes: self.clear_form() if yes else None)
+
+    def unsaved_work(self) -> str | None:
+        """A message being written (Ctrl+Q asks before it is lost)."""
+        if self.recipients or self.query_one(MessageEditor).text.strip():
+            return _("A message not yet sent")
+        return None
 
     def back_out(self) -> bool:
         """Escape empties the half-typed number first; the draft itself stays (Ctrl+N discards it)."""

@@ -197,6 +197,7 @@ class PersonFormScreen(ShellScreen[int | None]):
 
     def on_mount(self) -> None:
         self.initial = self.values()
+        self.app.holds_unsaved_work(self)
         self.query_one("#f-first_name" if self.person is None else "#f-mobile", Input).focus()
 
     # -- reading and checking ---------------------------------------------------
@@ -281,6 +282,9 @@ class PersonFormScreen(ShellScreen[int | None]):
                 if given != bool(getattr(person, f"consent_{purpose}")):
                     persons.set_consent(person, purpose, given, user=user, source="tui")
         return person.id
+
+    def unsaved_work(self) -> str | None:
+        return _("Changes to a person not yet saved") if self.dirty else None
 
     def back_out(self) -> bool:
         if not self.dirty:
