@@ -126,8 +126,8 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
              minute: int | None = None) -> None:
         """Load the day or week of ``self.day``; the cursor goes to ``select_id`` or column/minute."""
         grid = self.grid
-        if select_id is None and column_key is None and minute is None and grid.cursor_item is not None:
-            select_id = grid.cursor_item.id  # a plain reload keeps the appointment selected, if still there
+        if select_id is None and column_key is None and minute is None and grid.starting_item is not None:
+            select_id = grid.starting_item.id  # a plain reload keeps the appointment selected, if still there
         if column_key is None:
             current = grid.cursor_column
             if self.week:
@@ -174,7 +174,7 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
                 return  # the desk went on meanwhile
             if columns != self._shown_columns:
                 grid = self.grid
-                item, column = grid.cursor_item, grid.cursor_column
+                item, column = grid.starting_item, grid.cursor_column
                 self._show(request, self._layout(columns), item.id if item else None,
                            column.key if column else None, grid.cursor_minute if column else None)
         else:

@@ -52,8 +52,10 @@ class AgendaGrid(Widget, can_focus=True):
         Binding("up,k", "cursor(0, -1)", show=False),
         Binding("left,h", "cursor(-1, 0)", show=False),
         Binding("right,l", "cursor(1, 0)", show=False),
-        Binding("J,shift+down", "slot(1)", show=False),
-        Binding("K,shift+up", "slot(-1)", show=False),
+        Binding("J", "appointment(1)", show=False),
+        Binding("K", "appointment(-1)", show=False),
+        Binding("shift+down", "slot(1)", show=False),
+        Binding("shift+up", "slot(-1)", show=False),
         Binding("pagedown", "page(1)", show=False),
         Binding("pageup", "page(-1)", show=False),
         Binding("home", "first", show=False),
@@ -138,9 +140,19 @@ class AgendaGrid(Widget, can_focus=True):
         return columns[self.column] if 0 <= self.column < len(columns) else None
 
     @property
-    def cursor_item(self) -> AgendaItem | None:
+    def starting_item(self) -> AgendaItem | None:
+        """The appointment that starts in the cursor's slot (where the cursor goes back to)."""
         entries = self.sheet.entries(self.column, self.slot)
         return entries[self.index] if 0 <= self.index < len(entries) else None
+
+    @property
+    def cursor_item(self) -> AgendaItem | None:
+        """The appointment under the cursor: one starting here, or one that runs through the slot."""
+        item = self.starting_item
+        if item is None:
+            covered = self.sheet.covered.get((self.column, self.slot))
+            item = covered[0] if covered else None
+        return item
 
     @property
     def cursor_minute(self) -> int:
@@ -197,6 +209,15 @@ class AgendaGrid(Widget, can_focus=True):
     def action_slot(self, slots: int) -> None:
         """To the next/previous slot, past the appointments stacked in this one."""
         self.move_to(self.column, self.slot + slots)
+
+    def action_appointment(self, step: int) -> None:
+        """To the next/previous appointment of the column, over the free slots between."""
+        here = (self.slot, self.index if self.starting_item is not None else (-1 if step > 0 else 0))
+        places = sorted((slot, index) for (column, slot), entries in self.sheet.starts.items()
+                        if column == self.column for index in range(len(entries)))
+        ahead = [p for p in places if p > here] if step > 0 else [p for p in reversed(places) if p < here]
+        if ahead:
+            self.move_to(self.column, *ahead[0])
 
     def action_page(self, pages: int) -> None:
         self.move_to(self.column, self.slot + pages * self.visible_rows)
@@ -376,7 +397,9 @@ class AgendaKeys(Static):
 
     BINDINGS = [
         Binding("down", "move_hint", N_("cursor"), key_display="↑↓←→ hjkl",
-                tooltip=N_("Move (arrows or h j k l; J/K next slot, PgUp/PgDn, Home/End)")),
+                tooltip=N_("Move (arrows or h j k l; Shift+↑↓ next slot, PgUp/PgDn, Home/End)")),
+        Binding("J", "move_hint", N_("appointment"), key_display="J/K",
+                tooltip=N_("Next / previous appointment")),
         Binding("comma", "screen.shift_days(-1)", N_("day"), key_display=",/.",
                 tooltip=N_("Previous / next day")),
         Binding("left_square_bracket", "screen.shift_days(-7)", N_("week"), key_display="[/]",
