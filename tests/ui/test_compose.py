@@ -258,7 +258,7 @@ async def test_the_persons_mandant_pays_unless_another_is_chosen(make_app):
         screen.add_recipients([other.id])  # two Mandanten: the one of the status line
         await settle(pilot)
         assert screen.mandant.code == app.current_mandant.code
-        await pilot.press("ctrl+g")
+        await pilot.press("f8")
         await settle(pilot)
         options = app.screen.query_one("#mandant-options")
         codes = [Mandant.get_by_id(int(options.get_option_at_index(i).id)).code
@@ -386,3 +386,15 @@ async def test_other_views_open_compose_for_persons(make_app):
         assert isinstance(screen, ComposeScreen)
         assert [r.person_id for r in screen.recipients] == [first.id, second.id]
         assert screen.add_recipients([first.id]) == 0  # already listed
+
+
+async def test_ctrl_g_in_compose_opens_the_failed_messages_as_everywhere(make_app):
+    from vitosms_tui.ui.screens.journal import JournalScreen
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        assert isinstance(app.screen, JournalScreen)

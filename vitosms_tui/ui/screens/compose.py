@@ -10,7 +10,7 @@ GSM-7 (F9 rewrites them). The cost of the whole batch (``drafts.quote``) is
 worked out in a thread a moment after the last keystroke.
 
 Who pays is always said: by default the Mandant of the persons when they all
-share one, else the Mandant of the status line; Ctrl+G chooses another. The
+share one, else the Mandant of the status line; F8 chooses another. The
 confirmation names the Mandant, the number of messages and the cost before
 ``outbox.enqueue_quoted`` spends anything.
 
@@ -81,7 +81,9 @@ class ComposeScreen(ShellScreen[None]):
         Binding("f9", "gsm_rewrite", N_("GSM-7"), key_display="F9",
                 tooltip=N_("Rewrite the text in GSM-7 characters (more text per SMS)")),
         Binding("ctrl+r", "gsm_rewrite", N_("GSM-7"), show=False),
-        Binding("ctrl+g", "choose_mandant", N_("Paid by"),
+        # F8, the Mandant key of every view: here it chooses who pays for this message
+        # (Ctrl+G stays "failed messages", as everywhere else)
+        Binding("f8", "choose_mandant", N_("Paid by"), key_display="F8",
                 tooltip=N_("Choose the Mandant who pays for this message")),
         Binding("ctrl+l", "focus_when", N_("Later"),
                 tooltip=N_("Choose the date and time to send")),
@@ -93,7 +95,7 @@ class ComposeScreen(ShellScreen[None]):
         super().__init__(**kwargs)
         self.purpose = "free"
         self.mandant: Mandant | None = None
-        self.mandant_by_hand: int | None = None  # a Mandant chosen with Ctrl+G
+        self.mandant_by_hand: int | None = None  # a Mandant chosen with F8
         self.cost = CostState()
         self.costed: Batch | None = None  # the form the cost area was worked out for
         self._pending_ids: list[int] = []  # persons handed over before the screen was mounted

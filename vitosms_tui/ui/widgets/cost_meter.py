@@ -214,7 +214,7 @@ def cost_of(batch: Batch) -> tuple[CostState, list]:
     with connection():
         mandant = Mandant.get_or_none(Mandant.id == batch.mandant_id) if batch.mandant_id else None
         if mandant is None:
-            return CostState(refusal=_("No paying Mandant: choose one with Ctrl+G.")), []
+            return CostState(refusal=_("No paying Mandant: choose one with F8.")), []
         state = CostState(mandant_code=mandant.code, mandant_name=mandant.name,
                           threshold=mandant.low_balance)
         if not batch.recipients:
