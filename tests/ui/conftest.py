@@ -39,3 +39,13 @@ def make_app(practice):
         return VitoSmsApp(user="empfang", settings=settings, db_url=practice, **kwargs)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _answers_stay_while_a_test_reads_them(monkeypatch):
+    """An answer line fades after seconds; a loaded machine must not let it go before the
+    test reads it (tests/ui/test_message_line.py shortens the time again to see it go)."""
+    from vitosms_tui.ui.widgets import message_line
+
+    monkeypatch.setattr(message_line, "DONE_SECONDS", 600.0)
+    monkeypatch.setattr(message_line, "ERROR_SECONDS", 600.0)

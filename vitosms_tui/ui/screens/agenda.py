@@ -32,13 +32,13 @@ from ...core import agenda, clock
 from ...core.errors import VitosmsError
 from ...core.models import Mandant
 from ..i18n import N_, _
-from ..sanitize import plain
 from ..widgets import agenda_lines
 from ..widgets.agenda_ahead import ReadAhead
 from ..widgets.agenda_data import (MARKER_NAMES, MARKERS, AgendaColumn, AgendaRequest, GridLayout, fetch_columns,
                                    parse_clock, week_start)
 from ..widgets.agenda_grid import AgendaGrid, AgendaKeys
 from ..widgets.appointment_text import explain, when
+from ..widgets.message_line import MessageLine
 from .appointment_actions import AppointmentActions
 from .base import ShellScreen
 
@@ -76,7 +76,6 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         self.loaded: AgendaRequest | None = None
         self._after_mandant: dict | None = None
         self._stale = False
-        self._said: tuple[str, bool] | None = None
         self._shown_columns: list[AgendaColumn] | None = None
         self._wanted: AgendaRequest | None = None  # the latest load asked for
         self.ahead = ReadAhead()
@@ -89,7 +88,7 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
             yield AgendaGrid(id="agenda-grid")
             yield Static("", id="agenda-selection")
             yield AgendaKeys("", id="agenda-keys")
-            yield Static("", id="agenda-message")
+            yield MessageLine(id="agenda-message")
 
     @property
     def grid(self) -> AgendaGrid:
@@ -216,12 +215,7 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         self.query_one("#agenda-selection", Static).update(agenda_lines.selection(event.grid), layout=False)
 
     def say(self, text: str, error: bool = False) -> None:
-        if self._said == (text, error):  # e.g. "" on every turn of the day: no new layout
-            return
-        self._said = (text, error)
-        message = self.query_one("#agenda-message", Static)
-        message.update(plain(text))
-        message.set_class(error, "-error")
+        self.query_one("#agenda-message", MessageLine).say(text, error)
 
     # -- navigation -------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from ...core.phone import format_phone
 from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _, format_date, format_datetime
 from ..sanitize import clean, plain
 from ..widgets.appointment_text import kind_name, status_name, when
+from ..widgets.message_line import MessageLine
 from .appointment_actions import AppointmentActions
 from .base import ShellScreen
 
@@ -54,7 +55,7 @@ class AppointmentDetailScreen(AppointmentActions, ShellScreen[None]):
             yield Static(_("Messages of this appointment"), id="detail-messages-title", markup=False)
             yield DataTable(id="detail-messages", cursor_type="row", zebra_stripes=True)
             yield Static("", id="detail-events")
-            yield Static("", id="agenda-message")
+            yield MessageLine(id="agenda-message")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -140,9 +141,7 @@ class AppointmentDetailScreen(AppointmentActions, ShellScreen[None]):
     # -- the host's part of AppointmentActions ---------------------------------
 
     def say(self, text: str, error: bool = False) -> None:
-        message = self.query_one("#agenda-message", Static)
-        message.update(plain(text))
-        message.set_class(error, "-error")
+        self.query_one("#agenda-message", MessageLine).say(text, error)
 
     def appointment_changed(self, appointment_id: int, start: datetime | None = None) -> None:
         if appointment_id == self.appointment_id:

@@ -28,6 +28,7 @@ from ...core.ledger_export import Period
 from ...core.models import Mandant
 from ..i18n import N_, _, format_date, format_number
 from ..sanitize import clean
+from ..widgets.message_line import MessageLine
 from .base import ShellScreen
 from .credits_tables import (KIND_NAMES, BalanceRow, BalancesTable, Details, LedgerTable, OrdersTable,
                              fetch_balances, fetch_details, period_text)
@@ -78,7 +79,7 @@ class CreditsScreen(ShellScreen[None]):
             yield LedgerTable(id="ledger")
             yield Static("", id="orders-title", classes="credits-heading", markup=False)
             yield OrdersTable(id="orders")
-            yield Static("", id="credits-message", markup=False)
+            yield MessageLine(id="credits-message")
             yield Static("", id="role-note", markup=False)
 
     def on_mount(self) -> None:
@@ -169,10 +170,7 @@ class CreditsScreen(ShellScreen[None]):
 
     def say(self, text: str, error: bool = False) -> None:
         """One line under the tables: the answer to the last action."""
-        line = self.query_one("#credits-message", Static)
-        line.update(text)
-        line.set_class(error, "-error")
-        line.set_class(not error, "-done")
+        self.query_one("#credits-message", MessageLine).say(text, error, done=True)
 
     def selected_mandant(self) -> Mandant | None:
         return Mandant.get_or_none(Mandant.id == self.selected_id) if self.selected_id is not None else None

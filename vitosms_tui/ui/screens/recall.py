@@ -34,6 +34,7 @@ from ..widgets.recall_data import (PERIODS, Cost, Listing, Period, RecallLine, c
                                    credits_text, excluded_text, fetch_cost, fetch_listing, head_text,
                                    parse_period, period_of)
 from ..widgets.recall_table import RecallTable
+from ..widgets.message_line import MessageLine
 from .base import ShellScreen
 
 LETTER_ACTIONS = ("toggle_recall", "select_eligible", "cycle_period", "date_range", "toggle_mandanten",
@@ -76,7 +77,7 @@ class RecallScreen(ShellScreen[None]):
                 yield Input(id="recall-range", compact=True)
             yield RecallTable(id="recall-table")
             yield Static("", id="recall-cost", markup=False)
-            yield Static("", id="recall-message", markup=False)
+            yield MessageLine(id="recall-message")
 
     def on_mount(self) -> None:
         table = self.query_one(RecallTable)
@@ -293,9 +294,7 @@ class RecallScreen(ShellScreen[None]):
 
     def say(self, text: str, error: bool = False) -> None:
         """One line under the list: the answer to the last action."""
-        line = self.query_one("#recall-message", Static)
-        line.update(text)
-        line.set_class(error, "-error")
+        self.query_one("#recall-message", MessageLine).say(text, error)
 
     # -- a recall: new, done, cancelled, its person ------------------------------------------------
 
