@@ -86,3 +86,25 @@ async def test_enter_in_the_person_form_moves_on_and_only_ctrl_s_saves(make_app)
         await settle(pilot)
         assert not isinstance(app.screen, PersonFormScreen)
         assert Person.get_by_id(person_id).last_name == "Umbenannt"
+
+
+async def test_a_name_and_enter_in_the_person_picker_take_the_top_hit(make_app):
+    from vitosms_tui.ui.widgets.person_picker import PersonPicker
+
+    wyss = [p.id for p in Person.select().where(Person.last_name == "Wyss", Person.deceased == False)  # noqa: E712
+            .order_by(Person.search_name, Person.id)]
+    results = []
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(PersonPicker(), results.append)
+        await settle(pilot)
+        await pilot.press(*"wyss", "enter")  # Enter at once: taken when the search has answered
+        await settle(pilot)
+        app.push_screen(PersonPicker(multiple=True), results.append)
+        await settle(pilot)
+        await pilot.press(*"wyss")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+    assert results == [[wyss[0]], [wyss[0]]]

@@ -9,7 +9,9 @@ Usage from any screen::
 The result is the list of chosen person ids (one id when ``multiple`` is
 False) or None when the picker was left with Escape. In multiple mode Space
 marks and unmarks the highlighted person and Enter takes the marked ones (or
-the highlighted one when none is marked).
+the highlighted one when none is marked). Enter in the search field takes the
+top hit of what was typed (once its search has answered), so that a name and
+Enter is all it takes.
 """
 
 from __future__ import annotations
@@ -63,6 +65,8 @@ class PersonPicker(ModalScreen[list[int] | None]):
         self.start_query = query
         self.exclude_deceased = exclude_deceased
         self.start_marked = set(marked or ())
+        self.answered_query: str | None = None  # the search whose rows are shown
+        self.take_top_when_answered = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="person-picker", classes="dialog"):
@@ -70,8 +74,8 @@ class PersonPicker(ModalScreen[list[int] | None]):
             yield Input(self.start_query, placeholder=_("Search: name, birth date (dd.mm.yyyy) or mobile"),
                         id="picker-search")
             yield PickerTable(id="picker-table")
-            hint = (_("↓ to the list · Space marks · ⏎ takes · Esc cancels") if self.multiple
-                    else _("↓ to the list · ⏎ takes · Esc cancels"))
+            hint = (_("⏎ takes the first hit or the marked · ↓ to the list · Space marks · Esc cancels")
+                    if self.multiple else _("⏎ takes the first hit · ↓ to the list · Esc cancels"))
             yield Static(hint, classes="dialog-hint", id="picker-hint", markup=False)
 
     def on_mount(self) -> None:
@@ -85,8 +89,26 @@ class PersonPicker(ModalScreen[list[int] | None]):
         self.search(event.value)
 
     @on(Input.Submitted, "#picker-search")
-    def _submitted(self) -> None:
-        self.action_focus_list()
+    def _submitted(self, event: Input.Submitted) -> None:
+        if self.answered_query == event.value:
+            self.take_top_hit()
+        else:  # the search of what was typed last is still running: take its top hit then
+            self.take_top_when_answered = True
+
+    def take_top_hit(self) -> None:
+        self.take_top_when_answered = False
+        table = self.query_one(PickerTable)
+        if self.multiple and table.marked:
+            self.dismiss(sorted(table.marked))
+        elif table.row_count:
+            table.move_cursor(row=0)
+            self.action_choose()
+
+    def show_answer(self, text: str, rows) -> None:
+        self.query_one(PickerTable).show_rows(rows)
+        self.answered_query = text
+        if self.take_top_when_answered and text == self.query_one("#picker-search", Input).value:
+            self.take_top_hit()
 
     @work(thread=True, exclusive=True, group="picker-search")
     def search(self, text: str) -> None:
@@ -97,7 +119,7 @@ class PersonPicker(ModalScreen[list[int] | None]):
         if self.exclude_deceased:
             rows = [row for row in rows if not row.deceased]
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self.query_one(PickerTable).show_rows, rows)
+            self.app.call_from_thread(self.show_answer, text, rows)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "mark":
