@@ -45,6 +45,15 @@ def test_help_of_the_persons_view(make_app, snap_compare):
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
 
 
+def test_help_of_the_agenda_at_80_by_24_wraps_its_lines(make_app, snap_compare):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run_before)
+
+
 def test_person_form_with_an_inline_message(make_app, snap_compare):
     async def run_before(pilot) -> None:
         await _persons(pilot)

@@ -82,16 +82,21 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column(_("Key"), key="key")
-        table.add_column(_("Action"), key="action")
         view, everywhere = key_rows(self.described)
-        for heading, rows in ((_("This view"), view), (_("Everywhere"), everywhere),
-                              (_("In lists and forms"), [(k, _(d)) for k, d in GENERAL_KEYS])):
-            if not rows:
-                continue
+        sections = [(heading, rows) for heading, rows in (
+            (_("This view"), view), (_("Everywhere"), everywhere),
+            (_("In lists and forms"), [(k, _(d)) for k, d in GENERAL_KEYS])) if rows]
+        # the descriptions wrap in the room the box has, instead of running out of it
+        key_width = max(len(f"  {key}") for _heading, rows in sections for key, _d in rows)
+        key_width = max(key_width, *(len(heading) for heading, _rows in sections))
+        # the box's width as app.tcss gives it (90 %, at most 100), less its frame and padding
+        box = min(100, self.app.size.width * 9 // 10) - 6
+        table.add_column(_("Key"), key="key", width=key_width)
+        table.add_column(_("Action"), key="action", width=max(20, box - key_width - 5))
+        for heading, rows in sections:
             table.add_row(Text(heading, style="bold"), Text(""))
             for key, description in rows:
-                table.add_row(Text(f"  {key}", style="bold"), Text(description))
+                table.add_row(Text(f"  {key}", style="bold"), Text(description), height=None)
         table.focus()
         table.move_cursor(row=1)  # the first key, not the first heading
 
