@@ -398,3 +398,30 @@ async def test_ctrl_g_in_compose_opens_the_failed_messages_as_everywhere(make_ap
         await pilot.press("ctrl+g")
         await settle(pilot)
         assert isinstance(app.screen, JournalScreen)
+
+
+async def test_an_impossible_send_date_gets_the_same_words_as_every_date_field_and_ctrl_s_says_why(
+        make_app, monkeypatch):
+    from vitosms_tui.ui.modals.date_time import DateTimeError, parse_date_time
+    from vitosms_tui.ui.widgets.send_time import SendTime
+
+    app = make_app()  # the interface language (German) is set here
+    with pytest.raises(DateTimeError) as impossible:
+        parse_date_time("31.02.2027 10:00")
+    shown = []
+    monkeypatch.setattr(app, "notify", lambda message, **options: shown.append(message))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f3")
+        await settle(pilot)
+        screen = app.screen
+        screen.add_recipients([Person.select().where(Person.mobile.is_null(False)).first().id])
+        screen.query_one(MessageEditor).load_text("Ihr Rezept liegt bereit.")
+        send_time = screen.query_one(SendTime)
+        send_time.field.value = "31.02.2027 10:00"
+        await settle(pilot)
+        assert send_time.problem == str(impossible.value) == "Dieses Datum gibt es nicht."
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen  # no send question
+        assert any("Dieses Datum gibt es nicht." in text for text in shown)
+        assert Message.select().count() == 0

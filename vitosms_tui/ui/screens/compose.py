@@ -319,9 +319,11 @@ class ComposeScreen(ShellScreen[None]):
         if free.value.strip() and not self.query_one(RecipientPanel).add_free(free.value):
             free.focus()
             return
-        when, valid = self.query_one(SendTime).read()
-        if not valid:
-            self.query_one(SendTime).field.focus()
+        send_time = self.query_one(SendTime)
+        when, valid = send_time.read()
+        if not valid:  # the line under the field may be cut: say it in full
+            self.notify(_("Not sent: {reason}").format(reason=send_time.problem), severity="error")
+            send_time.field.focus()
             return
         self.prepare_send(self.batch(), when)
 

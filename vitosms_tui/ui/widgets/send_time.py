@@ -15,25 +15,31 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
-from ...core import clock
 from ...core.drafts import check_send_time
-from ...core.errors import Refused, VitosmsError
+from ...core.errors import VitosmsError
 from ..i18n import _, format_datetime
+from ..modals.date_time import DateTimeError, parse_date_time
 from .cost_meter import explain
 
-WHEN_FORMAT = "%d.%m.%Y %H:%M"
-
-
 def parse_when(text: str) -> datetime | None:
-    """``dd.mm.yyyy HH:MM`` in Zurich time as UTC; empty is now; the past is refused."""
-    raw = " ".join((text or "").split())
-    if not raw:
+    """``dd.mm.yyyy HH:MM`` in Zurich time as UTC; empty is now; the past is refused.
+
+    The same parser and messages as every other date field (:mod:`..modals.date_time`).
+    """
+    if not (text or "").strip():
         return None
     try:
-        wall = datetime.strptime(raw, WHEN_FORMAT)
-    except ValueError:
-        raise Refused("write the send time as dd.mm.yyyy HH:MM", "invalid_time") from None
-    return check_send_time(wall.replace(tzinfo=clock.ZURICH))
+        instant = parse_date_time(text)
+    except DateTimeError as error:
+        raise SendTimeError(str(error)) from None
+    return check_send_time(instant)
+
+
+class SendTimeError(VitosmsError):
+    """The send time as typed is no date and time; the message is for the desk as it is."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "invalid_time")
 
 
 class SendTime(Vertical):
@@ -49,14 +55,18 @@ class SendTime(Vertical):
     def field(self) -> Input:
         return self.query_one("#compose-when", Input)
 
+    problem: str | None = None  # what is wrong with the send time as typed, in the desk's words
+
     def read(self) -> tuple[datetime | None, bool]:
         """(the send time, None for now; whether the field is valid), the answer shown below."""
         reason = self.query_one("#compose-when-reason", Static)
         try:
             when = parse_when(self.field.value)
         except VitosmsError as error:
-            reason.update(Text("✗ " + explain(error), style="bold red"))
+            self.problem = error.message if isinstance(error, SendTimeError) else explain(error)
+            reason.update(Text("✗ " + self.problem, style="bold red"))
             return None, False
+        self.problem = None
         reason.update(Text(_("Will be sent at {when}").format(when=format_datetime(when)), style="green")
                       if when else "")
         return when, True
