@@ -241,7 +241,7 @@ async def test_periods_range_export_and_escape(app_for, tmp_path, monkeypatch):
         await pilot.press("enter")
         await settle(pilot)
         assert "Period 20.11.2026 – 26.11.2026 · 0 entries" in title()
-        # export to the offered file in the state folder
+        # export: straight into the export folder under a generated name, no path asked
         await pilot.press("r")
         await settle(pilot)
         field.value = "01.11.2026-30.11.2026"
@@ -249,25 +249,21 @@ async def test_periods_range_export_and_escape(app_for, tmp_path, monkeypatch):
         await settle(pilot)
         await pilot.press("x")
         await settle(pilot)
-        offered = tmp_path / "state" / "exports" / "ledger-DUB-2026-11-01_2026-11-30.csv"
-        assert field.value == str(offered)
-        await pilot.press("enter")
-        await settle(pilot)
-        assert offered.exists() and stat.S_IMODE(os.stat(offered).st_mode) == 0o600
-        content = offered.read_bytes()
+        assert screen.prompt_mode is None and not screen.query_one("#credits-prompt").display
+        folder = tmp_path / "state" / "exports"
+        [made] = list(folder.iterdir())
+        assert made.name.startswith("ledger-DUB-2026-11-01_2026-11-30-20261127-0900")  # the clock runs on
+        assert stat.S_IMODE(os.stat(made).st_mode) == 0o600
+        content = made.read_bytes()
         assert content.startswith(b"\xef\xbb\xbfTime;Mandant;Kind;Amount;Balance;Message;Order;User;Note\r\n")
         assert b";DUB;Purchase;500;500;;;seed;demo starting credits" in content
-        assert f"Exported 1 entry to {offered}" in text_of(screen, "#credits-message")
-        # or to a path the user types
+        assert f"Exported 1 entry to {made}" in text_of(screen, "#credits-message")
+        # a second export gets its own file, the first stays as it was
         await pilot.press("x")
         await settle(pilot)
-        field.value = str(tmp_path / "typed.csv")
-        await pilot.press("enter")
-        await settle(pilot)
-        assert (tmp_path / "typed.csv").exists()
-        assert str(tmp_path / "typed.csv") in text_of(screen, "#credits-message")
+        assert len(list(folder.iterdir())) == 2 and made.read_bytes() == content
         # Escape: closes the prompt, then goes back to this month, then to the previous view
-        await pilot.press("x")
+        await pilot.press("r")
         await settle(pilot)
         await pilot.press("escape")
         await settle(pilot)

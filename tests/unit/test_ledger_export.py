@@ -84,15 +84,44 @@ def test_export_refuses_a_folder_and_an_unwritable_place(mandant, tmp_path):
         ledger_export.export_ledger(mandant, blocker / "ledger.csv", period("all"))
 
 
-def test_default_path_in_the_state_folder(mandant, tmp_path, monkeypatch):
+def test_state_folder_and_generated_names(mandant, tmp_path, monkeypatch):
     monkeypatch.delenv("VITOSMS_STATE_DIR", raising=False)
     state = ledger_export.state_dir_for(str(tmp_path / "practice.db"))
     assert state == tmp_path / "vitosms-state"
     monkeypatch.setenv("VITOSMS_STATE_DIR", str(tmp_path / "elsewhere"))
     assert ledger_export.state_dir_for(str(tmp_path / "practice.db")) == tmp_path / "elsewhere"
-    assert ledger_export.default_path(state, mandant, Period("range", date(2026, 11, 1), date(2026, 11, 30))) == (
-        state / "exports" / "ledger-HAU-2026-11-01_2026-11-30.csv")
-    assert ledger_export.default_path(state, mandant, Period("all")).name == "ledger-HAU-all.csv"
+    at = clock.parse_instant("2026-11-27T09:00:05")
+    assert ledger_export.export_name(mandant, Period("range", date(2026, 11, 1), date(2026, 11, 30)), at) == (
+        "ledger-HAU-2026-11-01_2026-11-30-20261127-090005.csv")
+    assert ledger_export.export_name(mandant, Period("all"), at) == "ledger-HAU-all-20261127-090005.csv"
+
+
+def test_export_to_folder_never_replaces_and_never_leaves_it(mandant, tmp_path, monkeypatch):
+    clock.set_now("2030-11-27T09:00")
+    name = ledger_export.export_name(mandant, period("all"))
+    folder = tmp_path / "state" / "exports"
+    folder.mkdir(parents=True)
+    # a file (or a symlink to the database) already under the generated name is left alone
+    (folder / name).write_text("earlier")
+    elsewhere = tmp_path / "practice.db"
+    elsewhere.write_text("database")
+    taken = ledger_export.export_name(mandant, period("all")).replace(".csv", "-2.csv")
+    (folder / taken).symlink_to(elsewhere)
+    done = ledger_export.export_to_folder(mandant, tmp_path / "state", period("all"))
+    assert done.path.parent == folder.resolve() and done.path.name not in (name, taken)
+    assert (folder / name).read_text() == "earlier" and elsewhere.read_text() == "database"
+    assert done.rows == 1 and stat.S_IMODE(os.stat(done.path).st_mode) == 0o600
+
+
+def test_export_folder_that_is_a_symlink_is_refused(mandant, tmp_path):
+    ssh = tmp_path / "home" / ".ssh"
+    ssh.mkdir(parents=True)
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "exports").symlink_to(ssh)
+    with pytest.raises(Refused) as info:
+        ledger_export.export_to_folder(mandant, state, period("all"))
+    assert info.value.code == "invalid_path" and list(ssh.iterdir()) == []
 
 
 def test_lines_and_orders_for_the_view(mandant):

@@ -4,7 +4,10 @@ The balances list marks the Mandant the desk works for and shows a low
 balance in the warning colour; the highlighted row chooses whose ledger and
 orders are shown. The ledger can be narrowed to a period (``p`` cycles this
 month / last month / this year / all, ``r`` takes a typed date range) and
-exported as CSV (``x``). ``o`` opens the order window; ``t`` (transfer) and
+exported as CSV (``x``) into the practice's export folder under a generated
+name: nobody types a path, since the app writes with the practice's account.
+In a browser (``vitosms serve``) the file then comes as a download; over SSH
+the view names the file for the administrator to hand over. ``o`` opens the order window; ``t`` (transfer) and
 ``m`` (legacy balance) are for the service desk: the core refuses anyone
 else, and the view shows them dimmed with the reason.
 
@@ -51,7 +54,8 @@ class CreditsScreen(ShellScreen[None]):
         Binding("p", "cycle_period", N_("Period"),
                 tooltip=N_("Show this month, last month, this year or all entries")),
         Binding("r", "date_range", N_("Dates"), tooltip=N_("Show the ledger of a date range you type")),
-        Binding("x", "export", N_("Export CSV"), tooltip=N_("Write the shown period of the ledger to a CSV file")),
+        Binding("x", "export", N_("Export CSV"),
+                tooltip=N_("Write the shown period of the ledger to a CSV file in the export folder")),
         Binding("t", "transfer", N_("Transfer"),
                 tooltip=N_("Move credits between Mandanten (service desk only)")),
         Binding("m", "migrate", N_("Legacy balance"),
@@ -63,7 +67,7 @@ class CreditsScreen(ShellScreen[None]):
         self.selected_id: int | None = None
         self.period: Period = ledger_export.period("this_month")
         self.servicedesk = False
-        self.prompt_mode: str | None = None  # "range" or "export" while the prompt is open
+        self.prompt_mode: str | None = None  # "range" while the date prompt is open
         self.balance_ids: list[int] = []
         self.details: Details | None = None
 
@@ -189,12 +193,10 @@ class CreditsScreen(ShellScreen[None]):
                          f"{format_date(chosen.first)} - {format_date(chosen.last)}")
 
     def action_export(self) -> None:
-        mandant = self.selected_mandant()
-        if mandant is None:
+        if self.selected_id is None:
             return
-        state_dir = getattr(self.app, "state_dir", None) or ledger_export.state_dir_for(self.app.db_url)
-        path = ledger_export.default_path(state_dir, mandant, self.period)
-        self.open_prompt("export", _("Export to:"), str(path))
+        self.say(_("Exporting…"))
+        self._export(self.selected_id, self.period)
 
     def open_prompt(self, mode: str, label: str, value: str) -> None:
         self.prompt_mode = mode
@@ -225,29 +227,32 @@ class CreditsScreen(ShellScreen[None]):
             self.close_prompt()
             self.say("")
             self.load_details()
-        elif self.prompt_mode == "export":
-            if not text:
-                self.say(_("Type the path of the CSV file."), error=True)
-                return
-            self.close_prompt()
-            self.say(_("Exporting…"))
-            self._export(self.selected_id, self.period, text)
 
     @work(thread=True, exclusive=True, group="credits-export")
-    def _export(self, mandant_id: int, chosen: Period, path: str) -> None:
+    def _export(self, mandant_id: int, chosen: Period) -> None:
         headers = [_(name) for name in CSV_HEADERS]
         kinds = {kind: _(name) for kind, name in KIND_NAMES.items()}
+        state_dir = getattr(self.app, "state_dir", None) or ledger_export.state_dir_for(self.app.db_url)
         try:
             with connection():
-                done = ledger_export.export_ledger(Mandant.get_by_id(mandant_id), path, chosen,
-                                                   headers=headers, kind_names=kinds)
+                done = ledger_export.export_to_folder(Mandant.get_by_id(mandant_id), state_dir, chosen,
+                                                      headers=headers, kind_names=kinds)
         except VitosmsError as error:
             self.app.call_from_thread(self.say, _("Not exported: {reason}").format(reason=error.message), True)
             return
-        text = (_("Exported 1 entry to {path}") if done.rows == 1
-                else _("Exported {count} entries to {path}")).format(count=format_number(done.rows),
-                                                                     path=clean(str(done.path)))
-        self.app.call_from_thread(self.say, text)
+        self.app.call_from_thread(self.exported, done)
+
+    def exported(self, done: ledger_export.Export) -> None:
+        """Hand the file over the way this session can: a download in a browser, else its name."""
+        count = (_("1 entry") if done.rows == 1
+                 else _("{count} entries").format(count=format_number(done.rows)))
+        if self.app.is_web:
+            self.app.deliver_binary(done.path, save_filename=done.path.name, mime_type="text/csv")
+            self.say(_("Exported {count}: your browser downloads {name}").format(
+                count=count, name=clean(done.path.name)))
+        else:
+            self.say(_("Exported {count} to {path} (the administrator hands the file over)").format(
+                count=count, path=clean(str(done.path))))
 
     # -- order, transfer, legacy balance --------------------------------------------
 
