@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from ..core import mandanten, persons
 from ..core.errors import Refused, UsageError
@@ -42,15 +41,10 @@ def cmd_seed(ctx, args) -> int:
 
 
 def cmd_import(ctx, args) -> int:
-    from ..core.person_import import import_persons
+    from ..core.paths import read_limited
+    from ..core.person_import import MAX_BYTES, import_persons
 
-    path = Path(args.file)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"file not found: {path}") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    raw = read_limited(args.file, MAX_BYTES, "file")  # /dev/zero is refused after 64 MiB
     ctx.open()
     report = import_persons(raw, user=ctx.user)
 

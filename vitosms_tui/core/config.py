@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import UsageError
+from .paths import read_limited
 
 
 @dataclass
@@ -58,6 +59,7 @@ class Settings:
     path: Path | None = None
 
 
+MAX_CONFIG_BYTES = 1 << 20  # a settings file is a few lines; /dev/zero must not fill the memory
 # no setting needs more (seconds, attempts, sizes); larger values overflow date arithmetic
 MAX_NUMBER = 1_000_000_000
 
@@ -94,12 +96,7 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
     if path:
         file = Path(path).expanduser()
         settings.path = file
-        try:
-            raw = file.read_bytes()
-        except FileNotFoundError:
-            raise UsageError(f"config file not found: {file}") from None
-        except OSError as exc:
-            raise UsageError(f"cannot read config file {file}: {exc.strerror}") from None
+        raw = read_limited(file, MAX_CONFIG_BYTES, "config file")
         try:
             data = tomllib.loads(raw.decode("utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
