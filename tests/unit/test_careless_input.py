@@ -69,3 +69,63 @@ def test_import_of_a_folder_or_a_missing_file(capsys, tmp_path):
 def _no_environment(monkeypatch):
     for name in ("VITOSMS_CONFIG", "VITOSMS_SMTP_HOST", "VITOSMS_SMTP_PORT", "VITOSMS_DB"):
         monkeypatch.delenv(name, raising=False)
+
+
+# --- settings checked when loaded ------------------------------------------------------------
+
+BAD_SETTINGS = [
+    ('[smtp]\nport = 99999\n', "[smtp] port = 99999: is not a port number"),
+    ('[smtp]\nport = 0\n', "[smtp] port = 0: is not a port number"),
+    ('[smtp]\nsender = "praxis@example.ch\\r\\nBcc: all@example.ch"\n', "[smtp] sender = 'praxis@example.ch\\r\\nBcc"),
+    ('[smtp]\nsender = "Praxis <praxis@example.ch>"\n', "is not one e-mail address"),
+    ('[smtp]\nhost = "mail example ch"\n', "[smtp] host = 'mail example ch': is not a host name"),
+    ('[smtp]\ntimeout = 0\n', "[smtp] timeout = 0.0: must be between 1 and 600"),
+    ('[smtp]\npassword = "geheim\\nnoch"\n', "[smtp] password = (hidden): must be one line"),
+    ('[delivery]\nlease_seconds = 0\n', "[delivery] lease_seconds = 0.0: must be between 1 and"),
+    ('[delivery]\nmax_attempts = 0\n', "[delivery] max_attempts = 0: must be between 1 and 100"),
+    ('[delivery]\nmax_sms_parts = 0\n', "[delivery] max_sms_parts = 0: must be between 1 and 10"),
+    ('[delivery]\nbatch_size = 0\n', "[delivery] batch_size = 0"),
+    ('[delivery]\nbackoff_seconds = 60\nbackoff_max_seconds = 5\n', "backoff_max_seconds = 5.0: must not be below"),
+    ('[agenda]\nday_start = "25:00"\n', "[agenda] day_start = '25:00': is not a time of day"),
+    ('[agenda]\nday_start = "18:00"\nday_end = "08:00"\n', "[agenda] day_end = '08:00': must be after"),
+]
+
+
+@pytest.mark.parametrize(("text", "reason"), BAD_SETTINGS)
+def test_a_bad_setting_is_refused_at_load_naming_key_and_value(capsys, tmp_path, text, reason):
+    config = tmp_path / "vitosms.toml"
+    config.write_text(text)
+    db = str(tmp_path / "practice.db")
+    assert run(capsys, "--db", db, "init")[0] == 0
+    for command in (["messages"], ["worker", "--once"]):
+        code, _out, err = run(capsys, "--db", db, "--config", str(config), *command)
+        assert code == 2 and reason in one_line(err) and "geheim" not in err
+
+
+def test_bad_smtp_environment_is_refused(capsys, tmp_path, monkeypatch):
+    db = str(tmp_path / "practice.db")
+    assert run(capsys, "--db", db, "init")[0] == 0
+    monkeypatch.setenv("VITOSMS_SMTP_PORT", "99999")
+    code, _out, err = run(capsys, "--db", db, "messages")
+    assert code == 2 and "VITOSMS_SMTP_PORT = '99999'" in one_line(err)
+    monkeypatch.delenv("VITOSMS_SMTP_PORT")
+    monkeypatch.setenv("VITOSMS_SMTP_HOST", "mail\r\nhost")
+    code, _out, err = run(capsys, "--db", db, "messages")
+    assert code == 2 and "VITOSMS_SMTP_HOST" in one_line(err)
+
+
+def test_serve_refuses_a_bad_setting_before_it_listens(tmp_path):
+    config = tmp_path / "vitosms.toml"
+    config.write_text("[smtp]\nport = 99999\n")
+    db = tmp_path / "practice.db"
+    assert vitosms("--db", str(db), "init").returncode == 0
+    done = vitosms("--db", str(db), "--config", str(config), "serve", "--port", "1")
+    assert done.returncode == 2 and "[smtp] port = 99999" in one_line(done.stderr)
+
+
+def test_the_worker_unit_does_not_restart_on_a_configuration_error():
+    from pathlib import Path
+
+    unit = (Path(__file__).resolve().parents[2] / "deploy" / "vitosms-worker.service").read_text()
+    lines = [line.strip() for line in unit.splitlines()]
+    assert "Restart=on-failure" in lines and "RestartPreventExitStatus=2" in lines
