@@ -30,6 +30,7 @@ import socket
 import time
 from dataclasses import dataclass
 from email import policy
+from typing import Callable
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from email.utils import format_datetime, formataddr
@@ -205,8 +206,12 @@ class SmtpPool:
                 pass
             slot.smtp = None
 
-    async def send(self, mail: Mail) -> MailResult:
-        """Send one mail; never raises for a fault of this mail or the server."""
+    async def send(self, mail: Mail, begun: Callable[[], object] | None = None) -> MailResult:
+        """Send one mail; never raises for a fault of this mail or the server.
+
+        ``begun`` is called once a connection is free and the mail goes out: until
+        then a stopping worker may cancel the call and give the message back.
+        """
         if not self.configured:
             return MailResult(PASSING, NOT_CONFIGURED)
         try:
@@ -215,6 +220,8 @@ class SmtpPool:
             return MailResult(PERMANENT, _one_line(f"mail cannot be built: {error}"))
         queue = self._queue()
         slot = await queue.get()
+        if begun is not None:
+            begun()
         began = time.monotonic()
         try:
             smtp = await self._ready(slot)
