@@ -129,3 +129,34 @@ def test_the_worker_unit_does_not_restart_on_a_configuration_error():
     unit = (Path(__file__).resolve().parents[2] / "deploy" / "vitosms-worker.service").read_text()
     lines = [line.strip() for line in unit.splitlines()]
     assert "Restart=on-failure" in lines and "RestartPreventExitStatus=2" in lines
+
+
+# --- what used to be a traceback ---------------------------------------------------------------
+
+
+def test_a_postgresql_url_with_an_unbalanced_bracket_is_one_line_without_the_password(capsys):
+    code, _out, err = run(capsys, "--db", "postgresql://praxis:geheim@[::1/vitosms", "messages")
+    assert code == 2 and "the PostgreSQL URL is not valid" in one_line(err)
+    assert "geheim" not in err and "praxis:***@" in err
+
+
+def test_a_schema_version_that_is_not_a_number(capsys, tmp_path):
+    import sqlite3
+
+    db = str(tmp_path / "practice.db")
+    assert run(capsys, "--db", db, "init")[0] == 0
+    with sqlite3.connect(db) as raw:
+        raw.execute("UPDATE setting SET value = 'zwei' WHERE key = 'schema_version'")
+    for command in (["messages"], ["init"]):
+        code, _out, err = run(capsys, "--db", db, *command)
+        assert code == 2 and "schema version 'zwei' is not a number" in one_line(err)
+
+
+def test_a_state_folder_the_worker_cannot_write(capsys, tmp_path):
+    db = str(tmp_path / "practice.db")
+    assert run(capsys, "--db", db, "init")[0] == 0
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    for state in (blocker, blocker / "state"):
+        code, _out, err = run(capsys, "--db", db, "--state-dir", str(state), "worker", "--once")
+        assert code == 2 and f"the state folder {state}" in one_line(err)

@@ -47,3 +47,23 @@ def read_limited(path: str | os.PathLike, limit: int, what: str) -> bytes:
     except OSError as exc:
         raise UsageError(f"cannot read {what} {file}: {exc.strerror}") from None
     return b"".join(pieces)
+
+
+def writable_folder(path: str | os.PathLike, what: str) -> Path:
+    """The folder, created (0700) if missing; a usage error naming it when it cannot be written.
+
+    A worker under systemd that failed here with a traceback was restarted in
+    a loop; a one-line reason with exit code 2 stops the unit instead.
+    """
+    from .errors import UsageError
+
+    folder = Path(path).expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise UsageError(f"{what} {folder} cannot be created: {exc.strerror}") from None
+    if not folder.is_dir():
+        raise UsageError(f"{what} {folder} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{what} {folder} cannot be written by this account")
+    return folder
