@@ -160,3 +160,45 @@ def test_a_state_folder_the_worker_cannot_write(capsys, tmp_path):
     for state in (blocker, blocker / "state"):
         code, _out, err = run(capsys, "--db", db, "--state-dir", str(state), "worker", "--once")
         assert code == 2 and f"the state folder {state}" in one_line(err)
+
+
+# --- small ones --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def desk(capsys, tmp_path):
+    """A practice on the command line: Mandant HAU with credits, one person with a mobile."""
+    db = str(tmp_path / "practice.db")
+
+    def call(*argv: str) -> tuple[int, str, str]:
+        return run(capsys, "--db", db, "--now", "2026-11-27T09:00", "--user", "empfang", *argv)
+
+    assert call("init")[0] == 0
+    assert call("mandant", "add", "--code", "HAU", "--name", "Dr. Hauser")[0] == 0
+    assert call("staff", "add", "--login", "sd", "--name", "Service", "--role", "servicedesk")[0] == 0
+    assert run(capsys, "--db", db, "--user", "sd", "credits", "order", "--mandant", "HAU", "--package", "1")[0] == 0
+    return call
+
+
+def test_an_empty_send_time_is_not_now(desk):
+    code, _out, err = desk("send", "--mandant", "HAU", "--to", "+41791234567", "--text", "Hallo", "--at", "")
+    assert code == 2 and "--at is empty" in one_line(err)
+    code, out, _err = desk("--json", "messages")
+    assert code == 0 and out.strip() == "[]"
+
+
+@pytest.mark.parametrize("number", ["079 123 45 67 ext 5", "+41 79 123 45 67 x5", "079 123 45 67 #5"])
+def test_a_number_with_an_extension_is_refused_not_shortened(desk, number):
+    code, _out, err = desk("send", "--mandant", "HAU", "--to", number, "--text", "Hallo")
+    assert code == 1 and "extension" in one_line(err)
+    code, _out, err = desk("person", "add", "--first", "Anna", "--last", "Muster", "--mobile", number)
+    assert code == 1 and "extension" in one_line(err)
+    assert desk("--json", "person", "list")[1].strip() == "[]"
+
+
+def test_a_subject_with_an_invisible_override_is_refused_for_what_it_is(desk):
+    code, _out, err = desk("send", "--mandant", "HAU", "--to", "anna@example.ch", "--text", "Hallo",
+                           "--subject", "Termin \u202egnuhcsteR")
+    assert code == 1
+    line = one_line(err)
+    assert "U+202E" in line and "RIGHT-TO-LEFT OVERRIDE" in line and "one line" not in line
