@@ -202,3 +202,29 @@ def test_a_subject_with_an_invisible_override_is_refused_for_what_it_is(desk):
     assert code == 1
     line = one_line(err)
     assert "U+202E" in line and "RIGHT-TO-LEFT OVERRIDE" in line and "one line" not in line
+
+
+# --- ordering costs money: only with the right -----------------------------------------------------
+
+
+def test_credits_order_needs_the_service_desk_or_the_right_to_order(desk):
+    from vitosms_tui.core.models import AuditEntry, CreditEntry, Order
+
+    before = (Order.select().count(), CreditEntry.select().count())
+    code, out, err = desk("--json", "credits", "order", "--mandant", "HAU", "--package", "4")
+    assert code == 1 and "--may-order" in one_line(err)
+    assert '"code": "forbidden"' in out
+    assert (Order.select().count(), CreditEntry.select().count()) == before
+    # granting the right is a service-desk action once the practice has a service desk
+    code, _out, err = desk("staff", "add", "--login", "mia", "--name", "Mia", "--role", "frontdesk", "--may-order")
+    assert code == 1 and "only the service desk" in one_line(err)
+    code, out, _err = desk("--json", "--user", "sd", "staff", "add", "--login", "mia", "--name", "Mia",
+                           "--role", "frontdesk", "--may-order")
+    assert code == 0 and '"may_order": true' in out
+    code, _out, _err = desk("--user", "mia", "credits", "order", "--mandant", "HAU", "--package", "1")
+    assert code == 0 and Order.select().count() == before[0] + 1
+    # audited like transfers: who, which Mandant, what it cost
+    entry = AuditEntry.select().where(AuditEntry.action == "order").order_by(AuditEntry.id.desc()).get()
+    assert entry.user == "mia" and '"price_rappen"' in entry.detail
+    granted = AuditEntry.select().where(AuditEntry.action == "staff_add").order_by(AuditEntry.id.desc()).get()
+    assert granted.user == "sd" and '"may_order": true' in granted.detail

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from vitosms_tui.core import clock, credits, ledger_export
+from vitosms_tui.core import clock, credits, ledger_export, mandanten
 from vitosms_tui.core.errors import Refused
 from vitosms_tui.core.ledger_export import Period, parse_range, period
 
@@ -126,7 +126,8 @@ def test_export_folder_that_is_a_symlink_is_refused(mandant, tmp_path):
 
 def test_lines_and_orders_for_the_view(mandant):
     clock.set_now("2030-11-27T09:00")
-    placed = credits.order(mandant, 2, "empfang")
+    mandanten.add_staff("leitung", "Praxisleitung", "frontdesk", user="test", may_order=True)
+    placed = credits.order(mandant, 2, "leitung")
     lines = ledger_export.ledger_lines(mandant, period("this_month"))
     assert [(line.kind, line.delta, line.order_id) for line in lines] == [("purchase", 2000, placed.id)]
     assert ledger_export.count_entries(mandant, period("all")) == 2

@@ -97,9 +97,9 @@ def cmd_mandant_set(ctx, args) -> int:
 
 def cmd_staff_add(ctx, args) -> int:
     ctx.open()
-    s = mandanten.add_staff(args.login, args.name, args.role, user=ctx.user)
-    ctx.emit({"id": s.id, "login": s.login, "name": s.name, "role": s.role},
-             lambda d: f"staff {d['login']} ({d['role']}) added")
+    s = mandanten.add_staff(args.login, args.name, args.role, user=ctx.user, may_order=args.may_order)
+    ctx.emit({"id": s.id, "login": s.login, "name": s.name, "role": s.role, "may_order": s.may_order},
+             lambda d: f"staff {d['login']} ({d['role']}{', may order' if d['may_order'] else ''}) added")
     return 0
 
 
@@ -168,6 +168,7 @@ def register(sub, common) -> None:
     p.add_argument("--login", required=True)
     p.add_argument("--name", required=True)
     p.add_argument("--role", required=True, choices=("frontdesk", "servicedesk"))
+    p.add_argument("--may-order", action="store_true", help="may order credit packages (costs money)")
     p.set_defaults(handler=cmd_staff_add)
 
     person = sub.add_parser("person", parents=[common], help="persons").add_subparsers(

@@ -114,7 +114,7 @@ def list_mandanten(active_only: bool = False):
     return list(query)
 
 
-def add_staff(login: str, name: str, role: str, user: str = "") -> Staff:
+def add_staff(login: str, name: str, role: str, user: str = "", may_order: bool = False) -> Staff:
     login = (login or "").strip()
     if not re.match(r"^[A-Za-z0-9_.@-]{1,64}$", login):
         raise Refused(f"login {login!r} must be 1-64 letters, digits or . _ @ -", "invalid_login")
@@ -130,6 +130,9 @@ def add_staff(login: str, name: str, role: str, user: str = "") -> Staff:
         # (else any login could make itself service desk); the first one sets the practice up
         if role == roles.SERVICEDESK and Staff.select().where(Staff.role == roles.SERVICEDESK).exists():
             roles.require_servicedesk(user, "add a service-desk login")
-        staff = Staff.create(login=login, name=name, role=role)
-        audit.record(user, "staff_add", login=login, role=role)
+        # the right to order spends the practice's money: granted like a service-desk login
+        if may_order and Staff.select().where(Staff.role == roles.SERVICEDESK).exists():
+            roles.require_servicedesk(user, "let a login order credits")
+        staff = Staff.create(login=login, name=name, role=role, may_order=bool(may_order))
+        audit.record(user, "staff_add", login=login, role=role, may_order=bool(may_order))
     return staff

@@ -92,6 +92,8 @@ class Staff(BaseModel):
     login = pw.CharField(unique=True, max_length=64)
     name = pw.CharField(max_length=120)
     role = pw.CharField(max_length=16, default="frontdesk")
+    # orders cost the practice money: the service desk may, front-desk staff only with this
+    may_order = pw.BooleanField(default=False)
 
 
 class Person(BaseModel):

@@ -7,9 +7,10 @@ month / last month / this year / all, ``r`` takes a typed date range) and
 exported as CSV (``x``) into the practice's export folder under a generated
 name: nobody types a path, since the app writes with the practice's account.
 In a browser (``vitosms serve``) the file then comes as a download; over SSH
-the view names the file for the administrator to hand over. ``o`` opens the order window; ``t`` (transfer) and
-``m`` (legacy balance) are for the service desk: the core refuses anyone
-else, and the view shows them dimmed with the reason.
+the view names the file for the administrator to hand over. ``o`` opens the order window, for the service desk and staff allowed
+to order (orders cost money); ``t`` (transfer) and ``m`` (legacy balance) are
+for the service desk. The core refuses anyone else, and the view shows those
+keys dimmed with the reason.
 
 Queries run in thread workers; every change is one call into
 ``core.credits``, after which the status line is refreshed.
@@ -37,12 +38,14 @@ from .credits_tables import (KIND_NAMES, BalanceRow, BalancesTable, Details, Led
 
 CSV_HEADERS = (N_("Time"), N_("Mandant"), N_("Kind"), N_("Amount"), N_("Balance"), N_("Message"),
                N_("Order"), N_("User"), N_("Note"))
-# What a front-desk user reads when pressing a service-desk key.
+# What a user without the right reads when pressing a key of the service desk (or of ordering).
 FORBIDDEN = {
+    "order": N_("Only the service desk or staff allowed to order may order credits; {user} may not "
+                "(the service desk grants it: vitosms staff add --may-order)."),
     "transfer": N_("Only the service desk may move credits between Mandanten; {user} works at the front desk."),
     "migrate": N_("Only the service desk may carry the legacy balance over; {user} works at the front desk."),
 }
-SERVICE_DESK_KEYS = {"t": "transfer", "m": "migrate"}
+RESTRICTED_KEYS = {"o": "order", "t": "transfer", "m": "migrate"}
 
 
 class CreditsScreen(ShellScreen[None]):
@@ -67,6 +70,7 @@ class CreditsScreen(ShellScreen[None]):
         self.selected_id: int | None = None
         self.period: Period = ledger_export.period("this_month")
         self.servicedesk = False
+        self.may_order = False
         self.prompt_mode: str | None = None  # "range" while the date prompt is open
         self.balance_ids: list[int] = []
         self.details: Details | None = None
@@ -87,17 +91,27 @@ class CreditsScreen(ShellScreen[None]):
 
     def on_mount(self) -> None:
         self.servicedesk = roles.is_servicedesk(self.app.user)
+        self.may_order = roles.may_order(self.app.user)
         current = self.app.current_mandant
         self.selected_id = current.id if current is not None else None
         self.query_one("#credits-prompt").display = False
-        note = self.query_one("#role-note", Static)
-        if self.servicedesk:
-            note.display = False
-        else:
-            note.update(_("t Transfer and m Legacy balance are for the service desk only "
-                          "({user} works at the front desk).").format(user=clean(self.app.user)))
+        self.show_role_note()
         self.query_one(BalancesTable).focus()
         self.load_balances()
+
+    def show_role_note(self) -> None:
+        """Which keys are dimmed, and why (nothing when every key is allowed)."""
+        note = self.query_one("#role-note", Static)
+        user = clean(self.app.user)
+        parts = []
+        if not self.may_order:  # the service desk may always order: this is a front-desk login
+            parts.append(_("Dimmed for {user}: o Order (needs the right to order), t Transfer and "
+                           "m Legacy balance (service desk only).").format(user=user))
+        elif not self.servicedesk:
+            parts.append(_("t Transfer and m Legacy balance are for the service desk only "
+                           "({user} works at the front desk).").format(user=user))
+        note.display = bool(parts)
+        note.update(" ".join(parts))
 
     def on_screen_resume(self) -> None:
         if self.is_mounted and self.balance_ids:
@@ -269,7 +283,9 @@ class CreditsScreen(ShellScreen[None]):
                 placed = credits.order(Mandant.get_by_id(mandant.id), package_id, self.app.user)
                 item = credits.package(package_id)
             except VitosmsError as error:
-                self.say(error.message, error=True)
+                forbidden = error.code == "forbidden"  # the right was taken away meanwhile
+                self.say(_(FORBIDDEN["order"]).format(user=clean(self.app.user)) if forbidden else error.message,
+                         error=True)
                 return
             self.say(_("Ordered {package} for {code}: {credits} credits, {price}; customer number {number}.").format(
                 package=clean(item.name), code=clean(mandant.code), credits=format_number(placed.credits),
@@ -278,32 +294,40 @@ class CreditsScreen(ShellScreen[None]):
 
         self.app.push_screen(OrderWindow(mandant), chosen)
 
+    def allowed(self, action: str) -> bool:
+        return self.may_order if action == "order" else self.servicedesk
+
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action in FORBIDDEN and not self.servicedesk:
+        if action in FORBIDDEN and not self.allowed(action):
             return None  # shown dimmed; pressing the key explains why (on_key)
         return True
 
     def on_key(self, event) -> None:
         # A dimmed binding does not run: answer the key with the core's reason instead.
-        action = SERVICE_DESK_KEYS.get(event.key)
-        if action is None or self.servicedesk or isinstance(self.focused, Input):
+        action = RESTRICTED_KEYS.get(event.key)
+        if action is None or self.allowed(action) or isinstance(self.focused, Input):
             return
         event.stop()
         event.prevent_default()
         self.refuse(action)
 
     def refuse(self, action: str) -> None:
-        what = {"transfer": "transfer credits", "migrate": "migrate the legacy balance"}[action]
+        what = {"transfer": "transfer credits", "migrate": "migrate the legacy balance"}.get(action)
         try:
-            roles.require_servicedesk(self.app.user, what)
+            if action == "order":
+                roles.require_order_right(self.app.user)
+            else:
+                roles.require_servicedesk(self.app.user, what)
         except Refused as error:
             from ..modals.transfer import explain
 
             text = _(FORBIDDEN[action]) if error.code == "forbidden" else explain(error, self.app.user)
             self.say(text.format(user=clean(self.app.user)), error=True)
             return
-        self.servicedesk = True  # the role was granted meanwhile
-        self.query_one("#role-note").display = False
+        # the right was granted meanwhile
+        self.servicedesk = roles.is_servicedesk(self.app.user)
+        self.may_order = roles.may_order(self.app.user)
+        self.show_role_note()
         self.refresh_bindings()
 
     def action_transfer(self) -> None:
