@@ -228,3 +228,12 @@ def test_credits_order_needs_the_service_desk_or_the_right_to_order(desk):
     assert entry.user == "mia" and '"price_rappen"' in entry.detail
     granted = AuditEntry.select().where(AuditEntry.action == "staff_add").order_by(AuditEntry.id.desc()).get()
     assert granted.user == "sd" and '"may_order": true' in granted.detail
+
+
+def test_staff_add_takes_the_own_email_address_and_refuses_a_bad_one(desk):
+    code, _out, err = desk("--user", "sd", "staff", "add", "--login", "eva", "--name", "Eva", "--role", "frontdesk",
+                           "--email", "eva@praxis\r\nBcc: x")
+    assert code == 1 and "not a valid e-mail address" in one_line(err)
+    code, out, _err = desk("--json", "--user", "sd", "staff", "add", "--login", "eva", "--name", "Eva",
+                           "--role", "frontdesk", "--email", " Eva@Praxis.example ")
+    assert code == 0 and '"email": "Eva@praxis.example"' in out

@@ -97,8 +97,10 @@ def cmd_mandant_set(ctx, args) -> int:
 
 def cmd_staff_add(ctx, args) -> int:
     ctx.open()
-    s = mandanten.add_staff(args.login, args.name, args.role, user=ctx.user, may_order=args.may_order)
-    ctx.emit({"id": s.id, "login": s.login, "name": s.name, "role": s.role, "may_order": s.may_order},
+    s = mandanten.add_staff(args.login, args.name, args.role, user=ctx.user, may_order=args.may_order,
+                            email=args.email)
+    ctx.emit({"id": s.id, "login": s.login, "name": s.name, "role": s.role, "may_order": s.may_order,
+              "email": s.email},
              lambda d: f"staff {d['login']} ({d['role']}{', may order' if d['may_order'] else ''}) added")
     return 0
 
@@ -169,6 +171,7 @@ def register(sub, common) -> None:
     p.add_argument("--name", required=True)
     p.add_argument("--role", required=True, choices=("frontdesk", "servicedesk"))
     p.add_argument("--may-order", action="store_true", help="may order credit packages (costs money)")
+    p.add_argument("--email", help="the staff member's own address: exports made over SSH are sent there")
     p.set_defaults(handler=cmd_staff_add)
 
     person = sub.add_parser("person", parents=[common], help="persons").add_subparsers(

@@ -94,6 +94,8 @@ class Staff(BaseModel):
     role = pw.CharField(max_length=16, default="frontdesk")
     # orders cost the practice money: the service desk may, front-desk staff only with this
     may_order = pw.BooleanField(default=False)
+    # where an export made over SSH is sent (the file stays on the server otherwise)
+    email = pw.CharField(max_length=254, null=True)
 
 
 class Person(BaseModel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from .db import database
 from .models import ALL_MODELS, Setting
 
-SCHEMA_VERSION = 3  # 3: Staff.may_order
+SCHEMA_VERSION = 3  # 3: Staff.may_order, Staff.email
 
 
 def _step_2_search_names() -> None:

@@ -7,7 +7,8 @@ month / last month / this year / all, ``r`` takes a typed date range) and
 exported as CSV (``x``) into the practice's export folder under a generated
 name: nobody types a path, since the app writes with the practice's account.
 In a browser (``vitosms serve``) the file then comes as a download; over SSH
-the view names the file for the administrator to hand over. ``o`` opens the order window, for the service desk and staff allowed
+it is mailed to the staff member's own address (``staff add --email``), or the
+view names the file for the administrator to hand over. ``o`` opens the order window, for the service desk and staff allowed
 to order (orders cost money); ``t`` (transfer) and ``m`` (legacy balance) are
 for the service desk. The core refuses anyone else, and the view shows those
 keys dimmed with the reason.
@@ -25,7 +26,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
-from ...core import credits, ledger_export, roles
+from ...core import audit, credits, ledger_export, mandanten, roles
 from ...core.db import connection
 from ...core.errors import Refused, VitosmsError
 from ...core.ledger_export import Period
@@ -257,16 +258,36 @@ class CreditsScreen(ShellScreen[None]):
         self.app.call_from_thread(self.exported, done)
 
     def exported(self, done: ledger_export.Export) -> None:
-        """Hand the file over the way this session can: a download in a browser, else its name."""
+        """Hand the file over the way this session can: a download in a browser, an e-mail to the
+        staff member's own address over SSH, else its name for the administrator."""
         count = (_("1 entry") if done.rows == 1
                  else _("{count} entries").format(count=format_number(done.rows)))
+        address = mandanten.staff_email(self.app.user)
         if self.app.is_web:
             self.app.deliver_binary(done.path, save_filename=done.path.name, mime_type="text/csv")
             self.say(_("Exported {count}: your browser downloads {name}").format(
                 count=count, name=clean(done.path.name)))
+        elif address and self.app.settings.smtp.host:
+            self.say(_("Exported {count}; sending it to {address}…").format(count=count, address=clean(address)))
+            self._mail(done, address)
         else:
             self.say(_("Exported {count} to {path} (the administrator hands the file over)").format(
                 count=count, path=clean(str(done.path))))
+
+    @work(exclusive=True, group="credits-export-mail")
+    async def _mail(self, done: ledger_export.Export, address: str) -> None:
+        from ...delivery.export_mail import mail_export
+
+        try:
+            await mail_export(self.app.settings.smtp, address, done.path,
+                              _("Ledger export {name}").format(name=done.path.name),
+                              _("The ledger export of vitosms is attached (CSV for a spreadsheet)."))
+        except VitosmsError as error:
+            self.say(_("Not sent to {address}: {reason}. The file is {path}.").format(
+                address=clean(address), reason=clean(error.message), path=clean(str(done.path))), error=True)
+            return
+        audit.record(self.app.user, "export_mailed", to=address, file=done.path.name)
+        self.say(_("Sent {name} to {address}.").format(name=clean(done.path.name), address=clean(address)))
 
     # -- order, transfer, legacy balance --------------------------------------------
 
