@@ -55,33 +55,32 @@ def test_export_is_semicolon_utf8_bom_0600_with_running_balance(mandant, tmp_pat
     credits.purchase(mandant, 5, user="Käthi", note="=HYPERLINK(\"x\")")  # a note a spreadsheet must not run
     clock.set_now("2030-11-27T09:00")
     credits.purchase(mandant, 7, user="empfang", note="Gutschrift; Zürich")
-    target = tmp_path / "out" / "ledger.csv"
-    done = ledger_export.export_ledger(mandant, target, period("this_month"))
-    assert done.rows == 1 and done.path == target.resolve()
-    raw = target.read_bytes()
+    done = ledger_export.export_to_folder(mandant, tmp_path / "state", period("this_month"))
+    assert done.rows == 1 and done.path.parent == (tmp_path / "state" / "exports").resolve()
+    raw = done.path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
-    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(done.path).st_mode) == 0o600
     lines = raw.decode("utf-8-sig").split("\r\n")
     assert lines[0] == "time;mandant;kind;credits;balance;message;order;user;note"
     # the fixture's 100 (bought today, years earlier) and the October 5 come before the period
     assert lines[1] == '27.11.2030 09:00;HAU;purchase;7;112;;;empfang;"Gutschrift; Zürich"'
 
-    os.chmod(target, 0o644)  # an existing file is replaced and narrowed again
-    done = ledger_export.export_ledger(mandant, target, period("all"), headers=list("ABCDEFGHI"),
-                                       kind_names={"purchase": "Kauf"})
-    assert done.rows == 3 and stat.S_IMODE(os.stat(target).st_mode) == 0o600
-    rows = target.read_text(encoding="utf-8-sig").splitlines()
+    done = ledger_export.export_to_folder(mandant, tmp_path / "state", period("all"), headers=list("ABCDEFGHI"),
+                                          kind_names={"purchase": "Kauf"})
+    assert done.rows == 3 and stat.S_IMODE(os.stat(done.path).st_mode) == 0o600
+    rows = done.path.read_text(encoding="utf-8-sig").splitlines()
     assert rows[0] == "A;B;C;D;E;F;G;H;I"
     assert rows[2] == "20.10.2030 10:00;HAU;Kauf;5;105;;;Käthi;\"'=HYPERLINK(\"\"x\"\")\""
 
 
-def test_export_refuses_a_folder_and_an_unwritable_place(mandant, tmp_path):
-    with pytest.raises(Refused):
-        ledger_export.export_ledger(mandant, tmp_path, period("all"))
-    blocker = tmp_path / "file"
-    blocker.write_text("x")
-    with pytest.raises(Refused):
-        ledger_export.export_ledger(mandant, blocker / "ledger.csv", period("all"))
+def test_export_refuses_an_export_folder_it_cannot_write(mandant, tmp_path):
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "exports").write_text("a file where the folder should be")
+    with pytest.raises(Refused) as info:
+        ledger_export.export_to_folder(mandant, state, period("all"))
+    assert info.value.code == "invalid_path"
+    assert (state / "exports").read_text() == "a file where the folder should be"
 
 
 def test_state_folder_and_generated_names(mandant, tmp_path, monkeypatch):

@@ -168,9 +168,8 @@ def test_everything_the_command_line_creates_is_private(tmp_path):
 def test_a_ledger_export_is_private(practice, tmp_path, loose_umask):
     ledger_export = pytest.importorskip("vitosms_tui.core.ledger_export")
     hau, _ = practice
-    target = tmp_path / "exports" / "ledger.csv"
-    ledger_export.export_ledger(hau, target, ledger_export.period("all"))
-    assert mode(target) == 0o600 and mode(target.parent) == 0o700
+    done = ledger_export.export_to_folder(hau, tmp_path / "state", ledger_export.period("all"))
+    assert mode(done.path) == 0o600 and mode(done.path.parent) == 0o700
 
 
 def test_the_demo_worker_log_is_private(tmp_path, loose_umask):

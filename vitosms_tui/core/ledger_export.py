@@ -5,7 +5,8 @@ this month, last month, this year, everything, or a typed date range. The
 export is the Mandant's entries of the period, oldest first, with the running
 balance, written for Swiss Excel: UTF-8 with a byte order mark, separated by
 semicolons. The file is created for its owner only (0600): a ledger names who
-did what.
+did what. It is always a new file with a generated name in the export folder
+(:func:`export_to_folder`): the app never writes to a path somebody typed.
 """
 
 from __future__ import annotations
@@ -222,28 +223,6 @@ def _rows(mandant: Mandant, chosen: Period, kind_names: dict[str, str]) -> Itera
         running += delta
         yield [clock.local(at).strftime("%d.%m.%Y %H:%M"), mandant.code, _cell(kind_names.get(kind, kind)),
                delta, running, message_id or "", order_id or "", _cell(user), _cell(note)]
-
-
-def export_ledger(mandant: Mandant, path: Path | str, chosen: Period,
-                  headers: Sequence[str] | None = None,
-                  kind_names: dict[str, str] | None = None) -> Export:
-    """Write the period's entries, oldest first, to ``path``; the file is 0600.
-
-    For the command line, which runs with its caller's own rights: the
-    interface never passes a typed path here (see :func:`export_to_folder`).
-    Columns: :data:`COLUMNS` (``headers`` may name them in the interface
-    language, ``kind_names`` the kinds). An existing file is replaced.
-    """
-    target = Path(path).expanduser()
-    if target.is_dir():
-        raise Refused(f"{target} is a folder; type a file name", "invalid_path")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        # O_NOFOLLOW: never write through a symlink someone placed there
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    except OSError as exc:
-        raise Refused(f"cannot write {target}: {exc.strerror}", "invalid_path") from None
-    return Export(target.resolve(), _write(fd, mandant, chosen, headers, kind_names))
 
 
 def export_name(mandant: Mandant, chosen: Period, at: datetime | None = None) -> str:
