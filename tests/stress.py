@@ -192,6 +192,7 @@ def prepare(run: Run, count: int) -> dict[int, int]:
     migrate()
     install_default_templates()
     mandants = [mandanten.add_mandant(code, name, sender, user="stress") for code, name, sender in MANDANTEN]
+    mandanten.add_staff("stress", "Stress", "servicedesk", user="stress")  # orders need the right
     # enough for every message at three segments, bought as packages plus a top-up
     per_mandant = count * 3 // len(mandants) + 100
     bought = {}

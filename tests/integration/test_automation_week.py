@@ -194,7 +194,8 @@ def test_stepping_the_command_line_through_days(tmp_path, capsys):
 
     here("init")
     here("mandant", "add", "--code", "HAU", "--name", "Dr. Hauser", "--sender", "DrHauser")
-    here("credits", "order", "--mandant", "HAU", "--package", "1")
+    here("staff", "add", "--login", "sd", "--name", "Service", "--role", "servicedesk")
+    here("--user", "sd", "credits", "order", "--mandant", "HAU", "--package", "1")
     here("mandant", "set", "HAU", "--auto-reminders", "on", "--auto-birthday", "on")
     anna = here("person", "add", "--first", "Anna", "--last", "Muster", "--mobile", "079 123 45 67",
                 "--mandant", "HAU", "--birth", "1980-05-05", "--birthday-greetings")

@@ -119,23 +119,35 @@ def test_once_makes_one_pass_and_exits(practice):
     assert statuses(sms) == Counter({"sent": 1})  # its report comes later
 
 
-def test_sigterm_finishes_the_messages_in_hand_then_exits_0(practice):
-    handler = GatedHandler(practice["tmp"] / "mailbox", delay=0.3)
+def test_sigterm_finishes_the_mail_in_hand_gives_back_the_rest_then_exits_0(practice):
+    # one connection and a slow server: one mail is in hand, the other claimed ones wait for it
+    handler = GatedHandler(practice["tmp"] / "mailbox", delay=1.0)
     controller, port = start_sink(practice["tmp"] / "mailbox", handler=handler)
     try:
         mails = outbox.enqueue(practice["mandant"], [outbox.Draft("email", f"p{i}@example.ch", "T", subject="S")
                                                      for i in range(4)], user="test")
-        run = vitosms(practice, write_config(practice, port), "worker")
+        config = write_config(practice, port)
+        run = vitosms(practice, config, "worker")
         wait_for(lambda: handler.seen >= 1, "the first mail to reach the server")
         run.send_signal(signal.SIGTERM)
         out, err = run.communicate(timeout=WAIT)
+        assert run.returncode == 0, err
+        # what reached the server was finished and recorded; the rest is queued again, unclaimed,
+        # its claim not counted as an attempt, and due at once for the next worker
+        sent = handler.seen
+        assert sent < 4 and out.strip() == f"sent {sent}, delivered 0, failed 0, retried 0"
+        rows = [Message.get_by_id(m.id) for m in mails]
+        assert Counter(m.status for m in rows) == Counter({"sent": sent, "queued": 4 - sent})
+        for waiting in (m for m in rows if m.status == "queued"):
+            assert waiting.claimed_by is None and waiting.lease_until is None and waiting.attempts == 0
+            assert "released" in [e.kind for e in waiting.events]
+        # the next worker sends them, each mail arrives once
+        again = vitosms(practice, config, "worker", "--drain")
+        again.communicate(timeout=WAIT)
     finally:
         controller.stop()
-    assert run.returncode == 0, err
-    # the batch in hand (all four) was finished, nothing was left claimed
     assert statuses(mails) == Counter({"sent": 4})
     assert sorted(refs_in_mailbox(practice).values()) == [1, 1, 1, 1]
-    assert out.strip() == "sent 4, delivered 0, failed 0, retried 0"
 
 
 def test_a_killed_worker_leaves_its_messages_to_the_next_one_each_sent_once(practice):

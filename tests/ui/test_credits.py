@@ -86,7 +86,9 @@ async def test_balances_mark_the_current_mandant_and_a_low_balance(app_for):
 
 
 async def test_an_order_grows_the_balance_and_adds_a_ledger_line(app_for):
-    app = app_for()
+    # front-desk staff the service desk allowed to order
+    mandanten.add_staff("leitung", "Praxisleitung", "frontdesk", user="servicedesk", may_order=True)
+    app = app_for("leitung")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_credits(pilot)
         assert "no customer account yet" in text_of(screen, "#orders-title")
@@ -108,7 +110,8 @@ async def test_an_order_grows_the_balance_and_adds_a_ledger_line(app_for):
         assert credits.balance(mandant("DUB")) == 2500
         assert app.status.balance == 2500  # the status line was refreshed
         order = Order.get()
-        assert (order.credits, order.price_rappen, order.user) == (2000, 18000, "empfang")
+        assert (order.credits, order.price_rappen, order.user) == (2000, 18000, "leitung")
+        assert AuditEntry.select().where(AuditEntry.action == "order", AuditEntry.user == "leitung").count() == 1
         assert order.customer_number == credits.customer_number()
         assert rows(screen, "#ledger")[0][1:3] == ["Purchase", "+2'000"]
         assert rows(screen, "#orders")[0][1:5] == ["Praxis", "2'000", "CHF 180.00", order.customer_number]
@@ -129,21 +132,36 @@ async def test_an_order_grows_the_balance_and_adds_a_ledger_line(app_for):
         assert app.screen is screen and Order.select().count() == 1
 
 
-async def test_front_desk_sees_transfer_and_legacy_dimmed_and_the_reason(app_for):
+async def test_front_desk_sees_order_transfer_and_legacy_dimmed_and_the_reason(app_for):
     app = app_for("empfang")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_credits(pilot)
-        assert screen.check_action("transfer", ()) is None and screen.check_action("migrate", ()) is None
-        assert "service desk only" in text_of(screen, "#role-note")
+        assert all(screen.check_action(action, ()) is None for action in ("order", "transfer", "migrate"))
+        note = text_of(screen, "#role-note")
+        assert "service desk only" in note and "o Order (needs the right to order)" in note
         before = snapshot()
-        for key in ("t", "m"):
+        for key in ("o", "t", "m"):
             await pilot.press(key)
             await settle(pilot)
             assert app.screen is screen  # no window opened
             message = text_of(screen, "#credits-message")
             assert "Only the service desk" in message and "empfang" in message
             assert screen.query_one("#credits-message").has_class("-error")
+        assert "--may-order" in message if key == "o" else True
         assert snapshot() == before
+
+
+async def test_the_right_to_order_granted_meanwhile_undims_the_key(app_for):
+    app = app_for("empfang")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_credits(pilot)
+        assert screen.check_action("order", ()) is None
+        Staff = type(mandanten.add_staff("leitung", "L", "frontdesk", user="servicedesk"))
+        Staff.update(may_order=True).where(Staff.login == "empfang").execute()
+        await pilot.press("o")  # the refusal looks again and finds the right
+        await settle(pilot)
+        assert screen.check_action("order", ()) is True and "o Order" not in text_of(screen, "#role-note")
+        assert "t Transfer and m Legacy balance are for the service desk only" in text_of(screen, "#role-note")
 
 
 async def test_service_desk_transfers_with_a_refusal_first(app_for):
@@ -241,7 +259,7 @@ async def test_periods_range_export_and_escape(app_for, tmp_path, monkeypatch):
         await pilot.press("enter")
         await settle(pilot)
         assert "Period 20.11.2026 – 26.11.2026 · 0 entries" in title()
-        # export to the offered file in the state folder
+        # export: straight into the export folder under a generated name, no path asked
         await pilot.press("r")
         await settle(pilot)
         field.value = "01.11.2026-30.11.2026"
@@ -249,25 +267,21 @@ async def test_periods_range_export_and_escape(app_for, tmp_path, monkeypatch):
         await settle(pilot)
         await pilot.press("x")
         await settle(pilot)
-        offered = tmp_path / "state" / "exports" / "ledger-DUB-2026-11-01_2026-11-30.csv"
-        assert field.value == str(offered)
-        await pilot.press("enter")
-        await settle(pilot)
-        assert offered.exists() and stat.S_IMODE(os.stat(offered).st_mode) == 0o600
-        content = offered.read_bytes()
+        assert screen.prompt_mode is None and not screen.query_one("#credits-prompt").display
+        folder = tmp_path / "state" / "exports"
+        [made] = list(folder.iterdir())
+        assert made.name.startswith("ledger-DUB-2026-11-01_2026-11-30-20261127-0900")  # the clock runs on
+        assert stat.S_IMODE(os.stat(made).st_mode) == 0o600
+        content = made.read_bytes()
         assert content.startswith(b"\xef\xbb\xbfTime;Mandant;Kind;Amount;Balance;Message;Order;User;Note\r\n")
         assert b";DUB;Purchase;500;500;;;seed;demo starting credits" in content
-        assert f"Exported 1 entry to {offered}" in text_of(screen, "#credits-message")
-        # or to a path the user types
+        assert f"Exported 1 entry to {made}" in text_of(screen, "#credits-message")
+        # a second export gets its own file, the first stays as it was
         await pilot.press("x")
         await settle(pilot)
-        field.value = str(tmp_path / "typed.csv")
-        await pilot.press("enter")
-        await settle(pilot)
-        assert (tmp_path / "typed.csv").exists()
-        assert str(tmp_path / "typed.csv") in text_of(screen, "#credits-message")
+        assert len(list(folder.iterdir())) == 2 and made.read_bytes() == content
         # Escape: closes the prompt, then goes back to this month, then to the previous view
-        await pilot.press("x")
+        await pilot.press("r")
         await settle(pilot)
         await pilot.press("escape")
         await settle(pilot)

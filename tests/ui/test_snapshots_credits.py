@@ -25,7 +25,7 @@ def credits_app(practice):
     from vitosms_tui.ui.app import VitoSmsApp
 
     mandanten.update_settings(mandanten.get_mandant("HAU"), user="test", low_balance=600)
-    credits.order(mandanten.get_mandant("DUB"), 1, "empfang")
+    credits.order(mandanten.get_mandant("DUB"), 1, "servicedesk")
     Setting.update(value="VS-20261127090000").where(Setting.key == "customer_number").execute()
     Order.update(customer_number="VS-20261127090000").execute()
 
@@ -57,7 +57,7 @@ def test_order_window(credits_app, snap_compare):
         await pilot.press("down", "o")
         await settle(pilot)
 
-    assert snap_compare(credits_app(), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(credits_app("servicedesk"), terminal_size=SIZE, run_before=run_before)
 
 
 def test_transfer_window_with_a_refusal(credits_app, snap_compare):

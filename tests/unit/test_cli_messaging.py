@@ -31,7 +31,7 @@ def practice(cli):
     assert cli("mandant", "add", "--code", "HAU", "--name", "Dr. Hauser", "--sender", "DrHauser")[0] == 0
     assert cli("mandant", "add", "--code", "ZZ", "--name", "Dr. Zett")[0] == 0
     assert cli("staff", "add", "--login", "sd", "--name", "Service", "--role", "servicedesk")[0] == 0
-    assert cli("credits", "order", "--mandant", "HAU", "--package", "1")[0] == 0
+    assert cli("credits", "order", "--mandant", "HAU", "--package", "1", user="sd")[0] == 0
     code, out, _ = cli("person", "add", "--first", "Anna", "--last", "Muster", "--salutation", "Frau",
                        "--mobile", "079 123 45 67", "--email", "anna@example.ch", "--json")
     return json.loads(out)["id"]
@@ -124,7 +124,7 @@ def test_too_few_credits_refuses_send_and_dry_run(cli, practice):
 def test_ledger_prices_order(cli, practice):
     code, prices = doc(cli("credits", "prices", "--json"))
     assert code == 0 and prices[0] == {"id": 1, "name": "Start", "credits": 500, "price_chf": "50.00"}
-    code, order = doc(cli("credits", "order", "--mandant", "ZZ", "--package", "2", "--json"))
+    code, order = doc(cli("credits", "order", "--mandant", "ZZ", "--package", "2", "--json", user="sd"))
     assert code == 0 and {k: order[k] for k in ("mandant", "package", "credits", "price_chf", "balance")} == {
         "mandant": "ZZ", "package": 2, "credits": 2000, "price_chf": "180.00", "balance": 2000}
     assert isinstance(order["id"], int) and order["customer_number"]
@@ -133,8 +133,8 @@ def test_ledger_prices_order(cli, practice):
     assert [(e["kind"], e["delta"]) for e in ledger] == [("spend", -1), ("purchase", 500)]
     assert set(ledger[0]) >= {"id", "mandant", "delta", "kind", "message_id", "note", "user", "at"}
     assert ledger[0]["message_id"] and ledger[0]["user"] == "desk" and ledger[0]["mandant"] == "HAU"
-    assert cli("credits", "order", "--mandant", "HAU", "--package", "99")[0] == 1
-    assert cli("credits", "order", "--mandant", "HAU", "--package", "one")[0] == 2
+    assert cli("credits", "order", "--mandant", "HAU", "--package", "99", user="sd")[0] == 1
+    assert cli("credits", "order", "--mandant", "HAU", "--package", "one", user="sd")[0] == 2
 
 
 def test_transfer_is_for_the_service_desk(cli, practice):

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from vitosms_tui.core import clock, credits, ledger_export
+from vitosms_tui.core import clock, credits, ledger_export, mandanten
 from vitosms_tui.core.errors import Refused
 from vitosms_tui.core.ledger_export import Period, parse_range, period
 
@@ -55,49 +55,78 @@ def test_export_is_semicolon_utf8_bom_0600_with_running_balance(mandant, tmp_pat
     credits.purchase(mandant, 5, user="Käthi", note="=HYPERLINK(\"x\")")  # a note a spreadsheet must not run
     clock.set_now("2030-11-27T09:00")
     credits.purchase(mandant, 7, user="empfang", note="Gutschrift; Zürich")
-    target = tmp_path / "out" / "ledger.csv"
-    done = ledger_export.export_ledger(mandant, target, period("this_month"))
-    assert done.rows == 1 and done.path == target.resolve()
-    raw = target.read_bytes()
+    done = ledger_export.export_to_folder(mandant, tmp_path / "state", period("this_month"))
+    assert done.rows == 1 and done.path.parent == (tmp_path / "state" / "exports").resolve()
+    raw = done.path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
-    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(done.path).st_mode) == 0o600
     lines = raw.decode("utf-8-sig").split("\r\n")
     assert lines[0] == "time;mandant;kind;credits;balance;message;order;user;note"
     # the fixture's 100 (bought today, years earlier) and the October 5 come before the period
     assert lines[1] == '27.11.2030 09:00;HAU;purchase;7;112;;;empfang;"Gutschrift; Zürich"'
 
-    os.chmod(target, 0o644)  # an existing file is replaced and narrowed again
-    done = ledger_export.export_ledger(mandant, target, period("all"), headers=list("ABCDEFGHI"),
-                                       kind_names={"purchase": "Kauf"})
-    assert done.rows == 3 and stat.S_IMODE(os.stat(target).st_mode) == 0o600
-    rows = target.read_text(encoding="utf-8-sig").splitlines()
+    done = ledger_export.export_to_folder(mandant, tmp_path / "state", period("all"), headers=list("ABCDEFGHI"),
+                                          kind_names={"purchase": "Kauf"})
+    assert done.rows == 3 and stat.S_IMODE(os.stat(done.path).st_mode) == 0o600
+    rows = done.path.read_text(encoding="utf-8-sig").splitlines()
     assert rows[0] == "A;B;C;D;E;F;G;H;I"
     assert rows[2] == "20.10.2030 10:00;HAU;Kauf;5;105;;;Käthi;\"'=HYPERLINK(\"\"x\"\")\""
 
 
-def test_export_refuses_a_folder_and_an_unwritable_place(mandant, tmp_path):
-    with pytest.raises(Refused):
-        ledger_export.export_ledger(mandant, tmp_path, period("all"))
-    blocker = tmp_path / "file"
-    blocker.write_text("x")
-    with pytest.raises(Refused):
-        ledger_export.export_ledger(mandant, blocker / "ledger.csv", period("all"))
+def test_export_refuses_an_export_folder_it_cannot_write(mandant, tmp_path):
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "exports").write_text("a file where the folder should be")
+    with pytest.raises(Refused) as info:
+        ledger_export.export_to_folder(mandant, state, period("all"))
+    assert info.value.code == "invalid_path"
+    assert (state / "exports").read_text() == "a file where the folder should be"
 
 
-def test_default_path_in_the_state_folder(mandant, tmp_path, monkeypatch):
+def test_state_folder_and_generated_names(mandant, tmp_path, monkeypatch):
     monkeypatch.delenv("VITOSMS_STATE_DIR", raising=False)
     state = ledger_export.state_dir_for(str(tmp_path / "practice.db"))
     assert state == tmp_path / "vitosms-state"
     monkeypatch.setenv("VITOSMS_STATE_DIR", str(tmp_path / "elsewhere"))
     assert ledger_export.state_dir_for(str(tmp_path / "practice.db")) == tmp_path / "elsewhere"
-    assert ledger_export.default_path(state, mandant, Period("range", date(2026, 11, 1), date(2026, 11, 30))) == (
-        state / "exports" / "ledger-HAU-2026-11-01_2026-11-30.csv")
-    assert ledger_export.default_path(state, mandant, Period("all")).name == "ledger-HAU-all.csv"
+    at = clock.parse_instant("2026-11-27T09:00:05")
+    assert ledger_export.export_name(mandant, Period("range", date(2026, 11, 1), date(2026, 11, 30)), at) == (
+        "ledger-HAU-2026-11-01_2026-11-30-20261127-090005.csv")
+    assert ledger_export.export_name(mandant, Period("all"), at) == "ledger-HAU-all-20261127-090005.csv"
+
+
+def test_export_to_folder_never_replaces_and_never_leaves_it(mandant, tmp_path, monkeypatch):
+    clock.set_now("2030-11-27T09:00")
+    name = ledger_export.export_name(mandant, period("all"))
+    folder = tmp_path / "state" / "exports"
+    folder.mkdir(parents=True)
+    # a file (or a symlink to the database) already under the generated name is left alone
+    (folder / name).write_text("earlier")
+    elsewhere = tmp_path / "practice.db"
+    elsewhere.write_text("database")
+    taken = ledger_export.export_name(mandant, period("all")).replace(".csv", "-2.csv")
+    (folder / taken).symlink_to(elsewhere)
+    done = ledger_export.export_to_folder(mandant, tmp_path / "state", period("all"))
+    assert done.path.parent == folder.resolve() and done.path.name not in (name, taken)
+    assert (folder / name).read_text() == "earlier" and elsewhere.read_text() == "database"
+    assert done.rows == 1 and stat.S_IMODE(os.stat(done.path).st_mode) == 0o600
+
+
+def test_export_folder_that_is_a_symlink_is_refused(mandant, tmp_path):
+    ssh = tmp_path / "home" / ".ssh"
+    ssh.mkdir(parents=True)
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "exports").symlink_to(ssh)
+    with pytest.raises(Refused) as info:
+        ledger_export.export_to_folder(mandant, state, period("all"))
+    assert info.value.code == "invalid_path" and list(ssh.iterdir()) == []
 
 
 def test_lines_and_orders_for_the_view(mandant):
     clock.set_now("2030-11-27T09:00")
-    placed = credits.order(mandant, 2, "empfang")
+    mandanten.add_staff("leitung", "Praxisleitung", "frontdesk", user="test", may_order=True)
+    placed = credits.order(mandant, 2, "leitung")
     lines = ledger_export.ledger_lines(mandant, period("this_month"))
     assert [(line.kind, line.delta, line.order_id) for line in lines] == [("purchase", 2000, placed.id)]
     assert ledger_export.count_entries(mandant, period("all")) == 2

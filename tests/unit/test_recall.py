@@ -238,7 +238,8 @@ def test_cli_add_due_notify(tmp_path, capsys):
 
     assert cli("init")[0] == 0
     assert cli("mandant", "add", "--code", "HAU", "--name", "Dr. Hauser")[0] == 0
-    assert cli("credits", "order", "--mandant", "HAU", "--package", "1")[0] == 0
+    assert cli("staff", "add", "--login", "sd", "--name", "Service", "--role", "servicedesk")[0] == 0
+    assert cli("--user", "sd", "credits", "order", "--mandant", "HAU", "--package", "1")[0] == 0
     code, anna, _ = cli("person", "add", "--first", "Anna", "--last", "Muster", "--mobile", "079 123 45 67")
     code, nein, _ = cli("person", "add", "--first", "Nora", "--last", "Nein", "--mobile", "079 555 12 34",
                         "--no-recalls")

@@ -156,6 +156,7 @@ def test_everything_the_command_line_creates_is_private(tmp_path):
         return run
 
     vitosms("init")
+    vitosms("staff", "add", "--login", "sd", "--name", "Service", "--role", "servicedesk")
     vitosms("mandant", "add", "--code", "HAU", "--name", "Dr. Hauser")
     vitosms("credits", "order", "--mandant", "HAU", "--package", "1")
     vitosms("send", "--mandant", "HAU", "--to", "079 123 45 67", "--text", "Hallo")
@@ -169,9 +170,8 @@ def test_everything_the_command_line_creates_is_private(tmp_path):
 def test_a_ledger_export_is_private(practice, tmp_path, loose_umask):
     ledger_export = pytest.importorskip("vitosms_tui.core.ledger_export")
     hau, _ = practice
-    target = tmp_path / "exports" / "ledger.csv"
-    ledger_export.export_ledger(hau, target, ledger_export.period("all"))
-    assert mode(target) == 0o600 and mode(target.parent) == 0o700
+    done = ledger_export.export_to_folder(hau, tmp_path / "state", ledger_export.period("all"))
+    assert mode(done.path) == 0o600 and mode(done.path.parent) == 0o700
 
 
 def test_the_demo_worker_log_is_private(tmp_path, loose_umask):
@@ -276,11 +276,12 @@ def audited(action: str, **detail) -> list[AuditEntry]:
 
 def test_orders_transfers_and_migrations_are_audited(practice):
     hau, mue = practice
-    placed = credits.order(hau, 1, user="empfang")
+    mandanten.add_staff("leitung", "Praxisleitung", "frontdesk", user="sd", may_order=True)
+    placed = credits.order(hau, 1, user="leitung")
     credits.transfer(hau, mue, 7, "sd", note="Ausgleich")
     credits.migrate_legacy(11, "sd")
     [order] = audited("order", package=1, credits=placed.credits)
-    assert (order.user, order.mandant_id) == ("empfang", hau.id)
+    assert (order.user, order.mandant_id) == ("leitung", hau.id)
     [transfer] = audited("transfer", amount=7, to="MUE")
     assert (transfer.user, transfer.mandant_id) == ("sd", hau.id)
     [migration] = audited("migrate_legacy", total=11)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from ..core import mandanten, persons
 from ..core.errors import Refused, UsageError
@@ -42,15 +41,10 @@ def cmd_seed(ctx, args) -> int:
 
 
 def cmd_import(ctx, args) -> int:
-    from ..core.person_import import import_persons
+    from ..core.paths import read_limited
+    from ..core.person_import import MAX_BYTES, import_persons
 
-    path = Path(args.file)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"file not found: {path}") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    raw = read_limited(args.file, MAX_BYTES, "file")  # /dev/zero is refused after 64 MiB
     ctx.open()
     report = import_persons(raw, user=ctx.user)
 
@@ -103,9 +97,11 @@ def cmd_mandant_set(ctx, args) -> int:
 
 def cmd_staff_add(ctx, args) -> int:
     ctx.open()
-    s = mandanten.add_staff(args.login, args.name, args.role, user=ctx.user)
-    ctx.emit({"id": s.id, "login": s.login, "name": s.name, "role": s.role},
-             lambda d: f"staff {d['login']} ({d['role']}) added")
+    s = mandanten.add_staff(args.login, args.name, args.role, user=ctx.user, may_order=args.may_order,
+                            email=args.email)
+    ctx.emit({"id": s.id, "login": s.login, "name": s.name, "role": s.role, "may_order": s.may_order,
+              "email": s.email},
+             lambda d: f"staff {d['login']} ({d['role']}{', may order' if d['may_order'] else ''}) added")
     return 0
 
 
@@ -174,6 +170,8 @@ def register(sub, common) -> None:
     p.add_argument("--login", required=True)
     p.add_argument("--name", required=True)
     p.add_argument("--role", required=True, choices=("frontdesk", "servicedesk"))
+    p.add_argument("--may-order", action="store_true", help="may order credit packages (costs money)")
+    p.add_argument("--email", help="the staff member's own address: exports made over SSH are sent there")
     p.set_defaults(handler=cmd_staff_add)
 
     person = sub.add_parser("person", parents=[common], help="persons").add_subparsers(

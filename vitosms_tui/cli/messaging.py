@@ -101,6 +101,9 @@ def _send_table(doc: dict) -> str:
 def cmd_send(ctx, args) -> int:
     ctx.open()
     mandant = mandanten.get_mandant(args.mandant)
+    if args.at is not None and not args.at.strip():
+        # an empty value (a script's unset variable) must not quietly mean "now"
+        raise UsageError("--at is empty: give the send time (ISO-8601), or leave --at out to send now")
     at = outbox.check_send_time(args.at)
     drafts = _drafts(mandant, args)
     if args.dry_run:

@@ -55,7 +55,10 @@ def cmd_worker(ctx, args) -> int:
     from ..core.automation import run_tick
     from ..delivery.service import make_worker
 
+    from ..core.paths import writable_folder
+
     _configure_logging()
+    writable_folder(ctx.state_dir, "the state folder")  # the handset log and the gateway's state go there
     ctx.open()
     if not ctx.settings.smtp.host:
         logging.getLogger("vitosms.delivery").warning(

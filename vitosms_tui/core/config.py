@@ -1,19 +1,26 @@
 """Settings from the TOML file (``--config`` / ``VITOSMS_CONFIG``) and the environment.
 
 Everything has a default, so a practice can start without a file. A broken
-file is a configuration error (exit code 2) with the reason on one line.
+file is a configuration error (exit code 2) with the reason on one line,
+found when the file is loaded (by every command, ``serve`` and the worker),
+not when the first mail fails: each key has a check in :data:`CHECKS`, a new
+section adds its own.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
+import re
 import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from .errors import UsageError
+from .paths import read_limited
 
 
 @dataclass
@@ -58,6 +65,7 @@ class Settings:
     path: Path | None = None
 
 
+MAX_CONFIG_BYTES = 1 << 20  # a settings file is a few lines; /dev/zero must not fill the memory
 # no setting needs more (seconds, attempts, sizes); larger values overflow date arithmetic
 MAX_NUMBER = 1_000_000_000
 
@@ -80,11 +88,91 @@ def _apply(target, values: dict, section: str) -> None:
             if value < 0:
                 raise UsageError(f"config [{section}] {key}: cannot be negative")
             value = type(current)(value)
+            check_value(section, key, value)
         elif current is None and not isinstance(value, str):
             raise UsageError(f"config [{section}] {key}: expected text")
         elif isinstance(current, str) and not isinstance(value, str):
             raise UsageError(f"config [{section}] {key}: expected text")
+        if isinstance(value, str):
+            check_value(section, key, value)
         setattr(target, key, value)
+
+
+# -- what each value may be ---------------------------------------------------------
+# A check returns None for a good value, else what is wrong (the key and the value are
+# put in front of it). A new section adds its checks with its own entry in CHECKS.
+
+_HOSTNAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?")
+_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@" + _HOSTNAME.pattern.replace("(?=.{1,253}$)", ""))
+_CLOCK = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+
+
+def host(value) -> str | None:
+    """A host name or an IP address, as a resolver takes it."""
+    text = str(value)
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+        return None
+    except ValueError:
+        pass
+    return None if _HOSTNAME.fullmatch(text) else "is not a host name or IP address"
+
+
+def port(value) -> str | None:
+    return None if isinstance(value, int) and 1 <= value <= 65535 else "is not a port number (1-65535)"
+
+
+def address(value) -> str | None:
+    """One plain e-mail address (the envelope sender; no name, no line break)."""
+    return None if _ADDRESS.fullmatch(str(value)) else "is not one e-mail address like praxis@example.ch"
+
+
+def one_line(value) -> str | None:
+    return None if str(value).isprintable() else "must be one line without control characters"
+
+
+def between(low: float, high: float) -> Callable[[object], str | None]:
+    def check(value) -> str | None:
+        return None if low <= value <= high else f"must be between {low:g} and {high:g}"
+    return check
+
+
+def clock_time(value) -> str | None:
+    return None if _CLOCK.fullmatch(str(value)) else "is not a time of day HH:MM"
+
+
+CHECKS: dict[str, dict[str, Callable[[object], str | None]]] = {
+    "smtp": {"host": host, "port": port, "username": one_line, "password": one_line,
+             "timeout": between(1, 600), "sender": address, "pool_size": between(1, 20)},
+    # lease: the worker drops a claim with less than half a second left, so a
+    # lease must leave room to send (it is renewed while a message is in hand)
+    "delivery": {"max_attempts": between(1, 100), "backoff_seconds": between(0.01, 86_400),
+                 "backoff_max_seconds": between(0.01, 7 * 86_400), "lease_seconds": between(1, 86_400),
+                 "batch_size": between(1, 10_000), "report_delay_seconds": between(0, 86_400),
+                 "max_sms_parts": between(1, 10)},
+    "agenda": {"day_start": clock_time, "day_end": clock_time, "slot_minutes": between(1, 240)},
+}
+SECRET_KEYS = {"password"}  # named in an error, never shown
+
+
+def check_value(section: str, key: str, value) -> None:
+    """Refuse ``value`` for ``[section] key`` in one line naming both (a secret stays hidden)."""
+    check = CHECKS.get(section, {}).get(key)
+    problem = check(value) if check is not None and value is not None else None
+    if problem:
+        shown = "(hidden)" if key in SECRET_KEYS else repr(value)
+        raise UsageError(f"config [{section}] {key} = {shown}: {problem}")
+
+
+def _check_together(settings: Settings) -> None:
+    delivery = settings.delivery
+    if delivery.backoff_max_seconds < delivery.backoff_seconds:
+        raise UsageError(f"config [delivery] backoff_max_seconds = {delivery.backoff_max_seconds!r}: "
+                         f"must not be below backoff_seconds = {delivery.backoff_seconds!r}")
+    if settings.agenda.day_end <= settings.agenda.day_start:
+        raise UsageError(f"config [agenda] day_end = {settings.agenda.day_end!r}: "
+                         f"must be after day_start = {settings.agenda.day_start!r}")
 
 
 def load_settings(path: str | os.PathLike | None = None) -> Settings:
@@ -94,12 +182,7 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
     if path:
         file = Path(path).expanduser()
         settings.path = file
-        try:
-            raw = file.read_bytes()
-        except FileNotFoundError:
-            raise UsageError(f"config file not found: {file}") from None
-        except OSError as exc:
-            raise UsageError(f"cannot read config file {file}: {exc.strerror}") from None
+        raw = read_limited(file, MAX_CONFIG_BYTES, "config file")
         try:
             data = tomllib.loads(raw.decode("utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -124,15 +207,20 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
             settings.warnings.append(
                 f"config file {file} holds an SMTP password and is readable by others: chmod 600 it"
             )
-    host = os.environ.get("VITOSMS_SMTP_HOST")
-    if host:
-        settings.smtp.host = host
-    port = os.environ.get("VITOSMS_SMTP_PORT")
-    if port:
+    server = os.environ.get("VITOSMS_SMTP_HOST")
+    if server:
+        if host(server):
+            raise UsageError(f"VITOSMS_SMTP_HOST = {server!r}: {host(server)}")
+        settings.smtp.host = server
+    number = os.environ.get("VITOSMS_SMTP_PORT")
+    if number:
         try:
-            settings.smtp.port = int(port)
+            settings.smtp.port = int(number)
         except ValueError:
-            raise UsageError(f"VITOSMS_SMTP_PORT is not a port number: {port!r}") from None
+            raise UsageError(f"VITOSMS_SMTP_PORT is not a port number: {number!r}") from None
+        if port(settings.smtp.port):
+            raise UsageError(f"VITOSMS_SMTP_PORT = {number!r}: {port(settings.smtp.port)}")
+    _check_together(settings)
     language = os.environ.get("VITOSMS_LANG")
     if language in ("de", "en"):
         settings.ui_language = language

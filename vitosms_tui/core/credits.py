@@ -152,7 +152,11 @@ def _open_customer_account() -> str:
 
 
 def order(mandant: Mandant, package_id: int, user: str) -> Order:
-    """Buy a credit package for a Mandant: an order plus a ``purchase`` entry."""
+    """Buy a credit package for a Mandant: an order plus a ``purchase`` entry.
+
+    Only for the service desk and staff allowed to order (:func:`roles.may_order`).
+    """
+    roles.require_order_right(user)
     item = package(package_id)
     with write_transaction():
         number = _open_customer_account()

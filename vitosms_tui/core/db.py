@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -79,7 +80,10 @@ def is_postgresql(db: peewee.Database | None = None) -> bool:
 
 def postgresql_parameters(url: str) -> dict:
     """Connection parameters of a ``postgresql://`` URL (psycopg's names)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:  # e.g. "Invalid IPv6 URL" for an unbalanced [
+        raise UsageError(f"the PostgreSQL URL is not valid ({error}): {redact(url)}") from None
     name = unquote(parts.path.lstrip("/"))
     if not name or "/" in name:
         raise UsageError(f"the PostgreSQL URL names no database: {redact(url)}")
@@ -100,7 +104,10 @@ def postgresql_parameters(url: str) -> dict:
 
 def redact(url: str) -> str:
     """The URL without its password, for messages and logs."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not parseable: hide whatever stands between "user:" and "@"
+        return re.sub(r"(://[^/@:]*:)[^@]*@", r"\1***@", url)
     if parts.password is None:
         return url
     netloc = parts.netloc.replace(":" + parts.password + "@", ":***@", 1)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from . import clock, credits, sms_text
+from . import clock, credits, header_text, sms_text
 from .errors import NotFound, Refused
 from .models import CHANNELS, CONSENT_PURPOSES, PURPOSES, Appointment, Mandant, Person, Recall
 from .phone import normalize_email, normalize_mobile
@@ -136,10 +136,8 @@ def _check_texts(draft: Draft) -> None:
         raise Refused(f"the message text is longer than {MAX_BODY} characters", "text_too_long")
     subject = draft.subject or ""
     if draft.channel == "email":
-        # a line break in a subject would be a header of its own
-        if not subject.isprintable() or len(subject) > MAX_SUBJECT:
-            raise Refused(f"the subject must be one line of at most {MAX_SUBJECT} characters",
-                          "invalid_subject")
+        # a line break in a subject (also one hidden in an encoded word) would be a header of its own
+        header_text.check(subject, "the subject", MAX_SUBJECT, "invalid_subject")
 
 
 _E164 = re.compile(r"\+\d{8,15}")

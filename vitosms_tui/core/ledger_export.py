@@ -5,7 +5,8 @@ this month, last month, this year, everything, or a typed date range. The
 export is the Mandant's entries of the period, oldest first, with the running
 balance, written for Swiss Excel: UTF-8 with a byte order mark, separated by
 semicolons. The file is created for its owner only (0600): a ledger names who
-did what.
+did what. It is always a new file with a generated name in the export folder
+(:func:`export_to_folder`): the app never writes to a path somebody typed.
 """
 
 from __future__ import annotations
@@ -194,11 +195,6 @@ def state_dir_for(db_url: str) -> Path:
     return (path.parent if path else Path.cwd()) / STATE_FOLDER
 
 
-def default_path(state_dir: Path | str, mandant: Mandant, chosen: Period) -> Path:
-    """``STATE/exports/ledger-HAU-2026-11-01_2026-11-30.csv``."""
-    return Path(state_dir) / EXPORT_FOLDER / f"ledger-{mandant.code}-{chosen.slug}.csv"
-
-
 @dataclass(frozen=True)
 class Export:
     path: Path
@@ -229,26 +225,57 @@ def _rows(mandant: Mandant, chosen: Period, kind_names: dict[str, str]) -> Itera
                delta, running, message_id or "", order_id or "", _cell(user), _cell(note)]
 
 
-def export_ledger(mandant: Mandant, path: Path | str, chosen: Period,
-                  headers: Sequence[str] | None = None,
-                  kind_names: dict[str, str] | None = None) -> Export:
-    """Write the period's entries, oldest first, to ``path``; the file is 0600.
+def export_name(mandant: Mandant, chosen: Period, at: datetime | None = None) -> str:
+    """``ledger-HAU-2026-11-01_2026-11-30-20261127-090000.csv``: Mandant, period, time made."""
+    made = clock.local(at or clock.now()).strftime("%Y%m%d-%H%M%S")
+    code = re.sub(r"[^A-Za-z0-9_-]", "_", mandant.code)  # codes are checked, but this names a file
+    return f"ledger-{code}-{chosen.slug}-{made}.csv"
 
-    Columns: :data:`COLUMNS` (``headers`` may name them in the interface
-    language, ``kind_names`` the kinds). An existing file is replaced.
+
+def export_to_folder(mandant: Mandant, state_dir: Path | str, chosen: Period,
+                     headers: Sequence[str] | None = None,
+                     kind_names: dict[str, str] | None = None) -> Export:
+    """Write the export as a new file with a generated name in ``STATE/exports``.
+
+    What the interface (over SSH or in a browser) does: nobody there types a
+    path, because the app runs as the practice's account and could otherwise
+    overwrite its own database, config or someone's ``.ssh``. The file is
+    created only inside that folder (never through a symlink, never over an
+    existing file).
     """
-    target = Path(path).expanduser()
-    if target.is_dir():
-        raise Refused(f"{target} is a folder; type a file name", "invalid_path")
+    folder = Path(state_dir).expanduser() / EXPORT_FOLDER
+    nofollow = getattr(os, "O_NOFOLLOW", 0)
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # the folder itself must not be a symlink leading elsewhere
+        folder_fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | nofollow)
+    except OSError as exc:
+        raise Refused(f"cannot write into the export folder {folder}: {exc.strerror}", "invalid_path") from None
+    try:
+        name = export_name(mandant, chosen)
+        for number in range(1, 100):
+            candidate = name if number == 1 else name.replace(".csv", f"-{number}.csv")
+            try:
+                fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL | nofollow, 0o600,
+                             dir_fd=folder_fd)
+            except FileExistsError:
+                continue  # two exports in the same second: number the second one
+            except OSError as exc:
+                raise Refused(f"cannot write into the export folder {folder}: {exc.strerror}",
+                              "invalid_path") from None
+            return Export(folder.resolve() / candidate, _write(fd, mandant, chosen, headers, kind_names))
+        raise Refused(f"too many exports of this second in {folder}", "invalid_path")
+    finally:
+        os.close(folder_fd)
+
+
+def _write(fd: int, mandant: Mandant, chosen: Period, headers: Sequence[str] | None,
+           kind_names: dict[str, str] | None) -> int:
+    """The CSV into the open file ``fd`` (closed afterwards); the number of entries."""
     headers = list(headers or COLUMNS)
     if len(headers) != len(COLUMNS):
+        os.close(fd)
         raise ValueError("one header per column")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        # O_NOFOLLOW: never write through a symlink someone placed there
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    except OSError as exc:
-        raise Refused(f"cannot write {target}: {exc.strerror}", "invalid_path") from None
     count = 0
     with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
         os.fchmod(handle.fileno(), 0o600)  # an existing file keeps no wider mode
@@ -257,4 +284,4 @@ def export_ledger(mandant: Mandant, path: Path | str, chosen: Period,
         for row in _rows(mandant, chosen, kind_names or {}):
             writer.writerow(row)
             count += 1
-    return Export(target.resolve(), count)
+    return count

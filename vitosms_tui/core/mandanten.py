@@ -8,6 +8,7 @@ from . import audit, roles
 from .db import write_transaction
 from .errors import NotFound, Refused
 from .models import CHANNELS, Mandant, Staff, ROLES
+from .phone import normalize_email
 
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 # Alphanumeric sender IDs: at most 11 characters, letters, digits, space, few signs.
@@ -114,7 +115,8 @@ def list_mandanten(active_only: bool = False):
     return list(query)
 
 
-def add_staff(login: str, name: str, role: str, user: str = "") -> Staff:
+def add_staff(login: str, name: str, role: str, user: str = "", may_order: bool = False,
+              email: str | None = None) -> Staff:
     login = (login or "").strip()
     if not re.match(r"^[A-Za-z0-9_.@-]{1,64}$", login):
         raise Refused(f"login {login!r} must be 1-64 letters, digits or . _ @ -", "invalid_login")
@@ -123,6 +125,8 @@ def add_staff(login: str, name: str, role: str, user: str = "") -> Staff:
     name = (name or "").strip()
     if not name or any(ord(c) < 32 for c in name):
         raise Refused("staff name is required", "invalid_name")
+    if email is not None:
+        email = normalize_email(email)  # the staff member's own address, for exports
     with write_transaction():
         if Staff.get_or_none(Staff.login == login):
             raise Refused(f"staff login {login!r} exists already", "duplicate")
@@ -130,6 +134,15 @@ def add_staff(login: str, name: str, role: str, user: str = "") -> Staff:
         # (else any login could make itself service desk); the first one sets the practice up
         if role == roles.SERVICEDESK and Staff.select().where(Staff.role == roles.SERVICEDESK).exists():
             roles.require_servicedesk(user, "add a service-desk login")
-        staff = Staff.create(login=login, name=name, role=role)
-        audit.record(user, "staff_add", login=login, role=role)
+        # the right to order spends the practice's money: granted like a service-desk login
+        if may_order and Staff.select().where(Staff.role == roles.SERVICEDESK).exists():
+            roles.require_servicedesk(user, "let a login order credits")
+        staff = Staff.create(login=login, name=name, role=role, may_order=bool(may_order), email=email)
+        audit.record(user, "staff_add", login=login, role=role, may_order=bool(may_order))
     return staff
+
+
+def staff_email(login: str) -> str | None:
+    """The staff member's own e-mail address, if their entry has one (exports go there)."""
+    staff = Staff.get_or_none(Staff.login == login)
+    return staff.email if staff is not None and staff.email else None

@@ -92,6 +92,10 @@ class Staff(BaseModel):
     login = pw.CharField(unique=True, max_length=64)
     name = pw.CharField(max_length=120)
     role = pw.CharField(max_length=16, default="frontdesk")
+    # orders cost the practice money: the service desk may, front-desk staff only with this
+    may_order = pw.BooleanField(default=False)
+    # where an export made over SSH is sent (the file stays on the server otherwise)
+    email = pw.CharField(max_length=254, null=True)
 
 
 class Person(BaseModel):

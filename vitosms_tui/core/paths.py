@@ -17,3 +17,53 @@ def data_dir() -> Path:
     if override:
         return Path(override).expanduser()
     return Path(__file__).resolve().parents[2] / "data"
+
+
+def read_limited(path: str | os.PathLike, limit: int, what: str) -> bytes:
+    """The file's bytes, read in pieces and refused as soon as they pass ``limit``.
+
+    The size is checked while reading, not after: ``/dev/zero``, a pipe or a
+    huge file is refused after ``limit`` bytes instead of filling the memory.
+    """
+    from .errors import UsageError
+
+    file = Path(path).expanduser()
+    pieces: list[bytes] = []
+    size = 0
+    try:
+        with open(file, "rb") as handle:
+            while True:
+                piece = handle.read(min(1 << 20, limit + 1 - size))
+                if not piece:
+                    break
+                size += len(piece)
+                if size > limit:
+                    raise UsageError(f"{what} {file} is larger than {limit // (1 << 20) or 1} MiB")
+                pieces.append(piece)
+    except FileNotFoundError:
+        raise UsageError(f"{what} not found: {file}") from None
+    except IsADirectoryError:
+        raise UsageError(f"{what} {file} is a folder") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {what} {file}: {exc.strerror}") from None
+    return b"".join(pieces)
+
+
+def writable_folder(path: str | os.PathLike, what: str) -> Path:
+    """The folder, created (0700) if missing; a usage error naming it when it cannot be written.
+
+    A worker under systemd that failed here with a traceback was restarted in
+    a loop; a one-line reason with exit code 2 stops the unit instead.
+    """
+    from .errors import UsageError
+
+    folder = Path(path).expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise UsageError(f"{what} {folder} cannot be created: {exc.strerror}") from None
+    if not folder.is_dir():
+        raise UsageError(f"{what} {folder} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{what} {folder} cannot be written by this account")
+    return folder

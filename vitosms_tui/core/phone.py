@@ -33,6 +33,9 @@ def _parse(text: str) -> phonenumbers.PhoneNumber:
         raise Refused(f"not a phone number: {raw!r}", "invalid_number") from None
     if not phonenumbers.is_valid_number(number):
         raise Refused(f"not a valid phone number: {raw!r}", "invalid_number")
+    if number.extension:
+        # an SMS cannot reach an extension: dropping it would store another number than typed
+        raise Refused(f"a phone number with an extension cannot be used: {raw!r}", "invalid_number")
     return number
 
 

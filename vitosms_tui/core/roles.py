@@ -20,6 +20,19 @@ def is_servicedesk(login: str) -> bool:
     return role_of(login) == SERVICEDESK
 
 
+def may_order(login: str) -> bool:
+    """Orders cost the practice money: the service desk, or staff added with ``--may-order``."""
+    staff = Staff.get_or_none(Staff.login == login)
+    return staff is not None and (staff.role == SERVICEDESK or bool(staff.may_order))
+
+
+def require_order_right(login: str) -> None:
+    """Refuse an order unless ``login`` may order credits."""
+    if not may_order(login):
+        raise Refused(f"only the service desk or staff allowed to order may order credits; {login!r} may "
+                      "not (vitosms staff add --may-order)", "forbidden")
+
+
 def require_servicedesk(login: str, action: str) -> None:
     """Refuse ``action`` unless ``login`` belongs to the service desk."""
     if not is_servicedesk(login):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from .db import database
 from .models import ALL_MODELS, Setting
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: Staff.may_order, Staff.email
 
 
 def _step_2_search_names() -> None:
@@ -30,7 +30,16 @@ def schema_version() -> int:
     if not db.table_exists(Setting._meta.table_name):
         return 0
     row = Setting.get_or_none(Setting.key == "schema_version")
-    return int(row.value) if row else 0
+    if row is None:
+        return 0
+    try:
+        return int(row.value)
+    except (TypeError, ValueError):
+        from .errors import UsageError
+
+        raise UsageError(f"the database's schema version {row.value!r} is not a number (setting "
+                         "schema_version); restore the last backup or set it to the version of this "
+                         f"program ({SCHEMA_VERSION})") from None
 
 
 def _add_missing_columns() -> list[str]:

@@ -275,7 +275,8 @@ def seed_practice(mandanten: int = 3, persons: int = 300, appointments: int | No
                                   ("servicedesk", "Service Desk", "servicedesk")):
             Staff.get_or_create(login=login, defaults={"name": name, "role": role})
         if user and user != "seed":
-            Staff.get_or_create(login=user, defaults={"name": user, "role": "frontdesk"})
+            # whoever builds a demo practice may try the order window in it
+            Staff.get_or_create(login=user, defaults={"name": user, "role": "frontdesk", "may_order": True})
         for key, value in (("practice_name", "Praxis am See"), ("practice_phone", "044 123 45 67")):
             Setting.insert(key=key, value=value).on_conflict_ignore().execute()
         for mandant in created:

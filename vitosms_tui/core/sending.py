@@ -246,3 +246,23 @@ def record_reports(reports: list[tuple[str, bool, datetime, str | None]]) -> tup
             if not ok and record_report(pid, False, at, error):  # failed: refund, per message
                 failed += 1
     return delivered, failed
+
+
+def release_claims(worker_id: str, message_ids: list[int]) -> list[int]:
+    """Give back claimed messages a stopping worker has not begun to send; the ids released.
+
+    They are queued again, due at once, and their claim does not count as an
+    attempt: nothing was tried. Messages the worker no longer holds stay as they are.
+    """
+    released: list[int] = []
+    with write_transaction():
+        for start in range(0, len(message_ids), 500):
+            chunk = message_ids[start:start + 500]
+            released += [m.id for m in Message.update(
+                status="queued", claimed_by=None, lease_until=None, next_attempt_at=clock.now(),
+                attempts=Message.attempts - 1)
+                .where(Message.id.in_(chunk) & (Message.claimed_by == worker_id) & (Message.status == "sending"))
+                .returning(Message.id).execute()]
+        add_events([(message_id, "released", f"not begun by {worker_id}, which stopped")
+                    for message_id in released])
+    return released

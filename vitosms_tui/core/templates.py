@@ -23,7 +23,7 @@ from functools import lru_cache
 
 from babel.dates import format_date, get_date_format
 
-from . import clock
+from . import clock, header_text
 from .db import write_transaction
 from .errors import NotFound, Refused, UsageError
 from .models import CHANNELS, LANGUAGES, PURPOSES, AuditEntry, Mandant, Setting, Template
@@ -140,10 +140,7 @@ def validate_template(body: str, subject: str = "", purpose: str | None = None) 
         raise Refused("the text is empty", "empty_text")
     if len(body) > MAX_BODY:
         raise Refused(f"the text is longer than {MAX_BODY} characters", "text_too_long")
-    if len(subject.splitlines()) > 1 or not subject.isprintable():
-        raise Refused("the subject must be one line of text", "invalid_subject")
-    if len(subject) > MAX_SUBJECT:
-        raise Refused(f"the subject is longer than {MAX_SUBJECT} characters", "invalid_subject")
+    header_text.check(subject, "the subject", MAX_SUBJECT, "invalid_subject")
     for name in placeholders_in(subject) + placeholders_in(body):
         allowed = _ONLY_FOR.get(name)
         if purpose is not None and allowed and purpose not in allowed:

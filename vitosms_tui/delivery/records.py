@@ -10,18 +10,38 @@ I/O.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import os
+import secrets
+import socket
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 import peewee as pw
 
-from ..core import clock, outbox
+from ..core import clock, outbox, sending
 from ..core.db import write_transaction
 from ..core.models import Message
 from ..core.phone import mask_recipient
 from .gateways.base import ACCEPTED, PASSING, DeliveryReport
 
 log = logging.getLogger("vitosms.delivery")
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"[:64]
+
+
+@dataclass
+class Tally:
+    """What a run did: accepted by gateway/server, delivered, failed, put back for a retry."""
+
+    sent: int = 0
+    delivered: int = 0
+    failed: int = 0
+    retried: int = 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -167,3 +187,11 @@ def renew_leases(worker_id: str, ids: list[int], lease_seconds: float) -> tuple[
                 Message.id.in_(ids[start:start + 500]) & (Message.claimed_by == worker_id)
                 & (Message.status == "sending")).returning(Message.id).execute())
     return until, renewed
+
+
+def release(worker_id: str, ids: list[int]) -> list[int]:
+    """Give back claimed messages not begun (the worker stops); see ``sending.release_claims``."""
+    released = sending.release_claims(worker_id, ids)
+    if released:
+        log.info("%d claimed message(s) given back on stopping", len(released))
+    return released

@@ -15,6 +15,11 @@ fail and their credits are refunded).
 Every mail carries ``X-Vitosms-Ref: <idempotency key>`` and a Message-ID made
 from that key, so a mail sent twice (a worker killed between the server's
 "250" and recording it) can be recognised as the same message.
+
+Subjects and display names are decoded and cleaned before they become
+headers (``core.header_text``: an encoded word must not smuggle a line break
+past Python's ``email`` package), and each built mail is read back: a mail
+whose headers are not exactly the ones written here is never sent.
 """
 
 from __future__ import annotations
@@ -24,12 +29,15 @@ import logging
 import socket
 import time
 from dataclasses import dataclass
+from email import policy
+from typing import Callable
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from email.utils import format_datetime, formataddr
 
 import aiosmtplib
 
-from ..core import clock
+from ..core import clock, header_text
 from ..core.config import SmtpSettings
 from ..core.phone import mask_address
 from .gateways.base import ACCEPTED, PASSING, PERMANENT
@@ -66,18 +74,36 @@ def _one_line(text: str, limit: int = 200) -> str:
     return " ".join(str(text).split())[:limit]
 
 
+# the headers of every mail, in order; set_content adds the MIME ones
+HEADERS = ("From", "To", "Subject", "Date", "Message-ID", "X-Vitosms-Ref",
+           "Content-Type", "Content-Transfer-Encoding", "MIME-Version")
+
+
 def build_message(mail: Mail, sender: str) -> EmailMessage:
-    """The mail as it goes out: From with the Mandant's name, Date, Message-ID, X-Vitosms-Ref."""
+    """The mail as it goes out: From with the Mandant's name, Date, Message-ID, X-Vitosms-Ref.
+
+    Raises ValueError when the flattened mail would carry other headers than
+    :data:`HEADERS` (a header text that broke out of its line).
+    """
     message = EmailMessage()
-    message["From"] = formataddr((_one_line(mail.from_name, 120), sender))
+    message["From"] = formataddr((header_text.cleaned(mail.from_name, 120), sender))
     message["To"] = mail.to
-    message["Subject"] = _one_line(mail.subject)
+    message["Subject"] = header_text.cleaned(mail.subject)
     message["Date"] = format_datetime(clock.local(clock.now()))
     domain = sender.rpartition("@")[2] or "vitosms.invalid"
     message["Message-ID"] = f"<{mail.ref}@{domain}>"
     message["X-Vitosms-Ref"] = mail.ref
     message.set_content(mail.body)
+    _check_headers(message)
     return message
+
+
+def _check_headers(message: EmailMessage) -> None:
+    # flattened as aiosmtplib flattens it, then read back as a receiving server would
+    raw = message.as_bytes(policy=policy.SMTPUTF8)
+    found = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
+    if tuple(found.keys()) != HEADERS:
+        raise ValueError("a header would not stay in its line")
 
 
 def classify(error: BaseException) -> tuple[str, str, bool]:
@@ -180,8 +206,12 @@ class SmtpPool:
                 pass
             slot.smtp = None
 
-    async def send(self, mail: Mail) -> MailResult:
-        """Send one mail; never raises for a fault of this mail or the server."""
+    async def send(self, mail: Mail, begun: Callable[[], object] | None = None) -> MailResult:
+        """Send one mail; never raises for a fault of this mail or the server.
+
+        ``begun`` is called once a connection is free and the mail goes out: until
+        then a stopping worker may cancel the call and give the message back.
+        """
         if not self.configured:
             return MailResult(PASSING, NOT_CONFIGURED)
         try:
@@ -190,6 +220,8 @@ class SmtpPool:
             return MailResult(PERMANENT, _one_line(f"mail cannot be built: {error}"))
         queue = self._queue()
         slot = await queue.get()
+        if begun is not None:
+            begun()
         began = time.monotonic()
         try:
             smtp = await self._ready(slot)

@@ -10,8 +10,9 @@ and the leases of the messages in hand are renewed while they wait: only a
 dead worker's claims run out and pass to another worker.
 
 Modes: :meth:`DeliveryWorker.run_once` (what is due now), :meth:`run_forever`
-(until the stop event; the messages in hand are finished first) and :meth:`drain`
-(until nothing is pending or awaiting a report but messages scheduled later).
+(until the stop event) and :meth:`drain` (until nothing is pending or awaiting
+a report but messages scheduled later). On the stop event the messages in hand
+are finished; claimed ones not yet begun are given back (records.release).
 
 Logs never hold message bodies; recipients appear masked.
 """
@@ -21,12 +22,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import os
-import secrets
-import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
 import peewee as pw
@@ -36,7 +33,7 @@ from ..core.config import Settings
 from ..core.db import database
 from . import records
 from .gateways.base import PASSING, Sms, SmsGateway
-from .records import Job, Outcome
+from .records import Job, Outcome, Tally, new_worker_id  # noqa: F401 (both used to live here)
 from .smtp import Mail, SmtpPool
 
 log = logging.getLogger("vitosms.delivery")
@@ -47,23 +44,6 @@ REPORT_PAGE = 500
 LEASE_MARGIN_SECONDS = 0.5
 # how long answers may wait to be recorded together with the next ones
 RECORD_GATHER_SECONDS = 0.02
-
-
-def new_worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"[:64]
-
-
-@dataclass
-class Tally:
-    """What a run did: accepted by gateway/server, delivered, failed, put back for a retry."""
-
-    sent: int = 0
-    delivered: int = 0
-    failed: int = 0
-    retried: int = 0
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 class DeliveryWorker:
@@ -85,6 +65,7 @@ class DeliveryWorker:
         self._executor: ThreadPoolExecutor | None = None
         self._last_tick: float | None = None
         self._tasks: set[asyncio.Task] = set()
+        self._waiting: dict[asyncio.Task, list[Job]] = {}  # claimed, not yet being sent
         self._outcomes: list[Outcome] = []
         self._in_flight = 0
         # the lease of each job in hand, as last renewed (see _renewer)
@@ -182,6 +163,8 @@ class DeliveryWorker:
                     idle = self.poll_seconds
                 await self._wait(stop, self._wake, idle)
         finally:
+            if stop.is_set():
+                await self._give_back_waiting()
             await self._finish_in_hand()
             closing.set()
             if reporter is not None:
@@ -249,15 +232,28 @@ class DeliveryWorker:
         self._leases.update((job.id, job.lease_until) for job in jobs)
         sms = [job for job in jobs if job.channel == "sms"]
         if sms:
-            self._spawn(self._send_sms(sms))
+            self._spawn(self._send_sms(sms))  # handed over at once: in hand
         for job in jobs:
             if job.channel != "sms":
-                self._spawn(self._send_mail(job))
+                self._waiting[self._spawn(self._send_mail(job))] = [job]
 
-    def _spawn(self, coroutine) -> None:
+    def _spawn(self, coroutine) -> asyncio.Task:
         task = asyncio.create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(lambda done: self._waiting.pop(done, None))
+        return task
+
+    async def _give_back_waiting(self) -> None:
+        """Stopping: cancel the claimed mails still waiting for a connection, give them back."""
+        waiting, self._waiting = self._waiting, {}
+        jobs = [job for task, held in waiting.items() if task.cancel() for job in held]
+        await asyncio.gather(*waiting, return_exceptions=True)
+        if jobs:
+            await self._db(records.release, self.worker_id, [job.id for job in jobs])
+            self._in_flight -= len(jobs)
+            for job in jobs:
+                self._leases.pop(job.id, None)
 
     def _still_held(self, job: Job) -> bool:
         if records.lease_left(job, self._leases.get(job.id, job.lease_until)) > LEASE_MARGIN_SECONDS:
@@ -288,7 +284,9 @@ class DeliveryWorker:
         if not self._still_held(job):
             return
         try:
-            result = await self.mailer.send(Mail(job.ref, job.recipient, job.subject, job.body, job.sender))
+            task = asyncio.current_task()
+            result = await self.mailer.send(Mail(job.ref, job.recipient, job.subject, job.body, job.sender),
+                                            begun=lambda: self._waiting.pop(task, None))
             outcome = Outcome(job, result.outcome, None, result.error)
         except Exception as error:  # a bug, not the server: retry rather than lose the mail
             log.exception("message %s: sending the e-mail failed", job.id)

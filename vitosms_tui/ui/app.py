@@ -141,13 +141,14 @@ class VitoSmsApp(App[None]):
     ]
 
     def __init__(self, user: str, settings: Settings, db_url: str,
-                 embedded_worker: Callable | None = None) -> None:
+                 embedded_worker: Callable | None = None, state_dir: Path | None = None) -> None:
         i18n.set_language(settings.ui_language)
         super().__init__(css_path=_css_paths(START_MODE))
         self.user = user
         self.settings = settings
         self.db_url = db_url
         self.embedded_worker = embedded_worker
+        self.state_dir = state_dir  # exports go to its exports/ folder (None: as the CLI finds it)
         self.current_mandant = None
         self.status = Status(user=user, now=clock.now())
         self.status_signal: Signal[Status] = Signal(self, "status")

@@ -4,9 +4,14 @@ The balances list marks the Mandant the desk works for and shows a low
 balance in the warning colour; the highlighted row chooses whose ledger and
 orders are shown. The ledger can be narrowed to a period (``p`` cycles this
 month / last month / this year / all, ``r`` takes a typed date range) and
-exported as CSV (``x``). ``o`` opens the order window; ``t`` (transfer) and
-``m`` (legacy balance) are for the service desk: the core refuses anyone
-else, and the view shows them dimmed with the reason.
+exported as CSV (``x``) into the practice's export folder under a generated
+name: nobody types a path, since the app writes with the practice's account.
+In a browser (``vitosms serve``) the file then comes as a download; over SSH
+it is mailed to the staff member's own address (``staff add --email``), or the
+view names the file for the administrator to hand over. ``o`` opens the order window, for the service desk and staff allowed
+to order (orders cost money); ``t`` (transfer) and ``m`` (legacy balance) are
+for the service desk. The core refuses anyone else, and the view shows those
+keys dimmed with the reason.
 
 Queries run in thread workers; every change is one call into
 ``core.credits``, after which the status line is refreshed.
@@ -21,7 +26,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
-from ...core import credits, ledger_export, roles
+from ...core import audit, credits, ledger_export, mandanten, roles
 from ...core.db import connection
 from ...core.errors import Refused, VitosmsError
 from ...core.ledger_export import Period
@@ -35,12 +40,14 @@ from .credits_tables import (KIND_NAMES, BalanceRow, BalancesTable, Details, Led
 
 CSV_HEADERS = (N_("Time"), N_("Mandant"), N_("Kind"), N_("Amount"), N_("Balance"), N_("Message"),
                N_("Order"), N_("User"), N_("Note"))
-# What a front-desk user reads when pressing a service-desk key.
+# What a user without the right reads when pressing a key of the service desk (or of ordering).
 FORBIDDEN = {
+    "order": N_("Only the service desk or staff allowed to order may order credits; {user} may not "
+                "(the service desk grants it: vitosms staff add --may-order)."),
     "transfer": N_("Only the service desk may move credits between Mandanten; {user} works at the front desk."),
     "migrate": N_("Only the service desk may carry the legacy balance over; {user} works at the front desk."),
 }
-SERVICE_DESK_KEYS = {"t": "transfer", "m": "migrate"}
+RESTRICTED_KEYS = {"o": "order", "t": "transfer", "m": "migrate"}
 
 
 class CreditsScreen(ShellScreen[None]):
@@ -52,7 +59,8 @@ class CreditsScreen(ShellScreen[None]):
         Binding("p", "cycle_period", N_("Period"),
                 tooltip=N_("Show this month, last month, this year or all entries")),
         Binding("r", "date_range", N_("Dates"), tooltip=N_("Show the ledger of a date range you type")),
-        Binding("x", "export", N_("Export CSV"), tooltip=N_("Write the shown period of the ledger to a CSV file")),
+        Binding("x", "export", N_("Export CSV"),
+                tooltip=N_("Write the shown period of the ledger to a CSV file in the export folder")),
         Binding("t", "transfer", N_("Transfer"),
                 tooltip=N_("Move credits between Mandanten (service desk only)")),
         Binding("m", "migrate", N_("Legacy balance"),
@@ -64,7 +72,8 @@ class CreditsScreen(ShellScreen[None]):
         self.selected_id: int | None = None
         self.period: Period = ledger_export.period("this_month")
         self.servicedesk = False
-        self.prompt_mode: str | None = None  # "range" or "export" while the prompt is open
+        self.may_order = False
+        self.prompt_mode: str | None = None  # "range" while the date prompt is open
         self.balance_ids: list[int] = []
         self.details: Details | None = None
 
@@ -84,17 +93,27 @@ class CreditsScreen(ShellScreen[None]):
 
     def on_mount(self) -> None:
         self.servicedesk = roles.is_servicedesk(self.app.user)
+        self.may_order = roles.may_order(self.app.user)
         current = self.app.current_mandant
         self.selected_id = current.id if current is not None else None
         self.query_one("#credits-prompt").display = False
-        note = self.query_one("#role-note", Static)
-        if self.servicedesk:
-            note.display = False
-        else:
-            note.update(_("t Transfer and m Legacy balance are for the service desk only "
-                          "({user} works at the front desk).").format(user=clean(self.app.user)))
+        self.show_role_note()
         self.query_one(BalancesTable).focus()
         self.load_balances()
+
+    def show_role_note(self) -> None:
+        """Which keys are dimmed, and why (nothing when every key is allowed)."""
+        note = self.query_one("#role-note", Static)
+        user = clean(self.app.user)
+        parts = []
+        if not self.may_order:  # the service desk may always order: this is a front-desk login
+            parts.append(_("Dimmed for {user}: o Order (needs the right to order), t Transfer and "
+                           "m Legacy balance (service desk only).").format(user=user))
+        elif not self.servicedesk:
+            parts.append(_("t Transfer and m Legacy balance are for the service desk only "
+                           "({user} works at the front desk).").format(user=user))
+        note.display = bool(parts)
+        note.update(" ".join(parts))
 
     def on_screen_resume(self) -> None:
         if self.is_mounted and self.balance_ids:
@@ -187,12 +206,10 @@ class CreditsScreen(ShellScreen[None]):
                          f"{format_date(chosen.first)} - {format_date(chosen.last)}")
 
     def action_export(self) -> None:
-        mandant = self.selected_mandant()
-        if mandant is None:
+        if self.selected_id is None:
             return
-        state_dir = getattr(self.app, "state_dir", None) or ledger_export.state_dir_for(self.app.db_url)
-        path = ledger_export.default_path(state_dir, mandant, self.period)
-        self.open_prompt("export", _("Export to:"), str(path))
+        self.say(_("Exporting…"))
+        self._export(self.selected_id, self.period)
 
     def open_prompt(self, mode: str, label: str, value: str) -> None:
         self.prompt_mode = mode
@@ -223,29 +240,52 @@ class CreditsScreen(ShellScreen[None]):
             self.close_prompt()
             self.say("")
             self.load_details()
-        elif self.prompt_mode == "export":
-            if not text:
-                self.say(_("Type the path of the CSV file."), error=True)
-                return
-            self.close_prompt()
-            self.say(_("Exporting…"))
-            self._export(self.selected_id, self.period, text)
 
     @work(thread=True, exclusive=True, group="credits-export")
-    def _export(self, mandant_id: int, chosen: Period, path: str) -> None:
+    def _export(self, mandant_id: int, chosen: Period) -> None:
         headers = [_(name) for name in CSV_HEADERS]
         kinds = {kind: _(name) for kind, name in KIND_NAMES.items()}
+        state_dir = getattr(self.app, "state_dir", None) or ledger_export.state_dir_for(self.app.db_url)
         try:
             with connection():
-                done = ledger_export.export_ledger(Mandant.get_by_id(mandant_id), path, chosen,
-                                                   headers=headers, kind_names=kinds)
+                done = ledger_export.export_to_folder(Mandant.get_by_id(mandant_id), state_dir, chosen,
+                                                      headers=headers, kind_names=kinds)
         except VitosmsError as error:
             self.app.call_from_thread(self.say, _("Not exported: {reason}").format(reason=error.message), True)
             return
-        text = (_("Exported 1 entry to {path}") if done.rows == 1
-                else _("Exported {count} entries to {path}")).format(count=format_number(done.rows),
-                                                                     path=clean(str(done.path)))
-        self.app.call_from_thread(self.say, text)
+        self.app.call_from_thread(self.exported, done)
+
+    def exported(self, done: ledger_export.Export) -> None:
+        """Hand the file over the way this session can: a download in a browser, an e-mail to the
+        staff member's own address over SSH, else its name for the administrator."""
+        count = (_("1 entry") if done.rows == 1
+                 else _("{count} entries").format(count=format_number(done.rows)))
+        address = mandanten.staff_email(self.app.user)
+        if self.app.is_web:
+            self.app.deliver_binary(done.path, save_filename=done.path.name, mime_type="text/csv")
+            self.say(_("Exported {count}: your browser downloads {name}").format(
+                count=count, name=clean(done.path.name)))
+        elif address and self.app.settings.smtp.host:
+            self.say(_("Exported {count}; sending it to {address}…").format(count=count, address=clean(address)))
+            self._mail(done, address)
+        else:
+            self.say(_("Exported {count} to {path} (the administrator hands the file over)").format(
+                count=count, path=clean(str(done.path))))
+
+    @work(exclusive=True, group="credits-export-mail")
+    async def _mail(self, done: ledger_export.Export, address: str) -> None:
+        from ...delivery.export_mail import mail_export
+
+        try:
+            await mail_export(self.app.settings.smtp, address, done.path,
+                              _("Ledger export {name}").format(name=done.path.name),
+                              _("The ledger export of vitosms is attached (CSV for a spreadsheet)."))
+        except VitosmsError as error:
+            self.say(_("Not sent to {address}: {reason}. The file is {path}.").format(
+                address=clean(address), reason=clean(error.message), path=clean(str(done.path))), error=True)
+            return
+        audit.record(self.app.user, "export_mailed", to=address, file=done.path.name)
+        self.say(_("Sent {name} to {address}.").format(name=clean(done.path.name), address=clean(address)))
 
     # -- order, transfer, legacy balance --------------------------------------------
 
@@ -262,7 +302,9 @@ class CreditsScreen(ShellScreen[None]):
                 placed = credits.order(Mandant.get_by_id(mandant.id), package_id, self.app.user)
                 item = credits.package(package_id)
             except VitosmsError as error:
-                self.say(error.message, error=True)
+                forbidden = error.code == "forbidden"  # the right was taken away meanwhile
+                self.say(_(FORBIDDEN["order"]).format(user=clean(self.app.user)) if forbidden else error.message,
+                         error=True)
                 return
             self.say(_("Ordered {package} for {code}: {credits} credits, {price}; customer number {number}.").format(
                 package=clean(item.name), code=clean(mandant.code), credits=format_number(placed.credits),
@@ -271,32 +313,40 @@ class CreditsScreen(ShellScreen[None]):
 
         self.app.push_screen(OrderWindow(mandant), chosen)
 
+    def allowed(self, action: str) -> bool:
+        return self.may_order if action == "order" else self.servicedesk
+
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action in FORBIDDEN and not self.servicedesk:
+        if action in FORBIDDEN and not self.allowed(action):
             return None  # shown dimmed; pressing the key explains why (on_key)
         return True
 
     def on_key(self, event) -> None:
         # A dimmed binding does not run: answer the key with the core's reason instead.
-        action = SERVICE_DESK_KEYS.get(event.key)
-        if action is None or self.servicedesk or isinstance(self.focused, Input):
+        action = RESTRICTED_KEYS.get(event.key)
+        if action is None or self.allowed(action) or isinstance(self.focused, Input):
             return
         event.stop()
         event.prevent_default()
         self.refuse(action)
 
     def refuse(self, action: str) -> None:
-        what = {"transfer": "transfer credits", "migrate": "migrate the legacy balance"}[action]
+        what = {"transfer": "transfer credits", "migrate": "migrate the legacy balance"}.get(action)
         try:
-            roles.require_servicedesk(self.app.user, what)
+            if action == "order":
+                roles.require_order_right(self.app.user)
+            else:
+                roles.require_servicedesk(self.app.user, what)
         except Refused as error:
             from ..modals.transfer import explain
 
             text = _(FORBIDDEN[action]) if error.code == "forbidden" else explain(error, self.app.user)
             self.say(text.format(user=clean(self.app.user)), error=True)
             return
-        self.servicedesk = True  # the role was granted meanwhile
-        self.query_one("#role-note").display = False
+        # the right was granted meanwhile
+        self.servicedesk = roles.is_servicedesk(self.app.user)
+        self.may_order = roles.may_order(self.app.user)
+        self.show_role_note()
         self.refresh_bindings()
 
     def action_transfer(self) -> None:

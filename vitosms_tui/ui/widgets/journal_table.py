@@ -59,6 +59,7 @@ EVENT_NAMES = {
     "refunded": N_("refunded"),
     "resent": N_("sent again"),
     "skipped": N_("skipped"),
+    "released": N_("given back"),
 }
 
 
