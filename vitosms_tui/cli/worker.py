@@ -61,8 +61,16 @@ def cmd_worker(ctx, args) -> int:
         logging.getLogger("vitosms.delivery").warning(
             "no SMTP server configured: e-mails wait as passing faults until one is")
     mode = "once" if args.once else "drain" if args.drain else "forever"
+    from ..delivery.caldav_sync import CalendarTicker
+
+    calendars = CalendarTicker(ctx.settings)
+
+    def tick():
+        run_tick()
+        calendars()  # starts the due calendar syncs on a thread of their own
+
     # automatic reminders and birthday greetings, about once a minute
-    worker = make_worker(ctx.settings, ctx.state_dir, automation_tick=run_tick)
+    worker = make_worker(ctx.settings, ctx.state_dir, automation_tick=tick)
     tally = asyncio.run(_run(worker, mode))
     ctx.emit(tally.as_dict(),
              lambda t: f"sent {t['sent']}, delivered {t['delivered']}, failed {t['failed']}, "

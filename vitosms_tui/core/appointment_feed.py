@@ -1,0 +1,312 @@
+"""Appointments as another agenda describes them: read from iCalendar or CSV.
+
+This module only reads; :mod:`core.appointment_sync` decides what changes.
+Each appointment read is an :class:`ExternalAppointment` with its external id
+(the iCalendar ``UID``, with the occurrence's start for a recurring event, or
+the CSV column ``ID``) and what identifies the patient. What cannot be read
+becomes a rejection naming its line (CSV) or UID (iCalendar); a file that is
+not a calendar at all is a :class:`UsageError`, so nothing is imported from it.
+
+Times without a zone are Zurich local time. A local time that does not exist
+(the hour skipped when clocks go forward) or exists twice (the hour repeated
+in autumn) is rejected rather than guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+from . import clock
+from .csv_table import decode, read_table
+from .errors import Refused, UsageError
+
+# how far ahead recurring events are expanded and appointments are taken
+HORIZON_DAYS = 366
+MAX_MINUTES = 24 * 60
+DEFAULT_MINUTES = 15
+
+CSV_COLUMNS = {
+    "id": ("id",),
+    "date": ("datum",),
+    "start": ("zeit", "beginn", "time"),
+    "minutes": ("dauer", "duration"),
+    "end": ("ende",),
+    "mandant": ("mandant",),
+    "last_name": ("name", "patient"),
+    "first_name": ("vorname",),
+    "birth_date": ("geburtsdatum",),
+    "mobile": ("natel",),
+    "reason": ("grund",),
+}
+_CSV_ALIASES = {alias: key for key, names in CSV_COLUMNS.items() for alias in (key, *names)}
+
+
+@dataclass
+class PatientKey:
+    """What the other agenda says about the patient."""
+
+    first_name: str = ""
+    last_name: str = ""
+    full_name: str = ""      # "Vorname Nachname" when first and last are not told apart
+    birth_date: str = ""
+    mobile: str = ""
+    email: str = ""
+
+
+@dataclass
+class ExternalAppointment:
+    ref: dict                # {"line": n} or {"uid": "…"}: where to find it in the source
+    external_id: str
+    start: datetime | None = None  # aware UTC
+    minutes: int = DEFAULT_MINUTES
+    reason: str = ""
+    mandant: str = ""
+    patient: PatientKey = field(default_factory=PatientKey)
+    cancelled: bool = False
+
+
+@dataclass
+class Feed:
+    """Everything one import read: appointments, rejections, and what was left aside."""
+
+    appointments: list[ExternalAppointment] = field(default_factory=list)
+    rejected: list[dict] = field(default_factory=list)
+    seen_ids: set[str] = field(default_factory=set)  # also of rejected ones: never cancel those
+    skipped: int = 0         # all-day events, past or beyond the horizon
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def window() -> tuple[datetime, datetime]:
+    """From now to the horizon: what an import reads and may cancel."""
+    now = clock.now()
+    return now, now + timedelta(days=HORIZON_DAYS)
+
+
+def zurich_instant(naive: datetime) -> datetime:
+    """A Zurich wall-clock time as UTC; refuses the skipped and the repeated hour."""
+    first = naive.replace(tzinfo=clock.ZURICH, fold=0)
+    second = naive.replace(tzinfo=clock.ZURICH, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        stamp = naive.strftime("%d.%m.%Y %H:%M")
+        if first.astimezone(timezone.utc).astimezone(clock.ZURICH).replace(tzinfo=None) != naive:
+            raise Refused(f"{stamp} does not exist in Zurich (clocks go forward)", "dst_gap")
+        raise Refused(f"{stamp} happens twice in Zurich (clocks go back): give the time in UTC",
+                      "dst_fold")
+    return first.astimezone(timezone.utc)
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        return zurich_instant(value)
+    key = getattr(value.tzinfo, "key", None)
+    if key:  # a named zone: its wall-clock time may fall in a gap as well
+        naive = value.replace(tzinfo=None)
+        there = value.astimezone(timezone.utc).astimezone(value.tzinfo).replace(tzinfo=None)
+        if there != naive:
+            raise Refused(f"{naive:%d.%m.%Y %H:%M} does not exist in {key} (clocks go forward)",
+                          "dst_gap")
+    return value.astimezone(timezone.utc)
+
+
+def _minutes(start: datetime, end: datetime | None, duration: timedelta | None) -> int:
+    if end is not None:
+        duration = end - start
+    minutes = int(duration.total_seconds() // 60) if duration is not None else 0
+    if minutes < 0:
+        raise Refused("the appointment ends before it begins", "invalid_duration")
+    if minutes > MAX_MINUTES:
+        raise Refused(f"the appointment lasts longer than {MAX_MINUTES} minutes", "invalid_duration")
+    return minutes or DEFAULT_MINUTES  # an event without an end: the agenda's usual slot
+
+
+# --- iCalendar ---------------------------------------------------------------
+
+def _attendee_key(event, description: str) -> PatientKey:
+    key = PatientKey()
+    attendees = event.get("ATTENDEE") or []
+    if not isinstance(attendees, list):
+        attendees = [attendees]
+    for attendee in attendees:
+        uri = str(attendee).strip()
+        name = str(attendee.params.get("CN", "")).strip()
+        if uri.lower().startswith("tel:"):
+            key.mobile = key.mobile or uri[4:].strip()
+        elif uri.lower().startswith("mailto:"):
+            key.email = key.email or uri[7:].strip()
+        if name and not (key.first_name or key.full_name):
+            if "," in name:
+                key.last_name, key.first_name = (part.strip() for part in name.split(",", 1))
+            else:
+                key.full_name = name
+    for line in description.splitlines():
+        label, _, value = line.partition(":")
+        if label.strip().casefold() == "geburtsdatum" and value.strip():
+            key.birth_date = value.strip()
+    return key
+
+
+def _recurring_uids(calendar) -> set[str]:
+    return {str(e.get("UID")) for e in calendar.walk("VEVENT")
+            if e.get("RRULE") or e.get("RDATE") or e.get("RECURRENCE-ID")}
+
+
+def _occurrence(event, recurring: set[str], since: datetime, until: datetime):
+    """The appointment of one (expanded) event; None when it is no appointment to take."""
+    uid = str(event.get("UID", "")).strip()
+    if not uid:
+        raise Refused("an event without UID cannot be synchronised", "no_uid")
+    start_value = event.decoded("DTSTART")
+    if not isinstance(start_value, datetime):
+        return None  # all-day: holidays and absences, not patients
+    start = _aware(start_value)
+    external_id = uid
+    if uid in recurring:
+        # each occurrence keeps its own id: moving one of them moves only that one
+        original = event.get("RECURRENCE-ID")
+        at = _aware(original.dt) if original is not None else start
+        external_id = f"{uid}@{at:%Y%m%dT%H%M%SZ}"
+    end = event.decoded("DTEND") if event.get("DTEND") is not None else None
+    duration = event.decoded("DURATION") if event.get("DURATION") is not None else None
+    if isinstance(end, datetime):
+        end = _aware(end)
+    # the start tells the occurrences of a recurring event apart in the report
+    item = ExternalAppointment({"uid": uid, "start": clock.iso(start)}, external_id, start,
+                               _minutes(start, end, duration),
+                               " ".join(str(event.get("SUMMARY", "")).split())[:200],
+                               patient=_attendee_key(event, str(event.get("DESCRIPTION", ""))),
+                               cancelled=str(event.get("STATUS", "")).upper() == "CANCELLED")
+    if not since <= start < until:
+        return None
+    return item
+
+
+def parse_ics(raw: bytes | list[bytes], mandant: str) -> Feed:
+    """Read one .ics file (or the calendar objects of a CalDAV collection) for ``mandant``."""
+    import icalendar
+    import recurring_ical_events
+
+    since, until = window()
+    feed = Feed(since=since, until=until)
+    for chunk in raw if isinstance(raw, list) else [raw]:
+        text = decode(chunk, "iCalendar file")
+        try:
+            calendar = icalendar.Calendar.from_ical(text)
+        except ValueError as exc:
+            reason = " ".join(str(exc).split())[:160]
+            raise UsageError(f"the file is not iCalendar: {reason}") from None
+        if calendar.name != "VCALENDAR":
+            raise UsageError("the file is not iCalendar: it holds no VCALENDAR")
+        recurring = _recurring_uids(calendar)
+        feed.seen_ids |= {str(e.get("UID", "")).strip() for e in calendar.walk("VEVENT")}
+        try:
+            # a day of margin on both sides: the window itself is checked per occurrence
+            events = recurring_ical_events.of(calendar).between(since - timedelta(days=1),
+                                                                until + timedelta(days=1))
+        except Exception as exc:  # the library raises many kinds for broken rules and dates
+            reason = " ".join(str(exc).split())[:160]
+            raise UsageError(f"the iCalendar file cannot be expanded: {reason}") from None
+        # a single event outside the window is no occurrence at all: count it as left aside
+        occurring = {str(e.get("UID", "")).strip() for e in events}
+        feed.skipped += sum(1 for e in calendar.walk("VEVENT")
+                            if str(e.get("UID", "")).strip() not in occurring | recurring)
+        for event in events:
+            uid = str(event.get("UID", "")).strip()
+            try:
+                item = _occurrence(event, recurring, since, until)
+            except Refused as exc:
+                feed.rejected.append({"uid": uid, "reason": exc.message})
+                continue
+            except (ValueError, TypeError, KeyError) as exc:
+                feed.rejected.append({"uid": uid, "reason": f"unreadable event: {exc}"})
+                continue
+            if item is None:
+                feed.skipped += 1
+                continue
+            item.mandant = mandant
+            feed.seen_ids.add(item.external_id)
+            feed.appointments.append(item)
+    return feed
+
+
+# --- CSV ---------------------------------------------------------------------
+
+def _csv_date(text: str) -> date:
+    for pattern in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise Refused(f"date {text!r} is not dd.mm.yyyy or yyyy-mm-dd", "invalid_date")
+
+
+def _csv_time(text: str, what: str) -> tuple[int, int]:
+    try:
+        parsed = datetime.strptime(text.replace(".", ":"), "%H:%M")
+    except ValueError:
+        raise Refused(f"{what} {text!r} is not HH:MM", "invalid_time") from None
+    return parsed.hour, parsed.minute
+
+
+def _csv_row(values: dict[str, str], line: int, mandant: str) -> ExternalAppointment:
+    if not values.get("id"):
+        raise Refused("the ID is empty: without it a later import cannot find the appointment",
+                      "no_id")
+    day = _csv_date(values.get("date", ""))
+    hour, minute = _csv_time(values.get("start", ""), "time")
+    start = zurich_instant(datetime(day.year, day.month, day.day, hour, minute))
+    end = None
+    if values.get("minutes"):
+        if not values["minutes"].isdigit():
+            raise Refused(f"duration {values['minutes']!r} is not a number of minutes",
+                          "invalid_duration")
+        duration = timedelta(minutes=int(values["minutes"]))
+    elif values.get("end"):
+        end_hour, end_minute = _csv_time(values["end"], "end")
+        end = zurich_instant(datetime(day.year, day.month, day.day, end_hour, end_minute))
+        duration = None
+    else:
+        duration = None
+    first, last = values.get("first_name", ""), values.get("last_name", "")
+    patient = PatientKey(first_name=first, last_name=last if first else "",
+                         full_name="" if first else last,
+                         birth_date=values.get("birth_date", ""), mobile=values.get("mobile", ""))
+    if not (patient.last_name or patient.full_name or patient.mobile):
+        raise Refused("the row names no patient (Name or Natel)", "no_patient")
+    return ExternalAppointment({"line": line}, values["id"], start, _minutes(start, end, duration),
+                               " ".join(values.get("reason", "").split())[:200],
+                               values.get("mandant") or mandant, patient)
+
+
+def parse_csv(raw: bytes, mandant: str = "") -> Feed:
+    """Read a CSV export of appointments; a row without Mandant gets ``mandant``."""
+    table = read_table(raw, _CSV_ALIASES)
+    missing = [key for key in ("id", "date", "start") if key not in table.columns]
+    if missing:
+        raise UsageError("the CSV header lacks the column(s) "
+                         + ", ".join(f"{key} ({CSV_COLUMNS[key][0].title()})" for key in missing))
+    if not {"last_name", "mobile"} & table.columns:
+        raise UsageError("the CSV header names no patient: add Name (or Patient) or Natel")
+    if not mandant and "mandant" not in table.columns:
+        raise UsageError("the CSV file has no Mandant column: give --mandant")
+    since, until = window()
+    feed = Feed(since=since, until=until)
+    for row in table.rows:
+        if row.problem:
+            feed.rejected.append({"line": row.line, "reason": row.problem})
+            continue
+        if row.values.get("id"):
+            feed.seen_ids.add(row.values["id"])
+        try:
+            item = _csv_row(row.values, row.line, mandant)
+        except Refused as exc:
+            feed.rejected.append({"line": row.line, "reason": exc.message})
+            continue
+        if not item.mandant:
+            feed.rejected.append({"line": row.line, "reason": "no Mandant: the column is empty"})
+        elif since <= item.start < until:
+            feed.appointments.append(item)
+        else:
+            feed.skipped += 1
+    return feed
