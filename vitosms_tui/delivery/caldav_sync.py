@@ -74,13 +74,20 @@ def fetch_calendar(settings: Settings, url: str, login: str = "") -> list[bytes]
         reason = " ".join(str(exc).split())[:160]
         raise CalendarUnreachable(f"the calendar server {host} answered with an error: {reason}") from None
     except OSError as exc:  # refused, timed out, name unknown, TLS
-        reason = " ".join(str(exc).split())[:160]
-        raise CalendarUnreachable(f"the calendar server {host} cannot be reached: {reason}") from None
+        raise CalendarUnreachable(f"the calendar server {host} cannot be reached: {_why(exc)}") from None
     except Exception as exc:  # niquests' connection errors are no OSError
         if type(exc).__module__.split(".")[0] in ("niquests", "urllib3", "urllib3_future", "requests"):
-            reason = " ".join(str(exc).split())[:160]
-            raise CalendarUnreachable(f"the calendar server {host} cannot be reached: {reason}") from None
+            raise CalendarUnreachable(f"the calendar server {host} cannot be reached: {_why(exc)}") from None
         raise
+
+
+def _why(exc: Exception) -> str:
+    """The gist of a connection error, which the HTTP library buries in a long repr."""
+    text = " ".join(str(exc).split())
+    for gist in ("connection refused", "timed out", "name or service not known", "certificate"):
+        if gist in text.lower():
+            return gist
+    return text[:160]
 
 
 def sync_calendar(settings: Settings, mandant: str, url: str, login: str | None = None,
