@@ -148,7 +148,8 @@ class Appointment(BaseModel):
     created_by = pw.CharField(max_length=64, default="")
     # brought in from another agenda: "" (booked here), "ical" (.ics file or CalDAV) or "csv";
     # external_id is the UID or CSV ID there, external_version what that agenda said last time
-    source = pw.CharField(max_length=8, default="")
+    # (a default in the table too: bulk inserts that name only the older columns still work)
+    source = pw.CharField(max_length=8, default="", constraints=[pw.SQL("DEFAULT ''")])
     external_id = pw.CharField(max_length=255, null=True)
     external_version = pw.CharField(max_length=80, null=True)
 

@@ -6,7 +6,8 @@ threshold are saved together with Ctrl+S by ``mandanten.update_settings``,
 which checks every value before it saves any: a refused value is named
 beside its field and nothing is stored. F8 switches the Mandant.
 
-Below, every template by purpose, language and channel, with where its text
+Below, each Mandant's CalDAV calendar with its last sync and error
+(:mod:`ui.widgets.calendar_sync_table`), then every template by purpose, language and channel, with where its text
 comes from (the Mandant's own, the practice's, the default file); Enter
 opens the editor. Reached from the Recall view (``s``) and the command
 palette (:func:`open_service_settings`).
@@ -31,6 +32,7 @@ from ...core.models import CHANNELS, LANGUAGES, PURPOSES, Mandant
 from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _
 from ..modals.template_editor import PURPOSE_NAMES, TemplateEditor
 from ..sanitize import clean, plain
+from ..widgets.calendar_sync_table import CalendarSyncTable
 from .base import ShellScreen
 
 TEXT_FIELDS = ("lead_hours", "birthday_time", "quiet_start", "quiet_end", "low_balance")
@@ -160,6 +162,10 @@ class ServiceSettingsScreen(ShellScreen[None]):
             yield Static("", id="settings-error", markup=False)
             yield Static(_("Ctrl+S saves the settings · Esc goes back without saving"), id="settings-hint",
                          markup=False)
+            yield Static(_("Calendars of other agendas (CalDAV) · set up with"
+                           " vitosms sync caldav URL --mandant C --every MINUTES"),
+                         id="calendars-title", markup=False)
+            yield CalendarSyncTable(id="calendar-table")
             yield Static(_("Templates · ⏎ edits the highlighted one"), id="templates-title", markup=False)
             yield TemplateTable(id="template-table")
 
