@@ -160,3 +160,19 @@ def test_the_command_reads_the_password_from_the_config_and_remembers_the_calend
     assert "refused the login" in wrong.stderr and "nein-nein" not in wrong.stderr + wrong.stdout
     assert json.loads(wrong.stdout)["error"]["message"].startswith("the calendar server")
     assert Appointment.select().count() == 1
+
+
+def test_the_worker_process_syncs_a_due_calendar_and_logs_no_patient_data(practice, hau_calendar,
+                                                                           db_path, tmp_path):
+    cal, url = hau_calendar
+    put(cal, event("a1", "20261203T090000", "", attendee=ANNA))
+    remember_sync("HAU", url, LOGIN, "regenerate", 5)
+    run = subprocess.run([sys.executable, "-m", "vitosms_tui.cli.main", "--db", str(db_path), "--now", NOW,
+                          "--state-dir", str(tmp_path / "state"), "worker", "--once"],
+                         capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "VITOSMS_CALDAV_PASSWORD": PASSWORD, "VITOSMS_LOG_LEVEL": "DEBUG"})
+    assert run.returncode == 0, run.stderr
+    assert "Muster" not in run.stderr and PASSWORD not in run.stderr and "BEGIN:VEVENT" not in run.stderr
+    [kept] = list_syncs()
+    assert kept.last_error is None and last_counts(kept)["added"] == 1
+    assert Appointment.get(Appointment.external_id == "a1").status == "booked"

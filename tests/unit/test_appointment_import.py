@@ -181,6 +181,20 @@ def test_a_broken_event_is_rejected_and_the_others_taken(practice):
     assert report["added"] == 1
 
 
+@pytest.mark.parametrize("broken, needle", [
+    ("DTSTART:garbage", "unreadable event"),
+    ("", "the event has no DTSTART"),
+    ("DTSTART;TZID=Europe/Zurich:20261203T090000\nRRULE:FREQ=SOMETIMES", "unreadable event"),
+])
+def test_a_broken_event_is_rejected_with_its_uid_and_the_rest_is_read(practice, broken, needle):
+    bad = event("bad", "20261203T090000", "", attendee=ANNA).replace(
+        "DTSTART;TZID=Europe/Zurich:20261203T090000", broken).replace("\n\n", "\n")
+    report = ics(bad, event("ok", "20261204T090000", "", attendee=ANNA))
+    assert report["added"] == 1
+    [rejected] = report["rejected"]
+    assert rejected["uid"] == "bad" and needle in rejected["reason"]
+
+
 def test_unknown_mandant_is_refused_before_anything_changes(practice):
     with pytest.raises(NotFound):
         apply_feed(parse_ics(calendar(event("a", "20261205T090000", "", attendee=ANNA)), "XYZ"),

@@ -182,52 +182,87 @@ def _occurrence(event, recurring: set[str], since: datetime, until: datetime):
     return item
 
 
-def parse_ics(raw: bytes | list[bytes], mandant: str) -> Feed:
-    """Read one .ics file (or the calendar objects of a CalDAV collection) for ``mandant``."""
+def _gist(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return f"the event has no {exc.args[0]}" if exc.args else "a property is missing"
+    return " ".join(str(exc).split())[:160]
+
+
+def _series(calendar) -> dict[str, list]:
+    """The events by UID: a recurring event and its changed occurrences belong together."""
     import icalendar
+
+    zones = [c for c in calendar.subcomponents if c.name == "VTIMEZONE"]
+    series: dict[str, object] = {}
+    for event in calendar.walk("VEVENT"):
+        uid = str(event.get("UID", "")).strip()
+        if uid not in series:
+            part = icalendar.Calendar()
+            for zone in zones:
+                part.add_component(zone)
+            series[uid] = part
+        series[uid].add_component(event)
+    return series
+
+
+def _read_calendar(text: str):
+    import icalendar
+
+    try:
+        calendar = icalendar.Calendar.from_ical(text)
+    except ValueError as exc:
+        raise UsageError(f"the file is not iCalendar: {_gist(exc)}") from None
+    if calendar.name != "VCALENDAR":
+        raise UsageError("the file is not iCalendar: it holds no VCALENDAR")
+    return calendar
+
+
+def parse_ics(raw: bytes | list[bytes], mandant: str) -> Feed:
+    """Read one .ics file (or the calendar objects of a CalDAV collection) for ``mandant``.
+
+    Each series (the events of one UID) is expanded on its own, so that one
+    broken event is rejected with its UID and the others are still read.
+    """
     import recurring_ical_events
 
     since, until = window()
     feed = Feed(since=since, until=until)
-    for chunk in raw if isinstance(raw, list) else [raw]:
-        text = decode(chunk, "iCalendar file")
-        try:
-            calendar = icalendar.Calendar.from_ical(text)
-        except ValueError as exc:
-            reason = " ".join(str(exc).split())[:160]
-            raise UsageError(f"the file is not iCalendar: {reason}") from None
-        if calendar.name != "VCALENDAR":
-            raise UsageError("the file is not iCalendar: it holds no VCALENDAR")
+    chunks = raw if isinstance(raw, list) else [raw]
+    calendars = [_read_calendar(decode(chunk, "iCalendar file")) for chunk in chunks]
+    for calendar in calendars:
         recurring = _recurring_uids(calendar)
-        feed.seen_ids |= {str(e.get("UID", "")).strip() for e in calendar.walk("VEVENT")}
-        try:
-            # a day of margin on both sides: the window itself is checked per occurrence
-            events = recurring_ical_events.of(calendar).between(since - timedelta(days=1),
-                                                                until + timedelta(days=1))
-        except Exception as exc:  # the library raises many kinds for broken rules and dates
-            reason = " ".join(str(exc).split())[:160]
-            raise UsageError(f"the iCalendar file cannot be expanded: {reason}") from None
-        # a single event outside the window is no occurrence at all: count it as left aside
-        occurring = {str(e.get("UID", "")).strip() for e in events}
-        feed.skipped += sum(1 for e in calendar.walk("VEVENT")
-                            if str(e.get("UID", "")).strip() not in occurring | recurring)
-        for event in events:
-            uid = str(event.get("UID", "")).strip()
+        for uid, part in _series(calendar).items():
+            feed.seen_ids.add(uid)
             try:
-                item = _occurrence(event, recurring, since, until)
-            except Refused as exc:
-                feed.rejected.append({"uid": uid, "reason": exc.message})
+                # a day of margin on both sides: the window itself is checked per occurrence
+                events = recurring_ical_events.of(part).between(since - timedelta(days=1),
+                                                                until + timedelta(days=1))
+            except Exception as exc:  # the library raises many kinds for broken rules and dates
+                feed.rejected.append({"uid": uid, "reason": f"unreadable event: {_gist(exc)}"})
                 continue
-            except (ValueError, TypeError, KeyError) as exc:
-                feed.rejected.append({"uid": uid, "reason": f"unreadable event: {exc}"})
-                continue
-            if item is None:
-                feed.skipped += 1
-                continue
-            item.mandant = mandant
-            feed.seen_ids.add(item.external_id)
-            feed.appointments.append(item)
+            if not events and uid not in recurring:
+                feed.skipped += 1  # a single event outside the window
+            for event in events:
+                _take_occurrence(feed, event, recurring, mandant)
     return feed
+
+
+def _take_occurrence(feed: Feed, event, recurring: set[str], mandant: str) -> None:
+    uid = str(event.get("UID", "")).strip()
+    try:
+        item = _occurrence(event, recurring, feed.since, feed.until)
+    except Refused as exc:
+        feed.rejected.append({"uid": uid, "reason": exc.message})
+        return
+    except (ValueError, TypeError, KeyError) as exc:
+        feed.rejected.append({"uid": uid, "reason": f"unreadable event: {_gist(exc)}"})
+        return
+    if item is None:
+        feed.skipped += 1
+        return
+    item.mandant = mandant
+    feed.seen_ids.add(item.external_id)
+    feed.appointments.append(item)
 
 
 # --- CSV ---------------------------------------------------------------------

@@ -138,6 +138,11 @@ class CalendarTicker:
         self._thread = threading.Thread(target=self._run, name="calendar-sync", daemon=True)
         self._thread.start()
 
+    def wait(self, seconds: float) -> None:
+        """Let a run in progress finish (the worker is stopping)."""
+        if self._thread is not None:
+            self._thread.join(seconds)
+
     def _run(self) -> None:
         from ..core.db import database
 
