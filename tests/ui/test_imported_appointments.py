@@ -33,7 +33,7 @@ def row_text(grid: AgendaGrid, appointment: Appointment) -> str:
     return "".join(segment.text for segment in grid.render_line(slot - grid.top + 1))
 
 
-async def test_an_imported_appointment_shows_its_mark_and_source_and_can_be_moved_here(make_app):
+async def test_an_imported_appointment_shows_its_mark_and_source_and_can_be_cancelled_here(make_app):
     appointment = imported_one()
     app = make_app(language="de")
     async with app.run_test(size=SIZE) as pilot:
@@ -52,10 +52,16 @@ async def test_an_imported_appointment_shows_its_mark_and_source_and_can_be_move
         detail = pilot.app.screen
         assert isinstance(detail, AppointmentDetailScreen)
         await wait_until(pilot, lambda: "praxis-uid-1" in str(detail.query_one("#detail-head").render()))
-    # the desk may still move it: the core's move rule, and the external id stays
-    agenda.move_appointment(appointment, "2026-11-27T16:00", "empfang")
-    moved = Appointment.get_by_id(appointment.id)
-    assert (moved.source, moved.external_id) == ("ical", "praxis-uid-1")
+        await pilot.press("escape")
+        await settle(pilot)
+        # the desk cancels it here like any other; it keeps its external id, so that the
+        # next sync knows it (and leaves the cancellation alone while the other agenda is unchanged)
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+    cancelled = Appointment.get_by_id(appointment.id)
+    assert (cancelled.status, cancelled.source, cancelled.external_id) == ("cancelled", "ical", "praxis-uid-1")
 
 
 async def test_the_service_settings_show_each_calendar_with_its_last_run_and_error(make_app):
