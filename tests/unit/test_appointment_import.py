@@ -261,3 +261,12 @@ def test_another_mandant_keeps_its_appointments(practice, mandant):
     assert ics()["cancelled"] == 1  # HAU's file is empty now: only HAU's appointment goes
     left = booked()
     assert [a.mandant_id for a in left] == [other.id]
+
+
+def test_an_id_twice_in_one_file_is_rejected_not_booked_twice(practice):
+    report = csv_import("ID;Datum;Zeit;Natel;Name;Vorname\n"
+                        "7;03.12.2026;09:00;079 123 45 67;Muster;Anna\n"
+                        "7;03.12.2026;11:00;079 123 45 67;Muster;Anna\n")
+    assert report["added"] == 1
+    assert report["rejected"] == [{"line": 3, "reason": "the id 7 appears twice"}]
+    assert Appointment.select().count() == 1

@@ -25,7 +25,7 @@ it) is a rejection with its line or UID; the rest goes on.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import agenda, audit, clock
 from .appointment_feed import ExternalAppointment, Feed
@@ -48,6 +48,8 @@ class _Run:
     moved: str
     user: str
     report: dict
+    known: dict = field(default_factory=dict)  # Mandant id -> {external id: newest appointment}
+    taken: set = field(default_factory=set)    # (Mandant id, external id) already in this import
 
 
 def _version(item: ExternalAppointment, person_id: int) -> str:
@@ -55,11 +57,15 @@ def _version(item: ExternalAppointment, person_id: int) -> str:
     return f"{item.start:%Y%m%dT%H%MZ}|{item.minutes}|{person_id}|{reason}"
 
 
-def _known(mandant: Mandant, source: str, external_id: str) -> Appointment | None:
-    return (Appointment.select()
-            .where((Appointment.mandant == mandant) & (Appointment.source == source)
-                   & (Appointment.external_id == external_id))
-            .order_by(Appointment.id.desc()).first())
+def _known(run: _Run, mandant: Mandant, external_id: str) -> Appointment | None:
+    """The appointment an earlier import made of this external id (one query per Mandant)."""
+    if mandant.id not in run.known:
+        query = (Appointment.select()
+                 .where((Appointment.mandant == mandant) & (Appointment.source == run.source)
+                        & Appointment.external_id.is_null(False))
+                 .order_by(Appointment.id))
+        run.known[mandant.id] = {a.external_id: a for a in query}  # ids ascending: the newest wins
+    return run.known[mandant.id].get(external_id)
 
 
 def _book(run: _Run, mandant: Mandant, item: ExternalAppointment, person) -> None:
@@ -69,13 +75,12 @@ def _book(run: _Run, mandant: Mandant, item: ExternalAppointment, person) -> Non
     appointment.source, appointment.external_id = run.source, item.external_id
     appointment.external_version = _version(item, person.id)
     appointment.save()
+    run.known[mandant.id][item.external_id] = appointment
 
 
 def _follow(run: _Run, known: Appointment, item: ExternalAppointment, person) -> str:
     """Apply what changed there; the name of the count it falls under."""
     version = _version(item, person.id)
-    if known.external_version == version or known.status != "booked":
-        return "unchanged"  # a change made here stands until the other agenda changes
     if known.person_id != person.id:
         agenda.cancel_appointment(known, run.user)
         _book(run, known.mandant, item, person)
@@ -93,17 +98,31 @@ def _follow(run: _Run, known: Appointment, item: ExternalAppointment, person) ->
 
 
 def _take(run: _Run, mandant: Mandant, item: ExternalAppointment) -> str:
-    known = _known(mandant, run.source, item.external_id)
+    """Bring one appointment in line; the name of the count it falls under.
+
+    Reading and matching come first; only a change opens a savepoint, so that
+    a refused change leaves no trace and an unchanged appointment costs no write.
+    """
+    key = (mandant.id, item.external_id)
+    if key in run.taken:
+        raise Refused(f"the id {item.external_id} appears twice", "duplicate_id")
+    run.taken.add(key)
+    known = _known(run, mandant, item.external_id)
     if item.cancelled:
-        if known is not None and known.status == "booked":
+        if known is None or known.status != "booked":
+            return "unchanged"
+        with write_transaction():
             agenda.cancel_appointment(known, run.user)
-            return "cancelled"
-        return "unchanged"
+        return "cancelled"
     person = match_person(item.patient)
-    if known is None:
-        _book(run, mandant, item, person)
-        return "added"
-    return _follow(run, known, item, person)
+    if known is not None and (known.status != "booked"
+                              or known.external_version == _version(item, person.id)):
+        return "unchanged"  # a change made here stands until the other agenda changes
+    with write_transaction():
+        if known is None:
+            _book(run, mandant, item, person)
+            return "added"
+        return _follow(run, known, item, person)
 
 
 def _vanished(run: _Run, mandanten: list[Mandant], feed: Feed) -> None:
@@ -163,8 +182,7 @@ def apply_feed(feed: Feed, source: str, mandant: str = "", moved: str = agenda.R
                     report["rejected"].append({**item.ref, "reason": f"unknown Mandant {item.mandant!r}"})
                     continue
                 try:
-                    with write_transaction():  # a savepoint: a refused item leaves no trace
-                        report[_take(run, target, item)] += 1
+                    report[_take(run, target, item)] += 1
                 except Refused as exc:
                     report["rejected"].append({**item.ref, "reason": exc.message})
             # only the Mandanten this import speaks for lose what vanished from it
