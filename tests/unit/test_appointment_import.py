@@ -270,3 +270,18 @@ def test_an_id_twice_in_one_file_is_rejected_not_booked_twice(practice):
     assert report["added"] == 1
     assert report["rejected"] == [{"line": 3, "reason": "the id 7 appears twice"}]
     assert Appointment.select().count() == 1
+
+
+def test_a_series_that_cannot_be_read_any_more_keeps_its_appointments(practice):
+    series = event("kg@praxis.example", "20261207T100000", "", attendee=ANNA,
+                   extra="RRULE:FREQ=WEEKLY;COUNT=3")
+    assert ics(series)["added"] == 3
+    broken = series.replace("RRULE:FREQ=WEEKLY;COUNT=3", "RRULE:FREQ=SOMETIMES")
+    report = ics(broken)
+    assert report["cancelled"] == 0 and report["rejected"][0]["uid"] == "kg@praxis.example"
+    assert len(booked()) == 3
+    # one visit fewer there: only that occurrence is cancelled
+    fewer = ics(series.replace("COUNT=3", "COUNT=2"))
+    assert (fewer["cancelled"], fewer["unchanged"]) == (1, 2)
+    assert [a.external_id for a in booked()] == ["kg@praxis.example@20261207T090000Z",
+                                                 "kg@praxis.example@20261214T090000Z"]

@@ -73,6 +73,8 @@ class Feed:
     appointments: list[ExternalAppointment] = field(default_factory=list)
     rejected: list[dict] = field(default_factory=list)
     seen_ids: set[str] = field(default_factory=set)  # also of rejected ones: never cancel those
+    unreadable: set[str] = field(default_factory=set)  # UIDs with an event that could not be read:
+    # none of their occurrences is taken for vanished either
     skipped: int = 0         # all-day events, past or beyond the horizon
     since: datetime | None = None
     until: datetime | None = None
@@ -239,6 +241,7 @@ def parse_ics(raw: bytes | list[bytes], mandant: str) -> Feed:
                                                                 until + timedelta(days=1))
             except Exception as exc:  # the library raises many kinds for broken rules and dates
                 feed.rejected.append({"uid": uid, "reason": f"unreadable event: {_gist(exc)}"})
+                feed.unreadable.add(uid)
                 continue
             if not events and uid not in recurring:
                 feed.skipped += 1  # a single event outside the window
@@ -253,9 +256,11 @@ def _take_occurrence(feed: Feed, event, recurring: set[str], mandant: str) -> No
         item = _occurrence(event, recurring, feed.since, feed.until)
     except Refused as exc:
         feed.rejected.append({"uid": uid, "reason": exc.message})
+        feed.unreadable.add(uid)
         return
     except (ValueError, TypeError, KeyError) as exc:
         feed.rejected.append({"uid": uid, "reason": f"unreadable event: {_gist(exc)}"})
+        feed.unreadable.add(uid)
         return
     if item is None:
         feed.skipped += 1

@@ -135,7 +135,9 @@ def _vanished(run: _Run, mandanten: list[Mandant], feed: Feed) -> None:
                        & (Appointment.start < clock.to_utc(feed.until)))
                 .order_by(Appointment.start))
         for appointment in gone:
-            if appointment.external_id in feed.seen_ids:
+            external_id = appointment.external_id
+            # an occurrence of a series is "UID@start"; a series that could not be read keeps all
+            if external_id in feed.seen_ids or external_id.rsplit("@", 1)[0] in feed.unreadable:
                 continue
             try:
                 with write_transaction():
