@@ -285,3 +285,66 @@ def test_a_series_that_cannot_be_read_any_more_keeps_its_appointments(practice):
     assert (fewer["cancelled"], fewer["unchanged"]) == (1, 2)
     assert [a.external_id for a in booked()] == ["kg@praxis.example@20261207T090000Z",
                                                  "kg@praxis.example@20261214T090000Z"]
+
+
+OUTLOOK = """BEGIN:VCALENDAR
+PRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN
+VERSION:2.0
+BEGIN:VTIMEZONE
+TZID:W. Europe Standard Time
+BEGIN:STANDARD
+DTSTART:16011028T030000
+RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10
+TZOFFSETFROM:+0200
+TZOFFSETTO:+0100
+END:STANDARD
+BEGIN:DAYLIGHT
+DTSTART:16010325T020000
+RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0200
+END:DAYLIGHT
+END:VTIMEZONE
+BEGIN:VEVENT
+UID:040000008200E00074C5B7101A82E00800000000
+DTSTART;TZID=W. Europe Standard Time:20261203T090000
+DTEND;TZID=W. Europe Standard Time:20261203T093000
+SUMMARY:Kontrolle
+ATTENDEE;CN=Anna Muster;RSVP=TRUE:mailto:anna@example.ch
+END:VEVENT
+BEGIN:VEVENT
+UID:gap
+DTSTART;TZID=W. Europe Standard Time:20270328T023000
+DTEND;TZID=W. Europe Standard Time:20270328T030000
+SUMMARY:x
+END:VEVENT
+BEGIN:VEVENT
+UID:series
+DTSTART;TZID=W. Europe Standard Time:20261207T100000
+DURATION:PT30M
+RRULE:FREQ=WEEKLY;COUNT=3
+SUMMARY:KG
+END:VEVENT
+BEGIN:VEVENT
+UID:series
+RECURRENCE-ID;TZID=W. Europe Standard Time:20261214T100000
+DTSTART;TZID=W. Europe Standard Time:20261215T140000
+DURATION:PT30M
+SUMMARY:KG verschoben
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+def test_an_outlook_export_with_its_windows_zone_and_a_moved_visit_of_a_series(practice):
+    raw = OUTLOOK.replace("SUMMARY:KG", "ATTENDEE;CN=Mia Muster:tel:079 123 45 67\nSUMMARY:KG")
+    feed = parse_ics(raw.replace("\n", "\r\n").encode(), "HAU")
+    starts = {a.external_id: clock.iso(a.start) for a in feed.appointments}
+    assert starts == {"040000008200E00074C5B7101A82E00800000000": "2026-12-03T09:00:00+01:00",
+                      "series@20261207T090000Z": "2026-12-07T10:00:00+01:00",
+                      "series@20261214T090000Z": "2026-12-15T14:00:00+01:00",  # moved there
+                      "series@20261221T090000Z": "2026-12-21T10:00:00+01:00"}
+    assert feed.rejected == [{"uid": "gap", "reason": "28.03.2027 02:30 does not exist in its time zone"
+                                                      " (clocks go forward)"}]
+    report = apply_feed(feed, "ical", "HAU", user="desk")
+    assert report["added"] == 4

@@ -102,13 +102,13 @@ def zurich_instant(naive: datetime) -> datetime:
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         return zurich_instant(value)
-    key = getattr(value.tzinfo, "key", None)
-    if key:  # a named zone: its wall-clock time may fall in a gap as well
-        naive = value.replace(tzinfo=None)
-        there = value.astimezone(timezone.utc).astimezone(value.tzinfo).replace(tzinfo=None)
-        if there != naive:
-            raise Refused(f"{naive:%d.%m.%Y %H:%M} does not exist in {key} (clocks go forward)",
-                          "dst_gap")
+    # a zone's wall-clock time may fall in its gap as well (Outlook's "W. Europe Standard
+    # Time" too): such a time does not survive the way to UTC and back
+    naive = value.replace(tzinfo=None)
+    there = value.astimezone(timezone.utc).astimezone(value.tzinfo).replace(tzinfo=None)
+    if there != naive:
+        zone = getattr(value.tzinfo, "key", None) or value.tzname() or "its time zone"
+        raise Refused(f"{naive:%d.%m.%Y %H:%M} does not exist in {zone} (clocks go forward)", "dst_gap")
     return value.astimezone(timezone.utc)
 
 
