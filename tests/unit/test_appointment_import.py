@@ -348,3 +348,14 @@ def test_an_outlook_export_with_its_windows_zone_and_a_moved_visit_of_a_series(p
                                                       " (clocks go forward)"}]
     report = apply_feed(feed, "ical", "HAU", user="desk")
     assert report["added"] == 4
+
+
+def test_a_whole_name_in_either_order_and_two_readings_are_rejected(practice):
+    persons.add_person(persons.PersonInput(first_name="Keller", last_name="Beat"), user="test")
+    report = csv_import("ID;Datum;Zeit;Patient\n"
+                        "1;03.12.2026;09:00;Muster Anna\n"
+                        "2;03.12.2026;10:00;Anna Muster\n"
+                        "3;03.12.2026;11:00;Keller Beat\n")
+    assert report["added"] == 2
+    assert report["rejected"] == [{"line": 4, "reason": "2 persons named Keller Beat: add the birth date"
+                                                        " (Geburtsdatum)"}]

@@ -80,3 +80,14 @@ def test_sync_caldav_refuses_addresses_before_reaching_out(cli, url, needle):
 def test_sync_caldav_takes_no_password_on_the_command_line(cli):
     code, _, err = cli("sync", "caldav", "https://c.example.ch/", "--mandant", "HAU", "--password", "x")
     assert code == 2 and "unrecognized arguments" in err
+
+
+def test_human_answer_names_the_visit_of_a_rejected_series(cli, tmp_path):
+    export = tmp_path / "serie.ics"
+    export.write_bytes(calendar(event("kg", "20261207T100000", "", attendee="CN=Niemand Da:mailto:n@x.ch",
+                                      extra="RRULE:FREQ=WEEKLY;COUNT=2")))
+    code, out, _ = cli("import-appointments", str(export), "--mandant", "HAU")
+    assert code == 0
+    assert out.splitlines()[1:] == [
+        "UID kg (2026-12-07 10:00): no person Niemand Da in the master data",
+        "UID kg (2026-12-14 10:00): no person Niemand Da in the master data"]

@@ -24,6 +24,8 @@ def _human(report: dict) -> str:
     for rejected in report["rejected"]:
         where = (f"line {rejected['line']}" if "line" in rejected
                  else f"UID {rejected.get('uid') or rejected.get('id')}")
+        if rejected.get("start"):  # which visit of a recurring event
+            where += f" ({rejected['start'][:16].replace('T', ' ')})"
         lines.append(f"{where}: {rejected['reason']}")
     return "\n".join(lines)
 

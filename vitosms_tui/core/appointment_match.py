@@ -21,8 +21,10 @@ def _name_keys(key: PatientKey) -> set[str]:
     if key.first_name or key.last_name:
         return {search_name_of(key.first_name, key.last_name)}
     words = key.full_name.split()
-    # "Anna Maria Muster" may be first "Anna Maria" or "Anna", so every split is tried
-    return {search_name_of(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))}
+    # "Anna Maria Muster" may be first "Anna Maria" or "Anna", and practice software writes
+    # "Muster Anna" as often: every split in both orders is tried (two hits reject, never guess)
+    splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
+    return {search_name_of(a, b) for a, b in splits} | {search_name_of(b, a) for a, b in splits}
 
 
 def _mobile(text: str) -> str | None:
