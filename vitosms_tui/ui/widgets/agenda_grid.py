@@ -336,7 +336,7 @@ class AgendaGrid(Widget, can_focus=True):
             else:
                 head.append(Segment(" ", style))
             local = clock.local(item.start)
-            text = IMPORTED_MARK if item.source else " "
+            text = f" {IMPORTED_MARK} " if item.source else " "
             if (local.hour * 60 + local.minute) % layout.slot_minutes:
                 text += f"{local:%H:%M} "
             if width >= NARROW:
