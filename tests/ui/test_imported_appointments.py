@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
+from tests.calendars import calendar, event
+from tests.radicale_server import LOGIN, PASSWORD, start_radicale, stop_radicale
 from vitosms_tui.core import agenda, calendar_syncs, clock
-from vitosms_tui.core.models import Appointment, CalendarSync, Mandant
+from vitosms_tui.core.models import Appointment, CalendarSync, Mandant, Person
 from vitosms_tui.ui.screens.agenda import AgendaScreen
 from vitosms_tui.ui.screens.appointment_detail import AppointmentDetailScreen
 from vitosms_tui.ui.widgets.agenda_grid import AgendaGrid
@@ -82,3 +86,43 @@ async def test_the_service_settings_show_each_calendar_with_its_last_run_and_err
     assert "3 neu, 1 verschoben, 0 abgesagt, 1 abgewiesen" in first[5]
     assert second[0] == "HAU" and "von Hand" in second[2] and "keine Erinnerung" in second[3]
     assert "Fehler: " in second[5] and "connection refused" in second[5]
+
+
+@pytest.fixture
+def radicale(tmp_path):
+    server = start_radicale(tmp_path / "radicale")
+    yield server
+    stop_radicale(server)
+
+
+async def test_ctrl_g_reads_the_calendar_of_the_mandant_now(make_app, radicale):
+    person = Person.select().where(Person.mobile.is_null(False) & (Person.deceased == False)  # noqa: E712
+                                   ).order_by(Person.id).first()
+    cal = radicale.make_calendar("dub")
+    cal.save_event(calendar(event("neu-1", "20261201T150000", "20261201T152000",
+                                  attendee=f'CN="{person.last_name}, {person.first_name}":tel:{person.mobile}',
+                                  birth=f"{person.birth_date:%d.%m.%Y}" if person.birth_date else ""))
+                   .decode())
+    calendar_syncs.remember_sync("DUB", radicale.calendar_url("dub"), LOGIN, "regenerate", 0)
+    app = make_app(language="de")
+    app.settings.caldav.password = PASSWORD
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_settings(pilot)
+        table = screen.query_one(CalendarSyncTable)
+        await wait_until(pilot, lambda: table.row_count == 1)
+        assert "noch nicht gelaufen" in str(table.get_row_at(0)[5])
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: "1 neu" in str(table.get_row_at(0)[5]), tries=600)
+        assert any("Kalender von DUB gelesen: 1 neu" in n.message for n in app._notifications)
+    imported = Appointment.get(Appointment.external_id == "neu-1")
+    assert (imported.person_id, imported.source, imported.mandant.code) == (person.id, "ical", "DUB")
+    assert CalendarSync.get().last_ok_at is not None
+
+
+async def test_ctrl_g_without_a_calendar_says_how_to_set_one_up(make_app):
+    app = make_app(language="de")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_settings(pilot)
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: any("Kein Kalender für DUB" in n.message for n in app._notifications))
+    assert CalendarSync.select().count() == 0

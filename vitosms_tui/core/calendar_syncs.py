@@ -53,6 +53,12 @@ def due_syncs(now: datetime | None = None) -> list[CalendarSync]:
             if s.last_run_at is None or s.last_run_at + timedelta(minutes=s.every_minutes) <= now]
 
 
+def sync_of(mandant_id: int) -> CalendarSync | None:
+    """The calendar remembered for this Mandant, if any."""
+    return (CalendarSync.select(CalendarSync, Mandant).join(Mandant)
+            .where(CalendarSync.mandant == mandant_id).first())
+
+
 def list_syncs() -> list[CalendarSync]:
     """Every Mandant's calendar, by Mandant code (the service settings' table)."""
     return list(CalendarSync.select(CalendarSync, Mandant).join(Mandant).order_by(Mandant.code))

@@ -104,21 +104,28 @@ def sync_calendar(settings: Settings, mandant: str, url: str, login: str | None 
     return apply_feed(feed, "ical", mandant, moved, user, dry_run)
 
 
+def run_remembered(settings: Settings, sync, user: str) -> tuple[dict | None, str | None]:
+    """Sync one remembered calendar and note how it went: (report, None) or (None, error)."""
+    from ..core.calendar_syncs import record_run
+
+    try:
+        report = sync_calendar(settings, sync.mandant.code, sync.url, sync.login, sync.moved, user)
+    except VitosmsError as exc:
+        record_run(sync.id, None, exc.message)
+        log.warning("calendar sync of Mandant %s failed: %s", sync.mandant.code, exc.message)
+        return None, exc.message
+    record_run(sync.id, report, None)
+    return report, None
+
+
 def run_due_syncs(settings: Settings, user: str = "caldav") -> int:
     """Sync every calendar whose interval has passed; the number run. Errors are recorded, not raised."""
-    from ..core.calendar_syncs import due_syncs, record_run
+    from ..core.calendar_syncs import due_syncs
 
-    done = 0
-    for sync in due_syncs():
-        try:
-            report = sync_calendar(settings, sync.mandant.code, sync.url, sync.login, sync.moved, user)
-        except VitosmsError as exc:
-            record_run(sync.id, None, exc.message)
-            log.warning("calendar sync of Mandant %s failed: %s", sync.mandant.code, exc.message)
-        else:
-            record_run(sync.id, report, None)
-        done += 1
-    return done
+    due = due_syncs()
+    for sync in due:
+        run_remembered(settings, sync, user)
+    return len(due)
 
 
 class CalendarTicker:

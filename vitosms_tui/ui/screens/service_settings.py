@@ -7,7 +7,8 @@ which checks every value before it saves any: a refused value is named
 beside its field and nothing is stored. F8 switches the Mandant.
 
 Below, each Mandant's CalDAV calendar with its last sync and error
-(:mod:`ui.widgets.calendar_sync_table`), then every template by purpose, language and channel, with where its text
+(:mod:`ui.widgets.calendar_sync_table`; Ctrl+G reads the current Mandant's
+calendar now), then every template by purpose, language and channel, with where its text
 comes from (the Mandant's own, the practice's, the default file); Enter
 opens the editor. Reached from the Recall view (``s``) and the command
 palette (:func:`open_service_settings`).
@@ -123,6 +124,8 @@ class ServiceSettingsScreen(ShellScreen[None]):
     BINDINGS = [
         Binding("ctrl+s", "save", N_("Save"), tooltip=N_("Save the service settings of the Mandant")),
         Binding("ctrl+t", "focus_templates", N_("Templates"), tooltip=N_("To the list of templates")),
+        Binding("ctrl+g", "sync_calendar", N_("Calendar"),
+                tooltip=N_("Read the Mandant's calendar server now (CalDAV)")),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -288,6 +291,12 @@ class ServiceSettingsScreen(ShellScreen[None]):
             self.template_keys.append((line.purpose, line.language, line.channel))
         if 0 <= keep < len(lines):
             table.move_cursor(row=keep)
+
+    def action_sync_calendar(self) -> None:
+        current = self.app.current_mandant
+        if current is not None:
+            self.app.notify(_("Reading the calendar of {code} …").format(code=clean(current.code)))
+            self.query_one(CalendarSyncTable).sync_now(current.id, current.code)
 
     def action_focus_templates(self) -> None:
         self.query_one(TemplateTable).focus()

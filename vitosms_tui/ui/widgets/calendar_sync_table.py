@@ -1,8 +1,10 @@
 """The service settings' table of calendars: each Mandant's CalDAV sync with its last run.
 
 The worker reads these calendars (``vitosms sync caldav … --every N``); the
-desk sees here whether it went well, and the error when it did not. No
-password is shown: it lives in the config file only.
+desk sees here whether it went well, and the error when it did not, and may
+read the current Mandant's calendar at once (:meth:`CalendarSyncTable.sync_now`,
+on a thread: a slow server never holds up the screen). No password is shown:
+it lives in the config file only.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from textual import work
 from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
-from ...core.calendar_syncs import last_counts, list_syncs
+from ...core.calendar_syncs import last_counts, list_syncs, sync_of
 from ...core.db import connection
 from ..i18n import N_, _, format_datetime, ngettext
 from ..sanitize import clean, plain
@@ -41,17 +43,19 @@ def fetch_syncs() -> list[SyncLine]:
                          last_counts(s)) for s in list_syncs()]
 
 
+def counted(counts: dict) -> str:
+    return _("{added} added, {moved} moved, {cancelled} cancelled, {rejected} rejected").format(
+        added=counts.get("added", 0), moved=counts.get("moved", 0),
+        cancelled=counts.get("cancelled", 0), rejected=counts.get("rejected", 0))
+
+
 def outcome(line: SyncLine) -> Text:
     """How the last run went: its counts, or its error in red."""
     if line.last_run_at is None:
         return Text(_("not run yet"), style="dim")
     if line.last_error:
         return Text(_("error: {reason}").format(reason=clean(line.last_error)), style="bold red")
-    counts = line.counts
-    return Text(_("{added} added, {moved} moved, {cancelled} cancelled, {rejected} rejected").format(
-        added=counts.get("added", 0), moved=counts.get("moved", 0),
-        cancelled=counts.get("cancelled", 0), rejected=counts.get("rejected", 0)),
-        style="red" if counts.get("rejected") else "")
+    return Text(counted(line.counts), style="red" if line.counts.get("rejected") else "")
 
 
 def interval(minutes: int) -> str:
@@ -80,6 +84,34 @@ class CalendarSyncTable(DataTable):
         lines = fetch_syncs()
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self.show, lines)
+
+    def sync_now(self, mandant_id: int, code: str) -> None:
+        """Read the Mandant's calendar now; the outcome is noted in the table and told."""
+        self._sync(mandant_id, code)
+
+    @work(thread=True, exclusive=True, group="calendar-sync-now")
+    def _sync(self, mandant_id: int, code: str) -> None:
+        from ...delivery.caldav_sync import run_remembered  # the network client, only when asked
+
+        with connection():
+            sync = sync_of(mandant_id)
+            if sync is None:
+                result = (None, _("No calendar for {code}: set one up with vitosms sync caldav.")
+                          .format(code=clean(code)))
+            else:
+                report, error = run_remembered(self.app.settings, sync, self.app.user)
+                result = (report, error and _("Calendar of {code}: {reason}").format(
+                    code=clean(code), reason=clean(error)))
+        self.app.call_from_thread(self._synced, code, *result)
+
+    def _synced(self, code: str, report: dict | None, error: str | None) -> None:
+        if error:
+            self.app.notify(error, severity="error")
+        else:
+            counts = {**report, "rejected": len(report["rejected"])}
+            self.app.notify(_("Calendar of {code} read: {counts}.").format(code=clean(code),
+                                                                           counts=counted(counts)))
+        self.load()
 
     def show(self, lines: list[SyncLine]) -> None:
         self.clear()  # none yet: the headers alone, the section title says how to set one up
