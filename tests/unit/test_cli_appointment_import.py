@@ -77,6 +77,12 @@ def test_sync_caldav_refuses_addresses_before_reaching_out(cli, url, needle):
     assert code == 2 and needle in err and "secret" not in err
 
 
+@pytest.mark.parametrize("every", ["-1", "10081", "ten"])
+def test_sync_caldav_refuses_an_interval_out_of_range(cli, every):
+    code, _, err = cli("sync", "caldav", "https://c.example.ch/", "--mandant", "HAU", "--every", every)
+    assert code == 2 and "--every" in err
+
+
 def test_sync_caldav_takes_no_password_on_the_command_line(cli):
     code, _, err = cli("sync", "caldav", "https://c.example.ch/", "--mandant", "HAU", "--password", "x")
     assert code == 2 and "unrecognized arguments" in err

@@ -13,6 +13,7 @@ from pathlib import Path
 from ..core.errors import UsageError
 
 MOVED = ("regenerate", "withdraw")
+MAX_EVERY = 7 * 24 * 60  # a week: a calendar read less often is one read by hand
 
 
 def _human(report: dict) -> str:
@@ -70,8 +71,8 @@ def cmd_sync_caldav(ctx, args) -> int:
     from ..core.calendar_syncs import remember_sync
     from ..delivery.caldav_sync import sync_calendar
 
-    if args.every is not None and args.every < 0:
-        raise UsageError("--every must be 0 (by hand only) or a number of minutes")
+    if args.every is not None and not 0 <= args.every <= MAX_EVERY:
+        raise UsageError(f"--every must be 0 (by hand only) or 1 to {MAX_EVERY} minutes")
     ctx.open()
     report = sync_calendar(ctx.settings, args.mandant, args.url, login=args.login,
                            moved=args.moved, user=ctx.user, dry_run=args.dry_run)
