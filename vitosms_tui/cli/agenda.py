@@ -45,6 +45,9 @@ def appointment_json(appt: Appointment, messages: list[Message] | None = None) -
         "reason": appt.reason,
         "status": appt.status,
         "copied_from": appt.copied_from_id,
+        # brought in from another agenda: "ical" or "csv" and its id there ("" and null: booked here)
+        "source": appt.source,
+        "external_id": appt.external_id,
     }
     if messages is not None:
         data["messages"] = [message_json(m) for m in messages]

@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "demo",
     "backup",
     "serve",
+    "appointment_import",
 ]
 # The commands each module adds, so that a start builds (and imports) only the
 # module of the command given: `vitosms` and `vitosms ui` need none of the
@@ -44,6 +45,7 @@ COMMANDS_OF_MODULE = {
     "demo": ("demo",),
     "backup": ("backup", "restore"),
     "serve": ("serve",),
+    "appointment_import": ("import-appointments", "sync"),
 }
 
 

@@ -34,6 +34,9 @@ def _configure_logging() -> None:
     # peewee echoes every statement with its parameters at DEBUG: message texts, numbers
     # and addresses, which our logs never hold
     logging.getLogger("peewee").setLevel(max(logging.INFO, root.level))
+    # the CalDAV client logs whole requests and answers at DEBUG: patients' names in calendar data
+    for name in ("caldav", "niquests", "urllib3", "urllib3_future"):
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))
 
 
 async def _run(worker, mode: str):
@@ -64,9 +67,18 @@ def cmd_worker(ctx, args) -> int:
         logging.getLogger("vitosms.delivery").warning(
             "no SMTP server configured: e-mails wait as passing faults until one is")
     mode = "once" if args.once else "drain" if args.drain else "forever"
+    from ..delivery.caldav_sync import CalendarTicker
+
+    calendars = CalendarTicker(ctx.settings)
+
+    def tick():
+        run_tick()
+        calendars()  # starts the due calendar syncs on a thread of their own
+
     # automatic reminders and birthday greetings, about once a minute
-    worker = make_worker(ctx.settings, ctx.state_dir, automation_tick=run_tick)
+    worker = make_worker(ctx.settings, ctx.state_dir, automation_tick=tick)
     tally = asyncio.run(_run(worker, mode))
+    calendars.wait(ctx.settings.caldav.timeout + 30)  # a sync begun is finished, not cut off
     ctx.emit(tally.as_dict(),
              lambda t: f"sent {t['sent']}, delivered {t['delivered']}, failed {t['failed']}, "
                        f"retried {t['retried']}")

@@ -31,6 +31,7 @@ class AgendaEntry(NamedTuple):
     last_name: str
     first_name: str
     reminder: str | None  # state of the latest reminder/confirmation (see reminder_states)
+    source: str = ""      # "" booked here; "ical" or "csv": brought in from another agenda
 
 
 def agenda_entries(mandanten: list[Mandant | int], since: datetime, until: datetime) -> list[AgendaEntry]:
@@ -55,7 +56,7 @@ def agenda_entries(mandanten: list[Mandant | int], since: datetime, until: datet
                 .order_by(latest.id.desc()).limit(1))
     query = (Appointment.select(Appointment.id, Appointment.mandant, Appointment.person, Appointment.start,
                                 Appointment.minutes, Appointment.reason, Person.last_name, Person.first_name,
-                                reminder.alias("reminder"), Appointment.status)
+                                reminder.alias("reminder"), Appointment.source, Appointment.status)
              .join(Person)
              .where(Appointment.mandant.in_(ids) & (Appointment.start >= clock.to_utc(since))
                     & (Appointment.start < clock.to_utc(until)))

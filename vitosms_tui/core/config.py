@@ -55,10 +55,20 @@ class AgendaSettings:
 
 
 @dataclass
+class CaldavSettings:
+    """The practice's calendar server account (``vitosms sync caldav``)."""
+
+    login: str = ""
+    password: str | None = None
+    timeout: float = 20.0
+
+
+@dataclass
 class Settings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     agenda: AgendaSettings = field(default_factory=AgendaSettings)
+    caldav: CaldavSettings = field(default_factory=CaldavSettings)
     gateway: str = "mock"
     ui_language: str = "de"
     warnings: list[str] = field(default_factory=list)
@@ -69,7 +79,8 @@ MAX_CONFIG_BYTES = 1 << 20  # a settings file is a few lines; /dev/zero must not
 # no setting needs more (seconds, attempts, sizes); larger values overflow date arithmetic
 MAX_NUMBER = 1_000_000_000
 
-_SECTIONS = {"smtp": SmtpSettings, "delivery": DeliverySettings, "agenda": AgendaSettings}
+_SECTIONS = {"smtp": SmtpSettings, "delivery": DeliverySettings, "agenda": AgendaSettings,
+             "caldav": CaldavSettings}
 
 
 def _apply(target, values: dict, section: str) -> None:
@@ -203,9 +214,9 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
                 settings.ui_language = language
             else:
                 raise UsageError(f"config: unknown section [{key}]")
-        if settings.smtp.password and file.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        if (settings.smtp.password or settings.caldav.password) and file.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
             settings.warnings.append(
-                f"config file {file} holds an SMTP password and is readable by others: chmod 600 it"
+                f"config file {file} holds a password and is readable by others: chmod 600 it"
             )
     server = os.environ.get("VITOSMS_SMTP_HOST")
     if server:
@@ -220,6 +231,7 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
             raise UsageError(f"VITOSMS_SMTP_PORT is not a port number: {number!r}") from None
         if port(settings.smtp.port):
             raise UsageError(f"VITOSMS_SMTP_PORT = {number!r}: {port(settings.smtp.port)}")
+    settings.caldav.password = os.environ.get("VITOSMS_CALDAV_PASSWORD") or settings.caldav.password
     _check_together(settings)
     language = os.environ.get("VITOSMS_LANG")
     if language in ("de", "en"):

@@ -150,9 +150,15 @@ class Appointment(BaseModel):
     copied_from = pw.ForeignKeyField("self", null=True, on_delete="SET NULL")
     created_at = UtcDateTimeField(default=_now)
     created_by = pw.CharField(max_length=64, default="")
+    # brought in from another agenda: "" (booked here), "ical" (.ics file or CalDAV) or "csv";
+    # external_id is the UID or CSV ID there, external_version what that agenda said last time
+    # (a default in the table too: bulk inserts that name only the older columns still work)
+    source = pw.CharField(max_length=8, default="", constraints=[pw.SQL("DEFAULT ''")])
+    external_id = pw.CharField(max_length=255, null=True)
+    external_version = pw.CharField(max_length=80, null=True)
 
     class Meta:
-        indexes = ((("mandant", "start"), False),)
+        indexes = ((("mandant", "start"), False), (("mandant", "source", "external_id"), False))
 
     @property
     def end(self) -> datetime:
@@ -281,7 +287,21 @@ class AuditEntry(BaseModel):
     detail = pw.TextField(default="")
 
 
+class CalendarSync(BaseModel):
+    """A Mandant's CalDAV calendar: where it is, how often the worker reads it, how it went."""
+
+    mandant = pw.ForeignKeyField(Mandant, unique=True, backref="calendar_syncs", on_delete="CASCADE")
+    url = pw.CharField(max_length=500)
+    login = pw.CharField(max_length=120, default="")
+    moved = pw.CharField(max_length=10, default="regenerate")
+    every_minutes = pw.IntegerField(default=0)  # 0: only by hand (`vitosms sync caldav`)
+    last_run_at = UtcDateTimeField(null=True)
+    last_ok_at = UtcDateTimeField(null=True)
+    last_error = pw.TextField(null=True)
+    last_result = pw.TextField(null=True)  # the counts of the last run, as JSON
+
+
 ALL_MODELS = [
     Setting, Mandant, Staff, Person, Appointment, Recall, Template, Message,
-    MessageEvent, Order, CreditEntry, AuditEntry,
+    MessageEvent, Order, CreditEntry, AuditEntry, CalendarSync,
 ]

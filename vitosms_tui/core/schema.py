@@ -10,7 +10,7 @@ from __future__ import annotations
 from .db import database
 from .models import ALL_MODELS, Setting
 
-SCHEMA_VERSION = 3  # 3: Staff.may_order, Staff.email
+SCHEMA_VERSION = 3  # 3: Staff.may_order and email; appointments from another agenda
 
 
 def _step_2_search_names() -> None:
@@ -20,7 +20,10 @@ def _step_2_search_names() -> None:
     refresh_search_names()
 
 
-# version -> what brings data from version-1 to it (after columns were added)
+# version -> what brings data from version-1 to it (after columns were added).
+# Version 3 (appointments from another agenda: Appointment.source, external_id,
+# external_version and the calendar_sync table) needs no step: new columns and
+# tables are added by migrate() and their defaults fit the existing rows.
 STEPS = {2: _step_2_search_names}
 
 

@@ -34,8 +34,8 @@ from ...core.models import Mandant
 from ..i18n import N_, _
 from ..widgets import agenda_lines
 from ..widgets.agenda_ahead import ReadAhead
-from ..widgets.agenda_data import (MARKER_NAMES, MARKERS, AgendaColumn, AgendaRequest, GridLayout, fetch_columns,
-                                   parse_clock, week_start)
+from ..widgets.agenda_data import (IMPORTED_MARK, MARKER_NAMES, MARKERS, AgendaColumn, AgendaRequest,
+                                   GridLayout, fetch_columns, parse_clock, week_start)
 from ..widgets.agenda_grid import AgendaGrid, AgendaKeys
 from ..widgets.appointment_text import explain, when
 from ..widgets.message_line import MessageLine
@@ -100,6 +100,7 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         for glyph, name in dict((v[1], v[0]) for v in MARKERS.values()).items():
             legend.append(name, grid.get_component_rich_style(f"agenda-grid--{glyph}", partial=True))
             legend.append(f" {_(MARKER_NAMES[glyph])}  ")
+        legend.append(IMPORTED_MARK + " " + _("imported"))
         self.query_one("#agenda-legend", Static).update(legend)
         grid.focus()
         now = clock.local(clock.now())

@@ -22,6 +22,7 @@ from ...core.errors import NotFound
 from ...core.phone import format_phone
 from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _, format_date, format_datetime
 from ..sanitize import clean, plain
+from ..widgets.agenda_data import SOURCE_NAMES
 from ..widgets.appointment_text import kind_name, status_name, when
 from ..widgets.message_line import MessageLine
 from .appointment_actions import AppointmentActions
@@ -117,6 +118,8 @@ class AppointmentDetailScreen(AppointmentActions, ShellScreen[None]):
                                         (f"  ({_('internal note')})", "dim")))
         if appointment.copied_from_id:
             line(_("Copy of"), _("appointment {id}").format(id=appointment.copied_from_id))
+        if appointment.source in SOURCE_NAMES:
+            line(_("Source"), f"{_(SOURCE_NAMES[appointment.source])} · {appointment.external_id or ''}")
         line(_("Booked"), f"{format_datetime(appointment.created_at)} · {clean(appointment.created_by) or '–'}")
         return text
 

@@ -6,7 +6,9 @@ threshold are saved together with Ctrl+S by ``mandanten.update_settings``,
 which checks every value before it saves any: a refused value is named
 beside its field and nothing is stored. F8 switches the Mandant.
 
-Below, every template by purpose, language and channel, with where its text
+Below, each Mandant's CalDAV calendar with its last sync and error
+(:mod:`ui.widgets.calendar_sync_table`; Ctrl+G reads the current Mandant's
+calendar now), then every template by purpose, language and channel, with where its text
 comes from (the Mandant's own, the practice's, the default file); Enter
 opens the editor. Reached from the Recall view (``s``) and the command
 palette (:func:`open_service_settings`).
@@ -31,6 +33,7 @@ from ...core.models import CHANNELS, LANGUAGES, PURPOSES, Mandant
 from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _
 from ..modals.template_editor import PURPOSE_NAMES, TemplateEditor
 from ..sanitize import clean, plain
+from ..widgets.calendar_sync_table import CalendarSyncTable
 from .base import ShellScreen
 
 TEXT_FIELDS = ("lead_hours", "birthday_time", "quiet_start", "quiet_end", "low_balance")
@@ -121,6 +124,8 @@ class ServiceSettingsScreen(ShellScreen[None]):
     BINDINGS = [
         Binding("ctrl+s", "save", N_("Save"), tooltip=N_("Save the service settings of the Mandant")),
         Binding("ctrl+t", "focus_templates", N_("Templates"), tooltip=N_("To the list of templates")),
+        Binding("ctrl+g", "sync_calendar", N_("Calendar"),
+                tooltip=N_("Read the Mandant's calendar server now (CalDAV)")),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -160,6 +165,10 @@ class ServiceSettingsScreen(ShellScreen[None]):
             yield Static("", id="settings-error", markup=False)
             yield Static(_("Ctrl+S saves the settings · Esc goes back without saving"), id="settings-hint",
                          markup=False)
+            yield Static(_("Calendars of other agendas (CalDAV) · set up with"
+                           " vitosms sync caldav URL --mandant C --every MINUTES"),
+                         id="calendars-title", markup=False)
+            yield CalendarSyncTable(id="calendar-table")
             yield Static(_("Templates · ⏎ edits the highlighted one"), id="templates-title", markup=False)
             yield TemplateTable(id="template-table")
 
@@ -282,6 +291,12 @@ class ServiceSettingsScreen(ShellScreen[None]):
             self.template_keys.append((line.purpose, line.language, line.channel))
         if 0 <= keep < len(lines):
             table.move_cursor(row=keep)
+
+    def action_sync_calendar(self) -> None:
+        current = self.app.current_mandant
+        if current is not None:
+            self.app.notify(_("Reading the calendar of {code} …").format(code=clean(current.code)))
+            self.query_one(CalendarSyncTable).sync_now(current.id, current.code)
 
     def action_focus_templates(self) -> None:
         self.query_one(TemplateTable).focus()

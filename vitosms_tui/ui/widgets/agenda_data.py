@@ -28,6 +28,9 @@ MARKERS = {
 IN_FLIGHT = ("queued", "sending", "sent")
 MARKER_NAMES = {"pending": N_("pending"), "sent": N_("sent"), "delivered": N_("delivered"),
                 "failed": N_("failed")}
+# before the name of an appointment that another agenda (iCalendar, CalDAV, CSV) brought in
+IMPORTED_MARK = "⇄"
+SOURCE_NAMES = {"ical": N_("from the other agenda (iCalendar)"), "csv": N_("from the other agenda (CSV)")}
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class AgendaItem:
     start: datetime       # Europe/Zurich
     minutes: int
     reminder: str | None  # status of the latest reminder/confirmation (None: none)
+    source: str = ""      # "" booked here, else the other agenda it came from
 
     @property
     def end(self) -> datetime:
@@ -182,7 +186,7 @@ def _item(entry: AgendaEntry, code: str) -> AgendaItem:
         person_name=clean(f"{entry.last_name} {entry.first_name}"),
         short_name=clean(f"{entry.last_name} {entry.first_name[:1]}."),
         reason=clean(entry.reason), start=clock.local(entry.start), minutes=entry.minutes,
-        reminder=entry.reminder)
+        reminder=entry.reminder, source=entry.source)
 
 
 def fetch_columns(request: AgendaRequest) -> list[AgendaColumn]:

@@ -29,7 +29,7 @@ from textual.widgets import Static
 from ...core import agenda_view, clock
 from ...core.db import connection
 from ..i18n import N_, _
-from .agenda_data import AgendaColumn, AgendaItem, GridLayout
+from .agenda_data import IMPORTED_MARK, AgendaColumn, AgendaItem, GridLayout
 
 MARKER_SECONDS = 5.0  # how often the markers of reminders on their way are read again
 TIME_WIDTH = 6
@@ -357,7 +357,7 @@ class AgendaGrid(Widget, can_focus=True):
             else:
                 head.append(Segment(" ", style))
             local = clock.local(item.start)
-            text = " "
+            text = f" {IMPORTED_MARK} " if item.source else " "
             if (local.hour * 60 + local.minute) % layout.slot_minutes:
                 text += f"{local:%H:%M} "
             if width >= NARROW:
