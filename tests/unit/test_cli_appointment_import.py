@@ -64,7 +64,7 @@ def test_a_missing_file_and_a_folder_are_refused(cli, tmp_path):
     folder = tmp_path / "x.ics"
     folder.mkdir()
     code, _, err = cli("import-appointments", str(folder), "--mandant", "HAU")
-    assert code == 2 and "directory" in err
+    assert code == 2 and "is a folder" in err
 
 
 @pytest.mark.parametrize("url, needle", [

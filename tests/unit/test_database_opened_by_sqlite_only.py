@@ -16,6 +16,7 @@ import os
 
 import pytest
 
+from tests.processes import free_port
 from vitosms_tui.cli import main as cli_main
 from vitosms_tui.cli.main import main
 from vitosms_tui.core.db import database, open_database
@@ -59,10 +60,18 @@ def commands(tmp_path) -> dict[str, list[list[str]]]:
     csv = tmp_path / "persons.csv"
     csv.write_text("Vorname;Name;Natel\nAnna;Neu;079 123 45 67\n", encoding="utf-8")
     backup = tmp_path / "backup.db"
+    booked = Person.get_by_id(person)
+    agenda_export = tmp_path / "termine.csv"
+    agenda_export.write_text("ID;Datum;Zeit;Dauer;Name;Vorname;Natel\n"
+                             f"1;07.12.2026;09:00;20;{booked.last_name};{booked.first_name};{booked.mobile}\n",
+                             encoding="utf-8")
     return {
         "init": [["init"]],
         "seed": [["seed"]],  # refused: the practice is not empty
         "import-persons": [["import-persons", str(csv)]],
+        "import-appointments": [["import-appointments", str(agenda_export), "--mandant", "HAU"]],
+        # no calendar server listens there: refused after the database was opened
+        "sync": [["sync", "caldav", f"http://127.0.0.1:{free_port()}/praxis/", "--mandant", "HAU"]],
         "mandant": [["mandant", "list"], ["mandant", "set", "HAU", "--lead-hours", "24"]],
         "staff": [["staff", "add", "--login", "neu", "--name", "Neu", "--role", "frontdesk"]],
         "person": [["person", "list", "--search", "a"],
@@ -101,7 +110,7 @@ def test_no_command_opens_the_live_database_file_by_another_route(watched, tmp_p
     assert set(argv_of) == every_command, "name the arguments of a new command here"
     state = tmp_path / "state"
     # refused by a rule or for want of a terminal; every other call must have done its work
-    refused = {"seed": 1, "ui": 2, "demo": 2}
+    refused = {"seed": 1, "ui": 2, "demo": 2, "sync": 1}
     for name, argv_list in argv_of.items():
         for argv in argv_list:
             code = main(["--db", str(db), "--now", NOW, "--state-dir", str(state), "--user", "empfang",

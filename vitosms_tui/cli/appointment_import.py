@@ -33,17 +33,9 @@ def _human(report: dict) -> str:
 
 def _read(path: Path) -> bytes:
     from ..core.csv_table import MAX_BYTES
+    from ..core.paths import read_limited
 
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise UsageError(f"{path} is larger than 64 MiB")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"file not found: {path}") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path} is a directory, not a file") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    return read_limited(path, MAX_BYTES, "file")  # the size is checked while reading
 
 
 def cmd_import_appointments(ctx, args) -> int:

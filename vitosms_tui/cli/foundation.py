@@ -42,7 +42,8 @@ def cmd_seed(ctx, args) -> int:
 
 def cmd_import(ctx, args) -> int:
     from ..core.paths import read_limited
-    from ..core.person_import import MAX_BYTES, import_persons
+    from ..core.csv_table import MAX_BYTES
+    from ..core.person_import import import_persons
 
     raw = read_limited(args.file, MAX_BYTES, "file")  # /dev/zero is refused after 64 MiB
     ctx.open()
