@@ -61,8 +61,8 @@ def cmd_worker(ctx, args) -> int:
     from ..core.paths import writable_folder
 
     _configure_logging()
+    ctx.open()  # first: a database path that does not exist creates nothing, not even the state folder
     writable_folder(ctx.state_dir, "the state folder")  # the handset log and the gateway's state go there
-    ctx.open()
     if not ctx.settings.smtp.host:
         logging.getLogger("vitosms.delivery").warning(
             "no SMTP server configured: e-mails wait as passing faults until one is")
