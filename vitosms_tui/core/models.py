@@ -18,7 +18,7 @@ LANGUAGES = ("de", "fr", "it", "en")
 ROLES = ("frontdesk", "servicedesk")
 PURPOSES = ("free", "reminder", "confirmation", "recall", "birthday")
 CONSENT_PURPOSES = ("reminder", "recall", "birthday")
-STATUSES = ("queued", "sending", "sent", "delivered", "failed", "cancelled")
+STATUSES = ("queued", "sending", "sent", "delivered", "failed", "cancelled", "expired")
 # A message in one of these states may still reach the patient.
 PENDING_STATUSES = ("queued", "sending")
 LEDGER_KINDS = ("purchase", "spend", "refund", "transfer_out", "transfer_in", "migration", "correction")
@@ -146,6 +146,9 @@ class Appointment(BaseModel):
     copied_from = pw.ForeignKeyField("self", null=True, on_delete="SET NULL")
     created_at = UtcDateTimeField(default=_now)
     created_by = pw.CharField(max_length=64, default="")
+    # the desk said "no reminder" (a move answered "withdraw", a reminder withdrawn in the
+    # journal): automation leaves the appointment alone until someone makes one by hand
+    no_reminder = pw.BooleanField(default=False)
 
     class Meta:
         indexes = ((("mandant", "start"), False),)
@@ -219,6 +222,11 @@ class Message(BaseModel):
     delivered_at = UtcDateTimeField(null=True)
     error = pw.TextField(null=True)
     resent_from = pw.ForeignKeyField("self", null=True, on_delete="SET NULL")
+    # its moment (see core.expiry): never handed over from then on, expired and refunded
+    expires_at = UtcDateTimeField(null=True)
+    # a failed message someone has dealt with (out of "needs attention"), who and when
+    attention_done_by = pw.CharField(max_length=64, null=True)
+    attention_done_at = UtcDateTimeField(null=True)
     created_at = UtcDateTimeField(default=_now)
     created_by = pw.CharField(max_length=64, default="")
 

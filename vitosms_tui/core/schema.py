@@ -10,7 +10,7 @@ from __future__ import annotations
 from .db import database
 from .models import ALL_MODELS, Setting
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _step_2_search_names() -> None:
@@ -20,8 +20,15 @@ def _step_2_search_names() -> None:
     refresh_search_names()
 
 
+def _step_3_moments() -> None:
+    """Version 3 added Message.expires_at: the moment of the messages still pending."""
+    from .expiry import fill_moments
+
+    fill_moments()
+
+
 # version -> what brings data from version-1 to it (after columns were added)
-STEPS = {2: _step_2_search_names}
+STEPS = {2: _step_2_search_names, 3: _step_3_moments}
 
 
 def schema_version() -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from . import clock, credits
+from . import clock, credits, expiry
 from .db import claim_transaction, database, rows_locked, write_transaction
 from .events import add_event, add_events
 from .models import Message
@@ -47,7 +47,9 @@ def _claim(worker_id: str, limit: int, lease_seconds: float, max_attempts: int |
     """Claim up to ``limit`` due messages for ``worker_id`` (atomic, with a lease).
 
     Due: queued with ``next_attempt_at`` reached, or sending with an expired
-    lease (its worker died). Each claim counts one attempt. A message whose
+    lease (its worker died). What is past its moment expires first, and quiet
+    hours hold what waits for the morning (:func:`expiry.expire_due`). Each
+    claim counts one attempt. A message whose
     workers died ``max_attempts`` times while sending it is not tried again:
     it fails and is refunded, so one poisonous message cannot stop workers forever.
     """
@@ -55,6 +57,7 @@ def _claim(worker_id: str, limit: int, lease_seconds: float, max_attempts: int |
     due = ((Message.status == "queued") & (Message.next_attempt_at <= now)) | (
         (Message.status == "sending") & (Message.lease_until < now))
     with claim_transaction():
+        expiry.expire_due(due, now, worker_id)
         # from here these rows are locked (the whole database on SQLite): no other
         # worker sees them as due; on PostgreSQL other workers skip them and claim others
         before = dict(rows_locked(Message.select(Message.id, Message.claimed_by).where(due)

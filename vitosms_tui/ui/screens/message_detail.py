@@ -20,7 +20,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from ...core import journal, outbox
+from ...core import desk_answers, journal, outbox
 from ...core.errors import Refused
 from ...core.models import Message, Person
 from ..i18n import N_, _, format_datetime, format_number, ngettext
@@ -76,7 +76,7 @@ def ask_withdraw(screen: Screen, message_id: int, done: Callable[[], None]) -> N
         if not yes:
             return
         try:
-            outbox.withdraw(message_id, screen.app.user, reason="withdrawn at the desk")
+            desk_answers.withdraw_at_desk(message_id, screen.app.user)
         except Refused as error:
             screen.app.notify(explain(error), severity="error")
         else:

@@ -1,0 +1,36 @@
+"""Failed messages that need the desk: dealt with by a resend that succeeds, or by hand.
+
+Which messages need attention is the journal's query
+(:func:`journal.needs_attention`); the status line counts the same set and
+``messages --attention`` lists it. A failure the desk has dealt with some
+other way (it phoned the patient, say) is marked done here: who and when go
+into the message's timeline, and it leaves the list.
+"""
+
+from __future__ import annotations
+
+from . import audit, clock
+from .db import write_transaction
+from .errors import NotFound, Refused
+from .events import add_event
+from .models import Message
+
+
+def mark_done(message_id: int, user: str) -> Message:
+    """Take a failed message out of "needs attention" (refused for any other state)."""
+    with write_transaction():
+        message = Message.get_or_none(Message.id == message_id)
+        if message is None:
+            raise NotFound(f"no message with id {message_id}")
+        if message.status != "failed":
+            raise Refused(f"message {message.id} is {message.status}: only a failed message needs"
+                          " attention", "not_failed")
+        if message.attention_done_at is not None:
+            return message  # marked already: once is enough, the first one is kept
+        now = clock.now()
+        Message.update(attention_done_by=user, attention_done_at=now).where(
+            (Message.id == message.id) & Message.attention_done_at.is_null()).execute()
+        add_event(message, "dealt_with", f"marked done by {user}")
+        audit.record(user, "attention_done", mandant=message.mandant_id, person=message.person_id,
+                     message=message.id)
+    return Message.get_by_id(message.id)
