@@ -202,3 +202,34 @@ def test_the_json_and_the_status_filter_know_expired(mandant, anna):
     data = outbox.message_json(row)
     assert data["status"] == "expired" and data["expires_at"] == "2026-12-04T11:00:00+01:00"
     assert timedelta(0) == zh(data["expires_at"]) - reminder.expires_at
+
+
+def test_a_database_of_version_2_gets_the_moments_of_its_pending_messages(mandant, anna, db_path):
+    from vitosms_tui.core.db import database, open_database
+    from vitosms_tui.core.schema import SCHEMA_VERSION, migrate, schema_version
+
+    appt = book(mandant, anna, "2026-12-04T11:00")
+    reminder = agenda.remind(appt, "desk").message
+    [greeting] = outbox.enqueue(mandant, [outbox.Draft("sms", anna.mobile, "Alles Gute!", person=anna,
+                                                       purpose="birthday")], "automation")
+    db = database.obj
+    for table, column in (("message", "expires_at"), ("message", "attention_done_by"),
+                          ("message", "attention_done_at"), ("appointment", "no_reminder")):
+        db.execute_sql(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
+    db.execute_sql("UPDATE setting SET value = '2' WHERE key = 'schema_version'")
+    getattr(db, "close_all", db.close)()  # a pool's connections knew the old columns
+    open_database(str(db_path))
+    assert schema_version() == 2
+    result = migrate()
+    assert result["from_version"] == 2 and result["schema_version"] == SCHEMA_VERSION == 3
+    assert {"message.expires_at", "appointment.no_reminder"} <= set(result["added_columns"])
+    assert Message.get_by_id(reminder.id).expires_at == zh("2026-12-04T11:00")
+    assert Message.get_by_id(greeting.id).expires_at == zh("2026-12-04T00:00")
+    assert Appointment_no_reminder(appt) is False
+    assert migrate()["added_columns"] == []
+
+
+def Appointment_no_reminder(appt) -> bool:
+    from vitosms_tui.core.models import Appointment
+
+    return Appointment.get_by_id(appt.id).no_reminder

@@ -166,8 +166,9 @@ def fill_moments() -> int:
 
     filled = 0
     pending = Message.status.in_(("queued", "sending")) & Message.expires_at.is_null()
+    dated = Message.purpose.in_(DATED + ("birthday",))
     for message in Message.select(Message.id, Message.purpose, Message.appointment,
-                                  Message.scheduled_at).where(pending & Message.purpose.in_(DATED + ("birthday",))):
+                                  Message.scheduled_at).where(pending & dated):
         appointment = (Appointment.get_or_none(Appointment.id == message.appointment_id)
                        if message.appointment_id else None)
         moment = moment_of(message.purpose, appointment, message.scheduled_at)

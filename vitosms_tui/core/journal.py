@@ -93,8 +93,10 @@ def needs_attention(now: datetime | None = None, days: int = ATTENTION_DAYS):
     recent = Message.next_attempt_at >= cutoff - LATE_FAILURE_MARGIN
     failed_lately = pw.fn.EXISTS(event.select(pw.SQL("1")).where(
         (event.message == Message.id) & event.kind.in_(("failed", "skipped")) & (event.at >= cutoff)))
-    queued_after_all = Message.auto_key.startswith("skipped:") & pw.fn.EXISTS(event.select(pw.SQL("1")).where(
-        (event.message == Message.id) & (event.kind == "resent")))
+    # (is_null first: NOT of a NULL test would drop every message without a key)
+    queued_after_all = (Message.auto_key.is_null(False) & Message.auto_key.startswith("skipped:")
+                        & pw.fn.EXISTS(event.select(pw.SQL("1")).where(
+                            (event.message == Message.id) & (event.kind == "resent"))))
     resend = Message.alias()
     # sent again from it, or its original was sent again later (from the original, not from it)
     sent_again = pw.fn.EXISTS(resend.select(pw.SQL("1")).where(

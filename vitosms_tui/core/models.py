@@ -148,7 +148,8 @@ class Appointment(BaseModel):
     created_by = pw.CharField(max_length=64, default="")
     # the desk said "no reminder" (a move answered "withdraw", a reminder withdrawn in the
     # journal): automation leaves the appointment alone until someone makes one by hand
-    no_reminder = pw.BooleanField(default=False)
+    # (a default in the database too: bulk inserts such as the seed's leave it out)
+    no_reminder = pw.BooleanField(default=False, constraints=[pw.SQL("DEFAULT FALSE")])
 
     class Meta:
         indexes = ((("mandant", "start"), False),)

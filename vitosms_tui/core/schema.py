@@ -51,18 +51,27 @@ def _add_missing_columns() -> list[str]:
     for model in ALL_MODELS:
         table = model._meta.table_name
         existing = {c.name for c in db.get_columns(table)}
-        operations = []
+        operations, defaults = [], []
         for field in model._meta.sorted_fields:
             if field.column_name in existing:
                 continue
-            # a new column must accept the rows that are already there
-            if not field.null and field.default is None:
+            # A new column must accept the rows that are already there. It is added as a
+            # nullable column and its default written into them: the migrator would make
+            # a NOT NULL column on SQLite by rebuilding the table, and dropping the old
+            # table fires ON DELETE SET NULL of the tables that refer to it (a message
+            # would lose its appointment).
+            if not field.null:
+                if field.default is not None:
+                    defaults.append(field)
                 field = field.clone()
                 field.null = True
             operations.append(migrator.add_column(table, field.column_name, field))
             added.append(f"{table}.{field.column_name}")
         if operations:
             run_migrations(*operations)
+        for field in defaults:
+            value = field.default() if callable(field.default) else field.default
+            model.update({field: value}).where(field.is_null()).execute()
     return added
 
 
