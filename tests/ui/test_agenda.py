@@ -302,14 +302,19 @@ async def test_no_reminder_says_why(make_app):
     async with app.run_test(size=SIZE) as pilot:
         screen, grid = await open_agenda(pilot)
         await go_to(pilot, screen, soon)
-        await pilot.press("r", "r")
+        await pilot.press("r")
         await settle(pilot)
-        assert app.screen is screen
-        assert "short notice" in message_text(screen) and "less than 2 hours" in message_text(screen)
-        assert screen.query_one("#agenda-message").has_class("-error")
+        chooser = app.screen
+        assert isinstance(chooser, RemindChooser)
+        # shown dimmed with its reason before anything is chosen, and r is not accepted
+        assert "short notice" in str(chooser.query_one("#remind-options").render())
+        await pilot.press("r")
+        await settle(pilot)
+        assert app.screen is chooser
+        assert "less than 2 hours" in str(chooser.query_one("#remind-error").render())
         assert Message.select().where(Message.appointment == soon.id).count() == 0
         # a confirmation goes out at once
-        await pilot.press("r", "c", "s")
+        await pilot.press("c", "s")
         await settle(pilot)
         [message] = Message.select().where(Message.appointment == soon.id)
         assert message.purpose == "confirmation" and message.channel == "sms" and message.status == "queued"
@@ -557,3 +562,55 @@ async def test_a_jump_right_after_a_day_read_ahead_is_not_lost(make_app):
         await settle(pilot)
         await wait_until(pilot, lambda: grid.sheet.columns[0].day == date(2026, 12, 15))
         assert screen.day == date(2026, 12, 15)
+
+
+# -- one reminder unless asked; only what can work --------------------------------
+
+async def test_a_sent_reminder_is_shown_and_a_second_one_is_an_explicit_choice(make_app):
+    target = reachable_appointment("DUB", MONDAY)
+    first = agenda.remind(target.id, "test").message
+    Message.update(status="delivered", sent_at=clock.zurich_datetime(TODAY, 10, 1),
+                   delivered_at=clock.zurich_datetime(TODAY, 10, 2)).where(Message.id == first.id).execute()
+    app = make_app(language="de")
+    async with app.run_test(size=SIZE) as pilot:
+        screen, grid = await open_agenda(pilot)
+        await go_to(pilot, screen, target)
+        await pilot.press("r")
+        await settle(pilot)
+        chooser = app.screen
+        assert isinstance(chooser, RemindChooser)
+        day = f"{TODAY:%d.%m.}"
+        assert f"● zugestellt {day} 10:02" in str(chooser.query_one("#remind-options").render())
+        await pilot.press("r")  # not yet a second one: the menu asks for n
+        await settle(pilot)
+        assert app.screen is chooser and chooser.asking_again == "reminder"
+        assert "nochmals" in str(chooser.query_one("#remind-hint").render()).lower()
+        assert Message.select().where(Message.appointment == target.id).count() == 1
+        await pilot.press("n", "enter")
+        await settle(pilot)
+        assert app.screen is screen
+        sent = list(Message.select().where(Message.appointment == target.id).order_by(Message.id))
+        assert [m.status for m in sent] == ["delivered", "queued"]
+
+
+async def test_no_consent_is_dimmed_with_its_reason_and_not_accepted(make_app):
+    target = reachable_appointment("DUB", MONDAY)
+    person = target.person
+    person.consent_reminder = False
+    person.save()
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        screen, grid = await open_agenda(pilot)
+        await go_to(pilot, screen, target)
+        await pilot.press("r")
+        await settle(pilot)
+        chooser = app.screen
+        assert "no consent" in str(chooser.query_one("#remind-options").render())
+        await pilot.press("r")
+        await settle(pilot)
+        assert app.screen is chooser and chooser.kind is None
+        assert "no consent" in str(chooser.query_one("#remind-error").render())
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+        assert Message.select().where(Message.appointment == target.id).count() == 0

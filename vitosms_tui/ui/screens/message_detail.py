@@ -51,6 +51,8 @@ def explain(error: Refused) -> str:
         "no_consent": _("The person did not consent to this kind of message."),
         "deceased": _("The person is deceased: no messages."),
         "not_found": _("The message no longer exists."),
+        "expired": _("Too late: its moment has passed (the appointment has begun or the day is over)."),
+        "not_failed": _("Only a failed message needs attention."),
     }
     return messages.get(error.code, error.message)
 
@@ -71,6 +73,9 @@ def ask_withdraw(screen: Screen, message_id: int, done: Callable[[], None]) -> N
     question = _("Withdraw message {id} to {recipient}? Its {credits} credits are refunded.").format(
         id=message.id, recipient=show_recipient(message.channel, message.recipient),
         credits=format_number(message.credits))
+    if message.purpose == "reminder" and message.appointment_id is not None:
+        question += "\n" + _("Its appointment then gets no reminder, also none automatically,"
+                              " until someone creates one with r in the agenda.")
 
     def answered(yes: bool | None) -> None:
         if not yes:
@@ -181,7 +186,7 @@ class MessageDetailScreen(ShellScreen[None]):
     CRUMB = N_("Message")
     COMPONENT_CLASSES = {
         "detail--label", "detail--queued", "detail--sending", "detail--sent", "detail--delivered",
-        "detail--failed", "detail--cancelled",
+        "detail--failed", "detail--cancelled", "detail--expired",
     }
     BINDINGS = [
         Binding("x", "withdraw", N_("Withdraw"),

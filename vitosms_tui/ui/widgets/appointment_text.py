@@ -18,7 +18,8 @@ from ..sanitize import clean
 KIND_NAMES = {"reminder": N_("Reminder"), "confirmation": N_("Confirmation"), "free": N_("Free text"),
               "recall": N_("Recall"), "birthday": N_("Birthday")}
 STATUS_NAMES = {"queued": N_("queued"), "sending": N_("being sent"), "sent": N_("sent"),
-                "delivered": N_("delivered"), "failed": N_("failed"), "cancelled": N_("withdrawn")}
+                "delivered": N_("delivered"), "failed": N_("failed"), "cancelled": N_("withdrawn"),
+                "expired": N_("expired")}
 
 
 def kind_name(kind: str) -> str:
@@ -27,6 +28,12 @@ def kind_name(kind: str) -> str:
 
 def status_name(status: str) -> str:
     return _(STATUS_NAMES.get(status, status))
+
+
+def gone_line(message) -> str:
+    """``● zugestellt 02.12. 10:02``: a reminder or confirmation that went out, and when."""
+    at = message.delivered_at or message.sent_at or message.scheduled_at
+    return f"● {status_name(message.status)} {clock.local(at):%d.%m. %H:%M}"
 
 
 def weekday_date(day) -> str:
@@ -80,6 +87,8 @@ def explain(error: VitosmsError) -> str:
         reminders.APPOINTMENT_CANCELLED: _("The appointment is cancelled."),
         reminders.QUIET_HOURS: _("No confirmation: the quiet hours last until the appointment."),
         "already_prepared": _("One of this kind is already pending for this appointment."),
+        "already_reminded": _("One of this kind was already sent for this appointment: choose send again."),
+        "expired": _("Too late: its moment has passed (the appointment has begun or the day is over)."),
         "no_consent": _("The person does not consent to appointment reminders."),
         "no_address": _("The person has no mobile number or e-mail address for this channel."),
         "insufficient_credits": _("Not enough credits: {detail}"),

@@ -38,6 +38,7 @@ STATUS_NAMES = {
     "delivered": N_("delivered"),
     "failed": N_("failed"),
     "cancelled": N_("withdrawn"),
+    "expired": N_("expired"),
 }
 PURPOSE_NAMES = {
     "free": N_("free text"),
@@ -59,6 +60,9 @@ EVENT_NAMES = {
     "refunded": N_("refunded"),
     "resent": N_("sent again"),
     "skipped": N_("skipped"),
+    "expired": N_("expired"),
+    "held": N_("held back"),
+    "dealt_with": N_("marked done"),
 }
 
 
