@@ -330,3 +330,46 @@ def test_attention_means_failed_lately_and_not_sent_again(practice):
     people = states["people"]
     assert {m.person_id for m in journal.list_messages(person=[people[0], people[1].id])} == {
         people[0].id, people[1].id}
+
+
+async def test_a_twice_failed_message_stays_until_marked_done(make_app):
+    states = journal_with_states()
+    failed = states["failed"]
+    again = outbox.resend(failed.id, "empfang")
+    fail(again, "gateway: number unknown again")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, JournalScreen) and screen.wanted.attention
+        # the patient still got nothing: the newest of the chain is listed, and counted, once
+        assert listed(screen) == [again.id]
+        assert app.status.attention == 1 == journal.attention_count()
+        await move_to(pilot, screen, again.id)
+        done_key = app.active_bindings.get("d")
+        assert done_key is not None and done_key.enabled and done_key.binding.show  # in the footer
+        await pilot.press("d")
+        await settle(pilot)
+        await wait_until(pilot, lambda: listed(screen) == [])
+        await wait_until(pilot, lambda: app.status.attention == 0)
+        done = Message.get_by_id(again.id)
+        assert done.attention_done_by == app.user and done.attention_done_at is not None
+        assert [e.kind for e in outbox.timeline(again.id)][-1] == "dealt_with"
+
+
+async def test_other_channel_is_dimmed_with_its_reason_when_it_cannot_work(make_app):
+    dub = Mandant.get(Mandant.code == "DUB")
+    [free] = outbox.enqueue(dub, [outbox.Draft("sms", "079 555 12 34", BODY)], "empfang")  # no person
+    fail(free)
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_journal(pilot)
+        await move_to(pilot, screen, free.id)
+        binding_state = app.active_bindings.get("o")
+        assert binding_state is not None and not binding_state.enabled  # shown, dimmed
+        assert "has no person" in str(screen.query_one("#journal-hint").render())
+        await pilot.press("o")
+        await settle(pilot)
+        assert app.screen is screen  # nothing asked, nothing refused afterwards
+        assert Message.select().where(Message.resent_from == free.id).count() == 0

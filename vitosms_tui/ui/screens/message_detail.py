@@ -20,7 +20,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from ...core import desk_answers, journal, outbox
+from ...core import attention, desk_answers, journal, outbox
 from ...core.errors import Refused
 from ...core.models import Message, Person
 from ..i18n import N_, _, format_datetime, format_number, ngettext
@@ -55,6 +55,25 @@ def explain(error: Refused) -> str:
         "not_failed": _("Only a failed message needs attention."),
     }
     return messages.get(error.code, error.message)
+
+
+# why "other channel" cannot work, said before the key is pressed (translated where shown)
+OTHER_MISSING = {
+    "no_person": lambda: _("o (other channel): the message has no person"),
+    "no_address": lambda: _("o (other channel): the person has no address on the other channel"),
+}
+
+
+def mark_done(screen: Screen, message_id: int, done: Callable[[], None]) -> None:
+    """Take a failed message out of "needs attention"; who and when go into its timeline."""
+    try:
+        attention.mark_done(message_id, screen.app.user)
+    except Refused as error:
+        screen.app.notify(explain(error), severity="error")
+    else:
+        screen.app.notify(_("Message {id} marked as dealt with.").format(id=message_id))
+    screen.app.refresh_status()
+    done()
 
 
 def can_withdraw(status: str | None) -> bool:

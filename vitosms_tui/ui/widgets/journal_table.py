@@ -97,6 +97,10 @@ class JournalRow:
     status: str
     credits: int
     error: str
+    # why "other channel" cannot work ("no_person", "no_address"; "" when it can), known
+    # before the key is pressed; and whether someone marked the failure done
+    other_missing: str = ""
+    done: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,17 +140,30 @@ def fetch_rows(wanted: JournalFilter, limit: int = LIST_LIMIT) -> Loaded:
         limited = len(found) > limit
         found = found[:limit]
         ids = {m.person_id for m in found if m.person_id}
-        names = {}
+        names, addresses = {}, {}
         for start in range(0, len(ids), 500):  # one query per 500 persons, not one per row
             chunk = list(ids)[start:start + 500]
-            names.update((pid, f"{last} {first}") for pid, last, first in Person.select(
-                Person.id, Person.last_name, Person.first_name).where(Person.id.in_(chunk)).tuples())
+            for pid, last, first, mobile, email in Person.select(
+                    Person.id, Person.last_name, Person.first_name, Person.mobile, Person.email).where(
+                    Person.id.in_(chunk)).tuples():
+                names[pid] = f"{last} {first}"
+                addresses[pid] = {"sms": mobile, "email": email}
         rows = [JournalRow(id=m.id, created_at=m.created_at, mandant_code=m.mandant.code,
                            channel=m.channel, recipient=m.recipient,
                            person_name=names.get(m.person_id, ""), purpose=m.purpose,
-                           status=m.status, credits=m.credits, error=m.error or "")
+                           status=m.status, credits=m.credits, error=m.error or "",
+                           other_missing=_other_missing(m, addresses),
+                           done=m.attention_done_at is not None)
                 for m in found]
         return Loaded(rows, limited)
+
+
+def _other_missing(message, addresses: dict) -> str:
+    """Why the message cannot go again on the other channel ("" when it can)."""
+    if message.person_id is None or message.person_id not in addresses:
+        return "no_person"
+    other = "email" if message.channel == "sms" else "sms"
+    return "" if addresses[message.person_id][other] else "no_address"
 
 
 def cut(text: str, width: int) -> str:
@@ -180,6 +197,8 @@ class JournalTable(DataTable):
                 tooltip=N_("Queue the failed message again, same channel")),
         Binding("o", "screen.resend_other", N_("Other channel"),
                 tooltip=N_("Queue the failed message again as e-mail (SMS) or SMS (e-mail)")),
+        Binding("d", "screen.mark_done", N_("Done"),
+                tooltip=N_("Mark the failure as dealt with (e.g. phoned): out of the attention list")),
         # the filter keys are written in the filter line above the list, not in the footer
         *[Binding(b.key, b.action, b.description, show=False, key_display=b.key_display)
           for b in FILTER_BINDINGS],
