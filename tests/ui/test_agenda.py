@@ -235,6 +235,7 @@ async def test_book_an_appointment_with_the_form(make_app):
         form.query_one("#a-start").value = "30.11.2026 07:15"
         form.query_one("#a-minutes").value = "20"
         form.query_one("#a-reason").value = "Kontrolle [bold]Knie[/]"
+        offered = form.confirm  # preselected from the person's channel and consent
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is screen
@@ -244,7 +245,8 @@ async def test_book_an_appointment_with_the_form(make_app):
         assert created.reason == "Kontrolle [bold]Knie[/]" and created.created_by == "empfang"
         assert screen.day == MONDAY and grid.cursor_item.id == created.id
         assert grid.cursor_item.reason == "Kontrolle [bold]Knie[/]"  # shown literally
-        assert Message.select().where(Message.appointment == created.id).count() == 0
+        sent = [m.purpose for m in Message.select().where(Message.appointment == created.id)]
+        assert sent == (["confirmation"] if offered else [])
 
 
 async def test_the_form_says_what_is_wrong(make_app):
@@ -614,3 +616,48 @@ async def test_no_consent_is_dimmed_with_its_reason_and_not_accepted(make_app):
         await settle(pilot)
         assert app.screen is screen
         assert Message.select().where(Message.appointment == target.id).count() == 0
+
+
+# -- booking and confirming in one step ----------------------------------------------
+
+async def test_the_booking_form_sends_the_confirmation(make_app):
+    person = reachable_appointment("DUB", MONDAY).person
+    person.email = "patient@example.ch"
+    person.save()
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        screen, grid = await open_agenda(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await take_in_picker(pilot, person)
+        form = app.screen
+        assert isinstance(form, AppointmentForm) and form.confirm == "sms"  # the person's channel
+        offer = str(form.query_one("#a-confirm").label)
+        assert offer.startswith("by SMS to") and "1 credit" in offer
+        form.query_one("#a-start").value = "30.11.2026 10:15"
+        balance = credits.balance(mandant("DUB"))
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        created = Appointment.select().order_by(Appointment.id.desc()).first()
+        [confirmation] = Message.select().where(Message.appointment == created.id)
+        assert (confirmation.purpose, confirmation.channel, confirmation.status) == ("confirmation", "sms", "queued")
+        assert credits.balance(mandant("DUB")) == balance - confirmation.credits
+        assert "Confirmation by SMS" in message_text(screen)
+        # ^t cycles to e-mail and to none: then only the appointment is booked
+        await pilot.press("n")
+        await settle(pilot)
+        await take_in_picker(pilot, person)
+        form = app.screen
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert form.confirm == "email" and "by E-mail" in str(form.query_one("#a-confirm").label)
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert form.confirm is None
+        form.query_one("#a-start").value = "30.11.2026 11:15"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        second = Appointment.select().order_by(Appointment.id.desc()).first()
+        assert second.id != created.id
+        assert Message.select().where(Message.appointment == second.id).count() == 0

@@ -365,10 +365,9 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
 
         def saved(booking: agenda.Booking | None) -> None:
             if booking is not None:
-                from ..widgets.appointment_text import overlap_warning
+                from ..widgets.appointment_text import booked_text
 
-                self.say(" ".join(t for t in (_("Booked: {when}.").format(when=when(booking.appointment.start)),
-                                              overlap_warning(booking.overlaps)) if t))
+                self.say(booked_text(booking))
                 self.appointment_changed(booking.appointment.id, booking.appointment.start)
 
         self.app.push_screen(AppointmentForm(column.mandant_id, start, self.app.settings.agenda.slot_minutes or 15),
