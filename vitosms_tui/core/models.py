@@ -85,6 +85,10 @@ class Mandant(BaseModel):
     quiet_end = pw.CharField(default="08:00", max_length=5)
     low_balance = pw.IntegerField(default=50)
     channel_order = pw.CharField(default="sms,email", max_length=16)
+    # the practice's details in this Mandant's texts (core.practice_details)
+    practice_phone = pw.CharField(max_length=40, null=True)
+    practice_address = pw.CharField(max_length=200, null=True)
+    signature = pw.TextField(null=True)
     created_at = UtcDateTimeField(default=_now)
 
 
