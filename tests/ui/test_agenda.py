@@ -82,6 +82,27 @@ async def answer_date(pilot, text: str) -> None:
     await settle(pilot)
 
 
+async def booking_form(pilot, person: Person) -> AppointmentForm:
+    """n in the agenda, the person taken in the picker: the booking form."""
+    await pilot.press("n")
+    await settle(pilot)
+    await take_in_picker(pilot, person)
+    form = pilot.app.screen
+    assert isinstance(form, AppointmentForm)
+    return form
+
+
+async def open_chooser(pilot, appointment: Appointment):
+    """The agenda on ``appointment`` and its r menu."""
+    screen, grid = await open_agenda(pilot)
+    await go_to(pilot, screen, appointment)
+    await pilot.press("r")
+    await settle(pilot)
+    chooser = pilot.app.screen
+    assert isinstance(chooser, RemindChooser)
+    return screen, chooser
+
+
 def refunds_of(message_id: int) -> list[CreditEntry]:
     return list(CreditEntry.select().where((CreditEntry.message == message_id) & (CreditEntry.kind == "refund")))
 
@@ -226,11 +247,7 @@ async def test_book_an_appointment_with_the_form(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen, grid = await open_agenda(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        await take_in_picker(pilot, person)
-        form = app.screen
-        assert isinstance(form, AppointmentForm)
+        form = await booking_form(pilot, person)
         assert form.query_one("#a-start").value == "27.11.2026 09:00"  # the cursor's slot
         form.query_one("#a-start").value = "30.11.2026 07:15"
         form.query_one("#a-minutes").value = "20"
@@ -296,29 +313,38 @@ async def test_reminder_by_the_default_channel_in_three_keys(make_app):
         assert app.status.balance == 500 - message.credits  # the status line was refreshed
 
 
-async def test_no_reminder_says_why(make_app):
+def short_notice() -> tuple[Appointment, str, str]:
     person = reachable_appointment("HAU", MONDAY).person
     soon = agenda.add_appointment(mandant("HAU"), person, clock.zurich_datetime(TODAY, 10, 0), 15,
                                   user="test").appointment
+    return soon, "short notice", "less than 2 hours"
+
+
+def no_consent() -> tuple[Appointment, str, str]:
+    target = reachable_appointment("DUB", MONDAY)
+    target.person.consent_reminder = False
+    target.person.save()
+    return target, "no consent", "no consent"
+
+
+@pytest.mark.parametrize("case", [short_notice, no_consent])
+async def test_no_reminder_says_why_before_it_is_chosen(make_app, case):
+    appointment, shown, refused = case()
     app = make_app(language="en")
     async with app.run_test(size=SIZE) as pilot:
-        screen, grid = await open_agenda(pilot)
-        await go_to(pilot, screen, soon)
-        await pilot.press("r")
-        await settle(pilot)
-        chooser = app.screen
-        assert isinstance(chooser, RemindChooser)
+        screen, chooser = await open_chooser(pilot, appointment)
         # shown dimmed with its reason before anything is chosen, and r is not accepted
-        assert "short notice" in str(chooser.query_one("#remind-options").render())
+        assert shown in str(chooser.query_one("#remind-options").render())
         await pilot.press("r")
         await settle(pilot)
-        assert app.screen is chooser
-        assert "less than 2 hours" in str(chooser.query_one("#remind-error").render())
-        assert Message.select().where(Message.appointment == soon.id).count() == 0
-        # a confirmation goes out at once
+        assert app.screen is chooser and chooser.kind is None
+        assert refused in str(chooser.query_one("#remind-error").render())
+        assert Message.select().where(Message.appointment == appointment.id).count() == 0
+        # a confirmation needs no consent and goes out at once
         await pilot.press("c", "s")
         await settle(pilot)
-        [message] = Message.select().where(Message.appointment == soon.id)
+        assert app.screen is screen
+        [message] = Message.select().where(Message.appointment == appointment.id)
         assert message.purpose == "confirmation" and message.channel == "sms" and message.status == "queued"
 
 
@@ -575,12 +601,7 @@ async def test_a_sent_reminder_is_shown_and_a_second_one_is_an_explicit_choice(m
                    delivered_at=clock.zurich_datetime(TODAY, 10, 2)).where(Message.id == first.id).execute()
     app = make_app(language="de")
     async with app.run_test(size=SIZE) as pilot:
-        screen, grid = await open_agenda(pilot)
-        await go_to(pilot, screen, target)
-        await pilot.press("r")
-        await settle(pilot)
-        chooser = app.screen
-        assert isinstance(chooser, RemindChooser)
+        screen, chooser = await open_chooser(pilot, target)
         day = f"{TODAY:%d.%m.}"
         assert f"● zugestellt {day} 10:02" in str(chooser.query_one("#remind-options").render())
         await pilot.press("r")  # not yet a second one: the menu asks for n
@@ -595,29 +616,6 @@ async def test_a_sent_reminder_is_shown_and_a_second_one_is_an_explicit_choice(m
         assert [m.status for m in sent] == ["delivered", "queued"]
 
 
-async def test_no_consent_is_dimmed_with_its_reason_and_not_accepted(make_app):
-    target = reachable_appointment("DUB", MONDAY)
-    person = target.person
-    person.consent_reminder = False
-    person.save()
-    app = make_app(language="en")
-    async with app.run_test(size=SIZE) as pilot:
-        screen, grid = await open_agenda(pilot)
-        await go_to(pilot, screen, target)
-        await pilot.press("r")
-        await settle(pilot)
-        chooser = app.screen
-        assert "no consent" in str(chooser.query_one("#remind-options").render())
-        await pilot.press("r")
-        await settle(pilot)
-        assert app.screen is chooser and chooser.kind is None
-        assert "no consent" in str(chooser.query_one("#remind-error").render())
-        await pilot.press("escape")
-        await settle(pilot)
-        assert app.screen is screen
-        assert Message.select().where(Message.appointment == target.id).count() == 0
-
-
 # -- booking and confirming in one step ----------------------------------------------
 
 async def test_the_booking_form_sends_the_confirmation(make_app):
@@ -627,11 +625,8 @@ async def test_the_booking_form_sends_the_confirmation(make_app):
     app = make_app(language="en")
     async with app.run_test(size=SIZE) as pilot:
         screen, grid = await open_agenda(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        await take_in_picker(pilot, person)
-        form = app.screen
-        assert isinstance(form, AppointmentForm) and form.confirm == "sms"  # the person's channel
+        form = await booking_form(pilot, person)
+        assert form.confirm == "sms"  # the person's channel
         offer = str(form.query_one("#a-confirm").label)
         assert offer.startswith("by SMS to") and "1 credit" in offer
         form.query_one("#a-start").value = "30.11.2026 10:15"
@@ -645,10 +640,7 @@ async def test_the_booking_form_sends_the_confirmation(make_app):
         assert credits.balance(mandant("DUB")) == balance - confirmation.credits
         assert "Confirmation by SMS" in message_text(screen)
         # ^t cycles to e-mail and to none: then only the appointment is booked
-        await pilot.press("n")
-        await settle(pilot)
-        await take_in_picker(pilot, person)
-        form = app.screen
+        form = await booking_form(pilot, person)
         await pilot.press("ctrl+t")
         await settle(pilot)
         assert form.confirm == "email" and "by E-mail" in str(form.query_one("#a-confirm").label)

@@ -25,17 +25,13 @@ hours never push a reminder past its appointment.
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
-from . import clock, credits
+from . import clock
 from .db import rows_locked
 from .events import add_event
 from .models import Mandant, Message, Recall
-from .phone import mask_recipient
 from .quiet_hours import in_quiet_hours, next_allowed_at_or_after
-
-log = logging.getLogger("vitosms.outbox")
 
 DATED = ("reminder", "confirmation")
 # what the quiet hours hold back; a free text is the desk's own decision to send now
@@ -90,16 +86,9 @@ def past_its_moment(expires_at: datetime | None, now: datetime | None = None) ->
 
 def _expire(message: Message, why: str, who: str, condition) -> bool:
     """Expired and refunded; False when ``condition`` no longer holds (another was first)."""
-    changed = (Message.update(status="expired", error=why[:500], lease_until=None)
-               .where(condition).execute())
-    if not changed:
-        return False
-    add_event(message, "expired", why)
-    back = credits.refund(message, who[:64], note=f"message {message.id} expired")
-    if back:
-        add_event(message, "refunded", f"{back} credit{'s' if back != 1 else ''}")
-    log.info("message %s expired (%s)", message.id, mask_recipient(message.recipient))
-    return True
+    from .sending import end_with_refund  # sending calls expire_due: imported when needed
+
+    return end_with_refund(message, "expired", why[:500], who, condition)
 
 
 def mark_expired(message_id: int, worker_id: str) -> bool:

@@ -106,14 +106,23 @@ def _guarded(message_id: int, worker_id: str):
 
 def _fail(message: Message, error: str, who: str, condition) -> bool:
     """Mark failed and refund; False when ``condition`` no longer holds."""
-    changed = Message.update(status="failed", error=error, lease_until=None).where(condition).execute()
+    return end_with_refund(message, "failed", error, who, condition)
+
+
+def end_with_refund(message: Message, status: str, error: str, who: str, condition) -> bool:
+    """End the message in ``status`` (failed, expired) and give its credits back, once.
+
+    False when ``condition`` no longer holds: another worker, a report or the
+    desk changed the message first, and nothing is written.
+    """
+    changed = Message.update(status=status, error=error, lease_until=None).where(condition).execute()
     if not changed:
         return False
-    add_event(message, "failed", error)
-    back = credits.refund(message, who[:64], note=f"message {message.id} failed")
+    add_event(message, status, error)
+    back = credits.refund(message, who[:64], note=f"message {message.id} {status}")
     if back:
         add_event(message, "refunded", f"{back} credit{'s' if back != 1 else ''}")
-    log.info("message %s failed (%s)", message.id, mask_recipient(message.recipient))
+    log.info("message %s %s (%s)", message.id, status, mask_recipient(message.recipient))
     return True
 
 

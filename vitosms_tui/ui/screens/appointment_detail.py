@@ -27,7 +27,7 @@ from .appointment_actions import AppointmentActions
 from .base import ShellScreen
 
 STATUS_STYLES = {"queued": "yellow", "sending": "yellow", "sent": "cyan", "delivered": "green",
-                 "failed": "bold red", "cancelled": "dim"}
+                 "failed": "bold red", "cancelled": "dim", "expired": "dim italic"}
 LABEL_WIDTH = 12
 
 

@@ -64,16 +64,25 @@ OTHER_MISSING = {
 }
 
 
-def mark_done(screen: Screen, message_id: int, done: Callable[[], None]) -> None:
-    """Take a failed message out of "needs attention"; who and when go into its timeline."""
+def _act(screen: Screen, action: Callable[[], str], done: Callable[[], None]) -> None:
+    """Do one thing to a message; say what came of it (or the refusal) and refresh."""
     try:
-        attention.mark_done(message_id, screen.app.user)
+        said = action()
     except Refused as error:
         screen.app.notify(explain(error), severity="error")
     else:
-        screen.app.notify(_("Message {id} marked as dealt with.").format(id=message_id))
+        screen.app.notify(said)
     screen.app.refresh_status()
     done()
+
+
+def mark_done(screen: Screen, message_id: int, done: Callable[[], None]) -> None:
+    """Take a failed message out of "needs attention"; who and when go into its timeline."""
+    def action() -> str:
+        attention.mark_done(message_id, screen.app.user)
+        return _("Message {id} marked as dealt with.").format(id=message_id)
+
+    _act(screen, action, done)
 
 
 def can_withdraw(status: str | None) -> bool:
@@ -96,17 +105,13 @@ def ask_withdraw(screen: Screen, message_id: int, done: Callable[[], None]) -> N
         question += "\n" + _("Its appointment then gets no reminder, also none automatically,"
                               " until someone creates one with r in the agenda.")
 
+    def withdraw() -> str:
+        desk_answers.withdraw_at_desk(message_id, screen.app.user)
+        return _("Message {id} withdrawn, credits refunded.").format(id=message_id)
+
     def answered(yes: bool | None) -> None:
-        if not yes:
-            return
-        try:
-            desk_answers.withdraw_at_desk(message_id, screen.app.user)
-        except Refused as error:
-            screen.app.notify(explain(error), severity="error")
-        else:
-            screen.app.notify(_("Message {id} withdrawn, credits refunded.").format(id=message_id))
-        screen.app.refresh_status()
-        done()
+        if yes:
+            _act(screen, withdraw, done)
 
     screen.app.push_screen(Confirm(question, yes=_("Withdraw"), no=_("Keep"), default=False), answered)
 
@@ -125,18 +130,13 @@ def ask_resend(screen: Screen, message_id: int, done: Callable[[], None], other:
     question = _("Send message {id} again as {channel} to {recipient}? It costs credits again.").format(
         id=message.id, channel=channel_name(channel), recipient=where)
 
+    def resend() -> str:
+        new = outbox.resend(message_id, screen.app.user, channel=channel)
+        return _("Queued again as message {id} ({channel}).").format(id=new.id, channel=channel_name(new.channel))
+
     def answered(yes: bool | None) -> None:
-        if not yes:
-            return
-        try:
-            new = outbox.resend(message_id, screen.app.user, channel=channel)
-        except Refused as error:
-            screen.app.notify(explain(error), severity="error")
-        else:
-            screen.app.notify(_("Queued again as message {id} ({channel}).").format(
-                id=new.id, channel=channel_name(new.channel)))
-        screen.app.refresh_status()
-        done()
+        if yes:
+            _act(screen, resend, done)
 
     screen.app.push_screen(Confirm(question, yes=_("Send again"), no=_("Cancel")), answered)
 
