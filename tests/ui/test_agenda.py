@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from vitosms_tui.core import agenda, agenda_view, clock, credits
+from vitosms_tui.core import agenda, agenda_view, automation, clock, credits, mandanten
 from vitosms_tui.core.models import Appointment, CreditEntry, Mandant, Message, Person
 from vitosms_tui.ui.i18n import _
 from vitosms_tui.ui.modals.appointment_form import AppointmentForm
@@ -385,6 +385,9 @@ async def test_move_asks_about_the_prepared_reminder(make_app, answer):
         await settle(pilot)
         await answer_date(pilot, "01.12.2026 11:00")
         assert isinstance(app.screen, ReminderQuestion)
+        # what each answer does, automation included, is said before the desk answers
+        said = str(app.screen.query_one("#reminder-question-answers").render())
+        assert "automatic reminders leave it alone" in said and "Yes: a new reminder" in said
         await pilot.press(answer)
         await settle(pilot)
         moved = agenda.get_appointment(appointment.id)
@@ -403,6 +406,12 @@ async def test_move_asks_about_the_prepared_reminder(make_app, answer):
         else:
             assert fresh == []
             assert grid.cursor_item.reminder is None
+            assert moved.no_reminder and "also none automatically" in message_text(screen)
+            # automation, on for this Mandant, keeps to the answer when its tick comes
+            mandanten.update_settings(moved.mandant, "test", auto_reminders=True)
+            automation.run_tick(new_start - timedelta(days=1, hours=2))
+            assert Message.select().where((Message.appointment == appointment.id)
+                                          & (Message.id != old.id)).count() == 0
         assert "1 credit came back" in message_text(screen)
         assert screen.day == date(2026, 12, 1) and grid.cursor_item.id == appointment.id
 

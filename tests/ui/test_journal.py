@@ -373,3 +373,9 @@ async def test_other_channel_is_dimmed_with_its_reason_when_it_cannot_work(make_
         await settle(pilot)
         assert app.screen is screen  # nothing asked, nothing refused afterwards
         assert Message.select().where(Message.resent_from == free.id).count() == 0
+        await pilot.press("enter")  # the detail knows it too
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, MessageDetailScreen)
+        assert not app.active_bindings["o"].enabled and app.active_bindings["r"].enabled
+        assert "has no person" in str(detail.query_one("#detail-data").render())

@@ -219,6 +219,7 @@ class MessageDetailScreen(ShellScreen[None]):
         super().__init__(**kwargs)
         self.message_id = message_id
         self.status: str | None = None
+        self.other_missing = ""  # why "other channel" cannot work ("" when it can)
         self.marker: tuple[int, int] | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -259,7 +260,14 @@ class MessageDetailScreen(ShellScreen[None]):
             return
         styles = self._styles()
         self.status = message.status
-        data.update(describe(message, styles))
+        person = Person.get_or_none(Person.id == message.person_id) if message.person_id else None
+        other = OTHER_CHANNEL[message.channel]
+        self.other_missing = ("no_person" if person is None else
+                              "" if (person.mobile if other == "sms" else person.email) else "no_address")
+        described = describe(message, styles)
+        if can_resend(message.status) and self.other_missing:
+            described.append("\n" + OTHER_MISSING[self.other_missing](), "dim")
+        data.update(described)
         self.query_one("#detail-body", Static).update(body_text(message))
         table = self.query_one("#detail-timeline", DataTable)
         events = journal.timeline(message.id)
@@ -274,6 +282,8 @@ class MessageDetailScreen(ShellScreen[None]):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "withdraw":
             return can_withdraw(self.status)
+        if action == "resend_other" and can_resend(self.status) and self.other_missing:
+            return None  # shown dimmed; the reason stands under the message's data
         if action in ("resend", "resend_other"):
             return can_resend(self.status)
         return True
