@@ -357,9 +357,8 @@ def remind(appointment: Appointment | int, user: str, kind: str = "reminder",
 
     Refused with the rule's code when it sends none (``short_notice``,
     ``appointment_past``, ``appointment_cancelled``, ``quiet_hours``), with
-    ``already_prepared`` when one of this kind is still pending,
-    ``already_reminded`` when one was sent or delivered and ``again`` does not
-    say that a second one is meant, and with the outbox's codes
+    ``already_reminded`` when one of this kind is queued, being sent, sent or
+    delivered and ``again`` does not say that a second one is meant, and with the outbox's codes
     (``no_consent``, ``insufficient_credits``, …). A reminder made by hand
     lifts the appointment's "no reminder" mark.
     """

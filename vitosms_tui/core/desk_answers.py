@@ -7,7 +7,8 @@
   lifts the mark, because someone asked for one again.
 - One reminder per appointment unless asked: a second reminder (or
   confirmation) while one is queued, being sent, sent or delivered is refused
-  (``already_reminded``) unless the desk says it means a second one (``again``).
+  (``already_reminded``) unless the desk says it means a second one (``again``,
+  ``appointment remind --again``), as CONTRACT.md has it.
 """
 
 from __future__ import annotations
@@ -31,14 +32,8 @@ def existing(appointment: Appointment | int, kind: str) -> list[Message]:
 def refuse_second(appointment: Appointment, kind: str, again: bool) -> None:
     """Refuse (``already_reminded``) a second message of ``kind`` the desk did not ask for."""
     found = existing(appointment, kind)
-    if not found:
-        return
-    last = found[-1]
-    if last.status in ("queued", "sending"):
-        # two pending ones would go out together: never, not even when asked
-        raise Refused(f"a {kind} for appointment {appointment.id} is already pending"
-                      f" (message {last.id})", "already_prepared")
-    if not again:
+    if found and not again:
+        last = found[-1]
         raise Refused(f"appointment {appointment.id} already has a {kind} ({last.status}, message"
                       f" {last.id}); say --again to send a second one", "already_reminded")
 
