@@ -80,7 +80,8 @@ class AppointmentForm(ModalScreen[agenda.Booking | None]):
                 if not editing:
                     yield Label(_("Confirm"), classes="form-label")
                     yield Button(self._confirm_text(), id="a-confirm", compact=True)
-            yield Static(_("The reason is an internal note: it never goes into a message."),
+            yield Static(_("The reason is an internal note: it never goes into a message.")
+                         + ("" if editing else "\n" + _("Ctrl+T switches the confirmation: none, SMS, e-mail.")),
                          classes="dialog-hint", markup=False)
             yield Static("", id="a-error", classes="field-error", markup=False)
             with Horizontal(classes="dialog-buttons"):

@@ -123,7 +123,7 @@ class RemindChooser(ModalScreen[tuple[str, str | None, bool] | None]):
                 note = why or describe_plan(kind, self.plans[kind])
                 sent = self._sent(kind)
                 if sent is not None and why is None:
-                    note = f"{gone_line(sent)} · " + _("{key} then n: send again").format(key=key)
+                    note = f"{gone_line(sent)} · " + _("then n: once more")
                 options.append(self._line(key, kind_name(kind), note, why is None))
                 options.append("\n")
             hint = _("r reminder · c confirmation · Esc cancels")

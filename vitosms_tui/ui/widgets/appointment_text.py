@@ -11,6 +11,7 @@ from babel.dates import format_date as babel_date
 
 from ...core import clock, reminders
 from ...core.errors import VitosmsError
+from ...core.phone import format_phone
 from ...core.reminders import ReminderPlan
 from ..i18n import CHANNEL_NAMES, N_, _, babel_locale, format_datetime, ngettext
 from ..sanitize import clean
@@ -147,7 +148,7 @@ def confirmation_offer(mandant, person, start, channel: str) -> str:
         cost = drafts.quote(mandant, [draft]).total_credits
     except VitosmsError as error:
         return explain(error)
-    recipient = draft.recipient
+    recipient = format_phone(draft.recipient) if channel == "sms" else draft.recipient
     return _("by {channel} to {recipient}, {cost}").format(
         channel=_(CHANNEL_NAMES.get(channel, channel)), recipient=clean(recipient),
         cost=ngettext("{count} credit", "{count} credits", cost).format(count=cost))
