@@ -379,3 +379,23 @@ async def test_other_channel_is_dimmed_with_its_reason_when_it_cannot_work(make_
         assert isinstance(detail, MessageDetailScreen)
         assert not app.active_bindings["o"].enabled and app.active_bindings["r"].enabled
         assert "has no person" in str(detail.query_one("#detail-data").render())
+
+
+async def test_send_again_is_dimmed_when_the_person_withdrew_consent(make_app):
+    dub = Mandant.get(Mandant.code == "DUB")
+    [person] = reachable_persons(1)
+    [recall_notice] = outbox.enqueue(dub, [outbox.Draft("sms", person.mobile, BODY, person=person,
+                                                        purpose="recall")], "empfang")
+    fail(recall_notice)
+    person.consent_recall = False  # asked not to be written to about recalls any more
+    person.save()
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_journal(pilot)
+        await move_to(pilot, screen, recall_notice.id)
+        assert not app.active_bindings["r"].enabled and not app.active_bindings["o"].enabled
+        assert "did not consent" in str(screen.query_one("#journal-hint").render())
+        await pilot.press("r")
+        await settle(pilot)
+        assert app.screen is screen
+        assert Message.select().where(Message.resent_from == recall_notice.id).count() == 0

@@ -173,3 +173,23 @@ def test_marking_done_says_who_and_when(cli, hau, luca):
     assert Message.get_by_id(message.id).attention_done_by == "maria"
     code, listed, _ = cli("messages", "--attention", now="2026-05-04T11:31")
     assert listed == [] and journal.attention_count() == 0
+
+
+def test_what_stands_in_the_way_of_sending_again_is_known_before_the_desk_chooses(hau, luca):
+    appt = book(luca, "2026-05-04T14:00")  # short notice: the reminder goes out at once
+    [reminder] = [agenda.remind(appt, "desk").message]
+    fail(reminder)
+    reminder = Message.get_by_id(reminder.id)
+    assert attention.resend_obstacle(reminder, luca) == ""
+    assert attention.resend_obstacle(reminder, None, other=True) == "no_person"
+    luca.email = None
+    assert attention.resend_obstacle(reminder, luca, other=True) == "no_address"
+    luca.consent_reminder = False
+    assert attention.resend_obstacle(reminder, luca) == "no_consent"
+    luca.deceased = True
+    assert attention.resend_obstacle(reminder, luca) == "deceased"
+    clock.set_now("2026-05-04T14:00")  # the appointment has begun
+    assert attention.resend_obstacle(reminder, persons.get_person(luca.id)) == "expired"
+    with pytest.raises(Refused) as refused:  # and the outbox says the same when asked anyway
+        outbox.resend(reminder.id, "desk")
+    assert refused.value.code == "expired"

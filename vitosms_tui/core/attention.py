@@ -13,7 +13,9 @@ from . import audit, clock
 from .db import write_transaction
 from .errors import NotFound, Refused
 from .events import add_event
-from .models import Message
+from .models import CONSENT_PURPOSES, Message
+
+OTHER_CHANNEL = {"sms": "email", "email": "sms"}
 
 
 def mark_done(message_id: int, user: str) -> Message:
@@ -34,3 +36,25 @@ def mark_done(message_id: int, user: str) -> Message:
         audit.record(user, "attention_done", mandant=message.mandant_id, person=message.person_id,
                      message=message.id)
     return Message.get_by_id(message.id)
+
+
+def resend_obstacle(message: Message, person, other: bool = False) -> str:
+    """Why sending a failed message again (``other``: on the other channel) cannot work: the
+    outbox's refusal code, or "" when it can. Screens ask before they offer the choice.
+
+    ``person`` is the message's person as it is now (None: it has none); only its
+    mobile, e-mail, deceased mark and consents are read.
+    """
+    if person is None and other:
+        return "no_person"
+    if person is not None:
+        if person.deceased:
+            return "deceased"
+        if message.purpose in CONSENT_PURPOSES and not person.consents(message.purpose):
+            return "no_consent"
+        if other and not (person.mobile if OTHER_CHANNEL[message.channel] == "sms" else person.email):
+            return "no_address"
+    # a birthday keeps its day, a reminder its appointment: past its moment it would only expire
+    if message.expires_at is not None and message.expires_at <= clock.now():
+        return "expired"
+    return ""

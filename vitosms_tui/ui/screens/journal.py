@@ -28,8 +28,8 @@ from ..i18n import _, ngettext
 from ..sanitize import plain
 from ..widgets.journal_table import FilterBar, JournalFilter, JournalTable, Loaded, fetch_rows
 from .base import ShellScreen
-from .message_detail import (OTHER_MISSING, MessageDetailScreen, ask_resend, ask_withdraw, can_resend,
-                             can_withdraw, mark_done)
+from .message_detail import (MessageDetailScreen, ask_resend, ask_withdraw, can_resend, can_withdraw,
+                             mark_done, obstacle_text)
 
 POLL_SECONDS = 1.5
 
@@ -113,9 +113,10 @@ class JournalScreen(ShellScreen[None]):
         if row is not None and row.error:
             text.append(_("Error") + ": ")
             text.append(plain(row.error))
-        if row is not None and can_resend(row.status) and row.other_missing:
-            # "other channel" is dimmed in the footer: say why before anyone presses it
-            text.append(("  · " if text.plain else "") + OTHER_MISSING[row.other_missing](), "dim")
+        if row is not None and can_resend(row.status) and (row.resend_missing or row.other_missing):
+            # r / o are dimmed in the footer: say why before anyone presses them
+            text.append(("  · " if text.plain else "") + obstacle_text(row.resend_missing, row.other_missing),
+                        "dim")
         hint.update(text)
 
     # -- filters ----------------------------------------------------------------
@@ -224,7 +225,8 @@ class JournalScreen(ShellScreen[None]):
                 return can_withdraw(status)
             if action == "open_detail":
                 return row is not None
-            if action == "resend_other" and can_resend(status) and row.other_missing:
+            missing = row and (row.resend_missing if action == "resend" else row.other_missing)
+            if can_resend(status) and missing:
                 return None  # shown dimmed; the hint line says why
             return can_resend(status)
         if action == "mark_done":

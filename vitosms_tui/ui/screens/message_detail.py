@@ -57,11 +57,13 @@ def explain(error: Refused) -> str:
     return messages.get(error.code, error.message)
 
 
-# why "other channel" cannot work, said before the key is pressed (translated where shown)
-OTHER_MISSING = {
-    "no_person": lambda: _("o (other channel): the message has no person"),
-    "no_address": lambda: _("o (other channel): the person has no address on the other channel"),
-}
+def obstacle_text(resend_missing: str, other_missing: str) -> str:
+    """Why r / o are dimmed, said before they are pressed ("" when both can work)."""
+    if resend_missing:  # then o cannot work either
+        return _("r and o (send again): {why}").format(why=explain(Refused("", resend_missing)))
+    if other_missing:
+        return _("o (other channel): {why}").format(why=explain(Refused("", other_missing)))
+    return ""
 
 
 def _act(screen: Screen, action: Callable[[], str], done: Callable[[], None]) -> None:
@@ -219,7 +221,8 @@ class MessageDetailScreen(ShellScreen[None]):
         super().__init__(**kwargs)
         self.message_id = message_id
         self.status: str | None = None
-        self.other_missing = ""  # why "other channel" cannot work ("" when it can)
+        # why "send again" / "other channel" cannot work (refusal codes; "" when they can)
+        self.resend_missing = self.other_missing = ""
         self.marker: tuple[int, int] | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -261,12 +264,13 @@ class MessageDetailScreen(ShellScreen[None]):
         styles = self._styles()
         self.status = message.status
         person = Person.get_or_none(Person.id == message.person_id) if message.person_id else None
-        other = OTHER_CHANNEL[message.channel]
-        self.other_missing = ("no_person" if person is None else
-                              "" if (person.mobile if other == "sms" else person.email) else "no_address")
+        self.resend_missing = self.other_missing = ""
+        if can_resend(message.status):
+            self.resend_missing = attention.resend_obstacle(message, person)
+            self.other_missing = attention.resend_obstacle(message, person, other=True)
         described = describe(message, styles)
-        if can_resend(message.status) and self.other_missing:
-            described.append("\n" + OTHER_MISSING[self.other_missing](), "dim")
+        if self.resend_missing or self.other_missing:
+            described.append("\n" + obstacle_text(self.resend_missing, self.other_missing), "dim")
         data.update(described)
         self.query_one("#detail-body", Static).update(body_text(message))
         table = self.query_one("#detail-timeline", DataTable)
@@ -282,9 +286,10 @@ class MessageDetailScreen(ShellScreen[None]):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "withdraw":
             return can_withdraw(self.status)
-        if action == "resend_other" and can_resend(self.status) and self.other_missing:
-            return None  # shown dimmed; the reason stands under the message's data
         if action in ("resend", "resend_other"):
+            missing = self.resend_missing if action == "resend" else self.other_missing
+            if can_resend(self.status) and missing:
+                return None  # shown dimmed; the reason stands under the message's data
             return can_resend(self.status)
         return True
 

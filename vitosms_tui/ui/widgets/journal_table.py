@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 from .tables import cursor_id
 
-from ...core import journal, persons
+from ...core import attention, journal, persons
 from ...core.db import connection
 from ...core.models import STATUSES, Person
 from ...core.phone import format_phone
@@ -97,8 +97,9 @@ class JournalRow:
     status: str
     credits: int
     error: str
-    # why "other channel" cannot work ("no_person", "no_address"; "" when it can), known
-    # before the key is pressed; and whether someone marked the failure done
+    # why "send again" / "other channel" cannot work (the outbox's refusal code; "" when it
+    # can), known before the key is pressed; and whether someone marked the failure done
+    resend_missing: str = ""
     other_missing: str = ""
     done: bool = False
 
@@ -140,30 +141,33 @@ def fetch_rows(wanted: JournalFilter, limit: int = LIST_LIMIT) -> Loaded:
         limited = len(found) > limit
         found = found[:limit]
         ids = {m.person_id for m in found if m.person_id}
-        names, addresses = {}, {}
+        people = {}
         for start in range(0, len(ids), 500):  # one query per 500 persons, not one per row
             chunk = list(ids)[start:start + 500]
-            for pid, last, first, mobile, email in Person.select(
-                    Person.id, Person.last_name, Person.first_name, Person.mobile, Person.email).where(
-                    Person.id.in_(chunk)).tuples():
-                names[pid] = f"{last} {first}"
-                addresses[pid] = {"sms": mobile, "email": email}
+            people.update((p.id, p) for p in Person.select(*RESEND_FIELDS).where(Person.id.in_(chunk)))
         rows = [JournalRow(id=m.id, created_at=m.created_at, mandant_code=m.mandant.code,
                            channel=m.channel, recipient=m.recipient,
-                           person_name=names.get(m.person_id, ""), purpose=m.purpose,
+                           person_name=_name(people.get(m.person_id)), purpose=m.purpose,
                            status=m.status, credits=m.credits, error=m.error or "",
-                           other_missing=_other_missing(m, addresses),
+                           resend_missing=_obstacle(m, people, False), other_missing=_obstacle(m, people, True),
                            done=m.attention_done_at is not None)
                 for m in found]
         return Loaded(rows, limited)
 
 
-def _other_missing(message, addresses: dict) -> str:
-    """Why the message cannot go again on the other channel ("" when it can)."""
-    if message.person_id is None or message.person_id not in addresses:
-        return "no_person"
-    other = "email" if message.channel == "sms" else "sms"
-    return "" if addresses[message.person_id][other] else "no_address"
+# what the list reads of a person: the name, and what a resend needs (core.attention)
+RESEND_FIELDS = (Person.id, Person.last_name, Person.first_name, Person.mobile, Person.email, Person.deceased,
+                 Person.consent_reminder, Person.consent_recall, Person.consent_birthday)
+
+
+def _name(person) -> str:
+    return f"{person.last_name} {person.first_name}" if person is not None else ""
+
+
+def _obstacle(message, people: dict, other: bool) -> str:
+    if message.status not in ("failed", "cancelled"):
+        return ""
+    return attention.resend_obstacle(message, people.get(message.person_id), other)
 
 
 def cut(text: str, width: int) -> str:
