@@ -399,3 +399,24 @@ async def test_send_again_is_dimmed_when_the_person_withdrew_consent(make_app):
         await settle(pilot)
         assert app.screen is screen
         assert Message.select().where(Message.resent_from == recall_notice.id).count() == 0
+
+
+async def test_an_expired_message_says_why_in_german(make_app):
+    from vitosms_tui.core import agenda, clock
+
+    [person] = reachable_persons(1)
+    appointment = agenda.add_appointment("DUB", person, "2026-11-27T15:00", 15, user="empfang").appointment
+    reminder = agenda.remind(appointment, "empfang").message  # short notice: at once
+    clock.set_now("2026-11-27T15:05")  # no worker ran before the appointment began
+    outbox.claim_due(WORKER, 50, 60)
+    assert Message.get_by_id(reminder.id).status == "expired"
+    app = make_app(language="de")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_journal(pilot)
+        await move_to(pilot, screen, reminder.id)
+        row = screen.query_one(JournalTable).current_row
+        assert status_name(row.status) == "abgelaufen"
+        assert "sein Termin hat um 27.11.2026 15:00 begonnen" in str(screen.query_one("#journal-hint").render())
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "begonnen" in str(app.screen.query_one("#detail-data").render())

@@ -23,6 +23,7 @@ from ...core.phone import format_phone
 from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _, format_date, format_datetime
 from ..sanitize import clean, plain
 from ..widgets.appointment_text import kind_name, status_name, when
+from ..widgets.reasons import reason_text
 from .appointment_actions import AppointmentActions
 from .base import ShellScreen
 
@@ -128,7 +129,7 @@ class AppointmentDetailScreen(AppointmentActions, ShellScreen[None]):
         text = Text(end="")
         if message is not None and message.error:
             text.append(_("Error: "), "bold red")
-            text.append(plain(message.error))
+            text.append(plain(reason_text(message.error)))
             text.append("\n")
         for event_row in journal.timeline(message_id):
             text.append(f"{format_datetime(event_row.at)}  ", "dim")

@@ -28,6 +28,7 @@ from ..modals.confirm import Confirm
 from ..sanitize import clean, plain
 from ..widgets.journal_table import (EVENT_NAMES, STATUS_NAMES, channel_name, purpose_name,
                                      show_recipient, status_name)
+from ..widgets.reasons import reason_text
 from .base import ShellScreen
 
 POLL_SECONDS = 1.5
@@ -174,7 +175,7 @@ def describe(message: Message, styles: dict[str, object]) -> Text:
         line(_("Delivered"), format_datetime(message.delivered_at) or "–")
     line(_("Attempts"), str(message.attempts))
     if message.error:
-        line(_("Error"), message.error, styles.get("failed", ""))
+        line(_("Error"), reason_text(message.error), styles.get("failed", ""))
     if message.resent_from_id:
         line(_("Sent again from"), _("message {id}").format(id=message.resent_from_id))
     later = [m.id for m in Message.select(Message.id).where(Message.resent_from == message.id)
@@ -279,7 +280,7 @@ class MessageDetailScreen(ShellScreen[None]):
         for event in events:
             style = styles["failed"] if event.kind in TROUBLE else ""
             kind = Text(_(EVENT_NAMES.get(event.kind, event.kind)), style=style, end="")
-            table.add_row(Text(format_datetime(event.at), end=""), kind, plain(event.detail),
+            table.add_row(Text(format_datetime(event.at), end=""), kind, plain(reason_text(event.detail)),
                           key=str(event.id))
         self.refresh_bindings()
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
+from .reasons import reason_text
 from .tables import cursor_id
 
 from ...core import attention, journal, persons
@@ -148,7 +149,7 @@ def fetch_rows(wanted: JournalFilter, limit: int = LIST_LIMIT) -> Loaded:
         rows = [JournalRow(id=m.id, created_at=m.created_at, mandant_code=m.mandant.code,
                            channel=m.channel, recipient=m.recipient,
                            person_name=_name(people.get(m.person_id)), purpose=m.purpose,
-                           status=m.status, credits=m.credits, error=m.error or "",
+                           status=m.status, credits=m.credits, error=reason_text(m.error),
                            resend_missing=_obstacle(m, people, False), other_missing=_obstacle(m, people, True),
                            done=m.attention_done_at is not None)
                 for m in found]
