@@ -420,3 +420,29 @@ async def test_an_expired_message_says_why_in_german(make_app):
         await pilot.press("enter")
         await settle(pilot)
         assert "begonnen" in str(app.screen.query_one("#detail-data").render())
+
+
+async def test_withdrawing_a_reminder_in_the_journal_means_no_reminder_for_its_appointment(make_app):
+    from vitosms_tui.core import agenda, automation, clock, mandanten
+
+    [person] = reachable_persons(1)
+    appointment = agenda.add_appointment("DUB", person, "2026-11-30T10:00", 15, user="empfang").appointment
+    reminder = agenda.remind(appointment, "empfang").message
+    app = make_app(language="de")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_journal(pilot)
+        await move_to(pilot, screen, reminder.id)
+        await pilot.press("x")
+        await settle(pilot)
+        question = app.screen
+        assert isinstance(question, Confirm)
+        assert "auch keine automatische" in " ".join(str(s.render()) for s in question.query("Static"))
+        await pilot.press("j")
+        await settle(pilot)
+    assert Message.get_by_id(reminder.id).status == "cancelled"
+    assert agenda.get_appointment(appointment.id).no_reminder
+    # automation, switched on, keeps to it when the reminder would be due
+    mandanten.update_settings(Mandant.get(Mandant.code == "DUB"), "test", auto_reminders=True)
+    made = automation.run_tick(clock.parse_instant("2026-11-29T08:00")).messages
+    assert made  # the other appointments of the day get theirs
+    assert Message.select().where(Message.appointment == appointment.id).count() == 1  # the withdrawn one
