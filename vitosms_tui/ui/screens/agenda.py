@@ -38,7 +38,7 @@ from ..widgets.agenda_ahead import ReadAhead
 from ..widgets.agenda_data import (MARKER_NAMES, MARKERS, AgendaColumn, AgendaRequest, GridLayout, fetch_columns,
                                    parse_clock, week_start)
 from ..widgets.agenda_grid import AgendaGrid, AgendaKeys
-from ..widgets.appointment_text import explain, when
+from ..widgets.appointment_text import explain
 from .appointment_actions import AppointmentActions
 from .base import ShellScreen
 
