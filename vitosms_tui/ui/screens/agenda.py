@@ -38,7 +38,7 @@ from ..widgets.agenda_ahead import ReadAhead
 from ..widgets.agenda_data import (MARKER_NAMES, MARKERS, AgendaColumn, AgendaRequest, GridLayout, fetch_columns,
                                    parse_clock, week_start)
 from ..widgets.agenda_grid import AgendaGrid, AgendaKeys
-from ..widgets.appointment_text import explain
+from ..widgets.appointment_text import booked_text, explain
 from .appointment_actions import AppointmentActions
 from .base import ShellScreen
 
@@ -365,8 +365,6 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
 
         def saved(booking: agenda.Booking | None) -> None:
             if booking is not None:
-                from ..widgets.appointment_text import booked_text
-
                 self.say(booked_text(booking))
                 self.appointment_changed(booking.appointment.id, booking.appointment.start)
 
