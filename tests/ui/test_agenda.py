@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from vitosms_tui.core import agenda, agenda_view, clock, credits
+from vitosms_tui.core import agenda, agenda_view, automation, clock, credits, mandanten
 from vitosms_tui.core.models import Appointment, CreditEntry, Mandant, Message, Person
 from vitosms_tui.ui.i18n import _
 from vitosms_tui.ui.modals.appointment_form import AppointmentForm
@@ -80,6 +80,27 @@ async def answer_date(pilot, text: str) -> None:
     dialog.query_one("#date-time-input").value = text
     await pilot.press("enter")
     await settle(pilot)
+
+
+async def booking_form(pilot, person: Person) -> AppointmentForm:
+    """n in the agenda, the person taken in the picker: the booking form."""
+    await pilot.press("n")
+    await settle(pilot)
+    await take_in_picker(pilot, person)
+    form = pilot.app.screen
+    assert isinstance(form, AppointmentForm)
+    return form
+
+
+async def open_chooser(pilot, appointment: Appointment):
+    """The agenda on ``appointment`` and its r menu."""
+    screen, grid = await open_agenda(pilot)
+    await go_to(pilot, screen, appointment)
+    await pilot.press("r")
+    await settle(pilot)
+    chooser = pilot.app.screen
+    assert isinstance(chooser, RemindChooser)
+    return screen, chooser
 
 
 def refunds_of(message_id: int) -> list[CreditEntry]:
@@ -226,15 +247,12 @@ async def test_book_an_appointment_with_the_form(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen, grid = await open_agenda(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        await take_in_picker(pilot, person)
-        form = app.screen
-        assert isinstance(form, AppointmentForm)
+        form = await booking_form(pilot, person)
         assert form.query_one("#a-start").value == "27.11.2026 09:00"  # the cursor's slot
         form.query_one("#a-start").value = "30.11.2026 07:15"
         form.query_one("#a-minutes").value = "20"
         form.query_one("#a-reason").value = "Kontrolle [bold]Knie[/]"
+        offered = form.confirm  # preselected from the person's channel and consent
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is screen
@@ -244,7 +262,8 @@ async def test_book_an_appointment_with_the_form(make_app):
         assert created.reason == "Kontrolle [bold]Knie[/]" and created.created_by == "empfang"
         assert screen.day == MONDAY and grid.cursor_item.id == created.id
         assert grid.cursor_item.reason == "Kontrolle [bold]Knie[/]"  # shown literally
-        assert Message.select().where(Message.appointment == created.id).count() == 0
+        sent = [m.purpose for m in Message.select().where(Message.appointment == created.id)]
+        assert sent == (["confirmation"] if offered else [])
 
 
 async def test_the_form_says_what_is_wrong(make_app):
@@ -294,24 +313,38 @@ async def test_reminder_by_the_default_channel_in_three_keys(make_app):
         assert app.status.balance == 500 - message.credits  # the status line was refreshed
 
 
-async def test_no_reminder_says_why(make_app):
+def short_notice() -> tuple[Appointment, str, str]:
     person = reachable_appointment("HAU", MONDAY).person
     soon = agenda.add_appointment(mandant("HAU"), person, clock.zurich_datetime(TODAY, 10, 0), 15,
                                   user="test").appointment
+    return soon, "short notice", "less than 2 hours"
+
+
+def no_consent() -> tuple[Appointment, str, str]:
+    target = reachable_appointment("DUB", MONDAY)
+    target.person.consent_reminder = False
+    target.person.save()
+    return target, "no consent", "no consent"
+
+
+@pytest.mark.parametrize("case", [short_notice, no_consent])
+async def test_no_reminder_says_why_before_it_is_chosen(make_app, case):
+    appointment, shown, refused = case()
     app = make_app(language="en")
     async with app.run_test(size=SIZE) as pilot:
-        screen, grid = await open_agenda(pilot)
-        await go_to(pilot, screen, soon)
-        await pilot.press("r", "r")
+        screen, chooser = await open_chooser(pilot, appointment)
+        # shown dimmed with its reason before anything is chosen, and r is not accepted
+        assert shown in str(chooser.query_one("#remind-options").render())
+        await pilot.press("r")
+        await settle(pilot)
+        assert app.screen is chooser and chooser.kind is None
+        assert refused in str(chooser.query_one("#remind-error").render())
+        assert Message.select().where(Message.appointment == appointment.id).count() == 0
+        # a confirmation needs no consent and goes out at once
+        await pilot.press("c", "s")
         await settle(pilot)
         assert app.screen is screen
-        assert "short notice" in message_text(screen) and "less than 2 hours" in message_text(screen)
-        assert screen.query_one("#agenda-message").has_class("-error")
-        assert Message.select().where(Message.appointment == soon.id).count() == 0
-        # a confirmation goes out at once
-        await pilot.press("r", "c", "s")
-        await settle(pilot)
-        [message] = Message.select().where(Message.appointment == soon.id)
+        [message] = Message.select().where(Message.appointment == appointment.id)
         assert message.purpose == "confirmation" and message.channel == "sms" and message.status == "queued"
 
 
@@ -352,6 +385,9 @@ async def test_move_asks_about_the_prepared_reminder(make_app, answer):
         await settle(pilot)
         await answer_date(pilot, "01.12.2026 11:00")
         assert isinstance(app.screen, ReminderQuestion)
+        # what each answer does, automation included, is said before the desk answers
+        said = str(app.screen.query_one("#reminder-question-answers").render())
+        assert "automatic reminders leave it alone" in said and "Yes: a new reminder" in said
         await pilot.press(answer)
         await settle(pilot)
         moved = agenda.get_appointment(appointment.id)
@@ -370,6 +406,12 @@ async def test_move_asks_about_the_prepared_reminder(make_app, answer):
         else:
             assert fresh == []
             assert grid.cursor_item.reminder is None
+            assert moved.no_reminder and "also none automatically" in message_text(screen)
+            # automation, on for this Mandant, keeps to the answer when its tick comes
+            mandanten.update_settings(moved.mandant, "test", auto_reminders=True)
+            automation.run_tick(new_start - timedelta(days=1, hours=2))
+            assert Message.select().where((Message.appointment == appointment.id)
+                                          & (Message.id != old.id)).count() == 0
         assert "1 credit came back" in message_text(screen)
         assert screen.day == date(2026, 12, 1) and grid.cursor_item.id == appointment.id
 
@@ -557,3 +599,66 @@ async def test_a_jump_right_after_a_day_read_ahead_is_not_lost(make_app):
         await settle(pilot)
         await wait_until(pilot, lambda: grid.sheet.columns[0].day == date(2026, 12, 15))
         assert screen.day == date(2026, 12, 15)
+
+
+# -- one reminder unless asked; only what can work --------------------------------
+
+async def test_a_sent_reminder_is_shown_and_a_second_one_is_an_explicit_choice(make_app):
+    target = reachable_appointment("DUB", MONDAY)
+    first = agenda.remind(target.id, "test").message
+    Message.update(status="delivered", sent_at=clock.zurich_datetime(TODAY, 10, 1),
+                   delivered_at=clock.zurich_datetime(TODAY, 10, 2)).where(Message.id == first.id).execute()
+    app = make_app(language="de")
+    async with app.run_test(size=SIZE) as pilot:
+        screen, chooser = await open_chooser(pilot, target)
+        day = f"{TODAY:%d.%m.}"
+        assert f"● zugestellt {day} 10:02" in str(chooser.query_one("#remind-options").render())
+        await pilot.press("r")  # not yet a second one: the menu asks for n
+        await settle(pilot)
+        assert app.screen is chooser and chooser.asking_again == "reminder"
+        assert "nochmals" in str(chooser.query_one("#remind-hint").render()).lower()
+        assert Message.select().where(Message.appointment == target.id).count() == 1
+        await pilot.press("n", "enter")
+        await settle(pilot)
+        assert app.screen is screen
+        sent = list(Message.select().where(Message.appointment == target.id).order_by(Message.id))
+        assert [m.status for m in sent] == ["delivered", "queued"]
+
+
+# -- booking and confirming in one step ----------------------------------------------
+
+async def test_the_booking_form_sends_the_confirmation(make_app):
+    person = reachable_appointment("DUB", MONDAY).person
+    person.email = "patient@example.ch"
+    person.save()
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        screen, grid = await open_agenda(pilot)
+        form = await booking_form(pilot, person)
+        assert form.confirm == "sms"  # the person's channel
+        offer = str(form.query_one("#a-confirm").label)
+        assert offer.startswith("by SMS to") and "1 credit" in offer
+        form.query_one("#a-start").value = "30.11.2026 10:15"
+        balance = credits.balance(mandant("DUB"))
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        created = Appointment.select().order_by(Appointment.id.desc()).first()
+        [confirmation] = Message.select().where(Message.appointment == created.id)
+        assert (confirmation.purpose, confirmation.channel, confirmation.status) == ("confirmation", "sms", "queued")
+        assert credits.balance(mandant("DUB")) == balance - confirmation.credits
+        assert "Confirmation by SMS" in message_text(screen)
+        # ^t cycles to e-mail and to none: then only the appointment is booked
+        form = await booking_form(pilot, person)
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert form.confirm == "email" and "by E-mail" in str(form.query_one("#a-confirm").label)
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert form.confirm is None
+        form.query_one("#a-start").value = "30.11.2026 11:15"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        second = Appointment.select().order_by(Appointment.id.desc()).first()
+        assert second.id != created.id
+        assert Message.select().where(Message.appointment == second.id).count() == 0

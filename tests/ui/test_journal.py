@@ -330,3 +330,119 @@ def test_attention_means_failed_lately_and_not_sent_again(practice):
     people = states["people"]
     assert {m.person_id for m in journal.list_messages(person=[people[0], people[1].id])} == {
         people[0].id, people[1].id}
+
+
+async def test_a_twice_failed_message_stays_until_marked_done(make_app):
+    states = journal_with_states()
+    failed = states["failed"]
+    again = outbox.resend(failed.id, "empfang")
+    fail(again, "gateway: number unknown again")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, JournalScreen) and screen.wanted.attention
+        # the patient still got nothing: the newest of the chain is listed, and counted, once
+        assert listed(screen) == [again.id]
+        assert app.status.attention == 1 == journal.attention_count()
+        await move_to(pilot, screen, again.id)
+        done_key = app.active_bindings.get("d")
+        assert done_key is not None and done_key.enabled and done_key.binding.show  # in the footer
+        await pilot.press("d")
+        await settle(pilot)
+        await wait_until(pilot, lambda: listed(screen) == [])
+        await wait_until(pilot, lambda: app.status.attention == 0)
+        done = Message.get_by_id(again.id)
+        assert done.attention_done_by == app.user and done.attention_done_at is not None
+        assert [e.kind for e in outbox.timeline(again.id)][-1] == "dealt_with"
+
+
+async def test_other_channel_is_dimmed_with_its_reason_when_it_cannot_work(make_app):
+    dub = Mandant.get(Mandant.code == "DUB")
+    [free] = outbox.enqueue(dub, [outbox.Draft("sms", "079 555 12 34", BODY)], "empfang")  # no person
+    fail(free)
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_journal(pilot)
+        await move_to(pilot, screen, free.id)
+        binding_state = app.active_bindings.get("o")
+        assert binding_state is not None and not binding_state.enabled  # shown, dimmed
+        assert "has no person" in str(screen.query_one("#journal-hint").render())
+        await pilot.press("o")
+        await settle(pilot)
+        assert app.screen is screen  # nothing asked, nothing refused afterwards
+        assert Message.select().where(Message.resent_from == free.id).count() == 0
+        await pilot.press("enter")  # the detail knows it too
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, MessageDetailScreen)
+        assert not app.active_bindings["o"].enabled and app.active_bindings["r"].enabled
+        assert "has no person" in str(detail.query_one("#detail-data").render())
+
+
+async def test_send_again_is_dimmed_when_the_person_withdrew_consent(make_app):
+    dub = Mandant.get(Mandant.code == "DUB")
+    [person] = reachable_persons(1)
+    [recall_notice] = outbox.enqueue(dub, [outbox.Draft("sms", person.mobile, BODY, person=person,
+                                                        purpose="recall")], "empfang")
+    fail(recall_notice)
+    person.consent_recall = False  # asked not to be written to about recalls any more
+    person.save()
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_journal(pilot)
+        await move_to(pilot, screen, recall_notice.id)
+        assert not app.active_bindings["r"].enabled and not app.active_bindings["o"].enabled
+        assert "did not consent" in str(screen.query_one("#journal-hint").render())
+        await pilot.press("r")
+        await settle(pilot)
+        assert app.screen is screen
+        assert Message.select().where(Message.resent_from == recall_notice.id).count() == 0
+
+
+async def test_an_expired_message_says_why_in_german(make_app):
+    from vitosms_tui.core import agenda, clock
+
+    [person] = reachable_persons(1)
+    appointment = agenda.add_appointment("DUB", person, "2026-11-27T15:00", 15, user="empfang").appointment
+    reminder = agenda.remind(appointment, "empfang").message  # short notice: at once
+    clock.set_now("2026-11-27T15:05")  # no worker ran before the appointment began
+    outbox.claim_due(WORKER, 50, 60)
+    assert Message.get_by_id(reminder.id).status == "expired"
+    app = make_app(language="de")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_journal(pilot)
+        await move_to(pilot, screen, reminder.id)
+        row = screen.query_one(JournalTable).current_row
+        assert status_name(row.status) == "abgelaufen"
+        assert "sein Termin hat um 27.11.2026 15:00 begonnen" in str(screen.query_one("#journal-hint").render())
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "begonnen" in str(app.screen.query_one("#detail-data").render())
+
+
+async def test_withdrawing_a_reminder_in_the_journal_means_no_reminder_for_its_appointment(make_app):
+    from vitosms_tui.core import agenda, automation, clock, mandanten
+
+    [person] = reachable_persons(1)
+    appointment = agenda.add_appointment("DUB", person, "2026-11-30T10:00", 15, user="empfang").appointment
+    reminder = agenda.remind(appointment, "empfang").message
+    app = make_app(language="de")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_journal(pilot)
+        await move_to(pilot, screen, reminder.id)
+        await pilot.press("x")
+        await settle(pilot)
+        question = app.screen
+        assert isinstance(question, Confirm)
+        assert "auch keine automatische" in " ".join(str(s.render()) for s in question.query("Static"))
+        await pilot.press("j")
+        await settle(pilot)
+    assert Message.get_by_id(reminder.id).status == "cancelled"
+    assert agenda.get_appointment(appointment.id).no_reminder
+    # automation, switched on, keeps to it when the reminder would be due
+    mandanten.update_settings(Mandant.get(Mandant.code == "DUB"), "test", auto_reminders=True)
+    made = automation.run_tick(clock.parse_instant("2026-11-29T08:00")).messages
+    assert made  # the other appointments of the day get theirs
+    assert Message.select().where(Message.appointment == appointment.id).count() == 1  # the withdrawn one

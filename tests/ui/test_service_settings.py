@@ -141,3 +141,25 @@ async def test_the_palette_opens_the_service_settings(make_app):
         await pilot.press("escape")
         await settle(pilot)
         assert not isinstance(pilot.app.screen, ServiceSettingsScreen)
+
+
+async def test_the_practice_details_are_edited_here_and_a_bad_one_saves_nothing(make_app):
+    assert dub().practice_phone == "044 123 45 61"  # the demo practice has them
+    app = make_app(language="de")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_settings(pilot)
+        assert screen.query_one("#s-practice_phone", Input).value == "044 123 45 61"
+        screen.query_one("#s-practice_phone", Input).value = "bitte anrufen"
+        screen.query_one("#s-lead_hours", Input).value = "48"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Telefonnummer" in text_of(screen, "#e-practice_phone")
+        assert screen.query_one("#s-practice_phone", Input).has_focus
+        assert (dub().practice_phone, dub().lead_hours) == ("044 123 45 61", 24)  # nothing stored
+        screen.query_one("#s-practice_phone", Input).value = "044 555 66 77"
+        screen.query_one("#s-signature", Input).value = ""
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert text_of(screen, "#settings-error") == ""
+    after = dub()
+    assert (after.practice_phone, after.signature, after.lead_hours) == ("044 555 66 77", None, 48)

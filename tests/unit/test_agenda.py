@@ -243,7 +243,7 @@ def test_reminder_is_scheduled_at_the_lead_time_in_the_persons_language(mandant,
     assert "Kontrolle" not in message.body  # the reason is never in a text
     with pytest.raises(Refused) as no:
         agenda.remind(appt, "desk")
-    assert no.value.code == "already_prepared"
+    assert no.value.code == "already_reminded"
 
 
 def test_reminder_shifted_out_of_quiet_hours(mandant, person, now):

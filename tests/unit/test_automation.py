@@ -124,17 +124,30 @@ def test_cancelled_appointment_gets_none_and_its_reminder_is_withdrawn(hau, anna
     assert tick("2026-05-04T10:05").reminders == 0 and reminders_of(other) == []
 
 
-def test_a_moved_appointment_gets_a_reminder_for_its_new_time(hau, anna):
+def test_a_moved_appointment_answered_no_gets_no_reminder_from_automation(hau, anna):
     appt = book(hau, anna, "2026-05-05T14:00")
     tick("2026-05-04T10:00")
     [old] = reminders_of(appt)
     agenda.move_appointment(appt, "2026-05-05T16:00", "desk", reminder="withdraw")
     assert Message.get_by_id(old.id).status == "cancelled"
-    assert tick("2026-05-04T10:05").reminders == 1
-    new = reminders_of(appt)[-1]
-    assert new.status == "queued" and new.scheduled_at == zh("2026-05-04T16:00")
-    assert new.auto_key == automation.reminder_key(agenda.get_appointment(appt.id)) != old.auto_key
-    assert tick("2026-05-04T10:10").reminders == 0
+    assert agenda.get_appointment(appt.id).no_reminder
+    # the desk said no: every later tick leaves the appointment alone
+    assert tick("2026-05-04T10:05").reminders == 0
+    assert tick("2026-05-04T16:00").reminders == 0
+    assert [m.status for m in reminders_of(appt)] == ["cancelled"]
+
+
+def test_a_reminder_by_hand_lifts_the_no_and_a_moved_appointment_without_answer_is_planned(hau, anna):
+    appt = book(hau, anna, "2026-05-05T14:00")
+    agenda.move_appointment(appt, "2026-05-05T15:00", "desk", reminder="withdraw")
+    agenda.remind(appt, "desk")  # someone asked for one again
+    assert not agenda.get_appointment(appt.id).no_reminder
+    fresh = book(hau, anna, "2026-05-05T17:00")
+    agenda.move_appointment(fresh, "2026-05-05T18:00", "desk")  # nothing prepared, no question
+    assert tick("2026-05-04T12:00").reminders == 1
+    [made] = reminders_of(fresh)
+    assert made.auto_key == automation.reminder_key(agenda.get_appointment(fresh.id))
+    assert made.scheduled_at == zh("2026-05-04T18:00")
 
 
 def test_a_reminder_made_by_hand_counts(hau, anna):

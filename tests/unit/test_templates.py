@@ -196,7 +196,10 @@ def test_validate_never_raises_anything_but_refused(body, subject, purpose):
                           st.sampled_from(sorted(t.PLACEHOLDERS)))),
        st.text())
 def test_render_puts_each_value_where_its_placeholder_was(chunks, value):
-    names = set(t.PLACEHOLDERS)
+    from vitosms_tui.core.practice_details import OPTIONAL
+
+    # an empty practice detail leaves its sentence out (see the tests below): not this property
+    names = set(t.PLACEHOLDERS) - (set(OPTIONAL) if not value.strip() else set())
     template = "".join("{%s}" % chunk if chunk in names else chunk for chunk in chunks)
     expected = "".join(value if chunk in names else chunk for chunk in chunks)
     assert t.render(template, dict.fromkeys(names, value)) == expected
@@ -343,3 +346,57 @@ def test_practice_info_defaults(db):
 def test_unknown_person_language_falls_back_to_german(db):
     assert t.language_of(person("xx")) == "de"
     assert refusal(t.language_of, None, "xx").code == "unknown_language"
+
+
+# ---- no broken sentences ------------------------------------------------------------------
+
+REMINDER = ("{greeting}, wir erinnern Sie an Ihren Termin am {weekday}, {date}, {time} Uhr bei {mandant}."
+            " Absage: {practice_phone}. {practice}")
+VALUES = {"greeting": "Guten Tag Frau Muster", "weekday": "Freitag", "date": "04.12.2026", "time": "11:00",
+          "mandant": "Dr. med. Anna Muster", "practice": "Praxis am See"}
+
+
+def test_a_sentence_that_needs_an_empty_detail_is_left_out_as_a_whole():
+    text = t.render(REMINDER, {**VALUES, "practice_phone": ""})
+    assert text == ("Guten Tag Frau Muster, wir erinnern Sie an Ihren Termin am Freitag, 04.12.2026,"
+                    " 11:00 Uhr bei Dr. med. Anna Muster. Praxis am See")
+    assert "Absage" not in text and ": ." not in text
+    full = t.render(REMINDER, {**VALUES, "practice_phone": "044 123 45 67"})
+    assert full.endswith("Absage: 044 123 45 67. Praxis am See")
+
+
+def test_a_whole_line_of_an_e_mail_is_left_out_without_a_gap():
+    body = ("{greeting}\n\nIhr Termin bei {mandant}.\n\nAbsagen bitte unter {practice_phone}.\n\n"
+            "Freundliche Grüsse\n{practice}\n{signature}")
+    text = t.render(body, {**VALUES, "practice_phone": "", "signature": ""})
+    assert text == ("Guten Tag Frau Muster\n\nIhr Termin bei Dr. med. Anna Muster.\n\n"
+                    "Freundliche Grüsse\nPraxis am See\n")
+
+
+def test_the_mandants_details_come_first_and_the_defaults_say_no_broken_sentence(mandant):
+    from vitosms_tui.core import mandanten
+    from vitosms_tui.core.errors import Refused
+    from vitosms_tui.core.models import Setting
+
+    Setting.delete().where(Setting.key == "practice_phone").execute()
+    subject, body = t.render_message("reminder", "sms", None, mandant, appointment=_appointment(mandant))
+    assert "Absage" not in body and ": ." not in body and not subject
+    mandant = mandanten.update_settings(mandant, "test", practice_phone="044 987 65 43",
+                                        practice_address="Seestrasse 1, 8002 Zürich", signature="Dr. Hauser")
+    _, body = t.render_message("reminder", "sms", None, mandant, appointment=_appointment(mandant))
+    assert "Absage: 044 987 65 43." in body
+    for key, bad in (("practice_phone", "call us"), ("practice_address", "a\x07b"), ("signature", "x" * 501)):
+        with pytest.raises(Refused) as refused:
+            mandanten.update_settings(mandant, "test", **{key: bad})
+        assert refused.value.code == f"invalid_{key}"
+    mandanten.update_settings(mandant, "test", practice_phone="")  # cleared: none again
+    assert mandanten.get_mandant(mandant.code).practice_phone is None
+
+
+def _appointment(mandant):
+    from vitosms_tui.core import agenda, clock, persons
+
+    clock.set_now("2026-12-02T09:00")
+    person = persons.add_person(persons.PersonInput(first_name="Anna", last_name="Muster",
+                                                    mobile="079 123 45 67"))
+    return agenda.add_appointment(mandant, person, "2026-12-04T11:00", 15, user="test").appointment

@@ -48,6 +48,7 @@ def appointment_json(appt: Appointment, messages: list[Message] | None = None) -
         # brought in from another agenda: "ical" or "csv" and its id there ("" and null: booked here)
         "source": appt.source,
         "external_id": appt.external_id,
+        "no_reminder": bool(appt.no_reminder),
     }
     if messages is not None:
         data["messages"] = [message_json(m) for m in messages]
@@ -75,11 +76,17 @@ def _line(doc: dict) -> str:
 def cmd_add(ctx, args) -> int:
     ctx.open()
     booking = agenda.add_appointment(args.mandant, args.person, args.start, args.minutes,
-                                     args.reason or "", user=ctx.user)
+                                     args.reason or "", user=ctx.user, confirm=args.confirm)
     doc = appointment_json(booking.appointment)
     doc["overlaps"] = [a.id for a in booking.overlaps]
+    if booking.confirmation is not None:
+        doc["confirmation"] = message_json(booking.confirmation.message)
+        doc["confirmation"].update(plan=booking.confirmation.plan.reason,
+                                   plan_detail=booking.confirmation.plan.detail)
     _warn_overlaps(booking)
-    ctx.emit(doc, _line)
+    ctx.emit(doc, lambda d: _line(d) + (f"\nconfirmation message {d['confirmation']['id']}"
+                                        f" ({d['confirmation']['channel']}): {d['confirmation']['plan_detail']}"
+                                        if "confirmation" in d else ""))
     return 0
 
 
@@ -136,7 +143,7 @@ def cmd_cancel(ctx, args) -> int:
 
 def cmd_remind(ctx, args) -> int:
     ctx.open()
-    result = agenda.remind(args.id, user=ctx.user, kind=args.kind, channel=args.channel)
+    result = agenda.remind(args.id, user=ctx.user, kind=args.kind, channel=args.channel, again=args.again)
     doc = message_json(result.message)
     doc.update(plan=result.plan.reason, plan_detail=result.plan.detail)
     ctx.emit(doc, lambda d: f"{d['purpose']} message {d['id']} ({d['channel']} to {d['recipient']},"
@@ -173,6 +180,8 @@ def register(sub, common) -> None:
     p.add_argument("--start", required=True, metavar="ISO")
     p.add_argument("--minutes", required=True, type=_minutes, metavar="N")
     p.add_argument("--reason", metavar="R")
+    p.add_argument("--confirm", choices=("sms", "email", "auto"),
+                   help="queue the confirmation in the same step (auto: the person's channel)")
     p.set_defaults(handler=cmd_add)
 
     p = appointment.add_parser("move", parents=[common], help="move to another time")
@@ -195,6 +204,8 @@ def register(sub, common) -> None:
     p.add_argument("id", type=_id, metavar="ID")
     p.add_argument("--kind", choices=("reminder", "confirmation"), default="reminder")
     p.add_argument("--channel", choices=("sms", "email"))
+    p.add_argument("--again", action="store_true",
+                   help="a second one is meant although one was already sent or delivered")
     p.set_defaults(handler=cmd_remind)
 
     p = appointment.add_parser("show", parents=[common], help="the appointment and its messages")

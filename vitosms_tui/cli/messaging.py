@@ -139,7 +139,8 @@ def cmd_messages(ctx, args) -> int:
     mandant = mandanten.get_mandant(args.mandant) if args.mandant else None
     person = persons.get_person(args.person) if args.person is not None else None
     found = outbox.list_messages(status=args.status, mandant=mandant, person=person,
-                                 channel=args.channel, purpose=args.purpose, limit=args.limit)
+                                 channel=args.channel, purpose=args.purpose, limit=args.limit,
+                                 attention=args.attention)
     rows = [outbox.message_json(m) for m in found]
 
     def human(rs):
@@ -264,6 +265,8 @@ def register(sub, common) -> None:
     p.add_argument("--channel", choices=CHANNELS)
     p.add_argument("--purpose", choices=PURPOSES)
     p.add_argument("--limit", type=_count, metavar="N")
+    p.add_argument("--attention", action="store_true",
+                   help="the failed messages nobody has dealt with yet (as the status line counts them)")
     p.set_defaults(handler=cmd_messages)
 
     p = sub.add_parser("credits", parents=[common], help="balances, ledger, prices, orders")

@@ -13,6 +13,8 @@ def mandant(m: Mandant, balance: int | None = None) -> dict:
         "auto_birthday": m.auto_birthday, "birthday_time": m.birthday_time,
         "quiet_hours": f"{m.quiet_start}-{m.quiet_end}", "low_balance": m.low_balance,
         "channel_order": m.channel_order.split(","),
+        # the practice's details in its texts (service settings; null: none, the sentence is left out)
+        "practice_phone": m.practice_phone, "practice_address": m.practice_address, "signature": m.signature,
     }
     if balance is not None:
         data["balance"] = balance

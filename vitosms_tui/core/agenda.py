@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from . import audit, clock, outbox, reminders
+from . import audit, clock, desk_answers, outbox, reminders
 from .db import write_transaction
 from .errors import NotFound, Refused, UsageError
 from .journal import list_messages
@@ -50,11 +50,18 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass
+class ReminderResult:
+    message: Message
+    plan: ReminderPlan
+
+
+@dataclass
 class Booking:
     """An appointment as stored, and the booked appointments it overlaps."""
 
     appointment: Appointment
     overlaps: list[Appointment] = field(default_factory=list)
+    confirmation: ReminderResult | None = None  # queued in the same step (``confirm``)
 
 
 @dataclass
@@ -73,12 +80,6 @@ class CancelResult:
     withdrawn: list[Message] = field(default_factory=list)
     refunded: int = 0
     in_flight: list[Message] = field(default_factory=list)  # being sent, could not be called back
-
-
-@dataclass
-class ReminderResult:
-    message: Message
-    plan: ReminderPlan
 
 
 # --- reading -----------------------------------------------------------------
@@ -211,19 +212,28 @@ def _booked(appointment: Appointment) -> Appointment:
 # --- changes -----------------------------------------------------------------
 
 def add_appointment(mandant: Mandant | str, person: Person | int, start: datetime | str,
-                    minutes: int, reason: str = "", user: str = "") -> Booking:
-    """Book an appointment; overlaps are allowed and returned."""
+                    minutes: int, reason: str = "", user: str = "", confirm: str | None = None) -> Booking:
+    """Book an appointment; overlaps are allowed and returned.
+
+    ``confirm`` (``sms``, ``email`` or ``auto``: the person's channel) queues the
+    confirmation in the same transaction: booked and confirmed, or (Refused,
+    with the reason of :func:`remind`) neither.
+    """
     mandant, person = _mandant(mandant), _person(person)
     start, minutes, reason = _start(start), _minutes(minutes), _reason(reason)
     if not mandant.active:
         raise Refused(f"Mandant {mandant.code} is not active", "inactive_mandant")
+    if confirm not in (None, "auto", "sms", "email"):
+        raise UsageError(f"the confirmation channel must be sms, email or auto, not {confirm!r}")
     with write_transaction():
         appointment = Appointment.create(mandant=mandant, person=person, start=start,
                                          minutes=minutes, reason=reason, created_by=user)
         overlaps = find_overlaps(mandant, start, minutes, exclude=appointment)
         audit.record(user, "appointment_add", mandant=mandant, person=person,
                      appointment=appointment.id, start=clock.iso(start), minutes=minutes)
-    return Booking(appointment, overlaps)
+        confirmation = (remind(appointment, user, "confirmation", None if confirm == "auto" else confirm)
+                        if confirm else None)
+    return Booking(appointment, overlaps, confirmation)
 
 
 def edit_appointment(appointment: Appointment | int, user: str, minutes: int | None = None,
@@ -288,6 +298,8 @@ def move_appointment(appointment: Appointment | int, start: datetime | str, user
         old_start = appt.start
         withdrawn = [outbox.withdraw(m.id, user, reason="appointment moved") for m in _queued_dated(appt)]
         appt.start = start
+        if reminder is not None:  # "no" keeps automation away too; "yes" lifts an earlier "no"
+            appt.no_reminder = reminder == WITHDRAW
         appt.save()
         result = MoveResult(appt, old_start=old_start, withdrawn=withdrawn)
         if reminder == REGENERATE:
@@ -340,13 +352,15 @@ def cancel_appointment(appointment: Appointment | int, user: str) -> CancelResul
 
 
 def remind(appointment: Appointment | int, user: str, kind: str = "reminder",
-           channel: str | None = None) -> ReminderResult:
+           channel: str | None = None, again: bool = False) -> ReminderResult:
     """Queue a reminder or confirmation, scheduled by the rule of :mod:`core.reminders`.
 
     Refused with the rule's code when it sends none (``short_notice``,
     ``appointment_past``, ``appointment_cancelled``, ``quiet_hours``), with
-    ``already_prepared`` when one of this kind is still pending, and with the
-    outbox's codes (``no_consent``, ``insufficient_credits``, …).
+    ``already_reminded`` when one of this kind is queued, being sent, sent or
+    delivered and ``again`` does not say that a second one is meant, and with the outbox's codes
+    (``no_consent``, ``insufficient_credits``, …). A reminder made by hand
+    lifts the appointment's "no reminder" mark.
     """
     if kind not in KINDS:
         raise UsageError(f"unknown kind {kind!r}: use reminder or confirmation")
@@ -355,13 +369,11 @@ def remind(appointment: Appointment | int, user: str, kind: str = "reminder",
         plan = reminders.plan(kind, appt)
         if not plan.sends:
             raise Refused(plan.detail, plan.reason)
-        pending = [m for m in prepared_messages(appt)
-                   if m.purpose == kind and m.status in ("queued", "sending")]
-        if pending:
-            raise Refused(f"a {kind} for appointment {appt.id} is already pending"
-                          f" (message {pending[0].id})", "already_prepared")
+        desk_answers.refuse_second(appt, kind, again)
         draft = reminders.reminder_draft(appt, kind, channel)
         at_once = plan.reason == reminders.AT_ONCE
         [message] = outbox.enqueue(appt.mandant, [draft], user,
                                    scheduled_at=None if at_once else plan.send_at)
+        if kind == "reminder":
+            desk_answers.lift_no_reminder(appt)
     return ReminderResult(message, plan)

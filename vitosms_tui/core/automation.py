@@ -14,9 +14,11 @@ or a second worker changes nothing:
   the database: a parallel worker's duplicate fails there and counts as
   "already created". A moved appointment has a new key, so it gets a reminder
   for the new time (``agenda.move_appointment`` withdrew the queued one with
-  the old date); a reminder made by hand since the appointment took its
-  current time (``remind``, a regenerated one) counts as its reminder. A
-  cancelled appointment gets none.
+  the old date), unless the desk answered "no reminder" (the move's
+  ``withdraw``, a reminder withdrawn in the journal: ``no_reminder``); a
+  reminder made by hand since the appointment took its current time
+  (``remind``, a regenerated one) counts as its reminder. A cancelled
+  appointment gets none.
 - **Birthday greetings.** For persons whose Mandant has ``auto_birthday`` on,
   who consented, are neither deceased nor inactive, on their birthday
   (Zurich date; 29 February is greeted on 28 February in other years), at the
@@ -164,7 +166,9 @@ def _reminder_candidates(now: datetime, report: TickReport) -> list[_Candidate]:
         known = _known_reminders(mandant, window)
         order = _channels(mandant)
         rows = (Appointment.select(Appointment.id, Appointment.start, *_PERSON).join(Person)
-                .where((Appointment.mandant == mandant) & (Appointment.status == "booked") & window)
+                .where((Appointment.mandant == mandant) & (Appointment.status == "booked") & window
+                       # the desk said "no reminder" (core.desk_answers): never against its answer
+                       & (Appointment.no_reminder == False))  # noqa: E712
                 .order_by(Appointment.start, Appointment.id).tuples())
         for ident, start, deceased, inactive, consent, mobile, email, preferred in rows:
             slot = _Slot(ident, start, mandant)
@@ -193,7 +197,8 @@ def _reminder_candidates(now: datetime, report: TickReport) -> list[_Candidate]:
     result = []
     for key, (mandant, slot, plan) in due.items():
         appointment = loaded.get(slot.id)
-        if appointment is None or appointment.id in by_hand or appointment.start != slot.start:
+        if (appointment is None or appointment.id in by_hand or appointment.start != slot.start
+                or appointment.no_reminder):
             continue  # changed since the first look: the next tick sees it as it is
         appointment.mandant = mandant
         if _person_excluded(appointment.person, "reminder", mandant):

@@ -36,6 +36,8 @@ class Draft:
     recall: Recall | None = None
     purpose: str = "free"
     auto_key: str | None = None
+    # its moment (core.expiry); None: worked out from the purpose when it is queued
+    expires_at: datetime | None = None
 
 
 @dataclass

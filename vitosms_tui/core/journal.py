@@ -78,9 +78,11 @@ def list_messages(status=None, mandant=None, person=None, channel=None, purpose=
 def needs_attention(now: datetime | None = None, days: int = ATTENTION_DAYS):
     """The condition "failed, and nobody has dealt with it yet".
 
-    Failed (or skipped by the automation) within the last ``days`` days and
-    not sent again since (no ``resent`` event: neither a resend by hand nor
-    the automation's later queueing). Use it in a ``where``.
+    Failed (or skipped by the automation) within the last ``days`` days, the
+    newest of its chain of resends (a resend that fails again takes its place:
+    the patient still got nothing), and nobody marked it done. A skipped
+    message that automation queued after all (a ``resent`` event) is dealt
+    with. Use it in a ``where``.
     """
     cutoff = clock.to_utc(now or clock.now()) - timedelta(days=days)
     event = MessageEvent.alias()
@@ -91,9 +93,17 @@ def needs_attention(now: datetime | None = None, days: int = ATTENTION_DAYS):
     recent = Message.next_attempt_at >= cutoff - LATE_FAILURE_MARGIN
     failed_lately = pw.fn.EXISTS(event.select(pw.SQL("1")).where(
         (event.message == Message.id) & event.kind.in_(("failed", "skipped")) & (event.at >= cutoff)))
-    sent_again = pw.fn.EXISTS(event.select(pw.SQL("1")).where(
-        (event.message == Message.id) & (event.kind == "resent")))
-    return (Message.status == "failed") & recent & failed_lately & ~sent_again
+    # (is_null first: NOT of a NULL test would drop every message without a key)
+    queued_after_all = (Message.auto_key.is_null(False) & Message.auto_key.startswith("skipped:")
+                        & pw.fn.EXISTS(event.select(pw.SQL("1")).where(
+                            (event.message == Message.id) & (event.kind == "resent"))))
+    resend = Message.alias()
+    # sent again from it, or its original was sent again later (from the original, not from it)
+    sent_again = pw.fn.EXISTS(resend.select(pw.SQL("1")).where(
+        (resend.resent_from == Message.id)
+        | ((resend.resent_from == Message.resent_from) & (resend.id > Message.id))))
+    return ((Message.status == "failed") & recent & failed_lately & Message.attention_done_at.is_null()
+            & ~sent_again & ~queued_after_all)
 
 
 def attention_count(mandant=None, now: datetime | None = None) -> int:
@@ -139,6 +149,9 @@ def message_json(message: Message, with_body: bool = False) -> dict:
         "person_id": message.person_id,
         "recall_id": message.recall_id,
         "resent_from": message.resent_from_id,
+        "expires_at": clock.iso(message.expires_at),
+        "attention_done_by": message.attention_done_by,
+        "attention_done_at": clock.iso(message.attention_done_at),
         "created_at": clock.iso(message.created_at),
         "created_by": message.created_by,
     }

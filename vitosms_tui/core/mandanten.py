@@ -9,6 +9,7 @@ from .db import write_transaction
 from .errors import NotFound, Refused
 from .models import CHANNELS, Mandant, Staff, ROLES
 from .phone import normalize_email
+from .practice_details import LIMITS, check_detail
 
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 # Alphanumeric sender IDs: at most 11 characters, letters, digits, space, few signs.
@@ -64,7 +65,8 @@ def update_settings(mandant: Mandant, user: str = "", **changes) -> Mandant:
     """Change service settings; every value is checked before anything is saved.
 
     Known keys: auto_reminders, lead_hours, auto_birthday, birthday_time,
-    quiet ("HH:MM-HH:MM"), low_balance, channel_order (list), name, sender.
+    quiet ("HH:MM-HH:MM"), low_balance, channel_order (list), name, sender,
+    practice_phone, practice_address, signature (empty: none).
     """
     updates = {}
     for key, value in changes.items():
@@ -93,6 +95,8 @@ def update_settings(mandant: Mandant, user: str = "", **changes) -> Mandant:
             if not channels or any(c not in CHANNELS for c in channels) or len(set(channels)) != len(channels):
                 raise Refused("channel order must list sms and/or email once each", "invalid_channel")
             updates[key] = ",".join(channels)
+        elif key in LIMITS:  # the practice's details in this Mandant's texts
+            updates[key] = check_detail(key, value)
         elif key == "sender":
             updates[key] = check_sender(value)
         elif key == "name":

@@ -18,7 +18,7 @@ LANGUAGES = ("de", "fr", "it", "en")
 ROLES = ("frontdesk", "servicedesk")
 PURPOSES = ("free", "reminder", "confirmation", "recall", "birthday")
 CONSENT_PURPOSES = ("reminder", "recall", "birthday")
-STATUSES = ("queued", "sending", "sent", "delivered", "failed", "cancelled")
+STATUSES = ("queued", "sending", "sent", "delivered", "failed", "cancelled", "expired")
 # A message in one of these states may still reach the patient.
 PENDING_STATUSES = ("queued", "sending")
 LEDGER_KINDS = ("purchase", "spend", "refund", "transfer_out", "transfer_in", "migration", "correction")
@@ -85,6 +85,10 @@ class Mandant(BaseModel):
     quiet_end = pw.CharField(default="08:00", max_length=5)
     low_balance = pw.IntegerField(default=50)
     channel_order = pw.CharField(default="sms,email", max_length=16)
+    # the practice's details in this Mandant's texts (core.practice_details)
+    practice_phone = pw.CharField(max_length=40, null=True)
+    practice_address = pw.CharField(max_length=200, null=True)
+    signature = pw.TextField(null=True)
     created_at = UtcDateTimeField(default=_now)
 
 
@@ -156,6 +160,10 @@ class Appointment(BaseModel):
     source = pw.CharField(max_length=8, default="", constraints=[pw.SQL("DEFAULT ''")])
     external_id = pw.CharField(max_length=255, null=True)
     external_version = pw.CharField(max_length=80, null=True)
+    # the desk said "no reminder" (a move answered "withdraw", a reminder withdrawn in the
+    # journal): automation leaves the appointment alone until someone makes one by hand
+    # (a default in the database too: bulk inserts such as the seed's leave it out)
+    no_reminder = pw.BooleanField(default=False, constraints=[pw.SQL("DEFAULT FALSE")])
 
     class Meta:
         indexes = ((("mandant", "start"), False), (("mandant", "source", "external_id"), False))
@@ -229,6 +237,11 @@ class Message(BaseModel):
     delivered_at = UtcDateTimeField(null=True)
     error = pw.TextField(null=True)
     resent_from = pw.ForeignKeyField("self", null=True, on_delete="SET NULL")
+    # its moment (see core.expiry): never handed over from then on, expired and refunded
+    expires_at = UtcDateTimeField(null=True)
+    # a failed message someone has dealt with (out of "needs attention"), who and when
+    attention_done_by = pw.CharField(max_length=64, null=True)
+    attention_done_at = UtcDateTimeField(null=True)
     created_at = UtcDateTimeField(default=_now)
     created_by = pw.CharField(max_length=64, default="")
 

@@ -18,13 +18,14 @@ from datetime import datetime
 
 import peewee as pw
 
-from . import audit, clock, credits, sms_text
+from . import audit, clock, credits, expiry, sms_text
 from .db import database, write_transaction
 # Drafts, quotes and queries are part of the outbox's API (outbox.Draft, outbox.quote, …).
 from .drafts import (Draft, Quote, QuoteLine, check_drafts, check_send_time, quote,  # noqa: F401
                      require_credits)
 from .errors import NotFound, Refused
 from .events import add_event, add_events
+from .expiry import mark_expired  # noqa: F401  (the workers' side, as below)
 # the workers' side, here too so that callers find the whole outbox in one place
 from .sending import (LOST, MAX_ERROR, claim_due, claim_due_rows, mark_passing_fault,  # noqa: F401
                       mark_permanent_failure, mark_sent, mark_sent_many, record_report, record_reports)
@@ -51,6 +52,7 @@ def enqueue_quoted(mandant: Mandant, drafts: list[Draft], user: str,
         _refuse_known_auto_keys([draft.auto_key for draft in drafts if draft.auto_key])
         now = clock.now()
         when = due or now
+        moments = [_moment(draft, when) for draft in drafts]
         messages = _store(mandant, [{
             "mandant": mandant.id, "person": person_id, "appointment": _id(draft.appointment),
             "recall": _id(draft.recall), "channel": line.channel, "recipient": line.recipient,
@@ -60,8 +62,8 @@ def enqueue_quoted(mandant: Mandant, drafts: list[Draft], user: str,
             "encoding": line.encoding, "segments": line.segments, "credits": line.credits,
             "idempotency_key": uuid.uuid4().hex, "auto_key": draft.auto_key or None,
             "scheduled_at": when, "next_attempt_at": when, "attempts": 0, "created_at": now,
-            "created_by": user, "resent_from": _id(resent_from),
-        } for draft, line, person_id in zip(drafts, found.lines, person_ids)])
+            "created_by": user, "resent_from": _id(resent_from), "expires_at": moment,
+        } for draft, line, person_id, moment in zip(drafts, found.lines, person_ids, moments)])
         _spend(mandant, messages, user, now)
         suffix = f", for {clock.iso(when)}" if due is not None else ""
         add_events([(m.id, "queued", f"by {user}, {m.credits} credit{'s' if m.credits != 1 else ''}{suffix}")
@@ -71,6 +73,13 @@ def enqueue_quoted(mandant: Mandant, drafts: list[Draft], user: str,
             log.info("queued message %s (%s to %s)", message.id, message.channel,
                      mask_recipient(message.recipient))
     return messages, found
+
+
+def _moment(draft: Draft, when: datetime) -> datetime | None:
+    """The draft's moment; refused (``expired``) when it would only go out after it."""
+    moment = draft.expires_at or expiry.moment_of(draft.purpose, draft.appointment, when)
+    expiry.refuse_if_past(draft.purpose, moment, when)
+    return moment
 
 
 def _refuse_known_auto_keys(keys: list[str]) -> None:
@@ -200,7 +209,9 @@ def resend(message_id: int, user: str, channel: str | None = None) -> Message:
         draft = Draft(channel=channel, recipient=recipient, body=original.body,
                       subject=subject if channel == "email" else "", person=original.person,
                       appointment=original.appointment, recall=original.recall,
-                      purpose=original.purpose)
+                      purpose=original.purpose,
+                      # a birthday keeps its day; a reminder's moment is its appointment's start now
+                      expires_at=original.expires_at if original.purpose == "birthday" else None)
         messages, _ = enqueue_quoted(original.mandant, [draft], user, resent_from=original)
         add_event(messages[0], "resent", f"from message {original.id}")
         add_event(original, "resent", f"as message {messages[0].id} ({channel})")

@@ -10,7 +10,8 @@ from __future__ import annotations
 from .db import database
 from .models import ALL_MODELS, Setting
 
-SCHEMA_VERSION = 3  # 3: Staff.may_order and email; appointments from another agenda
+# 3: Staff.may_order and email; appointments from another agenda; the moments of messages
+SCHEMA_VERSION = 3
 
 
 def _step_2_search_names() -> None:
@@ -20,11 +21,20 @@ def _step_2_search_names() -> None:
     refresh_search_names()
 
 
-# version -> what brings data from version-1 to it (after columns were added).
-# Version 3 (appointments from another agenda: Appointment.source, external_id,
-# external_version and the calendar_sync table) needs no step: new columns and
-# tables are added by migrate() and their defaults fit the existing rows.
-STEPS = {2: _step_2_search_names}
+def _step_3_moments() -> None:
+    """Version 3 added Message.expires_at: the moment of the messages still pending.
+
+    Its other additions (Staff.may_order and email, the external ids of imported
+    appointments, the calendar_sync table) need no step: migrate() adds them and
+    their defaults fit the existing rows.
+    """
+    from .expiry import fill_moments
+
+    fill_moments()
+
+
+# version -> what brings data from version-1 to it (after columns were added)
+STEPS = {2: _step_2_search_names, 3: _step_3_moments}
 
 
 def schema_version() -> int:
@@ -56,18 +66,27 @@ def _add_missing_columns() -> list[str]:
     for model in ALL_MODELS:
         table = model._meta.table_name
         existing = {c.name for c in db.get_columns(table)}
-        operations = []
+        operations, defaults = [], []
         for field in model._meta.sorted_fields:
             if field.column_name in existing:
                 continue
-            # a new column must accept the rows that are already there
-            if not field.null and field.default is None:
+            # A new column must accept the rows that are already there. It is added as a
+            # nullable column and its default written into them: the migrator would make
+            # a NOT NULL column on SQLite by rebuilding the table, and dropping the old
+            # table fires ON DELETE SET NULL of the tables that refer to it (a message
+            # would lose its appointment).
+            if not field.null:
+                if field.default is not None:
+                    defaults.append(field)
                 field = field.clone()
                 field.null = True
             operations.append(migrator.add_column(table, field.column_name, field))
             added.append(f"{table}.{field.column_name}")
         if operations:
             run_migrations(*operations)
+        for field in defaults:
+            value = field.default() if callable(field.default) else field.default
+            model.update({field: value}).where(field.is_null()).execute()
     return added
 
 

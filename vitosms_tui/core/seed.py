@@ -269,8 +269,10 @@ def seed_practice(mandanten: int = 3, persons: int = 300, appointments: int | No
     with write_transaction():
         if Mandant.select().exists() or Person.select().exists():
             raise Refused("the database already holds a practice; seed only an empty one", "not_empty")
-        created = [Mandant.create(code=code, name=name, sender=sender)
-                   for code, name, sender in MANDANTEN[:mandanten]]
+        # each with the practice's details its texts name (phone for cancellations, address, signature)
+        created = [Mandant.create(code=code, name=name, sender=sender, practice_phone=f"044 123 45 6{i}",
+                                  practice_address="Seestrasse 12, 8002 Zürich", signature=f"{name}, Praxis am See")
+                   for i, (code, name, sender) in enumerate(MANDANTEN[:mandanten])]
         for login, name, role in (("empfang", "Empfang", "frontdesk"),
                                   ("servicedesk", "Service Desk", "servicedesk")):
             Staff.get_or_create(login=login, defaults={"name": name, "role": role})

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from . import clock, credits
+from . import clock, credits, expiry
 from .db import claim_transaction, database, rows_locked, write_transaction
 from .events import add_event, add_events
 from .models import Message
@@ -47,7 +47,9 @@ def _claim(worker_id: str, limit: int, lease_seconds: float, max_attempts: int |
     """Claim up to ``limit`` due messages for ``worker_id`` (atomic, with a lease).
 
     Due: queued with ``next_attempt_at`` reached, or sending with an expired
-    lease (its worker died). Each claim counts one attempt. A message whose
+    lease (its worker died). What is past its moment expires first, and quiet
+    hours hold what waits for the morning (:func:`expiry.expire_due`). Each
+    claim counts one attempt. A message whose
     workers died ``max_attempts`` times while sending it is not tried again:
     it fails and is refunded, so one poisonous message cannot stop workers forever.
     """
@@ -55,6 +57,7 @@ def _claim(worker_id: str, limit: int, lease_seconds: float, max_attempts: int |
     due = ((Message.status == "queued") & (Message.next_attempt_at <= now)) | (
         (Message.status == "sending") & (Message.lease_until < now))
     with claim_transaction():
+        expiry.expire_due(due, now, worker_id)
         # from here these rows are locked (the whole database on SQLite): no other
         # worker sees them as due; on PostgreSQL other workers skip them and claim others
         before = dict(rows_locked(Message.select(Message.id, Message.claimed_by).where(due)
@@ -103,14 +106,23 @@ def _guarded(message_id: int, worker_id: str):
 
 def _fail(message: Message, error: str, who: str, condition) -> bool:
     """Mark failed and refund; False when ``condition`` no longer holds."""
-    changed = Message.update(status="failed", error=error, lease_until=None).where(condition).execute()
+    return end_with_refund(message, "failed", error, who, condition)
+
+
+def end_with_refund(message: Message, status: str, error: str, who: str, condition) -> bool:
+    """End the message in ``status`` (failed, expired) and give its credits back, once.
+
+    False when ``condition`` no longer holds: another worker, a report or the
+    desk changed the message first, and nothing is written.
+    """
+    changed = Message.update(status=status, error=error, lease_until=None).where(condition).execute()
     if not changed:
         return False
-    add_event(message, "failed", error)
-    back = credits.refund(message, who[:64], note=f"message {message.id} failed")
+    add_event(message, status, error)
+    back = credits.refund(message, who[:64], note=f"message {message.id} {status}")
     if back:
         add_event(message, "refunded", f"{back} credit{'s' if back != 1 else ''}")
-    log.info("message %s failed (%s)", message.id, mask_recipient(message.recipient))
+    log.info("message %s %s (%s)", message.id, status, mask_recipient(message.recipient))
     return True
 
 

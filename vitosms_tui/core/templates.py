@@ -28,7 +28,7 @@ from .db import write_transaction
 from .errors import NotFound, Refused, UsageError
 from .models import CHANNELS, LANGUAGES, PURPOSES, AuditEntry, Mandant, Setting, Template
 from .paths import data_dir
-from .phone import format_phone
+from .practice_details import OPTIONAL, leave_out_empty, values_for
 
 PLACEHOLDERS: dict[str, str] = {
     "greeting": "opening words: 'Guten Tag Frau Muster' (no title: first and last name;"
@@ -42,7 +42,9 @@ PLACEHOLDERS: dict[str, str] = {
     "weekday": "the appointment's weekday, written out in the person's language",
     "mandant": "the Mandant's name (usually the doctor)",
     "practice": "the practice's name (setting practice_name)",
-    "practice_phone": "the practice's phone number (setting practice_phone)",
+    "practice_phone": "the Mandant's phone (else setting practice_phone); empty: its sentence is left out",
+    "practice_address": "the Mandant's practice address; empty: its sentence is left out",
+    "signature": "the Mandant's signature (e-mails); empty: left out",
     "due": "the recall's due date, e.g. 30.11.2026",
     "today": "today's date, e.g. 30.11.2026",
 }
@@ -154,8 +156,10 @@ def render(body: str, context: dict[str, str]) -> str:
     Values are inserted as they are: a name containing ``{last_name}`` stays
     that text, because the template is parsed before any value goes in.
     """
-    out = []
-    for kind, value in _parse(body):
+    out, parts = [], _parse(body)
+    if any(kind == "field" and value in OPTIONAL for kind, value in parts):
+        parts = leave_out_empty(parts, context)  # no "Absage: ." when a detail is missing
+    for kind, value in parts:
         if kind == "text":
             out.append(value)
         elif value in context:
@@ -218,10 +222,8 @@ def context_for(person=None, mandant=None, appointment=None, recall=None,
     """
     language = language_of(person, language)
     practice = practice_info() if practice is None else practice
-    phone = _clean(practice.get("practice_phone", ""))
     word = GREETING_WORDS[language]
-    values = {"practice": _clean(practice.get("practice_name", "")) or "Praxis",
-              "practice_phone": format_phone(phone) if phone.startswith("+") else phone,
+    values = {"practice": _clean(practice.get("practice_name", "")) or "Praxis", **values_for(mandant, practice),
               "today": format_day(clock.today(), language), "salutation": word, "greeting": word}
     if person is not None:
         first, last = _clean(person.first_name), _clean(person.last_name)

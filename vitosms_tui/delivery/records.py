@@ -18,13 +18,15 @@ from datetime import datetime, timedelta
 
 import peewee as pw
 
-from ..core import clock, outbox, sending
+from ..core import clock, expiry, outbox, sending
 from ..core.db import write_transaction
 from ..core.models import Message
 from ..core.phone import mask_recipient
 from .gateways.base import ACCEPTED, PASSING, DeliveryReport
 
 log = logging.getLogger("vitosms.delivery")
+# what the worker itself decides right before hand-over: the message's moment has passed
+EXPIRED = "expired"
 
 
 def new_worker_id() -> str:
@@ -58,6 +60,11 @@ class Job:
     segments: int
     attempts: int
     lease_until: datetime | None
+    expires_at: datetime | None = None
+
+    def past_its_moment(self) -> bool:
+        """Whether it must no longer be handed over (see core.expiry)."""
+        return expiry.past_its_moment(self.expires_at)
 
     @property
     def masked(self) -> str:
@@ -69,7 +76,7 @@ class Outcome:
     """What the gateway or the SMTP server answered for one job."""
 
     job: Job
-    outcome: str                  # ACCEPTED | PASSING | PERMANENT
+    outcome: str                  # ACCEPTED | PASSING | PERMANENT, or EXPIRED (not handed over)
     provider_id: str | None = None
     error: str | None = None
 
@@ -77,21 +84,23 @@ class Outcome:
 # the columns of a Job, and the due time to keep the claimed order (plain tuples: see outbox.claim_due_rows)
 CLAIMED = (Message.id, Message.channel, Message.recipient, Message.sender, Message.subject, Message.body,
            Message.idempotency_key, Message.segments, Message.attempts, Message.lease_until,
-           Message.next_attempt_at)
+           Message.expires_at, Message.next_attempt_at)
 
 
 def claim(worker_id: str, limit: int, lease_seconds: float, max_attempts: int | None = None) -> list[Job]:
     """Claim up to ``limit`` due messages; they come back as jobs."""
     rows = outbox.claim_due_rows(worker_id, limit, lease_seconds, max_attempts, CLAIMED)
     rows.sort(key=lambda row: (row[-1], row[0]))  # oldest due first, as claimed
-    return [Job(mid, channel, recipient, sender or "", subject or "", body, ref, segments or 1, attempts, lease)
-            for mid, channel, recipient, sender, subject, body, ref, segments, attempts, lease, _due in rows]
+    return [Job(mid, channel, recipient, sender or "", subject or "", body, ref, segments or 1, attempts, lease,
+                expires)
+            for mid, channel, recipient, sender, subject, body, ref, segments, attempts, lease, expires, _due
+            in rows]
 
 
 def record(worker_id: str, outcomes: list[Outcome], delivery) -> list[str]:
     """Write the answers back in one transaction; the resulting state per outcome.
 
-    States: ``sent``, ``queued`` (retried), ``failed``, or ``lost`` when this
+    States: ``sent``, ``queued`` (retried), ``failed``, ``expired``, or ``lost`` when this
     worker no longer held the message (its lease ran out and another took it).
     Acceptances, the bulk, are written together; faults one by one.
     """
@@ -104,6 +113,8 @@ def record(worker_id: str, outcomes: list[Outcome], delivery) -> list[str]:
             try:
                 if item.outcome == ACCEPTED:
                     state = "sent" if job.id in held else "lost"
+                elif item.outcome == EXPIRED:
+                    state = EXPIRED if outbox.mark_expired(job.id, worker_id) else "lost"
                 elif item.outcome == PASSING:
                     state = outbox.mark_passing_fault(
                         job.id, worker_id, item.error or "passing fault", delivery.max_attempts,

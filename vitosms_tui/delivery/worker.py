@@ -7,14 +7,14 @@ batched (claim a batch; record many answers in one transaction), so a commit
 never stalls the network and no transaction is open while the network is
 busy. Claims stay within two batches, fewer when the SMTP server is slow,
 and the leases of the messages in hand are renewed while they wait: only a
-dead worker's claims run out and pass to another worker.
+dead worker's claims run out and pass to another worker. A message past its
+moment (core.expiry) is never handed over. Logs never hold message bodies.
 
 Modes: :meth:`DeliveryWorker.run_once` (what is due now), :meth:`run_forever`
 (until the stop event) and :meth:`drain` (until nothing is pending or awaiting
 a report but messages scheduled later). On the stop event the messages in hand
 are finished; claimed ones not yet begun are given back (records.release).
-
-Logs never hold message bodies; recipients appear masked.
+Recipients appear masked in the logs.
 """
 
 from __future__ import annotations
@@ -96,8 +96,7 @@ class DeliveryWorker:
     def wake(self) -> None:
         """New messages were queued: look at once instead of at the next poll.
 
-        Call it on the worker's event loop (from another thread:
-        ``loop.call_soon_threadsafe(worker.wake)``).
+        On the worker's event loop (another thread: ``loop.call_soon_threadsafe(worker.wake)``).
         """
         self._wake.set()
         self._changed.set()
@@ -181,9 +180,8 @@ class DeliveryWorker:
     def _capacity(self) -> int:
         """How many claimed messages may be in hand: two batches, unless e-mail is slow.
 
-        Claimed e-mails wait for a connection of the pool; no more are claimed
-        than the pool sends within half a lease, so none waits until its lease
-        runs out (and another worker takes it).
+        No more e-mails are claimed than the pool sends within half a lease: none
+        waits for a connection until its lease runs out (and another worker takes it).
         """
         capacity = 2 * self.batch
         rate = getattr(self.mailer, "mails_per_second", lambda: None)()
@@ -256,6 +254,9 @@ class DeliveryWorker:
                 self._leases.pop(job.id, None)
 
     def _still_held(self, job: Job) -> bool:
+        if job.past_its_moment():  # looked at again right before hand-over: expired, never sent
+            self._deliver_outcomes([Outcome(job, records.EXPIRED)])
+            return False
         if records.lease_left(job, self._leases.get(job.id, job.lease_until)) > LEASE_MARGIN_SECONDS:
             return True
         log.warning("message %s: lease ran out before sending, left to the next claim", job.id)

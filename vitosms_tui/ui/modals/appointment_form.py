@@ -3,9 +3,13 @@
 A new appointment starts with the person picker (Escape there leaves the
 form too); the start is prefilled with the agenda's cursor. Editing changes
 duration and reason only: the time is changed by moving (``m``), which asks
-about a prepared reminder. Saving goes through :mod:`core.agenda`; the result
-is the :class:`~vitosms_tui.core.agenda.Booking` (with the overlaps to warn
-about) or None.
+about a prepared reminder. A new appointment offers its confirmation
+(``ctrl+t`` or the button cycles none / SMS / e-mail), preselected with the
+person's channel and its cost shown: booking and confirming are one step,
+in one transaction (a confirmation that cannot go out books nothing and says
+why). Saving goes through :mod:`core.agenda`; the result is the
+:class:`~vitosms_tui.core.agenda.Booking` (with the overlaps to warn about
+and the confirmation) or None.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from ...core.errors import VitosmsError
 from ...core.models import Mandant, Person
 from ..i18n import N_, _
 from ..sanitize import clean, plain
-from ..widgets.appointment_text import explain, when
+from ..widgets.appointment_text import address_of, confirmation_offer, default_channel, explain, when
 from ..widgets.person_picker import PersonPicker
 from .date_time import DateTimeError, format_for_input, parse_date_time
 
@@ -33,6 +37,7 @@ class AppointmentForm(ModalScreen[agenda.Booking | None]):
 
     BINDINGS = [
         Binding("ctrl+s", "save", N_("Save")),
+        Binding("ctrl+t", "cycle_confirm", N_("Confirmation"), key_display="^t"),
         Binding("escape", "cancel", N_("Cancel"), key_display="Esc"),
     ]
 
@@ -47,6 +52,7 @@ class AppointmentForm(ModalScreen[agenda.Booking | None]):
         self.start = start
         self.minutes = minutes
         self.person: Person | None = self.appointment.person if self.appointment else None
+        self.confirm: str | None = None  # the confirmation's channel; None: none is sent
 
     def compose(self) -> ComposeResult:
         editing = self.appointment is not None
@@ -71,7 +77,11 @@ class AppointmentForm(ModalScreen[agenda.Booking | None]):
                 yield Label(_("Reason"), classes="form-label")
                 yield Input(clean(self.appointment.reason) if editing else "", id="a-reason",
                             max_length=200, compact=True, placeholder=_("internal note"))
-            yield Static(_("The reason is an internal note: it never goes into a message."),
+                if not editing:
+                    yield Label(_("Confirm"), classes="form-label")
+                    yield Button(self._confirm_text(), id="a-confirm", compact=True)
+            yield Static(_("The reason is an internal note: it never goes into a message.")
+                         + ("" if editing else "\n" + _("Ctrl+T switches the confirmation: none, SMS, e-mail.")),
                          classes="dialog-hint", markup=False)
             yield Static("", id="a-error", classes="field-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
@@ -96,6 +106,27 @@ class AppointmentForm(ModalScreen[agenda.Booking | None]):
     def unsaved_work(self) -> str | None:
         return _("An appointment not yet saved") if self.dirty else None
 
+    def _confirm_text(self) -> str:
+        if self.confirm is None:
+            return _("no confirmation (^t: SMS / e-mail)")
+        return confirmation_offer(self.mandant, self.person, self.start, self.confirm)
+
+    def _show_confirm(self) -> None:
+        if self.appointment is None:
+            self.query_one("#a-confirm", Button).label = self._confirm_text()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "cycle_confirm":
+            return self.appointment is None
+        return True
+
+    def action_cycle_confirm(self) -> None:
+        """None, then each channel the person can be reached on, round and round."""
+        usable = [c for c in ("sms", "email") if self.person is not None and address_of(self.person, c)]
+        choices = [None, *usable]
+        self.confirm = choices[(choices.index(self.confirm) + 1) % len(choices)] if self.confirm in choices else None
+        self._show_confirm()
+
     def on_mount(self) -> None:
         self.initial = self.typed()
         self.app.holds_unsaved_work(self)
@@ -110,6 +141,8 @@ class AppointmentForm(ModalScreen[agenda.Booking | None]):
             if ids:
                 self.person = Person.get_by_id(ids[0])
                 self.query_one("#a-person", Button).label = self._person_text()
+                self.confirm = default_channel(self.mandant, self.person)  # preselected
+                self._show_confirm()
                 self.query_one("#a-start", Input).focus()
             elif leave_if_none and self.person is None:
                 self.dismiss(None)
@@ -120,6 +153,8 @@ class AppointmentForm(ModalScreen[agenda.Booking | None]):
         event.stop()
         if event.button.id == "a-person":
             self.pick_person()
+        elif event.button.id == "a-confirm":
+            self.action_cycle_confirm()
         elif event.button.id == "a-save":
             self.action_save()
         else:
@@ -158,7 +193,7 @@ class AppointmentForm(ModalScreen[agenda.Booking | None]):
                     self._error(str(error), "#a-start")
                     return
                 booking = agenda.add_appointment(self.mandant, self.person, start, minutes, reason,
-                                                 user=self.app.user)
+                                                 user=self.app.user, confirm=self.confirm)
         except VitosmsError as error:
             self._error(explain(error))
             return

@@ -3,8 +3,10 @@
 ``push_screen(ReminderQuestion(text), callback)`` calls back with
 ``"regenerate"`` (Yes), ``"withdraw"`` (No) or None (Escape: the move is not
 made). Both answers withdraw and refund what is still queued with the old
-date; that is :func:`core.agenda.move_appointment`'s rule, said here so the
-desk knows before answering.
+date; that is :func:`core.agenda.move_appointment`'s rule. "No" means no
+reminder at all: automatic reminders leave the appointment alone too, until
+someone creates one (:mod:`core.desk_answers`). The dialog says what each
+answer does before the desk answers.
 """
 
 from __future__ import annotations
@@ -37,8 +39,12 @@ class ReminderQuestion(ModalScreen[str | None]):
         with Vertical(id="reminder-question", classes="dialog"):
             yield Static(_("Generate a new reminder?"), classes="dialog-title", markup=False)
             yield Static(self.message, id="reminder-question-text", markup=False)
-            yield Static(_("Either way, what is still queued with the old date is withdrawn and refunded."),
-                         classes="dialog-hint", markup=False)
+            yield Static("\n".join((
+                _("Yes: a new reminder for the new time, planned as usual."),
+                _("No: no reminder for this appointment; automatic reminders leave it alone too,"
+                  " until someone creates one with r."),
+                _("Either way, what is still queued with the old date is withdrawn and refunded."))),
+                id="reminder-question-answers", classes="dialog-hint", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Yes, new reminder"), id="regenerate", variant="primary")
                 yield Button(_("No reminder"), id="withdraw")

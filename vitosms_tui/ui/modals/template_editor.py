@@ -41,6 +41,8 @@ PLACEHOLDER_NAMES = {
     "mandant": N_("the Mandant's name"),
     "practice": N_("the practice's name"),
     "practice_phone": N_("the practice's phone number"),
+    "practice_address": N_("the practice's address (empty: its sentence is left out)"),
+    "signature": N_("the Mandant's signature (empty: left out)"),
     "due": N_("the recall's due date"),
     "today": N_("today's date"),
 }

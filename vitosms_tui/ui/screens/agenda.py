@@ -37,7 +37,7 @@ from ..widgets.agenda_ahead import ReadAhead
 from ..widgets.agenda_data import (IMPORTED_MARK, MARKER_NAMES, MARKERS, AgendaColumn, AgendaRequest,
                                    GridLayout, fetch_columns, parse_clock, week_start)
 from ..widgets.agenda_grid import AgendaGrid, AgendaKeys
-from ..widgets.appointment_text import explain, when
+from ..widgets.appointment_text import booked_text, explain
 from ..widgets.message_line import MessageLine
 from .appointment_actions import AppointmentActions
 from .base import ShellScreen
@@ -360,10 +360,7 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
 
         def saved(booking: agenda.Booking | None) -> None:
             if booking is not None:
-                from ..widgets.appointment_text import overlap_warning
-
-                self.say(" ".join(t for t in (_("Booked: {when}.").format(when=when(booking.appointment.start)),
-                                              overlap_warning(booking.overlaps)) if t))
+                self.say(booked_text(booking))
                 self.appointment_changed(booking.appointment.id, booking.appointment.start)
 
         self.app.push_screen(AppointmentForm(column.mandant_id, start, self.app.settings.agenda.slot_minutes or 15),

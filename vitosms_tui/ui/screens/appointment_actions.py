@@ -68,12 +68,12 @@ class AppointmentActions:
         if appointment is None:
             return
 
-        def chosen(answer: tuple[str, str | None] | None) -> None:
+        def chosen(answer: tuple[str, str | None, bool] | None) -> None:
             if answer is None:
                 return
-            kind, channel = answer
+            kind, channel, again = answer
             try:
-                result = agenda.remind(appointment.id, self.app.user, kind=kind, channel=channel)
+                result = agenda.remind(appointment.id, self.app.user, kind=kind, channel=channel, again=again)
             except VitosmsError as error:
                 self.say(explain(error), error=True)
                 return
@@ -173,6 +173,8 @@ class AppointmentActions:
                 at=format_datetime(message.scheduled_at)))
         for note in result.notes:
             parts.append(_("No new reminder: {why}.").format(why=describe_plan("reminder", note)))
+        if decision == agenda.WITHDRAW:
+            parts.append(_("No reminder for this appointment, also none automatically (r creates one)."))
         parts.append(overlap_warning(result.overlaps))
         if result.withdrawn or result.created:
             self.app.refresh_status()

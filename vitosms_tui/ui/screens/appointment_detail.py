@@ -25,11 +25,12 @@ from ..sanitize import clean, plain
 from ..widgets.agenda_data import SOURCE_NAMES
 from ..widgets.appointment_text import kind_name, status_name, when
 from ..widgets.message_line import MessageLine
+from ..widgets.reasons import reason_text
 from .appointment_actions import AppointmentActions
 from .base import ShellScreen
 
 STATUS_STYLES = {"queued": "yellow", "sending": "yellow", "sent": "cyan", "delivered": "green",
-                 "failed": "bold red", "cancelled": "dim"}
+                 "failed": "bold red", "cancelled": "dim", "expired": "dim italic"}
 LABEL_WIDTH = 12
 
 
@@ -132,7 +133,7 @@ class AppointmentDetailScreen(AppointmentActions, ShellScreen[None]):
         text = Text(end="")
         if message is not None and message.error:
             text.append(_("Error: "), "bold red")
-            text.append(plain(message.error))
+            text.append(plain(reason_text(message.error)))
             text.append("\n")
         for event_row in journal.timeline(message_id):
             text.append(f"{format_datetime(event_row.at)}  ", "dim")

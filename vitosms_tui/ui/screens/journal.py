@@ -28,8 +28,8 @@ from ..i18n import _, ngettext
 from ..sanitize import plain
 from ..widgets.journal_table import FilterBar, JournalFilter, JournalTable, Loaded, fetch_rows
 from .base import ShellScreen
-from .message_detail import (MessageDetailScreen, ask_resend, ask_withdraw, can_resend,
-                             can_withdraw)
+from .message_detail import (MessageDetailScreen, ask_resend, ask_withdraw, can_resend, can_withdraw,
+                             mark_done, obstacle_text)
 
 POLL_SECONDS = 1.5
 
@@ -97,8 +97,9 @@ class JournalScreen(ShellScreen[None]):
                          .format(count=len(rows)))
         elif wanted.attention:
             count.update(ngettext("{count} failed message needs attention: r sends it again, o on the other"
-                                  " channel.", "{count} failed messages need attention: r sends again, o on"
-                                  " the other channel.", len(rows)).format(count=len(rows)))
+                                  " channel, d marks it done.", "{count} failed messages need attention:"
+                                  " r sends again, o on the other channel, d marks done.",
+                                  len(rows)).format(count=len(rows)))
         else:
             count.update(ngettext("{count} message", "{count} messages", len(rows)).format(count=len(rows)))
         self.show_hint()
@@ -108,12 +109,15 @@ class JournalScreen(ShellScreen[None]):
         """The whole error of the highlighted message (the list has room for its start only)."""
         row = self.query_one(JournalTable).current_row
         hint = self.query_one("#journal-hint", Static)
+        text = Text(end="")
         if row is not None and row.error:
-            text = Text(_("Error") + ": ", end="")
+            text.append(_("Error") + ": ")
             text.append(plain(row.error))
-            hint.update(text)
-        else:
-            hint.update("")
+        if row is not None and can_resend(row.status) and (row.resend_missing or row.other_missing):
+            # r / o are dimmed in the footer: say why before anyone presses them
+            text.append(("  · " if text.plain else "") + obstacle_text(row.resend_missing, row.other_missing),
+                        "dim")
+        hint.update(text)
 
     # -- filters ----------------------------------------------------------------
 
@@ -221,7 +225,14 @@ class JournalScreen(ShellScreen[None]):
                 return can_withdraw(status)
             if action == "open_detail":
                 return row is not None
+            missing = row and (row.resend_missing if action == "resend" else row.other_missing)
+            if can_resend(status) and missing:
+                return None  # shown dimmed; the hint line says why
             return can_resend(status)
+        if action == "mark_done":
+            tables = self.query(JournalTable)
+            row = tables.first().current_row if tables else None
+            return row is not None and row.status == "failed" and not row.done
         if action == "clear_filters":
             return self.wanted.narrowed
         return True
@@ -245,6 +256,11 @@ class JournalScreen(ShellScreen[None]):
         current = self.query_one(JournalTable).current_id
         if current is not None:
             ask_resend(self, current, self.reload, other=True)
+
+    def action_mark_done(self) -> None:
+        current = self.query_one(JournalTable).current_id
+        if current is not None:
+            mark_done(self, current, self.reload)
 
 
 def _next(choices: list, current):

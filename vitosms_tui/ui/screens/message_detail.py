@@ -20,7 +20,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from ...core import journal, outbox
+from ...core import attention, desk_answers, journal, outbox
 from ...core.errors import Refused
 from ...core.models import Message, Person
 from ..i18n import N_, _, format_datetime, format_number, ngettext
@@ -28,6 +28,7 @@ from ..modals.confirm import Confirm
 from ..sanitize import clean, plain
 from ..widgets.journal_table import (EVENT_NAMES, STATUS_NAMES, channel_name, purpose_name,
                                      show_recipient, status_name)
+from ..widgets.reasons import reason_text
 from .base import ShellScreen
 
 POLL_SECONDS = 1.5
@@ -51,8 +52,40 @@ def explain(error: Refused) -> str:
         "no_consent": _("The person did not consent to this kind of message."),
         "deceased": _("The person is deceased: no messages."),
         "not_found": _("The message no longer exists."),
+        "expired": _("Too late: its moment has passed (the appointment has begun or the day is over)."),
+        "not_failed": _("Only a failed message needs attention."),
     }
     return messages.get(error.code, error.message)
+
+
+def obstacle_text(resend_missing: str, other_missing: str) -> str:
+    """Why r / o are dimmed, said before they are pressed ("" when both can work)."""
+    if resend_missing:  # then o cannot work either
+        return _("r and o (send again): {why}").format(why=explain(Refused("", resend_missing)))
+    if other_missing:
+        return _("o (other channel): {why}").format(why=explain(Refused("", other_missing)))
+    return ""
+
+
+def _act(screen: Screen, action: Callable[[], str], done: Callable[[], None]) -> None:
+    """Do one thing to a message; say what came of it (or the refusal) and refresh."""
+    try:
+        said = action()
+    except Refused as error:
+        screen.app.notify(explain(error), severity="error")
+    else:
+        screen.app.notify(said)
+    screen.app.refresh_status()
+    done()
+
+
+def mark_done(screen: Screen, message_id: int, done: Callable[[], None]) -> None:
+    """Take a failed message out of "needs attention"; who and when go into its timeline."""
+    def action() -> str:
+        attention.mark_done(message_id, screen.app.user)
+        return _("Message {id} marked as dealt with.").format(id=message_id)
+
+    _act(screen, action, done)
 
 
 def can_withdraw(status: str | None) -> bool:
@@ -71,18 +104,17 @@ def ask_withdraw(screen: Screen, message_id: int, done: Callable[[], None]) -> N
     question = _("Withdraw message {id} to {recipient}? Its {credits} credits are refunded.").format(
         id=message.id, recipient=show_recipient(message.channel, message.recipient),
         credits=format_number(message.credits))
+    if message.purpose == "reminder" and message.appointment_id is not None:
+        question += "\n" + _("Its appointment then gets no reminder, also none automatically,"
+                              " until someone creates one with r in the agenda.")
+
+    def withdraw() -> str:
+        desk_answers.withdraw_at_desk(message_id, screen.app.user)
+        return _("Message {id} withdrawn, credits refunded.").format(id=message_id)
 
     def answered(yes: bool | None) -> None:
-        if not yes:
-            return
-        try:
-            outbox.withdraw(message_id, screen.app.user, reason="withdrawn at the desk")
-        except Refused as error:
-            screen.app.notify(explain(error), severity="error")
-        else:
-            screen.app.notify(_("Message {id} withdrawn, credits refunded.").format(id=message_id))
-        screen.app.refresh_status()
-        done()
+        if yes:
+            _act(screen, withdraw, done)
 
     screen.app.push_screen(Confirm(question, yes=_("Withdraw"), no=_("Keep"), default=False), answered)
 
@@ -101,18 +133,13 @@ def ask_resend(screen: Screen, message_id: int, done: Callable[[], None], other:
     question = _("Send message {id} again as {channel} to {recipient}? It costs credits again.").format(
         id=message.id, channel=channel_name(channel), recipient=where)
 
+    def resend() -> str:
+        new = outbox.resend(message_id, screen.app.user, channel=channel)
+        return _("Queued again as message {id} ({channel}).").format(id=new.id, channel=channel_name(new.channel))
+
     def answered(yes: bool | None) -> None:
-        if not yes:
-            return
-        try:
-            new = outbox.resend(message_id, screen.app.user, channel=channel)
-        except Refused as error:
-            screen.app.notify(explain(error), severity="error")
-        else:
-            screen.app.notify(_("Queued again as message {id} ({channel}).").format(
-                id=new.id, channel=channel_name(new.channel)))
-        screen.app.refresh_status()
-        done()
+        if yes:
+            _act(screen, resend, done)
 
     screen.app.push_screen(Confirm(question, yes=_("Send again"), no=_("Cancel")), answered)
 
@@ -148,7 +175,7 @@ def describe(message: Message, styles: dict[str, object]) -> Text:
         line(_("Delivered"), format_datetime(message.delivered_at) or "–")
     line(_("Attempts"), str(message.attempts))
     if message.error:
-        line(_("Error"), message.error, styles.get("failed", ""))
+        line(_("Error"), reason_text(message.error), styles.get("failed", ""))
     if message.resent_from_id:
         line(_("Sent again from"), _("message {id}").format(id=message.resent_from_id))
     later = [m.id for m in Message.select(Message.id).where(Message.resent_from == message.id)
@@ -181,7 +208,7 @@ class MessageDetailScreen(ShellScreen[None]):
     CRUMB = N_("Message")
     COMPONENT_CLASSES = {
         "detail--label", "detail--queued", "detail--sending", "detail--sent", "detail--delivered",
-        "detail--failed", "detail--cancelled",
+        "detail--failed", "detail--cancelled", "detail--expired",
     }
     BINDINGS = [
         Binding("x", "withdraw", N_("Withdraw"),
@@ -195,6 +222,8 @@ class MessageDetailScreen(ShellScreen[None]):
         super().__init__(**kwargs)
         self.message_id = message_id
         self.status: str | None = None
+        # why "send again" / "other channel" cannot work (refusal codes; "" when they can)
+        self.resend_missing = self.other_missing = ""
         self.marker: tuple[int, int] | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -235,7 +264,15 @@ class MessageDetailScreen(ShellScreen[None]):
             return
         styles = self._styles()
         self.status = message.status
-        data.update(describe(message, styles))
+        person = Person.get_or_none(Person.id == message.person_id) if message.person_id else None
+        self.resend_missing = self.other_missing = ""
+        if can_resend(message.status):
+            self.resend_missing = attention.resend_obstacle(message, person)
+            self.other_missing = attention.resend_obstacle(message, person, other=True)
+        described = describe(message, styles)
+        if self.resend_missing or self.other_missing:
+            described.append("\n" + obstacle_text(self.resend_missing, self.other_missing), "dim")
+        data.update(described)
         self.query_one("#detail-body", Static).update(body_text(message))
         table = self.query_one("#detail-timeline", DataTable)
         events = journal.timeline(message.id)
@@ -243,7 +280,7 @@ class MessageDetailScreen(ShellScreen[None]):
         for event in events:
             style = styles["failed"] if event.kind in TROUBLE else ""
             kind = Text(_(EVENT_NAMES.get(event.kind, event.kind)), style=style, end="")
-            table.add_row(Text(format_datetime(event.at), end=""), kind, plain(event.detail),
+            table.add_row(Text(format_datetime(event.at), end=""), kind, plain(reason_text(event.detail)),
                           key=str(event.id))
         self.refresh_bindings()
 
@@ -251,6 +288,9 @@ class MessageDetailScreen(ShellScreen[None]):
         if action == "withdraw":
             return can_withdraw(self.status)
         if action in ("resend", "resend_other"):
+            missing = self.resend_missing if action == "resend" else self.other_missing
+            if can_resend(self.status) and missing:
+                return None  # shown dimmed; the reason stands under the message's data
             return can_resend(self.status)
         return True
 

@@ -2,7 +2,9 @@
 
 Automatic reminders and their lead time, the channel order, automatic
 birthday greetings and their time of day, quiet hours and the low-balance
-threshold are saved together with Ctrl+S by ``mandanten.update_settings``,
+threshold, and the practice's details in the Mandant's texts (phone, address,
+signature; a sentence that needs an empty one is left out of a message) are
+saved together with Ctrl+S by ``mandanten.update_settings``,
 which checks every value before it saves any: a refused value is named
 beside its field and nothing is stored. F8 switches the Mandant.
 
@@ -37,6 +39,7 @@ from ..widgets.calendar_sync_table import CalendarSyncTable
 from .base import ShellScreen
 
 TEXT_FIELDS = ("lead_hours", "birthday_time", "quiet_start", "quiet_end", "low_balance")
+DETAIL_FIELDS = ("practice_phone", "practice_address", "signature")
 CHANNEL_ORDERS = {"sms,email": N_("SMS, else e-mail"), "email,sms": N_("E-mail, else SMS"),
                   "sms": N_("SMS only"), "email": N_("E-mail only")}
 SOURCE_NAMES = {"own": N_("own ({code})"), "practice": N_("practice"), "default": N_("default file")}
@@ -81,6 +84,8 @@ def field_of(error: VitosmsError) -> str | None:
         return "low_balance"
     if error.code == "invalid_channel":
         return "channel_order"
+    if error.code[len("invalid_"):] in DETAIL_FIELDS:
+        return error.code[len("invalid_"):]
     if text.startswith("birthday time"):
         return "birthday_time"
     if text.startswith("end of quiet hours"):
@@ -100,6 +105,10 @@ def explain(error: VitosmsError) -> str:
         return _("Write the time as HH:MM (24 hours), e.g. 08:00.")
     if field == "channel_order":
         return _("Choose the channel order.")
+    if field == "practice_phone":
+        return _("A phone number, e.g. 044 123 45 67.")
+    if field in DETAIL_FIELDS:
+        return _("Printable text, not too long.")
     return clean(error.message)
 
 
@@ -162,6 +171,14 @@ class ServiceSettingsScreen(ShellScreen[None]):
                 yield Label(_("Low-balance warning at (credits)"), classes="form-label")
                 yield Input(id="s-low_balance", compact=True, type="integer", max_length=7)
                 yield Static("", id="e-low_balance", classes="field-error", markup=False)
+                for name, label, hint in (
+                        ("practice_phone", _("Practice phone"), _("e.g. 044 123 45 67")),
+                        ("practice_address", _("Practice address"), _("Street, postcode, town")),
+                        ("signature", _("Signature"), _("e.g. Dr. med. Anna Muster, Hausarztpraxis"))):
+                    yield Label(label, classes="form-label")
+                    yield Input(id=f"s-{name}", compact=True, placeholder=hint, max_length=200,
+                                classes="practice-detail")
+                    yield Static("", id=f"e-{name}", classes="field-error", markup=False)
             yield Static("", id="settings-error", markup=False)
             yield Static(_("Ctrl+S saves the settings · Esc goes back without saving"), id="settings-hint",
                          markup=False)
@@ -208,6 +225,8 @@ class ServiceSettingsScreen(ShellScreen[None]):
         for name in TEXT_FIELDS:
             value = getattr(mandant, name)
             self.query_one(f"#s-{name}", Input).value = str(value)
+        for name in DETAIL_FIELDS:
+            self.query_one(f"#s-{name}", Input).value = getattr(mandant, name) or ""
         order = self.query_one("#s-channel_order", Select)
         if mandant.channel_order in CHANNEL_ORDERS:
             order.value = mandant.channel_order
@@ -218,7 +237,7 @@ class ServiceSettingsScreen(ShellScreen[None]):
 
     def show_errors(self, field: str | None, message: str) -> None:
         for name in ("auto_reminders", "lead_hours", "channel_order", "auto_birthday", "birthday_time",
-                     "quiet_start", "quiet_end", "low_balance"):
+                     "quiet_start", "quiet_end", "low_balance", *DETAIL_FIELDS):
             self.query_one(f"#s-{name}").set_class(name == field, "-invalid-field")
         for label in self.query(".field-error"):
             label.update("")
@@ -247,7 +266,8 @@ class ServiceSettingsScreen(ShellScreen[None]):
                 birthday_time=value["birthday_time"],
                 quiet=f"{value['quiet_start']}-{value['quiet_end']}",
                 low_balance=self._number("low_balance"),
-                channel_order=str(order.value).split(",") if not order.is_blank() else [])
+                channel_order=str(order.value).split(",") if not order.is_blank() else [],
+                **{name: self.query_one(f"#s-{name}", Input).value for name in DETAIL_FIELDS})
         except VitosmsError as error:
             field = field_of(error)
             self.show_errors(field, explain(error))

@@ -24,6 +24,7 @@ from ..sanitize import clean
 MARKERS = {
     "queued": ("○", "pending"), "sending": ("○", "pending"),
     "sent": ("◐", "sent"), "delivered": ("●", "delivered"), "failed": ("✗", "failed"),
+    "expired": ("✗", "failed"),  # its moment passed before it went out: the patient got nothing
 }
 IN_FLIGHT = ("queued", "sending", "sent")
 MARKER_NAMES = {"pending": N_("pending"), "sent": N_("sent"), "delivered": N_("delivered"),

@@ -11,14 +11,16 @@ from babel.dates import format_date as babel_date
 
 from ...core import clock, reminders
 from ...core.errors import VitosmsError
+from ...core.phone import format_phone
 from ...core.reminders import ReminderPlan
-from ..i18n import N_, _, babel_locale, format_datetime, ngettext
+from ..i18n import CHANNEL_NAMES, N_, _, babel_locale, format_datetime, ngettext
 from ..sanitize import clean
 
 KIND_NAMES = {"reminder": N_("Reminder"), "confirmation": N_("Confirmation"), "free": N_("Free text"),
               "recall": N_("Recall"), "birthday": N_("Birthday")}
 STATUS_NAMES = {"queued": N_("queued"), "sending": N_("being sent"), "sent": N_("sent"),
-                "delivered": N_("delivered"), "failed": N_("failed"), "cancelled": N_("withdrawn")}
+                "delivered": N_("delivered"), "failed": N_("failed"), "cancelled": N_("withdrawn"),
+                "expired": N_("expired")}
 
 
 def kind_name(kind: str) -> str:
@@ -27,6 +29,12 @@ def kind_name(kind: str) -> str:
 
 def status_name(status: str) -> str:
     return _(STATUS_NAMES.get(status, status))
+
+
+def gone_line(message) -> str:
+    """``● zugestellt 02.12. 10:02``: a reminder or confirmation that went out, and when."""
+    at = message.delivered_at or message.sent_at or message.scheduled_at
+    return f"● {status_name(message.status)} {clock.local(at):%d.%m. %H:%M}"
 
 
 def weekday_date(day) -> str:
@@ -80,6 +88,8 @@ def explain(error: VitosmsError) -> str:
         reminders.APPOINTMENT_CANCELLED: _("The appointment is cancelled."),
         reminders.QUIET_HOURS: _("No confirmation: the quiet hours last until the appointment."),
         "already_prepared": _("One of this kind is already pending for this appointment."),
+        "already_reminded": _("One of this kind was already sent for this appointment: choose send again."),
+        "expired": _("Too late: its moment has passed (the appointment has begun or the day is over)."),
         "no_consent": _("The person does not consent to appointment reminders."),
         "no_address": _("The person has no mobile number or e-mail address for this channel."),
         "insufficient_credits": _("Not enough credits: {detail}"),
@@ -107,3 +117,50 @@ def overlap_warning(overlaps) -> str:
     if more > 0:
         names += " " + _("and {count} more").format(count=more)
     return _("Note: overlaps with {names} (allowed).").format(names=names)
+
+
+# -- the booking form's confirmation ------------------------------------------------
+
+def address_of(person, channel: str) -> str | None:
+    return person.mobile if channel == "sms" else person.email
+
+
+def default_channel(mandant, person) -> str | None:
+    """The confirmation's preselected channel: the person's own, when the person agreed to
+    appointment messages (None: not preselected; ^t still offers it)."""
+    from ...core import persons
+
+    if not person.consent_reminder:
+        return None
+    order = tuple(c for c in (mandant.channel_order or "sms,email").split(",") if c)
+    return persons.channel_for(person, order)
+
+
+def confirmation_offer(mandant, person, start, channel: str) -> str:
+    """``Bestätigung per SMS an 079 …, 1 Credit`` for the booking form, or why it cannot go."""
+    from ...core import drafts
+    from ...core.models import Appointment
+
+    # not stored: only to render and cost the text the confirmation would carry
+    draft_appointment = Appointment(mandant=mandant, person=person, start=clock.to_utc(start), minutes=15)
+    try:
+        draft = reminders.reminder_draft(draft_appointment, "confirmation", channel)
+        cost = drafts.quote(mandant, [draft]).total_credits
+    except VitosmsError as error:
+        return explain(error)
+    recipient = format_phone(draft.recipient) if channel == "sms" else draft.recipient
+    return _("by {channel} to {recipient}, {cost}").format(
+        channel=_(CHANNEL_NAMES.get(channel, channel)), recipient=clean(recipient),
+        cost=ngettext("{count} credit", "{count} credits", cost).format(count=cost))
+
+
+def booked_text(booking) -> str:
+    """What the agenda says after booking: when, the confirmation, overlaps."""
+    parts = [_("Booked: {when}.").format(when=when(booking.appointment.start))]
+    if booking.confirmation is not None:
+        message = booking.confirmation.message
+        parts.append(_("Confirmation by {channel}: {plan}.").format(
+            channel=_(CHANNEL_NAMES.get(message.channel, message.channel)),
+            plan=describe_plan("confirmation", booking.confirmation.plan)))
+    parts.append(overlap_warning(booking.overlaps))
+    return " ".join(part for part in parts if part)

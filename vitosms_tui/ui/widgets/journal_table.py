@@ -14,9 +14,10 @@ from datetime import datetime
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
+from .reasons import reason_text
 from .tables import cursor_id
 
-from ...core import journal, persons
+from ...core import attention, journal, persons
 from ...core.db import connection
 from ...core.models import STATUSES, Person
 from ...core.phone import format_phone
@@ -38,6 +39,7 @@ STATUS_NAMES = {
     "delivered": N_("delivered"),
     "failed": N_("failed"),
     "cancelled": N_("withdrawn"),
+    "expired": N_("expired"),
 }
 PURPOSE_NAMES = {
     "free": N_("free text"),
@@ -60,6 +62,9 @@ EVENT_NAMES = {
     "resent": N_("sent again"),
     "skipped": N_("skipped"),
     "released": N_("given back"),
+    "expired": N_("expired"),
+    "held": N_("held back"),
+    "dealt_with": N_("marked done"),
 }
 
 
@@ -94,6 +99,11 @@ class JournalRow:
     status: str
     credits: int
     error: str
+    # why "send again" / "other channel" cannot work (the outbox's refusal code; "" when it
+    # can), known before the key is pressed; and whether someone marked the failure done
+    resend_missing: str = ""
+    other_missing: str = ""
+    done: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,17 +143,33 @@ def fetch_rows(wanted: JournalFilter, limit: int = LIST_LIMIT) -> Loaded:
         limited = len(found) > limit
         found = found[:limit]
         ids = {m.person_id for m in found if m.person_id}
-        names = {}
+        people = {}
         for start in range(0, len(ids), 500):  # one query per 500 persons, not one per row
             chunk = list(ids)[start:start + 500]
-            names.update((pid, f"{last} {first}") for pid, last, first in Person.select(
-                Person.id, Person.last_name, Person.first_name).where(Person.id.in_(chunk)).tuples())
+            people.update((p.id, p) for p in Person.select(*RESEND_FIELDS).where(Person.id.in_(chunk)))
         rows = [JournalRow(id=m.id, created_at=m.created_at, mandant_code=m.mandant.code,
                            channel=m.channel, recipient=m.recipient,
-                           person_name=names.get(m.person_id, ""), purpose=m.purpose,
-                           status=m.status, credits=m.credits, error=m.error or "")
+                           person_name=_name(people.get(m.person_id)), purpose=m.purpose,
+                           status=m.status, credits=m.credits, error=reason_text(m.error),
+                           resend_missing=_obstacle(m, people, False), other_missing=_obstacle(m, people, True),
+                           done=m.attention_done_at is not None)
                 for m in found]
         return Loaded(rows, limited)
+
+
+# what the list reads of a person: the name, and what a resend needs (core.attention)
+RESEND_FIELDS = (Person.id, Person.last_name, Person.first_name, Person.mobile, Person.email, Person.deceased,
+                 Person.consent_reminder, Person.consent_recall, Person.consent_birthday)
+
+
+def _name(person) -> str:
+    return f"{person.last_name} {person.first_name}" if person is not None else ""
+
+
+def _obstacle(message, people: dict, other: bool) -> str:
+    if message.status not in ("failed", "cancelled"):
+        return ""
+    return attention.resend_obstacle(message, people.get(message.person_id), other)
 
 
 def cut(text: str, width: int) -> str:
@@ -177,6 +203,8 @@ class JournalTable(DataTable):
                 tooltip=N_("Queue the failed message again, same channel")),
         Binding("o", "screen.resend_other", N_("Other channel"),
                 tooltip=N_("Queue the failed message again as e-mail (SMS) or SMS (e-mail)")),
+        Binding("d", "screen.mark_done", N_("Done"),
+                tooltip=N_("Mark the failure as dealt with (e.g. phoned): out of the attention list")),
         # the filter keys are written in the filter line above the list, not in the footer
         *[Binding(b.key, b.action, b.description, show=False, key_display=b.key_display)
           for b in FILTER_BINDINGS],

@@ -1,0 +1,100 @@
+"""The practice's details in a text, and no broken sentence when one is missing.
+
+Phone, address and signature belong to a Mandant (``Mandant.practice_phone``,
+``practice_address``, ``signature``, set in the service settings); a Mandant
+without its own phone takes the practice-wide one (setting ``practice_phone``).
+
+A sentence of a template that depends on a detail nobody entered is left out
+as a whole: "… bei Dr. Muster. Absage: {practice_phone}. Praxis" becomes
+"… bei Dr. Muster. Praxis", never "Absage: .". A sentence runs from the end
+of the previous one (``.``, ``!`` or ``?`` followed by a space, or a line
+break) to its own end; only the template's own words count as ends, so a
+value such as "Dr. med. Muster" never cuts a sentence short.
+"""
+
+from __future__ import annotations
+
+import re
+
+# placeholders whose sentence is left out when they are empty
+OPTIONAL = ("practice_phone", "practice_address", "signature")
+_END_BEFORE = re.compile(r"(?:[.!?](?=\s)|\n)")
+_END_AFTER = re.compile(r"[.!?]|\n")
+
+
+def values_for(mandant, practice: dict) -> dict[str, str]:
+    """The Mandant's details, the practice-wide phone where the Mandant has none."""
+    from .phone import format_phone
+
+    phone = " ".join(str(getattr(mandant, "practice_phone", None) or practice.get("practice_phone", ""))
+                     .split())
+    return {"practice_phone": format_phone(phone) if phone.startswith("+") else phone,
+            "practice_address": " ".join(str(getattr(mandant, "practice_address", None) or "").split()),
+            "signature": str(getattr(mandant, "signature", None) or "").strip()}
+
+
+def leave_out_empty(parts: tuple[tuple[str, str], ...], context: dict) -> list[tuple[str, str]]:
+    """The parsed template without the sentences whose optional placeholder is empty."""
+    parts = list(parts)
+    while True:
+        empty = next((i for i, (kind, name) in enumerate(parts)
+                      if kind == "field" and name in OPTIONAL and not str(context.get(name, "")).strip()),
+                     None)
+        if empty is None:
+            return parts
+        parts = _without_sentence(parts, empty)
+
+
+def _without_sentence(parts: list[tuple[str, str]], index: int) -> list[tuple[str, str]]:
+    start_part, start_at = 0, 0  # from the text's start unless an end of sentence comes first
+    for i in range(index - 1, -1, -1):
+        kind, text = parts[i]
+        if kind == "text":
+            ends = list(_END_BEFORE.finditer(text))
+            if ends:
+                start_part, start_at = i, ends[-1].end()
+                break
+    end_part, end_at = len(parts), 0  # to the text's end unless the sentence ends first
+    for i in range(index + 1, len(parts)):
+        kind, text = parts[i]
+        if kind == "text":
+            found = _END_AFTER.search(text)
+            if found:
+                # a sentence's full stop goes with it; a line break stays for the next line
+                end_part, end_at = i, found.end() if found.group() != "\n" else found.start()
+                break
+    kept = parts[:start_part]
+    if start_part < len(parts) and parts[start_part][0] == "text" and start_at:
+        kept.append(("text", parts[start_part][1][:start_at]))
+    if end_part < len(parts):
+        rest = parts[end_part][1][end_at:]
+        if kept and kept[-1][0] == "text" and kept[-1][1].endswith("\n") and rest.startswith("\n"):
+            rest = rest.lstrip("\n") if kept[-1][1].endswith("\n\n") else rest[1:]  # no blank line left twice
+        if rest:
+            kept.append(("text", rest))
+        kept.extend(parts[end_part + 1:])
+    return kept
+
+
+_PHONE = re.compile(r"\+?[0-9][0-9 ./()-]{5,30}")
+LIMITS = {"practice_phone": 40, "practice_address": 200, "signature": 500}
+
+
+def check_detail(key: str, value) -> str | None:
+    """A practice detail as stored (None: empty), or Refused (``invalid_<key>``) with the reason."""
+    from .errors import Refused
+
+    text = str(value or "").strip()
+    if not text:
+        return None
+    what = key.replace("_", " ")
+    lines = text.splitlines() if key == "signature" else [text]
+    if len(lines) > 5 or any(not line.isprintable() for line in lines) or (key != "signature" and "\n" in text):
+        raise Refused(f"the {what} must be printable text"
+                      f"{' of at most 5 lines' if key == 'signature' else ' on one line'}", f"invalid_{key}")
+    if len(text) > LIMITS[key]:
+        raise Refused(f"the {what} is longer than {LIMITS[key]} characters", f"invalid_{key}")
+    if key == "practice_phone" and not _PHONE.fullmatch(text):
+        raise Refused(f"the practice phone must be a phone number, e.g. 044 123 45 67, not {text!r}",
+                      "invalid_practice_phone")
+    return text
