@@ -123,6 +123,8 @@ class DeliveryWorker:
         recorder = asyncio.create_task(self._recorder(closing))
         renewer = asyncio.create_task(self._renewer(closing))
         reporter = asyncio.create_task(self._reporter(closing)) if mode != "once" else None
+        if reporter is not None and hasattr(self.gateway, "listen"):
+            self.gateway.listen()  # a link that brings receipts and replies by itself (SMPP)
         try:
             while not stop.is_set():
                 # clear first, then look: a change after the look rings the event again
@@ -370,17 +372,15 @@ class DeliveryWorker:
 
     # -- delivery reports ------------------------------------------------------------
 
-    def _report_interval(self) -> float:
-        return min(1.0, max(0.05, self.delivery.report_delay_seconds / 2))
-
     async def _reporter(self, closing: asyncio.Event) -> None:
+        interval = min(1.0, max(0.05, self.delivery.report_delay_seconds / 2))
         while not closing.is_set():
             try:
                 await self._poll_reports()
             except Exception:  # a gateway hiccup: ask again at the next poll
                 log.exception("polling delivery reports failed")
             try:
-                await asyncio.wait_for(closing.wait(), timeout=self._report_interval())
+                await asyncio.wait_for(closing.wait(), timeout=interval)
             except asyncio.TimeoutError:
                 pass
 
