@@ -130,7 +130,7 @@ def test_the_smsc_down_and_up_again_under_a_running_worker(practice, tmp_path):
     run = worker(practice, smpp_config(practice["tmp"] / "w.toml", smsc.port))
     try:
         wait_for(lambda: all(Message.get_by_id(m.id).attempts >= 1 for m in first), "attempts while down")
-        assert statuses(first) == Counter({"queued": 2})
+        assert set(statuses(first)) <= {"queued", "sending"}  # waiting, none lost
         smsc.start()
         wait_for(lambda: statuses(first) == Counter({"delivered": 2}), "delivery once it is up")
         smsc.kill()  # gone without an unbind

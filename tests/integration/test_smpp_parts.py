@@ -1,0 +1,104 @@
+"""The parts on the wire are the segments ``send`` counted: the client (aiosmpplib PDUs)
+against the simulator's own codec, both on 127.0.0.1, at the borders of the standard."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from vitosms_tui.core.sms_settings import SmsSettings
+from vitosms_tui.core.sms_text import analyse
+from vitosms_tui.core.sms_wire import gsm7_septets, unpack_septets
+from vitosms_tui.delivery.gateways.base import ACCEPTED, Sms
+from vitosms_tui.delivery.gateways.smpp import SmppGateway
+from vitosms_tui.delivery.smsc.server import Smsc
+
+BORDERS = {
+    "160 GSM-7": "a" * 160,
+    "161 GSM-7": "a" * 161,
+    "153 x 2": "b" * 306,
+    "153 x 2 + 1": "b" * 307,
+    "153 x 4": "c" * 612,
+    "80 escapes, one part": "€" * 80,
+    "escape at a part border": "a" * 152 + "€" + "a" * 10,
+    "escapes across three parts": "[x]" * 70,
+    "70 UCS-2": "ć" * 70,
+    "71 UCS-2": "ć" * 71,
+    "67 x 2": "ć" * 134,
+    "67 x 2 + 1": "ć" * 135,
+    "surrogate pair at a part border": "ć" * 66 + "😀" + "ć" * 10,
+    "emoji only": "😀" * 40,
+}
+
+
+class WatchedSmsc(Smsc):
+    """The real simulator; it also notes what each submit_sm carried."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.seen = []
+
+    def _submit(self, message):
+        self.seen.append(message)
+        return super()._submit(message)
+
+
+def units_on_wire(message, packed: bool) -> int:
+    _, _, _, octets = message.concatenation()
+    if message.data_coding == 8:
+        return len(octets) // 2
+    if packed:
+        header_bits = (len(message.short_message) - len(octets)) * 8
+        return len(unpack_septets(octets, (7 - header_bits % 7) % 7))
+    return len(octets)
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["unpacked", "packed"])
+async def test_each_border_case_goes_in_the_counted_parts(tmp_path, packed):
+    smsc = WatchedSmsc(tmp_path / "smsc", system_id="praxis", password="geheim",
+                       report_delay_seconds=0.1, gsm7_packed=packed)
+    port = await smsc.start("127.0.0.1", 0)
+    gateway = SmppGateway(SmsSettings(gateway="smpp", host="127.0.0.1", port=port, system_id="praxis",
+                                      password="geheim", gsm7_packed=packed), tmp_path / "worker")
+    try:
+        for name, text in BORDERS.items():
+            analysis = analyse(text)
+            smsc.seen.clear()
+            [result] = await gateway.send_many([Sms(name, "+41791234567", "Praxis", text,
+                                                    analysis.segments)])
+            assert result.outcome == ACCEPTED, (name, result)
+            assert len(smsc.seen) == analysis.segments, name
+            numbers = sorted(m.concatenation()[1:3] for m in smsc.seen)
+            assert numbers == [(analysis.segments, n) for n in range(1, analysis.segments + 1)] \
+                or analysis.segments == 1, name
+            # one concatenation reference for all parts of a message
+            assert len({m.concatenation()[0] for m in smsc.seen}) == 1, name
+            by_number = sorted(smsc.seen, key=lambda m: m.concatenation()[2])
+            expected = [len(gsm7_septets(p)) if analysis.encoding == "gsm7"
+                        else len(p.encode("utf-16-le")) // 2 for p in analysis.parts]
+            assert [units_on_wire(m, packed) for m in by_number] == expected, name
+            assert {m.data_coding for m in smsc.seen} == {8 if analysis.encoding == "ucs2" else 0}
+        handset = [json.loads(line) for line in
+                   (tmp_path / "smsc" / "sms-handset.jsonl").read_text().splitlines()]
+        assert [(h["client_ref"], h["text"], h["segments"]) for h in handset] == \
+            [(name, text, analyse(text).segments) for name, text in BORDERS.items()]
+    finally:
+        await gateway.close()
+        await smsc.close()
+
+
+async def test_an_alphanumeric_sender_and_a_number_as_sender_reach_the_handset(tmp_path):
+    smsc = WatchedSmsc(tmp_path / "smsc", system_id="praxis", password="geheim")
+    port = await smsc.start("127.0.0.1", 0)
+    gateway = SmppGateway(SmsSettings(gateway="smpp", host="127.0.0.1", port=port, system_id="praxis",
+                                      password="geheim"), tmp_path / "worker")
+    try:
+        results = await gateway.send_many([Sms("a", "+41791234567", "Dr. Muster", "Hallo", 1),
+                                           Sms("b", "+41791234567", "+41445551234", "Hallo", 1)])
+        assert [r.outcome for r in results] == [ACCEPTED, ACCEPTED]
+        assert [(m.source_ton, m.source, m.dest_ton, m.destination) for m in smsc.seen] == [
+            (5, "Dr. Muster", 1, "41791234567"), (1, "41445551234", 1, "41791234567")]
+    finally:
+        await gateway.close()
+        await smsc.close()
