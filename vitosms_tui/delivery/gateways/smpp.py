@@ -90,9 +90,11 @@ class SmppGateway:
         if len(messages) != sms.segments:
             log.warning("SMS %s: %d parts on the wire, %d counted", sms.client_ref,
                         len(messages), sms.segments)
-        answers = await asyncio.gather(*(
-            self._submit_part(sms, source, destination, coding, part, len(messages) > 1)
-            for part in messages))
+        if len(messages) == 1:  # most SMS: no task per part
+            answers = [await self._submit_part(sms, source, destination, coding, messages[0], False)]
+        else:
+            answers = await asyncio.gather(*(
+                self._submit_part(sms, source, destination, coding, part, True) for part in messages))
         errors = [(outcome, error) for outcome, _, error in answers if outcome != ACCEPTED]
         if errors:
             outcome = PERMANENT if any(o == PERMANENT for o, _ in errors) else PASSING

@@ -20,6 +20,7 @@ messages when something fails. Here:
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import ssl
 import struct
@@ -55,23 +56,46 @@ def status_name(status: int) -> str:
 
 
 class Window:
-    """How many submissions may await their answer; halved when throttled."""
+    """How many submissions may await their answer; halved when throttled.
+
+    Waiters queue in order and only as many are woken as there is room for
+    (a condition that wakes all of them costs quadratic time for a batch).
+    """
 
     def __init__(self, size: int):
         self.size = size
         self.limit = size
         self.busy = 0
-        self._room = asyncio.Condition()
+        self._waiting: collections.deque[asyncio.Future] = collections.deque()
 
     async def __aenter__(self):
-        async with self._room:
-            await self._room.wait_for(lambda: self.busy < self.limit)
+        if self.busy < self.limit and not self._waiting:
             self.busy += 1
+            return
+        turn = asyncio.get_running_loop().create_future()
+        self._waiting.append(turn)
+        try:
+            await turn  # the room was taken for us when it was granted
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self._leave()
+            else:
+                self._waiting.remove(turn)
+            raise
 
     async def __aexit__(self, *exc):
-        async with self._room:
-            self.busy -= 1
-            self._room.notify_all()
+        self._leave()
+
+    def _leave(self) -> None:
+        self.busy -= 1
+        self._admit()
+
+    def _admit(self) -> None:
+        while self._waiting and self.busy < self.limit:
+            turn = self._waiting.popleft()
+            if not turn.done():
+                self.busy += 1
+                turn.set_result(None)
 
     def throttled(self) -> None:
         self.limit = max(1, self.limit // 2)
@@ -79,6 +103,7 @@ class Window:
     def accepted(self) -> None:
         if self.limit < self.size:
             self.limit += 1
+            self._admit()
 
 
 class SmppLink:
