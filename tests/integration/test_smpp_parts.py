@@ -10,7 +10,7 @@ import pytest
 from vitosms_tui.core.sms_settings import SmsSettings
 from vitosms_tui.core.sms_text import analyse
 from vitosms_tui.core.sms_wire import gsm7_septets, unpack_septets
-from vitosms_tui.delivery.gateways.base import ACCEPTED, Sms
+from vitosms_tui.delivery.gateways.base import ACCEPTED, PASSING, Sms
 from vitosms_tui.delivery.gateways.smpp import SmppGateway
 from vitosms_tui.delivery.smsc.server import Smsc
 
@@ -101,4 +101,33 @@ async def test_an_alphanumeric_sender_and_a_number_as_sender_reach_the_handset(t
             (5, "Dr. Muster", 1, "41791234567"), (1, "41445551234", 1, "41791234567")]
     finally:
         await gateway.close()
+        await smsc.close()
+
+
+async def test_tls_with_the_providers_ca_and_a_clear_refusal_without_it(tmp_path):
+    import ssl
+
+    import trustme
+
+    authority = trustme.CA()
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server)
+    ca_file = tmp_path / "provider-ca.pem"
+    authority.cert_pem.write_to_path(str(ca_file))
+    smsc = WatchedSmsc(tmp_path / "smsc", system_id="praxis", password="geheim")
+    port = await smsc.start("127.0.0.1", 0, server)
+    settings = dict(gateway="smpp", host="127.0.0.1", port=port, system_id="praxis", password="geheim",
+                    tls=True)
+    trusted = SmppGateway(SmsSettings(**settings, tls_ca_file=str(ca_file)), tmp_path / "w1")
+    untrusted = SmppGateway(SmsSettings(**settings), tmp_path / "w2")
+    try:
+        [sent] = await trusted.send_many([Sms("tls", "+41791234567", "Praxis", "Hallo", 1)])
+        assert sent.outcome == ACCEPTED
+        [refused] = await untrusted.send_many([Sms("no-ca", "+41791234567", "Praxis", "Hallo", 1)])
+        assert refused.outcome == PASSING and "CERTIFICATE_VERIFY_FAILED" in refused.error
+        assert "\n" not in refused.error
+        assert [m.client_ref for m in smsc.seen] == ["tls"]
+    finally:
+        await trusted.close()
+        await untrusted.close()
         await smsc.close()

@@ -6,6 +6,9 @@ config names none. It runs until SIGTERM or SIGINT. The line saying where it
 listens is printed once it does (with ``--json``: one JSON line), so a script
 can wait for it.
 
+With ``--tls-cert FILE --tls-key FILE`` it speaks SMPP over TLS, as a
+provider does with ``[sms] tls = true``.
+
 ``vitosms smsc reply --from NUMBER --text TEXT``: the simulated handset of
 that number answers the practice (delivered by the running simulator).
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import ssl
 import sys
 
 from ..core.errors import UsageError
@@ -36,6 +40,20 @@ def smsc_login(settings) -> tuple[str, str]:
     return settings.sms.system_id or DEFAULT_LOGIN, settings.sms.password or DEFAULT_LOGIN
 
 
+def _tls_context(args) -> ssl.SSLContext | None:
+    if not (args.tls_cert or args.tls_key):
+        return None
+    if not (args.tls_cert and args.tls_key):
+        raise UsageError("smsc: --tls-cert and --tls-key go together")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+    except (OSError, ssl.SSLError) as error:
+        raise UsageError(f"smsc: cannot use the certificate {args.tls_cert}: "
+                         f"{getattr(error, 'strerror', None) or error}") from None
+    return context
+
+
 async def _serve(ctx, args) -> None:
     from ..delivery.smsc.server import Smsc
 
@@ -44,8 +62,9 @@ async def _serve(ctx, args) -> None:
                 report_delay_seconds=ctx.settings.delivery.report_delay_seconds,
                 throttle_per_second=args.throttle, drop_after=args.drop_after,
                 gsm7_packed=ctx.settings.sms.gsm7_packed)
+    tls = _tls_context(args)
     try:
-        port = await smsc.start(args.host, args.port)
+        port = await smsc.start(args.host, args.port, tls)
     except OSError as error:
         raise UsageError(f"smsc: cannot listen on {args.host}:{args.port}: {error.strerror}") from None
     stop = asyncio.Event()
@@ -81,6 +100,8 @@ def register(sub, common) -> None:
                    help="answer 'throttled' beyond N submissions a second (0: never)")
     p.add_argument("--drop-after", type=_positive, default=0, metavar="N",
                    help="drop the link, unanswered, at every N-th submission (0: never)")
+    p.add_argument("--tls-cert", metavar="FILE", help="serve SMPP over TLS with this certificate (PEM)")
+    p.add_argument("--tls-key", metavar="FILE", help="the certificate's private key (PEM)")
     actions = p.add_subparsers(dest="action", metavar="ACTION")
     reply = actions.add_parser("reply", parents=[common], help="the simulated handset answers")
     reply.add_argument("--from", dest="from_number", required=True, metavar="NUMBER")

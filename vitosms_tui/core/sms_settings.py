@@ -9,6 +9,7 @@ and the value named, instead of a worker that reconnects forever.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, fields
 
 from .errors import UsageError
@@ -25,6 +26,8 @@ class SmsSettings:
     password: str = ""
     system_type: str = ""
     tls: bool = False
+    # a CA file to trust instead of the system's store (a provider with a CA of its own)
+    tls_ca_file: str = ""
     # submit_sm sent and not yet answered, per link
     window: int = 10
     enquire_link_seconds: float = 30.0
@@ -37,7 +40,7 @@ class SmsSettings:
 
 
 # SMPP 3.4 field sizes without the terminating NUL (section 4.1)
-_TEXT_LIMITS = {"system_id": 15, "password": 8, "system_type": 12, "host": 253}
+_TEXT_LIMITS = {"system_id": 15, "password": 8, "system_type": 12, "host": 253, "tls_ca_file": 4096}
 _NUMBER_LIMITS = {
     "port": (1, 65535),
     "window": (1, 1000),
@@ -78,11 +81,16 @@ def load_sms_settings(values: dict) -> SmsSettings:
             if not isinstance(value, str):
                 raise _refuse(key, value, "expected text")
             limit = _TEXT_LIMITS[key]
-            if len(value) > limit or not value.isascii() or any(ord(c) < 32 for c in value):
+            # SMPP fields are ASCII; a file path may be any text
+            plain = value.isascii() or key == "tls_ca_file"
+            if len(value) > limit or not plain or any(ord(c) < 32 for c in value):
                 # a password is never repeated in an error message
                 shown = "…" if key == "password" else value
-                raise _refuse(key, shown, f"expected at most {limit} plain ASCII characters")
+                raise _refuse(key, shown, f"expected at most {limit} plain characters"
+                              + (" (ASCII)" if key != "tls_ca_file" else ""))
         setattr(sms, key, value)
+    if sms.tls_ca_file and not os.path.isfile(os.path.expanduser(sms.tls_ca_file)):
+        raise _refuse("tls_ca_file", sms.tls_ca_file, "no such file")
     if sms.gateway == "smpp":
         if not sms.host:
             raise UsageError("config [sms] host: needed with gateway = \"smpp\"")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import os
 import ssl
 import struct
 import time
@@ -210,7 +211,9 @@ class SmppLink:
 
     async def _open(self) -> None:
         s = self.settings
-        context = ssl.create_default_context() if s.tls else None
+        context = None
+        if s.tls:
+            context = ssl.create_default_context(cafile=os.path.expanduser(s.tls_ca_file) or None)
         self._reader, self._writer = await asyncio.wait_for(
             asyncio.open_connection(s.host, s.port, ssl=context), s.response_timeout_seconds)
         self._last_heard = time.monotonic()

@@ -22,6 +22,7 @@ import itertools
 import json
 import logging
 import secrets
+import ssl
 import time
 from datetime import datetime
 from pathlib import Path
@@ -86,8 +87,10 @@ class Smsc:
 
     # -- running ---------------------------------------------------------------------
 
-    async def start(self, host: str = "127.0.0.1", port: int = 2775) -> int:
-        self._server = await asyncio.start_server(self._serve, host, port)
+    async def start(self, host: str = "127.0.0.1", port: int = 2775,
+                    tls: ssl.SSLContext | None = None) -> int:
+        """Listen (over TLS with a server context); the port it listens on."""
+        self._server = await asyncio.start_server(self._serve, host, port, ssl=tls)
         self._pump = asyncio.create_task(self._deliver_loop())
         return self._server.sockets[0].getsockname()[1]
 
