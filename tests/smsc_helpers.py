@@ -14,13 +14,13 @@ from tests.processes import WAIT, free_port, wait_for
 SYSTEM_ID, PASSWORD = "praxis", "geheim"
 
 
-def smpp_config(path: Path, port: int, password: str = PASSWORD, **sms) -> str:
+def smpp_config(path: Path, port: int, password: str = PASSWORD, report_delay: float = 0.2, **sms) -> str:
     """A config with short delivery times and ``[sms] gateway = "smpp"`` to 127.0.0.1:port."""
     values = {"window": 10, "enquire_link_seconds": 1, "response_timeout_seconds": 5,
               "reconnect_max_seconds": 1}
     values.update(sms)
     text = ("[delivery]\nlease_seconds = 2.0\nbackoff_seconds = 0.1\nbackoff_max_seconds = 0.4\n"
-            "report_delay_seconds = 0.2\nbatch_size = 8\n"
+            f"report_delay_seconds = {report_delay}\nbatch_size = 8\n"
             f'[sms]\ngateway = "smpp"\nhost = "127.0.0.1"\nport = {port}\n'
             f'system_id = "{SYSTEM_ID}"\npassword = "{password}"\n'
             + "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items()))
@@ -32,11 +32,11 @@ def smpp_config(path: Path, port: int, password: str = PASSWORD, **sms) -> str:
 class SmscProcess:
     """``vitosms smsc`` on a fixed port with its own state folder (the provider's side)."""
 
-    def __init__(self, tmp: Path, *options: str, port: int | None = None):
+    def __init__(self, tmp: Path, *options: str, port: int | None = None, report_delay: float = 0.2):
         self.tmp, self.options = tmp, options
         self.port = port or free_port()
         self.state = tmp / "smsc-state"
-        self.config = smpp_config(tmp / "smsc.toml", self.port)
+        self.config = smpp_config(tmp / "smsc.toml", self.port, report_delay=report_delay)
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "SmscProcess":

@@ -131,3 +131,38 @@ async def test_tls_with_the_providers_ca_and_a_clear_refusal_without_it(tmp_path
         await trusted.close()
         await untrusted.close()
         await smsc.close()
+
+
+class SlowSmsc(WatchedSmsc):
+    """Answers each submit_sm 50 ms late, and notes how many were unanswered at once."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unanswered = self.most_unanswered = 0
+
+    def _submit_pdu(self, session, sequence, body):
+        import asyncio
+
+        self.unanswered += 1
+        self.most_unanswered = max(self.most_unanswered, self.unanswered)
+
+        def answer():
+            self.unanswered -= 1
+            super(SlowSmsc, self)._submit_pdu(session, sequence, body)
+
+        asyncio.get_running_loop().call_later(0.05, answer)
+
+
+async def test_no_more_submit_sm_than_the_window_await_their_answer(tmp_path):
+    smsc = SlowSmsc(tmp_path / "smsc", system_id="praxis", password="geheim")
+    port = await smsc.start("127.0.0.1", 0)
+    gateway = SmppGateway(SmsSettings(gateway="smpp", host="127.0.0.1", port=port, system_id="praxis",
+                                      password="geheim", window=3), tmp_path / "worker")
+    try:
+        results = await gateway.send_many([Sms(f"w{i}", "+41791234567", "Praxis", "Hallo", 1)
+                                           for i in range(12)])
+        assert {r.outcome for r in results} == {ACCEPTED}
+        assert smsc.most_unanswered == 3
+    finally:
+        await gateway.close()
+        await smsc.close()

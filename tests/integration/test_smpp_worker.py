@@ -183,3 +183,47 @@ def test_a_patients_reply_reaches_the_practice_link_and_is_kept(practice, smsc):
     assert (line["from"], line["text"]) == ("+41791234567", "JA gerne")
     assert "JA gerne" not in err  # never in a log
     assert oct(inbound.stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_receipt_that_comes_after_the_worker_left_reaches_the_next_one(practice, tmp_path):
+    smsc = SmscProcess(tmp_path, report_delay=2.0).start()
+    [message] = queue(practice, ["+41791234567"])
+    config = smpp_config(practice["tmp"] / "w.toml", smsc.port)
+    try:
+        once = worker(practice, config, "--once")
+        _, err = once.communicate(timeout=WAIT)
+        assert once.returncode == 0, err
+        assert Message.get_by_id(message.id).status == "sent"  # it left before the receipt came
+        wait_for(lambda: smsc.count("unbind") == 1, "the first worker to unbind")
+        drain = worker(practice, config, "--drain")
+        _, err = drain.communicate(timeout=WAIT)
+    finally:
+        smsc.stop()
+    assert drain.returncode == 0, err
+    assert Message.get_by_id(message.id).status == "delivered"
+
+
+def test_a_receipt_for_an_id_no_message_has_changes_nothing(practice, smsc):
+    import asyncio
+
+    from vitosms_tui.core.sms_settings import SmsSettings
+    from vitosms_tui.delivery.gateways.base import Sms
+    from vitosms_tui.delivery.gateways.smpp import SmppGateway
+
+    async def another_program():  # sends over the same account and leaves before its receipt
+        gateway = SmppGateway(SmsSettings(gateway="smpp", host="127.0.0.1", port=smsc.port,
+                                          system_id="praxis", password="geheim"), practice["tmp"] / "other")
+        try:
+            return await gateway.send_many([Sms("not-ours", "+41791234599", "Praxis", "Hallo", 1)])
+        finally:
+            await gateway.close()
+
+    [foreign] = asyncio.run(another_program())
+    [message] = queue(practice, ["+41791234567"])
+    drain = worker(practice, smpp_config(practice["tmp"] / "w.toml", smsc.port), "--drain")
+    out, err = drain.communicate(timeout=WAIT)
+    assert drain.returncode == 0, err
+    assert Message.get_by_id(message.id).status == "delivered"
+    receipts = (practice["state"] / "smpp-receipts.jsonl").read_text()
+    assert foreign.provider_id in receipts  # taken and acknowledged, matched to nothing
+    assert not Message.select().where(Message.provider_id == foreign.provider_id).exists()
