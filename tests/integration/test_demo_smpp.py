@@ -36,4 +36,4 @@ def test_the_demo_sends_every_sms_over_smpp_to_the_simulator(tmp_path, mandant):
     details = " ".join(f"{e.kind} {e.detail}" for e in timeline(message.id))
     assert stored.provider_id in details and "delivered" in details
     events = [json.loads(x)["event"] for x in (ctx.state_dir / "smsc-events.jsonl").read_text().splitlines()]
-    assert events == ["bind", "unbind"]
+    assert events == ["bind", "receipt delivered", "unbind"]

@@ -227,3 +227,20 @@ def test_a_receipt_for_an_id_no_message_has_changes_nothing(practice, smsc):
     receipts = (practice["state"] / "smpp-receipts.jsonl").read_text()
     assert foreign.provider_id in receipts  # taken and acknowledged, matched to nothing
     assert not Message.select().where(Message.provider_id == foreign.provider_id).exists()
+
+
+def test_a_receipt_due_when_the_smsc_restarted_still_comes(practice, tmp_path):
+    smsc = SmscProcess(tmp_path, report_delay=2.0).start()
+    [message] = queue(practice, ["+41791234567"])
+    run = worker(practice, smpp_config(practice["tmp"] / "w.toml", smsc.port))
+    try:
+        wait_for(lambda: Message.get_by_id(message.id).status == "sent", "the acceptance")
+        smsc.kill()  # before its receipt was due
+        smsc.start()
+        wait_for(lambda: Message.get_by_id(message.id).status == "delivered", "the receipt after the restart")
+    finally:
+        run.send_signal(signal.SIGTERM)
+        _, err = run.communicate(timeout=WAIT)
+        smsc.stop()
+    assert run.returncode == 0, err
+    assert smsc.count("receipt delivered") == 1

@@ -9,6 +9,7 @@ link or an unanswered PDU puts it back, so it comes again on the next link
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import time
 from dataclasses import dataclass, field
@@ -27,7 +28,6 @@ class Delivery:
     body: bytes | None          # the deliver_sm body (None: ask ``make`` when due)
     what: str                   # for the events file: "receipt" or "reply <id>"
     make: Callable[[], bytes | None] | None = None
-    sent_at: float | None = None
     session: object | None = None
     sequence: int = 0
     key: int = field(default_factory=itertools.count().__next__)
@@ -53,39 +53,56 @@ def receipt_body(part_id: str, handset: str, sender: str, delivered: bool,
 
 
 class DeliveryQueue:
-    """Deliveries waiting for their moment and for a bound session to take them."""
+    """Deliveries by due time (a heap: thousands may wait for their receipt delay)."""
 
     def __init__(self):
-        self.waiting: dict[int, Delivery] = {}
+        self.items: dict[int, Delivery] = {}
+        self._heap: list[tuple[float, int]] = []
+        self._sent: dict[tuple[int, int], int] = {}  # (session id, sequence) -> key
+
+    def _at(self, item: Delivery, due: float) -> None:
+        item.due = due
+        heapq.heappush(self._heap, (due, item.key))
 
     def add(self, body: bytes | None, what: str, delay: float = 0.0,
             make: Callable[[], bytes | None] | None = None) -> None:
-        item = Delivery(time.monotonic() + delay, body, what, make)
-        self.waiting[item.key] = item
+        item = Delivery(0.0, body, what, make)
+        self.items[item.key] = item
+        self._at(item, time.monotonic() + delay)
 
     def due(self) -> list[Delivery]:
-        """The deliveries to send now: their moment came and none is on its way."""
-        now = time.monotonic()
-        ready = []
-        for item in self.waiting.values():
-            if item.due > now:
-                continue
-            if item.sent_at is not None and now - item.sent_at < RESEND_AFTER \
-                    and not getattr(item.session, "closed", True):
-                continue
-            ready.append(item)
+        """The deliveries to send now: their moment came, or their answer did not."""
+        now, ready = time.monotonic(), []
+        while self._heap and self._heap[0][0] <= now:
+            due, key = heapq.heappop(self._heap)
+            item = self.items.get(key)
+            if item is not None and item.due == due:  # else answered, or moved to another time
+                ready.append(item)
         return ready
 
+    def later(self, item: Delivery, seconds: float) -> None:
+        """Not now (no session to take it, or its body is not decided yet)."""
+        self._at(item, time.monotonic() + seconds)
+
     def sent(self, item: Delivery, session, sequence: int) -> None:
-        item.sent_at, item.session, item.sequence = time.monotonic(), session, sequence
+        item.session, item.sequence = session, sequence
+        self._sent[(id(session), sequence)] = item.key
+        self._at(item, time.monotonic() + RESEND_AFTER)  # unless answered before
 
     def answered(self, session, sequence: int, status: int) -> Delivery | None:
         """The session answered one of its deliveries: done when the status is 0."""
-        for item in self.waiting.values():
-            if item.session is session and item.sequence == sequence:
-                if status == codec.OK:
-                    return self.waiting.pop(item.key)
-                item.sent_at = None  # refused: offer it again after a while
-                item.due = time.monotonic() + 1.0
-                return None
+        item = self.items.get(self._sent.pop((id(session), sequence), -1))
+        if item is None or item.session is not session:
+            return None
+        if status == codec.OK:
+            return self.items.pop(item.key)
+        self.later(item, 1.0)  # refused: offer it again after a while
         return None
+
+    def lost(self, session) -> None:
+        """The session is gone: what it did not acknowledge goes again at once."""
+        for item in self.items.values():
+            if item.session is session:
+                item.session = None
+                self.later(item, 0.0)
+        self._sent = {k: v for k, v in self._sent.items() if k[0] != id(session)}

@@ -31,7 +31,7 @@ from ...core import clock
 from ...core.sms_wire import gsm7_text, unpack_septets
 from ..gateways.base import ACCEPTED, PASSING, Sms
 from ..gateways.mock import REJECTED_NUMBER, MockGateway
-from ..jsonl import append_lines
+from ..jsonl import Tail, append_lines
 from . import codec
 from .deliveries import DeliveryQueue, receipt_body
 from .handset import HandsetReplies
@@ -90,6 +90,7 @@ class Smsc:
     async def start(self, host: str = "127.0.0.1", port: int = 2775,
                     tls: ssl.SSLContext | None = None) -> int:
         """Listen (over TLS with a server context); the port it listens on."""
+        self._receipts_not_taken()
         self._server = await asyncio.start_server(self._serve, host, port, ssl=tls)
         self._pump = asyncio.create_task(self._deliver_loop())
         return self._server.sockets[0].getsockname()[1]
@@ -132,6 +133,7 @@ class Smsc:
             if not session.closed:
                 session.close()
             self.sessions.remove(session)
+            self.queue.lost(session)
 
     def _dispatch(self, session: Session, command: int, status: int, sequence: int, body: bytes) -> None:
         if command in (codec.BIND_TRANSCEIVER, codec.BIND_TRANSMITTER, codec.BIND_RECEIVER):
@@ -139,8 +141,9 @@ class Smsc:
         elif command & codec.RESPONSE:
             if command == codec.DELIVER_SM | codec.RESPONSE:
                 done = self.queue.answered(session, sequence, status)
-                if done is not None and done.what.startswith("reply"):
-                    self._event("reply delivered", reply=done.what.split()[1])
+                if done is not None:  # "reply <id>" or "receipt <part id>": taken, never again
+                    kind, name = done.what.split(" ", 1)
+                    self._event(f"{kind} delivered", **{kind: name})
         elif session.system_id is None:
             session.send(codec.pdu(command | codec.RESPONSE, codec.INCORRECT_BIND_STATUS, sequence))
         elif command == codec.SUBMIT_SM:
@@ -204,6 +207,8 @@ class Smsc:
 
     def _text(self, message: codec.ShortMessage, octets: bytes, has_header: bool) -> str:
         if message.data_coding == 8:
+            if len(octets) % 2:
+                raise codec.PduError("UCS-2 text of an odd number of octets")
             return octets.decode("utf-16-be", "surrogatepass")
         if message.data_coding != 0:
             raise codec.PduError(f"data_coding {message.data_coding} not simulated")
@@ -252,8 +257,23 @@ class Smsc:
         """One receipt per part, after the report delay, saying what the mock gateway says."""
         submitted = clock.now()
         for part_id in part_ids:
-            self.queue.add(None, "receipt", self.report_delay, make=functools.partial(
+            self.queue.add(None, f"receipt {part_id}", self.report_delay, make=functools.partial(
                 self._receipt, provider_id, part_id, to, sender, submitted))
+
+    def _receipts_not_taken(self) -> None:
+        """After a restart: the receipts of the handset log that the practice never took."""
+        taken = {e.get("receipt") for e in Tail(self.events_path).new_lines()
+                 if e.get("event") == "receipt delivered"}
+        for line in Tail(self.gateway.handset_path).new_lines():
+            try:
+                provider_id, to, sender = line["provider_id"], line["to"], line["sender"]
+                submitted = datetime.fromisoformat(line["at"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            for part_id in provider_id.split():
+                if part_id not in taken:
+                    self.queue.add(None, f"receipt {part_id}", 0.0, make=functools.partial(
+                        self._receipt, provider_id, part_id, to, sender, submitted))
 
     def _receipt(self, provider_id: str, part_id: str, to: str, sender: str,
                  submitted: datetime) -> bytes | None:
@@ -272,12 +292,13 @@ class Smsc:
                 self.queue.add(reply.body, f"reply {reply.id}")
             takers = [s for s in self.sessions if s.system_id and not s.closed
                       and s.mode in (codec.BIND_TRANSCEIVER, codec.BIND_RECEIVER)]
-            if not takers:
+            if not takers:  # kept until the practice binds again
                 continue
             for turn, item in enumerate(self.queue.due()):
                 if item.body is None:
                     item.body = item.make()
                     if item.body is None:
+                        self.queue.later(item, 0.1)
                         continue
                 session = takers[turn % len(takers)]
                 sequence = next(session.sequences)
