@@ -13,7 +13,7 @@ The decoding side is here too, for the SMSC simulator's handset log.
 
 from __future__ import annotations
 
-from .sms_text import GSM_BASIC_ORDER, analyse
+from .sms_text import GSM_BASIC_ORDER, analyse, is_gsm7
 
 ESC = 0x1B
 DATA_CODING_GSM7 = 0
@@ -22,15 +22,18 @@ DATA_CODING_UCS2 = 8
 _BASIC = GSM_BASIC_ORDER[:ESC] + "\x1b" + GSM_BASIC_ORDER[ESC:]
 _EXTENSION = {"\f": 0x0A, "^": 0x14, "{": 0x28, "}": 0x29, "\\": 0x2F,
               "[": 0x3C, "~": 0x3D, "]": 0x3E, "|": 0x40, "€": 0x65}
-_ENCODE = {char: bytes([code]) for code, char in enumerate(_BASIC) if code != ESC}
-_ENCODE.update({char: bytes([ESC, code]) for char, code in _EXTENSION.items()})
+# text -> one Latin-1 character per septet, so that encoding runs in C (str.translate)
+_SEPTETS = {ord(char): chr(code) for code, char in enumerate(_BASIC) if code != ESC}
+_SEPTETS.update({ord(char): "\x1b" + chr(code) for char, code in _EXTENSION.items()})
 _DECODE_EXTENSION = {code: char for char, code in _EXTENSION.items()}
 UDH_LENGTH = 6  # 05 00 03 ref total number
 
 
 def gsm7_septets(text: str) -> bytes:
     """The septets of a GSM-7 text, one per octet (extension characters as ESC + code)."""
-    return b"".join(_ENCODE[char] for char in text)
+    if not is_gsm7(text):  # translate would let it through unchanged
+        raise KeyError(next(c for c in text if ord(c) not in _SEPTETS))
+    return text.translate(_SEPTETS).encode("latin-1")
 
 
 def gsm7_text(septets: bytes) -> str:

@@ -26,6 +26,7 @@ when its lease runs out. The answers are recorded in the next database batch
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import logging
 import secrets
@@ -56,6 +57,7 @@ PASSING_STATUSES = {
 }
 
 
+@functools.lru_cache(maxsize=4096)  # senders repeat; PhoneNumber checks cost per SMS
 def address(number_or_name: str) -> PhoneNumber:
     """A number in international form, or an alphanumeric sender (TON 5)."""
     digits = number_or_name.lstrip("+")
@@ -109,13 +111,16 @@ class SmppGateway:
 
     async def _submit_part(self, sms: Sms, source: PhoneNumber, destination: PhoneNumber,
                            coding: int, octets: bytes, concatenated: bool):
-        message = SubmitSm(
-            # the text travels in the octets set below; short_message only names the part
-            short_message=sms.client_ref, source=source, destination=destination,
-            esm_class=0x40 if concatenated else 0, registered_delivery=1,
-            encoding="ucs2" if coding == DATA_CODING_UCS2 else None,
-            auto_message_payload=False,
-            optional_params=[OptionalParam(CLIENT_REF_TAG, sms.client_ref)])
+        try:
+            message = SubmitSm(
+                # the text travels in the octets set below; short_message only names the part
+                short_message=sms.client_ref, source=source, destination=destination,
+                esm_class=0x40 if concatenated else 0, registered_delivery=1,
+                encoding="ucs2" if coding == DATA_CODING_UCS2 else None,
+                auto_message_payload=False,
+                optional_params=[OptionalParam(CLIENT_REF_TAG, sms.client_ref)])
+        except ValueError as error:  # a field SMPP cannot carry: no retry can help
+            return PERMANENT, "", f"not sendable over SMPP: {error}"
         message.set_encoded_message(octets)
         attempt = 0
         while True:

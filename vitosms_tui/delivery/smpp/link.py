@@ -162,21 +162,26 @@ class SmppLink:
         if self._writer is None:
             raise LinkDown("not connected")
         message.sequence_num = self._next_sequence()
-        answer = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        answer = loop.create_future()
         self._pending[message.sequence_num] = answer
+        # a plain timer rather than wait_for: this runs once per SMS part
+        timer = loop.call_later(timeout, self._overdue, answer, timeout)
         try:
             self._writer.write(message.pdu())
             await self._writer.drain()
-            return await asyncio.wait_for(answer, timeout)
-        except asyncio.TimeoutError:
-            # no answer: the link is not to be trusted any more (a real SMSC answers in ms)
-            self._drop(f"no answer within {timeout:g} s")
-            raise LinkDown(f"no answer within {timeout:g} s") from None
+            return await answer
         except (OSError, ConnectionError) as error:
             self._drop(f"write failed: {type(error).__name__}")
             raise LinkDown("link lost while sending") from None
         finally:
+            timer.cancel()
             self._pending.pop(message.sequence_num, None)
+
+    def _overdue(self, answer: asyncio.Future, timeout: float) -> None:
+        """No answer: the link is not to be trusted any more (a real SMSC answers in ms)."""
+        if not answer.done():
+            self._drop(f"no answer within {timeout:g} s")
 
     # -- opening and closing -----------------------------------------------------
 
@@ -207,7 +212,7 @@ class SmppLink:
                 self._not_before = time.monotonic() + self._backoff
                 log.warning("SMSC %s:%s unreachable (%s); next try in %g s", self.settings.host,
                             self.settings.port, error or type(error).__name__, self._backoff)
-                raise LinkDown(f"SMSC unreachable: {error or type(error).__name__}") from None
+                raise LinkDown(f"unreachable: {error or type(error).__name__}") from None
 
     async def _open(self) -> None:
         s = self.settings
@@ -295,9 +300,9 @@ class SmppLink:
             self._write(UnbindResp(sequence_num=sequence))
             self._drop("the SMSC unbound")
             return
-        else:
-            # generic_nack, "invalid command id"
-            self._writer.write(HEADER.pack(16, 0x80000000, 0x00000003, sequence))
+        else:  # generic_nack, "invalid command id"
+            if self._writer is not None:
+                self._writer.write(HEADER.pack(16, 0x80000000, 0x00000003, sequence))
             return
         self._write(reply)
 
