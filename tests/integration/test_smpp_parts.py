@@ -166,3 +166,35 @@ async def test_no_more_submit_sm_than_the_window_await_their_answer(tmp_path):
     finally:
         await gateway.close()
         await smsc.close()
+
+
+class CountingSmsc(WatchedSmsc):
+    """Notes every command it gets."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commands = []
+
+    def _dispatch(self, session, command, status, sequence, body):
+        self.commands.append(command)
+        return super()._dispatch(session, command, status, sequence, body)
+
+
+async def test_an_idle_link_is_kept_alive_with_enquire_link_and_unbound_at_the_end(tmp_path):
+    import asyncio
+
+    smsc = CountingSmsc(tmp_path / "smsc", system_id="praxis", password="geheim")
+    port = await smsc.start("127.0.0.1", 0)
+    gateway = SmppGateway(SmsSettings(gateway="smpp", host="127.0.0.1", port=port, system_id="praxis",
+                                      password="geheim", enquire_link_seconds=1), tmp_path / "worker")
+    try:
+        gateway.listen()  # bound with nothing to send, as a running worker is
+        await asyncio.sleep(3.5)
+        assert smsc.commands[0] == 0x09  # bind_transceiver
+        assert 2 <= smsc.commands.count(0x15) <= 4  # enquire_link about once a second while idle
+        assert gateway.link.binds == 1
+    finally:
+        await gateway.close()
+    await asyncio.sleep(0.1)
+    assert smsc.commands[-1] == 0x06  # unbind
+    await smsc.close()

@@ -59,7 +59,8 @@ def test_drain_over_smpp_keeps_the_test_numbers_and_records_the_receipts(practic
     assert by_number["+41799990101"].attempts == 3
     assert by_number["+41791234567"].provider_id.startswith("smsc-")
     # each accepted SMS once in the handset log, under its idempotency key
-    assert smsc.handset_refs() == Counter({m.idempotency_key: 1 for m in sms if m.recipient not in numbers[:1]})
+    accepted = [m for m in sms if m.recipient != "+41799990100"]
+    assert smsc.handset_refs() == Counter({m.idempotency_key: 1 for m in accepted})
     # the worker unbound when it was done (no link just dropped), and bound once
     assert smsc.count("bind") == 1 and smsc.count("unbind") == 1 and smsc.count("lost") == 0
     assert Message.get_by_id(sms[0].id).error and "Guten Tag" not in err
