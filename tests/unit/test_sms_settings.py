@@ -84,3 +84,8 @@ def test_the_worker_refuses_a_bad_sms_config_with_exit_2_and_one_line(tmp_path):
     assert run.stderr.strip().splitlines() == [
         "vitosms: config [sms] window = -3: expected a whole number from 1 to 1000"], run.stderr
     assert not (tmp_path / "p.db").exists()
+
+
+def test_the_old_gateway_key_points_to_the_sms_section(tmp_path):
+    with pytest.raises(UsageError, match=r"\[sms\] gateway = \"smpp\""):
+        load(tmp_path, 'gateway = "smpp"\n')

@@ -213,7 +213,8 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
             elif key == "gateway":
                 kind = value.get("kind") if isinstance(value, dict) else value
                 if kind != "mock":
-                    raise UsageError(f"config: unknown SMS gateway {kind!r} (known: mock)")
+                    raise UsageError(f"config: unknown SMS gateway {kind!r} (known: mock; "
+                                     "a provider over SMPP goes in [sms] gateway = \"smpp\")")
             elif key == "ui":
                 language = value.get("language", "de") if isinstance(value, dict) else None
                 if language not in ("de", "en"):
