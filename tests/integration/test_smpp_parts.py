@@ -198,3 +198,26 @@ async def test_an_idle_link_is_kept_alive_with_enquire_link_and_unbound_at_the_e
     await asyncio.sleep(0.1)
     assert smsc.commands[-1] == 0x06  # unbind
     await smsc.close()
+
+
+class SilentSmsc(WatchedSmsc):
+    """Takes submit_sm and never answers."""
+
+    def _submit_pdu(self, session, sequence, body):
+        self.seen.append(sequence)
+
+
+async def test_no_answer_within_the_timeout_is_a_passing_fault_and_a_new_link(tmp_path):
+    smsc = SilentSmsc(tmp_path / "smsc", system_id="praxis", password="geheim")
+    port = await smsc.start("127.0.0.1", 0)
+    gateway = SmppGateway(SmsSettings(gateway="smpp", host="127.0.0.1", port=port, system_id="praxis",
+                                      password="geheim", response_timeout_seconds=0.3), tmp_path / "worker")
+    try:
+        results = await gateway.send_many([Sms(f"t{i}", "+41791234567", "Praxis", "Hallo", 1)
+                                           for i in range(3)])
+        assert [r.outcome for r in results] == [PASSING] * 3
+        assert all("no answer within 0.3 s" in r.error for r in results)
+        assert len(smsc.seen) == 3 and gateway.link.binds == 1
+    finally:
+        await gateway.close()
+        await smsc.close()
