@@ -372,15 +372,17 @@ class DeliveryWorker:
 
     # -- delivery reports ------------------------------------------------------------
 
+    def _report_interval(self) -> float:
+        return min(1.0, max(0.05, self.delivery.report_delay_seconds / 2))
+
     async def _reporter(self, closing: asyncio.Event) -> None:
-        interval = min(1.0, max(0.05, self.delivery.report_delay_seconds / 2))
         while not closing.is_set():
             try:
                 await self._poll_reports()
             except Exception:  # a gateway hiccup: ask again at the next poll
                 log.exception("polling delivery reports failed")
             try:
-                await asyncio.wait_for(closing.wait(), timeout=interval)
+                await asyncio.wait_for(closing.wait(), timeout=self._report_interval())
             except asyncio.TimeoutError:
                 pass
 
