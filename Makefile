@@ -25,9 +25,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 
-# STRESS_DB=postgresql://… runs it on an empty PostgreSQL database instead of a SQLite file
+# STRESS_DB=postgresql://… runs it on an empty PostgreSQL database instead of a SQLite file;
+# STRESS_SMPP=1 sends the SMS over SMPP to `vitosms smsc` instead of the in-process mock gateway
 stress: $(STAMP)
-	$(PY) -m tests.stress $(if $(STRESS_DB),--db $(STRESS_DB))
+	$(PY) -m tests.stress $(if $(STRESS_DB),--db $(STRESS_DB)) $(if $(STRESS_SMPP),--smpp)
 
 # builds the large practice once under .bench/, then prints one table of figures and goals
 bench: $(STAMP)

@@ -25,7 +25,11 @@ runs. Then it checks and prints a table:
 
 The exit code is 1 on any violation (the run folder is then kept), else 0.
 
-    python -m tests.stress [--messages N] [--workers N] [--keep]
+    python -m tests.stress [--messages N] [--workers N] [--smpp] [--keep]
+
+``--smpp`` (``make stress STRESS_SMPP=1``): the workers speak SMPP 3.4 to
+``vitosms smsc`` in a process of its own, instead of the in-process mock
+gateway; the checks are the same (the simulator writes the same handset log).
 
 The SMTP server and the workers are real processes; the figures (queueing
 time, delivery time, throughput) are printed, never asserted.
@@ -38,6 +42,7 @@ import json
 import mailbox
 import os
 import shutil
+import socket
 import signal
 import subprocess
 import sys
@@ -70,6 +75,16 @@ port = {port}
 pool_size = 2
 timeout = 10
 sender = "praxis@stress.example.ch"
+"""
+SMPP_CONFIG = """
+[sms]
+gateway = "smpp"
+host = "127.0.0.1"
+port = {port}
+system_id = "stress"
+password = "stress"
+window = 20
+reconnect_max_seconds = 2
 """
 
 # what becomes of a message, by the kind of its recipient:
@@ -141,6 +156,21 @@ class Run:
 def vitosms_command(run: Run, *args: str) -> list[str]:
     return [sys.executable, "-m", "vitosms_tui.cli.main", "--db", str(run.db), "--config", str(run.config),
             "--state-dir", str(run.state), "--user", "worker", *args]
+
+
+def start_smsc(run: Run) -> subprocess.Popen:
+    """``vitosms smsc`` on a free port, writing the handset log into the workers' state folder."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with open(run.config, "a") as config:
+        config.write(SMPP_CONFIG.format(port=port))
+    smsc = subprocess.Popen(vitosms_command(run, "--json", "smsc", "--port", str(port)),
+                            stdout=subprocess.PIPE, stderr=open(run.folder / "smsc.log", "wb"), text=True,
+                            cwd=ROOT)
+    json.loads(smsc.stdout.readline())  # it listens
+    print(f"SMS over SMPP to vitosms smsc on port {port}", flush=True)
+    return smsc
 
 
 def start_worker(run: Run, name: str) -> subprocess.Popen:
@@ -459,6 +489,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--keep", action="store_true", help="keep the run folder also when all is well")
+    parser.add_argument("--smpp", action="store_true",
+                        help="SMS over SMPP to `vitosms smsc` (a process of its own) instead of the mock gateway")
     parser.add_argument("--db", metavar="URL", help="an empty PostgreSQL database instead of a SQLite file "
                                                      "(postgresql://…; make stress STRESS_DB=…)")
     args = parser.parse_args(argv)
@@ -472,9 +504,12 @@ def main(argv: list[str] | None = None) -> int:
     sink = subprocess.Popen([sys.executable, "-m", "tests.stress", "sink", str(run.state / "mailbox")],
                             stdout=subprocess.PIPE, text=True, cwd=ROOT)
     violations: list[str] = ["the run did not finish"]
+    smsc = None
     try:
         port = int(sink.stdout.readline())
         run.config.write_text(CONFIG.format(port=port))
+        if args.smpp:
+            smsc = start_smsc(run)
         print(f"vitosms stress: {args.messages} messages, {args.workers} workers, SMTP sink on port {port}, "
               f"folder {folder}", flush=True)
         bought = prepare(run, args.messages)
@@ -495,11 +530,14 @@ def main(argv: list[str] | None = None) -> int:
             if process.poll() is None:
                 process.kill()
                 process.wait()
-        sink.send_signal(signal.SIGTERM)
-        try:
-            sink.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            sink.kill()
+        for server in (sink, smsc):
+            if server is None:
+                continue
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
     print()
     if violations:
         print(f"FAILED: {len(violations)} violation(s); run folder kept: {folder} (worker logs *.log)")

@@ -21,10 +21,10 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import interactive, practice, terminal, writes
+from . import interactive, practice, smpp, terminal, writes
 
 COLD_STARTS = 5
-MEASURES = ("start", "memory", "keys", "reminders", "email", "sms")
+MEASURES = ("start", "memory", "keys", "reminders", "email", "sms", "smpp")
 
 
 @dataclass
@@ -104,6 +104,13 @@ def measure_sms(db: Path, folder: Path) -> list[Row]:
     return [Row(f"worker SMS to the mock gateway ({writes.SMS:,}: claim, submit, record)",
                 f"{worker:,.0f}/s", ">= 5,000/s", f"{alone:,.0f}/s mock gateway alone",
                 f"{worker / alone:.2f}x", worker >= 5000)]
+
+
+def measure_smpp(db: Path, folder: Path) -> list[Row]:
+    worker, raw = smpp.smpp_throughput(practice.copy_of(db, folder), folder)
+    return [Row(f"worker SMS over SMPP to the simulator ({smpp.SMS:,}, window {smpp.WINDOW}, "
+                f"median of {smpp.ROUNDS})", f"{worker:,.0f}/s", ">= 0.85x baseline",
+                f"{raw:,.0f}/s raw aiosmpplib loop", f"{worker / raw:.2f}x", worker / raw >= 0.85)]
 
 
 def machine() -> str:

@@ -100,6 +100,8 @@ def commands(tmp_path) -> dict[str, list[list[str]]]:
         "demo": [["demo"]],
         # serve opens the database as every command does, then serves: not started here
         "serve": [],
+        # the SMSC simulator needs no database; its server is not started here
+        "smsc": [["smsc", "reply", "--from", "+41791234567", "--text", "JA"]],
     }
 
 

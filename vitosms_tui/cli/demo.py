@@ -1,9 +1,12 @@
-"""``vitosms demo``: a demo practice with an SMTP sink, the mock gateway and a worker.
+"""``vitosms demo``: a demo practice with an SMTP sink, the SMSC simulator and a worker.
 
 The database defaults to ``.demo/practice.db`` (unless ``--db`` or
 ``VITOSMS_DB`` names one) and is seeded when empty. The sink and the delivery
 worker run in threads of their own beside the TUI, outside any screen, so a
 message sent in Compose turns ``delivered`` in the Journal within seconds.
+Unless the config names an SMPP provider, every SMS goes over SMPP to the
+simulator (``vitosms smsc``) on a loopback port, with a password made up for
+this run, as it would to a provider.
 """
 
 from __future__ import annotations
@@ -76,6 +79,24 @@ def prepare_demo(ctx) -> dict:
     return {}
 
 
+def start_simulator(ctx):
+    """The SMSC simulator when no gateway is configured; the worker then binds to it."""
+    import secrets
+
+    from ..core.sms_settings import SmsSettings
+    from ..delivery.smsc.background import SmscThread
+
+    if ctx.settings.sms.gateway != "mock":  # a provider is configured: the demo uses it
+        return None
+    login = SmsSettings(gateway="smpp", host="127.0.0.1", system_id="vitosms",
+                        password=secrets.token_hex(4))
+    smsc = SmscThread(ctx.state_dir, system_id=login.system_id, password=login.password,
+                      report_delay_seconds=ctx.settings.delivery.report_delay_seconds)
+    login.port = smsc.start()
+    ctx.settings.sms, ctx.settings.gateway = login, "smpp"
+    return smsc
+
+
 def cmd_demo(ctx, args) -> int:
     from ..delivery.sink import start_sink
     from .ui_command import run_ui
@@ -95,17 +116,20 @@ def cmd_demo(ctx, args) -> int:
         ctx.settings.smtp.host, ctx.settings.smtp.port = "127.0.0.1", port
     else:
         controller = None
+    smsc = start_simulator(ctx)
     worker = BackgroundWorker(ctx.settings, ctx.state_dir)
     worker.start()
     try:
         return run_ui(ctx, args)
     finally:
         worker.stop()
+        if smsc is not None:
+            smsc.stop()
         if controller is not None:
             controller.stop()
 
 
 def register(sub, common) -> None:
     p = sub.add_parser("demo", parents=[common],
-                       help="demo practice + SMTP sink + mock gateway + worker, then the interface")
+                       help="demo practice + SMTP sink + SMSC simulator + worker, then the interface")
     p.set_defaults(handler=cmd_demo)

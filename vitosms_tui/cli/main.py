@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "backup",
     "serve",
     "appointment_import",
+    "smsc",
 ]
 # The commands each module adds, so that a start builds (and imports) only the
 # module of the command given: `vitosms` and `vitosms ui` need none of the
@@ -46,6 +47,7 @@ COMMANDS_OF_MODULE = {
     "backup": ("backup", "restore"),
     "serve": ("serve",),
     "appointment_import": ("import-appointments", "sync"),
+    "smsc": ("smsc",),
 }
 
 

@@ -21,6 +21,7 @@ from typing import Callable
 
 from .errors import UsageError
 from .paths import read_limited
+from .sms_settings import SmsSettings, load_sms_settings
 
 
 @dataclass
@@ -69,6 +70,7 @@ class Settings:
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     agenda: AgendaSettings = field(default_factory=AgendaSettings)
     caldav: CaldavSettings = field(default_factory=CaldavSettings)
+    sms: SmsSettings = field(default_factory=SmsSettings)
     gateway: str = "mock"
     ui_language: str = "de"
     warnings: list[str] = field(default_factory=list)
@@ -203,10 +205,16 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
                 if not isinstance(value, dict):
                     raise UsageError(f"config: [{key}] must be a table")
                 _apply(getattr(settings, key), value, key)
+            elif key == "sms":
+                if not isinstance(value, dict):
+                    raise UsageError("config: [sms] must be a table")
+                settings.sms = load_sms_settings(value)
+                settings.gateway = settings.sms.gateway
             elif key == "gateway":
                 kind = value.get("kind") if isinstance(value, dict) else value
                 if kind != "mock":
-                    raise UsageError(f"config: unknown SMS gateway {kind!r} (known: mock)")
+                    raise UsageError(f"config: unknown SMS gateway {kind!r} (known: mock; "
+                                     "a provider over SMPP goes in [sms] gateway = \"smpp\")")
             elif key == "ui":
                 language = value.get("language", "de") if isinstance(value, dict) else None
                 if language not in ("de", "en"):
@@ -214,7 +222,8 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
                 settings.ui_language = language
             else:
                 raise UsageError(f"config: unknown section [{key}]")
-        if (settings.smtp.password or settings.caldav.password) and file.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        if ((settings.smtp.password or settings.caldav.password or settings.sms.password)
+                and file.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO)):
             settings.warnings.append(
                 f"config file {file} holds a password and is readable by others: chmod 600 it"
             )

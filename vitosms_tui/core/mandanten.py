@@ -12,8 +12,11 @@ from .phone import normalize_email
 from .practice_details import LIMITS, check_detail
 
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
-# Alphanumeric sender IDs: at most 11 characters, letters, digits, space, few signs.
+# Alphanumeric sender IDs: at most 11 characters, letters, digits, space, few signs
+# (what every SMSC takes as source_addr_ton 5) ...
 _SENDER = re.compile(r"^[A-Za-z0-9 .\-]{1,11}$")
+# ... or a number in international form, for replies to a mobile of the practice
+_SENDER_NUMBER = re.compile(r"^\+[1-9][0-9]{6,14}$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
@@ -26,9 +29,12 @@ def get_mandant(code: str) -> Mandant:
 
 def check_sender(sender: str) -> str:
     text = (sender or "").strip()
+    if _SENDER_NUMBER.match(text):
+        return text
     if not _SENDER.match(text) or not any(c.isalpha() for c in text):
         raise Refused(
-            f"SMS sender {sender!r} must be 1-11 letters, digits, spaces, '.' or '-', with a letter",
+            f"SMS sender {sender!r} must be 1-11 letters, digits, spaces, '.' or '-', with a letter,"
+            " or a number in international form (+41…)",
             "invalid_sender",
         )
     return text

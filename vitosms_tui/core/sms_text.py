@@ -43,6 +43,7 @@ __all__ = [
     "GSM_BASIC",
     "GSM_EXTENSION",
     "GSM_CHARS",
+    "GSM_BASIC_ORDER",
     "GSM7_SINGLE",
     "GSM7_MULTI",
     "UCS2_SINGLE",
@@ -74,6 +75,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 GSM_BASIC: frozenset[str] = frozenset(_BASIC_TABLE)
 GSM_EXTENSION: frozenset[str] = frozenset(_EXTENSION_TABLE)
 GSM_CHARS: frozenset[str] = GSM_BASIC | GSM_EXTENSION
+# the default alphabet in code order without ESC (0x1B): core.sms_wire encodes with it
+GSM_BASIC_ORDER: str = _BASIC_TABLE
 
 GSM7_SINGLE = 160
 GSM7_MULTI = 153

@@ -12,7 +12,12 @@ from .worker import DeliveryWorker
 
 def make_worker(settings: Settings, state_dir, *, automation_tick: Callable[[], Any] | None = None,
                 worker_id: str | None = None) -> DeliveryWorker:
-    """The gateway of the settings (the mock gateway is the only one yet) and the SMTP pool."""
-    gateway = MockGateway(state_dir, report_delay_seconds=settings.delivery.report_delay_seconds)
+    """The gateway of the settings (``[sms] gateway``: mock or smpp) and the SMTP pool."""
+    if settings.sms.gateway == "smpp":
+        from .gateways.smpp import SmppGateway  # aiosmpplib only where it is used
+
+        gateway = SmppGateway(settings.sms, state_dir)
+    else:
+        gateway = MockGateway(state_dir, report_delay_seconds=settings.delivery.report_delay_seconds)
     return DeliveryWorker(settings, gateway, SmtpPool(settings.smtp), worker_id=worker_id,
                           automation_tick=automation_tick)

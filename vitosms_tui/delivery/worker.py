@@ -122,6 +122,8 @@ class DeliveryWorker:
         recorder = asyncio.create_task(self._recorder(closing))
         renewer = asyncio.create_task(self._renewer(closing))
         reporter = asyncio.create_task(self._reporter(closing)) if mode != "once" else None
+        if reporter is not None and hasattr(self.gateway, "listen"):
+            self.gateway.listen()  # a link that brings receipts and replies by itself (SMPP)
         try:
             while not stop.is_set():
                 # clear first, then look: a change after the look rings the event again

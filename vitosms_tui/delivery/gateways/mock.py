@@ -36,6 +36,7 @@ from typing import Sequence
 
 from ...core import clock
 from ...core.phone import mask_number
+from ..jsonl import Tail, append_lines
 from .base import ACCEPTED, PASSING, PERMANENT, DeliveryReport, Sms, SubmitResult
 
 log = logging.getLogger("vitosms.delivery.mock")
@@ -50,54 +51,6 @@ UNDELIVERED_NUMBER = "+41799990102"
 FLAKY_FAULTS = 2
 
 
-class _Tail:
-    """Reads the complete lines appended to a JSONL file since the last read."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.offset = 0
-
-    def new_lines(self) -> list[dict]:
-        try:
-            size = os.stat(self.path).st_size
-        except FileNotFoundError:
-            size = 0
-        if size < self.offset:  # the file was replaced or truncated: start over
-            log.warning("%s shrank; reading it again from the start", self.path.name)
-            self.offset = 0
-        if size == self.offset:
-            return []
-        with open(self.path, "rb") as handle:
-            handle.seek(self.offset)
-            data = handle.read(size - self.offset)
-        end = data.rfind(b"\n")
-        if end < 0:  # a line being written right now: take it next time
-            return []
-        self.offset += end + 1
-        records = []
-        for line in data[: end + 1].splitlines():
-            if not line.strip():
-                continue
-            try:
-                records.append(json.loads(line))
-            except ValueError:
-                log.warning("skipping a damaged line in %s", self.path.name)
-        return records
-
-
-def _append(path: Path, lines: list[str]) -> None:
-    """One write for the whole batch (the caller holds the lock)."""
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        data = "".join(lines).encode("utf-8")
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-    finally:
-        os.close(fd)
-
-
 class MockGateway:
     """The simulated provider (see the module text); safe across processes."""
 
@@ -110,8 +63,8 @@ class MockGateway:
         self.faults_path = self.state_dir / FAULTS_FILE
         self.lock_path = self.state_dir / LOCK_FILE
         self.report_delay = timedelta(seconds=report_delay_seconds)
-        self._handset = _Tail(self.handset_path)
-        self._faults_tail = _Tail(self.faults_path)
+        self._handset = Tail(self.handset_path)
+        self._faults_tail = Tail(self.faults_path)
         self._by_ref: dict[str, str] = {}                  # client_ref -> provider_id
         self._by_id: dict[str, tuple[datetime, bool]] = {}  # provider_id -> (accepted at, undelivered)
         self._faults: dict[str, int] = {}                   # client_ref -> passing faults given
@@ -155,8 +108,12 @@ class MockGateway:
 
     # -- the gateway protocol ---------------------------------------------
 
-    def submit(self, batch: Sequence[Sms]) -> list[SubmitResult]:
-        """Accept, refuse or put off each SMS; the files are written once per batch."""
+    def submit(self, batch: Sequence[Sms], provider_ids: dict[str, str] | None = None) -> list[SubmitResult]:
+        """Accept, refuse or put off each SMS; the files are written once per batch.
+
+        ``provider_ids`` (by ``client_ref``) are the ids to give on acceptance: the SMSC
+        simulator has answered each part of a long SMS with an id of its own already.
+        """
         results: list[SubmitResult] = []
         accepted_lines: list[str] = []
         fault_lines: list[str] = []
@@ -187,7 +144,7 @@ class MockGateway:
                             sms.client_ref, PASSING,
                             error=f"gateway busy, try again later ({given + 1} of {FLAKY_FAULTS})"))
                         continue
-                provider_id = self._new_provider_id()
+                provider_id = (provider_ids or {}).get(sms.client_ref) or self._new_provider_id()
                 self._by_ref[sms.client_ref] = provider_id
                 self._by_id[provider_id] = (now, sms.to == UNDELIVERED_NUMBER)
                 accepted_lines.append(json.dumps({
@@ -197,9 +154,9 @@ class MockGateway:
                 }, ensure_ascii=False) + "\n")
                 results.append(SubmitResult(sms.client_ref, ACCEPTED, provider_id))
             if fault_lines:
-                _append(self.faults_path, fault_lines)
+                append_lines(self.faults_path, fault_lines)
             if accepted_lines:
-                _append(self.handset_path, accepted_lines)
+                append_lines(self.handset_path, accepted_lines)
                 # our own lines are already in the index: skip them when reading
                 # (nobody else can have written in between: we hold the lock)
                 self._handset.offset = os.stat(self.handset_path).st_size
@@ -209,6 +166,12 @@ class MockGateway:
             if not result.accepted:
                 log.info("mock gateway: %s for %s: %s", result.outcome, mask_number(sms.to), result.error)
         return results
+
+    def provider_id_of(self, client_ref: str) -> str | None:
+        """The provider id the SMS with this key was accepted under; None if never."""
+        with self._locked():
+            self._refresh()
+        return self._by_ref.get(client_ref)
 
     async def send_many(self, batch: Sequence[Sms]) -> list[SubmitResult]:
         return self.submit(batch)
