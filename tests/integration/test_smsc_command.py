@@ -45,7 +45,7 @@ def test_a_worker_drains_over_tls_to_the_simulator(tmp_path, db_path, mandant):
 @pytest.mark.parametrize("options, said", [
     (["--tls-cert", "missing.pem"], "--tls-cert and --tls-key go together"),
     (["--tls-cert", "missing.pem", "--tls-key", "missing.key"], "cannot use the certificate missing.pem"),
-    (["--port", "seventy"], "expected a whole number"),
+    (["--port", "seventy"], "not a whole number"),
 ])
 def test_bad_simulator_options_are_one_line_and_exit_2(tmp_path, options, said):
     run = vitosms(tmp_path, "smsc", *options)

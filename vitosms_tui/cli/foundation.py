@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-
 from ..core import mandanten, persons
-from ..core.errors import Refused, UsageError
+from ..core.errors import Refused
 from . import serialize
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise UsageError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise UsageError(f"must not be negative: {text}")
-    return value
+from .arguments import not_negative
 
 
 def cmd_init(ctx, args) -> int:
@@ -135,10 +125,10 @@ def register(sub, common) -> None:
     p.set_defaults(handler=cmd_init)
 
     p = sub.add_parser("seed", parents=[common], help="build a deterministic demo practice")
-    p.add_argument("--mandanten", type=_positive_int, default=3)
-    p.add_argument("--persons", type=_positive_int, default=300)
-    p.add_argument("--appointments", type=_positive_int, default=None)
-    p.add_argument("--seed", type=_positive_int, default=1)
+    p.add_argument("--mandanten", type=not_negative, default=3)
+    p.add_argument("--persons", type=not_negative, default=300)
+    p.add_argument("--appointments", type=not_negative, default=None)
+    p.add_argument("--seed", type=not_negative, default=1)
     p.set_defaults(handler=cmd_seed)
 
     p = sub.add_parser("import-persons", parents=[common], help="import persons from CSV")
@@ -157,11 +147,11 @@ def register(sub, common) -> None:
     p = mandant.add_parser("set", parents=[common])
     p.add_argument("code", metavar="C")
     p.add_argument("--auto-reminders", choices=("on", "off"))
-    p.add_argument("--lead-hours", type=_positive_int)
+    p.add_argument("--lead-hours", type=not_negative)
     p.add_argument("--auto-birthday", choices=("on", "off"))
     p.add_argument("--birthday-time", metavar="HH:MM")
     p.add_argument("--quiet", metavar="HH:MM-HH:MM")
-    p.add_argument("--low-balance", type=_positive_int)
+    p.add_argument("--low-balance", type=not_negative)
     p.add_argument("--channel-order", metavar="sms,email")
     p.set_defaults(handler=cmd_mandant_set)
 
@@ -194,7 +184,7 @@ def register(sub, common) -> None:
     p.set_defaults(handler=cmd_person_add)
     p = person.add_parser("list", parents=[common])
     p.add_argument("--search", metavar="TEXT")
-    p.add_argument("--limit", type=_positive_int, default=100)
+    p.add_argument("--limit", type=not_negative, default=100)
     p.set_defaults(handler=cmd_person_list)
 
 

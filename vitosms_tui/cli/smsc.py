@@ -21,18 +21,9 @@ import ssl
 import sys
 
 from ..core.errors import UsageError
+from .arguments import not_negative
 
 DEFAULT_LOGIN = "vitosms"
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise UsageError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise UsageError(f"expected 0 or more, got {value}")
-    return value
 
 
 def smsc_login(settings) -> tuple[str, str]:
@@ -94,11 +85,11 @@ def cmd_smsc(ctx, args) -> int:
 def register(sub, common) -> None:
     p = sub.add_parser("smsc", parents=[common],
                        help="the mock gateway as an SMPP 3.4 SMSC on loopback")
-    p.add_argument("--port", type=_positive, default=2775, help="TCP port (0: any free one)")
+    p.add_argument("--port", type=not_negative, default=2775, help="TCP port (0: any free one)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    p.add_argument("--throttle", type=_positive, default=0, metavar="N",
+    p.add_argument("--throttle", type=not_negative, default=0, metavar="N",
                    help="answer 'throttled' beyond N submissions a second (0: never)")
-    p.add_argument("--drop-after", type=_positive, default=0, metavar="N",
+    p.add_argument("--drop-after", type=not_negative, default=0, metavar="N",
                    help="drop the link, unanswered, at every N-th submission (0: never)")
     p.add_argument("--tls-cert", metavar="FILE", help="serve SMPP over TLS with this certificate (PEM)")
     p.add_argument("--tls-key", metavar="FILE", help="the certificate's private key (PEM)")
