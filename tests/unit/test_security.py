@@ -79,7 +79,10 @@ def test_a_service_desk_action_is_refused_for_the_front_desk_and_leaves_nothing(
 @pytest.mark.parametrize("action", list(SERVICE_DESK_ACTIONS))
 def test_the_service_desk_may(practice, action):
     hau, mue = practice
+    before = counts()
     SERVICE_DESK_ACTIONS[action](hau, mue, "sd")
+    assert counts() != before  # the action took place
+    assert AuditEntry.select().where(AuditEntry.user == "sd").exists()  # and says who did it
 
 
 def test_the_first_service_desk_login_can_be_set_up_without_one(db):
