@@ -2,7 +2,8 @@
 
 Keys, in the spirit of calcurse and khal: arrows or ``h j k l`` move, ``,``
 and ``.`` turn a day, ``[`` and ``]`` a week, ``t`` is today, ``w`` switches
-day and week, ``a`` all Mandanten or the current one, ``g`` goes to a date,
+day and week, ``a`` all Mandanten or the current one, ``g`` goes to a date or a time
+(``13`` is 13:00 on the day shown), ``J``/``K`` to the next/previous appointment,
 ``/`` finds a person's appointments, ``⏎`` opens the detail. On the
 appointment under the cursor: ``n`` new, ``e`` edit, ``c`` copy, ``m`` move,
 ``d`` cancel, ``r`` remind or confirm (``r r ⏎``: reminder by the person's
@@ -245,13 +246,21 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
                      column_key=f"d{now.date().isoformat()}" if self.week else None)
 
     def action_goto(self) -> None:
-        def chosen(day: date | datetime | None) -> None:
-            if isinstance(day, date) and not isinstance(day, datetime):
-                self._go_day(day)
+        """``g``: a date goes to that day, a time (``13``, ``13:00``) to that slot of the day shown."""
+        def chosen(target: date | datetime | None) -> None:
+            if isinstance(target, datetime):
+                local = clock.local(target)
+                self._go_day(local.date(), minute=local.hour * 60 + local.minute,
+                             column_key=f"d{local.date().isoformat()}" if self.week else None)
+            elif isinstance(target, date):
+                self._go_day(target)
 
         from ..modals.date_time import AskDateTime
 
-        self.app.push_screen(AskDateTime(_("Go to which date?"), self.day, with_time=False), chosen)
+        self.app.push_screen(AskDateTime(_("Go to which date or time?"), self.day, with_time=False,
+                                         day=self.day, day_or_time=True,
+                                         hint=_("13 or 13:00: that time of the day shown · 15.12.2026: that day")),
+                             chosen)
 
     def _with_mandant(self, mandant_id: int | None, **load) -> None:
         """Load after making ``mandant_id`` the current Mandant (the status line follows)."""
