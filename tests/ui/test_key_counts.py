@@ -190,3 +190,27 @@ async def test_free_sms_to_a_patient_found_by_name(make_app):
         assert message.body == text and message.channel == "sms" and message.status == "queued"
         assert keys.keys <= 6, keys.keys
         assert keys.typed == len(f"{person.last_name} {person.first_name}") + len(text)
+
+
+async def test_message_and_appointment_for_a_person_from_personen(make_app):
+    from vitosms_tui.ui.screens.persons import PersonsScreen
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_agenda(pilot)
+        person = findable_person(app.current_mandant)
+        keys = Keys(pilot)
+        await keys.press("f7")
+        assert isinstance(app.screen, PersonsScreen)
+        await keys.type(f"{person.last_name} {person.first_name}")
+        await wait_until(pilot, lambda: app.screen.current_person() is not None
+                         and app.screen.current_person().id == person.id)
+        await keys.press("ctrl+b")  # book: the agenda's form, for this person, no second search
+        await wait_until(pilot, lambda: isinstance(app.screen, AppointmentForm))
+        assert app.screen.person.id == person.id and app.screen.confirm == "sms"
+        await pilot.press("escape")  # nothing typed: leaves at once
+        await settle(pilot)
+        await keys.press("f7", "ctrl+o")  # message: Compose with the person as recipient
+        assert isinstance(app.screen, ComposeScreen)
+        assert [r.person.id for r in app.screen.recipients] == [person.id]
+        assert keys.keys == 4

@@ -1,19 +1,14 @@
 """F2 Agenda: the day of every Mandant side by side, or one Mandant's week.
 
-Keys, in the spirit of calcurse and khal: arrows or ``h j k l`` move, ``,``
-and ``.`` turn a day, ``[`` and ``]`` a week, ``t`` is today, ``w`` switches
-day and week, ``a`` all Mandanten or the current one, ``g`` goes to a date or a time
-(``13`` is 13:00 on the day shown), ``J``/``K`` to the next/previous appointment,
-``/`` finds a person's appointments, ``⏎`` opens the detail. On the
-appointment under the cursor: ``n`` new, ``e`` edit, ``c`` copy, ``m`` move,
-``d`` cancel, ``r`` remind or confirm (``r r ⏎``: reminder by the person's
-channel).
+Keys, in the spirit of calcurse and khal: arrows or ``h j k l`` move, ``,`` ``.`` a day,
+``[`` ``]`` a week, ``t`` today, ``w`` day/week, ``a`` all Mandanten or one, ``g`` a date
+or a time (``13`` is 13:00 of the day shown), ``J``/``K`` next/previous appointment, ``/``
+a person's appointments, ``⏎`` the detail. On the appointment under the cursor: ``n`` new,
+``e`` edit, ``c`` copy, ``m`` move, ``d`` cancel, ``r`` remind or confirm (``r ⏎``).
 
-A day or a week is loaded with one query (and one grouped query for the
-reminder markers) in a thread worker; moving the cursor only redraws.
-
-The neighbours of what is shown are read ahead (widgets/agenda_ahead.py), so
-that turning a day or a week shows them at once; a change made here forgets them.
+A day or a week is loaded with one query (and one grouped query for the reminder markers)
+in a thread worker; moving the cursor only redraws. The neighbours of what is shown are
+read ahead (widgets/agenda_ahead.py); a change made here forgets them.
 """
 
 from __future__ import annotations
@@ -81,6 +76,7 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         self._shown_columns: list[AgendaColumn] | None = None
         self._wanted: AgendaRequest | None = None  # the latest load asked for
         self.ahead = ReadAhead()
+        self._book_for: int | None = None  # a person to book for as soon as the day is shown
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="agenda"):
@@ -207,6 +203,9 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         self.grid.show(layout, select_id=select_id, column_key=column_key, minute=minute)
         # one line of fixed height: no new layout of the screen for a new title
         self.query_one("#agenda-title", Static).update(agenda_lines.title(request), layout=False)
+        person_id, self._book_for = self._book_for, None
+        if person_id is not None:
+            self.call_after_refresh(self.action_new, person_id)
 
     # -- the line under the grid ------------------------------------------------
 
@@ -359,9 +358,13 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         self.app.push_screen(AppointmentDetailScreen(appointment_id),
                              lambda _result: self.go_to_appointment(appointment_id))
 
-    def action_new(self) -> None:
+    def action_new(self, person_id: int | None = None) -> None:
+        """``n``: book at the cursor (for ``person_id`` when booked from a person: no search)."""
         from ..modals.appointment_form import AppointmentForm
 
+        if self.loaded is None and person_id is not None:
+            self._book_for = person_id  # opened just now: book once the day is shown
+            return
         column = self.grid.cursor_column
         if column is None:
             self.say(_("No Mandant to book for."), error=True)
@@ -373,21 +376,17 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
                 self.say(booked_text(booking))
                 self.appointment_changed(booking.appointment.id, booking.appointment.start)
 
-        self.app.push_screen(AppointmentForm(column.mandant_id, start, self.app.settings.agenda.slot_minutes or 15),
-                             saved)
+        self.app.push_screen(AppointmentForm(column.mandant_id, start, self.app.settings.agenda.slot_minutes or 15,
+                                             person_id=person_id), saved)
 
     def action_edit(self) -> None:
         self.edit_appointment(self._selected_id())
-
     def action_copy(self) -> None:
         self.copy_appointment(self._selected_id())
-
     def action_move(self) -> None:
         self.move_appointment(self._selected_id())
-
     def action_cancel_appointment(self) -> None:
         self.cancel_appointment(self._selected_id())
-
     def action_remind(self) -> None:
         self.remind_appointment(self._selected_id())
 
