@@ -214,3 +214,29 @@ async def test_message_and_appointment_for_a_person_from_personen(make_app):
         assert isinstance(app.screen, ComposeScreen)
         assert [r.person.id for r in app.screen.recipients] == [person.id]
         assert keys.keys == 4
+
+
+async def test_the_palettes_person_search_offers_message_appointment_and_recall(make_app):
+    from textual.command import CommandList
+
+    from vitosms_tui.ui.modals.recall_form import RecallForm
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_agenda(pilot)
+        person = findable_person(app.current_mandant)
+        name = f"{person.last_name} {person.first_name}"
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*name)
+        commands = app.screen.query_one(CommandList)
+
+        def prompts() -> list[str]:
+            return [str(commands.get_option_at_index(i).prompt) for i in range(commands.option_count)]
+
+        await wait_until(pilot, lambda: f"Recall für {name}" in prompts())
+        assert f"Nachricht an {name}" in prompts() and f"Termin für {name}" in prompts()
+        commands.highlighted = prompts().index(f"Recall für {name}")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, RecallForm))
+        assert app.screen.person_id == person.id

@@ -44,11 +44,12 @@ class PersonCommands(Provider):
                 text=f"{label}: {row.plain_name}",
                 help=_("Open in the Persons view"),
             )
-            if rank >= ACTION_HITS:
-                continue
+        # after every "open the person" hit, also in the order they arrive (the palette shows
+        # hits as they come: Enter on the first line opens the best person, as it always did)
+        for rank, row in enumerate(rows[:ACTION_HITS]):
             for order, (action, words) in enumerate(ACTIONS.items(), start=1):
                 yield Hit(
-                    0.85 - rank * 0.01 - order * 0.001,
+                    0.5 - rank * 0.01 - order * 0.001,
                     Text.assemble((f"{_(words)} ", "dim"), row.name_text()),
                     partial(act_on_person, self.app, action, row.id),
                     text=f"{_(words)} {row.plain_name}",

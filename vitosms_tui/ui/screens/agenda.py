@@ -14,7 +14,7 @@ read ahead (widgets/agenda_ahead.py); a change made here forgets them.
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 from rich.text import Text
 from textual import on, work
@@ -26,19 +26,19 @@ from textual.worker import get_current_worker
 
 from ...core import agenda, clock
 from ...core.errors import VitosmsError
-from ...core.models import Mandant
 from ..i18n import N_, _
 from ..widgets import agenda_lines
 from ..widgets.agenda_ahead import ReadAhead
 from ..widgets.agenda_data import (IMPORTED_MARK, MARKER_NAMES, MARKERS, AgendaColumn, AgendaRequest,
-                                   GridLayout, fetch_columns, parse_clock, week_start)
+                                   GridLayout, fetch_columns, parse_clock)
 from ..widgets.agenda_grid import AgendaGrid, AgendaKeys
 from ..widgets.appointment_text import booked_text, explain
 from ..widgets.message_line import MessageLine
+from .agenda_navigation import AgendaNavigation
 from .appointment_actions import AppointmentActions
 from .base import ShellScreen
 
-class AgendaScreen(AppointmentActions, ShellScreen[None]):
+class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
     """The practice's agenda: grid, selection line, message line."""
 
     CSS_PATH = "agenda.tcss"
@@ -219,93 +219,6 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
     def say(self, text: str, error: bool = False) -> None:
         self.query_one("#agenda-message", MessageLine).say(text, error)
 
-    # -- navigation -------------------------------------------------------------
-
-    def _go_day(self, day: date, **load) -> None:
-        self.day = day
-        self.say("")
-        self.load(**load)
-
-    def action_shift_days(self, days: int) -> None:
-        target = self.day + timedelta(days=days)
-        if self.week and self.loaded and self.loaded.week and week_start(target) == week_start(self.loaded.day):
-            keys = [c.key for c in self.grid.sheet.columns]
-            self.day = target
-            self.grid.move_to(keys.index(f"d{target.isoformat()}"), self.grid.slot)
-            return
-        self._go_day(target)
-
-    @on(AgendaGrid.EdgeReached)
-    def _edge(self, event: AgendaGrid.EdgeReached) -> None:
-        if self.week:
-            self.action_shift_days(event.step)
-
-    def action_today(self) -> None:
-        now = clock.local(clock.now())
-        self._go_day(now.date(), minute=now.hour * 60 + now.minute,
-                     column_key=f"d{now.date().isoformat()}" if self.week else None)
-
-    def action_goto(self) -> None:
-        """``g``: a date goes to that day, a time (``13``, ``13:00``) to that slot of the day shown."""
-        def chosen(target: date | datetime | None) -> None:
-            if isinstance(target, datetime):
-                local = clock.local(target)
-                self._go_day(local.date(), minute=local.hour * 60 + local.minute,
-                             column_key=f"d{local.date().isoformat()}" if self.week else None)
-            elif isinstance(target, date):
-                self._go_day(target)
-
-        from ..modals.date_time import AskDateTime
-
-        self.app.push_screen(AskDateTime(_("Go to which date or time?"), self.day, with_time=False,
-                                         day=self.day, day_or_time=True,
-                                         hint=_("13 or 13:00: that time of the day shown · 15.12.2026: that day")),
-                             chosen)
-
-    def _with_mandant(self, mandant_id: int | None, **load) -> None:
-        """Load after making ``mandant_id`` the current Mandant (the status line follows)."""
-        if mandant_id is None or mandant_id == self._mandant_id():
-            self.load(**load)
-            return
-        self._after_mandant = load
-        self.app.set_mandant(Mandant.get_by_id(mandant_id))
-
-    def on_mandant_changed(self, event) -> None:
-        load, self._after_mandant = self._after_mandant, None
-        if load is None:
-            load = {"column_key": f"m{event.mandant.id}"} if not self.week else {}
-        self.load(**load)
-
-    def action_toggle_week(self) -> None:
-        column = self.grid.cursor_column
-        minute = self.grid.cursor_minute if column else None
-        if self.week:
-            self.week = False
-            self.load(column_key=f"m{self._mandant_id()}", minute=minute)
-            return
-        self.week = True
-        self._with_mandant(column.mandant_id if column else None, column_key=f"d{self.day.isoformat()}",
-                           minute=minute)
-
-    def action_toggle_all(self) -> None:
-        column = self.grid.cursor_column
-        self.all_mandanten = not self.all_mandanten
-        if self.all_mandanten or column is None:
-            self.load()
-        else:
-            self._with_mandant(column.mandant_id, column_key=f"m{column.mandant_id}")
-
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "toggle_all" and self.week:
-            return None  # the week shows one Mandant
-        return True
-
-    def back_out(self) -> bool:
-        if self.week:
-            self.action_toggle_week()
-            return True
-        return False
-
     # -- finding a person's appointments ----------------------------------------
 
     def action_find_person(self) -> None:
@@ -381,12 +294,16 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
 
     def action_edit(self) -> None:
         self.edit_appointment(self._selected_id())
+
     def action_copy(self) -> None:
         self.copy_appointment(self._selected_id())
+
     def action_move(self) -> None:
         self.move_appointment(self._selected_id())
+
     def action_cancel_appointment(self) -> None:
         self.cancel_appointment(self._selected_id())
+
     def action_remind(self) -> None:
         self.remind_appointment(self._selected_id())
 
