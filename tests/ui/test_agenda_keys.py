@@ -56,3 +56,15 @@ async def test_shift_j_and_k_go_to_the_next_and_previous_appointment(make_app):
         await pilot.press("K")  # nothing before the first: the cursor stays
         await settle(pilot)
         assert grid.cursor_item.id == day[0].id
+
+
+async def test_the_agenda_says_so_during_the_quiet_hours(make_app):
+    clock.set_now("2026-11-27T22:30")  # the evening: quiet hours 20:00-08:00 by default
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen, _grid = await open_agenda(pilot)
+        assert "Ruhezeit bis 08:00: Versand wartet" in str(screen.query_one("#agenda-title").render())
+        clock.set_now("2026-11-27T10:00")
+        await pilot.press("t")  # today again, now in the day: nothing about quiet hours
+        await settle(pilot)
+        assert "Ruhezeit" not in str(screen.query_one("#agenda-title").render())
