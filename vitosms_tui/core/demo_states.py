@@ -74,15 +74,18 @@ def _past_days(mandanten: list[Mandant], now: datetime) -> int:
     """A few messages on each of the last days, between 09:00 and 16:00."""
     texted = list(_reachable("sms").limit(PAST_DAYS * 3))
     mailed = list(_reachable("email").limit(PAST_DAYS))
+    today = clock.local(now).date()
+    # the practice's last working days (closed at the weekend), the oldest first
+    days = [today - timedelta(days=back) for back in range(1, 3 * PAST_DAYS)]
+    days = sorted(day for day in days if day.weekday() < 5)[-PAST_DAYS:]
     count = 0
-    for back in range(PAST_DAYS, 0, -1):
-        day = clock.local(now).date() - timedelta(days=back)
+    for number, day in enumerate(days, start=1):
         for index, hour in enumerate((9, 11, 14)):
-            person = texted[(back * 3 + index) % len(texted)]
+            person = texted[(number * 3 + index) % len(texted)]
             mandant = person.mandant or mandanten[0]
             _free_message(mandant, person, "sms", FREE_TEXTS[index], clock.zurich_datetime(day, hour, 15))
             count += 1
-        person = mailed[back % len(mailed)]
+        person = mailed[number % len(mailed)]
         _free_message(person.mandant or mandanten[0], person, "email", FREE_TEXTS[1],
                       clock.zurich_datetime(day, 16, 0))
         count += 1
@@ -90,8 +93,10 @@ def _past_days(mandanten: list[Mandant], now: datetime) -> int:
 
 
 def _failures(mandanten: list[Mandant], now: datetime) -> None:
-    """Yesterday: an SMS its handset never took, an e-mail the mailbox refused."""
+    """The last working day: an SMS its handset never took, an e-mail the mailbox refused."""
     day = clock.local(now).date() - timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
     person = list(_reachable("sms").limit(PAST_DAYS * 3 + 1))[-1]
     _free_message(person.mandant or mandanten[0], person, "sms", FREE_TEXTS[2],
                   clock.zurich_datetime(day, 10, 30), delivered=False, error=SMS_REFUSED)

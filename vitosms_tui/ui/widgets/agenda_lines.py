@@ -7,7 +7,7 @@ from datetime import timedelta
 from babel.dates import format_date as babel_date
 from rich.text import Text
 
-from ...core import clock, quiet_hours
+from ...core import clock
 from ...core.models import Mandant
 from ..i18n import _, babel_locale
 from ..sanitize import clean, plain
@@ -30,22 +30,7 @@ def title(request: AgendaRequest) -> Text:
         text = f"{head} · {_('all Mandanten') if request.all_mandanten else who}"
         if request.day == clock.today():
             text += f" · {_('today')}"
-    line = plain(text, style="bold")
-    quiet = quiet_note(mandant)
-    if quiet:
-        line.append(f" · {quiet}", "bold")
-    return line
-
-
-def quiet_note(mandant: Mandant | None) -> str:
-    """During the Mandant's quiet hours: until when nothing goes out (the first thing seen at night)."""
-    if mandant is None:
-        return ""
-    now = clock.now()
-    if not quiet_hours.in_quiet_hours(now, mandant):
-        return ""
-    until = clock.local(quiet_hours.next_allowed_at_or_after(now, mandant))
-    return _("quiet hours until {time}: messages wait").format(time=f"{until:%H:%M}")
+    return plain(text, style="bold")
 
 
 def selection(grid: AgendaGrid) -> Text | str:
