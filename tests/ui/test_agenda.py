@@ -500,7 +500,8 @@ def test_parse_date_time():
     assert parse_date_time("30.11.2026 07:15") == clock.zurich_datetime(MONDAY, 7, 15)
     assert parse_date_time(" 1.12.26 9:05 ") == clock.zurich_datetime(date(2026, 12, 1), 9, 5)
     assert parse_date_time("15.12.2026", with_time=False) == date(2026, 12, 15)
-    for bad in ("30.11.2026", "2026-11-30 07:15", "31.11.2026 07:00", "30.11.2026 24:00", ""):
+    assert parse_date_time("2026-11-30 07:15") == clock.zurich_datetime(MONDAY, 7, 15)  # as scripts write it
+    for bad in ("30.11.2026", "31.11.2026 07:00", "30.11.2026 24:00", "", "07:15"):
         with pytest.raises(DateTimeError):
             parse_date_time(bad)
 

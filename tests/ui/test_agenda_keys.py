@@ -56,3 +56,17 @@ async def test_shift_j_and_k_go_to_the_next_and_previous_appointment(make_app):
         await pilot.press("K")  # nothing before the first: the cursor stays
         await settle(pilot)
         assert grid.cursor_item.id == day[0].id
+
+
+async def test_the_status_line_says_so_during_the_quiet_hours(make_app):
+    from .test_shell import status_text
+
+    clock.set_now("2026-11-27T22:30")  # the evening: quiet hours 20:00-08:00 by default
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_agenda(pilot)  # the first screen says it, before anything is refused for it
+        assert "Versand ab 08:00" in status_text(app)
+        clock.set_now("2026-11-28T08:05")
+        app.refresh_status()
+        await settle(pilot)
+        assert "Versand ab" not in status_text(app)

@@ -254,7 +254,7 @@ async def test_periods_range_export_and_escape(app_for, tmp_path, monkeypatch):
         field.value = "31.11.2026"
         await pilot.press("enter")
         await settle(pilot)
-        assert "dd.mm.yyyy" in text_of(screen, "#credits-message") and screen.prompt_mode == "range"
+        assert "There is no such date." in text_of(screen, "#credits-message") and screen.prompt_mode == "range"
         field.value = "20.11.2026 - 26.11.2026"
         await pilot.press("enter")
         await settle(pilot)

@@ -173,7 +173,7 @@ async def test_palette_goes_to_a_person(make_app):
         commands = app.screen.query_one(CommandList)
         await wait_until(pilot, lambda: commands.option_count > 0 and "Person" in str(
             commands.get_option_at_index(0).prompt))
-        await pilot.press("down", "enter")
+        await pilot.press("enter")  # the first line is highlighted; the person's actions follow below
         await settle(pilot)
         assert app.current_mode == "persons"
         table = app.screen.query_one("#persons-table")

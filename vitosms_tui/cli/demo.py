@@ -69,13 +69,16 @@ def _log_to_file(state_dir: Path) -> None:
 
 
 def prepare_demo(ctx) -> dict:
-    """Open (and if empty, seed) the demo practice."""
+    """Open (and if empty, seed) the demo practice, with every state a newcomer should see once."""
+    from ..core.demo_states import add_demo_states
     from ..core.models import Mandant
     from ..core.seed import seed_practice
 
     ctx.open(create=True)
     if not Mandant.select().exists():
-        return seed_practice(user=ctx.user)
+        made = seed_practice(user=ctx.user)
+        made["states"] = add_demo_states(ctx.user)
+        return made
     return {}
 
 

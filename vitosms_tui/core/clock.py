@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -49,6 +51,22 @@ def set_now(instant: datetime | str | None) -> None:
     elif instant.tzinfo is None:
         instant = instant.replace(tzinfo=ZURICH)
     _anchor = (instant.astimezone(UTC), time.monotonic())
+
+
+@contextmanager
+def as_of(instant: datetime) -> Iterator[None]:
+    """Run a block as if it were ``instant``, then let the clock go on as before.
+
+    The demo practice writes its past days through the same functions the desk
+    and the worker use (queue, send, report), each at its own moment.
+    """
+    global _anchor
+    before = _anchor
+    set_now(instant)
+    try:
+        yield
+    finally:
+        _anchor = before
 
 
 def set_from_environment() -> None:

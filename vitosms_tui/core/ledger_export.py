@@ -21,7 +21,7 @@ from typing import Iterator, Sequence
 
 import peewee as pw
 
-from . import clock, credits
+from . import clock, credits, dates
 from .db import resolve_path
 from .errors import Refused, UsageError
 from .models import CreditEntry, Mandant, Message, Order
@@ -31,7 +31,6 @@ PERIODS = ("this_month", "last_month", "this_year", "all")
 COLUMNS = ("time", "mandant", "kind", "credits", "balance", "message", "order", "user", "note")
 STATE_FOLDER = "vitosms-state"
 EXPORT_FOLDER = "exports"
-_DATE = re.compile(r"\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\s*")
 # A cell a spreadsheet would read as a formula (=, +, -, @) is written as text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -86,17 +85,6 @@ def _month_end(first: date) -> date:
     return following - timedelta(days=1)
 
 
-def _parse_day(text: str) -> date:
-    match = _DATE.fullmatch(text)
-    if not match:
-        raise Refused(f"not a date (dd.mm.yyyy): {text.strip()!r}", "invalid_date")
-    day, month, year = (int(part) for part in match.groups())
-    try:
-        return date(year, month, day)
-    except ValueError:
-        raise Refused(f"no such day: {text.strip()!r}", "invalid_date") from None
-
-
 def parse_range(text: str) -> Period:
     """A typed date range: ``01.10.2026 - 15.11.2026`` (both days included).
 
@@ -105,8 +93,8 @@ def parse_range(text: str) -> Period:
     parts = [part for part in re.split(r"\s*(?:-|–|bis|to|\s)\s*", text.strip()) if part]
     if not parts or len(parts) > 2:
         raise Refused("write the period as dd.mm.yyyy - dd.mm.yyyy", "invalid_date")
-    first = _parse_day(parts[0])
-    last = _parse_day(parts[-1])
+    first = dates.parse_date(parts[0])
+    last = dates.parse_date(parts[-1])
     if last < first:
         raise Refused("the period ends before it begins", "invalid_date")
     return Period("range", first, last)

@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 import peewee as pw
 
-from . import audit, clock
+from . import audit, clock, dates
 from .db import is_postgresql, write_transaction
 from .errors import NotFound, Refused
 from .models import CHANNELS, CONSENT_PURPOSES, LANGUAGES, Mandant, Person
@@ -42,27 +42,12 @@ def clean_name(value: str, what: str) -> str:
 
 
 def parse_birth_date(text: str | date | None) -> date | None:
-    """``dd.mm.yyyy`` or ``yyyy-mm-dd``; not in the future, not before 1900."""
+    """``dd.mm.yyyy`` or ``yyyy-mm-dd``; not in the future, not before 1900 (the rules of core.dates)."""
     if text is None or text == "":
         return None
     if isinstance(text, date):
-        value = text
-    else:
-        raw = text.strip()
-        value = None
-        for pattern in ("%d.%m.%Y", "%Y-%m-%d"):
-            try:
-                value = datetime.strptime(raw, pattern).date()
-                break
-            except ValueError:
-                continue
-        if value is None:
-            raise Refused(f"birth date {raw!r} is not dd.mm.yyyy or yyyy-mm-dd", "invalid_date")
-    if value > clock.today():
-        raise Refused("birth date lies in the future", "invalid_date")
-    if value.year < 1900:
-        raise Refused("birth date before 1900", "invalid_date")
-    return value
+        return dates.check_birth_date(text)
+    return dates.parse_birth_date(text)
 
 
 @dataclass

@@ -28,7 +28,7 @@ from datetime import date, datetime, timedelta
 
 import peewee as pw
 
-from . import audit, clock, outbox, persons
+from . import audit, clock, dates, outbox, persons
 from .db import write_transaction
 from .drafts import Draft, Quote
 from .errors import NotFound, Refused, UsageError
@@ -80,13 +80,7 @@ def parse_due(value: date | str) -> date:
         return clock.local(value).date()
     if isinstance(value, date):
         return value
-    text = (value or "").strip()
-    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    raise Refused(f"due date {value!r} is not YYYY-MM-DD", "invalid_date")
+    return dates.parse_date(value, "due date")
 
 
 def _reason(text: str) -> str:

@@ -36,7 +36,7 @@ from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.signal import Signal
 
-from ..core import automation, clock, credits, journal, mandanten
+from ..core import automation, clock, credits, journal, mandanten, quiet_hours
 from ..core.config import Settings
 from ..core.db import connection
 from . import i18n
@@ -207,9 +207,12 @@ class VitoSmsApp(App[None]):
                                  warnings=self.automation_warnings)
         else:
             balance = credits.balance(mandant)
+            now = clock.now()
+            quiet = quiet_hours.next_allowed_at_or_after(now, mandant) if quiet_hours.in_quiet_hours(
+                now, mandant) else None
             self.status = Status(user=self.user, mandant_code=mandant.code, mandant_name=mandant.name,
-                                 balance=balance, low=credits.is_low(mandant, balance), now=clock.now(),
-                                 attention=attention, warnings=self.automation_warnings)
+                                 balance=balance, low=credits.is_low(mandant, balance), now=now,
+                                 attention=attention, warnings=self.automation_warnings, quiet_until=quiet)
         self.status_signal.publish(self.status)
 
     @work(thread=True, exclusive=True, group="status-warnings", exit_on_error=False)

@@ -1,4 +1,8 @@
-"""The command palette's "go to person": type a name, a birth date or a mobile number."""
+"""The command palette's "go to person": type a name, a birth date or a mobile number.
+
+The best hits also offer what the desk does for a person: a message, an
+appointment, a recall (``person_actions``).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,12 @@ from rich.text import Text
 from textual.command import Hit, Hits, Provider
 
 from .i18n import _
+from .person_actions import ACTIONS, act_on_person
 from .widgets.person_table import fetch_person_rows
 
 MIN_QUERY = 2
 MAX_HITS = 8
+ACTION_HITS = 3  # the best hits also offer message, appointment and recall
 
 
 class PersonCommands(Provider):
@@ -38,3 +44,13 @@ class PersonCommands(Provider):
                 text=f"{label}: {row.plain_name}",
                 help=_("Open in the Persons view"),
             )
+        # after every "open the person" hit, also in the order they arrive (the palette shows
+        # hits as they come: Enter on the first line opens the best person, as it always did)
+        for rank, row in enumerate(rows[:ACTION_HITS]):
+            for order, (action, words) in enumerate(ACTIONS.items(), start=1):
+                yield Hit(
+                    0.5 - rank * 0.01 - order * 0.001,
+                    Text.assemble((f"{_(words)} ", "dim"), row.name_text()),
+                    partial(act_on_person, self.app, action, row.id),
+                    text=f"{_(words)} {row.plain_name}",
+                )

@@ -1,7 +1,7 @@
 """New appointment / edit appointment: person, start, duration, reason.
 
 A new appointment starts with the person picker (Escape there leaves the
-form too); the start is prefilled with the agenda's cursor. Editing changes
+form too) unless it is booked from a person (Personen, the palette); the start is prefilled with the agenda's cursor. Editing changes
 duration and reason only: the time is changed by moving (``m``), which asks
 about a prepared reminder. A new appointment offers its confirmation
 (``ctrl+t`` or the button cycles none / SMS / e-mail), preselected with the
@@ -42,7 +42,7 @@ class AppointmentForm(ModalScreen[agenda.Booking | None]):
     ]
 
     def __init__(self, mandant_id: int | None = None, start: datetime | None = None, minutes: int = 15,
-                 appointment_id: int | None = None) -> None:
+                 appointment_id: int | None = None, person_id: int | None = None) -> None:
         super().__init__(classes="dialog-screen")
         self.appointment = agenda.get_appointment(appointment_id) if appointment_id is not None else None
         if self.appointment is not None:
@@ -52,7 +52,11 @@ class AppointmentForm(ModalScreen[agenda.Booking | None]):
         self.start = start
         self.minutes = minutes
         self.person: Person | None = self.appointment.person if self.appointment else None
-        self.confirm: str | None = None  # the confirmation's channel; None: none is sent
+        if self.person is None and person_id is not None:  # booked from the person (Personen, palette)
+            self.person = Person.get_by_id(person_id)
+        # the confirmation's channel (None: none is sent), preselected with the person's
+        booking_for = self.person if self.appointment is None else None
+        self.confirm: str | None = default_channel(self.mandant, booking_for) if booking_for else None
 
     def compose(self) -> ComposeResult:
         editing = self.appointment is not None
@@ -134,7 +138,8 @@ class AppointmentForm(ModalScreen[agenda.Booking | None]):
             self.query_one("#a-minutes", Input).focus()
         else:
             self.query_one("#a-start", Input).focus()
-            self.pick_person(leave_if_none=True)
+            if self.person is None:
+                self.pick_person(leave_if_none=True)
 
     def pick_person(self, leave_if_none: bool = False) -> None:
         def picked(ids: list[int] | None) -> None:

@@ -1,14 +1,21 @@
-"""Ask for a date (``dd.mm.yyyy``) or a date and time (``dd.mm.yyyy HH:MM``), Swiss style.
+"""Ask for a date, a date and time, or (on a known day) a time alone; Swiss style.
 
 ``push_screen(AskDateTime(title, initial), callback)`` calls back with an
 aware UTC ``datetime`` (the typed wall time in Europe/Zurich), a ``date``
-when ``with_time`` is False, or None when left with Escape. A typing mistake
-is said below the field; the dialog stays open.
+when ``with_time`` is False, or None when left with Escape. With ``day`` a
+time alone (``11:00``, ``11``) is taken on that day: moving an appointment
+within its day is typing the new time. With ``day_or_time`` either a date or
+a time is taken (the agenda's ``g``). The field opens with its text selected,
+so that typing replaces it. A typing mistake is said below the field; the
+dialog stays open.
+
+The parsing is :mod:`core.dates` for every field that takes a date; its
+mistakes are said here, in the same words in every field
+(:func:`date_problem`).
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 
 from textual.app import ComposeResult
@@ -17,36 +24,48 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from ...core import clock
+from ...core import clock, dates
+from ...core.dates import DateRefused
 from ..i18n import N_, _
 
-_PATTERN = re.compile(
-    r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})(?:\s*[ ,T]\s*(\d{1,2})[:.h](\d{2}))?\s*$")
+_FORMS = {
+    "dd.mm.yyyy": N_("dd.mm.yyyy"),
+    "dd.mm.yyyy HH:MM": N_("dd.mm.yyyy HH:MM"),
+    "HH:MM": N_("HH:MM"),
+    "HH:MM or dd.mm.yyyy HH:MM": N_("HH:MM or dd.mm.yyyy HH:MM"),
+    "dd.mm.yyyy or HH:MM": N_("dd.mm.yyyy or HH:MM"),
+}
+_PROBLEMS = {
+    dates.FORMAT: N_("Please write it as {form}."),
+    dates.NO_SUCH_DATE: N_("There is no such date."),
+    dates.NO_SUCH_TIME: N_("There is no such time."),
+    dates.NEEDS_TIME: N_("A time is missing: please write it as {form}."),
+    dates.FUTURE: N_("The birth date lies in the future."),
+    dates.TOO_EARLY: N_("The birth date lies before 1900."),
+}
+
+
+def date_problem(error: DateRefused) -> str:
+    """The mistake in a typed date, in the same words in every field."""
+    form = _(_FORMS.get(error.form, error.form))
+    return _(_PROBLEMS[error.problem]).format(form=form)
 
 
 class DateTimeError(ValueError):
     """The text is no date (and time) in the Swiss form; the message is for the desk."""
 
 
-def parse_date_time(text: str, with_time: bool = True) -> datetime | date:
-    """``27.11.2026 10:30`` -> the UTC instant of that Zurich wall time; without time -> a date."""
-    found = _PATTERN.match(text or "")
-    if not found or (with_time and found.group(4) is None):
-        raise DateTimeError(_("Please write the date and time as dd.mm.yyyy HH:MM.") if with_time
-                            else _("Please write the date as dd.mm.yyyy."))
-    day, month, year = (int(found.group(i)) for i in (1, 2, 3))
-    if year < 100:
-        year += 2000
+def parse_date_time(text: str, with_time: bool = True, day: date | None = None) -> datetime | date:
+    """``27.11.2026 10:30`` -> the UTC instant of that Zurich wall time; without time -> a date.
+
+    With ``day`` a time alone is taken on that day.
+    """
     try:
-        wanted = date(year, month, day)
-    except ValueError:
-        raise DateTimeError(_("There is no such date.")) from None
-    if not with_time:
-        return wanted
-    hour, minute = int(found.group(4)), int(found.group(5))
-    if hour > 23 or minute > 59:
-        raise DateTimeError(_("There is no such time."))
-    return clock.zurich_datetime(wanted, hour, minute)
+        if not with_time:
+            return dates.parse_date(text)
+        return dates.parse_date_time(text, day)
+    except DateRefused as error:
+        raise DateTimeError(date_problem(error)) from None
 
 
 def format_for_input(value: datetime | date | None, with_time: bool = True) -> str:
@@ -64,17 +83,21 @@ class AskDateTime(ModalScreen[datetime | date | None]):
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"), key_display="Esc")]
 
     def __init__(self, title: str, initial: datetime | date | None = None, with_time: bool = True,
-                 hint: str | None = None) -> None:
+                 hint: str | None = None, day: date | None = None, day_or_time: bool = False) -> None:
         super().__init__(classes="dialog-screen")
         self.title_text = title
         self.initial = initial
         self.with_time = with_time
         self.hint = hint
+        self.day = day  # a time alone is taken on this day
+        self.day_or_time = day_or_time
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ask-date-time", classes="dialog"):
             yield Static(self.title_text, classes="dialog-title", markup=False)
-            placeholder = _("dd.mm.yyyy HH:MM") if self.with_time else _("dd.mm.yyyy")
+            placeholder = (_("dd.mm.yyyy or HH:MM") if self.day_or_time
+                           else _("HH:MM or dd.mm.yyyy HH:MM") if self.day is not None
+                           else _("dd.mm.yyyy HH:MM") if self.with_time else _("dd.mm.yyyy"))
             yield Input(format_for_input(self.initial, self.with_time), placeholder=placeholder,
                         id="date-time-input")
             yield Static("", id="date-time-error", classes="field-error", markup=False)
@@ -86,7 +109,13 @@ class AskDateTime(ModalScreen[datetime | date | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         try:
-            value = parse_date_time(event.value, self.with_time)
+            if self.day_or_time:
+                value = dates.parse_day_or_time(event.value, self.day or clock.today())
+            else:
+                value = parse_date_time(event.value, self.with_time, self.day)
+        except DateRefused as error:
+            self.query_one("#date-time-error", Static).update(date_problem(error))
+            return
         except DateTimeError as error:
             self.query_one("#date-time-error", Static).update(str(error))
             return

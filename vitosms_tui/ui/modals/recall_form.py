@@ -18,11 +18,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from ...core import mandanten, recall
+from ...core.dates import DateRefused
 from ...core.errors import VitosmsError
 from ...core.models import Appointment, Person
 from ..i18n import N_, _, format_date, format_datetime
 from ..sanitize import clean, plain
 from ..widgets.person_picker import PersonPicker
+from .date_time import date_problem
 
 FIELDS = ("person", "mandant", "reason", "due", "every")
 FIELD_OF_CODE = {"invalid_date": "due", "invalid_reason": "reason", "invalid_repeat": "every",
@@ -31,8 +33,9 @@ FIELD_OF_CODE = {"invalid_date": "due", "invalid_reason": "reason", "invalid_rep
 
 def explain(error: VitosmsError) -> str:
     """core's refusal in the interface language (core speaks English)."""
+    if isinstance(error, DateRefused):
+        return date_problem(error)  # the same words as in every other date field
     messages = {
-        "invalid_date": _("Write the due date as dd.mm.yyyy."),
         "invalid_reason": _("A reason is needed: one line of at most 200 characters."),
         "invalid_repeat": _("Repeat every 1 to 120 months, or leave it empty."),
         "deceased": _("The person is deceased."),

@@ -2,7 +2,8 @@
 
 Step one picks the kind (``r`` reminder, ``c`` confirmation), step two the
 channel (``⏎`` the person's default, ``s`` SMS, ``e`` e-mail); so a reminder
-by the default channel is ``r r ⏎`` from the agenda. Each line says already
+by the default channel is ``r r ⏎`` from the agenda. ``⏎`` at step one is the
+everyday case at once, a reminder by the default channel: ``r ⏎``. Each line says already
 when the message would go out, or why none would (the rule of
 :mod:`core.reminders`), and what exists already ("● zugestellt 02.12. 10:02").
 A choice that cannot work (no consent, no address, the rule sends none, one
@@ -126,7 +127,7 @@ class RemindChooser(ModalScreen[tuple[str, str | None, bool] | None]):
                     note = f"{gone_line(sent)} · " + _("then n: once more")
                 options.append(self._line(key, kind_name(kind), note, why is None))
                 options.append("\n")
-            hint = _("r reminder · c confirmation · Esc cancels")
+            hint = _("⏎ reminder by the default channel · r reminder · c confirmation · Esc cancels")
         else:
             default = self.default_channel
             note = (f"{_(CHANNEL_NAMES[default])} {self.addresses[default]}" if default
@@ -148,7 +149,8 @@ class RemindChooser(ModalScreen[tuple[str, str | None, bool] | None]):
         if action == "again":
             return self.asking_again is not None
         if action == "channel":
-            return self.kind is not None
+            # at step one only ⏎ (the reminder by the default channel) is offered
+            return self.kind is not None or (not parameters[0] and self.asking_again is None)
         return True
 
     def action_kind(self, kind: str) -> None:
@@ -170,6 +172,10 @@ class RemindChooser(ModalScreen[tuple[str, str | None, bool] | None]):
         self.refresh_bindings()
 
     def action_channel(self, channel: str) -> None:
+        if self.kind is None:  # ⏎ at step one: a reminder by the default channel
+            self.action_kind("reminder")
+            if self.kind is None:
+                return  # refused with its reason, or a sent one asks for n first
         wanted = channel or self.default_channel
         if wanted is None or not self.addresses.get(wanted):
             self.query_one("#remind-error", Static).update(

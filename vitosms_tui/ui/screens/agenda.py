@@ -1,24 +1,20 @@
 """F2 Agenda: the day of every Mandant side by side, or one Mandant's week.
 
-Keys, in the spirit of calcurse and khal: arrows or ``h j k l`` move, ``,``
-and ``.`` turn a day, ``[`` and ``]`` a week, ``t`` is today, ``w`` switches
-day and week, ``a`` all Mandanten or the current one, ``g`` goes to a date,
-``/`` finds a person's appointments, ``⏎`` opens the detail. On the
-appointment under the cursor: ``n`` new, ``e`` edit, ``c`` copy, ``m`` move,
-``d`` cancel, ``r`` remind or confirm (``r r ⏎``: reminder by the person's
-channel).
+Keys, in the spirit of calcurse and khal: arrows or ``h j k l`` move, ``,`` ``.`` a day,
+``[`` ``]`` a week, ``t`` today, ``w`` day/week, ``a`` all Mandanten or one, ``g`` a date
+or a time (``13`` is 13:00 of the day shown), ``J``/``K`` next/previous appointment, ``/``
+a person's appointments, ``⏎`` the detail. On the appointment under the cursor: ``n`` new,
+``e`` edit, ``c`` copy, ``m`` move, ``d`` cancel, ``r`` remind or confirm (``r ⏎``).
 
-A day or a week is loaded with one query (and one grouped query for the
-reminder markers) in a thread worker; moving the cursor only redraws.
-
-The neighbours of what is shown are read ahead (widgets/agenda_ahead.py), so
-that turning a day or a week shows them at once; a change made here forgets them.
+A day or a week is loaded with one query (and one grouped query for the reminder markers)
+in a thread worker; moving the cursor only redraws. The neighbours of what is shown are
+read ahead (widgets/agenda_ahead.py); a change made here forgets them.
 """
 
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 from rich.text import Text
 from textual import on, work
@@ -30,19 +26,19 @@ from textual.worker import get_current_worker
 
 from ...core import agenda, clock
 from ...core.errors import VitosmsError
-from ...core.models import Mandant
 from ..i18n import N_, _
 from ..widgets import agenda_lines
 from ..widgets.agenda_ahead import ReadAhead
 from ..widgets.agenda_data import (IMPORTED_MARK, MARKER_NAMES, MARKERS, AgendaColumn, AgendaRequest,
-                                   GridLayout, fetch_columns, parse_clock, week_start)
+                                   GridLayout, fetch_columns, parse_clock)
 from ..widgets.agenda_grid import AgendaGrid, AgendaKeys
 from ..widgets.appointment_text import booked_text, explain
 from ..widgets.message_line import MessageLine
+from .agenda_navigation import AgendaNavigation
 from .appointment_actions import AppointmentActions
 from .base import ShellScreen
 
-class AgendaScreen(AppointmentActions, ShellScreen[None]):
+class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
     """The practice's agenda: grid, selection line, message line."""
 
     CSS_PATH = "agenda.tcss"
@@ -51,11 +47,12 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         Binding("n", "new", N_("New")),
         Binding("e", "edit", N_("Edit")),
         Binding("c", "copy", N_("Copy")),
-        Binding("m", "move", N_("Move")),
+        Binding("m", "move", N_("Move"), tooltip=N_("Move: a time alone (11:00) keeps the day")),
         Binding("d,delete", "cancel_appointment", N_("Cancel appt."), key_display="d"),
         Binding("R", "new_recall", N_("Recall"), tooltip=N_("Note a recall for this appointment's person")),
         Binding("r", "remind", N_("Remind"),
-                tooltip=N_("Remind (r) or confirm (c), then ⏎ default channel, s SMS, e e-mail")),
+                tooltip=N_("Remind: ⏎ reminder by the default channel; or r reminder / c confirmation,"
+                           " then ⏎ default channel, s SMS, e e-mail")),
         # navigation: hidden here, shown in the key line under the grid (and in F1 from there)
         Binding("comma", "shift_days(-1)", show=False, key_display=",/."),
         Binding("full_stop", "shift_days(1)", show=False, key_display=",/."),
@@ -79,6 +76,7 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         self._shown_columns: list[AgendaColumn] | None = None
         self._wanted: AgendaRequest | None = None  # the latest load asked for
         self.ahead = ReadAhead()
+        self._book_for: int | None = None  # a person to book for as soon as the day is shown
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="agenda"):
@@ -205,6 +203,9 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         self.grid.show(layout, select_id=select_id, column_key=column_key, minute=minute)
         # one line of fixed height: no new layout of the screen for a new title
         self.query_one("#agenda-title", Static).update(agenda_lines.title(request), layout=False)
+        person_id, self._book_for = self._book_for, None
+        if person_id is not None:
+            self.call_after_refresh(self.action_new, person_id)
 
     # -- the line under the grid ------------------------------------------------
 
@@ -217,85 +218,6 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
 
     def say(self, text: str, error: bool = False) -> None:
         self.query_one("#agenda-message", MessageLine).say(text, error)
-
-    # -- navigation -------------------------------------------------------------
-
-    def _go_day(self, day: date, **load) -> None:
-        self.day = day
-        self.say("")
-        self.load(**load)
-
-    def action_shift_days(self, days: int) -> None:
-        target = self.day + timedelta(days=days)
-        if self.week and self.loaded and self.loaded.week and week_start(target) == week_start(self.loaded.day):
-            keys = [c.key for c in self.grid.sheet.columns]
-            self.day = target
-            self.grid.move_to(keys.index(f"d{target.isoformat()}"), self.grid.slot)
-            return
-        self._go_day(target)
-
-    @on(AgendaGrid.EdgeReached)
-    def _edge(self, event: AgendaGrid.EdgeReached) -> None:
-        if self.week:
-            self.action_shift_days(event.step)
-
-    def action_today(self) -> None:
-        now = clock.local(clock.now())
-        self._go_day(now.date(), minute=now.hour * 60 + now.minute,
-                     column_key=f"d{now.date().isoformat()}" if self.week else None)
-
-    def action_goto(self) -> None:
-        def chosen(day: date | datetime | None) -> None:
-            if isinstance(day, date) and not isinstance(day, datetime):
-                self._go_day(day)
-
-        from ..modals.date_time import AskDateTime
-
-        self.app.push_screen(AskDateTime(_("Go to which date?"), self.day, with_time=False), chosen)
-
-    def _with_mandant(self, mandant_id: int | None, **load) -> None:
-        """Load after making ``mandant_id`` the current Mandant (the status line follows)."""
-        if mandant_id is None or mandant_id == self._mandant_id():
-            self.load(**load)
-            return
-        self._after_mandant = load
-        self.app.set_mandant(Mandant.get_by_id(mandant_id))
-
-    def on_mandant_changed(self, event) -> None:
-        load, self._after_mandant = self._after_mandant, None
-        if load is None:
-            load = {"column_key": f"m{event.mandant.id}"} if not self.week else {}
-        self.load(**load)
-
-    def action_toggle_week(self) -> None:
-        column = self.grid.cursor_column
-        minute = self.grid.cursor_minute if column else None
-        if self.week:
-            self.week = False
-            self.load(column_key=f"m{self._mandant_id()}", minute=minute)
-            return
-        self.week = True
-        self._with_mandant(column.mandant_id if column else None, column_key=f"d{self.day.isoformat()}",
-                           minute=minute)
-
-    def action_toggle_all(self) -> None:
-        column = self.grid.cursor_column
-        self.all_mandanten = not self.all_mandanten
-        if self.all_mandanten or column is None:
-            self.load()
-        else:
-            self._with_mandant(column.mandant_id, column_key=f"m{column.mandant_id}")
-
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "toggle_all" and self.week:
-            return None  # the week shows one Mandant
-        return True
-
-    def back_out(self) -> bool:
-        if self.week:
-            self.action_toggle_week()
-            return True
-        return False
 
     # -- finding a person's appointments ----------------------------------------
 
@@ -349,9 +271,13 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         self.app.push_screen(AppointmentDetailScreen(appointment_id),
                              lambda _result: self.go_to_appointment(appointment_id))
 
-    def action_new(self) -> None:
+    def action_new(self, person_id: int | None = None) -> None:
+        """``n``: book at the cursor (for ``person_id`` when booked from a person: no search)."""
         from ..modals.appointment_form import AppointmentForm
 
+        if self.loaded is None and person_id is not None:
+            self._book_for = person_id  # opened just now: book once the day is shown
+            return
         column = self.grid.cursor_column
         if column is None:
             self.say(_("No Mandant to book for."), error=True)
@@ -363,8 +289,8 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
                 self.say(booked_text(booking))
                 self.appointment_changed(booking.appointment.id, booking.appointment.start)
 
-        self.app.push_screen(AppointmentForm(column.mandant_id, start, self.app.settings.agenda.slot_minutes or 15),
-                             saved)
+        self.app.push_screen(AppointmentForm(column.mandant_id, start, self.app.settings.agenda.slot_minutes or 15,
+                                             person_id=person_id), saved)
 
     def action_edit(self) -> None:
         self.edit_appointment(self._selected_id())

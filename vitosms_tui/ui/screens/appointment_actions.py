@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from ...core import agenda
+from ...core import agenda, clock
 from ...core.errors import VitosmsError
 from ...core.models import Appointment
 from ...core.phone import format_phone
@@ -102,6 +102,13 @@ class AppointmentActions:
 
         self.app.push_screen(AppointmentForm(appointment_id=appointment.id), saved)
 
+    def _ask_when(self, question: str, appointment: Appointment, chosen) -> None:
+        """The new start; a time alone keeps the day, so moving within the day is typing the time."""
+        self.app.push_screen(AskDateTime(question + "\n" + appointment_line(appointment), appointment.start,
+                                         day=clock.local(appointment.start).date(),
+                                         hint=_("11:00 keeps the day · 15.12.2026 11:00 another day · Esc cancels")),
+                             chosen)
+
     def copy_appointment(self, appointment_id: int | None) -> None:
         appointment = self._appointment_for(appointment_id, booked=False)
         if appointment is None:
@@ -120,8 +127,7 @@ class AppointmentActions:
                 when=when(copy.start)), overlap_warning(booking.overlaps)))
             self.appointment_changed(copy.id, copy.start)
 
-        title = _("Copy to which date and time?") + "\n" + appointment_line(appointment)
-        self.app.push_screen(AskDateTime(title, appointment.start), chosen)
+        self._ask_when(_("Copy to which date and time?"), appointment, chosen)
 
     def move_appointment(self, appointment_id: int | None) -> None:
         appointment = self._appointment_for(appointment_id)
@@ -156,8 +162,7 @@ class AppointmentActions:
 
             self.app.push_screen(ReminderQuestion(question), decided)
 
-        title = _("Move to which date and time?") + "\n" + appointment_line(appointment)
-        self.app.push_screen(AskDateTime(title, appointment.start), chosen)
+        self._ask_when(_("Move to which time (or date and time)?"), appointment, chosen)
 
     def _move(self, appointment: Appointment, start: datetime, decision: str | None) -> None:
         try:

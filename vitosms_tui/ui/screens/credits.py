@@ -27,11 +27,13 @@ from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from ...core import audit, credits, ledger_export, mandanten, roles
+from ...core.dates import DateRefused
 from ...core.db import connection
 from ...core.errors import Refused, VitosmsError
 from ...core.ledger_export import Period
 from ...core.models import Mandant
 from ..i18n import N_, _, format_date, format_number
+from ..modals.date_time import date_problem
 from ..sanitize import clean
 from ..widgets.message_line import MessageLine
 from .base import ShellScreen
@@ -232,6 +234,9 @@ class CreditsScreen(ShellScreen[None]):
         if self.prompt_mode == "range":
             try:
                 self.period = ledger_export.parse_range(text)
+            except DateRefused as error:
+                self.say(date_problem(error), error=True)  # the same words as in every date field
+                return
             except Refused as error:
                 from ..modals.transfer import explain
 

@@ -19,12 +19,14 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ...core import mandanten, persons
+from ...core.dates import DateRefused
 from ...core.db import write_transaction
 from ...core.errors import Refused
 from ...core.models import CONSENT_PURPOSES, LANGUAGES, Person
 from ...core.phone import format_phone, normalize_email, normalize_mobile
 from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _, format_date, format_datetime
 from ..modals.confirm import Confirm
+from ..modals.date_time import date_problem
 from ..sanitize import clean, plain
 from .base import ShellScreen
 from .persons import CONSENT_TITLES
@@ -54,12 +56,8 @@ def explain(error: Refused) -> str:
             return _("Contains control characters.")
         if "longer" in text:
             return _("At most 80 characters.")
-    if code == "invalid_date":
-        if "future" in text:
-            return _("The birth date lies in the future.")
-        if "1900" in text:
-            return _("The birth date lies before 1900.")
-        return _("Please write the date as dd.mm.yyyy.")
+    if isinstance(error, DateRefused):
+        return date_problem(error)  # the same words as in every other date field
     messages = {
         "invalid_number": _("Not a valid phone number."),
         "landline": _("Not a mobile number: it cannot receive an SMS."),

@@ -119,6 +119,11 @@ class PersonsScreen(ShellScreen[None]):
 
     BINDINGS = [
         Binding("ctrl+n", "new", N_("New person")),
+        # control keys: they work from the search as from the list and never type into a name
+        Binding("ctrl+o", "for_person('message')", N_("Message"), key_display="^o",
+                tooltip=N_("Write a message to the highlighted person (Compose)")),
+        Binding("ctrl+b", "for_person('book')", N_("Book"), key_display="^b",
+                tooltip=N_("Book an appointment for the highlighted person (Agenda, at its cursor)")),
         Binding("down", "focus_list", N_("To the list"), show=False),
     ]
 
@@ -288,6 +293,13 @@ class PersonsScreen(ShellScreen[None]):
             self.query_one(PersonsTable).focus()
         else:
             self.show_person(person_id)  # a new person: search for the name
+
+    def action_for_person(self, action: str) -> None:
+        from ..person_actions import act_on_person
+
+        person = self.current_person()
+        if person is not None:
+            act_on_person(self.app, action, person.id)
 
     def action_new_recall(self) -> None:
         from ..modals.recall_form import RecallForm

@@ -25,10 +25,12 @@ from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from ...core import clock, recall
+from ...core.dates import DateRefused
 from ...core.db import connection
 from ...core.errors import VitosmsError
 from ..i18n import N_, _, format_date, format_number, ngettext
 from ..modals.confirm import Confirm
+from ..modals.date_time import date_problem
 from ..sanitize import clean
 from ..widgets.recall_data import (PERIODS, Cost, Listing, Period, RecallLine, confirm_text, cost_text,
                                    credits_text, excluded_text, fetch_cost, fetch_listing, head_text,
@@ -264,6 +266,9 @@ class RecallScreen(ShellScreen[None]):
         event.stop()
         try:
             self.period = parse_period(event.value)
+        except DateRefused as error:
+            self.say(date_problem(error), error=True)  # 31.02.2027: the same words as in every date field
+            return
         except (ValueError, VitosmsError):
             self.say(_("Write the period as dd.mm.yyyy - dd.mm.yyyy (the first date may be left out)."),
                      error=True)

@@ -408,7 +408,8 @@ class AgendaKeys(Static):
         Binding("w", "screen.toggle_week", N_("day/week"), tooltip=N_("Switch between day and week view")),
         Binding("a", "screen.toggle_all", N_("all/one"),
                 tooltip=N_("All Mandanten or only the current one (day view)")),
-        Binding("g", "screen.goto", N_("date"), tooltip=N_("Go to a date")),
+        Binding("g", "screen.goto", N_("date"),
+                tooltip=N_("Go to a date, or to a time of the day shown (13 or 13:00)")),
         Binding("slash", "screen.find_person", N_("person"), key_display="/",
                 tooltip=N_("Find a person's appointments")),
     ]

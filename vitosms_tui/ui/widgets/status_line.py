@@ -10,6 +10,7 @@ from textual import events
 from textual.binding import Binding
 from textual.widget import Widget
 
+from ...core import clock
 from ..i18n import _, format_day, format_number
 from ..sanitize import clean
 
@@ -30,6 +31,7 @@ class Status:
     now: datetime | None = None
     attention: int = 0  # failed messages nobody has dealt with (core.journal.needs_attention)
     warnings: tuple[str, ...] = ()  # core.automation.automation_warnings(): automatic messages skipped
+    quiet_until: datetime | None = None  # in the Mandant's quiet hours: when sending starts again
 
 
 class StatusLine(Widget):
@@ -89,6 +91,11 @@ class StatusLine(Widget):
             right.append(" " + _("⚠ automation {key}").format(key="F6") + " ",
                          self.get_component_rich_style("status-line--low"))
             right.append(" ")
+        if status is not None and status.quiet_until is not None:
+            # said before anything is sent, not only when a reminder is refused for it
+            until = f"{clock.local(status.quiet_until):%H:%M}"
+            right.append(_("sending from {time}").format(time=until), dim)
+            right.append("  ")
         right.append(self._mode_title())
         if status is not None and status.now is not None:
             right.append("  ")

@@ -1,0 +1,105 @@
+"""The agenda's ways around: a day or a week back and forth, today, a date or a time, day/week, all/one.
+
+A mixin of :class:`~.agenda.AgendaScreen` (which provides ``day``, ``week``,
+``all_mandanten``, ``grid``, ``load`` and ``say``): the keys are listed under
+the grid (``AgendaKeys``) and in F1.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from ...core import clock
+from ...core.models import Mandant
+from ..i18n import _
+from ..widgets.agenda_data import week_start
+from ..widgets.agenda_grid import AgendaGrid
+
+
+class AgendaNavigation:
+    """Moving the agenda's day, week and Mandant; the host loads and shows."""
+
+    def _go_day(self, day: date, **load) -> None:
+        self.day = day
+        self.say("")
+        self.load(**load)
+
+    def action_shift_days(self, days: int) -> None:
+        target = self.day + timedelta(days=days)
+        if self.week and self.loaded and self.loaded.week and week_start(target) == week_start(self.loaded.day):
+            keys = [c.key for c in self.grid.sheet.columns]
+            self.day = target
+            self.grid.move_to(keys.index(f"d{target.isoformat()}"), self.grid.slot)
+            return
+        self._go_day(target)
+
+    def on_agenda_grid_edge_reached(self, event: AgendaGrid.EdgeReached) -> None:
+        # a named handler: @on is only collected from the screen's own class, not from a mixin
+        if self.week:
+            self.action_shift_days(event.step)
+
+    def action_today(self) -> None:
+        now = clock.local(clock.now())
+        self._go_day(now.date(), minute=now.hour * 60 + now.minute,
+                     column_key=f"d{now.date().isoformat()}" if self.week else None)
+
+    def action_goto(self) -> None:
+        """``g``: a date goes to that day, a time (``13``, ``13:00``) to that slot of the day shown."""
+        def chosen(target: date | datetime | None) -> None:
+            if isinstance(target, datetime):
+                local = clock.local(target)
+                self._go_day(local.date(), minute=local.hour * 60 + local.minute,
+                             column_key=f"d{local.date().isoformat()}" if self.week else None)
+            elif isinstance(target, date):
+                self._go_day(target)
+
+        from ..modals.date_time import AskDateTime
+
+        self.app.push_screen(AskDateTime(_("Go to which date or time?"), self.day, with_time=False,
+                                         day=self.day, day_or_time=True,
+                                         hint=_("13 or 13:00: that time of the day shown · 15.12.2026: that day")),
+                             chosen)
+
+    def _with_mandant(self, mandant_id: int | None, **load) -> None:
+        """Load after making ``mandant_id`` the current Mandant (the status line follows)."""
+        if mandant_id is None or mandant_id == self._mandant_id():
+            self.load(**load)
+            return
+        self._after_mandant = load
+        self.app.set_mandant(Mandant.get_by_id(mandant_id))
+
+    def on_mandant_changed(self, event) -> None:
+        load, self._after_mandant = self._after_mandant, None
+        if load is None:
+            load = {"column_key": f"m{event.mandant.id}"} if not self.week else {}
+        self.load(**load)
+
+    def action_toggle_week(self) -> None:
+        column = self.grid.cursor_column
+        minute = self.grid.cursor_minute if column else None
+        if self.week:
+            self.week = False
+            self.load(column_key=f"m{self._mandant_id()}", minute=minute)
+            return
+        self.week = True
+        self._with_mandant(column.mandant_id if column else None, column_key=f"d{self.day.isoformat()}",
+                           minute=minute)
+
+    def action_toggle_all(self) -> None:
+        column = self.grid.cursor_column
+        self.all_mandanten = not self.all_mandanten
+        if self.all_mandanten or column is None:
+            self.load()
+        else:
+            self._with_mandant(column.mandant_id, column_key=f"m{column.mandant_id}")
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "toggle_all" and self.week:
+            return None  # the week shows one Mandant
+        return True
+
+    def back_out(self) -> bool:
+        if self.week:
+            self.action_toggle_week()
+            return True
+        return False
