@@ -205,7 +205,7 @@ async def test_message_and_appointment_for_a_person_from_personen(make_app):
         await keys.type(f"{person.last_name} {person.first_name}")
         await wait_until(pilot, lambda: app.screen.current_person() is not None
                          and app.screen.current_person().id == person.id)
-        await keys.press("ctrl+b")  # book: the agenda's form, for this person, no second search
+        await keys.press("ctrl+t")  # book: the agenda's form, for this person, no second search
         await wait_until(pilot, lambda: isinstance(app.screen, AppointmentForm))
         assert app.screen.person.id == person.id and app.screen.confirm == "sms"
         await pilot.press("escape")  # nothing typed: leaves at once

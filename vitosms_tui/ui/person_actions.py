@@ -1,6 +1,6 @@
 """What the desk does for one person, from wherever the person was found.
 
-From Personen (``Ctrl+O`` message, ``Ctrl+B`` book, ``R`` recall) and from
+From Personen (``Ctrl+O`` message, ``Ctrl+T`` book (a Termin), ``R`` recall) and from
 the command palette's person search (a hit per action), so that finding a
 person by name and acting on them is one search: Compose opens with the
 person as recipient, the agenda opens the booking form for the person at its

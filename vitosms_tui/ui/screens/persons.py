@@ -122,7 +122,8 @@ class PersonsScreen(ShellScreen[None]):
         # control keys: they work from the search as from the list and never type into a name
         Binding("ctrl+o", "for_person('message')", N_("Message"), key_display="^o",
                 tooltip=N_("Write a message to the highlighted person (Compose)")),
-        Binding("ctrl+b", "for_person('book')", N_("Book"), key_display="^b",
+        # not Ctrl+B: tmux takes it for itself, and the desk may work inside tmux
+        Binding("ctrl+t", "for_person('book')", N_("Book"), key_display="^t",
                 tooltip=N_("Book an appointment for the highlighted person (Agenda, at its cursor)")),
         Binding("down", "focus_list", N_("To the list"), show=False),
     ]
