@@ -21,6 +21,7 @@ from ...core import mandanten, recall
 from ...core.errors import VitosmsError
 from ...core.models import Appointment, Person
 from ..i18n import N_, _, format_date, format_datetime
+from ..names import person_name
 from ..sanitize import clean, plain
 from ..widgets.person_picker import PersonPicker
 
@@ -70,7 +71,7 @@ class RecallForm(ModalScreen[int | None]):
                 return
             noted = recall.get_recall(recall_id)
             say(_("Recall noted for {name}, due {due}.").format(
-                name=clean(noted.person.full_name), due=format_date(noted.due)))
+                name=person_name(noted.person), due=format_date(noted.due)))
             if after is not None:
                 after()
 

@@ -19,6 +19,7 @@ from ...core.models import Mandant
 from ..i18n import CHANNEL_NAMES, N_, _, format_date, format_datetime, format_number
 from ..modals.order import price_text
 from ..sanitize import plain
+from ..widgets.event_texts import ledger_note
 
 LEDGER_LIMIT = 500
 ORDER_LIMIT = 100
@@ -157,7 +158,7 @@ class LedgerTable(CreditsTable):
                 channel = _(CHANNEL_NAMES[line.message_channel]) if line.message_channel in CHANNEL_NAMES else ""
                 message = f"#{line.message_id} {channel}".strip()
             self.add_row(format_datetime(line.at), kind_name(line.kind), delta, message,
-                         plain(line.user), plain(line.note), key=str(line.id))
+                         plain(line.user), plain(ledger_note(line.note)), key=str(line.id))
 
 
 class OrdersTable(CreditsTable):

@@ -25,9 +25,11 @@ from ...core.errors import Refused
 from ...core.models import Message, Person
 from ..i18n import N_, _, format_datetime, format_number, ngettext
 from ..modals.confirm import Confirm
+from ..names import person_name
 from ..sanitize import clean, plain
 from ..widgets.journal_table import (EVENT_NAMES, STATUS_NAMES, channel_name, purpose_name,
                                      show_recipient, status_name)
+from ..widgets.event_texts import event_detail
 from ..widgets.reasons import reason_text
 from .base import ShellScreen
 
@@ -158,7 +160,7 @@ def describe(message: Message, styles: dict[str, object]) -> Text:
     line(_("Message"), str(message.id))
     line(_("Status"), status_name(message.status), styles.get(message.status, ""))
     line(_("Mandant"), f"{mandant.code} {mandant.name}")
-    line(_("Person"), person.full_name if person else "–")
+    line(_("Person"), person_name(person) if person else "–")
     line(_("Channel"), channel_name(message.channel))
     line(_("Recipient"), show_recipient(message.channel, message.recipient))
     line(_("Purpose"), purpose_name(message.purpose))
@@ -280,7 +282,7 @@ class MessageDetailScreen(ShellScreen[None]):
         for event in events:
             style = styles["failed"] if event.kind in TROUBLE else ""
             kind = Text(_(EVENT_NAMES.get(event.kind, event.kind)), style=style, end="")
-            table.add_row(Text(format_datetime(event.at), end=""), kind, plain(reason_text(event.detail)),
+            table.add_row(Text(format_datetime(event.at), end=""), kind, plain(event_detail(event.kind, event.detail)),
                           key=str(event.id))
         self.refresh_bindings()
 

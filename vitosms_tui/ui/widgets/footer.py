@@ -15,9 +15,13 @@ from textual.app import ComposeResult
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-from ..i18n import _
+from ..i18n import N_, _
 
 _FUNCTION_KEY = re.compile(r"f\d+")
+# Textual's own widgets bring keys with English descriptions (the open list of a
+# Select shows "esc Dismiss menu"); named here, they are in the catalogue and the
+# footer and F1 translate them like the app's own
+TEXTUAL_DESCRIPTIONS = (N_("Dismiss menu"), N_("Show menu"))
 
 
 def is_view_key(node, binding, app) -> bool:
