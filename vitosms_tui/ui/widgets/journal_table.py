@@ -13,9 +13,8 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.binding import Binding
+from textual import events
 from textual.widgets import DataTable, Static
-from .reasons import reason_text
-from .tables import cursor_id
 
 from ...core import attention, journal, persons
 from ...core.db import connection
@@ -23,14 +22,12 @@ from ...core.models import STATUSES, Person
 from ...core.phone import format_phone
 from ..i18n import CHANNEL_NAMES, N_, _, format_datetime
 from ..sanitize import clean, plain
+from .journal_columns import TITLES, WIDTHS, journal_columns
+from .reasons import reason_text
+from .tables import cursor_id
 
 LIST_LIMIT = 500
 PERSON_LIMIT = 300  # persons a name search may bring into the filter
-# fixed column widths; the error column takes what is left of the screen
-WIDTHS = {"at": 16, "mandant": 4, "channel": 6, "recipient": 15, "person": 16, "purpose": 11,
-          "status": 14, "credits": 3}
-MIN_ERROR_WIDTH = 12
-COLUMNS = (*WIDTHS, "error")
 
 STATUS_NAMES = {
     "queued": N_("queued"),
@@ -215,33 +212,45 @@ class JournalTable(DataTable):
         kwargs.setdefault("zebra_stripes", True)
         super().__init__(**kwargs)
         self.rows_by_id: dict[int, JournalRow] = {}
-        self.error_width = MIN_ERROR_WIDTH
+        self.columns_shown: tuple[str, ...] = ()
+        self.error_width = 0
 
     def on_mount(self) -> None:
-        columns = (("at", _("Created")), ("mandant", _("Md.")), ("channel", _("Channel")),
-                   ("recipient", _("Recipient")), ("person", _("Person")), ("purpose", _("Purpose")),
-                   ("status", _("Status")), ("credits", _("Cr.")))
-        for key, title in columns:
-            self.add_column(title, key=key, width=WIDTHS[key])
-        # each column has one cell of padding on either side, and the scrollbar needs two
-        used = sum(WIDTHS.values()) + 2 * (len(WIDTHS) + 1) + 2
-        self.error_width = max(MIN_ERROR_WIDTH, (self.app.size.width or 120) - used)
-        self.add_column(_("Error"), key="error", width=self.error_width)
+        self.fit_columns(self.app.size.width or 120)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.fit_columns(event.size.width)
+
+    def fit_columns(self, width: int) -> None:
+        """Show the columns that fit ``width``; after a resize the rows are shown again."""
+        shown, error_width = journal_columns(width)
+        if (shown, error_width) == (self.columns_shown, self.error_width):
+            return
+        rows, keep = list(self.rows_by_id.values()), self.current_id
+        self.clear(columns=True)
+        self.rows_by_id = {}
+        self.columns_shown, self.error_width = shown, error_width
+        for key in shown:
+            self.add_column(_(TITLES[key]), key=key, width=WIDTHS[key])
+        self.add_column(_(TITLES["error"]), key="error", width=error_width)
+        if rows:
+            self.show_rows(rows, keep)
 
     def cells(self, row: JournalRow) -> tuple:
         # every cell is a Text: a plain string would be read as markup by the table
         status = Text(status_name(row.status),
                       style=self.get_component_rich_style(f"journal--{row.status}", partial=True), end="")
-        return (
-            Text(format_datetime(row.created_at), end=""), plain(row.mandant_code),
-            Text(channel_name(row.channel), end=""),
-            plain(cut(show_recipient(row.channel, row.recipient), WIDTHS["recipient"])),
-            plain(cut(row.person_name, WIDTHS["person"])),
-            Text(cut(purpose_name(row.purpose), WIDTHS["purpose"]), end=""),
-            status, Text(str(row.credits).rjust(WIDTHS["credits"]), end=""),
-            plain(cut(row.error, self.error_width),
-                  style=self.get_component_rich_style("journal--error", partial=True)),
-        )
+        every = {
+            "at": Text(format_datetime(row.created_at), end=""), "mandant": plain(row.mandant_code),
+            "channel": Text(channel_name(row.channel), end=""),
+            "recipient": plain(cut(show_recipient(row.channel, row.recipient), WIDTHS["recipient"])),
+            "person": plain(cut(row.person_name, WIDTHS["person"])),
+            "purpose": Text(cut(purpose_name(row.purpose), WIDTHS["purpose"]), end=""),
+            "status": status, "credits": Text(str(row.credits).rjust(WIDTHS["credits"]), end=""),
+        }
+        error = plain(cut(row.error, self.error_width),
+                      style=self.get_component_rich_style("journal--error", partial=True))
+        return (*(every[key] for key in self.columns_shown), error)
 
     def show_rows(self, rows: list[JournalRow], keep: int | None = None) -> None:
         """Replace the rows; the cursor stays on message ``keep`` when it is still listed."""
@@ -251,7 +260,7 @@ class JournalTable(DataTable):
             for row in rows:
                 if row != self.rows_by_id[row.id]:
                     self.rows_by_id[row.id] = row
-                    for column, value in zip(COLUMNS, self.cells(row)):
+                    for column, value in zip((*self.columns_shown, "error"), self.cells(row)):
                         self.update_cell(str(row.id), column, value)
             return
         scroll = self.scroll_y
