@@ -27,6 +27,7 @@ from .reasons import reason_text
 from .tables import cursor_id
 
 LIST_LIMIT = 500
+NARROW_WIDTH = 110  # the app's -narrow breakpoint
 PERSON_LIMIT = 300  # persons a name search may bring into the filter
 
 STATUS_NAMES = {
@@ -299,7 +300,12 @@ class FilterBar(Static):
     # F1 help (the list's own, hidden bindings do the work).
     BINDINGS = FILTER_BINDINGS
 
+    def on_resize(self) -> None:
+        if getattr(self, "shown_filter", None) is not None:
+            self.show(*self.shown_filter)
+
     def show(self, wanted: JournalFilter, mandant_code: str) -> None:
+        self.shown_filter = (wanted, mandant_code)
         label = self.get_component_rich_style("filter-bar--label", partial=True)
         active = self.get_component_rich_style("filter-bar--active", partial=True)
         text = Text(no_wrap=True, overflow="ellipsis", end="")
@@ -320,9 +326,13 @@ class FilterBar(Static):
             ("/", _("Person"), plain(wanted.person_text, style=active) if wanted.person_text.strip()
              else Text("–")),
         ]
+        # at 80 columns the line must fit: closer separators, and no empty person filter (F1 has "/")
+        narrow = self.app.size.width < NARROW_WIDTH
+        if narrow and not wanted.person_text.strip():
+            parts.pop()
         for index, (key, name, value) in enumerate(parts):
             if index:
-                text.append("   ·   ", label)
+                text.append(" · " if narrow else "   ·   ", label)
             text.append(f"{name} ", label)
             text.append(f"({key}) ", label)
             text.append(value)
