@@ -82,3 +82,16 @@ async def test_agenda_titles_keep_whole_words_before_their_count(make_app):
         await VIEWS["agenda_week"](pilot, state)
         head = screen_lines(pilot.app.export_screenshot())[2]
         assert "Mo 30.11" in head
+
+
+def test_shortened_by_whole_words_with_a_mark_that_it_goes_on():
+    from vitosms_tui.ui.widgets.fit import column_head, shorten
+
+    assert shorten("DUB Dr méd. Claire Dubois", 19) == "DUB Dr méd. Claire…"
+    assert shorten(" Huber Daniel · Besprechung", 22) == " Huber Daniel…"
+    assert shorten(" 08:15 Keller M.", 12) == " 08:15 Kell…"  # whole words would leave it nearly empty
+    assert shorten("kurz", 10) == "kurz"
+    assert column_head("DUB Dr méd. Claire Dubois", "", "8 ", 23) == (" DUB Dr méd. Claire… ", "8 ")
+    # a week's day: the short title, and the count gives way before the date
+    assert column_head("Mo. 30.11.", "Mo 30.11", "8 ", 9) == (" Mo 30.11", "")
+    assert column_head("Mo. 30.11.", "Mo 30.11", "8 ", 18) == (" Mo. 30.11.     ", "8 ")

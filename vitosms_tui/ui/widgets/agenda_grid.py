@@ -30,7 +30,7 @@ from ...core import agenda_view, clock
 from ...core.db import connection
 from ..i18n import N_, _
 from .agenda_data import IMPORTED_MARK, AgendaColumn, AgendaItem, GridLayout
-from .fit import column_head
+from .fit import column_head, shorten
 
 MARKER_SECONDS = 5.0  # how often the markers of reminders on their way are read again
 TIME_WIDTH = 6
@@ -369,7 +369,7 @@ class AgendaGrid(Widget, can_focus=True):
             if len(entries) > 1:
                 count = f" {index + 1}/{len(entries)}" if at_cursor else f" +{len(entries) - 1}"
             body_width = max(0, width - 2 - len(count))
-            segments = head + [Segment(set_cell_size(text, body_width), style)]
+            segments = head + [Segment(set_cell_size(shorten(text, body_width), body_width), style)]
             if count:
                 segments.append(Segment(count[:width - 2], style + self._style("count", partial=True)))
             return segments

@@ -13,9 +13,15 @@ ELLIPSIS = "…"
 
 
 def shorten(text: str, width: int) -> str:
-    """``text`` in at most ``width`` cells: as many whole words as fit, then "…"."""
+    """``text`` in at most ``width`` cells: as many whole words as fit, then "…".
+
+    Leading spaces (an indent, a gap after a mark) are kept as they are.
+    """
     if cell_len(text) <= width:
         return text
+    indent = text[:len(text) - len(text.lstrip(" "))]
+    if indent:
+        return indent + shorten(text[len(indent):], width - len(indent)) if width > len(indent) else indent[:width]
     if width <= 1:
         return ELLIPSIS[:max(0, width)]
     kept = ""
@@ -24,7 +30,7 @@ def shorten(text: str, width: int) -> str:
         if cell_len(longer) + 1 > width:
             break
         kept = longer
-    if not kept:  # one long first word: its beginning is better than nothing
+    if cell_len(kept) <= width // 2:  # whole words would leave most of the room empty: cut the next one
         kept = set_cell_size(text, width - 1).rstrip()
     return kept.rstrip(" ,·") + ELLIPSIS
 
