@@ -240,7 +240,8 @@ class MessageDetailScreen(ShellScreen[None]):
         table = self.query_one("#detail-timeline", DataTable)
         table.add_column(_("When"), key="at", width=16)
         table.add_column(_("Event"), key="kind", width=14)
-        table.add_column(_("Detail"), key="detail")
+        # the detail takes the rest of the line and wraps: an explained error is long at 80 columns
+        table.add_column(_("Detail"), key="detail", width=max(24, self.app.size.width - 16 - 14 - 14))
         self.reload()
         self.query_one("#detail", VerticalScroll).focus()  # arrows scroll the whole message
         self.set_interval(POLL_SECONDS, self.poll)
@@ -283,7 +284,7 @@ class MessageDetailScreen(ShellScreen[None]):
             style = styles["failed"] if event.kind in TROUBLE else ""
             kind = Text(_(EVENT_NAMES.get(event.kind, event.kind)), style=style, end="")
             table.add_row(Text(format_datetime(event.at), end=""), kind, plain(event_detail(event.kind, event.detail)),
-                          key=str(event.id))
+                          key=str(event.id), height=None)
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:

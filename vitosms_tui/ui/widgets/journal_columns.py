@@ -18,10 +18,10 @@ TITLES = {"at": N_("Created"), "mandant": N_("Md."), "channel": N_("Channel"), "
           "person": N_("Person"), "purpose": N_("Purpose"), "status": N_("Status"), "credits": N_("Cr."),
           "error": N_("Error")}
 MIN_ERROR_WIDTH = 12
-# the error wants this much before a column gives way; below it the columns go
-READABLE_ERROR_WIDTH = 22
+# the error wants this much before a column gives way (at 120 columns every column stays)
+READABLE_ERROR_WIDTH = 15
 # the order in which columns give way; time, person, status and error always stay
-GIVE_WAY = ("mandant", "credits", "purpose", "recipient", "channel")
+GIVE_WAY = ("mandant", "credits", "purpose", "channel", "recipient")
 # each column has one cell of padding on either side, and the scrollbar needs two
 PADDING, SCROLLBAR = 2, 2
 

@@ -245,7 +245,9 @@ class JournalTable(DataTable):
             "at": Text(format_datetime(row.created_at), end=""), "mandant": plain(row.mandant_code),
             "channel": Text(channel_name(row.channel), end=""),
             "recipient": plain(cut(show_recipient(row.channel, row.recipient), WIDTHS["recipient"])),
-            "person": plain(cut(row.person_name, WIDTHS["person"])),
+            # without its own column (80 columns) a message to a bare number names it here
+            "person": plain(cut(row.person_name or ("" if "recipient" in self.columns_shown else
+                                                    show_recipient(row.channel, row.recipient)), WIDTHS["person"])),
             "purpose": Text(cut(purpose_name(row.purpose), WIDTHS["purpose"]), end=""),
             "status": status, "credits": Text(str(row.credits).rjust(WIDTHS["credits"]), end=""),
         }
