@@ -126,6 +126,10 @@ class VitoSmsApp(App[None]):
     CSS_PATH = "app.tcss"  # with the first view's own: see _css_paths
     TITLE = "vitosms"
     ENABLE_COMMAND_PALETTE = True
+    # a terminal of 80 columns or 24 lines gets the classes -narrow / -short on its
+    # screens; the views' .tcss let columns and panels give way there
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     COMMANDS = App.COMMANDS | {_person_commands}
 
     BINDINGS = [
@@ -272,6 +276,10 @@ class VitoSmsApp(App[None]):
             screen.dismiss(None)
         elif self.mode_history:
             self.switch_mode(self.mode_history.pop())
+
+    def get_key_display(self, binding: Binding) -> str:
+        """A key as it is labelled on the keyboard of the interface's language (Leertaste, Entf, Strg+S)."""
+        return _(super().get_key_display(binding))
 
     def action_help(self) -> None:
         from .modals.help import HelpScreen

@@ -87,9 +87,10 @@ def format_datetime(value: datetime | None) -> str:
     return _babel_datetime(clock.local(value), "dd.MM.yyyy HH:mm", locale=babel_locale())
 
 
-def format_day(value: datetime) -> str:
-    """``Fr. 27.11.2026 09:00`` in Zurich time, for the status line."""
-    return _babel_datetime(clock.local(value), "EEE dd.MM.yyyy HH:mm", locale=babel_locale())
+def format_day(value: datetime, year: bool = True) -> str:
+    """``Fr. 27.11.2026 09:00`` in Zurich time, for the status line (``Fr. 27.11. 09:00`` without year)."""
+    pattern = "EEE dd.MM.yyyy HH:mm" if year else "EEE dd.MM. HH:mm"
+    return _babel_datetime(clock.local(value), pattern, locale=babel_locale())
 
 
 def format_number(value: int) -> str:

@@ -22,6 +22,7 @@ from ...core.dates import DateRefused
 from ...core.errors import VitosmsError
 from ...core.models import Appointment, Person
 from ..i18n import N_, _, format_date, format_datetime
+from ..names import person_name
 from ..sanitize import clean, plain
 from ..widgets.person_picker import PersonPicker
 from .date_time import date_problem
@@ -73,7 +74,7 @@ class RecallForm(ModalScreen[int | None]):
                 return
             noted = recall.get_recall(recall_id)
             say(_("Recall noted for {name}, due {due}.").format(
-                name=clean(noted.person.full_name), due=format_date(noted.due)))
+                name=person_name(noted.person), due=format_date(noted.due)))
             if after is not None:
                 after()
 

@@ -43,16 +43,17 @@ class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
 
     CSS_PATH = "agenda.tcss"
     BINDINGS = [
+        # the most used first: at 80 columns the footer keeps the keys that fit whole
         Binding("enter", "open_detail", N_("Detail"), key_display="⏎"),
+        Binding("r", "remind", N_("Remind"),
+                tooltip=N_("Remind: ⏎ reminder by the default channel; or r reminder / c confirmation,"
+                           " then ⏎ default channel, s SMS, e e-mail")),
         Binding("n", "new", N_("New")),
         Binding("e", "edit", N_("Edit")),
         Binding("c", "copy", N_("Copy")),
         Binding("m", "move", N_("Move"), tooltip=N_("Move: a time alone (11:00) keeps the day")),
         Binding("d,delete", "cancel_appointment", N_("Cancel appt."), key_display="d"),
         Binding("R", "new_recall", N_("Recall"), tooltip=N_("Note a recall for this appointment's person")),
-        Binding("r", "remind", N_("Remind"),
-                tooltip=N_("Remind: ⏎ reminder by the default channel; or r reminder / c confirmation,"
-                           " then ⏎ default channel, s SMS, e e-mail")),
         # navigation: hidden here, shown in the key line under the grid (and in F1 from there)
         Binding("comma", "shift_days(-1)", show=False, key_display=",/."),
         Binding("full_stop", "shift_days(1)", show=False, key_display=",/."),

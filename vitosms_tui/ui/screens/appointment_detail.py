@@ -24,6 +24,8 @@ from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _, format_date, format_dat
 from ..sanitize import clean, plain
 from ..widgets.agenda_data import SOURCE_NAMES
 from ..widgets.appointment_text import kind_name, status_name, when
+from ..widgets.event_texts import event_detail
+from ..widgets.journal_table import EVENT_NAMES
 from ..widgets.message_line import MessageLine
 from ..widgets.reasons import reason_text
 from .appointment_actions import AppointmentActions
@@ -137,8 +139,8 @@ class AppointmentDetailScreen(AppointmentActions, ShellScreen[None]):
             text.append("\n")
         for event_row in journal.timeline(message_id):
             text.append(f"{format_datetime(event_row.at)}  ", "dim")
-            text.append(f"{event_row.kind:<10} ", "bold")
-            text.append(plain(event_row.detail))
+            text.append(f"{_(EVENT_NAMES.get(event_row.kind, event_row.kind)):<14} ", "bold")
+            text.append(plain(event_detail(event_row.kind, event_row.detail)))
             text.append("\n")
         self.query_one("#detail-events", Static).update(text)
 

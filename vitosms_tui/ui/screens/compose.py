@@ -46,6 +46,7 @@ from ..widgets.person_picker import PersonPicker
 from ..widgets.recipient_list import (Recipient, RecipientPanel, channel_order,
                                       render_for)
 from ..widgets.send_time import SendTime
+from ..widgets.titled_input import TitledInput
 from .base import ShellScreen
 
 QUOTE_DELAY = 0.15  # seconds after the last change before the batch is costed
@@ -108,9 +109,8 @@ class ComposeScreen(ShellScreen[None]):
                 yield Static("", id="compose-header", markup=False)
                 yield RecipientPanel(id="compose-recipient-panel")
                 with Horizontal(id="compose-fields"):
-                    subject = Input(placeholder=_("empty: the template's subject"), id="compose-subject")
-                    subject.border_title = _("Subject (e-mail only)")
-                    yield subject
+                    yield TitledInput(_("Subject (e-mail only)"), _("Subject"), id="compose-subject",
+                                      placeholder=_("empty: the template's subject"))
                     yield SendTime(id="compose-send-time")
                 yield MessageEditor(id="compose-editor", soft_wrap=True)
             with Vertical(id="compose-right"):

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from ...core import credits, ledger_export, mandanten
 from ...core.db import connection
@@ -19,6 +18,8 @@ from ...core.models import Mandant
 from ..i18n import CHANNEL_NAMES, N_, _, format_date, format_datetime, format_number
 from ..modals.order import price_text
 from ..sanitize import plain
+from ..widgets.event_texts import ledger_note
+from ..widgets.tables import FittedTable
 
 LEDGER_LIMIT = 500
 ORDER_LIMIT = 100
@@ -100,19 +101,13 @@ def kind_name(kind: str) -> str:
     return _(KIND_NAMES.get(kind, kind))
 
 
-class CreditsTable(DataTable):
-    """A row-cursor table whose colours come from credits.tcss."""
+class CreditsTable(FittedTable):
+    """A row-cursor table whose colours come from credits.tcss; its columns give way when narrow."""
 
     COMPONENT_CLASSES = {"credits--low", "credits--current", "credits--plus", "credits--dim"}
-    COLUMNS: tuple[tuple[str, str, int, bool], ...] = ()  # (key, title msgid, width, numeric)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
-
-    def on_mount(self) -> None:
-        for key, title, width, numeric in self.COLUMNS:
-            label = _(title) if title.strip() else title
-            self.add_column(right(label, width) if numeric else label, key=key, width=width)
 
     def style_of(self, name: str):
         # partial: colour and weight only, so the row cursor keeps its background
@@ -123,6 +118,7 @@ class BalancesTable(CreditsTable):
     COLUMNS = (("mark", " ", 1, False), ("code", N_("Mandant"), 7, False), ("name", N_("Name"), 30, False),
                ("balance", N_("Balance"), 10, True), ("threshold", N_("Warning at"), 10, True),
                ("state", N_("State"), 16, False))
+    GIVE_WAY = ("threshold",)
 
     def show(self, rows: list[BalanceRow], current_id: int | None) -> None:
         """All Mandanten; the current one marked, a low balance in the warning colour."""
@@ -145,7 +141,8 @@ class BalancesTable(CreditsTable):
 class LedgerTable(CreditsTable):
     COLUMNS = (("at", N_("Time"), 16, False), ("kind", N_("Kind"), 14, False), ("delta", N_("Amount"), 8, True),
                ("message", N_("Message"), 12, False), ("user", N_("User"), 12, False),
-               ("note", N_("Note"), 38, False))
+               ("note", N_("Note"), 24, False))
+    GIVE_WAY = ("user", "message")
 
     def show(self, lines: list[LedgerLine]) -> None:
         self.clear()
@@ -157,13 +154,14 @@ class LedgerTable(CreditsTable):
                 channel = _(CHANNEL_NAMES[line.message_channel]) if line.message_channel in CHANNEL_NAMES else ""
                 message = f"#{line.message_id} {channel}".strip()
             self.add_row(format_datetime(line.at), kind_name(line.kind), delta, message,
-                         plain(line.user), plain(line.note), key=str(line.id))
+                         plain(line.user), plain(ledger_note(line.note)), key=str(line.id))
 
 
 class OrdersTable(CreditsTable):
     COLUMNS = (("at", N_("Time"), 16, False), ("package", N_("Package"), 10, False),
                ("credits", N_("Credits (amount)"), 8, True), ("price", N_("Price"), 14, True),
                ("customer", N_("Customer number"), 20, False), ("user", N_("User"), 12, False))
+    GIVE_WAY = ("user", "customer")
 
     def show(self, orders: list[OrderLine]) -> None:
         self.clear()

@@ -25,9 +25,11 @@ from ...core.errors import Refused
 from ...core.models import Message, Person
 from ..i18n import N_, _, format_datetime, format_number, ngettext
 from ..modals.confirm import Confirm
+from ..names import person_name
 from ..sanitize import clean, plain
 from ..widgets.journal_table import (EVENT_NAMES, STATUS_NAMES, channel_name, purpose_name,
                                      show_recipient, status_name)
+from ..widgets.event_texts import event_detail
 from ..widgets.reasons import reason_text
 from .base import ShellScreen
 
@@ -158,7 +160,7 @@ def describe(message: Message, styles: dict[str, object]) -> Text:
     line(_("Message"), str(message.id))
     line(_("Status"), status_name(message.status), styles.get(message.status, ""))
     line(_("Mandant"), f"{mandant.code} {mandant.name}")
-    line(_("Person"), person.full_name if person else "–")
+    line(_("Person"), person_name(person) if person else "–")
     line(_("Channel"), channel_name(message.channel))
     line(_("Recipient"), show_recipient(message.channel, message.recipient))
     line(_("Purpose"), purpose_name(message.purpose))
@@ -238,7 +240,8 @@ class MessageDetailScreen(ShellScreen[None]):
         table = self.query_one("#detail-timeline", DataTable)
         table.add_column(_("When"), key="at", width=16)
         table.add_column(_("Event"), key="kind", width=14)
-        table.add_column(_("Detail"), key="detail")
+        # the detail takes the rest of the line and wraps: an explained error is long at 80 columns
+        table.add_column(_("Detail"), key="detail", width=max(24, self.app.size.width - 16 - 14 - 14))
         self.reload()
         self.query_one("#detail", VerticalScroll).focus()  # arrows scroll the whole message
         self.set_interval(POLL_SECONDS, self.poll)
@@ -280,8 +283,8 @@ class MessageDetailScreen(ShellScreen[None]):
         for event in events:
             style = styles["failed"] if event.kind in TROUBLE else ""
             kind = Text(_(EVENT_NAMES.get(event.kind, event.kind)), style=style, end="")
-            table.add_row(Text(format_datetime(event.at), end=""), kind, plain(reason_text(event.detail)),
-                          key=str(event.id))
+            table.add_row(Text(format_datetime(event.at), end=""), kind, plain(event_detail(event.kind, event.detail)),
+                          key=str(event.id), height=None)
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:

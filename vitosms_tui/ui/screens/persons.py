@@ -22,6 +22,7 @@ from ...core.models import CONSENT_PURPOSES, Person
 from ...core.phone import format_phone
 from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _, format_date, format_datetime
 from ..modals.confirm import Confirm
+from ..names import person_name
 from ..sanitize import clean, plain
 from ..widgets.person_table import PersonTable, fetch_person_rows, row_of
 from .base import ShellScreen
@@ -80,7 +81,9 @@ def describe(person: Person) -> Text:
         text.append("\n")
 
     salutation = {"Herr": _("Mr"), "Frau": _("Ms")}.get(person.salutation, "")
-    text.append(clean(f"{salutation} {person.first_name} {person.last_name}".strip()), "bold")
+    text.append(person_name(person), "bold")
+    if salutation:
+        text.append(f" · {salutation}", "dim")
     text.append("\n\n")
     if person.birth_date:
         years = age_on(person.birth_date, clock.today())
@@ -315,7 +318,7 @@ class PersonsScreen(ShellScreen[None]):
             return
         given = not getattr(person, f"consent_{purpose}")
         title = _(CONSENT_TITLES[purpose])
-        name = clean(person.full_name)
+        name = person_name(person)
         question = (_("{name}: record consent to {what}?") if given
                     else _("{name}: record that consent to {what} is withdrawn?")).format(name=name, what=title)
 

@@ -70,6 +70,7 @@ class AgendaColumn:
     mandant_code: str
     items: list[AgendaItem] = field(default_factory=list)
     today: bool = False
+    short_title: str = ""  # for a narrow column ("Mo 30.11"), when the title does not fit
 
 
 def _minutes_of(value: time) -> int:
@@ -200,7 +201,8 @@ def fetch_columns(request: AgendaRequest) -> list[AgendaColumn]:
                 return []
             first = week_start(request.day)
             columns = [AgendaColumn(f"d{day.isoformat()}", babel_date(day, "EEE dd.MM.", locale=babel_locale()),
-                                    day, mandant.id, clean(mandant.code), today=day == today)
+                                    day, mandant.id, clean(mandant.code), today=day == today,
+                                    short_title=babel_date(day, "EEEEEE dd.MM", locale=babel_locale()))
                        for day in (first + timedelta(days=offset) for offset in range(7))]
             since, until = first, first + timedelta(days=7)
             shown = [mandant]

@@ -30,6 +30,7 @@ from ...core import agenda_view, clock
 from ...core.db import connection
 from ..i18n import N_, _
 from .agenda_data import IMPORTED_MARK, AgendaColumn, AgendaItem, GridLayout
+from .fit import column_head, shorten
 
 MARKER_SECONDS = 5.0  # how often the markers of reminders on their way are read again
 TIME_WIDTH = 6
@@ -312,8 +313,8 @@ class AgendaGrid(Widget, can_focus=True):
             segments = [Segment(" " * TIME_WIDTH, self._style("header"))]
             for column, cell_width in zip(self.sheet.columns, widths):
                 style = self._style("today") if column.today else self._style("header")
-                count = f"{len(column.items)} " if column.items else ""
-                title = set_cell_size(f" {column.title}", max(0, cell_width - len(count)))
+                title, count = column_head(column.title, column.short_title,
+                                           f"{len(column.items)} " if column.items else "", cell_width)
                 segments.append(Segment("│", self._style("rule")))
                 segments.append(Segment(title, style))
                 segments.append(Segment(count[:cell_width], style + self._style("time", partial=True)))
@@ -368,7 +369,7 @@ class AgendaGrid(Widget, can_focus=True):
             if len(entries) > 1:
                 count = f" {index + 1}/{len(entries)}" if at_cursor else f" +{len(entries) - 1}"
             body_width = max(0, width - 2 - len(count))
-            segments = head + [Segment(set_cell_size(text, body_width), style)]
+            segments = head + [Segment(set_cell_size(shorten(text, body_width), body_width), style)]
             if count:
                 segments.append(Segment(count[:width - 2], style + self._style("count", partial=True)))
             return segments

@@ -11,13 +11,21 @@ from __future__ import annotations
 
 import re
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-from ..i18n import _
+from ..i18n import N_, _
 
 _FUNCTION_KEY = re.compile(r"f\d+")
+# Textual's own widgets bring keys with English descriptions (the open list of a
+# Select shows "esc Dismiss menu"); named here, they are in the catalogue and the
+# footer and F1 translate them like the app's own
+TEXTUAL_DESCRIPTIONS = (N_("Dismiss menu"), N_("Show menu"))
+# key names written in English in the bindings, labelled on German keyboards otherwise
+# (the app's get_key_display translates them)
+KEY_NAMES = (N_("Space"), N_("Del"), N_("Ctrl+S"))
 
 
 def is_view_key(node, binding, app) -> bool:
@@ -47,7 +55,27 @@ class KeyBar(Footer):
                 continue
             seen.add((id(node), binding.action))
             shown.append((node, binding, enabled, tooltip, binding.action == current))
-        return shown
+        return self._fitting(shown)
+
+    def _fitting(self, shown: list[tuple]) -> list[tuple]:
+        """The keys that fit the row whole, in their order; F1 lists the others.
+
+        A narrow terminal (80 columns) would cut the last key mid-word ("r Erinne");
+        a key that does not fit whole is left out instead, and so are those after it.
+        """
+        room = self.app.size.width
+        kept, used = [], 0
+        for item in shown:
+            binding = item[1]
+            width = cell_len(self.app.get_key_display(binding)) + 1 + cell_len(_(binding.description))
+            if used + width > room:
+                break
+            kept.append(item)
+            used += width + 1  # a key's right margin
+        return kept
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._recompose_if_changed)
 
     @staticmethod
     def _signature(shown: list[tuple]) -> list[tuple]:

@@ -13,9 +13,8 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.binding import Binding
+from textual import events
 from textual.widgets import DataTable, Static
-from .reasons import reason_text
-from .tables import cursor_id
 
 from ...core import attention, journal, persons
 from ...core.db import connection
@@ -23,14 +22,13 @@ from ...core.models import STATUSES, Person
 from ...core.phone import format_phone
 from ..i18n import CHANNEL_NAMES, N_, _, format_datetime
 from ..sanitize import clean, plain
+from .journal_columns import TITLES, WIDTHS, journal_columns
+from .reasons import reason_text
+from .tables import cursor_id
 
 LIST_LIMIT = 500
+NARROW_WIDTH = 110  # the app's -narrow breakpoint
 PERSON_LIMIT = 300  # persons a name search may bring into the filter
-# fixed column widths; the error column takes what is left of the screen
-WIDTHS = {"at": 16, "mandant": 4, "channel": 6, "recipient": 15, "person": 16, "purpose": 11,
-          "status": 14, "credits": 3}
-MIN_ERROR_WIDTH = 12
-COLUMNS = (*WIDTHS, "error")
 
 STATUS_NAMES = {
     "queued": N_("queued"),
@@ -215,33 +213,47 @@ class JournalTable(DataTable):
         kwargs.setdefault("zebra_stripes", True)
         super().__init__(**kwargs)
         self.rows_by_id: dict[int, JournalRow] = {}
-        self.error_width = MIN_ERROR_WIDTH
+        self.columns_shown: tuple[str, ...] = ()
+        self.error_width = 0
 
     def on_mount(self) -> None:
-        columns = (("at", _("Created")), ("mandant", _("Md.")), ("channel", _("Channel")),
-                   ("recipient", _("Recipient")), ("person", _("Person")), ("purpose", _("Purpose")),
-                   ("status", _("Status")), ("credits", _("Cr.")))
-        for key, title in columns:
-            self.add_column(title, key=key, width=WIDTHS[key])
-        # each column has one cell of padding on either side, and the scrollbar needs two
-        used = sum(WIDTHS.values()) + 2 * (len(WIDTHS) + 1) + 2
-        self.error_width = max(MIN_ERROR_WIDTH, (self.app.size.width or 120) - used)
-        self.add_column(_("Error"), key="error", width=self.error_width)
+        self.fit_columns(self.app.size.width or 120)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.fit_columns(event.size.width)
+
+    def fit_columns(self, width: int) -> None:
+        """Show the columns that fit ``width``; after a resize the rows are shown again."""
+        shown, error_width = journal_columns(width)
+        if (shown, error_width) == (self.columns_shown, self.error_width):
+            return
+        rows, keep = list(self.rows_by_id.values()), self.current_id
+        self.clear(columns=True)
+        self.rows_by_id = {}
+        self.columns_shown, self.error_width = shown, error_width
+        for key in shown:
+            self.add_column(_(TITLES[key]), key=key, width=WIDTHS[key])
+        self.add_column(_(TITLES["error"]), key="error", width=error_width)
+        if rows:
+            self.show_rows(rows, keep)
 
     def cells(self, row: JournalRow) -> tuple:
         # every cell is a Text: a plain string would be read as markup by the table
         status = Text(status_name(row.status),
                       style=self.get_component_rich_style(f"journal--{row.status}", partial=True), end="")
-        return (
-            Text(format_datetime(row.created_at), end=""), plain(row.mandant_code),
-            Text(channel_name(row.channel), end=""),
-            plain(cut(show_recipient(row.channel, row.recipient), WIDTHS["recipient"])),
-            plain(cut(row.person_name, WIDTHS["person"])),
-            Text(cut(purpose_name(row.purpose), WIDTHS["purpose"]), end=""),
-            status, Text(str(row.credits).rjust(WIDTHS["credits"]), end=""),
-            plain(cut(row.error, self.error_width),
-                  style=self.get_component_rich_style("journal--error", partial=True)),
-        )
+        every = {
+            "at": Text(format_datetime(row.created_at), end=""), "mandant": plain(row.mandant_code),
+            "channel": Text(channel_name(row.channel), end=""),
+            "recipient": plain(cut(show_recipient(row.channel, row.recipient), WIDTHS["recipient"])),
+            # without its own column (80 columns) a message to a bare number names it here
+            "person": plain(cut(row.person_name or ("" if "recipient" in self.columns_shown else
+                                                    show_recipient(row.channel, row.recipient)), WIDTHS["person"])),
+            "purpose": Text(cut(purpose_name(row.purpose), WIDTHS["purpose"]), end=""),
+            "status": status, "credits": Text(str(row.credits).rjust(WIDTHS["credits"]), end=""),
+        }
+        error = plain(cut(row.error, self.error_width),
+                      style=self.get_component_rich_style("journal--error", partial=True))
+        return (*(every[key] for key in self.columns_shown), error)
 
     def show_rows(self, rows: list[JournalRow], keep: int | None = None) -> None:
         """Replace the rows; the cursor stays on message ``keep`` when it is still listed."""
@@ -251,7 +263,7 @@ class JournalTable(DataTable):
             for row in rows:
                 if row != self.rows_by_id[row.id]:
                     self.rows_by_id[row.id] = row
-                    for column, value in zip(COLUMNS, self.cells(row)):
+                    for column, value in zip((*self.columns_shown, "error"), self.cells(row)):
                         self.update_cell(str(row.id), column, value)
             return
         scroll = self.scroll_y
@@ -290,7 +302,12 @@ class FilterBar(Static):
     # F1 help (the list's own, hidden bindings do the work).
     BINDINGS = FILTER_BINDINGS
 
+    def on_resize(self) -> None:
+        if getattr(self, "shown_filter", None) is not None:
+            self.show(*self.shown_filter)
+
     def show(self, wanted: JournalFilter, mandant_code: str) -> None:
+        self.shown_filter = (wanted, mandant_code)
         label = self.get_component_rich_style("filter-bar--label", partial=True)
         active = self.get_component_rich_style("filter-bar--active", partial=True)
         text = Text(no_wrap=True, overflow="ellipsis", end="")
@@ -311,9 +328,13 @@ class FilterBar(Static):
             ("/", _("Person"), plain(wanted.person_text, style=active) if wanted.person_text.strip()
              else Text("–")),
         ]
+        # at 80 columns the line must fit: closer separators, and no empty person filter (F1 has "/")
+        narrow = self.app.size.width < NARROW_WIDTH
+        if narrow and not wanted.person_text.strip():
+            parts.pop()
         for index, (key, name, value) in enumerate(parts):
             if index:
-                text.append("   ·   ", label)
+                text.append(" · " if narrow else "   ·   ", label)
             text.append(f"{name} ", label)
             text.append(f"({key}) ", label)
             text.append(value)

@@ -2,8 +2,10 @@
 
 The core writes a message's error and its timeline in English (scripts read
 them); the reasons the desk meets every day, why a message expired or waited
-for the morning and who dealt with a failure, are said here in German too.
-Any other text is shown as the core wrote it, so nothing is ever hidden.
+for the morning, who dealt with a failure and what the provider or the mail
+server answered (:mod:`.fault_texts`), are said here in the interface's
+language. Any other text is shown as the core wrote it, so nothing is ever
+hidden, also not the texts of older databases.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import re
 
 from ..i18n import N_, _
+from .fault_texts import fault_text
 
 RECALL_STATES = {"booked": N_("booked"), "done": N_("done"), "cancelled": N_("cancelled")}
 _REASONS = [
@@ -35,4 +38,4 @@ def reason_text(text: str | None) -> str:
             if "state" in values:
                 values["state"] = _(RECALL_STATES.get(values["state"], values["state"]))
             return _(words).format(**values)
-    return text
+    return fault_text(text) or text

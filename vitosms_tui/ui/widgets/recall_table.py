@@ -5,18 +5,26 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from ...core import clock
-from ..i18n import CHANNEL_NAMES, _, format_date, ngettext
+from ..i18n import CHANNEL_NAMES, N_, _, format_date, ngettext
 from ..sanitize import plain
 from .recall_data import RecallLine, excluded_text
+from .tables import FittedTable
 
 
-class RecallTable(DataTable):
-    """The due list; colours of excluded, overdue and selected rows come from recall.tcss."""
+class RecallTable(FittedTable):
+    """The due list; colours of excluded, overdue and selected rows come from recall.tcss.
+
+    At 80 columns Mandant, Turnus and Grund give way: the date, the person and
+    whether (or why not) a notice can go stay in sight.
+    """
 
     COMPONENT_CLASSES = {"recall--excluded", "recall--overdue", "recall--selected"}
+    COLUMNS = (("mark", " ", 1, False), ("due", N_("Due"), 10, False), ("person", N_("Person"), 24, False),
+               ("mandant", N_("Mandant"), 7, False), ("reason", N_("Reason"), 20, False),
+               ("repeat", N_("Repeat"), 9, False), ("channel", N_("Channel / left out"), 28, False))
+    GIVE_WAY = ("mandant", "repeat", "reason")
 
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
@@ -26,13 +34,8 @@ class RecallTable(DataTable):
         return self.get_component_rich_style(f"recall--{name}", partial=True)
 
     def add_columns_of_recalls(self) -> None:
-        self.add_column(" ", key="mark", width=1)
-        self.add_column(_("Due"), key="due", width=10)
-        self.add_column(_("Person"), key="person", width=24)
-        self.add_column(_("Mandant"), key="mandant", width=7)
-        self.add_column(_("Reason"), key="reason", width=20)
-        self.add_column(_("Repeat"), key="repeat", width=9)
-        self.add_column(_("Channel / left out"), key="channel", width=32)
+        """The columns that fit the terminal now (they follow its size from then on)."""
+        self.fit_columns(self.app.size.width)
 
     def mark(self, chosen: bool) -> Text:
         return Text("✔" if chosen else " ", style=self.style_of("selected"))
@@ -70,4 +73,4 @@ class RecallTable(DataTable):
         return int(self.coordinate_to_cell_key((row, 0)).row_key.value)
 
     def show_mark(self, recall_id: int, chosen: bool) -> None:
-        self.update_cell(str(recall_id), "mark", self.mark(chosen))
+        self.update_whole_cell(str(recall_id), "mark", self.mark(chosen))

@@ -30,6 +30,7 @@ from ...core.errors import Refused, VitosmsError
 from ...core.models import CHANNELS, Mandant, Person
 from ...core.phone import format_phone, looks_like_email, normalize_email, normalize_mobile
 from ..i18n import CHANNEL_NAMES, N_, _
+from ..names import person_name
 from ..sanitize import clean, plain
 from .cost_meter import explain
 
@@ -228,7 +229,7 @@ class RecipientPanel(Vertical):
             try:
                 recipient = person_recipient(person, self.order)
             except Refused as error:
-                refused.append(f"{clean(person.full_name)}: {explain(error)}")
+                refused.append(f"{person_name(person)}: {explain(error)}")
                 continue
             if recipient.key not in listed:
                 self.recipients.append(recipient)

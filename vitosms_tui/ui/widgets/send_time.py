@@ -20,6 +20,7 @@ from ...core.errors import VitosmsError
 from ..i18n import _, format_datetime
 from ..modals.date_time import DateTimeError, parse_date_time
 from .cost_meter import explain
+from .titled_input import TitledInput
 
 def parse_when(text: str) -> datetime | None:
     """``dd.mm.yyyy HH:MM`` in Zurich time as UTC; empty is now; the past is refused.
@@ -46,9 +47,8 @@ class SendTime(Vertical):
     """The send-time field with its inline answer."""
 
     def compose(self) -> ComposeResult:
-        field = Input(placeholder=_("empty: now"), id="compose-when")
-        field.border_title = _("Send at (dd.mm.yyyy HH:MM)")
-        yield field
+        yield TitledInput(_("Send at (dd.mm.yyyy HH:MM)"), _("Send at"), placeholder=_("empty: now"),
+                          id="compose-when")
         yield Static("", id="compose-when-reason", markup=False)
 
     @property

@@ -17,6 +17,7 @@ from ..sanitize import clean
 
 # opens the Journal's failed messages; said in the status line while there are some
 ATTENTION_KEY = "ctrl+g"
+WIDE = 110  # the app's -wide breakpoint
 
 
 @dataclass(frozen=True)
@@ -53,15 +54,14 @@ class StatusLine(Widget):
         if signal is not None:
             signal.subscribe(self, lambda _status: self.refresh())
 
-    def _mode_title(self) -> str:
+    def _mode_title(self, wide: bool = True) -> str:
         titles = getattr(self.app, "mode_titles", {})
         title = titles.get(self.app.current_mode, "")
-        if self.crumb:
-            title = f"{title} › {_(self.crumb)}" if title else _(self.crumb)
+        if self.crumb:  # 80 columns: the page alone ("Nachricht"), the footer marks its view
+            title = f"{title} › {_(self.crumb)}" if title and wide else _(self.crumb)
         return title
 
-    def render(self) -> Text:
-        status: Status | None = getattr(self.app, "status", None)
+    def _left(self, status: Status | None, with_name: bool) -> Text:
         dim = self.get_component_rich_style("status-line--dim")
         left = Text(no_wrap=True, overflow="ellipsis", end="")
         if status is not None:
@@ -69,7 +69,8 @@ class StatusLine(Widget):
             left.append(" · ", dim)
             if status.mandant_code:
                 left.append(clean(status.mandant_code), self.get_component_rich_style("status-line--mandant"))
-                left.append(f" {clean(status.mandant_name)}")
+                if with_name:
+                    left.append(f" {clean(status.mandant_name)}")
                 left.append(" · ", dim)
                 amount = _("{balance} credits").format(balance=format_number(status.balance or 0))
                 if status.low:
@@ -78,14 +79,21 @@ class StatusLine(Widget):
                     left.append(amount)
             else:
                 left.append(_("no Mandant"), self.get_component_rich_style("status-line--low"))
+        return left
+
+    def render(self) -> Text:
+        status: Status | None = getattr(self.app, "status", None)
+        dim = self.get_component_rich_style("status-line--dim")
         right = Text(end="")
         warning_length = 0
+        width = self.size.width or 120
+        wide = width >= WIDE
         if status is not None and status.attention:
             key = self.app.get_key_display(Binding(ATTENTION_KEY, "attention"))
             warning = _("⚠ {count} failed").format(count=format_number(status.attention))
             right.append(f" {warning} {key} ", self.get_component_rich_style("status-line--low"))
             warning_length = right.cell_len
-            right.append(" ")
+            right.append(" " if wide else "")
         if status is not None and status.warnings:
             # automatic messages skipped (out of credits): the Recall view (F6) lists them
             right.append(" " + _("⚠ automation {key}").format(key="F6") + " ",
@@ -95,14 +103,16 @@ class StatusLine(Widget):
             # said before anything is sent, not only when a reminder is refused for it
             until = f"{clock.local(status.quiet_until):%H:%M}"
             right.append(_("sending from {time}").format(time=until), dim)
-            right.append("  ")
-        right.append(self._mode_title())
+            right.append("  " if wide else " ")
+        right.append(self._mode_title(wide))
         if status is not None and status.now is not None:
-            right.append("  ")
-            right.append(format_day(status.now), dim)
+            right.append("  " if wide else " ")
+            right.append(format_day(status.now, year=wide), dim)  # 80 columns: the year gives way
         right.append(" ")
-        width = self.size.width or 120
         room = max(0, width - right.cell_len - 1)
+        left = self._left(status, with_name=True)
+        if left.cell_len > room:  # at 80 columns the balance matters more than the Mandant's name
+            left = self._left(status, with_name=False)
         left.truncate(room, overflow="ellipsis", pad=True)
         start = room + 1
         self._attention_cells = range(start, start + warning_length)
