@@ -252,7 +252,9 @@ def refresh_search_names() -> int:
 
 def channel_for(person: Person, order: tuple[str, ...] = ("sms", "email")) -> str | None:
     """The channel to reach a person: the preferred one if usable, else the first usable."""
-    usable = {"sms": bool(person.mobile), "email": bool(person.email)}
+    # a person who answered STOP gets no SMS (core.replies): e-mail, if there is an address
+    usable = {"sms": bool(person.mobile) and getattr(person, "consent_sms", True) is not False,
+              "email": bool(person.email)}
     if person.preferred_channel and usable.get(person.preferred_channel):
         return person.preferred_channel
     for channel in order:
