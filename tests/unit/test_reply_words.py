@@ -42,7 +42,8 @@ def test_a_trailing_greeting_does_not_change_the_answer(pair, greeting, between)
 @pytest.mark.parametrize("text, action", [
     ("Ja, gerne", CONFIRMED), ("Hallo, ja gerne!", CONFIRMED), ("Oui, merci. Bonne journée", CONFIRMED),
     ("Sì, grazie", CONFIRMED), ("YES!!", CONFIRMED), ("ja ja", CONFIRMED), ("1.", CONFIRMED),
-    ("Nein danke", DECLINED), ("Non merci", DECLINED), ("No, grazie", DECLINED), ("2", DECLINED),
+    ("Nein danke", DECLINED), ("Nein, leider nicht.", DECLINED), ("Non, malheureusement pas", DECLINED),
+    ("No, purtroppo", DECLINED), ("No, sorry", DECLINED), ("Non merci", DECLINED), ("No, grazie", DECLINED), ("2", DECLINED),
     ("STOP", STOP), ("Halt.", STOP),
 ])
 def test_obvious_answers(text, action):
@@ -51,7 +52,7 @@ def test_obvious_answers(text, action):
 
 @pytest.mark.parametrize("text", [
     "", "   ", "Ich kann nicht kommen", "Ja, aber erst um 11", "Nein, doch ja", "Ja nein",
-    "12", "Jawohl", "nonsense", "Stoppen Sie das bitte nicht", "Kann ich den Termin verschieben?",
+    "12", "Jawohl", "Ja nicht", "Oui pas", "nonsense", "Stoppen Sie das bitte nicht", "Kann ich den Termin verschieben?",
     "No way I forgot, yes I will come", "ok", "👍",
 ])
 def test_everything_else_waits_for_a_person(text):

@@ -30,7 +30,10 @@ _OPENING = frozenset("""hallo hoi gruezi gruetzi guten tag morgen abend bonjour 
 _POLITE = frozenset("""gerne gern danke dank vielen herzlichen bitte sehr ok okay klar sicher
     natuerlich bis dann bald morgen schonen schoenen tag merci beaucoup volontiers bien sur d
     accord a demain bonne journee grazie mille certo va bene volentieri domani buona giornata
-    thanks thank you please sure of course see tomorrow then have nice day""".split())
+    thanks thank you please sure of course see tomorrow then have nice day leider malheureusement
+    desole purtroppo mi dispiace unfortunately sorry""".split())
+# a "no" may say it twice ("Nein, leider nicht")
+_NEGATION = frozenset("nicht pas not".split())
 # the start of a sign-off: whatever follows (a name) does not count
 _SIGN_OFF = frozenset("""gruss grusse gruessli gruessle lg mfg freundliche beste herzliche
     liebe tschuss tschau ciao adieu cordialement salutations amities bises saluti cordiali
@@ -58,7 +61,7 @@ def understand(text: str) -> str:
     for word in words[1:]:
         if word in _SIGN_OFF:
             break
-        if word in _POLITE or ANSWER_WORDS.get(word) == action:
+        if word in _POLITE or ANSWER_WORDS.get(word) == action or (action == DECLINED and word in _NEGATION):
             continue
         return NONE
     return action

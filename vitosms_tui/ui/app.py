@@ -36,7 +36,7 @@ from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.signal import Signal
 
-from ..core import automation, clock, credits, journal, mandanten
+from ..core import automation, clock, credits, journal, mandanten, replies
 from ..core.config import Settings
 from ..core.db import connection
 from . import i18n
@@ -52,6 +52,8 @@ MODES: dict[str, tuple[str, str, str]] = {
     "credits": ("f5", N_("Credits"), "vitosms_tui.ui.screens.credits:CreditsScreen"),
     "recall": ("f6", N_("Recall"), "vitosms_tui.ui.screens.recall:RecallScreen"),
     "persons": ("f7", N_("Persons"), "vitosms_tui.ui.screens.persons:PersonsScreen"),
+    # F8 switches the Mandant, F9 rewrites to GSM-7 in Compose
+    "inbox": ("f10", N_("Inbox"), "vitosms_tui.ui.screens.inbox:InboxScreen"),
 }
 START_MODE = "agenda"
 STATUS_SECONDS = 2.0
@@ -201,15 +203,15 @@ class VitoSmsApp(App[None]):
             self.current_mandant = mandanten.Mandant.get_or_none(
                 mandanten.Mandant.id == self.current_mandant.id) or self.current_mandant
         mandant = self.current_mandant
-        attention = journal.attention_count()
+        attention, unread = journal.attention_count(), replies.unread_count()
         if mandant is None:
             self.status = Status(user=self.user, now=clock.now(), attention=attention,
-                                 warnings=self.automation_warnings)
+                                 warnings=self.automation_warnings, unread=unread)
         else:
             balance = credits.balance(mandant)
             self.status = Status(user=self.user, mandant_code=mandant.code, mandant_name=mandant.name,
                                  balance=balance, low=credits.is_low(mandant, balance), now=clock.now(),
-                                 attention=attention, warnings=self.automation_warnings)
+                                 attention=attention, warnings=self.automation_warnings, unread=unread)
         self.status_signal.publish(self.status)
 
     @work(thread=True, exclusive=True, group="status-warnings", exit_on_error=False)

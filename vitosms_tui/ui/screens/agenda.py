@@ -54,6 +54,8 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         Binding("m", "move", N_("Move")),
         Binding("d,delete", "cancel_appointment", N_("Cancel appt."), key_display="d"),
         Binding("R", "new_recall", N_("Recall"), tooltip=N_("Note a recall for this appointment's person")),
+        Binding("A", "open_answer", N_("Answer"),
+                tooltip=N_("The patient's SMS answer: then m offers a new date, d cancels, w writes")),
         Binding("r", "remind", N_("Remind"),
                 tooltip=N_("Remind (r) or confirm (c), then ⏎ default channel, s SMS, e e-mail")),
         # navigation: hidden here, shown in the key line under the grid (and in F1 from there)
@@ -348,6 +350,13 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         # a move inside the detail may have taken the appointment to another day
         self.app.push_screen(AppointmentDetailScreen(appointment_id),
                              lambda _result: self.go_to_appointment(appointment_id))
+
+    def action_open_answer(self) -> None:
+        item = self.grid.cursor_item
+        if item is None or not item.answer:
+            self.say(_("No SMS answer from the patient to this appointment."), error=True)
+            return
+        self.action_open_detail()  # the detail shows the answer and offers move, cancel, write
 
     def action_new(self) -> None:
         from ..modals.appointment_form import AppointmentForm
