@@ -195,3 +195,19 @@ def test_inbox_and_appointment_show_on_the_command_line(cli):
     code, shown, _ = cli("appointment", "show", str(appointment.id))
     assert code == 0 and shown["answer"] == "confirmed"
     assert [r["id"] for r in shown["replies"]] == [reply.id]
+
+
+def test_the_demo_practice_has_answers_of_each_kind(db):
+    from vitosms_tui.core.demo_replies import add_demo_replies
+    from vitosms_tui.core.seed import seed_practice
+
+    clock.set_now("2026-11-27T09:00")
+    seed_practice(mandanten=3, persons=300, seed=1, user="seed")
+    assert add_demo_replies() == 7
+    actions = [r.action for r in Reply.select().order_by(Reply.id)]
+    assert sorted(set(actions)) == ["confirmed", "declined", "none", "stop"]
+    assert Appointment.select().where(Appointment.answer == "declined").count() == 2
+    assert Appointment.select().where(Appointment.answer == "confirmed").count() == 2
+    assert Person.select().where(Person.consent_sms == False).count() >= 1  # noqa: E712
+    assert Message.select().where((Message.purpose == "confirmation") & (Message.status == "delivered")).count() == 6
+    assert Reply.select().where(Reply.person.is_null()).count() == 1  # the number nobody has

@@ -75,7 +75,11 @@ def prepare_demo(ctx) -> dict:
 
     ctx.open(create=True)
     if not Mandant.select().exists():
-        return seed_practice(user=ctx.user)
+        from ..core.demo_replies import add_demo_replies
+
+        seeded = seed_practice(user=ctx.user)
+        seeded["replies"] = add_demo_replies()  # a few patients' answers of each kind
+        return seeded
     return {}
 
 

@@ -180,7 +180,7 @@ def check_drafts(mandant: Mandant, drafts: list[Draft], max_parts: int) -> tuple
         person = _check_person(_person_of(draft), draft.purpose, current)
         person_ids.append(person.id if person is not None else None)
         lines.append(_line(draft, tariff, max_parts, person))
-        if lines[-1].channel == "sms" and person is not None and not person.consent_sms:
+        if lines[-1].channel == "sms" and person is not None and person.consent_sms is False:
             raise _stopped(lines[-1].recipient, person)
     _refuse_stopped_numbers([line for line, owner in zip(lines, person_ids) if owner is None])
     total = sum(line.credits for line in lines)
