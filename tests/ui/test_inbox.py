@@ -59,6 +59,8 @@ async def test_the_agenda_marks_answers_and_a_opens_the_no(make_app):
         await wait_until(pilot, lambda: grid.cursor_item is not None)
         assert grid.cursor_item.id == found["declined"].id
         assert grid.cursor_item.marker == ("✘", "declined")
+        footer = screen.query_one("KeyBar.-actions")
+        await wait_until(pilot, lambda: any(getattr(key, "key", "") == "A" for key in footer.query("FooterKey")))
         assert "abgesagt: A bietet einen neuen Termin an" in selection(grid).plain
         await pilot.press("A")
         await settle(pilot)
@@ -71,6 +73,12 @@ async def test_the_agenda_marks_answers_and_a_opens_the_no(make_app):
         screen.go_to_appointment(found["confirmed"].id)
         await settle(pilot)
         assert grid.cursor_item.marker == ("✔", "confirmed")
+        quiet = next(a for a in agenda.day_appointments(hau, MONDAY) if a.answer is None)
+        screen.go_to_appointment(quiet.id)  # nothing answered there: no A in the footer
+        await settle(pilot)
+        assert grid.cursor_item.id == quiet.id and grid.cursor_item.marker != ("✔", "confirmed")
+        await wait_until(pilot, lambda: not any(getattr(key, "key", "") == "A"
+                                                for key in screen.query_one("KeyBar.-actions").query("FooterKey")))
 
 
 async def test_the_inbox_lists_unread_first_and_the_status_line_counts_them(make_app):

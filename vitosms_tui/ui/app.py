@@ -132,9 +132,11 @@ class VitoSmsApp(App[None]):
 
     BINDINGS = [
         Binding("f1", "help", N_("Help"), key_display="F1"),
-        *[Binding(key, f"go('{name}')", title, key_display=key.upper())
-          for name, (key, title, _target) in MODES.items()],
-        Binding("f8", "switch_mandant", N_("Mandant"), key_display="F8"),
+        # the function keys in their order on the keyboard: F8 (Mandant) before F10 (Inbox)
+        *sorted([*[Binding(key, f"go('{name}')", title, key_display=key.upper())
+                   for name, (key, title, _target) in MODES.items()],
+                 Binding("f8", "switch_mandant", N_("Mandant"), key_display="F8")],
+                key=lambda binding: int(binding.key[1:])),
         # shown in the status line while failed messages wait, not in the key rows
         Binding(ATTENTION_KEY, "attention", N_("Failed messages"), show=False),
         Binding("escape", "back", N_("Back"), key_display="Esc"),

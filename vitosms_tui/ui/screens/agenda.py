@@ -6,13 +6,11 @@ day and week, ``a`` all Mandanten or the current one, ``g`` goes to a date,
 ``/`` finds a person's appointments, ``⏎`` opens the detail. On the
 appointment under the cursor: ``n`` new, ``e`` edit, ``c`` copy, ``m`` move,
 ``d`` cancel, ``r`` remind or confirm (``r r ⏎``: reminder by the person's
-channel).
+channel), ``A`` the patient's SMS answer (in the footer when there is one).
 
-A day or a week is loaded with one query (and one grouped query for the
-reminder markers) in a thread worker; moving the cursor only redraws.
-
-The neighbours of what is shown are read ahead (widgets/agenda_ahead.py), so
-that turning a day or a week shows them at once; a change made here forgets them.
+A day or a week is loaded with one query in a thread worker; moving the
+cursor only redraws. The neighbours are read ahead (widgets/agenda_ahead.py),
+so turning a day or a week shows them at once; a change made here forgets them.
 """
 
 from __future__ import annotations
@@ -81,6 +79,7 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         self._shown_columns: list[AgendaColumn] | None = None
         self._wanted: AgendaRequest | None = None  # the latest load asked for
         self.ahead = ReadAhead()
+        self._answered = False  # the cursor is on an appointment the patient answered (A)
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="agenda"):
@@ -216,6 +215,10 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         if self.week and column is not None:
             self.day = column.day
         self.query_one("#agenda-selection", Static).update(agenda_lines.selection(event.grid), layout=False)
+        answered = bool(event.grid.cursor_item and event.grid.cursor_item.answer)
+        if answered != self._answered:
+            self._answered = answered
+            self.refresh_bindings()
 
     def say(self, text: str, error: bool = False) -> None:
         self.query_one("#agenda-message", MessageLine).say(text, error)
@@ -291,6 +294,8 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "toggle_all" and self.week:
             return None  # the week shows one Mandant
+        if action == "open_answer":
+            return self._answered
         return True
 
     def back_out(self) -> bool:
@@ -352,10 +357,6 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
                              lambda _result: self.go_to_appointment(appointment_id))
 
     def action_open_answer(self) -> None:
-        item = self.grid.cursor_item
-        if item is None or not item.answer:
-            self.say(_("No SMS answer from the patient to this appointment."), error=True)
-            return
         self.action_open_detail()  # the detail shows the answer and offers move, cancel, write
 
     def action_new(self) -> None:

@@ -3,7 +3,7 @@
 Each line says when, who (the person, or the number when nobody has it),
 what the answer did (confirmed, declined, STOP, or "to read" when a person
 must read it) and for which appointment. The highlighted reply's whole text
-and its context are shown under the list. ⏎ marks it read; ``w`` writes back
+and its context are shown under the list. ⏎ or ``r`` marks it read; ``w`` writes back
 (Compose with the conversation above the text); ``t`` opens its appointment,
 where ``m`` offers a new date and ``d`` cancels; ``z`` gives a reply from a
 family's shared number to another person of that number.
@@ -48,7 +48,8 @@ class InboxScreen(ShellScreen[None]):
 
     CSS_PATH = "inbox.tcss"
     BINDINGS = [
-        Binding("enter", "read", N_("Read"), key_display="⏎"),
+        # ⏎ on the list marks read too (the list takes ⏎ itself, so the footer shows r)
+        Binding("r", "read", N_("Read")),
         Binding("w", "write", N_("Write back"),
                 tooltip=N_("Compose to this person, the conversation above the text")),
         Binding("t", "appointment", N_("Appointment"),
@@ -72,8 +73,8 @@ class InboxScreen(ShellScreen[None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         for key, title, width in (("new", "", 1), ("at", N_("Received"), 16), ("who", N_("From"), 22),
-                                  ("action", N_("Answer"), 18), ("appointment", N_("Appointment"), 16),
-                                  ("text", N_("Text"), 40)):
+                                  ("action", N_("Answer"), 18), ("appointment", N_("Appointment"), 20),
+                                  ("text", N_("Text"), 36)):
             table.add_column(_(title) if title else "", key=key, width=width)
         self.reload()
         self.set_interval(POLL_SECONDS, self.poll)
