@@ -201,9 +201,10 @@ def test_the_demo_practice_has_answers_of_each_kind(db):
     from vitosms_tui.core.demo_replies import add_demo_replies
     from vitosms_tui.core.seed import seed_practice
 
-    clock.set_now("2026-11-27T09:00")
+    clock.set_now("2026-11-27T07:00")  # in the quiet hours: the demo has its answers all the same
     seed_practice(mandanten=3, persons=300, seed=1, user="seed")
     assert add_demo_replies() == 7
+    assert clock.local(clock.now()).strftime("%d.%m. %H:%M") == "27.11. 07:00"  # the clock runs on as before
     actions = [r.action for r in Reply.select().order_by(Reply.id)]
     assert sorted(set(actions)) == ["confirmed", "declined", "none", "stop"]
     assert Appointment.select().where(Appointment.answer == "declined").count() == 2

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -49,6 +50,18 @@ def set_now(instant: datetime | str | None) -> None:
     elif instant.tzinfo is None:
         instant = instant.replace(tzinfo=ZURICH)
     _anchor = (instant.astimezone(UTC), time.monotonic())
+
+
+@contextmanager
+def running_at(instant: datetime):
+    """Run a block at another instant (the demo's history), then the clock runs on as before."""
+    global _anchor
+    before = _anchor
+    set_now(instant)
+    try:
+        yield
+    finally:
+        _anchor = before
 
 
 def set_from_environment() -> None:

@@ -1,17 +1,19 @@
 """A few patients' answers in the demo practice, one of each kind (``vitosms demo``).
 
-Some appointments of the coming days get their confirmation by SMS, handed
-over and delivered as the worker would record it, and the patients answer:
-yes, no, STOP, something for a person to read, and a number nobody has. They
-go through :func:`core.replies.receive`, so the agenda, the consents and the
-inbox show them as in the practice.
+Some appointments of the coming days got their confirmation by SMS yesterday
+afternoon, handed over and delivered as the worker records it, and the
+patients answered: yes, no, STOP, something for a person to read, and a number
+nobody has. It is played on the clock at that hour (whatever the hour of the
+demo, no quiet hours in the way) through the outbox and
+:func:`core.replies.receive`, so the agenda, the consents and the inbox show
+it as in the practice.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from . import agenda, clock, replies, sending
+from . import clock, outbox, reminders, replies, sending
 from .errors import VitosmsError
 from .models import Appointment, Person
 
@@ -19,10 +21,11 @@ ANSWERS = ("Ja, gerne", "Nein, leider nicht", "Oui, merci", "No, grazie", "STOP"
            "Kann ich auch eine Stunde später kommen?")
 STRANGER = ("+41791110000", "Wer ist da? Ich kenne diese Nummer nicht.")
 WORKER = "demo-seed"
+SENT_AT = (14, 0)  # yesterday, Zurich time
 
 
 def _answerable(count: int) -> list[Appointment]:
-    """Booked appointments of the coming week whose persons can get an SMS, one per person."""
+    """Booked appointments of the coming week whose persons have a mobile, one per person."""
     now = clock.now()
     found, persons = [], set()
     query = (Appointment.select(Appointment, Person).join(Person)
@@ -30,33 +33,42 @@ def _answerable(count: int) -> list[Appointment]:
                     & (Appointment.start < now + timedelta(days=7)) & Person.mobile.is_null(False)
                     & (Person.deceased == False)).order_by(Appointment.start))  # noqa: E712
     for appointment in query:
-        if appointment.person_id in persons:
-            continue
-        try:
-            agenda.remind(appointment, WORKER, kind="confirmation", channel="sms")
-        except VitosmsError:  # quiet hours, no credits …: the next one
-            continue
-        persons.add(appointment.person_id)
-        found.append(appointment)
+        if appointment.person_id not in persons:
+            persons.add(appointment.person_id)
+            found.append(appointment)
         if len(found) == count:
             break
     return found
 
 
-def add_demo_replies() -> int:
-    """Confirmations sent to a few persons and their answers; how many replies were stored."""
-    appointments = _answerable(len(ANSWERS))
-    delivered = []
-    for message in sending.claim_due(WORKER, len(appointments), 60):
-        if sending.mark_sent(message.id, WORKER, f"demo-{message.id}"):
-            delivered.append((f"demo-{message.id}", True, clock.now(), None))
+def _confirm(appointments: list[Appointment]) -> list[Appointment]:
+    """Their confirmations queued, handed over and delivered; the appointments that got one."""
+    confirmed = []
+    for appointment in appointments:
+        try:
+            draft = reminders.reminder_draft(appointment, "confirmation", "sms")
+            outbox.enqueue(appointment.mandant, [draft], WORKER)
+        except VitosmsError:  # no consent, no credits …: not this one
+            continue
+        confirmed.append(appointment)
+    delivered = [(f"demo-{m.id}", True, clock.now(), None) for m in sending.claim_due(WORKER, len(confirmed), 60)
+                 if sending.mark_sent(m.id, WORKER, f"demo-{m.id}")]
     sending.record_reports(delivered)
+    return confirmed
+
+
+def add_demo_replies() -> int:
+    """Confirmations sent to a few persons yesterday and their answers; how many replies were stored."""
+    appointments = _answerable(len(ANSWERS))
+    yesterday = clock.local(clock.now()).date() - timedelta(days=1)
     stored = 0
-    later = clock.now() + timedelta(minutes=2)
-    for index, (appointment, text) in enumerate(zip(appointments, ANSWERS)):
-        incoming = replies.Incoming(appointment.person.mobile, text, later + timedelta(minutes=index),
-                                    "demo", ref=f"demo-reply-{appointment.id}")
-        stored += replies.receive(incoming) is not None
-    number, text = STRANGER
-    stored += replies.receive(replies.Incoming(number, text, later, "demo", ref="demo-reply-stranger")) is not None
+    with clock.running_at(clock.zurich_datetime(yesterday, *SENT_AT)):
+        confirmed = _confirm(appointments)
+        for index, (appointment, text) in enumerate(zip(confirmed, ANSWERS), start=1):
+            incoming = replies.Incoming(appointment.person.mobile, text, clock.now() + timedelta(minutes=index),
+                                        "demo", ref=f"demo-reply-{appointment.id}")
+            stored += replies.receive(incoming) is not None
+        number, text = STRANGER
+        stored += replies.receive(replies.Incoming(number, text, clock.now() + timedelta(minutes=30), "demo",
+                                                   ref="demo-reply-stranger")) is not None
     return stored

@@ -73,8 +73,8 @@ class InboxScreen(ShellScreen[None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         for key, title, width in (("new", "", 1), ("at", N_("Received"), 16), ("who", N_("From"), 22),
-                                  ("action", N_("Answer"), 18), ("appointment", N_("Appointment"), 20),
-                                  ("text", N_("Text"), 36)):
+                                  ("action", N_("Answer"), 20), ("appointment", N_("Appointment"), 20),
+                                  ("text", N_("Text"), 34)):
             table.add_column(_(title) if title else "", key=key, width=width)
         self.reload()
         self.set_interval(POLL_SECONDS, self.poll)
