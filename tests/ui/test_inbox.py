@@ -134,3 +134,27 @@ async def test_w_writes_back_with_the_conversation_above_the_text(make_app):
         shown = str(conversation.render())
         assert "Nein, leider nicht" in shown and "bestätigen" in shown  # their answer and our SMS
         assert Reply.get(Reply.text == "Nein, leider nicht").read_at is not None
+
+
+async def test_after_a_stop_the_desk_records_the_sms_consent_again_with_4(make_app):
+    from vitosms_tui.ui.modals.confirm import Confirm
+
+    from .test_persons import open_persons, search
+
+    lea, _appointment = _answered("Lea", 7, "STOP", "r9")
+    assert Person.get_by_id(lea.id).consent_sms is False
+    async with make_app().run_test(size=SIZE) as pilot:
+        screen = await open_persons(pilot)
+        table = await search(pilot, "Zuber Lea")
+        await pilot.press("down")
+        await settle(pilot)
+        assert table.current_id == lea.id
+        detail = str(screen.query_one("#person-detail").render())
+        assert "SMS überhaupt" in detail and "reply" in detail
+        await pilot.press("4")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, Confirm)
+        await pilot.press("j")
+        await settle(pilot)
+    fresh = Person.get_by_id(lea.id)
+    assert (fresh.consent_sms, fresh.consent_sms_source) == (True, "tui")

@@ -143,7 +143,7 @@ def test_stop_ends_every_sms_to_that_number_automatic_ones_too(hau):
     automation.run_tick()
     made = Message.select().where((Message.purpose == "reminder"))
     assert [(m.person_id, m.channel) for m in made] == [(luca.id, "email")]
-    replies.resume_sms(Person.get_by_id(anna.id), "desk")
+    persons.set_consent(Person.get_by_id(anna.id), "sms", True, "desk")  # she told the desk: SMS again
     assert outbox.enqueue(hau, [outbox.Draft("sms", FAMILY, "Hallo", person=anna)], "desk")
 
 

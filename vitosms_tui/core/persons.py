@@ -144,8 +144,11 @@ def update_person(person: Person, data: PersonInput, user: str = "") -> Person:
 
 
 def set_consent(person: Person, purpose: str, given: bool, user: str, source: str = "tui") -> Person:
-    """Record a consent change with date and source (and audit it)."""
-    if purpose not in CONSENT_PURPOSES:
+    """Record a consent change with date and source (and audit it).
+
+    ``sms`` is the consent to SMS at all, withdrawn by a patient's STOP (core.replies).
+    """
+    if purpose not in (*CONSENT_PURPOSES, "sms"):
         raise Refused(f"unknown consent purpose {purpose!r}", "invalid_purpose")
     with write_transaction():
         setattr(person, f"consent_{purpose}", bool(given))

@@ -12,8 +12,8 @@ What it says (``core.reply_words``) is acted on at once:
 - ``stop`` withdraws the SMS consent (source ``reply``) of every person with
   that mobile (the handset said stop, whoever of the family is meant), and
   withdraws their SMS still queued, refunded: from then on no SMS of any
-  purpose goes to them, automatic or by hand, until the desk records a new
-  consent (:func:`resume_sms`).
+  purpose goes to them, automatic or by hand, until the desk records the
+  consent again (``persons.set_consent(person, "sms", True, …)``, key 4 in Persons).
 
 A reply is stored once however often the SMSC delivers it: keyed by the
 SMSC's id when it gives one, else by its content and time; the same text from
@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 import peewee as pw
 
 from . import audit, clock, outbox
+from . import persons as person_records
 from .db import write_transaction
 from .errors import NotFound, Refused
 from .models import Appointment, Message, Person, Reply
@@ -127,20 +128,17 @@ def _act(reply: Reply) -> None:
          .where((Appointment.id == reply.appointment_id) & (Appointment.status == "booked")
                 & (Appointment.start > reply.received_at)).execute())
     elif reply.action == STOP:
-        stop_sms(reply.sender, SOURCE, reply.received_at)
+        stop_sms(reply.sender, SOURCE)
 
 
-def stop_sms(number: str, source: str, at: datetime | None = None) -> list[int]:
+def stop_sms(number: str, source: str) -> list[int]:
     """No more SMS to ``number``: its persons' SMS consent withdrawn, their queued SMS too.
 
     Returns the ids of the persons whose consent was withdrawn.
     """
-    at = at or clock.now()
     persons = list(Person.select().where((Person.mobile == number) & (Person.consent_sms == True)))  # noqa: E712
     for person in persons:
-        Person.update(consent_sms=False, consent_sms_at=at, consent_sms_source=source).where(
-            Person.id == person.id).execute()
-        audit.record(source, "consent", person=person, purpose="sms", given=False, source=source)
+        person_records.set_consent(person, "sms", False, user=source, source=source)
     queued = (Message.select(Message.id)
               .where((Message.channel == "sms") & (Message.status == "queued")
                      & ((Message.recipient == number)
@@ -148,15 +146,6 @@ def stop_sms(number: str, source: str, at: datetime | None = None) -> list[int]:
     for row in list(queued):
         outbox.withdraw(row.id, source, reason="withdrawn: the patient answered STOP")
     return [p.id for p in persons]
-
-
-def resume_sms(person: Person, user: str) -> Person:
-    """The patient agreed to SMS again (told the desk): recorded with date and source ``tui``."""
-    with write_transaction():
-        Person.update(consent_sms=True, consent_sms_at=clock.now(), consent_sms_source="tui").where(
-            Person.id == person.id).execute()
-        audit.record(user, "consent", person=person, purpose="sms", given=True, source="tui")
-    return Person.get_by_id(person.id)
 
 
 def stopped_numbers(numbers: list[str]) -> set[str]:
