@@ -158,3 +158,18 @@ async def test_after_a_stop_the_desk_records_the_sms_consent_again_with_4(make_a
         await settle(pilot)
     fresh = Person.get_by_id(lea.id)
     assert (fresh.consent_sms, fresh.consent_sms_source) == (True, "tui")
+
+
+async def test_the_message_timeline_shows_the_answer(make_app):
+    from vitosms_tui.core.models import Message
+    from vitosms_tui.ui.screens.message_detail import MessageDetailScreen
+
+    _lea, appointment = _answered("Lea", 7, "Nein, leider nicht", "r10")
+    confirmation = Message.get(Message.appointment == appointment.id)
+    async with make_app().run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pilot.app.push_screen(MessageDetailScreen(confirmation.id))
+        await settle(pilot)
+        table = pilot.app.screen.query_one("#detail-timeline")
+        last = [str(cell) for cell in table.get_row(f"reply-{Reply.get().id}")]
+        assert last[1] == "Antwort" and "abgesagt · Nein, leider nicht" in last[2]

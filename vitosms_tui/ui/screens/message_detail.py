@@ -22,13 +22,14 @@ from textual.widgets import DataTable, Static
 
 from ...core import attention, desk_answers, journal, outbox
 from ...core.errors import Refused
-from ...core.models import Message, Person
+from ...core.models import Message, Person, Reply
 from ..i18n import N_, _, format_datetime, format_number, ngettext
 from ..modals.confirm import Confirm
 from ..sanitize import clean, plain
 from ..widgets.journal_table import (EVENT_NAMES, STATUS_NAMES, channel_name, purpose_name,
                                      show_recipient, status_name)
 from ..widgets.reasons import reason_text
+from ..widgets.reply_text import action_text
 from .base import ShellScreen
 
 POLL_SECONDS = 1.5
@@ -282,6 +283,11 @@ class MessageDetailScreen(ShellScreen[None]):
             kind = Text(_(EVENT_NAMES.get(event.kind, event.kind)), style=style, end="")
             table.add_row(Text(format_datetime(event.at), end=""), kind, plain(reason_text(event.detail)),
                           key=str(event.id))
+        for reply in Reply.select().where(Reply.message == message.id).order_by(Reply.received_at, Reply.id):
+            # what the patient answered to it belongs to its story too (no event: the text is the reply's)
+            table.add_row(Text(format_datetime(reply.received_at), end=""), Text(_("Answer"), "bold", end=""),
+                          Text.assemble(action_text(reply.action), " · ", plain(" ".join(reply.text.split()))),
+                          key=f"reply-{reply.id}")
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
