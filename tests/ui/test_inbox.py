@@ -173,3 +173,28 @@ async def test_the_message_timeline_shows_the_answer(make_app):
         table = pilot.app.screen.query_one("#detail-timeline")
         last = [str(cell) for cell in table.get_row(f"reply-{Reply.get().id}")]
         assert last[1] == "Antwort" and "abgesagt · Nein, leider nicht" in last[2]
+
+
+async def test_an_answer_coming_in_shows_in_the_agenda_without_a_key(make_app):
+    hau = Mandant.get(Mandant.code == "HAU")
+    lea = persons.add_person(persons.PersonInput(first_name="Lea", last_name="Zuber", mobile=FAMILY,
+                                                 mandant="HAU"), user="test")
+    appointment = agenda.add_appointment("HAU", lea, clock.zurich_datetime(MONDAY, 7, 0), 20, user="test",
+                                         confirm="sms").appointment
+    for message in sending.claim_due("test-worker", 50, 30):
+        sending.mark_sent(message.id, "test-worker", f"p{message.id}")
+    async with make_app().run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = pilot.app.screen
+        pilot.app.set_mandant(hau)
+        await settle(pilot)
+        screen.go_to_appointment(appointment.id)
+        await settle(pilot)
+        grid = screen.query_one(AgendaGrid)
+        await wait_until(pilot, lambda: grid.cursor_item is not None and grid.cursor_item.id == appointment.id)
+        assert grid.cursor_item.answer is None
+        # the worker stores the answer meanwhile (here: core, as the worker's intake calls it)
+        replies.receive(Incoming(FAMILY, "JA", clock.now(), "smpp:HAU", "live-1"))
+        await wait_until(pilot, lambda: grid.cursor_item is not None and grid.cursor_item.answer == "confirmed",
+                         tries=400)
+        assert pilot.app.status.unread == 1

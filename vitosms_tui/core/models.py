@@ -334,7 +334,7 @@ class Reply(BaseModel):
     appointment = pw.ForeignKeyField(Appointment, null=True, backref="replies", on_delete="SET NULL")
     recall = pw.ForeignKeyField(Recall, null=True, backref="replies", on_delete="SET NULL")
     action = pw.CharField(max_length=10, default="none")  # confirmed | declined | stop | none
-    read_at = UtcDateTimeField(null=True)
+    read_at = UtcDateTimeField(null=True, index=True)  # the status line counts the unread ones
     read_by = pw.CharField(max_length=64, null=True)
     # a person of the desk gave it to another person (one number shared by a family)
     reassigned_by = pw.CharField(max_length=64, null=True)

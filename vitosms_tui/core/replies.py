@@ -182,6 +182,12 @@ def unread_count() -> int:
     return Reply.select().where(Reply.read_at.is_null()).count()
 
 
+def marker() -> tuple[int, int]:
+    """(the newest reply's id, how many are unread): what views look at to see news."""
+    newest = Reply.select(pw.fn.MAX(Reply.id)).scalar() or 0
+    return newest, unread_count()
+
+
 def mark_read(reply: Reply | int, user: str) -> None:
     """The desk has seen it (the inbox shows it below the unread ones)."""
     (Reply.update(read_at=clock.now(), read_by=user)

@@ -161,6 +161,7 @@ class VitoSmsApp(App[None]):
         # screens that may hold work not yet saved or sent (see holds_unsaved_work)
         self.unsaved_work_holders: weakref.WeakSet[Screen] = weakref.WeakSet()
         self.automation_warnings: tuple[str, ...] = ()  # core.automation.automation_warnings()
+        self.newest_reply: int | None = None  # the newest patient's answer the views have seen
         for name in MODES:
             self.add_mode(name, screen_factory(name, self))
         active = mandanten.list_mandanten(active_only=True)
@@ -205,7 +206,11 @@ class VitoSmsApp(App[None]):
             self.current_mandant = mandanten.Mandant.get_or_none(
                 mandanten.Mandant.id == self.current_mandant.id) or self.current_mandant
         mandant = self.current_mandant
-        attention, unread = journal.attention_count(), replies.unread_count()
+        attention, (newest, unread) = journal.attention_count(), replies.marker()
+        if newest != self.newest_reply and self.newest_reply is not None:
+            # a patient answered: the view on screen shows it now (the agenda's marks)
+            getattr(self.screen_stack[0], "answers_arrived", lambda: None)()
+        self.newest_reply = newest
         if mandant is None:
             self.status = Status(user=self.user, now=clock.now(), attention=attention,
                                  warnings=self.automation_warnings, unread=unread)

@@ -1,16 +1,11 @@
 """F2 Agenda: the day of every Mandant side by side, or one Mandant's week.
 
-Keys, in the spirit of calcurse and khal: arrows or ``h j k l`` move, ``,``
-and ``.`` turn a day, ``[`` and ``]`` a week, ``t`` is today, ``w`` switches
-day and week, ``a`` all Mandanten or the current one, ``g`` goes to a date,
-``/`` finds a person's appointments, ``⏎`` opens the detail. On the
-appointment under the cursor: ``n`` new, ``e`` edit, ``c`` copy, ``m`` move,
-``d`` cancel, ``r`` remind or confirm (``r r ⏎``: reminder by the person's
-channel), ``A`` the patient's SMS answer (in the footer when there is one).
+Keys, in the spirit of calcurse and khal (the README and F1 list them): arrows
+or ``h j k l`` move, ``, .`` a day, ``[ ]`` a week, ``n e c m d r`` act on the
+appointment, ``A`` opens the patient's SMS answer (shown when there is one).
 
-A day or a week is loaded with one query in a thread worker; moving the
-cursor only redraws. The neighbours are read ahead (widgets/agenda_ahead.py),
-so turning a day or a week shows them at once; a change made here forgets them.
+A day or a week is loaded with one query in a thread worker; moving the cursor only
+redraws. The neighbours are read ahead (widgets/agenda_ahead.py); a change here forgets them.
 """
 
 from __future__ import annotations
@@ -355,6 +350,11 @@ class AgendaScreen(AppointmentActions, ShellScreen[None]):
         # a move inside the detail may have taken the appointment to another day
         self.app.push_screen(AppointmentDetailScreen(appointment_id),
                              lambda _result: self.go_to_appointment(appointment_id))
+
+    def answers_arrived(self) -> None:
+        """Patients answered (the app noticed): their marks show without a key press."""
+        self.ahead.clear()
+        self.load()
 
     def action_open_answer(self) -> None:
         self.action_open_detail()  # the detail shows the answer and offers move, cancel, write

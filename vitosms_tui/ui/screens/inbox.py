@@ -86,16 +86,12 @@ class InboxScreen(ShellScreen[None]):
 
     # -- reading ------------------------------------------------------------------
 
-    def _marker(self) -> tuple[int, int]:
-        newest = Reply.select(Reply.id).order_by(Reply.id.desc()).first()
-        return (newest.id if newest else 0, replies.unread_count())
-
     def poll(self) -> None:
-        if self._marker() != self.marker:
+        if replies.marker() != self.marker:
             self.reload()
 
     def reload(self) -> None:
-        self.marker = self._marker()
+        self.marker = replies.marker()
         table = self.query_one(DataTable)
         keep = self.current.id if self.current is not None else None
         table.clear()
