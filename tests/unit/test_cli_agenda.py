@@ -43,7 +43,8 @@ def test_add_answers_the_appointment_and_its_overlaps(cli, person_id):
     assert first == {"id": first["id"], "mandant": "HAU", "person_id": person_id, "person": "Luca Rossi",
                      "start": "2026-05-08T10:00:00+02:00", "end": "2026-05-08T10:30:00+02:00",
                      "minutes": 30, "reason": "Kontrolle", "status": "booked", "copied_from": None,
-                     "source": "", "external_id": None, "no_reminder": False, "overlaps": []}
+                     "source": "", "external_id": None, "no_reminder": False, "answer": None,
+                     "overlaps": []}
     second, err = add(cli, person_id, "2026-05-08T10:15", "15")
     assert second["overlaps"] == [first["id"]]
     assert "warning" in err and "overlaps" in err and str(first["id"]) in err

@@ -78,6 +78,7 @@ def commands(tmp_path) -> dict[str, list[list[str]]]:
                    ["person", "add", "--first", "B", "--last", "C", "--mobile", "079 765 43 21"]],
         "send": [["send", "--mandant", "HAU", "--to", "+41791234567", "--text", "Guten Tag"]],
         "messages": [["messages"]],
+        "inbox": [["inbox"], ["inbox", "--unread"]],
         "credits": [["credits"], ["credits", "ledger", "--mandant", "HAU"], ["credits", "prices"],
                     ["--user", "servicedesk", "credits", "order", "--mandant", "HAU", "--package", "1"]],
         "appointment": [["appointment", "show", str(appointment)],

@@ -338,7 +338,7 @@ def test_free_text_uses_placeholders_and_the_template_subject(db):
 
 def test_practice_info_defaults(db):
     Setting.delete().where(Setting.key.in_(["practice_name", "practice_phone"])).execute()
-    assert t.practice_info() == {"practice_name": "Praxis", "practice_phone": ""}
+    assert t.practice_info() == {"practice_name": "Praxis", "practice_phone": "", "sms_replies": "off"}
     Setting.replace(key="practice_phone", value="044 123 45 67").execute()
     assert t.context_for(practice=None)["practice_phone"] == "044 123 45 67"
 

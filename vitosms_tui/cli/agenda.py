@@ -13,7 +13,7 @@ import argparse
 import re
 import sys
 
-from ..core import agenda, clock
+from ..core import agenda, clock, replies
 from ..core.journal import message_json
 from ..core.models import Appointment, Message
 
@@ -49,6 +49,7 @@ def appointment_json(appt: Appointment, messages: list[Message] | None = None) -
         "source": appt.source,
         "external_id": appt.external_id,
         "no_reminder": bool(appt.no_reminder),
+        "answer": appt.answer,  # the patient's SMS answer: confirmed, declined or null
     }
     if messages is not None:
         data["messages"] = [message_json(m) for m in messages]
@@ -155,9 +156,14 @@ def cmd_show(ctx, args) -> int:
     ctx.open()
     appt = agenda.get_appointment(args.id)
     doc = appointment_json(appt, agenda.appointment_timeline(appt))
+    doc["replies"] = [replies.reply_json(r) for r in replies.appointment_replies(appt)]
 
     def human(d):
         lines = [_line(d)]
+        if d["answer"]:
+            lines.append(f"the patient answered: {d['answer']}")
+        lines += [f"  reply   {r['id']:>5} {r['action']:<12} {r['received_at']}  {' '.join(r['text'].split())}"
+                  for r in d["replies"]]
         if d["copied_from"]:
             lines.append(f"copy of appointment {d['copied_from']}")
         lines += [f"  message {m['id']:>5} {m['purpose']:<12} {m['channel']:<5} {m['status']:<9}"

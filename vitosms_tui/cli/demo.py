@@ -76,8 +76,11 @@ def prepare_demo(ctx) -> dict:
 
     ctx.open(create=True)
     if not Mandant.select().exists():
+        from ..core.demo_replies import add_demo_replies
+
         made = seed_practice(user=ctx.user)
         made["states"] = add_demo_states(ctx.user)
+        made["replies"] = add_demo_replies()  # a few patients' answers of each kind
         return made
     return {}
 

@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "serve",
     "appointment_import",
     "smsc",
+    "inbox",
 ]
 # The commands each module adds, so that a start builds (and imports) only the
 # module of the command given: `vitosms` and `vitosms ui` need none of the
@@ -48,6 +49,7 @@ COMMANDS_OF_MODULE = {
     "serve": ("serve",),
     "appointment_import": ("import-appointments", "sync"),
     "smsc": ("smsc",),
+    "inbox": ("inbox",),
 }
 
 

@@ -298,6 +298,7 @@ def move_appointment(appointment: Appointment | int, start: datetime | str, user
         old_start = appt.start
         withdrawn = [outbox.withdraw(m.id, user, reason="appointment moved") for m in _queued_dated(appt)]
         appt.start = start
+        appt.answer = None  # the patient's JA or NEIN was about the old date
         if reminder is not None:  # "no" keeps automation away too; "yes" lifts an earlier "no"
             appt.no_reminder = reminder == WITHDRAW
         appt.save()

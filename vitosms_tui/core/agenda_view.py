@@ -32,6 +32,7 @@ class AgendaEntry(NamedTuple):
     first_name: str
     reminder: str | None  # state of the latest reminder/confirmation (see reminder_states)
     source: str = ""      # "" booked here; "ical" or "csv": brought in from another agenda
+    answer: str | None = None  # the patient's SMS answer: "confirmed" or "declined" (core.replies)
 
 
 def agenda_entries(mandanten: list[Mandant | int], since: datetime, until: datetime) -> list[AgendaEntry]:
@@ -56,7 +57,8 @@ def agenda_entries(mandanten: list[Mandant | int], since: datetime, until: datet
                 .order_by(latest.id.desc()).limit(1))
     query = (Appointment.select(Appointment.id, Appointment.mandant, Appointment.person, Appointment.start,
                                 Appointment.minutes, Appointment.reason, Person.last_name, Person.first_name,
-                                reminder.alias("reminder"), Appointment.source, Appointment.status)
+                                reminder.alias("reminder"), Appointment.source, Appointment.answer,
+                                Appointment.status)
              .join(Person)
              .where(Appointment.mandant.in_(ids) & (Appointment.start >= clock.to_utc(since))
                     & (Appointment.start < clock.to_utc(until)))

@@ -145,7 +145,7 @@ def _known_reminders(mandant: Mandant, window) -> dict[int, list[Message]]:
 
 
 _PERSON = (Person.deceased, Person.inactive, Person.consent_reminder, Person.mobile, Person.email,
-           Person.preferred_channel)
+           Person.preferred_channel, Person.consent_sms)
 
 
 def _reminder_candidates(now: datetime, report: TickReport) -> list[_Candidate]:
@@ -170,7 +170,8 @@ def _reminder_candidates(now: datetime, report: TickReport) -> list[_Candidate]:
                        # the desk said "no reminder" (core.desk_answers): never against its answer
                        & (Appointment.no_reminder == False))  # noqa: E712
                 .order_by(Appointment.start, Appointment.id).tuples())
-        for ident, start, deceased, inactive, consent, mobile, email, preferred in rows:
+        for ident, start, deceased, inactive, consent, mobile, email, preferred, sms_ok in rows:
+            mobile = mobile if sms_ok is not False else None  # answered STOP: no SMS
             slot = _Slot(ident, start, mandant)
             key = reminder_key(slot)
             made = {row.auto_key: row for row in known.get(ident, ())}

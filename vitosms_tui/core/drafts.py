@@ -93,7 +93,7 @@ def check_send_time(at: datetime | str | None) -> datetime | None:
 # What the checks read of a person: a whole row costs several times more to read,
 # which showed when thousands of reminders are queued at once
 _CHECKED = (Person.id, Person.first_name, Person.last_name, Person.mobile, Person.deceased,
-            Person.consent_reminder, Person.consent_recall, Person.consent_birthday)
+            Person.consent_reminder, Person.consent_recall, Person.consent_birthday, Person.consent_sms)
 
 
 def _read_persons(drafts: list[Draft]) -> dict[int, Person]:
@@ -180,10 +180,30 @@ def check_drafts(mandant: Mandant, drafts: list[Draft], max_parts: int) -> tuple
         person = _check_person(_person_of(draft), draft.purpose, current)
         person_ids.append(person.id if person is not None else None)
         lines.append(_line(draft, tariff, max_parts, person))
+        if lines[-1].channel == "sms" and person is not None and person.consent_sms is False:
+            raise _stopped(lines[-1].recipient, person)
+    _refuse_stopped_numbers([line for line, owner in zip(lines, person_ids) if owner is None])
     total = sum(line.credits for line in lines)
     balance = credits.balance(mandant)
     after = balance - total
     return Quote(lines, total, balance, after, credits.is_low(mandant, after)), person_ids
+
+
+def _stopped(number: str, person: Person | None) -> Refused:
+    who = f"{person.full_name} (person {person.id})" if person is not None else number
+    return Refused(f"{who} answered STOP: no more SMS to {number}", "sms_stopped")
+
+
+def _refuse_stopped_numbers(lines: list[QuoteLine]) -> None:
+    """An SMS to a number (no person named) whose owner answered STOP is refused.
+
+    A person named is asked alone: one of a family sharing the number may agree again.
+    """
+    from .replies import stopped_numbers
+
+    stopped = stopped_numbers([line.recipient for line in lines if line.channel == "sms"])
+    if stopped:
+        raise _stopped(next(line.recipient for line in lines if line.recipient in stopped), None)
 
 
 def _owner(draft: Draft) -> Person | None:

@@ -121,6 +121,10 @@ class Person(BaseModel):
     consent_birthday = pw.BooleanField(default=False)
     consent_birthday_at = UtcDateTimeField(null=True)
     consent_birthday_source = pw.CharField(max_length=32, null=True)
+    # SMS at all: the patient answered STOP (source "reply"); no SMS of any purpose then
+    consent_sms = pw.BooleanField(default=True, constraints=[pw.SQL("DEFAULT TRUE")])
+    consent_sms_at = UtcDateTimeField(null=True)
+    consent_sms_source = pw.CharField(max_length=32, null=True)
     preferred_channel = pw.CharField(max_length=5, null=True)
     deceased = pw.BooleanField(default=False)
     inactive = pw.BooleanField(default=False)
@@ -164,6 +168,8 @@ class Appointment(BaseModel):
     # journal): automation leaves the appointment alone until someone makes one by hand
     # (a default in the database too: bulk inserts such as the seed's leave it out)
     no_reminder = pw.BooleanField(default=False, constraints=[pw.SQL("DEFAULT FALSE")])
+    # the patient's answer by SMS (core.replies): "confirmed", "declined" or None
+    answer = pw.CharField(max_length=10, null=True)
 
     class Meta:
         indexes = ((("mandant", "start"), False), (("mandant", "source", "external_id"), False))
@@ -314,7 +320,27 @@ class CalendarSync(BaseModel):
     last_result = pw.TextField(null=True)  # the counts of the last run, as JSON
 
 
+class Reply(BaseModel):
+    """An SMS a patient sent back, matched to the message it answers (core.replies)."""
+
+    # the SMSC's id of the reply, else one made from its content: kept once however often it comes
+    key = pw.CharField(max_length=80, unique=True)
+    sender = pw.CharField(max_length=20, index=True)  # E.164
+    text = pw.TextField()
+    received_at = UtcDateTimeField(default=_now, index=True)
+    link = pw.CharField(max_length=64, default="")  # the gateway and number it came in on
+    person = pw.ForeignKeyField(Person, null=True, backref="replies", on_delete="SET NULL")
+    message = pw.ForeignKeyField(Message, null=True, backref="replies", on_delete="SET NULL")
+    appointment = pw.ForeignKeyField(Appointment, null=True, backref="replies", on_delete="SET NULL")
+    recall = pw.ForeignKeyField(Recall, null=True, backref="replies", on_delete="SET NULL")
+    action = pw.CharField(max_length=10, default="none")  # confirmed | declined | stop | none
+    read_at = UtcDateTimeField(null=True, index=True)  # the status line counts the unread ones
+    read_by = pw.CharField(max_length=64, null=True)
+    # a person of the desk gave it to another person (one number shared by a family)
+    reassigned_by = pw.CharField(max_length=64, null=True)
+
+
 ALL_MODELS = [
     Setting, Mandant, Staff, Person, Appointment, Recall, Template, Message,
-    MessageEvent, Order, CreditEntry, AuditEntry, CalendarSync,
+    MessageEvent, Order, CreditEntry, AuditEntry, CalendarSync, Reply,
 ]

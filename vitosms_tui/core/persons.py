@@ -129,8 +129,11 @@ def update_person(person: Person, data: PersonInput, user: str = "") -> Person:
 
 
 def set_consent(person: Person, purpose: str, given: bool, user: str, source: str = "tui") -> Person:
-    """Record a consent change with date and source (and audit it)."""
-    if purpose not in CONSENT_PURPOSES:
+    """Record a consent change with date and source (and audit it).
+
+    ``sms`` is the consent to SMS at all, withdrawn by a patient's STOP (core.replies).
+    """
+    if purpose not in (*CONSENT_PURPOSES, "sms"):
         raise Refused(f"unknown consent purpose {purpose!r}", "invalid_purpose")
     with write_transaction():
         setattr(person, f"consent_{purpose}", bool(given))
@@ -237,7 +240,9 @@ def refresh_search_names() -> int:
 
 def channel_for(person: Person, order: tuple[str, ...] = ("sms", "email")) -> str | None:
     """The channel to reach a person: the preferred one if usable, else the first usable."""
-    usable = {"sms": bool(person.mobile), "email": bool(person.email)}
+    # a person who answered STOP gets no SMS (core.replies): e-mail, if there is an address
+    usable = {"sms": bool(person.mobile) and getattr(person, "consent_sms", True) is not False,
+              "email": bool(person.email)}
     if person.preferred_channel and usable.get(person.preferred_channel):
         return person.preferred_channel
     for channel in order:

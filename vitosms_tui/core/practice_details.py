@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 
 # placeholders whose sentence is left out when they are empty
-OPTIONAL = ("practice_phone", "practice_address", "signature")
+# ("answer": the invitation to answer by SMS, only when the gateway takes replies)
+OPTIONAL = ("practice_phone", "practice_address", "signature", "answer")
 _END_BEFORE = re.compile(r"(?:[.!?](?=\s)|\n)")
 _END_AFTER = re.compile(r"[.!?]|\n")
 
@@ -73,7 +74,14 @@ def _without_sentence(parts: list[tuple[str, str]], index: int) -> list[tuple[st
         if rest:
             kept.append(("text", rest))
         kept.extend(parts[end_part + 1:])
-    return kept
+    # adjoining texts as one: the next sentence left out must see where this one ended
+    merged: list[tuple[str, str]] = []
+    for kind, text in kept:
+        if kind == "text" and merged and merged[-1][0] == "text":
+            merged[-1] = ("text", merged[-1][1] + text)
+        else:
+            merged.append((kind, text))
+    return merged
 
 
 _PHONE = re.compile(r"\+?[0-9][0-9 ./()-]{5,30}")

@@ -11,7 +11,9 @@ from .db import database
 from .models import ALL_MODELS, Setting
 
 # 3: Staff.may_order and email; appointments from another agenda; the moments of messages
-SCHEMA_VERSION = 3
+# 4: patients' replies (table reply), Appointment.answer, Person.consent_sms (no step: the
+#    defaults fit the existing rows)
+SCHEMA_VERSION = 4
 
 
 def _step_2_search_names() -> None:

@@ -5,10 +5,9 @@ A template is plain text with placeholders in braces (``{greeting}``,
 (:data:`PLACEHOLDERS`): the appointment's reason is deliberately not one of
 them, because message texts never carry a diagnosis.
 
-Dates follow one rule in every language: the locale's short numeric date with
-a four-digit year (``30.11.2026`` in de_CH, fr_CH and it_CH, ``30/11/2026`` in
-en_GB); numbers keep SMS texts in GSM-7 where a French "août" would not.
-Times are ``HH:MM`` (24 h) in Europe/Zurich; weekdays are written out.
+Dates: the locale's short numeric date with a four-digit year (``30.11.2026``
+in de_CH, fr_CH, it_CH, ``30/11/2026`` in en_GB; numbers keep SMS in GSM-7 where
+"août" would not); times ``HH:MM`` (24 h, Europe/Zurich); weekdays written out.
 
 The defaults live in ``data/templates/<language>.toml``; the practice may keep
 its own text per purpose, language and channel, for all Mandanten or for one.
@@ -29,6 +28,7 @@ from .errors import NotFound, Refused, UsageError
 from .models import CHANNELS, LANGUAGES, PURPOSES, AuditEntry, Mandant, Setting, Template
 from .paths import data_dir
 from .practice_details import OPTIONAL, leave_out_empty, values_for
+from .reply_words import INVITATION
 
 PLACEHOLDERS: dict[str, str] = {
     "greeting": "opening words: 'Guten Tag Frau Muster' (no title: first and last name;"
@@ -47,6 +47,7 @@ PLACEHOLDERS: dict[str, str] = {
     "signature": "the Mandant's signature (e-mails); empty: left out",
     "due": "the recall's due date, e.g. 30.11.2026",
     "today": "today's date, e.g. 30.11.2026",
+    "answer": "'JA oder NEIN' in the person's language when SMS replies come in; else left out",
 }
 
 # What a placeholder needs to have a value (said when it has none).
@@ -54,7 +55,8 @@ _NEEDS = dict(first_name="a person", last_name="a person", date="an appointment"
               time="an appointment", weekday="an appointment", due="a recall", mandant="a Mandant")
 # Placeholders that only some purposes can fill; the others fit every purpose.
 _AGENDA = ("free", "reminder", "confirmation")
-_ONLY_FOR = {"date": _AGENDA, "time": _AGENDA, "weekday": _AGENDA, "due": ("free", "recall")}
+_ONLY_FOR = {"date": _AGENDA, "time": _AGENDA, "weekday": _AGENDA, "due": ("free", "recall"),
+             "answer": _AGENDA}
 # Words that look like placeholders but must never become one.
 _FORBIDDEN = ("reason", "diagnosis", "diagnose", "grund")
 
@@ -206,7 +208,7 @@ def title_of(salutation: str | None, language: str) -> str:
 
 def practice_info() -> dict:
     """The practice's name and phone from the settings (defaults: "Praxis", "")."""
-    values = {"practice_name": "Praxis", "practice_phone": ""}
+    values = {"practice_name": "Praxis", "practice_phone": "", "sms_replies": "off"}
     for row in Setting.select().where(Setting.key.in_(list(values))):
         if row.value.strip():
             values[row.key] = row.value.strip()
@@ -224,7 +226,8 @@ def context_for(person=None, mandant=None, appointment=None, recall=None,
     practice = practice_info() if practice is None else practice
     word = GREETING_WORDS[language]
     values = {"practice": _clean(practice.get("practice_name", "")) or "Praxis", **values_for(mandant, practice),
-              "today": format_day(clock.today(), language), "salutation": word, "greeting": word}
+              "today": format_day(clock.today(), language), "salutation": word, "greeting": word,
+              "answer": INVITATION[language] if practice.get("sms_replies") == "on" else ""}
     if person is not None:
         first, last = _clean(person.first_name), _clean(person.last_name)
         title = title_of(person.salutation, language)

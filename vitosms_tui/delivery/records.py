@@ -45,6 +45,16 @@ class Tally:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    def count(self, states: list[str]) -> None:
+        """Count the states recorded for a batch of answers."""
+        for state in states:
+            if state == "sent":
+                self.sent += 1
+            elif state == "queued":
+                self.retried += 1
+            elif state == "failed":
+                self.failed += 1
+
 
 @dataclass(frozen=True)
 class Job:

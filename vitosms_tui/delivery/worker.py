@@ -1,11 +1,9 @@
 """The delivery loop: claim due messages, send them, record what happened.
 
 One asyncio loop does the network work: SMS go to the gateway a claimed batch
-at a time (``send_many``), e-mails go out concurrently over the SMTP pool. All
-database calls run one after another on a single helper thread, short and
-batched (claim a batch; record many answers in one transaction), so a commit
-never stalls the network and no transaction is open while the network is
-busy. Claims stay within two batches, fewer when the SMTP server is slow,
+at a time (``send_many``), e-mails concurrently over the SMTP pool. Database
+calls run one after another on one helper thread, short and batched, so a
+commit never stalls the network and no transaction is open while it is busy. Claims stay within two batches, fewer when the SMTP server is slow,
 and the leases of the messages in hand are renewed while they wait: only a
 dead worker's claims run out and pass to another worker. A message past its
 moment (core.expiry) is never handed over. Logs never hold message bodies.
@@ -14,7 +12,8 @@ Modes: :meth:`DeliveryWorker.run_once` (what is due now), :meth:`run_forever`
 (until the stop event) and :meth:`drain` (until nothing is pending or awaiting
 a report but messages scheduled later). On the stop event the messages in hand
 are finished; claimed ones not yet begun are given back (records.release).
-Recipients appear masked in the logs.
+Patients' replies are stored as they come (``reply_intake``). Recipients are
+masked in the logs.
 """
 
 from __future__ import annotations
@@ -31,7 +30,9 @@ import peewee as pw
 from ..core import clock
 from ..core.config import Settings
 from ..core.db import database
+from ..core.replies import set_receiving
 from . import records
+from .reply_intake import ReplyIntake
 from .gateways.base import PASSING, Sms, SmsGateway
 from .records import Job, Outcome, Tally, new_worker_id  # noqa: F401 (both used to live here)
 from .smtp import Mail, SmtpPool
@@ -70,6 +71,9 @@ class DeliveryWorker:
         self._in_flight = 0
         # the lease of each job in hand, as last renewed (see _renewer)
         self._leases: dict[int, Any] = {}
+        # patients' replies come in where the gateway can receive them (SMPP)
+        folder = getattr(gateway, "reply_folder", None)
+        self._intake = ReplyIntake(folder) if folder is not None else None
         self._new_events()
 
     def _new_events(self) -> None:
@@ -117,6 +121,7 @@ class DeliveryWorker:
 
     async def _run(self, mode: str, stop: asyncio.Event) -> Tally:
         self._new_events()
+        await self._db(set_receiving, self._intake is not None)  # the templates invite answers or not
         started = clock.now()
         closing = asyncio.Event()
         recorder = asyncio.create_task(self._recorder(closing))
@@ -180,11 +185,9 @@ class DeliveryWorker:
         return self.tally
 
     def _capacity(self) -> int:
-        """How many claimed messages may be in hand: two batches, unless e-mail is slow.
-
-        No more e-mails are claimed than the pool sends within half a lease: none
-        waits for a connection until its lease runs out (and another worker takes it).
-        """
+        """How many claimed messages may be in hand: two batches, unless e-mail is slow
+        (no more e-mails than the pool sends within half a lease, so none waits until
+        its lease runs out and another worker takes it)."""
         capacity = 2 * self.batch
         rate = getattr(self.mailer, "mails_per_second", lambda: None)()
         if rate:
@@ -325,13 +328,7 @@ class DeliveryWorker:
             states = await self._record_with_retry(batch)
             for item in batch:
                 self._leases.pop(item.job.id, None)
-            for state in states:
-                if state == "sent":
-                    self.tally.sent += 1
-                elif state == "queued":
-                    self.tally.retried += 1
-                elif state == "failed":
-                    self.tally.failed += 1
+            self.tally.count(states)
             self._in_flight -= len(batch)
             self._changed.set()
 
@@ -380,8 +377,10 @@ class DeliveryWorker:
         while not closing.is_set():
             try:
                 await self._poll_reports()
-            except Exception:  # a gateway hiccup: ask again at the next poll
-                log.exception("polling delivery reports failed")
+                if self._intake is not None:
+                    await self._db(self._intake.take)
+            except Exception:  # a gateway or database hiccup: look again at the next poll
+                log.exception("polling delivery reports or replies failed")
             try:
                 await asyncio.wait_for(closing.wait(), timeout=self._report_interval())
             except asyncio.TimeoutError:

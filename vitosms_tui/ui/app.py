@@ -36,7 +36,7 @@ from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.signal import Signal
 
-from ..core import automation, clock, credits, journal, mandanten, quiet_hours
+from ..core import automation, clock, credits, journal, mandanten, quiet_hours, replies
 from ..core.config import Settings
 from ..core.db import connection
 from . import i18n
@@ -52,6 +52,8 @@ MODES: dict[str, tuple[str, str, str]] = {
     "credits": ("f5", N_("Credits"), "vitosms_tui.ui.screens.credits:CreditsScreen"),
     "recall": ("f6", N_("Recall"), "vitosms_tui.ui.screens.recall:RecallScreen"),
     "persons": ("f7", N_("Persons"), "vitosms_tui.ui.screens.persons:PersonsScreen"),
+    # F8 switches the Mandant, F9 rewrites to GSM-7 in Compose
+    "inbox": ("f10", N_("Inbox"), "vitosms_tui.ui.screens.inbox:InboxScreen"),
 }
 START_MODE = "agenda"
 STATUS_SECONDS = 2.0
@@ -134,9 +136,11 @@ class VitoSmsApp(App[None]):
 
     BINDINGS = [
         Binding("f1", "help", N_("Help"), key_display="F1"),
-        *[Binding(key, f"go('{name}')", title, key_display=key.upper())
-          for name, (key, title, _target) in MODES.items()],
-        Binding("f8", "switch_mandant", N_("Mandant"), key_display="F8"),
+        # the function keys in their order on the keyboard: F8 (Mandant) before F10 (Inbox)
+        *sorted([*[Binding(key, f"go('{name}')", title, key_display=key.upper())
+                   for name, (key, title, _target) in MODES.items()],
+                 Binding("f8", "switch_mandant", N_("Mandant"), key_display="F8")],
+                key=lambda binding: int(binding.key[1:])),
         # shown in the status line while failed messages wait, not in the key rows
         Binding(ATTENTION_KEY, "attention", N_("Failed messages"), show=False),
         Binding("escape", "back", N_("Back"), key_display="Esc"),
@@ -161,6 +165,7 @@ class VitoSmsApp(App[None]):
         # screens that may hold work not yet saved or sent (see holds_unsaved_work)
         self.unsaved_work_holders: weakref.WeakSet[Screen] = weakref.WeakSet()
         self.automation_warnings: tuple[str, ...] = ()  # core.automation.automation_warnings()
+        self.newest_reply: int | None = None  # the newest patient's answer the views have seen
         for name in MODES:
             self.add_mode(name, screen_factory(name, self))
         active = mandanten.list_mandanten(active_only=True)
@@ -205,10 +210,14 @@ class VitoSmsApp(App[None]):
             self.current_mandant = mandanten.Mandant.get_or_none(
                 mandanten.Mandant.id == self.current_mandant.id) or self.current_mandant
         mandant = self.current_mandant
-        attention = journal.attention_count()
+        attention, (newest, unread) = journal.attention_count(), replies.marker()
+        if newest != self.newest_reply and self.newest_reply is not None:
+            # a patient answered: the view on screen shows it now (the agenda's marks)
+            getattr(self.screen_stack[0], "answers_arrived", lambda: None)()
+        self.newest_reply = newest
         if mandant is None:
             self.status = Status(user=self.user, now=clock.now(), attention=attention,
-                                 warnings=self.automation_warnings)
+                                 warnings=self.automation_warnings, unread=unread)
         else:
             balance = credits.balance(mandant)
             now = clock.now()
@@ -216,7 +225,8 @@ class VitoSmsApp(App[None]):
                 now, mandant) else None
             self.status = Status(user=self.user, mandant_code=mandant.code, mandant_name=mandant.name,
                                  balance=balance, low=credits.is_low(mandant, balance), now=now,
-                                 attention=attention, warnings=self.automation_warnings, quiet_until=quiet)
+                                 attention=attention, warnings=self.automation_warnings, quiet_until=quiet,
+                                 unread=unread)
         self.status_signal.publish(self.status)
 
     @work(thread=True, exclusive=True, group="status-warnings", exit_on_error=False)

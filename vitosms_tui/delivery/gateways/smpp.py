@@ -74,6 +74,7 @@ class SmppGateway:
     def __init__(self, settings: SmsSettings, state_dir: Path | str):
         self.settings = settings
         self.book = ReceiptBook(state_dir)
+        self.reply_folder = Path(state_dir)  # patients' replies are kept there (worker: reply_intake)
         self.link = SmppLink(settings, self.book.take)
         # the concatenation reference: different for messages sent close together
         self._references = itertools.count(secrets.randbelow(256))

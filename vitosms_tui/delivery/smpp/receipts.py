@@ -35,6 +35,7 @@ RECEIPTS_FILE = "smpp-receipts.jsonl"
 INBOUND_FILE = "sms-inbound.jsonl"
 RECEIPTED_MESSAGE_ID = 0x001E
 MESSAGE_STATE = 0x0427
+REPLY_ID = 0x1501  # the SMSC's id of a reply, where it sends one (our simulator does)
 # message_state values (SMPP 3.4, 5.2.28) and the receipt's stat: words
 _FINAL_STATES = {2: "DELIVRD", 3: "EXPIRED", 4: "DELETED", 5: "UNDELIV", 7: "UNKNOWN", 8: "REJECTD"}
 _FINAL_WORDS = set(_FINAL_STATES.values())
@@ -89,9 +90,14 @@ class ReceiptBook:
 
     def _store_reply(self, message: DeliverSm) -> None:
         text = message.short_message or message.message_payload
+        ref = _tlv(message, REPLY_ID)
+        if isinstance(ref, bytes):
+            ref = ref.decode("ascii", "replace")
         append_lines(self.inbound_path, [json.dumps({
             "from": "+" + message.source.number.lstrip("+"), "to": message.destination.number,
-            "text": text, "at": clock.iso(clock.now())}, ensure_ascii=False) + "\n"])
+            "text": text, "at": clock.iso(clock.now()),
+            "ref": str(ref).strip("\x00 ") or None if ref is not None else None},
+            ensure_ascii=False) + "\n"])
         log.info("SMS reply from %s stored", mask_number("+" + message.source.number.lstrip("+")))
 
     def _refresh(self) -> None:

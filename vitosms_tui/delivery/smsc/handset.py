@@ -69,15 +69,18 @@ class HandsetReplies:
         for line in self._replies.new_lines():
             if line.get("id") in self._done or not line.get("from") or "text" not in line:
                 continue
-            found.append(Reply(line["id"], self._body(line["from"], line["text"])))
+            found.append(Reply(line["id"], self._body(line["id"], line["from"], line["text"])))
         return found
 
-    def _body(self, number: str, text: str) -> bytes:
+    def _body(self, reply_id: str, number: str, text: str) -> bytes:
         recipient = self._sender_of.get(number, DEFAULT_RECIPIENT)
         if analyse(text).encoding == "gsm7":
             coding, octets = 0, gsm7_septets(text)
         else:
             coding, octets = 8, text.encode("utf-16-be", "surrogatepass")
         dest_ton = 1 if recipient.lstrip("+").isdigit() else 5
+        # the reply's id goes along (our vendor TLV), as a provider's SMSC names its messages:
+        # the practice keeps a reply once however often it comes
         return codec.deliver_sm_body(number.lstrip("+"), 1, recipient.lstrip("+"), dest_ton,
-                                     0x00, coding, octets)
+                                     0x00, coding, octets,
+                                     codec.tlv(codec.TAG_CLIENT_REF, codec.cstring(reply_id)))

@@ -4,7 +4,8 @@ Keys, in the spirit of calcurse and khal: arrows or ``h j k l`` move, ``,`` ``.`
 ``[`` ``]`` a week, ``t`` today, ``w`` day/week, ``a`` all Mandanten or one, ``g`` a date
 or a time (``13`` is 13:00 of the day shown), ``J``/``K`` next/previous appointment, ``/``
 a person's appointments, ``⏎`` the detail. On the appointment under the cursor: ``n`` new,
-``e`` edit, ``c`` copy, ``m`` move, ``d`` cancel, ``r`` remind or confirm (``r ⏎``).
+``e`` edit, ``c`` copy, ``m`` move, ``d`` cancel, ``r`` remind or confirm (``r ⏎``), ``A``
+the patient's SMS answer (shown when there is one).
 
 A day or a week is loaded with one query (and one grouped query for the reminder markers)
 in a thread worker; moving the cursor only redraws. The neighbours of what is shown are
@@ -54,6 +55,8 @@ class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
         Binding("m", "move", N_("Move"), tooltip=N_("Move: a time alone (11:00) keeps the day")),
         Binding("d,delete", "cancel_appointment", N_("Cancel appt."), key_display="d"),
         Binding("R", "new_recall", N_("Recall"), tooltip=N_("Note a recall for this appointment's person")),
+        Binding("A", "open_answer", N_("Answer"),
+                tooltip=N_("The patient's SMS answer: then m offers a new date, d cancels, w writes")),
         # navigation: hidden here, shown in the key line under the grid (and in F1 from there)
         Binding("comma", "shift_days(-1)", show=False, key_display=",/."),
         Binding("full_stop", "shift_days(1)", show=False, key_display=",/."),
@@ -78,6 +81,7 @@ class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
         self._wanted: AgendaRequest | None = None  # the latest load asked for
         self.ahead = ReadAhead()
         self._book_for: int | None = None  # a person to book for as soon as the day is shown
+        self._answered = False  # the cursor is on an appointment the patient answered (A)
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="agenda"):
@@ -216,9 +220,18 @@ class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
         if self.week and column is not None:
             self.day = column.day
         self.query_one("#agenda-selection", Static).update(agenda_lines.selection(event.grid), layout=False)
+        answered = bool(event.grid.cursor_item and event.grid.cursor_item.answer)
+        if answered != self._answered:
+            self._answered = answered
+            self.refresh_bindings()
 
     def say(self, text: str, error: bool = False) -> None:
         self.query_one("#agenda-message", MessageLine).say(text, error)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "open_answer":
+            return self._answered  # shown only on an appointment the patient answered
+        return super().check_action(action, parameters)
 
     # -- finding a person's appointments ----------------------------------------
 
@@ -271,6 +284,14 @@ class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
         # a move inside the detail may have taken the appointment to another day
         self.app.push_screen(AppointmentDetailScreen(appointment_id),
                              lambda _result: self.go_to_appointment(appointment_id))
+
+    def answers_arrived(self) -> None:
+        """Patients answered (the app noticed): their marks show without a key press."""
+        self.ahead.clear()
+        self.load()
+
+    def action_open_answer(self) -> None:
+        self.action_open_detail()  # the detail shows the answer and offers move, cancel, write
 
     def action_new(self, person_id: int | None = None) -> None:
         """``n``: book at the cursor (for ``person_id`` when booked from a person: no search)."""

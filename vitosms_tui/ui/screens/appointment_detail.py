@@ -4,6 +4,8 @@ The list shows each reminder, confirmation or other message of the
 appointment, oldest first; the line under it lists the highlighted message's
 events (queued, claimed, sent, delivered, cancelled, refunded …). The same
 keys as in the agenda act on the appointment (r e c m d); Escape goes back.
+The patient's SMS answers stand in the head; after a "no", ``m`` offers a new
+date, ``d`` cancels and ``w`` writes back with the conversation in view.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from ...core import agenda, clock, journal
+from ...core import agenda, clock, journal, replies
 from ...core.errors import NotFound
 from ...core.phone import format_phone
 from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _, format_date, format_datetime
@@ -27,6 +29,7 @@ from ..widgets.appointment_text import kind_name, status_name, when
 from ..widgets.event_texts import event_detail
 from ..widgets.journal_table import EVENT_NAMES
 from ..widgets.message_line import MessageLine
+from ..widgets.reply_text import reply_line
 from ..widgets.reasons import reason_text
 from .appointment_actions import AppointmentActions
 from .base import ShellScreen
@@ -47,6 +50,7 @@ class AppointmentDetailScreen(AppointmentActions, ShellScreen[None]):
         Binding("c", "copy", N_("Copy")),
         Binding("m", "move", N_("Move")),
         Binding("d,delete", "cancel_appointment", N_("Cancel appt."), key_display="d"),
+        Binding("w", "write", N_("Write back"), tooltip=N_("Compose to the patient, the conversation above")),
     ]
 
     def __init__(self, appointment_id: int, **kwargs) -> None:
@@ -124,6 +128,11 @@ class AppointmentDetailScreen(AppointmentActions, ShellScreen[None]):
         if appointment.source in SOURCE_NAMES:
             line(_("Source"), f"{_(SOURCE_NAMES[appointment.source])} · {appointment.external_id or ''}")
         line(_("Booked"), f"{format_datetime(appointment.created_at)} · {clean(appointment.created_by) or '–'}")
+        for index, reply in enumerate(replies.appointment_replies(appointment)):
+            line(_("Answer") if index == 0 else "", reply_line(reply))
+        if appointment.answer == "declined" and appointment.status == "booked":
+            line("", Text(_("The patient cannot come: m offers a new date, d cancels, w writes back."),
+                          style="bold red"))
         return text
 
     @on(DataTable.RowHighlighted, "#detail-messages")
@@ -167,3 +176,10 @@ class AppointmentDetailScreen(AppointmentActions, ShellScreen[None]):
 
     def action_cancel_appointment(self) -> None:
         self.cancel_appointment(self.appointment_id)
+
+    def action_write(self) -> None:
+        from .compose import open_compose
+
+        person_id = agenda.get_appointment(self.appointment_id).person_id
+        self.app.pop_screen()  # Compose is a view of its own: the detail closes first
+        open_compose(self.app, [person_id], conversation_with=person_id)

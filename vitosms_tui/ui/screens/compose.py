@@ -1,21 +1,13 @@
 """F3 Compose: a free message to persons and typed numbers or addresses.
 
-Recipients come from the person picker (Ctrl+O) or are typed (a number for
-SMS, an address for e-mail, checked as typed). Each person is reached on the
-channel ``persons.channel_for`` chooses with the paying Mandant's channel
-order; ``c`` in the list switches it. The editor's text is filled in for
-every recipient (``templates.render_message``); the preview shows it for the
-highlighted one, with the SMS encoding, parts and the characters outside
-GSM-7 (F9 rewrites them). The cost of the whole batch (``drafts.quote``) is
-worked out in a thread a moment after the last keystroke.
-
-Who pays is always said: by default the Mandant of the persons when they all
-share one, else the Mandant of the status line; F8 chooses another. The
-confirmation names the Mandant, the number of messages and the cost before
-``outbox.enqueue_quoted`` spends anything.
-
-Other views open Compose for persons with :func:`open_compose` (or
-``app.go("compose")`` and then ``screen.add_recipients(ids)``).
+Recipients come from the person picker (Ctrl+O) or are typed (checked as
+typed); each person on the channel ``persons.channel_for`` chooses (``c``
+switches it). The text is filled in per recipient; the preview shows it for
+the highlighted one with SMS encoding, parts and non-GSM characters (F9
+rewrites them); the batch's cost (``drafts.quote``) is worked out in a thread.
+Who pays is always said (the persons' Mandant, else the status line's; F8
+chooses) and confirmed with the cost before ``outbox.enqueue_quoted``. Other
+views open it with :func:`open_compose` (from a reply: the conversation too).
 """
 
 from __future__ import annotations
@@ -43,8 +35,8 @@ from ..modals.template_picker import PURPOSE_NAMES, PickedTemplate, TemplatePick
 from ..sanitize import clean
 from ..widgets.cost_meter import Batch, CostMeter, CostState, cost_of, explain, preview, sms_meter
 from ..widgets.person_picker import PersonPicker
-from ..widgets.recipient_list import (Recipient, RecipientPanel, channel_order,
-                                      render_for)
+from ..widgets.recipient_list import Recipient, RecipientPanel, channel_order, render_for
+from ..widgets.reply_text import Conversation
 from ..widgets.send_time import SendTime
 from ..widgets.titled_input import TitledInput
 from .base import ShellScreen
@@ -58,10 +50,11 @@ class MessageEditor(TextArea, inherit_bindings=False):
     BINDINGS = [binding for binding in TextArea.BINDINGS if binding.key not in ("f6", "f7")]
 
 
-def open_compose(app, person_ids: list[int]) -> None:
-    """Open Compose with these persons as recipients (from Persons, Agenda, the palette)."""
+def open_compose(app, person_ids: list[int], conversation_with: int | None = None) -> None:
+    """Open Compose with these persons as recipients (from Persons, Agenda, the palette, a reply)."""
     app.go("compose")
     app.screen_stack[0].add_recipients(person_ids)
+    app.screen_stack[0].show_conversation(conversation_with)
 
 
 class ComposeScreen(ShellScreen[None]):
@@ -100,6 +93,7 @@ class ComposeScreen(ShellScreen[None]):
         self.cost = CostState()
         self.costed: Batch | None = None  # the form the cost area was worked out for
         self._pending_ids: list[int] = []  # persons handed over before the screen was mounted
+        self.conversation_with: int | None = None  # writing back to a reply: whose SMS to show
         self._ready = False
         self._quote_timer = None
 
@@ -112,6 +106,7 @@ class ComposeScreen(ShellScreen[None]):
                     yield TitledInput(_("Subject (e-mail only)"), _("Subject"), id="compose-subject",
                                       placeholder=_("empty: the template's subject"))
                     yield SendTime(id="compose-send-time")
+                yield Conversation(id="compose-conversation")
                 yield MessageEditor(id="compose-editor", soft_wrap=True)
             with Vertical(id="compose-right"):
                 yield Static("", id="compose-preview-title", markup=False)
@@ -128,6 +123,7 @@ class ComposeScreen(ShellScreen[None]):
         pending, self._pending_ids = self._pending_ids, []
         if pending:
             self.add_recipients(pending)
+        self.show_conversation(self.conversation_with)
         self._changed()
 
     # -- recipients -------------------------------------------------------------
@@ -137,11 +133,7 @@ class ComposeScreen(ShellScreen[None]):
         return self.query_one(RecipientPanel).recipients
 
     def add_recipients(self, person_ids: list[int]) -> int:
-        """Add persons (by id) as recipients; returns how many were added.
-
-        Persons already listed are skipped; deceased or unreachable ones are
-        named in a notification. Before the screen is mounted the ids wait.
-        """
+        """Add persons as recipients (skipping listed ones, naming unreachable ones); how many."""
         if not self._ready:
             self._pending_ids.extend(person_ids)
             return 0
@@ -153,6 +145,11 @@ class ComposeScreen(ShellScreen[None]):
         if refused:
             self.notify("\n".join(refused[:5]), title=_("Not added"), severity="warning", markup=False)
         return len(panel.recipients) - before
+
+    def show_conversation(self, person_id: int | None) -> None:
+        self.conversation_with = person_id  # the SMS exchanged, above the text (None: hidden)
+        if self._ready:
+            self.query_one(Conversation).show_for(person_id)
 
     def selected_recipient(self) -> Recipient | None:
         return self.query_one(RecipientPanel).selected
@@ -377,6 +374,7 @@ class ComposeScreen(ShellScreen[None]):
             self.query_one(selector, Input).value = ""
         self.query_one(MessageEditor).load_text("")
         self.query_one(RecipientPanel).clear()  # posts Changed: Mandant, preview and cost follow
+        self.show_conversation(None)
         self.query_one("#compose-free", Input).focus()
 
     def action_new_message(self) -> None:

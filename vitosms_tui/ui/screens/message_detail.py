@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Static
 
 from ...core import attention, desk_answers, journal, outbox
 from ...core.errors import Refused
-from ...core.models import Message, Person
+from ...core.models import Message, Person, Reply
 from ..i18n import N_, _, format_datetime, format_number, ngettext
 from ..modals.confirm import Confirm
 from ..names import person_name
@@ -31,6 +31,7 @@ from ..widgets.journal_table import (EVENT_NAMES, STATUS_NAMES, channel_name, pu
                                      show_recipient, status_name)
 from ..widgets.event_texts import event_detail
 from ..widgets.reasons import reason_text
+from ..widgets.reply_text import action_text
 from .base import ShellScreen
 
 POLL_SECONDS = 1.5
@@ -285,6 +286,11 @@ class MessageDetailScreen(ShellScreen[None]):
             kind = Text(_(EVENT_NAMES.get(event.kind, event.kind)), style=style, end="")
             table.add_row(Text(format_datetime(event.at), end=""), kind, plain(event_detail(event.kind, event.detail)),
                           key=str(event.id), height=None)
+        for reply in Reply.select().where(Reply.message == message.id).order_by(Reply.received_at, Reply.id):
+            # what the patient answered to it belongs to its story too (no event: the text is the reply's)
+            table.add_row(Text(format_datetime(reply.received_at), end=""), Text(_("Answer"), "bold", end=""),
+                          Text.assemble(action_text(reply.action), " · ", plain(" ".join(reply.text.split()))),
+                          key=f"reply-{reply.id}", height=None)
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:

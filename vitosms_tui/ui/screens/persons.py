@@ -32,8 +32,9 @@ CONSENT_TITLES = {
     "reminder": N_("Appointment reminders"),
     "recall": N_("Recall notices"),
     "birthday": N_("Birthday greetings"),
+    "sms": N_("SMS at all"),  # withdrawn by the patient's STOP (core.replies)
 }
-CONSENT_KEYS = {"reminder": "1", "recall": "2", "birthday": "3"}
+CONSENT_KEYS = {"reminder": "1", "recall": "2", "birthday": "3", "sms": "4"}
 LABEL_WIDTH = 13
 
 
@@ -54,10 +55,12 @@ class PersonsTable(PersonTable):
                 tooltip=N_("Record or withdraw the consent to recall notices")),
         Binding("3", "screen.consent('birthday')", N_("Birthday"),
                 tooltip=N_("Record or withdraw the consent to birthday greetings")),
+        Binding("4", "screen.consent('sms')", N_("SMS"),
+                tooltip=N_("Record or withdraw the consent to SMS at all (a STOP withdraws it)")),
         Binding("R", "screen.new_recall", N_("Recall"), tooltip=N_("Note a recall for this person")),
         Binding("slash", "screen.focus_search", N_("Search"), key_display="/"),
     ]
-    BOUND_CHARACTERS = frozenset("123R/")
+    BOUND_CHARACTERS = frozenset("1234R/")
 
     def on_key(self, event) -> None:
         character = event.character
@@ -103,8 +106,8 @@ def describe(person: Person) -> Text:
     text.append("\n")
     text.append(_("Consents"), "bold")
     text.append("\n")
-    for purpose in CONSENT_PURPOSES:
-        given = getattr(person, f"consent_{purpose}")
+    for purpose in (*CONSENT_PURPOSES, "sms"):
+        given = getattr(person, f"consent_{purpose}") is not False
         text.append(f"{CONSENT_KEYS[purpose]} ", "bold")
         text.append(f"{_(CONSENT_TITLES[purpose]):<22}")
         answer = _("yes") if given else _("no")

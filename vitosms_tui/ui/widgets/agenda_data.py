@@ -26,6 +26,10 @@ MARKERS = {
     "sent": ("◐", "sent"), "delivered": ("●", "delivered"), "failed": ("✗", "failed"),
     "expired": ("✗", "failed"),  # its moment passed before it went out: the patient got nothing
 }
+# the patient's SMS answer speaks louder than the message's state; a "no" must stand out
+ANSWER_MARKERS = {"confirmed": ("✔", "confirmed"), "declined": ("✘", "declined")}
+ANSWER_NAMES = {"confirmed": N_("confirmed by the patient"),
+                "declined": N_("declined by the patient: A offers a new date")}
 IN_FLIGHT = ("queued", "sending", "sent")
 MARKER_NAMES = {"pending": N_("pending"), "sent": N_("sent"), "delivered": N_("delivered"),
                 "failed": N_("failed")}
@@ -49,6 +53,7 @@ class AgendaItem:
     minutes: int
     reminder: str | None  # status of the latest reminder/confirmation (None: none)
     source: str = ""      # "" booked here, else the other agenda it came from
+    answer: str | None = None  # the patient's SMS answer (confirmed, declined)
 
     @property
     def end(self) -> datetime:
@@ -56,7 +61,7 @@ class AgendaItem:
 
     @property
     def marker(self) -> tuple[str, str] | None:
-        return MARKERS.get(self.reminder or "")
+        return ANSWER_MARKERS.get(self.answer or "") or MARKERS.get(self.reminder or "")
 
 
 @dataclass
@@ -188,7 +193,7 @@ def _item(entry: AgendaEntry, code: str) -> AgendaItem:
         person_name=clean(f"{entry.last_name} {entry.first_name}"),
         short_name=clean(f"{entry.last_name} {entry.first_name[:1]}."),
         reason=clean(entry.reason), start=clock.local(entry.start), minutes=entry.minutes,
-        reminder=entry.reminder, source=entry.source)
+        reminder=entry.reminder, source=entry.source, answer=entry.answer)
 
 
 def fetch_columns(request: AgendaRequest) -> list[AgendaColumn]:

@@ -45,7 +45,7 @@ class AgendaGrid(Widget, can_focus=True):
         "agenda-grid--now", "agenda-grid--off", "agenda-grid--free", "agenda-grid--appointment",
         "agenda-grid--continued", "agenda-grid--cursor", "agenda-grid--cursor-blurred",
         "agenda-grid--rule", "agenda-grid--count", "agenda-grid--pending", "agenda-grid--sent",
-        "agenda-grid--delivered", "agenda-grid--failed",
+        "agenda-grid--delivered", "agenda-grid--failed", "agenda-grid--confirmed", "agenda-grid--declined",
     }
     BINDINGS = [
         # listed under the grid and in F1 by the agenda's key line

@@ -11,7 +11,7 @@ from ...core import clock
 from ...core.models import Mandant
 from ..i18n import _, babel_locale
 from ..sanitize import clean, plain
-from .agenda_data import MARKER_NAMES, SOURCE_NAMES, AgendaRequest, week_start
+from .agenda_data import ANSWER_NAMES, MARKER_NAMES, SOURCE_NAMES, AgendaRequest, week_start
 from .agenda_grid import AgendaGrid
 from .appointment_text import when
 
@@ -50,8 +50,11 @@ def selection(grid: AgendaGrid) -> Text | str:
         line.append(f" · {item.reason}")
     marker = item.marker
     line.append(" · ")
-    line.append(_("message: {state}").format(state=_(MARKER_NAMES[marker[1]])) if marker
-                else _("no reminder"), "dim")
+    if item.answer in ANSWER_NAMES:
+        line.append(_(ANSWER_NAMES[item.answer]), "bold" if item.answer == "declined" else "dim")
+    else:
+        line.append(_("message: {state}").format(state=_(MARKER_NAMES[marker[1]])) if marker
+                    else _("no reminder"), "dim")
     if item.source in SOURCE_NAMES:
         line.append(f" · {_(SOURCE_NAMES[item.source])}", "dim")
     return line

@@ -91,6 +91,7 @@ def explain(error: VitosmsError) -> str:
         "already_reminded": _("One of this kind was already sent for this appointment: choose send again."),
         "expired": _("Too late: its moment has passed (the appointment has begun or the day is over)."),
         "no_consent": _("The person does not consent to appointment reminders."),
+        "sms_stopped": _("The patient answered STOP: no more SMS (e-mail is possible)."),
         "no_address": _("The person has no mobile number or e-mail address for this channel."),
         "insufficient_credits": _("Not enough credits: {detail}"),
         "message_in_flight": _("A message with the old date is being sent right now; try again in a moment."),

@@ -44,6 +44,7 @@ def explain(error: VitosmsError) -> str:
         "deceased": _("Deceased: no messages."),
         "unreachable": _("Neither a mobile number nor an e-mail address."),
         "no_consent": _("No consent to this kind of message."),
+        "sms_stopped": _("Answered STOP: no more SMS (e-mail is possible)."),
         "empty_text": _("The text is empty."),
         "text_too_long": _("The text is too long."),
         "invalid_subject": _("The subject must be one line of at most 200 characters."),

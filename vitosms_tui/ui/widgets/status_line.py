@@ -33,12 +33,13 @@ class Status:
     attention: int = 0  # failed messages nobody has dealt with (core.journal.needs_attention)
     warnings: tuple[str, ...] = ()  # core.automation.automation_warnings(): automatic messages skipped
     quiet_until: datetime | None = None  # in the Mandant's quiet hours: when sending starts again
+    unread: int = 0  # patients' SMS replies nobody has read (core.replies)
 
 
 class StatusLine(Widget):
     """``user · Mandant code name · balance Credits`` on the left, the view and the time on the right."""
 
-    COMPONENT_CLASSES = {"status-line--low", "status-line--dim", "status-line--mandant"}
+    COMPONENT_CLASSES = {"status-line--low", "status-line--dim", "status-line--mandant", "status-line--replies"}
 
     def __init__(self, crumb: str = "", **kwargs) -> None:
         super().__init__(**kwargs)
@@ -104,6 +105,11 @@ class StatusLine(Widget):
             until = f"{clock.local(status.quiet_until):%H:%M}"
             right.append(_("sending from {time}").format(time=until), dim)
             right.append("  " if wide else " ")
+        if status is not None and status.unread:
+            # the inbox (F10) lists them, unread first
+            right.append(" " + _("✉ {count} replies {key}").format(count=format_number(status.unread), key="F10")
+                         + " ", self.get_component_rich_style("status-line--replies"))
+            right.append(" ")
         right.append(self._mode_title(wide))
         if status is not None and status.now is not None:
             right.append("  " if wide else " ")
