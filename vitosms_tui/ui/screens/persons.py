@@ -13,7 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from ...core import clock, persons
@@ -225,9 +225,9 @@ class PersonsScreen(ShellScreen[None]):
 
     # -- detail -----------------------------------------------------------------
 
-    @on(DataTable.RowHighlighted, "#persons-table")
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self.show_detail(int(event.row_key.value) if event.row_key.value else None)
+    @on(PersonTable.Highlighted, "#persons-table")
+    def _highlighted(self, event: PersonTable.Highlighted) -> None:
+        self.show_detail(event.person_id)
 
     def current_person(self) -> Person | None:
         person_id = self.query_one(PersonsTable).current_id
