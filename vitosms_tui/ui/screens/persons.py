@@ -12,7 +12,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
@@ -137,7 +137,9 @@ class PersonsScreen(ShellScreen[None]):
                             id="person-search", select_on_focus=False)
                 yield Static("", id="person-count", markup=False)
                 yield PersonsTable(id="persons-table")
-            with VerticalScroll(id="person-detail-box", can_focus=False):
+            with Vertical(id="person-detail-box"):
+                # the panel's height is the view's, whatever it shows: a new person
+                # is painted into it without a layout of the screen
                 yield Static(_("No person selected."), id="person-detail", markup=False)
 
     def on_mount(self) -> None:
@@ -240,7 +242,7 @@ class PersonsScreen(ShellScreen[None]):
         self._detail_id = person_id
         detail = self.query_one("#person-detail", Static)
         person = Person.get_or_none(Person.id == person_id) if person_id is not None else None
-        detail.update(describe(person) if person else Text(_("No person selected.")))
+        detail.update(describe(person) if person else Text(_("No person selected.")), layout=False)
 
     def refresh_person(self, person_id: int) -> None:
         person = Person.get_or_none(Person.id == person_id)
