@@ -279,3 +279,25 @@ def test_narrow_widths_drop_the_mandant_then_the_state_then_the_mobile():
     assert keys(33) == ["name", "birth"]
     widths = dict((column.key, width) for column, width in table.layout_columns(33))
     assert widths == {"name": 33 - 12 - 2, "birth": 10}  # the name takes the room left
+
+
+async def test_the_list_moves_by_key_and_click_and_the_detail_follows(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_persons(pilot)
+        table = screen.query_one("#persons-table")
+        await pilot.press("down")  # from the search into the list
+        await settle(pilot)
+        await pilot.press("end")
+        await settle(pilot)
+        last = table.rows[-1]
+        assert table.current_id == last.id
+        assert table.top == table.row_count - table.visible_rows  # scrolled so the last row shows
+        assert last.first_name in str(screen.query_one("#person-detail").render())
+        await pilot.press("home", "pagedown")
+        await settle(pilot)
+        assert table.cursor_row == table.visible_rows
+        await pilot.click("#persons-table", offset=(2, 3))  # the third row on screen
+        await settle(pilot)
+        assert table.current_id == table.rows[table.top + 2].id
+        assert table.rows[table.top + 2].first_name in str(screen.query_one("#person-detail").render())
