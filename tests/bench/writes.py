@@ -12,6 +12,7 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 REMINDERS = 10_000
@@ -37,7 +38,7 @@ def _mandant():
 
 def queue_reminders(path: Path) -> float:
     """Seconds to queue 10,000 reminders (one ``outbox.enqueue``: checks, cost, ledger, timeline)."""
-    from vitosms_tui.core import credits, outbox
+    from vitosms_tui.core import clock, credits, outbox
     from vitosms_tui.core.models import Appointment, Person
 
     db = _open(path)
@@ -50,6 +51,9 @@ def queue_reminders(path: Path) -> float:
     drafts = [outbox.Draft("sms", a.person.mobile, BODY, person=a.person, appointment=a, purpose="reminder")
               for a in rows]
     assert len(drafts) == REMINDERS, len(drafts)
+    # a reminder is refused once its appointment has begun: the clock stands just
+    # before the earliest of them, as on the day these reminders would be queued
+    clock.set_now(clock.to_utc(min(draft.appointment.start for draft in drafts)) - timedelta(minutes=1))
     start = time.perf_counter()
     messages = outbox.enqueue(mandant, drafts, user="bench")
     elapsed = time.perf_counter() - start

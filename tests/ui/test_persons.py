@@ -209,9 +209,8 @@ async def test_markup_and_escape_sequences_in_names_are_shown_literally(make_app
         screen = await open_persons(pilot)
         table = await search(pilot, "evilname")
         assert list(table.rows_by_id) == [evil.id]
-        cell = table.get_cell(str(evil.id), "name")
-        assert cell.plain == "EvilName [bold]x[/]"
-        assert "\x1b" not in cell.plain and "\x07" not in cell.plain
+        cell = table.cell_texts(table.rows_by_id[evil.id])["name"]
+        assert cell == "EvilName [bold]x[/]"  # no escape byte, no bell
         await settle(pilot)
         detail = screen.query_one("#person-detail").render()
         assert "EvilName [bold]x[/]" in str(detail) and "[red]mail@example.ch" in str(detail)
@@ -246,3 +245,59 @@ async def test_person_picker_returns_the_marked_persons(make_app):
         await pilot.press("escape")
         await settle(pilot)
     assert results == [sorted(wyss[:2]), [wyss[1]], None]
+
+
+def screen_text(app) -> list[str]:
+    svg = html.unescape(app.export_screenshot()).replace("\xa0", " ")
+    return [re.sub(r"<[^>]+>", "", line) for line in svg.split("\n")]
+
+
+async def test_at_80_columns_the_list_keeps_name_and_full_birth_date(make_app):
+    wanted = Person.select().where(Person.birth_date.is_null(False)).order_by(Person.search_name, Person.id).first()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_persons(pilot)
+        table = await search(pilot, wanted.last_name)
+        shown = [column.key for column, _ in table.layout_columns(table.size.width - table.HEAD_WIDTH)]
+        assert shown[:2] == ["name", "birth"]
+        assert "mandant" not in shown  # the least needed column went first
+        born = wanted.birth_date.strftime("%d.%m.%Y")
+        assert any(wanted.last_name in line and born in line for line in screen_text(app))
+
+
+def test_narrow_widths_drop_the_mandant_then_the_state_then_the_mobile():
+    from vitosms_tui.ui.widgets.person_table import PersonTable
+
+    table = PersonTable()
+
+    def keys(width):
+        return [column.key for column, _ in table.layout_columns(width)]
+
+    assert keys(120) == ["name", "birth", "mobile", "mandant", "state"]
+    assert keys(60) == ["name", "birth", "mobile", "state"]
+    assert keys(50) == ["name", "birth", "mobile"]
+    assert keys(33) == ["name", "birth"]
+    widths = dict((column.key, width) for column, width in table.layout_columns(33))
+    assert widths == {"name": 33 - 12 - 2, "birth": 10}  # the name takes the room left
+
+
+async def test_the_list_moves_by_key_and_click_and_the_detail_follows(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_persons(pilot)
+        table = screen.query_one("#persons-table")
+        await pilot.press("down")  # from the search into the list
+        await settle(pilot)
+        await pilot.press("end")
+        await settle(pilot)
+        last = table.rows[-1]
+        assert table.current_id == last.id
+        assert table.top == table.row_count - table.visible_rows  # scrolled so the last row shows
+        assert last.first_name in str(screen.query_one("#person-detail").render())
+        await pilot.press("home", "pagedown")
+        await settle(pilot)
+        assert table.cursor_row == table.visible_rows
+        await pilot.click("#persons-table", offset=(2, 3))  # the third row on screen
+        await settle(pilot)
+        assert table.current_id == table.rows[table.top + 2].id
+        assert table.rows[table.top + 2].first_name in str(screen.query_one("#person-detail").render())

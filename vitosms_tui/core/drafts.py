@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from . import clock, credits, header_text, sms_text
 from .errors import NotFound, Refused
@@ -145,6 +146,12 @@ def _check_texts(draft: Draft) -> None:
 _E164 = re.compile(r"\+\d{8,15}")
 
 
+@lru_cache(maxsize=1024)
+def _analysed(body: str) -> sms_text.SmsAnalysis:
+    """The analysis of a text, once per distinct text: a batch of reminders often shares one."""
+    return sms_text.analyse(body)
+
+
 def _line(draft: Draft, tariff: credits.Tariff, max_parts: int, person: Person | None = None) -> QuoteLine:
     """Check one draft (channel, purpose, recipient, text) and cost it."""
     if draft.channel not in CHANNELS:
@@ -159,7 +166,7 @@ def _line(draft: Draft, tariff: credits.Tariff, max_parts: int, person: Person |
             recipient = draft.recipient
         else:
             recipient = normalize_mobile(draft.recipient)
-        analysis = sms_text.analyse(draft.body)
+        analysis = _analysed(draft.body)
         sms_text.check_parts(analysis, max_parts)
         return QuoteLine("sms", recipient, analysis.encoding, analysis.segments,
                          tariff.cost("sms", analysis.segments), list(analysis.non_gsm))

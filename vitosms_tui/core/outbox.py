@@ -124,8 +124,12 @@ def _store(mandant: Mandant, rows: list[dict]) -> list[Message]:
     by_key = {row["idempotency_key"]: row for row in rows}
     keys = list(by_key)
     for start in range(0, len(keys), 500):
-        for message_id, key in (Message.select(Message.id, Message.idempotency_key)
-                                .where(Message.idempotency_key.in_(keys[start:start + 500])).tuples()):
+        chunk = keys[start:start + 500]
+        # written out: peewee's building of a query with 500 parameters cost more than the query
+        cursor = db.cursor()
+        cursor.execute('SELECT "id", "idempotency_key" FROM "message" WHERE "idempotency_key" IN ({})'.format(
+            ", ".join([db.param] * len(chunk))), chunk)
+        for message_id, key in cursor.fetchall():
             by_key[key]["id"] = message_id
     # as peewee makes the messages it reads (no defaults, no field marked changed)
     return [Message(__no_default__=1, **{**row, "mandant": mandant}) for row in rows]

@@ -15,6 +15,7 @@ from textual.command import Hit, Hits, Provider
 
 from .i18n import _
 from .person_actions import ACTIONS, act_on_person
+from .sanitize import plain
 from .widgets.person_table import fetch_person_rows
 
 MIN_QUERY = 2
@@ -36,7 +37,7 @@ class PersonCommands(Provider):
             return
         label = _("Person")
         for rank, row in enumerate(rows):
-            display = Text.assemble((f"{label}: ", "dim"), row.name_text(), ("  " + row.birth_text(), "dim"))
+            display = Text.assemble((f"{label}: ", "dim"), plain(row.plain_name), ("  " + row.birth_text(), "dim"))
             yield Hit(
                 0.9 - rank * 0.01,
                 display,

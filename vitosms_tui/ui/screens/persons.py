@@ -12,8 +12,8 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Input, Static
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from ...core import clock, persons
@@ -149,7 +149,9 @@ class PersonsScreen(ShellScreen[None]):
                             id="person-search", select_on_focus=False)
                 yield Static("", id="person-count", markup=False)
                 yield PersonsTable(id="persons-table")
-            with VerticalScroll(id="person-detail-box", can_focus=False):
+            with Vertical(id="person-detail-box"):
+                # the panel's height is the view's, whatever it shows: a new person
+                # is painted into it without a layout of the screen
                 yield Static(_("No person selected."), id="person-detail", markup=False)
 
     def on_mount(self) -> None:
@@ -237,9 +239,9 @@ class PersonsScreen(ShellScreen[None]):
 
     # -- detail -----------------------------------------------------------------
 
-    @on(DataTable.RowHighlighted, "#persons-table")
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self.show_detail(int(event.row_key.value) if event.row_key.value else None)
+    @on(PersonTable.Highlighted, "#persons-table")
+    def _highlighted(self, event: PersonTable.Highlighted) -> None:
+        self.show_detail(event.person_id)
 
     def current_person(self) -> Person | None:
         person_id = self.query_one(PersonsTable).current_id
@@ -252,7 +254,7 @@ class PersonsScreen(ShellScreen[None]):
         self._detail_id = person_id
         detail = self.query_one("#person-detail", Static)
         person = Person.get_or_none(Person.id == person_id) if person_id is not None else None
-        detail.update(describe(person) if person else Text(_("No person selected.")))
+        detail.update(describe(person) if person else Text(_("No person selected.")), layout=False)
 
     def refresh_person(self, person_id: int) -> None:
         person = Person.get_or_none(Person.id == person_id)

@@ -17,13 +17,14 @@ Enter is all it takes.
 from __future__ import annotations
 
 import peewee
-from rich.text import Text
+from rich.segment import Segment
+from rich.style import Style
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from ..i18n import N_, _
@@ -43,10 +44,12 @@ class PickerTable(PersonTable):
         super().__init__(**kwargs)
         self.marked: set[int] = set()
 
-    def cells(self, row: PersonRow) -> tuple:
-        cells = super().cells(row)
-        mark = Text("✔ ", style="bold green") if row.id in self.marked else Text("  ")
-        return (Text.assemble(mark, cells[0]), *cells[1:])
+    HEAD_WIDTH = 2
+
+    def row_head(self, row: PersonRow, style: Style, styles: dict[str, Style]) -> list[Segment]:
+        if row.id in self.marked:
+            return [Segment("✔ ", style + styles.get("mark", Style()))]
+        return [Segment("  ", style)]
 
 
 class PersonPicker(ModalScreen[list[int] | None]):
@@ -151,8 +154,8 @@ class PersonPicker(ModalScreen[list[int] | None]):
         elif table.current_id is not None:
             self.dismiss([table.current_id])
 
-    @on(DataTable.RowSelected, "#picker-table")
-    def _selected(self, event: DataTable.RowSelected) -> None:
+    @on(PersonTable.Selected, "#picker-table")
+    def _selected(self, event: PersonTable.Selected) -> None:
         event.stop()
         self.action_choose()
 

@@ -1,38 +1,38 @@
 """Persons in a table: the rows of a search, shown as plain text.
 
-:func:`fetch_person_rows` runs the core search and may be called from a
-worker thread (it holds its own database connection for the call); it also
-formats the mobile numbers there, so that showing an answer costs the view
-little. :class:`PersonTable` shows the rows; the Persons view and the person
-picker both use it.
+:func:`fetch_person_rows` runs the core search; it holds its own database
+connection for the call and formats the mobile numbers there, so that showing
+an answer costs the view little. :class:`PersonTable` shows the rows; the
+Persons view and the person picker both use it.
 
-The table is Textual's DataTable with a quicker way to draw a cell: a row is
-one line of plain text, so a cell is its text cut to the column and padded,
-in the styles DataTable would give it, instead of a pass through Rich's
-layout of a padded, wrapped renderable (which made most of the time from a
-keystroke to the painted answer).
+The table draws only the lines on screen (Textual's line API, as the agenda's
+grid does): a new answer replaces a list and repaints the table, and never
+asks for a new layout of the screen, which made most of the time from a
+keystroke to the painted answer with a general-purpose table.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 
+from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.geometry import Size
-from textual.widgets import DataTable
-
-from .tables import cursor_id
+from textual import events
+from textual.binding import Binding
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
 
 from ...core import persons
 from ...core.db import connection
 from ...core.models import Mandant, Person
 from ...core.phone import format_phone
 from ..i18n import _, format_date
-from ..sanitize import clean, plain
+from ..sanitize import clean
 
 
 @dataclass(frozen=True)
@@ -56,18 +56,15 @@ class PersonRow:
     def plain_name(self) -> str:
         return clean(f"{self.last_name} {self.first_name}")
 
-    def name_text(self) -> Text:
-        return plain(self.plain_name)
-
     def birth_text(self) -> str:
         return self.born_text or format_date(self.birth_date)
 
-    def state_text(self) -> Text:
+    def state_text(self) -> str:
         if self.deceased:
-            return Text(_("deceased"), style="italic")
+            return _("deceased")
         if self.inactive:
-            return Text(_("inactive"), style="dim")
-        return Text("")
+            return _("inactive")
+        return ""
 
 
 def row_of(person, codes: dict[int, str]) -> PersonRow:
@@ -110,156 +107,266 @@ def fetch_person_rows(text: str, limit: int = 200) -> list[PersonRow]:
     return rows
 
 
-class PersonTable(DataTable):
-    """A table of persons, one row per person, keyed by the person's id."""
+@dataclass(frozen=True)
+class Column:
+    """A column of the table. The name column takes the room the others leave.
+
+    ``drop`` orders what goes when the table is narrow: the highest number first
+    (the Mandant's code before the state, the state before the mobile), so the
+    name and the birth date, which tell two persons of one name apart, stay.
+    """
+
+    key: str
+    title: str
+    width: int
+    drop: int
+
+
+PADDING = 1  # a space either side of every cell
+NAME_MIN = 14
+
+
+class PersonTable(Widget, can_focus=True):
+    """A table of persons, one line per person, with a row cursor."""
+
+    COMPONENT_CLASSES = {
+        "person-table--header", "person-table--even", "person-table--cursor", "person-table--cursor-blurred",
+        "person-table--deceased", "person-table--inactive", "person-table--mark",
+    }
+    DEFAULT_CSS = """
+    PersonTable {
+        background: $surface;
+        color: $foreground;
+        height: 1fr;
+        & > .person-table--header { text-style: bold; background: $panel; color: $foreground; }
+        &:ansi > .person-table--header { background: ansi_bright_blue; color: ansi_default; }
+        & > .person-table--even { background: $surface-lighten-1 50%; }
+        &:dark > .person-table--even { background: $surface-darken-1 40%; }
+        & > .person-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        & > .person-table--cursor-blurred {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus > .person-table--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+        & > .person-table--deceased { text-style: italic; }
+        & > .person-table--inactive { text-style: dim; }
+        & > .person-table--mark { color: $success; text-style: bold; }
+    }
+    """
+    HEAD_WIDTH = 0  # columns before the cells of a row (the picker's marks)
+    BINDINGS = [
+        # moving in a list: the keys every list has, not repeated in the footer
+        Binding("down", "cursor(1)", show=False),
+        Binding("up", "cursor(-1)", show=False),
+        Binding("pagedown", "page(1)", show=False),
+        Binding("pageup", "page(-1)", show=False),
+        Binding("home", "first", show=False),
+        Binding("end", "last", show=False),
+        Binding("enter", "select", show=False),
+    ]
+
+    class Highlighted(Message):
+        """The cursor is on another person (``person_id`` None: the list is empty)."""
+
+        def __init__(self, table: PersonTable, person_id: int | None) -> None:
+            super().__init__()
+            self.table = table
+            self.person_id = person_id
+
+        @property
+        def control(self) -> PersonTable:
+            return self.table
+
+    class Selected(Highlighted):
+        """Enter or a click on the highlighted person."""
 
     def __init__(self, **kwargs) -> None:
-        kwargs.setdefault("cursor_type", "row")
-        kwargs.setdefault("zebra_stripes", True)
         super().__init__(**kwargs)
+        self.rows: list[PersonRow] = []
         self.rows_by_id: dict[int, PersonRow] = {}
-        # the widget's and the rows' styles hold for all lines of one paint
-        self._paint_styles: dict[object, Style] | None = None
-
-    def on_mount(self) -> None:
-        self.add_column(_("Name"), key="name", width=21)
-        self.add_column(_("Born"), key="birth", width=10)
-        self.add_column(_("Mobile"), key="mobile", width=13)
-        self.add_column(_("Mandant"), key="mandant", width=7)
-        self.add_column(_("State"), key="state", width=11)
-
-    def cells(self, row: PersonRow) -> tuple:
-        return (
-            row.name_text(), Text(row.birth_text()), Text(row.mobile_text), plain(row.mandant_code),
-            row.state_text(),
+        self.cursor_row = 0
+        self.top = 0
+        self.columns = (
+            Column("name", _("Name"), NAME_MIN, 0),
+            Column("birth", _("Born"), 10, 0),
+            Column("mobile", _("Mobile"), 13, 1),
+            Column("mandant", _("Mandant"), 7, 3),
+            Column("state", _("State"), 11, 2),
         )
+        self._paint: tuple[list[tuple[Column, int]], dict[str, Style]] | None = None
+
+    # -- rows and cursor ----------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows)
+
+    @property
+    def current_id(self) -> int | None:
+        return self.rows[self.cursor_row].id if 0 <= self.cursor_row < len(self.rows) else None
 
     def show_rows(self, rows: list[PersonRow], keep: int | None = None) -> None:
         """Replace the rows; the cursor goes to person ``keep`` if listed, else to the top."""
-        if rows and list(self.rows_by_id.values()) == rows and (keep is None or keep in self.rows_by_id):
-            # the same answer again (one more letter of the same names): nothing to redraw
-            target = 0 if keep is None else [row.id for row in rows].index(keep)
-            if self.cursor_row != target:
-                self.move_cursor(row=target)
-            return
-        self.clear()
+        before = self.current_id
+        self.rows = list(rows)
         self.rows_by_id = {row.id: row for row in rows}
-        for row in rows:
-            self.add_row(*self.cells(row), key=str(row.id))
-        if rows:
-            ids = [row.id for row in rows]
-            self.move_cursor(row=ids.index(keep) if keep in self.rows_by_id else 0)
+        self.cursor_row = next((index for index, row in enumerate(rows) if row.id == keep), 0)
+        self.top = 0
+        self._scroll_to_cursor()
+        self.refresh()
+        if self.current_id != before:
+            self.post_message(self.Highlighted(self, self.current_id))
 
     def update_person_row(self, row: PersonRow) -> None:
         """Refresh one listed person in place."""
         if row.id not in self.rows_by_id:
             return
         self.rows_by_id[row.id] = row
-        for column, value in zip(("name", "birth", "mobile", "mandant", "state"), self.cells(row)):
-            self.update_cell(str(row.id), column, value)
+        self.rows = [row if listed.id == row.id else listed for listed in self.rows]
+        self.refresh()
+
+    def move_cursor(self, row: int) -> None:
+        if not self.rows:
+            return
+        target = max(0, min(row, len(self.rows) - 1))
+        if target == self.cursor_row:
+            return
+        self.cursor_row = target
+        self._scroll_to_cursor()
+        self.refresh()
+        self.post_message(self.Highlighted(self, self.current_id))
+
+    def action_cursor(self, step: int) -> None:
+        self.move_cursor(self.cursor_row + step)
+
+    def action_page(self, pages: int) -> None:
+        self.move_cursor(self.cursor_row + pages * self.visible_rows)
+
+    def action_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        self.move_cursor(len(self.rows) - 1)
+
+    def action_select(self) -> None:
+        if self.current_id is not None:
+            self.post_message(self.Selected(self, self.current_id))
+
+    # -- scrolling --------------------------------------------------------------
 
     @property
-    def current_id(self) -> int | None:
-        return cursor_id(self)
+    def visible_rows(self) -> int:
+        return max(1, self.size.height - 1)  # under the header
+
+    def _scroll_to_cursor(self) -> None:
+        rows = self.visible_rows
+        if self.cursor_row < self.top:
+            self.top = self.cursor_row
+        elif self.cursor_row >= self.top + rows:
+            self.top = self.cursor_row - rows + 1
+        self.top = max(0, min(self.top, len(self.rows) - rows))
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self._scroll_to_cursor()
+        self.refresh()
+
+    def on_mouse_scroll_down(self, _event: events.MouseScrollDown) -> None:
+        self.top = max(0, min(self.top + 3, len(self.rows) - self.visible_rows))
+        self.refresh()
+
+    def on_mouse_scroll_up(self, _event: events.MouseScrollUp) -> None:
+        self.top = max(0, self.top - 3)
+        self.refresh()
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y < 1:
+            return
+        row = self.top + event.y - 1
+        if row >= len(self.rows):
+            return
+        if row == self.cursor_row:
+            self.action_select()
+        else:
+            self.move_cursor(row)
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    # -- drawing ----------------------------------------------------------------
+
+    def layout_columns(self, width: int) -> list[tuple[Column, int]]:
+        """The columns that fit ``width`` with their text widths, dropping the least needed first."""
+        shown = list(self.columns)
+        while len(shown) > 1 and sum(column.width + 2 * PADDING for column in shown) > width:
+            shown.remove(max(shown, key=lambda column: (column.drop, shown.index(column))))
+        spare = max(0, width - sum(column.width + 2 * PADDING for column in shown))
+        # the name takes what the others leave: long double names are common
+        return [(column, column.width + spare if column.key == "name" else column.width) for column in shown]
+
+    def cell_texts(self, row: PersonRow) -> dict[str, str]:
+        return {"name": row.plain_name, "birth": row.birth_text(), "mobile": row.mobile_text,
+                "mandant": clean(row.mandant_code), "state": row.state_text()}
 
     def render_lines(self, crop):
-        self._paint_styles = {}
+        # the columns and styles hold for every line of one paint; the next paint
+        # looks them up again (theme, focus and size may have changed)
+        styles = {name: self.get_component_rich_style(f"person-table--{name}", partial=name in
+                                                       ("deceased", "inactive", "mark"))
+                  for name in ("header", "even", "cursor", "cursor-blurred", "deceased", "inactive", "mark")}
+        styles["base"] = self.rich_style
+        self._paint = (self.layout_columns(self.size.width - self.HEAD_WIDTH), styles)
         try:
             return super().render_lines(crop)
         finally:
-            self._paint_styles = None
+            self._paint = None
 
-    @property
-    def rich_style(self) -> Style:
-        styles = self._paint_styles
-        if styles is None:
-            return super().rich_style
-        if "widget" not in styles:
-            styles["widget"] = super().rich_style
-        return styles["widget"]
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if self._paint is None:
+            self._paint = (self.layout_columns(width - self.HEAD_WIDTH), {})
+        columns, styles = self._paint
+        base = styles.get("base") or self.rich_style
+        if y == 0:
+            header = styles.get("header", base)
+            titles = [(column, text_width, column.title) for column, text_width in columns]
+            return Strip([Segment(" " * self.HEAD_WIDTH + self._line(titles, width - self.HEAD_WIDTH), header)],
+                         width)
+        index = self.top + y - 1
+        if index >= len(self.rows):
+            return Strip.blank(width, base)
+        row = self.rows[index]
+        if index == self.cursor_row:
+            style = styles.get("cursor" if self.has_focus else "cursor-blurred", base)
+        else:
+            style = base + styles["even"] if index % 2 and "even" in styles else base
+        texts = self.cell_texts(row)
+        segments = self.row_head(row, style, styles)
+        line = self._line([(column, text_width, texts[column.key]) for column, text_width in columns],
+                          width - self.HEAD_WIDTH)
+        state = "deceased" if row.deceased else "inactive" if row.inactive else None
+        if state and index != self.cursor_row and state in styles:
+            style = style + styles[state]
+        segments.append(Segment(line, style))
+        return Strip(segments, width)
 
-    def _get_row_style(self, row_index: int, base_style: Style) -> Style:
-        styles = self._paint_styles
-        if styles is None or not self.zebra_stripes or row_index < max(0, self.fixed_rows):
-            return super()._get_row_style(row_index, base_style)
-        key = row_index % 2
-        if key not in styles:
-            styles[key] = super()._get_row_style(row_index, base_style)
-        return styles[key]
+    def row_head(self, row: PersonRow, style: Style, styles: dict[str, Style]) -> list[Segment]:
+        """Segments before a row's cells (the picker's marks); none here."""
+        return []
 
-    def _paint_memo(self, key, make):
-        """A value that holds for one paint (styles, the column order), made once per paint."""
-        styles = self._paint_styles
-        if styles is None:
-            return make()
-        if key not in styles:
-            styles[key] = make()
-        return styles[key]
-
-    def _cell_styles(self, hover: bool, cursor: bool, css_priority: bool = True) -> tuple[Style, Style]:
-        return self._paint_memo(("cell", hover, cursor, css_priority), lambda: self._get_styles_to_render_cell(
-            False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
-            css_priority and self.cursor_foreground_priority == "css",
-            css_priority and self.cursor_background_priority == "css"))
-
-    def _render_line_in_row(self, row_key, line_no: int, base_style: Style, cursor_location, hover_location):
-        """A body row as DataTable draws it with a row cursor, with what holds for all rows looked up once per paint."""
-        if (row_key is self._header_row_key or row_key not in self._row_locations or self.fixed_columns
-                or self.fixed_rows or self._labelled_row_exists or self.cursor_type != "row"):
-            return super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
-        cache_key = (row_key, line_no, base_style, cursor_location, hover_location, self.cursor_type,
-                     self.show_cursor, self._show_hover_cursor, self._update_count, self._pseudo_class_state)
-        cached = self._row_render_cache.get(cache_key)
-        if cached is not None:
-            return cached
-        row_index = self._row_locations.get(row_key)
-        row_style = self._get_row_style(row_index, base_style)
-        cursor = row_index == cursor_location.row
-        hover = row_index == hover_location.row
-        widths = self._paint_memo("widths", lambda: [c.get_render_width(self) for c in self.ordered_columns])
-        cells = [self._render_cell(row_index, index, row_style, width, cursor=cursor, hover=hover)[line_no]
-                 for index, width in enumerate(widths)]
-        # the row's style carried on to the right edge, as DataTable does
-        remaining = max(0, self.size.width - sum(widths) - self._row_label_column_width)
-        extend_style = row_style + self._cell_styles(hover, cursor, css_priority=False)[0]
-        extend_style += Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
-        cells.append([Segment(" " * remaining, extend_style)])
-        pair = ([], cells)
-        self._row_render_cache[cache_key] = pair
-        return pair
-
-    def _update_dimensions(self, new_rows) -> None:
-        """The columns have fixed widths and a row is one line: nothing to measure."""
-        if any(column.auto_width for column in self.columns.values()) or any(
-                self.rows[key].auto_height for key in new_rows if key in self.rows):
-            super()._update_dimensions(new_rows)
-            return
-        width = sum(column.get_render_width(self) for column in self.columns.values())
-        header = self.header_height if self.show_header else 0
-        self.virtual_size = Size(width + self._row_label_column_width, self._total_row_height + header)
-
-    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
-                     cursor: bool = False, hover: bool = False):
-        """A body cell as DataTable draws it (same styles and padding), without Rich's layout pass."""
-        if row_index < 0 or column_index < 0 or self.fixed_rows or self.fixed_columns:
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        row_key = self._row_locations.get_key(row_index)
-        column_key = self._column_locations.get_key(column_index)
-        key = (row_key, column_key, base_style, cursor, hover, self._show_hover_cursor, self._update_count,
-               self._pseudo_class_state)
-        lines = self._cell_render_cache.get(key)
-        if lines is None:
-            cell = self._data[row_key][column_key]
-            text = cell.copy() if isinstance(cell, Text) else Text(str(cell))
-            pre_style, post_style = self._cell_styles(hover, cursor)
-            pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + pre_style
-            padding = self.cell_padding
-            room = max(0, width - 2 * padding)
-            text.truncate(room, overflow=text.overflow or "fold")
-            if text.style:  # the text's own style under its spans, on the letters only (not the padding)
-                text.stylize_before(text.style)
-                text.style = ""
-            segments = [Segment(" " * padding), *text.render(self.app.console),
-                        Segment(" " * (room - text.cell_len + padding))]
-            lines = self._cell_render_cache[key] = [list(Segment.apply_style(segments, pre_style, post_style))]
-        return lines
+    @staticmethod
+    def _line(cells: list[tuple[Column, int, str]], width: int) -> str:
+        pad = " " * PADDING
+        line = "".join(f"{pad}{set_cell_size(text, text_width)}{pad}" for _, text_width, text in cells)
+        return set_cell_size(line, max(0, width))
