@@ -51,7 +51,7 @@ class PersonCommands(Provider):
             for order, (action, words) in enumerate(ACTIONS.items(), start=1):
                 yield Hit(
                     0.5 - rank * 0.01 - order * 0.001,
-                    Text.assemble((f"{_(words)} ", "dim"), row.name_text()),
+                    Text.assemble((f"{_(words)} ", "dim"), plain(row.plain_name)),
                     partial(act_on_person, self.app, action, row.id),
                     text=f"{_(words)} {row.plain_name}",
                 )
