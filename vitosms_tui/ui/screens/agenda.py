@@ -32,7 +32,8 @@ from ..widgets import agenda_lines
 from ..widgets.agenda_ahead import ReadAhead
 from ..widgets.agenda_data import (IMPORTED_MARK, MARKER_NAMES, MARKERS, AgendaColumn, AgendaRequest,
                                    GridLayout, fetch_columns, parse_clock)
-from ..widgets.agenda_grid import AgendaGrid, AgendaKeys
+from ..widgets.agenda_grid import AgendaGrid
+from ..widgets.agenda_keys import AgendaKeys
 from ..widgets.appointment_text import booked_text, explain
 from ..widgets.message_line import MessageLine
 from .agenda_navigation import AgendaNavigation
