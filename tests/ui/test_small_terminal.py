@@ -95,3 +95,21 @@ def test_shortened_by_whole_words_with_a_mark_that_it_goes_on():
     # a week's day: the short title, and the count gives way before the date
     assert column_head("Mo. 30.11.", "Mo 30.11", "8 ", 9) == (" Mo 30.11", "")
     assert column_head("Mo. 30.11.", "Mo 30.11", "8 ", 18) == (" Mo. 30.11.     ", "8 ")
+
+
+async def test_at_80_columns_the_balance_stays_beside_failures_replies_and_quiet_hours(make_app):
+    from datetime import timedelta
+
+    from vitosms_tui.core import clock
+    from vitosms_tui.ui.widgets.status_line import Status, StatusLine
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        now = clock.now()
+        app.status = Status(user="empfang", mandant_code="DUB", mandant_name="Dr méd. Claire Dubois",
+                            balance=998, now=now, attention=2, unread=7, quiet_until=now + timedelta(hours=1))
+        line = str(app.screen.query_one(StatusLine).render())
+        assert "998 Credits" in line  # what the desk may spend stays in sight
+        assert "⚠ 2" in line and "✉ 7 F10" in line
+        assert len(line) <= SMALL[0]

@@ -84,14 +84,31 @@ class StatusLine(Widget):
 
     def render(self) -> Text:
         status: Status | None = getattr(self.app, "status", None)
+        width = self.size.width or 120
+        right, warning_length = self._right(status, width >= WIDE, compact=False)
+        room = max(0, width - right.cell_len - 1)
+        left = self._left(status, with_name=True)
+        if left.cell_len > room:  # at 80 columns the balance matters more than the Mandant's name
+            left = self._left(status, with_name=False)
+        if left.cell_len > room:  # still no room for the balance: the right side says less
+            right, warning_length = self._right(status, width >= WIDE, compact=True)
+            room = max(0, width - right.cell_len - 1)
+        left.truncate(room, overflow="ellipsis", pad=True)
+        start = room + 1
+        self._attention_cells = range(start, start + warning_length)
+        return Text.assemble(left, " ", right, no_wrap=True, end="")
+
+    def _right(self, status: Status | None, wide: bool, compact: bool) -> tuple[Text, int]:
+        """The warnings, the view and the time; ``compact`` leaves out the view's name and the
+        words beside the counts, so that the balance on the left keeps its room (F1 and the
+        views say what the counts are)."""
         dim = self.get_component_rich_style("status-line--dim")
         right = Text(end="")
         warning_length = 0
-        width = self.size.width or 120
-        wide = width >= WIDE
         if status is not None and status.attention:
             key = self.app.get_key_display(Binding(ATTENTION_KEY, "attention"))
-            warning = _("⚠ {count} failed").format(count=format_number(status.attention))
+            count = format_number(status.attention)
+            warning = f"⚠ {count}" if compact else _("⚠ {count} failed").format(count=count)
             right.append(f" {warning} {key} ", self.get_component_rich_style("status-line--low"))
             warning_length = right.cell_len
             right.append(" " if wide else "")
@@ -103,23 +120,19 @@ class StatusLine(Widget):
         if status is not None and status.quiet_until is not None:
             # said before anything is sent, not only when a reminder is refused for it
             until = f"{clock.local(status.quiet_until):%H:%M}"
-            right.append(_("sending from {time}").format(time=until), dim)
+            right.append(_("from {time}").format(time=until) if compact
+                         else _("sending from {time}").format(time=until), dim)
             right.append("  " if wide else " ")
         if status is not None and status.unread:
             # the inbox (F10) lists them, unread first
-            right.append(" " + _("✉ {count} replies {key}").format(count=format_number(status.unread), key="F10")
-                         + " ", self.get_component_rich_style("status-line--replies"))
+            count = format_number(status.unread)
+            replies = f"✉ {count} F10" if compact else _("✉ {count} replies {key}").format(count=count, key="F10")
+            right.append(f" {replies} ", self.get_component_rich_style("status-line--replies"))
             right.append(" ")
-        right.append(self._mode_title(wide))
+        if not compact:
+            right.append(self._mode_title(wide))
         if status is not None and status.now is not None:
             right.append("  " if wide else " ")
             right.append(format_day(status.now, year=wide), dim)  # 80 columns: the year gives way
         right.append(" ")
-        room = max(0, width - right.cell_len - 1)
-        left = self._left(status, with_name=True)
-        if left.cell_len > room:  # at 80 columns the balance matters more than the Mandant's name
-            left = self._left(status, with_name=False)
-        left.truncate(room, overflow="ellipsis", pad=True)
-        start = room + 1
-        self._attention_cells = range(start, start + warning_length)
-        return Text.assemble(left, " ", right, no_wrap=True, end="")
+        return right, warning_length
