@@ -20,9 +20,18 @@ END:VTIMEZONE
 """
 
 
-def event(uid: str, start: str, end: str | None = "", *, summary: str = "Kontrolle",
-          attendee: str = "", birth: str = "", extra: str = "") -> str:
+def event(
+    uid: str,
+    start: str,
+    end: str | None = "",
+    *,
+    summary: str = "Kontrolle",
+    attendee: str = "",
+    birth: str = "",
+    extra: str = "",
+) -> str:
     """One VEVENT; ``start``/``end`` as 20261203T090000 (Zurich) or with Z, or a date."""
+
     def stamp(name: str, value: str) -> str:
         if len(value) == 8:
             return f"{name};VALUE=DATE:{value}"

@@ -14,9 +14,24 @@ WAIT = 60  # seconds: an upper bound for waiting on another process, never a tim
 
 def vitosms(db, tmp_path, config, *args, **popen) -> subprocess.Popen:
     """``vitosms --db DB --config CONFIG --state-dir TMP/state ARGS…`` of this install, running."""
-    return subprocess.Popen([sys.executable, "-m", "vitosms_tui.cli.main", "--db", str(db),
-                             "--config", str(config), "--state-dir", str(tmp_path / "state"), *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "vitosms_tui.cli.main",
+            "--db",
+            str(db),
+            "--config",
+            str(config),
+            "--state-dir",
+            str(tmp_path / "state"),
+            *args,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,
+    )
 
 
 def free_port() -> int:

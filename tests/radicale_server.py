@@ -16,7 +16,7 @@ LOGIN, PASSWORD = "praxis", "kalender-geheim"
 
 @dataclass
 class Radicale:
-    url: str          # the server
+    url: str  # the server
     process: subprocess.Popen
 
     def calendar_url(self, name: str) -> str:
@@ -25,8 +25,9 @@ class Radicale:
     def client(self):
         import caldav
 
-        return caldav.DAVClient(url=self.url, username=LOGIN, password=PASSWORD, require_tls=False,
-                                enable_rfc6764=False)
+        return caldav.DAVClient(
+            url=self.url, username=LOGIN, password=PASSWORD, require_tls=False, enable_rfc6764=False
+        )
 
     def make_calendar(self, name: str):
         with self.client() as client:
@@ -52,9 +53,11 @@ def start_radicale(folder: Path) -> Radicale:
         "[storage]\n"
         f"filesystem_folder = {folder / 'collections'}\n"
         "[logging]\n"
-        "level = warning\n")
-    process = subprocess.Popen([sys.executable, "-m", "radicale", "--config", str(config)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        "level = warning\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "radicale", "--config", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -63,8 +66,9 @@ def start_radicale(folder: Path) -> Radicale:
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError("Radicale did not start: "
-                                   + process.stderr.read().decode(errors="replace")[-500:])
+                raise RuntimeError(
+                    "Radicale did not start: " + process.stderr.read().decode(errors="replace")[-500:]
+                ) from None
             time.sleep(0.1)
     return Radicale(f"http://127.0.0.1:{port}", process)
 

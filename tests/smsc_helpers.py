@@ -16,14 +16,15 @@ SYSTEM_ID, PASSWORD = "praxis", "geheim"
 
 def smpp_config(path: Path, port: int, password: str = PASSWORD, report_delay: float = 0.2, **sms) -> str:
     """A config with short delivery times and ``[sms] gateway = "smpp"`` to 127.0.0.1:port."""
-    values = {"window": 10, "enquire_link_seconds": 1, "response_timeout_seconds": 5,
-              "reconnect_max_seconds": 1}
+    values = {"window": 10, "enquire_link_seconds": 1, "response_timeout_seconds": 5, "reconnect_max_seconds": 1}
     values.update(sms)
-    text = ("[delivery]\nlease_seconds = 2.0\nbackoff_seconds = 0.1\nbackoff_max_seconds = 0.4\n"
-            f"report_delay_seconds = {report_delay}\nbatch_size = 8\n"
-            f'[sms]\ngateway = "smpp"\nhost = "127.0.0.1"\nport = {port}\n'
-            f'system_id = "{SYSTEM_ID}"\npassword = "{password}"\n'
-            + "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items()))
+    text = (
+        "[delivery]\nlease_seconds = 2.0\nbackoff_seconds = 0.1\nbackoff_max_seconds = 0.4\n"
+        f"report_delay_seconds = {report_delay}\nbatch_size = 8\n"
+        f'[sms]\ngateway = "smpp"\nhost = "127.0.0.1"\nport = {port}\n'
+        f'system_id = "{SYSTEM_ID}"\npassword = "{password}"\n'
+        + "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items())
+    )
     path.write_text(text)
     path.chmod(0o600)
     return str(path)
@@ -39,11 +40,26 @@ class SmscProcess:
         self.config = smpp_config(tmp / "smsc.toml", self.port, report_delay=report_delay)
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> "SmscProcess":
+    def start(self) -> SmscProcess:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "vitosms_tui.cli.main", "--config", self.config,
-             "--state-dir", str(self.state), "--json", "smsc", "--port", str(self.port), *self.options],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-m",
+                "vitosms_tui.cli.main",
+                "--config",
+                self.config,
+                "--state-dir",
+                str(self.state),
+                "--json",
+                "smsc",
+                "--port",
+                str(self.port),
+                *self.options,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         line = self.process.stdout.readline()
         assert line, self.process.stderr.read()
         assert json.loads(line)["listening"]["port"] == self.port

@@ -42,8 +42,8 @@ import json
 import mailbox
 import os
 import shutil
-import socket
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -54,12 +54,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-MANDANTEN = (("HAU", "Dr. med. Anna Hauser", "Dr Hauser"),
-             ("MUE", "Dr. med. Beat Müller", "Dr Mueller"),
-             ("ZIM", "Dr. med. Carla Zimmermann", "Praxis Zim"))
-BATCH = 500              # drafts per enqueue transaction
-KILL_AFTER = 0.25        # share of messages final before the kill
-DEADLINE_SECONDS = 900   # give up waiting after this (a stuck run, not a timing check)
+MANDANTEN = (
+    ("HAU", "Dr. med. Anna Hauser", "Dr Hauser"),
+    ("MUE", "Dr. med. Beat Müller", "Dr Mueller"),
+    ("ZIM", "Dr. med. Carla Zimmermann", "Praxis Zim"),
+)
+BATCH = 500  # drafts per enqueue transaction
+KILL_AFTER = 0.25  # share of messages final before the kill
+DEADLINE_SECONDS = 900  # give up waiting after this (a stuck run, not a timing check)
 CONFIG = """\
 [delivery]
 lease_seconds = 5
@@ -91,15 +93,18 @@ reconnect_max_seconds = 2
 # (final status, copies expected in the handset log / Maildir, refunded, at least this many attempts)
 EXPECTED = {
     "sms": ("delivered", 1, False, 1),
-    "sms +41799990100": ("failed", 0, True, 1),     # rejected at once
+    "sms +41799990100": ("failed", 0, True, 1),  # rejected at once
     "sms +41799990101": ("delivered", 1, False, 3),  # two passing faults, then accepted
-    "sms +41799990102": ("failed", 1, True, 1),     # accepted, report: undelivered
+    "sms +41799990102": ("failed", 1, True, 1),  # accepted, report: undelivered
     "email": ("sent", 1, False, 1),
     "email refused (550)": ("failed", 0, True, 1),  # the server refuses the recipient
     "email greylisted (451)": ("sent", 1, False, 2),  # refused once for a while, then taken
 }
-TEST_NUMBERS = {"+41799990100": "sms +41799990100", "+41799990101": "sms +41799990101",
-                "+41799990102": "sms +41799990102"}
+TEST_NUMBERS = {
+    "+41799990100": "sms +41799990100",
+    "+41799990101": "sms +41799990101",
+    "+41799990102": "sms +41799990102",
+}
 
 TEXTS = (
     "Guten Tag, wir erinnern Sie an Ihren Termin morgen um 09:15. Praxis Dr. Hauser",
@@ -111,6 +116,7 @@ TEXTS = (
 
 
 # --- the SMTP server (its own process) -------------------------------------
+
 
 def run_sink(maildir: str) -> None:
     """The SMTP server: a Maildir sink that refuses ``refused*`` and greylists ``grey*`` recipients once."""
@@ -142,6 +148,7 @@ def run_sink(maildir: str) -> None:
 
 # --- the run -----------------------------------------------------------------
 
+
 @dataclass
 class Run:
     folder: Path
@@ -154,8 +161,20 @@ class Run:
 
 
 def vitosms_command(run: Run, *args: str) -> list[str]:
-    return [sys.executable, "-m", "vitosms_tui.cli.main", "--db", str(run.db), "--config", str(run.config),
-            "--state-dir", str(run.state), "--user", "worker", *args]
+    return [
+        sys.executable,
+        "-m",
+        "vitosms_tui.cli.main",
+        "--db",
+        str(run.db),
+        "--config",
+        str(run.config),
+        "--state-dir",
+        str(run.state),
+        "--user",
+        "worker",
+        *args,
+    ]
 
 
 def start_smsc(run: Run) -> subprocess.Popen:
@@ -165,9 +184,13 @@ def start_smsc(run: Run) -> subprocess.Popen:
         port = probe.getsockname()[1]
     with open(run.config, "a") as config:
         config.write(SMPP_CONFIG.format(port=port))
-    smsc = subprocess.Popen(vitosms_command(run, "--json", "smsc", "--port", str(port)),
-                            stdout=subprocess.PIPE, stderr=open(run.folder / "smsc.log", "wb"), text=True,
-                            cwd=ROOT)
+    smsc = subprocess.Popen(
+        vitosms_command(run, "--json", "smsc", "--port", str(port)),
+        stdout=subprocess.PIPE,
+        stderr=open(run.folder / "smsc.log", "wb"),
+        text=True,
+        cwd=ROOT,
+    )
     json.loads(smsc.stdout.readline())  # it listens
     print(f"SMS over SMPP to vitosms smsc on port {port}", flush=True)
     return smsc
@@ -177,8 +200,9 @@ def start_worker(run: Run, name: str) -> subprocess.Popen:
     log = run.folder / f"{name}.log"
     run.logs.append(log)
     with open(log, "wb") as handle:
-        process = subprocess.Popen(vitosms_command(run, "worker"), stdout=handle, stderr=subprocess.STDOUT,
-                                   cwd=ROOT, start_new_session=True)
+        process = subprocess.Popen(
+            vitosms_command(run, "worker"), stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True
+        )
     run.workers.append(process)
     return process
 
@@ -244,8 +268,7 @@ def progress() -> tuple[int, int]:
     """(messages in a final state, messages still to wait for)."""
     from vitosms_tui.core.models import Message
 
-    waiting = ((Message.status.in_(("queued", "sending")))
-               | ((Message.status == "sent") & (Message.channel == "sms")))
+    waiting = (Message.status.in_(("queued", "sending"))) | ((Message.status == "sent") & (Message.channel == "sms"))
     total = Message.select().count()
     left = Message.select().where(waiting).count()
     return total - left, left
@@ -254,8 +277,7 @@ def progress() -> tuple[int, int]:
 def held_by(pid: int) -> int:
     from vitosms_tui.core.models import Message
 
-    return Message.select().where((Message.status == "sending")
-                                  & Message.claimed_by.contains(f":{pid}:")).count()
+    return Message.select().where((Message.status == "sending") & Message.claimed_by.contains(f":{pid}:")).count()
 
 
 def wait_until(condition, what: str, deadline: float) -> None:
@@ -273,8 +295,11 @@ def deliver(run: Run, workers: int, count: int) -> None:
         start_worker(run, f"worker-{index + 1}")
     victim = run.workers[0]
     # kill it mid-run, while it holds claimed messages (so their leases must run out)
-    wait_until(lambda: progress()[0] >= count * KILL_AFTER and held_by(victim.pid) > 0
-               or progress()[0] >= count * 0.6, "the run to get going", deadline)
+    wait_until(
+        lambda: progress()[0] >= count * KILL_AFTER and held_by(victim.pid) > 0 or progress()[0] >= count * 0.6,
+        "the run to get going",
+        deadline,
+    )
     run.figures["held_at_kill"] = held_by(victim.pid)
     run.figures["final_at_kill"] = progress()[0]
     os.kill(victim.pid, signal.SIGKILL)
@@ -289,13 +314,15 @@ def deliver(run: Run, workers: int, count: int) -> None:
     for process in run.workers[1:]:
         codes.append(process.wait(timeout=60))
     run.figures["stopped_exit_codes"] = codes
-    drain = subprocess.run(vitosms_command(run, "--json", "worker", "--drain"), capture_output=True,
-                           text=True, cwd=ROOT, timeout=300)
+    drain = subprocess.run(
+        vitosms_command(run, "--json", "worker", "--drain"), capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
     run.figures["drain"] = (drain.returncode, drain.stdout.strip(), drain.stderr.strip()[-500:])
     run.figures["total_seconds"] = time.perf_counter() - started
 
 
 # --- the checks ---------------------------------------------------------------
+
 
 def read_handset(state: Path) -> list[dict]:
     path = state / "sms-handset.jsonl"
@@ -309,8 +336,9 @@ def read_maildir(path: Path) -> list[tuple[str, str, str, str]]:
     found = []
     for mail in mailbox.Maildir(str(path), create=False):
         body = mail.get_payload(decode=True)
-        found.append((mail["X-Vitosms-Ref"], mail["Message-ID"], mail["To"],
-                      body.decode("utf-8").strip() if body else ""))
+        found.append(
+            (mail["X-Vitosms-Ref"], mail["Message-ID"], mail["To"], body.decode("utf-8").strip() if body else "")
+        )
     return found
 
 
@@ -329,23 +357,46 @@ def check(run: Run, bought: dict[int, int]) -> tuple[list[str], list[str]]:
     mail_copies = Counter(ref for ref, _, _, _ in mails)
     mail_line = {ref: (to, text) for ref, _, to, text in mails}
 
-    messages = list(Message.select(Message.id, Message.mandant, Message.channel, Message.recipient,
-                                   Message.body, Message.status, Message.attempts, Message.credits,
-                                   Message.idempotency_key, Message.error))
+    messages = list(
+        Message.select(
+            Message.id,
+            Message.mandant,
+            Message.channel,
+            Message.recipient,
+            Message.body,
+            Message.status,
+            Message.attempts,
+            Message.credits,
+            Message.idempotency_key,
+            Message.error,
+        )
+    )
     spends = defaultdict(list)
     refunds = defaultdict(list)
-    for message_id, kind, delta in (CreditEntry.select(CreditEntry.message, CreditEntry.kind, CreditEntry.delta)
-                                    .where(CreditEntry.message.is_null(False)).tuples()):
+    for message_id, kind, delta in (
+        CreditEntry.select(CreditEntry.message, CreditEntry.kind, CreditEntry.delta)
+        .where(CreditEntry.message.is_null(False))
+        .tuples()
+    ):
         (spends if kind == "spend" else refunds)[message_id].append(delta)
-    sent_events = Counter(mid for (mid,) in MessageEvent.select(MessageEvent.message)
-                          .where(MessageEvent.kind == "sent").tuples())
+    sent_events = Counter(
+        mid for (mid,) in MessageEvent.select(MessageEvent.message).where(MessageEvent.kind == "sent").tuples()
+    )
     # messages the killed worker held, claimed again once its lease had run out
     victim = f":{run.figures['killed'][0]}:"
-    resent_after_kill = {mid for (mid,) in MessageEvent.select(MessageEvent.message).where(
-        (MessageEvent.kind == "claimed") & MessageEvent.detail.contains("lease of ")
-        & MessageEvent.detail.contains(victim)).tuples()}
-    takeovers = MessageEvent.select().where((MessageEvent.kind == "claimed")
-                                            & MessageEvent.detail.contains("expired")).count()
+    resent_after_kill = {
+        mid
+        for (mid,) in MessageEvent.select(MessageEvent.message)
+        .where(
+            (MessageEvent.kind == "claimed")
+            & MessageEvent.detail.contains("lease of ")
+            & MessageEvent.detail.contains(victim)
+        )
+        .tuples()
+    }
+    takeovers = (
+        MessageEvent.select().where((MessageEvent.kind == "claimed") & MessageEvent.detail.contains("expired")).count()
+    )
 
     rows: dict[str, Counter] = defaultdict(Counter)
     samples: list[str] = []
@@ -408,47 +459,67 @@ def check(run: Run, bought: dict[int, int]) -> tuple[list[str], list[str]]:
         if strangers:
             violation(f"{len(strangers)} entries in the {name} belong to no queued message")
 
-    lines = [f"{'recipients':<24}{'messages':>9}  {'expected':<10}{'final states':<24}{'arrived':>8}"
-             f"{'dupl.':>6}{'lost':>6}{'stuck':>6}{'retries':>8}{'refunded':>9}{'taken':>7}"]
+    lines = [
+        f"{'recipients':<24}{'messages':>9}  {'expected':<10}{'final states':<24}{'arrived':>8}"
+        f"{'dupl.':>6}{'lost':>6}{'stuck':>6}{'retries':>8}{'refunded':>9}{'taken':>7}"
+    ]
     totals = Counter()
     for kind in EXPECTED:
         row = rows.get(kind)
         if not row:
             continue
-        states = ", ".join(f"{key[7:]} {value}" for key, value in sorted(row.items())
-                           if key.startswith("status "))
-        lines.append(f"{kind:<24}{row['messages']:>9}  {EXPECTED[kind][0]:<10}{states:<24}"
-                     f"{row['copies'] - row['duplicates']:>8}"
-                     f"{row['duplicates']:>6}{row['lost']:>6}{row['stuck']:>6}{row['retries']:>8}"
-                     f"{row['refunded']:>9}{row['taken over']:>7}")
+        states = ", ".join(f"{key[7:]} {value}" for key, value in sorted(row.items()) if key.startswith("status "))
+        lines.append(
+            f"{kind:<24}{row['messages']:>9}  {EXPECTED[kind][0]:<10}{states:<24}"
+            f"{row['copies'] - row['duplicates']:>8}"
+            f"{row['duplicates']:>6}{row['lost']:>6}{row['stuck']:>6}{row['retries']:>8}"
+            f"{row['refunded']:>9}{row['taken over']:>7}"
+        )
         totals.update(row)
-    lines.append(f"{'all':<24}{totals['messages']:>9}  {'':<10}{'':<24}"
-                 f"{totals['copies'] - totals['duplicates']:>8}"
-                 f"{totals['duplicates']:>6}{totals['lost']:>6}{totals['stuck']:>6}{totals['retries']:>8}"
-                 f"{totals['refunded']:>9}{totals['taken over']:>7}")
+    lines.append(
+        f"{'all':<24}{totals['messages']:>9}  {'':<10}{'':<24}"
+        f"{totals['copies'] - totals['duplicates']:>8}"
+        f"{totals['duplicates']:>6}{totals['lost']:>6}{totals['stuck']:>6}{totals['retries']:>8}"
+        f"{totals['refunded']:>9}{totals['taken over']:>7}"
+    )
     lines.append("arrived: distinct messages in the handset log / Maildir; dupl.: second copies (none allowed);")
     lines.append("taken: messages the killed worker held, delivered by another worker after its lease ran out")
 
     # the ledger, per Mandant
     lines.append("")
-    lines.append(f"{'Mandant':<8}{'bought':>9}{'purchases':>11}{'spends':>9}{'refunds':>9}{'sum':>9}"
-                 f"{'balance':>9}{'kept':>9}  conserved")
+    lines.append(
+        f"{'Mandant':<8}{'bought':>9}{'purchases':>11}{'spends':>9}{'refunds':>9}{'sum':>9}"
+        f"{'balance':>9}{'kept':>9}  conserved"
+    )
     kept_by = defaultdict(int)
     for m in messages:
         if m.status != "failed":
             kept_by[m.mandant_id] += m.credits
     for mandant in Mandant.select().order_by(Mandant.code):
-        by_kind = dict(CreditEntry.select(CreditEntry.kind, pw.fn.SUM(CreditEntry.delta))
-                       .where(CreditEntry.mandant == mandant).group_by(CreditEntry.kind).tuples())
+        by_kind = dict(
+            CreditEntry.select(CreditEntry.kind, pw.fn.SUM(CreditEntry.delta))
+            .where(CreditEntry.mandant == mandant)
+            .group_by(CreditEntry.kind)
+            .tuples()
+        )
         purchases, spent, back = (int(by_kind.pop(k, 0) or 0) for k in ("purchase", "spend", "refund"))
-        total = int(CreditEntry.select(pw.fn.SUM(CreditEntry.delta))
-                    .where(CreditEntry.mandant == mandant).scalar() or 0)
+        total = int(
+            CreditEntry.select(pw.fn.SUM(CreditEntry.delta)).where(CreditEntry.mandant == mandant).scalar() or 0
+        )
         balance = credits.balance(mandant)
-        ok = (not by_kind and total == purchases + spent + back == balance
-              and purchases == bought[mandant.id] and balance == bought[mandant.id] - kept_by[mandant.id])
+        ok = (
+            not by_kind
+            and total == purchases + spent + back == balance
+            and purchases == bought[mandant.id]
+            and balance == bought[mandant.id] - kept_by[mandant.id]
+        )
         running = 0
-        for (delta,) in CreditEntry.select(CreditEntry.delta).where(CreditEntry.mandant == mandant) \
-                .order_by(CreditEntry.id).tuples():
+        for (delta,) in (
+            CreditEntry.select(CreditEntry.delta)
+            .where(CreditEntry.mandant == mandant)
+            .order_by(CreditEntry.id)
+            .tuples()
+        ):
             running += delta
             if running < 0:
                 ok = False
@@ -457,11 +528,15 @@ def check(run: Run, bought: dict[int, int]) -> tuple[list[str], list[str]]:
         if by_kind:
             violation(f"Mandant {mandant.code}: unexpected ledger kinds {sorted(by_kind)}")
         if not ok:
-            violation(f"Mandant {mandant.code}: ledger not conserved (bought {bought[mandant.id]}, "
-                      f"purchases {purchases}, spends {spent}, refunds {back}, sum {total}, "
-                      f"balance {balance}, kept by messages {kept_by[mandant.id]})")
-        lines.append(f"{mandant.code:<8}{bought[mandant.id]:>9}{purchases:>11}{-spent:>9}{back:>9}{total:>9}"
-                     f"{balance:>9}{kept_by[mandant.id]:>9}  {'yes' if ok else 'NO'}")
+            violation(
+                f"Mandant {mandant.code}: ledger not conserved (bought {bought[mandant.id]}, "
+                f"purchases {purchases}, spends {spent}, refunds {back}, sum {total}, "
+                f"balance {balance}, kept by messages {kept_by[mandant.id]})"
+            )
+        lines.append(
+            f"{mandant.code:<8}{bought[mandant.id]:>9}{purchases:>11}{-spent:>9}{back:>9}{total:>9}"
+            f"{balance:>9}{kept_by[mandant.id]:>9}  {'yes' if ok else 'NO'}"
+        )
 
     f = run.figures
     code, out, err = f["drain"]
@@ -472,9 +547,11 @@ def check(run: Run, bought: dict[int, int]) -> tuple[list[str], list[str]]:
     if f["killed"][1] != -signal.SIGKILL:
         violation(f"the killed worker ended with {f['killed'][1]}, not by SIGKILL")
     lines.append("")
-    lines.append(f"killed worker (pid {f['killed'][0]}) held {f['held_at_kill']} claimed messages; "
-                 f"{f['final_at_kill']} of {len(messages)} were final then; "
-                 f"claims taken over after an expired lease: {takeovers}")
+    lines.append(
+        f"killed worker (pid {f['killed'][0]}) held {f['held_at_kill']} claimed messages; "
+        f"{f['final_at_kill']} of {len(messages)} were final then; "
+        f"claims taken over after an expired lease: {takeovers}"
+    )
     lines.append(f"final worker --drain: exit {code}, {out or '-'}")
     lines.append(f"handset log: {len(handset)} SMS; Maildir: {len(mails)} mails")
     if samples:
@@ -489,10 +566,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--keep", action="store_true", help="keep the run folder also when all is well")
-    parser.add_argument("--smpp", action="store_true",
-                        help="SMS over SMPP to `vitosms smsc` (a process of its own) instead of the mock gateway")
-    parser.add_argument("--db", metavar="URL", help="an empty PostgreSQL database instead of a SQLite file "
-                                                     "(postgresql://…; make stress STRESS_DB=…)")
+    parser.add_argument(
+        "--smpp",
+        action="store_true",
+        help="SMS over SMPP to `vitosms smsc` (a process of its own) instead of the mock gateway",
+    )
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="an empty PostgreSQL database instead of a SQLite file (postgresql://…; make stress STRESS_DB=…)",
+    )
     args = parser.parse_args(argv)
     if args.workers < 2:
         parser.error("--workers: at least 2 (one of them is killed)")
@@ -501,8 +584,12 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="vitosms-stress-"))
     run = Run(folder, args.db or folder / "stress.db", folder / "state", folder / "stress.toml")
     run.state.mkdir(mode=0o700)
-    sink = subprocess.Popen([sys.executable, "-m", "tests.stress", "sink", str(run.state / "mailbox")],
-                            stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    sink = subprocess.Popen(
+        [sys.executable, "-m", "tests.stress", "sink", str(run.state / "mailbox")],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     violations: list[str] = ["the run did not finish"]
     smsc = None
     try:
@@ -510,17 +597,25 @@ def main(argv: list[str] | None = None) -> int:
         run.config.write_text(CONFIG.format(port=port))
         if args.smpp:
             smsc = start_smsc(run)
-        print(f"vitosms stress: {args.messages} messages, {args.workers} workers, SMTP sink on port {port}, "
-              f"folder {folder}", flush=True)
+        print(
+            f"vitosms stress: {args.messages} messages, {args.workers} workers, SMTP sink on port {port}, "
+            f"folder {folder}",
+            flush=True,
+        )
         bought = prepare(run, args.messages)
-        print(f"queued {args.messages} messages in {run.figures['queue_seconds']:.1f} s "
-              f"({args.messages / run.figures['queue_seconds']:.0f}/s, {BATCH} per transaction)", flush=True)
+        print(
+            f"queued {args.messages} messages in {run.figures['queue_seconds']:.1f} s "
+            f"({args.messages / run.figures['queue_seconds']:.0f}/s, {BATCH} per transaction)",
+            flush=True,
+        )
         deliver(run, args.workers, args.messages)
         lines, violations = check(run, bought)
         f = run.figures
-        print(f"delivered in {f['deliver_seconds']:.1f} s: {args.messages / f['deliver_seconds']:.0f} messages/s "
-              f"with {args.workers} workers, one killed (SIGKILL) and replaced; "
-              f"{f['total_seconds']:.1f} s with stopping and the final --drain")
+        print(
+            f"delivered in {f['deliver_seconds']:.1f} s: {args.messages / f['deliver_seconds']:.0f} messages/s "
+            f"with {args.workers} workers, one killed (SIGKILL) and replaced; "
+            f"{f['total_seconds']:.1f} s with stopping and the final --drain"
+        )
         print()
         print("\n".join(lines))
     except Exception as error:  # a crash of the harness is a failed run, with its reason
@@ -542,8 +637,7 @@ def main(argv: list[str] | None = None) -> int:
     if violations:
         print(f"FAILED: {len(violations)} violation(s); run folder kept: {folder} (worker logs *.log)")
         return 1
-    print("OK: every message delivered once or refused and refunded; none lost, none stuck; "
-          "ledger conserved")
+    print("OK: every message delivered once or refused and refunded; none lost, none stuck; ledger conserved")
     if args.keep:
         print(f"run folder kept: {folder}")
     else:

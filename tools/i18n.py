@@ -32,9 +32,9 @@ KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 def extract() -> Catalog:
     template = Catalog(project="vitosms-tui", charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
-            SOURCES, method_map=[("**.py", "python")], keywords=KEYWORDS, strip_comment_tags=True):
-        template.add(message, None, [(f"vitosms_tui/ui/{filename}", lineno)], auto_comments=comments,
-                     context=context)
+        SOURCES, method_map=[("**.py", "python")], keywords=KEYWORDS, strip_comment_tags=True
+    ):
+        template.add(message, None, [(f"vitosms_tui/ui/{filename}", lineno)], auto_comments=comments, context=context)
     return template
 
 
@@ -53,15 +53,18 @@ def read(language: str) -> Catalog:
 def write(language: str, catalog: Catalog) -> None:
     path = po_path(language)
     path.parent.mkdir(parents=True, exist_ok=True)
-    catalog.header_comment = (f"# vitosms-tui: texts of the terminal interface, language {language}.\n"
-                              "# Source strings are English; edit msgstr here, then run tools/i18n.py compile.")
+    catalog.header_comment = (
+        f"# vitosms-tui: texts of the terminal interface, language {language}.\n"
+        "# Source strings are English; edit msgstr here, then run tools/i18n.py compile."
+    )
     catalog.fuzzy = False
     catalog.last_translator = "vitosms-tui"
     catalog.language_team = f"vitosms-tui {language}"
     catalog.msgid_bugs_address = ""
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=100, omit_header=False, sort_output=True, include_lineno=False,
-             ignore_obsolete=True)
+    write_po(
+        buffer, catalog, width=100, omit_header=False, sort_output=True, include_lineno=False, ignore_obsolete=True
+    )
     path.write_bytes(buffer.getvalue())
 
 

@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from textual._compositor import CompositorUpdate
 
 # typed as the desk types them: every keystroke is one sample
-SEARCHES = ["müller", "dubois cl", "rossi ma", "schm", "bern", "079 12", "0765", "12.03.1980", "favre j",
-            "käser"]
+SEARCHES = ["müller", "dubois cl", "rossi ma", "schm", "bern", "079 12", "0765", "12.03.1980", "favre j", "käser"]
 DAY_PRESSES = 24
 WEEK_PRESSES = 12
 

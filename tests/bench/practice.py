@@ -20,8 +20,7 @@ from pathlib import Path
 
 # The clock of every benchmark: the practice is seeded "today" at this instant.
 NOW = "2026-11-27T09:00"
-PARAMETERS = {"mandanten": 5, "persons": 50_000, "appointments": 200_000, "messages": 100_000,
-              "years": 4, "seed": 1}
+PARAMETERS = {"mandanten": 5, "persons": 50_000, "appointments": 200_000, "messages": 100_000, "years": 4, "seed": 1}
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".bench"
 
@@ -44,8 +43,10 @@ def large_practice(say=print) -> Path:
         return path
     for old in CACHE.glob("practice-*.db*"):
         old.unlink()
-    say(f"building the large practice once ({PARAMETERS['persons']:,} persons, "
-        f"{PARAMETERS['appointments']:,} appointments, {PARAMETERS['messages']:,} messages) ...")
+    say(
+        f"building the large practice once ({PARAMETERS['persons']:,} persons, "
+        f"{PARAMETERS['appointments']:,} appointments, {PARAMETERS['messages']:,} messages) ..."
+    )
     start = time.perf_counter()
     building = CACHE / f"building-{os.getpid()}.db"
     _build(building)

@@ -11,6 +11,7 @@ the table says met or missed. Exit code 0 when it ran (missed goals too),
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import platform
 import statistics
@@ -56,61 +57,114 @@ def measure_start(db: Path) -> list[Row]:
         apps.append(app.first_paint)
         bares.append(bare.first_paint)
     app, bare = statistics.median(apps), statistics.median(bares)
-    return [Row(f"cold start to painted agenda (median of {COLD_STARTS})", _ms(app), "<= 1.5x baseline",
-                f"{_ms(bare)} bare Textual app", f"{app / bare:.2f}x", app / bare <= 1.5)]
+    return [
+        Row(
+            f"cold start to painted agenda (median of {COLD_STARTS})",
+            _ms(app),
+            "<= 1.5x baseline",
+            f"{_ms(bare)} bare Textual app",
+            f"{app / bare:.2f}x",
+            app / bare <= 1.5,
+        )
+    ]
 
 
 def measure_memory(db: Path) -> list[Row]:
     run = terminal.tour(str(db))
     mb = run.max_rss_kb / 1024
     bare = terminal.cold_start(terminal.bare_argv()).max_rss_kb / 1024
-    return [Row("peak memory, TUI through 6 views", f"{mb:.0f} MB", "<= 120 MB",
-                f"{bare:.0f} MB bare Textual app", f"{mb / bare:.1f}x", mb <= 120)]
+    return [
+        Row(
+            "peak memory, TUI through 6 views",
+            f"{mb:.0f} MB",
+            "<= 120 MB",
+            f"{bare:.0f} MB bare Textual app",
+            f"{mb / bare:.1f}x",
+            mb <= 120,
+        )
+    ]
 
 
 def measure_keys(db: Path) -> list[Row]:
     found = interactive.measure(str(db))
     queries = interactive.search_queries(str(db))
     rows = []
-    for name, label, goal in (("search", "person search, keystroke to results", 0.015),
-                              ("day", "agenda day switch (, .), key to painted", 0.030),
-                              ("week", "agenda week switch (w [ ]), key to painted", 0.030)):
+    for name, label, goal in (
+        ("search", "person search, keystroke to results", 0.015),
+        ("day", "agenda day switch (, .), key to painted", 0.030),
+        ("week", "agenda week switch (w [ ]), key to painted", 0.030),
+    ):
         values = found[name]
         median, p95 = statistics.median(values), _percentile(values, 0.95)
         baseline = ratio = ""
         if name == "search":
             query = statistics.median(queries)
             baseline, ratio = f"{_ms(query)} the query alone", f"{median / query:.1f}x"
-        rows.append(Row(f"{label} (n={len(values)})", f"{_ms(median)} median, p95 {_ms(p95)}",
-                        f"median <= {goal * 1000:.0f} ms", baseline, ratio, median <= goal))
+        rows.append(
+            Row(
+                f"{label} (n={len(values)})",
+                f"{_ms(median)} median, p95 {_ms(p95)}",
+                f"median <= {goal * 1000:.0f} ms",
+                baseline,
+                ratio,
+                median <= goal,
+            )
+        )
     return rows
 
 
 def measure_reminders(db: Path, folder: Path) -> list[Row]:
     elapsed = writes.queue_reminders(practice.copy_of(db, folder))
-    return [Row(f"queue {writes.REMINDERS:,} reminders with ledger entries", f"{elapsed:.2f} s", "<= 0.5 s",
-                met=elapsed <= 0.5)]
+    return [
+        Row(
+            f"queue {writes.REMINDERS:,} reminders with ledger entries",
+            f"{elapsed:.2f} s",
+            "<= 0.5 s",
+            met=elapsed <= 0.5,
+        )
+    ]
 
 
 def measure_email(db: Path, folder: Path) -> list[Row]:
     worker, raw = writes.email_throughput(practice.copy_of(db, folder), folder)
-    return [Row(f"worker e-mail ({writes.MAILS} mails, median of {writes.MAIL_ROUNDS})", f"{worker:,.0f}/s",
-                ">= 0.85x baseline", f"{raw:,.0f}/s raw aiosmtplib loop", f"{worker / raw:.2f}x",
-                worker / raw >= 0.85)]
+    return [
+        Row(
+            f"worker e-mail ({writes.MAILS} mails, median of {writes.MAIL_ROUNDS})",
+            f"{worker:,.0f}/s",
+            ">= 0.85x baseline",
+            f"{raw:,.0f}/s raw aiosmtplib loop",
+            f"{worker / raw:.2f}x",
+            worker / raw >= 0.85,
+        )
+    ]
 
 
 def measure_sms(db: Path, folder: Path) -> list[Row]:
     worker, alone = writes.sms_throughput(practice.copy_of(db, folder), folder)
-    return [Row(f"worker SMS to the mock gateway ({writes.SMS:,}: claim, submit, record)",
-                f"{worker:,.0f}/s", ">= 5,000/s", f"{alone:,.0f}/s mock gateway alone",
-                f"{worker / alone:.2f}x", worker >= 5000)]
+    return [
+        Row(
+            f"worker SMS to the mock gateway ({writes.SMS:,}: claim, submit, record)",
+            f"{worker:,.0f}/s",
+            ">= 5,000/s",
+            f"{alone:,.0f}/s mock gateway alone",
+            f"{worker / alone:.2f}x",
+            worker >= 5000,
+        )
+    ]
 
 
 def measure_smpp(db: Path, folder: Path) -> list[Row]:
     worker, raw = smpp.smpp_throughput(practice.copy_of(db, folder), folder)
-    return [Row(f"worker SMS over SMPP to the simulator ({smpp.SMS:,}, window {smpp.WINDOW}, "
-                f"median of {smpp.ROUNDS})", f"{worker:,.0f}/s", ">= 0.85x baseline",
-                f"{raw:,.0f}/s raw aiosmpplib loop", f"{worker / raw:.2f}x", worker / raw >= 0.85)]
+    return [
+        Row(
+            f"worker SMS over SMPP to the simulator ({smpp.SMS:,}, window {smpp.WINDOW}, median of {smpp.ROUNDS})",
+            f"{worker:,.0f}/s",
+            ">= 0.85x baseline",
+            f"{raw:,.0f}/s raw aiosmpplib loop",
+            f"{worker / raw:.2f}x",
+            worker / raw >= 0.85,
+        )
+    ]
 
 
 def machine() -> str:
@@ -125,28 +179,35 @@ def machine() -> str:
     memory = ""
     try:
         pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-        memory = f", {pages / 2 ** 30:.0f} GiB RAM"
+        memory = f", {pages / 2**30:.0f} GiB RAM"
     except (ValueError, OSError):
         pass
-    return (f"{cpu}, {os.cpu_count()} cores{memory}, Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}, {time.strftime('%Y-%m-%d')}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores{memory}, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}, {time.strftime('%Y-%m-%d')}"
+    )
 
 
 def table(rows: list[Row]) -> str:
     head = ("measure", "figure", "goal", "baseline (same run)", "ratio", "")
-    lines = [(r.measure, r.figure, r.goal, r.baseline, r.ratio,
-              "" if r.met is None else ("met" if r.met else "MISSED")) for r in rows]
+    lines = [
+        (r.measure, r.figure, r.goal, r.baseline, r.ratio, "" if r.met is None else ("met" if r.met else "MISSED"))
+        for r in rows
+    ]
     widths = [max(len(str(line[i])) for line in [head, *lines]) for i in range(len(head))]
-    out = [" | ".join(str(cell).ljust(width) for cell, width in zip(line, widths)).rstrip()
-           for line in [head, ["-" * w for w in widths], *lines]]
+    out = [
+        " | ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in [head, ["-" * w for w in widths], *lines]
+    ]
     return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--only", nargs="+", choices=MEASURES, help="run only these measures")
-    parser.add_argument("--profile", metavar="FOLDER",
-                        help="also write a pyinstrument report per measure there (needs the bench extra)")
+    parser.add_argument(
+        "--profile", metavar="FOLDER", help="also write a pyinstrument report per measure there (needs the bench extra)"
+    )
     args = parser.parse_args(argv)
     chosen = args.only or MEASURES
     db = practice.large_practice()
@@ -157,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
             folder = Path(temp) / name
             folder.mkdir()
             function = globals()[f"measure_{name}"]
-            call = (lambda: function(db)) if name in ("start", "memory", "keys") else (lambda: function(db, folder))
+            arguments = (db,) if name in ("start", "memory", "keys") else (db, folder)
+            call = functools.partial(function, *arguments)
             print(f"measuring {name} ...", flush=True)
             try:
                 rows += _profiled(call, name, args.profile) if args.profile else call()
@@ -167,8 +229,10 @@ def main(argv: list[str] | None = None) -> int:
                 failed = True
     print()
     print(f"vitosms benchmarks on {machine()}")
-    print(f"practice: {practice.PARAMETERS['mandanten']} Mandanten, {practice.PARAMETERS['persons']:,} persons, "
-          f"{practice.PARAMETERS['appointments']:,} appointments, {practice.PARAMETERS['messages']:,} messages")
+    print(
+        f"practice: {practice.PARAMETERS['mandanten']} Mandanten, {practice.PARAMETERS['persons']:,} persons, "
+        f"{practice.PARAMETERS['appointments']:,} appointments, {practice.PARAMETERS['messages']:,} messages"
+    )
     print()
     print(table(rows))
     return 1 if failed else 0

@@ -26,12 +26,27 @@ SYSTEM_ID, PASSWORD = "bench", "bench"
 
 def _start_smsc(folder: Path) -> tuple[subprocess.Popen, int]:
     config = folder / "smsc.toml"
-    config.write_text(f'[delivery]\nreport_delay_seconds = 3600\n[sms]\nsystem_id = "{SYSTEM_ID}"\n'
-                      f'password = "{PASSWORD}"\n')
+    config.write_text(
+        f'[delivery]\nreport_delay_seconds = 3600\n[sms]\nsystem_id = "{SYSTEM_ID}"\npassword = "{PASSWORD}"\n'
+    )
     config.chmod(0o600)
-    smsc = subprocess.Popen([sys.executable, "-m", "vitosms_tui.cli.main", "--config", str(config),
-                             "--state-dir", str(folder / "smsc"), "--json", "smsc", "--port", "0"],
-                            stdout=subprocess.PIPE, text=True)
+    smsc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "vitosms_tui.cli.main",
+            "--config",
+            str(config),
+            "--state-dir",
+            str(folder / "smsc"),
+            "--json",
+            "smsc",
+            "--port",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     return smsc, json.loads(smsc.stdout.readline())["listening"]["port"]
 
 
@@ -66,10 +81,14 @@ async def _raw_loop(port: int, count: int, round_: int) -> float:
     for i in range(count):
         await window.acquire()
         ref = f"raw{round_}-{i}"
-        message = SubmitSm(sequence_num=i + 2, short_message=BODY,
-                           source=PhoneNumber("DrHauser", TON.ALPHANUMERIC, NPI.UNKNOWN),
-                           destination=PhoneNumber(f"4179{1000000 + i:07d}", TON.INTERNATIONAL, NPI.ISDN),
-                           auto_message_payload=False, optional_params=[OptionalParam(0x1501, ref)])
+        message = SubmitSm(
+            sequence_num=i + 2,
+            short_message=BODY,
+            source=PhoneNumber("DrHauser", TON.ALPHANUMERIC, NPI.UNKNOWN),
+            destination=PhoneNumber(f"4179{1000000 + i:07d}", TON.INTERNATIONAL, NPI.ISDN),
+            auto_message_payload=False,
+            optional_params=[OptionalParam(0x1501, ref)],
+        )
         writer.write(message.pdu())
     await reading
     elapsed = time.perf_counter() - start
@@ -93,12 +112,16 @@ def smpp_throughput(path: Path, folder: Path) -> tuple[float, float]:
         settings = _settings()
         settings.delivery.batch_size = 500
         settings.delivery.report_delay_seconds = 3600
-        settings.sms = SmsSettings(gateway="smpp", host="127.0.0.1", port=port, system_id=SYSTEM_ID,
-                                   password=PASSWORD, window=WINDOW)
+        settings.sms = SmsSettings(
+            gateway="smpp", host="127.0.0.1", port=port, system_id=SYSTEM_ID, password=PASSWORD, window=WINDOW
+        )
         for round_ in range(ROUNDS):  # alternate, so that a busy moment of the machine hits both
             raws.append(asyncio.run(_raw_loop(port, SMS, round_)))
-            outbox.enqueue(mandant, [outbox.Draft("sms", f"+4179{2000000 + round_ * SMS + i:07d}", BODY)
-                                     for i in range(SMS)], user="bench")
+            outbox.enqueue(
+                mandant,
+                [outbox.Draft("sms", f"+4179{2000000 + round_ * SMS + i:07d}", BODY) for i in range(SMS)],
+                user="bench",
+            )
             worker = DeliveryWorker(settings, SmppGateway(settings.sms, folder / "state"), poll_seconds=0.05)
             start = time.perf_counter()
             tally = asyncio.run(worker.run_once())

@@ -28,8 +28,10 @@ COLUMNS, LINES = 140, 40
 # what a painted agenda of the benchmark's day shows first: its title (German, the default)
 AGENDA_MARKER = b"Freitag, 27.11.2026"
 # escape sequences (CSI, OSC, DCS, charset and keypad switches): stripped before looking for text
-_ESCAPES = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"
-                      rb"|\x1bP.*?\x1b\\|\x1b[()][0-9A-Za-z]|\x1b[=>NOPMc78]")
+_ESCAPES = re.compile(
+    rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"
+    rb"|\x1bP.*?\x1b\\|\x1b[()][0-9A-Za-z]|\x1b[=>NOPMc78]"
+)
 
 BARE_APP = """
 from textual.app import App
@@ -53,8 +55,7 @@ class Bare(App):
 Bare().run()
 """.replace("MARKER", AGENDA_MARKER.decode())
 
-KEYS = {"f2": b"\x1bOQ", "f4": b"\x1bOS", "f5": b"\x1b[15~", "f6": b"\x1b[17~", "f7": b"\x1b[18~",
-        "ctrl+q": b"\x11"}
+KEYS = {"f2": b"\x1bOQ", "f4": b"\x1bOS", "f5": b"\x1b[15~", "f6": b"\x1b[17~", "f7": b"\x1b[18~", "ctrl+q": b"\x11"}
 
 
 @dataclass
@@ -174,8 +175,19 @@ def tour(db: str, env: dict | None = None) -> Run:
     journal, credits, recall, back to the agenda; then quit. Its peak memory."""
     terminal = Terminal(vitosms_argv(db), env)
     run = Run(first_paint=terminal.wait_for(AGENDA_MARKER))
-    steps = [b"w", b"]", b"w", KEYS["f7"], "mül".encode(), b"\x7f\x7f\x7fros", KEYS["f4"], KEYS["f5"],
-             KEYS["f6"], KEYS["f2"], b"."]
+    steps = [
+        b"w",
+        b"]",
+        b"w",
+        KEYS["f7"],
+        "mül".encode(),
+        b"\x7f\x7f\x7fros",
+        KEYS["f4"],
+        KEYS["f5"],
+        KEYS["f6"],
+        KEYS["f2"],
+        b".",
+    ]
     for keys in steps:
         terminal.type(keys)
         terminal.settle()

@@ -44,12 +44,21 @@ def queue_reminders(path: Path) -> float:
     db = _open(path)
     mandant = _mandant()
     credits.purchase(mandant, 2 * REMINDERS, user="bench")
-    rows = (Appointment.select(Appointment, Person).join(Person)
-            .where((Appointment.mandant == mandant) & Person.mobile.is_null(False)
-                   & (Person.deceased == False) & (Person.consent_reminder == True))  # noqa: E712
-            .order_by(Appointment.start.desc()).limit(REMINDERS))
-    drafts = [outbox.Draft("sms", a.person.mobile, BODY, person=a.person, appointment=a, purpose="reminder")
-              for a in rows]
+    rows = (
+        Appointment.select(Appointment, Person)
+        .join(Person)
+        .where(
+            (Appointment.mandant == mandant)
+            & Person.mobile.is_null(False)
+            & (Person.deceased == False)
+            & (Person.consent_reminder == True)
+        )  # noqa: E712
+        .order_by(Appointment.start.desc())
+        .limit(REMINDERS)
+    )
+    drafts = [
+        outbox.Draft("sms", a.person.mobile, BODY, person=a.person, appointment=a, purpose="reminder") for a in rows
+    ]
     assert len(drafts) == REMINDERS, len(drafts)
     # a reminder is refused once its appointment has begun: the clock stands just
     # before the earliest of them, as on the day these reminders would be queued
@@ -93,8 +102,9 @@ async def _raw_loop(port: int, count: int, round_: int) -> float:
     await smtp.connect()
     start = time.perf_counter()
     for i in range(count):
-        message = build_message(Mail(f"raw{round_}-{i}", f"p{i}@example.ch", "Termin", BODY, "Dr. Hauser"),
-                                "praxis@example.ch")
+        message = build_message(
+            Mail(f"raw{round_}-{i}", f"p{i}@example.ch", "Termin", BODY, "Dr. Hauser"), "praxis@example.ch"
+        )
         await smtp.send_message(message)
     elapsed = time.perf_counter() - start
     await smtp.quit()
@@ -114,16 +124,18 @@ def email_throughput(path: Path, folder: Path) -> tuple[float, float]:
     db = _open(path)
     mandant = _mandant()
     credits.purchase(mandant, MAILS * MAIL_ROUNDS, user="bench")
-    sink = subprocess.Popen([sys.executable, "-c", _SINK, str(folder / "mailbox")],
-                            stdout=subprocess.PIPE, text=True)
+    sink = subprocess.Popen([sys.executable, "-c", _SINK, str(folder / "mailbox")], stdout=subprocess.PIPE, text=True)
     raws, workers = [], []
     try:
         port = int(sink.stdout.readline())
         settings = _settings(port)
         for round_ in range(MAIL_ROUNDS):  # alternate, so that a busy moment of the machine hits both
             raws.append(asyncio.run(_raw_loop(port, MAILS, round_)))
-            outbox.enqueue(mandant, [outbox.Draft("email", f"p{i}@example.ch", BODY, subject="Termin")
-                                     for i in range(MAILS)], user="bench")
+            outbox.enqueue(
+                mandant,
+                [outbox.Draft("email", f"p{i}@example.ch", BODY, subject="Termin") for i in range(MAILS)],
+                user="bench",
+            )
             worker = DeliveryWorker(settings, MockGateway(folder / "state", 0), poll_seconds=0.05)
             start = time.perf_counter()
             tally = asyncio.run(worker.run_once())
@@ -147,8 +159,10 @@ def sms_throughput(path: Path, folder: Path) -> tuple[float, float]:
     from vitosms_tui.delivery.worker import DeliveryWorker
 
     gateway = MockGateway(folder / "alone", 0)
-    batches = [[Sms(f"ref{i}", f"+4179{1000000 + i:07d}", "DrHauser", BODY, 1)
-                for i in range(start, min(start + 500, SMS))] for start in range(0, SMS, 500)]
+    batches = [
+        [Sms(f"ref{i}", f"+4179{1000000 + i:07d}", "DrHauser", BODY, 1) for i in range(start, min(start + 500, SMS))]
+        for start in range(0, SMS, 500)
+    ]
     start = time.perf_counter()
     for batch in batches:
         gateway.submit(batch)
@@ -158,8 +172,11 @@ def sms_throughput(path: Path, folder: Path) -> tuple[float, float]:
     mandant = _mandant()
     credits.purchase(mandant, 2 * SMS, user="bench")
     for first in range(0, SMS, 2000):
-        outbox.enqueue(mandant, [outbox.Draft("sms", f"+4179{1000000 + i:07d}", BODY)
-                                 for i in range(first, min(first + 2000, SMS))], user="bench")
+        outbox.enqueue(
+            mandant,
+            [outbox.Draft("sms", f"+4179{1000000 + i:07d}", BODY) for i in range(first, min(first + 2000, SMS))],
+            user="bench",
+        )
     settings = _settings()
     settings.delivery.batch_size = 500
     # the gateway answers at once; its delivery reports come later (not part of sending)

@@ -26,8 +26,7 @@ def tmux(tmp_path):
     socket_path = tmp_path / "tmux.sock"
 
     def call(*args, check=True):
-        return subprocess.run(["tmux", "-S", str(socket_path), *args], capture_output=True, text=True,
-                              check=check)
+        return subprocess.run(["tmux", "-S", str(socket_path), *args], capture_output=True, text=True, check=check)
 
     yield call
     call("kill-server", check=False)

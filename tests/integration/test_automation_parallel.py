@@ -32,9 +32,17 @@ def practice(db, db_path, tmp_path):
     appointments = []
     for i in range(24):
         mandant = "HAU" if i % 4 else "ARM"
-        who = persons.add_person(persons.PersonInput(
-            first_name=f"P{i}", last_name="Test", mobile=f"079 555 10 {i:02d}", mandant=mandant,
-            birth_date=f"19{60 + i}-05-0{4 + i % 2}"), consents={"birthday": i % 3 == 0}, user="test")
+        who = persons.add_person(
+            persons.PersonInput(
+                first_name=f"P{i}",
+                last_name="Test",
+                mobile=f"079 555 10 {i:02d}",
+                mandant=mandant,
+                birth_date=f"19{60 + i}-05-0{4 + i % 2}",
+            ),
+            consents={"birthday": i % 3 == 0},
+            user="test",
+        )
         for hour in (8, 11, 14, 17):
             start = f"2026-05-0{5 + i % 2}T{hour:02d}:{(i * 5) % 60:02d}"
             appointments.append(agenda.add_appointment(mandant, who, start, 15, user="desk").appointment)
@@ -44,9 +52,16 @@ def practice(db, db_path, tmp_path):
 def run_round(db_path, state_dir, now: str) -> list[dict]:
     env = dict(os.environ, VITOSMS_DB=str(db_path), VITOSMS_STATE_DIR=str(state_dir))
     env.pop("VITOSMS_NOW", None)
-    processes = [subprocess.Popen([sys.executable, "-m", "vitosms_tui.cli.main", "--now", now, "--json",
-                                   "automation", "run"], env=env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for _ in range(PROCESSES)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "vitosms_tui.cli.main", "--now", now, "--json", "automation", "run"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(PROCESSES)
+    ]
     reports = []
     for process in processes:
         out, err = process.communicate(timeout=120)
@@ -84,4 +99,3 @@ def test_parallel_workers_create_nothing_twice(practice):
     assert sum(m.credits for m in real if m.mandant_id == arm.id) == 5 - left
     spends = CreditEntry.select().where(CreditEntry.kind == "spend")
     assert sorted(e.message_id for e in spends) == sorted(m.id for m in real)
-

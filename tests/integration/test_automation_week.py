@@ -31,8 +31,7 @@ def zh(text: str):
 
 
 def person(first, mobile="079 123 45 67", email=None, consents=None, mandant="HAU", **kw):
-    data = persons.PersonInput(first_name=first, last_name="Test", mobile=mobile, email=email,
-                               mandant=mandant, **kw)
+    data = persons.PersonInput(first_name=first, last_name="Test", mobile=mobile, email=email, mandant=mandant, **kw)
     return persons.add_person(data, consents=consents, user="test")
 
 
@@ -57,9 +56,11 @@ def simulate(start: str, end: str, actions=None, skip=None) -> list:
 
 
 def live_reminders(appointment) -> list[Message]:
-    return list(Message.select().where((Message.appointment == appointment.id)
-                                       & (Message.purpose == "reminder")
-                                       & (Message.status == "queued")))
+    return list(
+        Message.select().where(
+            (Message.appointment == appointment.id) & (Message.purpose == "reminder") & (Message.status == "queued")
+        )
+    )
 
 
 def greetings() -> dict[int, int]:
@@ -83,10 +84,8 @@ def practice(db):
 def test_a_week_of_ticks(practice):
     hau, ber = practice
     anna = person("Anna", birth_date="1980-03-28", consents={"birthday": True})
-    emil = person("Emil", mobile=None, email="emil@example.ch", birth_date="1970-03-30",
-                  consents={"birthday": True})
-    nora = person("Nora", mobile="079 555 12 34", birth_date="1975-03-28",
-                  consents={"reminder": False})
+    emil = person("Emil", mobile=None, email="emil@example.ch", birth_date="1970-03-30", consents={"birthday": True})
+    nora = person("Nora", mobile="079 555 12 34", birth_date="1975-03-28", consents={"reminder": False})
     dora = person("Dora", birth_date="1950-03-29", consents={"birthday": True})
     ida = person("Ida", inactive=True, birth_date="1961-03-27", consents={"birthday": True})
     udo = person("Udo", mobile=None)
@@ -102,18 +101,17 @@ def test_a_week_of_ticks(practice):
     dora.deceased = True
     dora.save()
     cancelled = slots.pop((28, "07:30"))  # cancelled before its reminder is made
-    moved = slots[29, "12:00"]            # moved after its reminder was queued
+    moved = slots[29, "12:00"]  # moved after its reminder was queued
     late = {}
 
     def book_late():
-        late["soon"] = book(hau, anna, "2026-03-27T14:00")      # 3.5 h ahead: at once
+        late["soon"] = book(hau, anna, "2026-03-27T14:00")  # 3.5 h ahead: at once
         late["too_soon"] = book(hau, anna, "2026-03-27T11:30")  # 1 h ahead: none
 
     actions = {
         "2026-03-26T09:00": lambda: agenda.cancel_appointment(cancelled, "desk"),
         "2026-03-27T10:30": book_late,
-        "2026-03-28T10:00": lambda: agenda.move_appointment(moved, "2026-03-29T16:00", "desk",
-                                                           reminder="withdraw"),
+        "2026-03-28T10:00": lambda: agenda.move_appointment(moved, "2026-03-29T16:00", "desk", reminder="withdraw"),
     }
     reports = simulate("2026-03-25T00:00", "2026-04-01T00:00", actions)
     assert len(reports) == (7 * 24 - 1) * 4  # one hour less: summer time
@@ -153,10 +151,10 @@ def test_a_two_day_outage_is_caught_up(practice):
     emil = person("Emil", mobile="079 555 12 34", birth_date="1970-03-30", consents={"birthday": True})
     sunday_10 = book(hau, anna, "2026-03-29T10:00")  # due and past during the outage
     sunday_18 = book(hau, anna, "2026-03-29T18:00")  # due and past during the outage
-    monday_9 = book(hau, anna, "2026-03-30T09:00")   # 1 h after the quiet hours: short notice
+    monday_9 = book(hau, anna, "2026-03-30T09:00")  # 1 h after the quiet hours: short notice
     monday_11 = book(hau, anna, "2026-03-30T11:00")  # short notice, at the end of the quiet hours
-    tuesday = book(hau, anna, "2026-03-31T10:00")    # planned as usual
-    friday = book(hau, anna, "2026-03-27T18:00")     # before the outage
+    tuesday = book(hau, anna, "2026-03-31T10:00")  # planned as usual
+    friday = book(hau, anna, "2026-03-27T18:00")  # before the outage
     simulate("2026-03-26T12:00", "2026-04-01T00:00", skip=("2026-03-28T00:00", "2026-03-30T00:00"))
     assert len(live_reminders(friday)) == 1
     assert live_reminders(sunday_10) == live_reminders(sunday_18) == live_reminders(monday_9) == []
@@ -176,12 +174,14 @@ def plan_reason(appointment):
 
 # --- through the command line ------------------------------------------------------------
 
+
 def test_stepping_the_command_line_through_days(tmp_path, capsys):
     db, state = tmp_path / "cli.db", tmp_path / "state"
     config = tmp_path / "vitosms.toml"
     config.write_text("[delivery]\nreport_delay_seconds = 0.05\nbackoff_seconds = 0.05\n", "utf-8")
-    env = dict(os.environ, VITOSMS_DB=str(db), VITOSMS_STATE_DIR=str(state),
-               VITOSMS_CONFIG=str(config), VITOSMS_USER="desk")
+    env = dict(
+        os.environ, VITOSMS_DB=str(db), VITOSMS_STATE_DIR=str(state), VITOSMS_CONFIG=str(config), VITOSMS_USER="desk"
+    )
     env.pop("VITOSMS_NOW", None)
 
     def here(*argv):  # the practice is set up in this process, the steps run as processes
@@ -189,8 +189,13 @@ def test_stepping_the_command_line_through_days(tmp_path, capsys):
         return json.loads(capsys.readouterr().out)
 
     def vitosms(now, *argv):
-        done = subprocess.run([sys.executable, "-m", "vitosms_tui.cli.main", "--now", now, "--json",
-                               *argv], env=env, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "vitosms_tui.cli.main", "--now", now, "--json", *argv],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 
@@ -199,14 +204,41 @@ def test_stepping_the_command_line_through_days(tmp_path, capsys):
     here("staff", "add", "--login", "sd", "--name", "Service", "--role", "servicedesk")
     here("--user", "sd", "credits", "order", "--mandant", "HAU", "--package", "1")
     here("mandant", "set", "HAU", "--auto-reminders", "on", "--auto-birthday", "on")
-    anna = here("person", "add", "--first", "Anna", "--last", "Muster", "--mobile", "079 123 45 67",
-                "--mandant", "HAU", "--birth", "1980-05-05", "--birthday-greetings")
-    nora = here("person", "add", "--first", "Nora", "--last", "Nein", "--mobile", "079 555 12 34",
-                "--mandant", "HAU", "--birth", "1980-05-05", "--no-reminders")
+    anna = here(
+        "person",
+        "add",
+        "--first",
+        "Anna",
+        "--last",
+        "Muster",
+        "--mobile",
+        "079 123 45 67",
+        "--mandant",
+        "HAU",
+        "--birth",
+        "1980-05-05",
+        "--birthday-greetings",
+    )
+    nora = here(
+        "person",
+        "add",
+        "--first",
+        "Nora",
+        "--last",
+        "Nein",
+        "--mobile",
+        "079 555 12 34",
+        "--mandant",
+        "HAU",
+        "--birth",
+        "1980-05-05",
+        "--no-reminders",
+    )
     for who in (anna, nora):
         for when in ("2026-05-04T10:00", "2026-05-05T07:30", "2026-05-05T16:00"):
-            here("appointment", "add", "--mandant", "HAU", "--person", str(who["id"]),
-                 "--start", when, "--minutes", "15")
+            here(
+                "appointment", "add", "--mandant", "HAU", "--person", str(who["id"]), "--start", when, "--minutes", "15"
+            )
     # Sunday 06:00 queues Monday 10:00's reminder (for 10:00), 14:00 Tuesday 07:30's (for 19:59,
     # before the quiet night); Monday 14:00 Tuesday 16:00's; Tuesday 06:00 the greeting (09:00)
     # the first step leaves the tick to the worker (its automation hook)
@@ -214,8 +246,7 @@ def test_stepping_the_command_line_through_days(tmp_path, capsys):
     [first] = Message.select()
     assert (first.purpose, first.created_by, first.status) == ("reminder", "automation", "queued")
     created, sent = 1, []
-    for now in ("2026-05-03T14:00", "2026-05-03T20:30", "2026-05-04T14:00", "2026-05-05T06:00",
-                "2026-05-05T09:30"):
+    for now in ("2026-05-03T14:00", "2026-05-03T20:30", "2026-05-04T14:00", "2026-05-05T06:00", "2026-05-05T09:30"):
         report = vitosms(now, "automation", "run")
         created += report["reminders"] + report["birthdays"]
         assert report["skipped"] == 0

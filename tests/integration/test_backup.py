@@ -11,6 +11,7 @@ sink's memory of what they already have (the same state folder and mailbox).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import mailbox
 import signal
@@ -22,12 +23,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import vitosms, wait_for
 from vitosms_tui.core import credits, mandanten, outbox
 from vitosms_tui.core.db import database, open_database
 from vitosms_tui.core.models import CreditEntry, Message, Person
 from vitosms_tui.delivery.gateways.mock import HANDSET_FILE
 from vitosms_tui.delivery.sink import MaildirHandler, start_sink
-from tests.processes import vitosms, wait_for
 
 WAIT = 60  # seconds: an upper bound for waiting on another process, not a timing assertion
 SMS_COUNT = 300
@@ -63,8 +64,9 @@ def fresh_db(db_path, tmp_path):
         path = str(tmp_path / "restored.db")
         # a restore goes into a database that exists; made by another process, so that
         # this one stays bound to the practice's database
-        subprocess.run([sys.executable, "-m", "vitosms_tui.cli.main", "--db", path, "init"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "vitosms_tui.cli.main", "--db", path, "init"], check=True, capture_output=True
+        )
         yield path
         return
     from tests import postgres
@@ -86,12 +88,12 @@ def use(db: str) -> None:
 
 def write_config(tmp_path: Path, port: int, report_delay: float = 0.2) -> str:
     path = tmp_path / f"vitosms-{report_delay}.toml"
-    path.write_text("[delivery]\nlease_seconds = 2.0\nbackoff_seconds = 0.1\nbackoff_max_seconds = 0.4\n"
-                    f"report_delay_seconds = {report_delay}\nbatch_size = 10\n"
-                    f'[smtp]\nhost = "127.0.0.1"\nport = {port}\npool_size = 1\ntimeout = {WAIT}\n')
+    path.write_text(
+        "[delivery]\nlease_seconds = 2.0\nbackoff_seconds = 0.1\nbackoff_max_seconds = 0.4\n"
+        f"report_delay_seconds = {report_delay}\nbatch_size = 10\n"
+        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\npool_size = 1\ntimeout = {WAIT}\n'
+    )
     return str(path)
-
-
 
 
 def finished(run, what):
@@ -112,13 +114,19 @@ def enqueue_sms(payers, indexes) -> None:
 
 
 def messages() -> dict[str, tuple]:
-    return {m.idempotency_key: (m.id, m.channel, m.status, m.provider_id)
-            for m in Message.select().order_by(Message.id)}
+    return {
+        m.idempotency_key: (m.id, m.channel, m.status, m.provider_id) for m in Message.select().order_by(Message.id)
+    }
 
 
 def ledger() -> list[tuple]:
-    return list(CreditEntry.select(CreditEntry.id, CreditEntry.mandant, CreditEntry.delta, CreditEntry.kind,
-                                   CreditEntry.message).order_by(CreditEntry.id).tuples())
+    return list(
+        CreditEntry.select(
+            CreditEntry.id, CreditEntry.mandant, CreditEntry.delta, CreditEntry.kind, CreditEntry.message
+        )
+        .order_by(CreditEntry.id)
+        .tuples()
+    )
 
 
 def sums_by_kind() -> dict[int, Counter]:
@@ -137,7 +145,8 @@ def handset(tmp_path) -> dict[str, list[str]]:
 
 
 def test_a_backup_under_a_running_worker_restores_to_a_database_that_loses_and_repeats_nothing(
-        db_path, mandant, fresh_db, tmp_path):
+    db_path, mandant, fresh_db, tmp_path
+):
     live = str(db_path)
     second = mandanten.add_mandant("MUE", "Dr. med. Peter Müller", "Dr Mueller", user="test")
     credits.purchase(mandant, 2000, user="test")
@@ -146,8 +155,11 @@ def test_a_backup_under_a_running_worker_restores_to_a_database_that_loses_and_r
     Person.create(first_name="Anna", last_name="Muster")
     half = SMS_COUNT // 2
     enqueue_sms(payers, range(half))
-    outbox.enqueue(mandant, [outbox.Draft("email", f"p{i}@example.ch", "Termin", subject="Termin")
-                             for i in range(MAIL_COUNT)], user="test")
+    outbox.enqueue(
+        mandant,
+        [outbox.Draft("email", f"p{i}@example.ch", "Termin", subject="Termin") for i in range(MAIL_COUNT)],
+        user="test",
+    )
 
     handler = HoldingHandler(tmp_path / "mailbox")
     controller, port = start_sink(tmp_path / "mailbox", handler=handler)
@@ -166,7 +178,7 @@ def test_a_backup_under_a_running_worker_restores_to_a_database_that_loses_and_r
         # more messages are queued while the backup runs, in batches, as the desk would
         pending = iter(range(half, SMS_COUNT))
         while taken.poll() is None:
-            batch = [index for _, index in zip(range(10), pending)]
+            batch = list(itertools.islice(pending, 10))
             if not batch:
                 break
             enqueue_sms(payers, batch)
@@ -185,15 +197,17 @@ def test_a_backup_under_a_running_worker_restores_to_a_database_that_loses_and_r
         restore = vitosms(fresh_db, tmp_path, config, "--json", "restore", str(backup_file))
         restored = json.loads(finished(restore, "restore"))
         assert {k: restored[k] for k in ("persons", "messages", "credit_entries")} == {
-            k: summary[k] for k in ("persons", "messages", "credit_entries")}
+            k: summary[k] for k in ("persons", "messages", "credit_entries")
+        }
 
         use(fresh_db)
         if not is_url(fresh_db):
             assert database.obj.execute_sql("PRAGMA integrity_check").fetchall() == [("ok",)]
         snapshot, snapshot_ledger = messages(), ledger()
         # the snapshot was taken in the middle: the held mail was being sent
-        held = [key for key, (_id, channel, status, _pid) in snapshot.items()
-                if channel == "email" and status == "sending"]
+        held = [
+            key for key, (_id, channel, status, _pid) in snapshot.items() if channel == "email" and status == "sending"
+        ]
         assert held
         states = Counter((channel, status) for _id, channel, status, _pid in snapshot.values())
         assert states[("sms", "sent")] >= 30 and states[("sms", "delivered")] == 0
@@ -216,7 +230,8 @@ def test_a_backup_under_a_running_worker_restores_to_a_database_that_loses_and_r
         after = messages()
         assert after.keys() == snapshot.keys()
         assert Counter(status for _id, _ch, status, _pid in after.values()) == Counter(
-            {"delivered": len(snapshot) - MAIL_COUNT, "sent": MAIL_COUNT})
+            {"delivered": len(snapshot) - MAIL_COUNT, "sent": MAIL_COUNT}
+        )
         # sent once: the gateway holds each SMS once, with the provider id the database has
         sms_refs = handset(tmp_path)
         assert all(len(ids) == 1 for ids in sms_refs.values())
@@ -251,8 +266,12 @@ def test_the_nightly_backup_script_keeps_the_days_it_is_told(db_path, mandant, t
     subprocess.run(["touch", "-d", "30 days ago", str(old), str(unrelated)], check=True)
     subprocess.run(["touch", "-d", "2 days ago", str(recent)], check=True)
     bin_dir = Path(sys.executable).parent
-    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "VITOSMS_DB": str(db_path),
-           "VITOSMS_BACKUP_DIR": str(folder), "VITOSMS_BACKUP_KEEP_DAYS": "14"}
+    env = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "VITOSMS_DB": str(db_path),
+        "VITOSMS_BACKUP_DIR": str(folder),
+        "VITOSMS_BACKUP_KEEP_DAYS": "14",
+    }
     run = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=WAIT)
     assert run.returncode == 0, run.stderr
     names = sorted(p.name for p in folder.iterdir())

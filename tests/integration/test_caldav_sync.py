@@ -63,8 +63,11 @@ def sync(url, **kw):
 
 def test_create_move_cancel_on_the_server_and_the_agenda_follows(practice, hau_calendar):
     cal, url = hau_calendar
-    put(cal, event("a1", "20261203T090000", "20261203T093000", attendee=ANNA),
-        event("b1", "20261204T100000", "20261204T101500", attendee=BEAT))
+    put(
+        cal,
+        event("a1", "20261203T090000", "20261203T093000", attendee=ANNA),
+        event("b1", "20261204T100000", "20261204T101500", attendee=BEAT),
+    )
     first = sync(url)
     assert (first["added"], first["rejected"]) == (2, [])
     a1 = Appointment.get(Appointment.external_id == "a1")
@@ -74,8 +77,11 @@ def test_create_move_cancel_on_the_server_and_the_agenda_follows(practice, hau_c
     # on the server: a1 moved, b1 deleted, c1 new
     cal.event_by_uid("a1").delete()
     cal.event_by_uid("b1").delete()
-    put(cal, event("a1", "20261207T140000", "20261207T143000", attendee=ANNA),
-        event("c1", "20261208T080000", "", attendee=BEAT))
+    put(
+        cal,
+        event("a1", "20261207T140000", "20261207T143000", attendee=ANNA),
+        event("c1", "20261208T080000", "", attendee=BEAT),
+    )
     second = sync(url)
     assert (second["moved"], second["cancelled"], second["added"]) == (1, 1, 1), second
     assert clock.iso(Appointment.get_by_id(a1.id).start) == "2026-12-07T14:00:00+01:00"
@@ -134,7 +140,8 @@ def test_the_worker_runs_a_remembered_calendar_when_its_interval_has_passed(prac
 
 
 def test_the_command_reads_the_password_from_the_config_and_remembers_the_calendar(
-        practice, hau_calendar, db_path, tmp_path):
+    practice, hau_calendar, db_path, tmp_path
+):
     cal, url = hau_calendar
     put(cal, event("a1", "20261203T090000", "", attendee=ANNA))
     config = tmp_path / "vitosms.toml"
@@ -142,9 +149,13 @@ def test_the_command_reads_the_password_from_the_config_and_remembers_the_calend
     config.chmod(0o600)
 
     def vitosms(*args, env=None):
-        return subprocess.run([sys.executable, "-m", "vitosms_tui.cli.main", "--db", str(db_path),
-                               "--now", NOW, "--json", *args], capture_output=True, text=True,
-                              timeout=120, env={**os.environ, **(env or {})})
+        return subprocess.run(
+            [sys.executable, "-m", "vitosms_tui.cli.main", "--db", str(db_path), "--now", NOW, "--json", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, **(env or {})},
+        )
 
     dry = vitosms("--config", str(config), "sync", "caldav", url, "--mandant", "HAU", "--dry-run")
     assert dry.returncode == 0, dry.stderr
@@ -154,23 +165,38 @@ def test_the_command_reads_the_password_from_the_config_and_remembers_the_calend
     assert json.loads(run.stdout)["added"] == 1
     assert CalendarSync.get().every_minutes == 10
     # without the config: the password from the environment; a wrong one is exit 2, one line
-    wrong = vitosms("sync", "caldav", url, "--mandant", "HAU", "--login", LOGIN,
-                    env={"VITOSMS_CALDAV_PASSWORD": "nein-nein"})
+    wrong = vitosms(
+        "sync", "caldav", url, "--mandant", "HAU", "--login", LOGIN, env={"VITOSMS_CALDAV_PASSWORD": "nein-nein"}
+    )
     assert wrong.returncode == 2 and len(wrong.stderr.strip().splitlines()) == 1
     assert "refused the login" in wrong.stderr and "nein-nein" not in wrong.stderr + wrong.stdout
     assert json.loads(wrong.stdout)["error"]["message"].startswith("the calendar server")
     assert Appointment.select().count() == 1
 
 
-def test_the_worker_process_syncs_a_due_calendar_and_logs_no_patient_data(practice, hau_calendar,
-                                                                           db_path, tmp_path):
+def test_the_worker_process_syncs_a_due_calendar_and_logs_no_patient_data(practice, hau_calendar, db_path, tmp_path):
     cal, url = hau_calendar
     put(cal, event("a1", "20261203T090000", "", attendee=ANNA))
     remember_sync("HAU", url, LOGIN, "regenerate", 5)
-    run = subprocess.run([sys.executable, "-m", "vitosms_tui.cli.main", "--db", str(db_path), "--now", NOW,
-                          "--state-dir", str(tmp_path / "state"), "worker", "--once"],
-                         capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "VITOSMS_CALDAV_PASSWORD": PASSWORD, "VITOSMS_LOG_LEVEL": "DEBUG"})
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "vitosms_tui.cli.main",
+            "--db",
+            str(db_path),
+            "--now",
+            NOW,
+            "--state-dir",
+            str(tmp_path / "state"),
+            "worker",
+            "--once",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "VITOSMS_CALDAV_PASSWORD": PASSWORD, "VITOSMS_LOG_LEVEL": "DEBUG"},
+    )
     assert run.returncode == 0, run.stderr
     assert "Muster" not in run.stderr and PASSWORD not in run.stderr and "BEGIN:VEVENT" not in run.stderr
     [kept] = list_syncs()

@@ -22,11 +22,11 @@ from datetime import timedelta
 
 import pytest
 
+from tests.processes import vitosms, wait_for
 from vitosms_tui.core import agenda, clock, credits, mandanten, outbox, persons
 from vitosms_tui.core.models import CreditEntry, Message
 from vitosms_tui.delivery.gateways.mock import HANDSET_FILE
 from vitosms_tui.delivery.sink import start_sink
-from tests.processes import vitosms, wait_for
 
 WAIT = 60  # seconds: an upper bound for waiting on other processes, never a timing assertion
 
@@ -47,9 +47,15 @@ AT_THE_BARRIER = textwrap.dedent("""
 
 def run_at_once(tmp_path, argvs: list[list[str]]) -> list[tuple[int, str, str]]:
     go = tmp_path / f"go-{time.monotonic_ns()}"
-    processes = [subprocess.Popen([sys.executable, "-c", AT_THE_BARRIER, str(go), *argv],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for argv in argvs]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", AT_THE_BARRIER, str(go), *argv],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for argv in argvs
+    ]
     time.sleep(1.0)  # let them load; correctness does not depend on it, only the closeness of the race
     go.touch()
     results = []
@@ -61,8 +67,9 @@ def run_at_once(tmp_path, argvs: list[list[str]]) -> list[tuple[int, str, str]]:
 
 def ledger_never_negative(mandant) -> bool:
     running = 0
-    for (delta,) in CreditEntry.select(CreditEntry.delta).where(CreditEntry.mandant == mandant) \
-            .order_by(CreditEntry.id).tuples():
+    for (delta,) in (
+        CreditEntry.select(CreditEntry.delta).where(CreditEntry.mandant == mandant).order_by(CreditEntry.id).tuples()
+    ):
         running += delta
         if running < 0:
             return False
@@ -74,9 +81,27 @@ def test_three_send_processes_spend_the_last_credits_once(db, db_path, tmp_path,
     hau = mandanten.add_mandant("HAU", "Dr. med. Anna Hauser", "Dr Hauser", user="test")
     credits.purchase(hau, balance, user="test")
     # each sends two SMS (2 credits): all of them or none
-    argvs = [["--db", str(db_path), "--state-dir", str(tmp_path / "state"), "--user", f"desk{i}", "--json",
-              "send", "--mandant", "HAU", "--to", f"079 123 45 6{i}", "--to", f"079 123 45 7{i}",
-              "--text", f"Bitte rufen Sie uns an ({i})."] for i in range(3)]
+    argvs = [
+        [
+            "--db",
+            str(db_path),
+            "--state-dir",
+            str(tmp_path / "state"),
+            "--user",
+            f"desk{i}",
+            "--json",
+            "send",
+            "--mandant",
+            "HAU",
+            "--to",
+            f"079 123 45 6{i}",
+            "--to",
+            f"079 123 45 7{i}",
+            "--text",
+            f"Bitte rufen Sie uns an ({i}).",
+        ]
+        for i in range(3)
+    ]
     results = run_at_once(tmp_path, argvs)
     codes = Counter(code for code, _, _ in results)
     assert codes == Counter({0: winners, 1: 3 - winners}), results
@@ -98,6 +123,7 @@ def test_three_send_processes_spend_the_last_credits_once(db, db_path, tmp_path,
 
 # --- two workers and the automation ---------------------------------------------------------
 
+
 def quiet_hours_elsewhere() -> str:
     """Quiet hours that do not include the present (the reminders go out at once)."""
     later = clock.local(clock.now()) + timedelta(hours=8)
@@ -116,24 +142,30 @@ def practice(db, db_path, tmp_path):
     appointments = []
     for i in range(16):
         mandant = hau if i % 2 else mue
-        contact = ({"mobile": f"079 555 20 {i:02d}"} if i % 4 else {"email": f"patient{i}@example.ch"})
-        person = persons.add_person(persons.PersonInput(first_name=f"P{i}", last_name="Muster",
-                                                        mandant=mandant.code, **contact), user="test")
-        appointments.append(agenda.add_appointment(mandant, person, start + timedelta(minutes=15 * i), 15,
-                                                   user="desk").appointment)
+        contact = {"mobile": f"079 555 20 {i:02d}"} if i % 4 else {"email": f"patient{i}@example.ch"}
+        person = persons.add_person(
+            persons.PersonInput(first_name=f"P{i}", last_name="Muster", mandant=mandant.code, **contact), user="test"
+        )
+        appointments.append(
+            agenda.add_appointment(mandant, person, start + timedelta(minutes=15 * i), 15, user="desk").appointment
+        )
     # and free texts from the desk, test numbers among them
     numbers = ["+41799990100", "+41799990101", "+41799990102"] + [f"+4179555{3000 + i}" for i in range(17)]
     free = outbox.enqueue(hau, [outbox.Draft("sms", n, f"Nachricht {n[-4:]}") for n in numbers], user="desk")
-    free += outbox.enqueue(mue, [outbox.Draft("email", f"info{i}@example.ch", f"Mail {i}", subject="Praxis")
-                                 for i in range(10)], user="desk")
+    free += outbox.enqueue(
+        mue,
+        [outbox.Draft("email", f"info{i}@example.ch", f"Mail {i}", subject="Praxis") for i in range(10)],
+        user="desk",
+    )
     return {"mandanten": (hau, mue), "appointments": appointments, "free": free}
 
 
-
 def pending() -> int:
-    return Message.select().where(Message.status.in_(("queued", "sending"))
-                                  | ((Message.status == "sent") & (Message.channel == "sms"))).count()
-
+    return (
+        Message.select()
+        .where(Message.status.in_(("queued", "sending")) | ((Message.status == "sent") & (Message.channel == "sms")))
+        .count()
+    )
 
 
 EXPECTED = {"+41799990100": "failed", "+41799990101": "delivered", "+41799990102": "failed"}
@@ -142,9 +174,11 @@ EXPECTED = {"+41799990100": "failed", "+41799990101": "delivered", "+41799990102
 def test_two_workers_and_automation_runs_create_and_send_everything_once(practice, tmp_path, db_path):
     controller, port = start_sink(tmp_path / "mailbox")
     config = tmp_path / "vitosms.toml"
-    config.write_text("[delivery]\nlease_seconds = 3\nbackoff_seconds = 0.1\nbackoff_max_seconds = 0.3\n"
-                      "report_delay_seconds = 0.1\nbatch_size = 5\n"
-                      f'[smtp]\nhost = "127.0.0.1"\nport = {port}\npool_size = 2\n')
+    config.write_text(
+        "[delivery]\nlease_seconds = 3\nbackoff_seconds = 0.1\nbackoff_max_seconds = 0.3\n"
+        "report_delay_seconds = 0.1\nbatch_size = 5\n"
+        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\npool_size = 2\n'
+    )
     appointments = practice["appointments"]
     workers = [vitosms(db_path, tmp_path, str(config), "worker") for _ in range(2)]
     try:
@@ -162,7 +196,7 @@ def test_two_workers_and_automation_runs_create_and_send_everything_once(practic
             worker.send_signal(signal.SIGTERM)
         outcomes = [worker.communicate(timeout=WAIT) for worker in workers]
         controller.stop()
-    for worker, (_, err) in zip(workers, outcomes):
+    for worker, (_, err) in zip(workers, outcomes, strict=True):
         assert worker.returncode == 0, err
         assert "Traceback" not in err
 
@@ -173,8 +207,9 @@ def test_two_workers_and_automation_runs_create_and_send_everything_once(practic
     assert all(m.auto_key for m in reminders)
     assert sum(r["reminders"] for r in reports) <= len(appointments)
     # delivery: every message once in the handset log or the Maildir, in the state its recipient dictates
-    handset = Counter(json.loads(line)["client_ref"]
-                      for line in (tmp_path / "state" / HANDSET_FILE).read_text().splitlines())
+    handset = Counter(
+        json.loads(line)["client_ref"] for line in (tmp_path / "state" / HANDSET_FILE).read_text().splitlines()
+    )
     mails = Counter(m["X-Vitosms-Ref"] for m in mailbox.Maildir(str(tmp_path / "mailbox"), create=False))
     assert max(handset.values()) == 1 and max(mails.values()) == 1
     for m in messages:
@@ -190,8 +225,11 @@ def test_two_workers_and_automation_runs_create_and_send_everything_once(practic
         for entry in entries:
             by_kind[entry.kind] += entry.delta
         assert set(by_kind) <= {"purchase", "spend", "refund"}
-        assert sum(e.delta for e in entries) == by_kind["purchase"] + by_kind["spend"] + by_kind["refund"] \
+        assert (
+            sum(e.delta for e in entries)
+            == by_kind["purchase"] + by_kind["spend"] + by_kind["refund"]
             == credits.balance(mandant)
+        )
         kept = sum(m.credits for m in messages if m.mandant_id == mandant.id and m.status != "failed")
         assert credits.balance(mandant) == 300 - kept
         assert ledger_never_negative(mandant)

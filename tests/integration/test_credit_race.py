@@ -60,8 +60,12 @@ CLAIMER = textwrap.dedent("""
 
 def _race(script: str, tmp_path, argv_per_process: list[list[str]]) -> list:
     go = tmp_path / "go"
-    processes = [subprocess.Popen([sys.executable, "-c", script, *argv], stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for argv in argv_per_process]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for argv in argv_per_process
+    ]
     time.sleep(0.5)  # let them start and open the database; correctness does not depend on it
     go.touch()
     results = []

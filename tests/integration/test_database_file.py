@@ -10,6 +10,7 @@ processes for real and read ``/proc/PID/fd`` for deleted ``-wal``/``-shm`` files
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shlex
@@ -69,14 +70,23 @@ sys.stdin.readline()
 
 def test_a_second_open_in_one_process_keeps_its_locks_for_the_other_processes(tmp_path):
     path = tmp_path / "practice.db"
-    a = subprocess.Popen([*MAIN[:1], "-c", PROCESS_A, str(path)], stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, text=True)
+    a = subprocess.Popen(
+        [*MAIN[:1], "-c", PROCESS_A, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert a.stdout.readline().strip() == "ready"
         # B: another process writes and closes its last connection
-        subprocess.run([sys.executable, "-c", "import sqlite3, sys\n"
-                        "c = sqlite3.connect(sys.argv[1]); c.execute(\"INSERT INTO t VALUES ('b1')\")\n"
-                        "c.commit(); c.close()", str(path)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sqlite3, sys\n"
+                "c = sqlite3.connect(sys.argv[1]); c.execute(\"INSERT INTO t VALUES ('b1')\")\n"
+                "c.commit(); c.close()",
+                str(path),
+            ],
+            check=True,
+        )
         a.stdin.write("\n")
         a.stdin.flush()
         assert a.stdout.readline().strip() == "written"
@@ -89,11 +99,17 @@ def test_a_second_open_in_one_process_keeps_its_locks_for_the_other_processes(tm
 
 def test_no_command_creates_a_database_that_is_not_there(tmp_path):
     typo = tmp_path / "srv" / "typo.db"
-    for argv in (["messages"], ["credits"], ["worker", "--once"], ["backup", str(tmp_path / "b.db")],
-                 ["restore", str(tmp_path / "b.db")], ["--json", "send", "--mandant", "X", "--to",
-                                                        "+41791234567", "--text", "x"]):
-        run = subprocess.run([*MAIN, "--db", str(typo), *argv], capture_output=True, text=True,
-                             stdin=subprocess.DEVNULL)
+    for argv in (
+        ["messages"],
+        ["credits"],
+        ["worker", "--once"],
+        ["backup", str(tmp_path / "b.db")],
+        ["restore", str(tmp_path / "b.db")],
+        ["--json", "send", "--mandant", "X", "--to", "+41791234567", "--text", "x"],
+    ):
+        run = subprocess.run(
+            [*MAIN, "--db", str(typo), *argv], capture_output=True, text=True, stdin=subprocess.DEVNULL
+        )
         assert run.returncode == 2, (argv, run.stderr)
         assert "Traceback" not in run.stderr and run.stderr.count("\n") == 1, run.stderr
         assert str(typo) in run.stderr or argv[0] in ("backup", "restore")
@@ -101,26 +117,50 @@ def test_no_command_creates_a_database_that_is_not_there(tmp_path):
 
 
 def _send(db: Path, state: Path, text: str) -> dict:
-    run = subprocess.run([*MAIN, "--db", str(db), "--state-dir", str(state), "--json", "send",
-                          "--mandant", "DUB", "--to", "+41794440001", "--text", text],
-                         capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    run = subprocess.run(
+        [
+            *MAIN,
+            "--db",
+            str(db),
+            "--state-dir",
+            str(state),
+            "--json",
+            "send",
+            "--mandant",
+            "DUB",
+            "--to",
+            "+41794440001",
+            "--text",
+            text,
+        ],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
     assert run.returncode == 0, run.stderr
     return json.loads(run.stdout)
 
 
+def _delivered(db: Path, message_id: int) -> bool | None:
+    return _status(db, message_id) == "delivered" or None
+
+
 def _status(db: Path, message_id: int) -> str | None:
-    run = subprocess.run([*MAIN, "--db", str(db), "--json", "messages"], capture_output=True, text=True,
-                         stdin=subprocess.DEVNULL)
+    run = subprocess.run(
+        [*MAIN, "--db", str(db), "--json", "messages"], capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
     assert run.returncode == 0, run.stderr
     return {m["id"]: m["status"] for m in json.loads(run.stdout)}.get(message_id)
 
 
-@pytest.mark.skipif(not any((Path(d) / "tmux").exists() for d in os.environ.get("PATH", "").split(":")),
-                    reason="tmux not installed")
+@pytest.mark.skipif(
+    not any((Path(d) / "tmux").exists() for d in os.environ.get("PATH", "").split(":")), reason="tmux not installed"
+)
 def test_the_demo_delivers_what_another_terminal_queued(tmp_path, tmux):
     db, state = tmp_path / "practice.db", tmp_path / "state"
-    demo = " ".join(shlex.quote(str(part)) for part in
-                    [*MAIN, "--db", db, "--state-dir", state, "--user", "empfang", "demo"])
+    demo = " ".join(
+        shlex.quote(str(part)) for part in [*MAIN, "--db", db, "--state-dir", state, "--user", "empfang", "demo"]
+    )
     tmux("new-session", "-d", "-s", "desk", "-x", "120", "-y", "40", f"exec {demo}")
     pid = int(tmux("list-panes", "-t", "desk", "-F", "#{pane_pid}").stdout.split()[0])
     wait_for(lambda: "F1" in tmux("capture-pane", "-p", "-t", "desk").stdout, "the demo on screen")
@@ -128,8 +168,10 @@ def test_the_demo_delivers_what_another_terminal_queued(tmp_path, tmux):
     queued = _send(db, state, "Bitte rufen Sie die Praxis an.")
     message_id = queued["messages"][0]["id"]
     # the demo's own worker (a thread of the demo process) must see this write and deliver it
-    assert wait_for(lambda: _status(db, message_id) == "delivered" or None,
-                    "the demo's worker to deliver the message") is True
+    assert (
+        wait_for(lambda: _status(db, message_id) == "delivered" or None, "the demo's worker to deliver the message")
+        is True
+    )
     assert deleted_database_files(pid) == []
     handset = [json.loads(line) for line in (state / "sms-handset.jsonl").read_text().splitlines()]
     assert [entry["to"] for entry in handset].count("+41794440001") == 1
@@ -139,32 +181,46 @@ def test_the_demo_delivers_what_another_terminal_queued(tmp_path, tmux):
 
 def test_a_backup_beside_a_running_worker_leaves_the_worker_its_locks(tmp_path):
     db, state = tmp_path / "practice.db", tmp_path / "state"
-    seed = subprocess.run([*MAIN, "--db", str(db), "seed", "--persons", "20", "--appointments", "0"],
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    seed = subprocess.run(
+        [*MAIN, "--db", str(db), "seed", "--persons", "20", "--appointments", "0"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
     assert seed.returncode == 0, seed.stderr
     config = tmp_path / "vitosms.toml"
-    config.write_text("[delivery]\nreport_delay_seconds = 0.1\nbackoff_seconds = 0.1\n"
-                      f"[smtp]\nhost = \"127.0.0.1\"\nport = {free_port()}\n")
-    worker = subprocess.Popen([*MAIN, "--db", str(db), "--config", str(config), "--state-dir", str(state),
-                               "worker"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    config.write_text(
+        "[delivery]\nreport_delay_seconds = 0.1\nbackoff_seconds = 0.1\n"
+        f'[smtp]\nhost = "127.0.0.1"\nport = {free_port()}\n'
+    )
+    worker = subprocess.Popen(
+        [*MAIN, "--db", str(db), "--config", str(config), "--state-dir", str(state), "worker"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         sent = []
         for number in range(3):
             sent.append(_send(db, state, f"Nachricht {number}")["messages"][0]["id"])
-            backup = subprocess.run([*MAIN, "--db", str(db), "backup", str(tmp_path / f"b{number}.db")],
-                                    capture_output=True, text=True, stdin=subprocess.DEVNULL)
+            backup = subprocess.run(
+                [*MAIN, "--db", str(db), "backup", str(tmp_path / f"b{number}.db")],
+                capture_output=True,
+                text=True,
+                stdin=subprocess.DEVNULL,
+            )
             assert backup.returncode == 0, backup.stderr
         for message_id in sent:
-            assert wait_for(lambda: _status(db, message_id) == "delivered" or None,
-                            f"message {message_id} delivered") is True
+            assert wait_for(functools.partial(_delivered, db, message_id), f"message {message_id} delivered") is True
         assert deleted_database_files(worker.pid) == []
     finally:
         worker.terminate()
         worker.wait(timeout=30)
     conn = sqlite3.connect(db)
     try:
-        statuses = dict(conn.execute("SELECT id, status FROM message WHERE id IN (%s)"
-                                     % ",".join(map(str, sent))).fetchall())
+        statuses = dict(
+            conn.execute(f"SELECT id, status FROM message WHERE id IN ({','.join(map(str, sent))})").fetchall()
+        )
     finally:
         conn.close()
     assert set(statuses.values()) == {"delivered"}

@@ -12,9 +12,9 @@ from vitosms_tui.delivery.gateways.mock import HANDSET_FILE, MockGateway
 from vitosms_tui.delivery.worker import DeliveryWorker
 
 NUMBERS = {
-    "+41799990100": ("failed", 1, True),      # rejected at once
+    "+41799990100": ("failed", 1, True),  # rejected at once
     "+41799990101": ("delivered", 3, False),  # two passing faults, then accepted
-    "+41799990102": ("failed", 1, True),      # accepted, report: undelivered
+    "+41799990102": ("failed", 1, True),  # accepted, report: undelivered
     "+41791234567": ("delivered", 1, False),  # an ordinary mobile
 }
 
@@ -30,14 +30,14 @@ def settings(report_delay=0.05) -> Settings:
 
 def make_worker(tmp_path, s=None, **kwargs) -> DeliveryWorker:
     s = s or settings()
-    return DeliveryWorker(s, MockGateway(tmp_path / "state", s.delivery.report_delay_seconds),
-                          poll_seconds=0.05, **kwargs)
+    return DeliveryWorker(
+        s, MockGateway(tmp_path / "state", s.delivery.report_delay_seconds), poll_seconds=0.05, **kwargs
+    )
 
 
 async def test_the_four_test_numbers_end_as_the_contract_says(mandant, tmp_path):
     before = credits.balance(mandant)
-    queued = outbox.enqueue(mandant, [outbox.Draft("sms", n, "Ihr Termin morgen 09:00") for n in NUMBERS],
-                            user="test")
+    queued = outbox.enqueue(mandant, [outbox.Draft("sms", n, "Ihr Termin morgen 09:00") for n in NUMBERS], user="test")
     spent = sum(m.credits for m in queued)
     tally = await make_worker(tmp_path).drain()
     refunded = 0
@@ -71,8 +71,9 @@ async def test_once_sends_what_is_due_and_leaves_reports_for_later(mandant, tmp_
 
 async def test_drain_leaves_messages_scheduled_later_queued(mandant, tmp_path):
     later = clock.now() + timedelta(hours=3)
-    [scheduled] = outbox.enqueue(mandant, [outbox.Draft("sms", "+41791234568", "Später")], user="test",
-                                 scheduled_at=later)
+    [scheduled] = outbox.enqueue(
+        mandant, [outbox.Draft("sms", "+41791234568", "Später")], user="test", scheduled_at=later
+    )
     [now] = outbox.enqueue(mandant, [outbox.Draft("sms", "+41791234569", "Jetzt")], user="test")
     await make_worker(tmp_path).drain()
     assert Message.get_by_id(scheduled.id).status == "queued"

@@ -11,19 +11,19 @@ from vitosms_tui.delivery.records import Outcome
 
 
 def queue(mandant, count):
-    return outbox.enqueue(mandant, [outbox.Draft("sms", f"+4179123{4500 + i:04d}", "Hallo")
-                                    for i in range(count)], user="test")
+    return outbox.enqueue(
+        mandant, [outbox.Draft("sms", f"+4179123{4500 + i:04d}", "Hallo") for i in range(count)], user="test"
+    )
 
 
 def kinds(message_id):
-    return [e.kind for e in MessageEvent.select().where(MessageEvent.message == message_id)
-            .order_by(MessageEvent.id)]
+    return [e.kind for e in MessageEvent.select().where(MessageEvent.message == message_id).order_by(MessageEvent.id)]
 
 
 def test_mark_sent_many_marks_only_what_the_worker_still_holds(mandant):
     a, b, c = queue(mandant, 3)
-    outbox.claim_due("w1", 2, 30)                      # a and b for w1
-    outbox.claim_due("w2", 5, 30)                      # c for w2
+    outbox.claim_due("w1", 2, 30)  # a and b for w1
+    outbox.claim_due("w2", 5, 30)  # c for w2
     held = outbox.mark_sent_many("w1", [(a.id, "p-a"), (b.id, "p-b"), (c.id, "p-c")])
     assert held == {a.id, b.id}
     a, b, c = (Message.get_by_id(m.id) for m in (a, b, c))
@@ -37,9 +37,15 @@ def test_record_writes_a_mixed_batch(mandant):
     ok, retry, refused = queue(mandant, 3)
     before = credits.balance(mandant)
     jobs = {job.id: job for job in records.claim("w", 10, 30)}
-    states = records.record("w", [Outcome(jobs[ok.id], ACCEPTED, "p-ok"),
-                                  Outcome(jobs[retry.id], PASSING, error="busy"),
-                                  Outcome(jobs[refused.id], PERMANENT, error="no")], DeliverySettings())
+    states = records.record(
+        "w",
+        [
+            Outcome(jobs[ok.id], ACCEPTED, "p-ok"),
+            Outcome(jobs[retry.id], PASSING, error="busy"),
+            Outcome(jobs[refused.id], PERMANENT, error="no"),
+        ],
+        DeliverySettings(),
+    )
     assert states == ["sent", "queued", "failed"]
     assert credits.balance(mandant) == before + refused.credits
     assert Message.get_by_id(retry.id).next_attempt_at > clock.now()
@@ -51,8 +57,11 @@ def test_record_reports_in_a_batch_is_idempotent(mandant):
     outbox.mark_sent_many("w", [(good.id, "p-good"), (bad.id, "p-bad")])
     before = credits.balance(mandant)
     at = clock.now()
-    reports = [DeliveryReport("p-good", True, at), DeliveryReport("p-bad", False, at, "undelivered"),
-               DeliveryReport("p-unknown", True, at)]
+    reports = [
+        DeliveryReport("p-good", True, at),
+        DeliveryReport("p-bad", False, at, "undelivered"),
+        DeliveryReport("p-unknown", True, at),
+    ]
     assert records.record_reports(reports) == (1, 1)
     assert records.record_reports(reports) == (0, 0)
     good, bad = Message.get_by_id(good.id), Message.get_by_id(bad.id)
@@ -67,8 +76,9 @@ def test_remaining_for_drain_ignores_what_is_scheduled_later(mandant):
     from datetime import timedelta
 
     started = clock.now()
-    outbox.enqueue(mandant, [outbox.Draft("sms", "+41791234567", "x")], user="test",
-                   scheduled_at=started + timedelta(hours=1))
+    outbox.enqueue(
+        mandant, [outbox.Draft("sms", "+41791234567", "x")], user="test", scheduled_at=started + timedelta(hours=1)
+    )
     assert records.remaining_for_drain(started) == 0
     queue(mandant, 1)
     assert records.remaining_for_drain(clock.now()) == 1

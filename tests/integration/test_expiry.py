@@ -12,10 +12,10 @@ from datetime import timedelta
 import pytest
 
 from vitosms_tui.core import agenda, clock, credits, outbox, recall
+from vitosms_tui.core.config import Settings
 from vitosms_tui.core.errors import Refused
 from vitosms_tui.core.models import CreditEntry, Message
 from vitosms_tui.core.persons import PersonInput, add_person
-from vitosms_tui.core.config import Settings
 from vitosms_tui.delivery import records
 from vitosms_tui.delivery.gateways.mock import HANDSET_FILE, MockGateway
 from vitosms_tui.delivery.worker import DeliveryWorker
@@ -42,16 +42,21 @@ def kinds(message) -> list[str]:
 
 
 def refunds(message) -> list[int]:
-    return [e.delta for e in CreditEntry.select().where((CreditEntry.message == message.id)
-                                                         & (CreditEntry.kind == "refund"))]
+    return [
+        e.delta
+        for e in CreditEntry.select().where((CreditEntry.message == message.id) & (CreditEntry.kind == "refund"))
+    ]
 
 
 @pytest.fixture
 def anna(mandant):
     clock.set_now("2026-12-03T09:00")
-    return add_person(PersonInput(first_name="Anna", last_name="Muster", mobile="079 123 45 67",
-                                  birth_date="1980-12-03", mandant="HAU"),
-                      consents={"birthday": True})
+    return add_person(
+        PersonInput(
+            first_name="Anna", last_name="Muster", mobile="079 123 45 67", birth_date="1980-12-03", mandant="HAU"
+        ),
+        consents={"birthday": True},
+    )
 
 
 def book(mandant, person, start):
@@ -86,9 +91,12 @@ async def test_a_reminder_in_the_last_hour_still_goes_out(mandant, anna, tmp_pat
 
 
 async def test_a_birthday_greeting_expires_at_the_end_of_its_day(mandant, anna, tmp_path):
-    [greeting] = outbox.enqueue(mandant, [outbox.Draft("sms", anna.mobile, "Alles Gute!", person=anna,
-                                                       purpose="birthday")], "automation",
-                                scheduled_at=zh("2026-12-03T09:00"))
+    [greeting] = outbox.enqueue(
+        mandant,
+        [outbox.Draft("sms", anna.mobile, "Alles Gute!", person=anna, purpose="birthday")],
+        "automation",
+        scheduled_at=zh("2026-12-03T09:00"),
+    )
     assert greeting.expires_at == zh("2026-12-04T00:00")
     clock.set_now("2026-12-04T09:00")
     await worker(tmp_path).run_once()
@@ -128,7 +136,8 @@ async def test_checked_again_right_before_hand_over(mandant, anna, tmp_path):
 
 
 async def test_a_lapsed_lease_after_the_moment_expires_once_and_the_late_worker_records_nothing(
-        mandant, anna, tmp_path):
+    mandant, anna, tmp_path
+):
     appt = book(mandant, anna, "2026-12-04T11:00")
     reminder = agenda.remind(appt, "desk").message
     clock.set_now("2026-12-04T10:58")
@@ -139,16 +148,17 @@ async def test_a_lapsed_lease_after_the_moment_expires_once_and_the_late_worker_
     assert reminder.status == "expired"
     # the first worker wakes up and reports the gateway's acceptance: too late, nothing changes
     from vitosms_tui.delivery.gateways.base import ACCEPTED
+
     assert records.record("dying-worker", [records.Outcome(job, ACCEPTED, "p-1")], Settings().delivery) == ["lost"]
     assert Message.get_by_id(reminder.id).status == "expired"
     assert refunds(reminder) == [reminder.credits]
 
 
 async def test_quiet_hours_hold_a_reminder_till_morning_or_it_expires(mandant, anna, tmp_path):
-    early = book(mandant, anna, "2026-12-05T07:30")   # before the quiet hours end
+    early = book(mandant, anna, "2026-12-05T07:30")  # before the quiet hours end
     later = book(mandant, anna, "2026-12-05T10:00")
     held_back = agenda.remind(early, "desk").message  # planned for 04.12. 19:59
-    waits = agenda.remind(later, "desk").message       # planned for 04.12. 10:00
+    waits = agenda.remind(later, "desk").message  # planned for 04.12. 10:00
     clock.set_now("2026-12-05T03:00")  # the worker comes back in the night
     await worker(tmp_path).run_once()
     held_back, waits = Message.get_by_id(held_back.id), Message.get_by_id(waits.id)
@@ -179,10 +189,8 @@ def test_two_workers_racing_expire_each_message_once(mandant, anna, db_path, tmp
     messages = [agenda.remind(a, "desk").message for a in appts]
     env = dict(os.environ, VITOSMS_DB=str(db_path), VITOSMS_STATE_DIR=str(tmp_path / "state"))
     env.pop("VITOSMS_CONFIG", None)
-    argv = [sys.executable, "-m", "vitosms_tui.cli.main", "--now", "2026-12-05T09:00", "--json",
-            "worker", "--once"]
-    runs = [subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            for _ in range(2)]
+    argv = [sys.executable, "-m", "vitosms_tui.cli.main", "--now", "2026-12-05T09:00", "--json", "worker", "--once"]
+    runs = [subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
     for run in runs:
         out, err = run.communicate(timeout=120)
         assert run.returncode == 0, err
@@ -210,11 +218,16 @@ def test_a_database_of_version_2_gets_the_moments_of_its_pending_messages(mandan
 
     appt = book(mandant, anna, "2026-12-04T11:00")
     reminder = agenda.remind(appt, "desk").message
-    [greeting] = outbox.enqueue(mandant, [outbox.Draft("sms", anna.mobile, "Alles Gute!", person=anna,
-                                                       purpose="birthday")], "automation")
+    [greeting] = outbox.enqueue(
+        mandant, [outbox.Draft("sms", anna.mobile, "Alles Gute!", person=anna, purpose="birthday")], "automation"
+    )
     db = database.obj
-    for table, column in (("message", "expires_at"), ("message", "attention_done_by"),
-                          ("message", "attention_done_at"), ("appointment", "no_reminder")):
+    for table, column in (
+        ("message", "expires_at"),
+        ("message", "attention_done_by"),
+        ("message", "attention_done_at"),
+        ("appointment", "no_reminder"),
+    ):
         db.execute_sql(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
     db.execute_sql("UPDATE setting SET value = '2' WHERE key = 'schema_version'")
     getattr(db, "close_all", db.close)()  # a pool's connections knew the old columns

@@ -19,17 +19,17 @@ import subprocess
 import sys
 import textwrap
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
+from tests.processes import free_port, vitosms, wait_for
 from vitosms_tui.core import credits, outbox
 from vitosms_tui.core.config import Settings
 from vitosms_tui.core.models import Message, MessageEvent
 from vitosms_tui.delivery.gateways.mock import FLAKY_NUMBER, MockGateway
 from vitosms_tui.delivery.sink import MaildirHandler, start_sink
 from vitosms_tui.delivery.worker import DeliveryWorker
-from tests.processes import free_port, vitosms, wait_for
 
 WAIT = 30  # seconds: an upper bound for waiting on another process, never a timing assertion
 
@@ -42,8 +42,9 @@ class ScriptedServer(MaildirHandler):
     before the mail is stored (a client that gives up meanwhile gets nothing stored).
     """
 
-    def __init__(self, maildir, answers: dict[str, list[str]] | None = None, slow: float = 0.0,
-                 slow_times: int = 10**6):
+    def __init__(
+        self, maildir, answers: dict[str, list[str]] | None = None, slow: float = 0.0, slow_times: int = 10**6
+    ):
         super().__init__(maildir)
         self.answers = {stage: list(replies) for stage, replies in (answers or {}).items()}
         self.slow, self.slow_times = slow, slow_times
@@ -107,29 +108,33 @@ def settings_for(port: int | None, **delivery) -> Settings:
 
 
 def make_worker(settings, tmp_path) -> DeliveryWorker:
-    return DeliveryWorker(settings, MockGateway(tmp_path / "state", settings.delivery.report_delay_seconds),
-                          poll_seconds=0.05)
+    return DeliveryWorker(
+        settings, MockGateway(tmp_path / "state", settings.delivery.report_delay_seconds), poll_seconds=0.05
+    )
 
 
 def refs_in_mailbox(tmp_path) -> Counter:
     box = tmp_path / "mailbox"
-    return Counter(m["X-Vitosms-Ref"] for m in mailbox.Maildir(str(box), create=False)) if box.exists() \
-        else Counter()
+    return Counter(m["X-Vitosms-Ref"] for m in mailbox.Maildir(str(box), create=False)) if box.exists() else Counter()
 
 
 def queue_mails(mandant, count=1, body="Ihr Termin morgen um 09:00."):
-    return outbox.enqueue(mandant, [outbox.Draft("email", f"patient{i}@example.ch", body, subject="Termin")
-                                    for i in range(count)], user="desk")
+    return outbox.enqueue(
+        mandant,
+        [outbox.Draft("email", f"patient{i}@example.ch", body, subject="Termin") for i in range(count)],
+        user="desk",
+    )
 
 
 def journal(message) -> list[tuple[str, str]]:
-    return [(e.kind, e.detail) for e in MessageEvent.select().where(MessageEvent.message == message.id)
-            .order_by(MessageEvent.id)]
+    return [
+        (e.kind, e.detail)
+        for e in MessageEvent.select().where(MessageEvent.message == message.id).order_by(MessageEvent.id)
+    ]
 
 
 def kinds(message) -> list[str]:
     return [kind for kind, _ in journal(message)]
-
 
 
 # --- answers of the server --------------------------------------------------------
@@ -163,8 +168,7 @@ async def test_a_4xx_answer_is_retried_and_the_mail_arrives_once(mandant, tmp_pa
 
 
 @pytest.mark.parametrize("stage,answer", PERMANENT_ANSWERS, ids=[a for _, a in PERMANENT_ANSWERS])
-async def test_a_5xx_answer_fails_with_its_reason_in_the_journal_and_refunds(mandant, tmp_path, servers,
-                                                                             stage, answer):
+async def test_a_5xx_answer_fails_with_its_reason_in_the_journal_and_refunds(mandant, tmp_path, servers, stage, answer):
     port = servers(ScriptedServer(tmp_path / "mailbox", {stage: [answer]}))
     before = credits.balance(mandant)
     [message] = queue_mails(mandant)
@@ -182,8 +186,8 @@ async def test_a_5xx_answer_fails_with_its_reason_in_the_journal_and_refunds(man
 
 # --- a slow server ----------------------------------------------------------------------
 
-async def test_a_server_too_slow_for_the_timeout_is_retried_then_the_mail_arrives_once(mandant, tmp_path,
-                                                                                      servers):
+
+async def test_a_server_too_slow_for_the_timeout_is_retried_then_the_mail_arrives_once(mandant, tmp_path, servers):
     server = ScriptedServer(tmp_path / "mailbox", slow=2.0, slow_times=1)
     port = servers(server)
     [message] = queue_mails(mandant)
@@ -199,8 +203,7 @@ async def test_a_server_too_slow_for_the_timeout_is_retried_then_the_mail_arrive
     assert refs_in_mailbox(tmp_path) == Counter({message.idempotency_key: 1})
 
 
-async def test_a_server_that_stays_too_slow_fails_after_the_last_attempt_and_refunds(mandant, tmp_path,
-                                                                                    servers):
+async def test_a_server_that_stays_too_slow_fails_after_the_last_attempt_and_refunds(mandant, tmp_path, servers):
     port = servers(ScriptedServer(tmp_path / "mailbox", slow=2.0))
     before = credits.balance(mandant)
     [message] = queue_mails(mandant)
@@ -215,8 +218,7 @@ async def test_a_server_that_stays_too_slow_fails_after_the_last_attempt_and_ref
     assert refs_in_mailbox(tmp_path) == Counter()
 
 
-async def test_a_slow_server_does_not_let_another_worker_take_over_and_send_again(mandant, tmp_path,
-                                                                                  servers):
+async def test_a_slow_server_does_not_let_another_worker_take_over_and_send_again(mandant, tmp_path, servers):
     """Eight mails at 0.3 s each on one connection outlast a 1 s lease: the worker holding
     them renews its leases, so the second worker never claims them and nothing goes out twice."""
     port = servers(ScriptedServer(tmp_path / "mailbox", slow=0.3))
@@ -233,9 +235,15 @@ async def test_a_slow_server_does_not_let_another_worker_take_over_and_send_agai
 
 # --- the server down, then back, under a running worker process ------------------------------
 
+
 def write_config(tmp_path, port: int, **delivery) -> str:
-    values = {"lease_seconds": 5, "backoff_seconds": 0.1, "backoff_max_seconds": 0.3,
-              "report_delay_seconds": 0.1, "max_attempts": 50}
+    values = {
+        "lease_seconds": 5,
+        "backoff_seconds": 0.1,
+        "backoff_max_seconds": 0.3,
+        "report_delay_seconds": 0.1,
+        "max_attempts": 50,
+    }
     values.update(delivery)
     text = "[delivery]\n" + "".join(f"{k} = {v}\n" for k, v in values.items())
     text += f'[smtp]\nhost = "127.0.0.1"\nport = {port}\npool_size = 1\ntimeout = 5\n'
@@ -244,15 +252,15 @@ def write_config(tmp_path, port: int, **delivery) -> str:
     return str(path)
 
 
-
-
 def test_the_server_down_while_the_worker_runs_then_back_up(mandant, tmp_path, db_path, servers):
     port = free_port()  # nobody listens there yet
     queued = queue_mails(mandant, 3)
     worker = vitosms(db_path, tmp_path, write_config(tmp_path, port), "worker")
     try:
-        wait_for(lambda: all(Message.get_by_id(m.id).attempts >= 2 for m in queued),
-                 "two attempts on each mail while the server is down")
+        wait_for(
+            lambda: all(Message.get_by_id(m.id).attempts >= 2 for m in queued),
+            "two attempts on each mail while the server is down",
+        )
         assert {Message.get_by_id(m.id).status for m in queued} <= {"queued", "sending"}
         servers(port=port)
         wait_for(lambda: all(Message.get_by_id(m.id).status == "sent" for m in queued), "the mails to go out")
@@ -264,12 +272,12 @@ def test_the_server_down_while_the_worker_runs_then_back_up(mandant, tmp_path, d
     assert refs_in_mailbox(tmp_path) == Counter({m.idempotency_key: 1 for m in queued})
     for message in queued:
         events = journal(message)
-        assert ("retry" in [k for k, _ in events]
-                and any(k == "error" and "SMTP connection" in d for k, d in events))
+        assert "retry" in [k for k, _ in events] and any(k == "error" and "SMTP connection" in d for k, d in events)
         assert Message.get_by_id(message.id).error is None  # cleared once sent
 
 
 # --- the gateway's passing faults ----------------------------------------------------------------
+
 
 async def test_gateway_faults_that_outlast_the_attempts_fail_the_sms_and_refund_it(mandant, tmp_path):
     before = credits.balance(mandant)
@@ -323,8 +331,9 @@ PG_LOCKER = textwrap.dedent("""
 def hold_write_lock(db_path, seconds: float = 3.0) -> subprocess.Popen:
     """Another process holds the write lock for ``seconds`` (SQLite: BEGIN IMMEDIATE)."""
     script = PG_LOCKER if str(db_path).startswith("postgresql://") else LOCKER
-    locker = subprocess.Popen([sys.executable, "-c", script, str(db_path), str(seconds)],
-                              stdout=subprocess.PIPE, text=True)
+    locker = subprocess.Popen(
+        [sys.executable, "-c", script, str(db_path), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
     assert locker.stdout.readline().strip() == "locked"
     return locker
 
@@ -332,15 +341,26 @@ def hold_write_lock(db_path, seconds: float = 3.0) -> subprocess.Popen:
 def released_at(locker) -> datetime:
     out, _ = locker.communicate(timeout=WAIT)
     assert locker.returncode == 0
-    return datetime.fromtimestamp(float(out.strip()), tz=timezone.utc)
+    return datetime.fromtimestamp(float(out.strip()), tz=UTC)
 
 
 def test_send_and_a_draining_worker_wait_for_a_locked_database_and_succeed(mandant, tmp_path, db_path):
     config = write_config(tmp_path, free_port())
     [waiting] = outbox.enqueue(mandant, [outbox.Draft("sms", "+41791234567", "Erste")], user="desk")
     locker = hold_write_lock(db_path)
-    send = vitosms(db_path, tmp_path, config, "--json", "send", "--mandant", "HAU", "--to", "079 123 45 68",
-                   "--text", "Bitte rufen Sie uns an.")
+    send = vitosms(
+        db_path,
+        tmp_path,
+        config,
+        "--json",
+        "send",
+        "--mandant",
+        "HAU",
+        "--to",
+        "079 123 45 68",
+        "--text",
+        "Bitte rufen Sie uns an.",
+    )
     drain = vitosms(db_path, tmp_path, config, "--json", "worker", "--drain")
     out, err = send.communicate(timeout=WAIT)
     drain_out, drain_err = drain.communicate(timeout=WAIT)
@@ -354,8 +374,9 @@ def test_send_and_a_draining_worker_wait_for_a_locked_database_and_succeed(manda
     assert sent.status in ("queued", "delivered") and sent.created_at >= released
     waiting = Message.get_by_id(waiting.id)
     assert waiting.status == "delivered"
-    [claimed] = [e for e in MessageEvent.select().where((MessageEvent.message == waiting.id)
-                                                        & (MessageEvent.kind == "claimed"))]
+    [claimed] = [
+        e for e in MessageEvent.select().where((MessageEvent.message == waiting.id) & (MessageEvent.kind == "claimed"))
+    ]
     assert claimed.at >= released
 
 

@@ -17,13 +17,12 @@ from email.policy import compat32
 
 import pytest
 
+from tests.integration.test_smtp_delivery import settings_for, worker
 from vitosms_tui.core import outbox, templates
 from vitosms_tui.core.errors import Refused
 from vitosms_tui.core.models import Message, Setting
 from vitosms_tui.delivery.sink import MaildirHandler, start_sink
 from vitosms_tui.delivery.smtp import HEADERS
-
-from tests.integration.test_smtp_delivery import settings_for, worker
 
 PAYLOAD = "Termin\r\nReply-To: x@evil.example\r\n\r\n<a href=//evil.example>OK</a>"
 
@@ -32,17 +31,17 @@ def b_word(text: str) -> str:
     return f"=?utf-8?b?{base64.b64encode(text.encode()).decode()}?="
 
 
-
 def q_word(text: str) -> str:
     # letters and digits as they are, every other byte as =XX (the line breaks as =0D=0A)
-    return "=?utf-8?q?" + "".join(chr(byte) if chr(byte).isalnum() else f"={byte:02X}"
-                                  for byte in text.encode()) + "?="
+    return "=?utf-8?q?" + "".join(chr(byte) if chr(byte).isalnum() else f"={byte:02X}" for byte in text.encode()) + "?="
 
 
 SUBJECTS = {
     "b-encoded": f"Hallo {b_word(PAYLOAD)}",
     "q-encoded": f"Hallo {q_word(PAYLOAD)}",
-    "folded over two encoded words": f"Hallo {b_word('Termin' + chr(13))}\r\n {b_word(chr(10) + 'Reply-To: x@evil.example')}",
+    "folded over two encoded words": (
+        f"Hallo {b_word('Termin' + chr(13))}\r\n {b_word(chr(10) + 'Reply-To: x@evil.example')}"
+    ),
     "encoded twice": f"Hallo {b_word(b_word(PAYLOAD))}",
 }
 
@@ -69,8 +68,9 @@ def server(tmp_path):
 
 def queued_with(mandant, subject: str) -> Message:
     """A queued e-mail carrying ``subject`` (written to the row, past the checks of queueing)."""
-    message = outbox.enqueue(mandant, [outbox.Draft("email", "anna.muster@example.ch", "Ihr Termin.",
-                                                    subject="Termin")], user="test")[0]
+    message = outbox.enqueue(
+        mandant, [outbox.Draft("email", "anna.muster@example.ch", "Ihr Termin.", subject="Termin")], user="test"
+    )[0]
     Message.update(subject=subject).where(Message.id == message.id).execute()
     return message
 
@@ -107,15 +107,18 @@ async def test_a_template_subject_filled_with_hostile_names(mandant, tmp_path, s
     await worker(settings_for(port), tmp_path).run_once()
     [raw] = handler.raw
     assert headers_of(raw) == list(HEADERS)
-    assert b"evil.example\">" not in raw.partition(b"\r\n\r\n")[2]
+    assert b'evil.example">' not in raw.partition(b"\r\n\r\n")[2]
 
 
 @pytest.mark.parametrize("name", list(SUBJECTS))
 def test_such_a_subject_is_refused_when_queued(mandant, name):
     before = Message.select().count()
     with pytest.raises(Refused) as info:
-        outbox.enqueue(mandant, [outbox.Draft("email", "anna.muster@example.ch", "Ihr Termin.",
-                                              subject=SUBJECTS[name])], user="test")
+        outbox.enqueue(
+            mandant,
+            [outbox.Draft("email", "anna.muster@example.ch", "Ihr Termin.", subject=SUBJECTS[name])],
+            user="test",
+        )
     assert info.value.code == "invalid_subject" and "one line" in info.value.message
     assert Message.select().count() == before
 

@@ -13,8 +13,14 @@ from datetime import timedelta
 
 from vitosms_tui.core import clock
 from vitosms_tui.delivery.gateways.base import ACCEPTED, PASSING, PERMANENT, Sms
-from vitosms_tui.delivery.gateways.mock import (FAULTS_FILE, HANDSET_FILE, FLAKY_NUMBER, MockGateway,
-                                                REJECTED_NUMBER, UNDELIVERED_NUMBER)
+from vitosms_tui.delivery.gateways.mock import (
+    FAULTS_FILE,
+    FLAKY_NUMBER,
+    HANDSET_FILE,
+    REJECTED_NUMBER,
+    UNDELIVERED_NUMBER,
+    MockGateway,
+)
 
 
 def handset(state):
@@ -57,8 +63,9 @@ def test_test_numbers(tmp_path):
     assert gateway.submit([Sms("r1b", FLAKY_NUMBER, "S", "x")])[0].outcome == PASSING  # its own count
     undelivered = gateway.submit([Sms("r2", UNDELIVERED_NUMBER, "S", "x")])[0]
     normal = gateway.submit([Sms("r3", "+41791234567", "S", "x")])[0]
-    reports = {r.provider_id: r for r in gateway.status([undelivered.provider_id, normal.provider_id,
-                                                         accepted.provider_id])}
+    reports = {
+        r.provider_id: r for r in gateway.status([undelivered.provider_id, normal.provider_id, accepted.provider_id])
+    }
     assert reports[undelivered.provider_id].delivered is False
     assert reports[normal.provider_id].delivered is True
     assert reports[accepted.provider_id].delivered is True
@@ -100,9 +107,10 @@ _SUBMITTER = textwrap.dedent("""
 
 
 def test_two_processes_submitting_the_same_refs_get_one_handset_line_each(tmp_path):
-    runs = [subprocess.Popen([sys.executable, "-c", _SUBMITTER, str(tmp_path), order],
-                             stdout=subprocess.PIPE, text=True)
-            for order in ("forwards", "backwards")]
+    runs = [
+        subprocess.Popen([sys.executable, "-c", _SUBMITTER, str(tmp_path), order], stdout=subprocess.PIPE, text=True)
+        for order in ("forwards", "backwards")
+    ]
     answers = []
     for run in runs:
         out, _ = run.communicate(timeout=60)
@@ -114,7 +122,6 @@ def test_two_processes_submitting_the_same_refs_get_one_handset_line_each(tmp_pa
     refs = [line["client_ref"] for line in lines]
     assert len(refs) == len(set(refs)) == 300
     assert {line["provider_id"] for line in lines} == set(answers[0].values())
-    faults = [json.loads(line)["client_ref"]
-              for line in (tmp_path / FAULTS_FILE).read_text().splitlines()]
+    faults = [json.loads(line)["client_ref"] for line in (tmp_path / FAULTS_FILE).read_text().splitlines()]
     flaky = [r for r in refs if r.endswith("5")]
     assert sorted(faults) == sorted(flaky * 2)  # exactly two passing faults each, over both processes

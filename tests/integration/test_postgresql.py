@@ -18,8 +18,9 @@ from vitosms_tui.core.models import Message
 
 
 def vitosms(db: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "vitosms_tui.cli.main", "--db", db, *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "vitosms_tui.cli.main", "--db", db, *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_init_creates_the_schema_in_an_empty_database_and_a_second_init_changes_nothing():
@@ -45,8 +46,7 @@ def test_a_server_that_does_not_answer_is_one_line_without_the_password():
     assert "geheim" not in run.stderr and "desk:***@" in run.stderr
 
 
-@pytest.mark.parametrize("url", ["postgresql://host/", "postgresql://host:99999/praxis",
-                                 "postgresql://host/a/b"])
+@pytest.mark.parametrize("url", ["postgresql://host/", "postgresql://host:99999/praxis", "postgresql://host/a/b"])
 def test_a_url_without_a_database_or_with_a_bad_port_is_refused(url):
     with pytest.raises(UsageError):
         open_database(url)
@@ -54,8 +54,14 @@ def test_a_url_without_a_database_or_with_a_bad_port_is_refused(url):
 
 def test_url_parameters_reach_the_driver_and_the_password_is_never_shown():
     params = postgresql_parameters("postgresql://praxis%40see:p%2Fw@db.local:5433/vitosms?sslmode=require")
-    assert params == {"dbname": "vitosms", "user": "praxis@see", "password": "p/w", "host": "db.local",
-                      "port": 5433, "sslmode": "require"}
+    assert params == {
+        "dbname": "vitosms",
+        "user": "praxis@see",
+        "password": "p/w",
+        "host": "db.local",
+        "port": 5433,
+        "sslmode": "require",
+    }
     assert redact("postgresql://a:secret@h/db") == "postgresql://a:***@h/db"
 
 
@@ -64,8 +70,7 @@ def test_a_worker_claims_past_a_message_another_transaction_holds_instead_of_wai
     open_database(pg_url)
     mandant = mandanten.add_mandant("HAU", "Dr. Hauser", "DrHauser", user="test")
     credits.purchase(mandant, 50, user="test")
-    queued = outbox.enqueue(mandant, [outbox.Draft("sms", f"+4179123450{i}", "Termin") for i in range(3)],
-                            user="desk")
+    queued = outbox.enqueue(mandant, [outbox.Draft("sms", f"+4179123450{i}", "Termin") for i in range(3)], user="desk")
     held = queued[0].id
     holder = psycopg.connect(**postgresql_parameters(pg_url))
     holder.execute("SELECT id FROM message WHERE id = %s FOR UPDATE", (held,))

@@ -29,13 +29,14 @@ NOW = "2026-05-04T10:00"  # a Monday morning: no quiet hours in the way
 def practice(tmp_path, db_path, mandant):
     clock.set_now(NOW)
     credits.purchase(mandant, 1000, user="test")
-    luca = persons.add_person(persons.PersonInput(first_name="Luca", last_name="Rossi", mobile=LUCA,
-                                                  mandant="HAU"), user="test")
+    luca = persons.add_person(
+        persons.PersonInput(first_name="Luca", last_name="Rossi", mobile=LUCA, mandant="HAU"), user="test"
+    )
     start = clock.now() + timedelta(days=3)
-    appointment = agenda.add_appointment("HAU", luca, start.replace(hour=9, minute=0, second=0, microsecond=0),
-                                         20, user="test", confirm="sms").appointment
-    return {"db": db_path, "state": tmp_path / "state", "tmp": tmp_path, "appointment": appointment,
-            "luca": luca}
+    appointment = agenda.add_appointment(
+        "HAU", luca, start.replace(hour=9, minute=0, second=0, microsecond=0), 20, user="test", confirm="sms"
+    ).appointment
+    return {"db": db_path, "state": tmp_path / "state", "tmp": tmp_path, "appointment": appointment, "luca": luca}
 
 
 @pytest.fixture
@@ -47,16 +48,50 @@ def smsc(tmp_path):
 
 def _cli(practice, config, *args) -> subprocess.Popen:
     # each process's clock starts where the test's clock is now (it runs on from NOW)
-    return subprocess.Popen([sys.executable, "-m", "vitosms_tui.cli.main", "--db", str(practice["db"]),
-                             "--config", config, "--state-dir", str(practice["state"]),
-                             "--now", clock.iso(clock.now()), "--json", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "vitosms_tui.cli.main",
+            "--db",
+            str(practice["db"]),
+            "--config",
+            config,
+            "--state-dir",
+            str(practice["state"]),
+            "--now",
+            clock.iso(clock.now()),
+            "--json",
+            *args,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _answer(smsc, text: str, number: str = LUCA) -> None:
-    run = subprocess.run([sys.executable, "-m", "vitosms_tui.cli.main", "--config", smsc.config,
-                          "--state-dir", str(smsc.state), "--json", "smsc", "reply", "--from", number,
-                          "--text", text], capture_output=True, text=True, timeout=WAIT)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "vitosms_tui.cli.main",
+            "--config",
+            smsc.config,
+            "--state-dir",
+            str(smsc.state),
+            "--json",
+            "smsc",
+            "reply",
+            "--from",
+            number,
+            "--text",
+            text,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+    )
     assert run.returncode == 0, run.stderr
 
 
@@ -98,13 +133,27 @@ def test_ja_nein_stop_through_the_smsc_reach_the_agenda_and_the_consents(practic
     assert inbox.returncode == 0, err
     rows = json.loads(out)
     assert [(r["text"], r["action"], r["person_id"]) for r in rows] == [
-        ("Hallo?", "none", None), ("Stop", "stop", practice["luca"].id),
-        ("NEIN", "declined", practice["luca"].id), ("Ja, gerne!", "confirmed", practice["luca"].id)]
+        ("Hallo?", "none", None),
+        ("Stop", "stop", practice["luca"].id),
+        ("NEIN", "declined", practice["luca"].id),
+        ("Ja, gerne!", "confirmed", practice["luca"].id),
+    ]
     assert {r["message_id"] for r in rows[1:]} == {confirmation.id}
     assert smsc.count("reply delivered") == 4
     # no more SMS to Luca: the command line refuses with the reason
-    send = _cli(practice, config, "send", "--mandant", "HAU", "--person", str(practice["luca"].id),
-                "--text", "Hallo", "--channel", "sms")
+    send = _cli(
+        practice,
+        config,
+        "send",
+        "--mandant",
+        "HAU",
+        "--person",
+        str(practice["luca"].id),
+        "--text",
+        "Hallo",
+        "--channel",
+        "sms",
+    )
     out, err = send.communicate(timeout=WAIT)
     assert send.returncode == 1 and "STOP" in err and json.loads(out)["error"]["code"] == "sms_stopped"
 
@@ -113,8 +162,10 @@ def test_a_reply_the_link_kept_twice_is_stored_once(practice):
     """The SMSC delivers again what the worker stored but could not acknowledge (it died)."""
     state = practice["state"]
     state.mkdir(mode=0o700, exist_ok=True)
-    line = json.dumps({"from": LUCA, "to": "Dr Hauser", "text": "JA", "at": clock.iso(clock.now()),
-                       "ref": "smsc-reply-1"}) + "\n"
+    line = (
+        json.dumps({"from": LUCA, "to": "Dr Hauser", "text": "JA", "at": clock.iso(clock.now()), "ref": "smsc-reply-1"})
+        + "\n"
+    )
     (state / "sms-inbound.jsonl").write_text(line + line + '{"from": "broken"\n')
     assert ReplyIntake(state).take() == 1
     assert ReplyIntake(state).take() == 0  # a restarted worker reads it all again

@@ -21,20 +21,28 @@ from urllib.request import urlopen
 
 import pytest
 
+from tests.processes import free_port
 from vitosms_tui.core import clock
 from vitosms_tui.core.db import open_database
 from vitosms_tui.core.schema import migrate
 from vitosms_tui.core.seed import seed_practice
-from tests.processes import free_port
 
 WAIT = 30  # seconds: an upper bound for another process or the browser, not a timing assertion
 NOW = "2026-03-02T09:00:00"  # a Monday
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 # The network here is closed and the browser must neither fetch nor phone home.
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--window-size=1280,800"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1280,800",
+]
 
 # textual-serve's page assigns `fitAddon` once, on the object that holds `terminal`:
 # a setter on Object.prototype keeps that object where the test can reach it.
@@ -60,12 +68,10 @@ return lines;
 def need_browser() -> None:
     missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
     if missing:
-        reason = (f"headless Chromium is missing ({', '.join(missing)}): "
-                  "apt-get install chromium chromium-driver")
+        reason = f"headless Chromium is missing ({', '.join(missing)}): apt-get install chromium chromium-driver"
         if os.environ.get("VITOSMS_REQUIRE_BROWSER") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
-
 
 
 def ui_processes(marker: str) -> list[int]:
@@ -87,9 +93,17 @@ def websocket_handshake(port: int, origin: str) -> int:
     """The HTTP status of a websocket handshake on /ws that names ``origin``."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=WAIT)
     try:
-        connection.request("GET", "/ws?width=80&height=24", headers={
-            "Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
-            "Sec-WebSocket-Key": base64.b64encode(os.urandom(16)).decode(), "Origin": origin})
+        connection.request(
+            "GET",
+            "/ws?width=80&height=24",
+            headers={
+                "Connection": "Upgrade",
+                "Upgrade": "websocket",
+                "Sec-WebSocket-Version": "13",
+                "Sec-WebSocket-Key": base64.b64encode(os.urandom(16)).decode(),
+                "Origin": origin,
+            },
+        )
         return connection.getresponse().status
     finally:
         connection.close()
@@ -101,10 +115,26 @@ class Served:
     def __init__(self, db_path: Path, port: int, stderr_path: Path):
         self.stderr = stderr_path.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "vitosms_tui.cli.main", "--db", str(db_path), "--user", "empfang",
-             "--now", NOW, "serve", "--port", str(port)],
-            stdout=subprocess.PIPE, stderr=self.stderr, stdin=subprocess.DEVNULL, text=True,
-            cwd=db_path.parent)
+            [
+                sys.executable,
+                "-m",
+                "vitosms_tui.cli.main",
+                "--db",
+                str(db_path),
+                "--user",
+                "empfang",
+                "--now",
+                NOW,
+                "serve",
+                "--port",
+                str(port),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            cwd=db_path.parent,
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -181,14 +211,12 @@ def screen_showing(driver, *words, status_line=()) -> list[str]:
     def shows_all(_driver):
         seen[:] = driver.execute_script(SCREEN_LINES) or []
         text = "\n".join(seen)
-        return (all(word in text for word in words)
-                and bool(seen) and all(word in seen[0] for word in status_line))
+        return all(word in text for word in words) and bool(seen) and all(word in seen[0] for word in status_line)
 
     try:
         WebDriverWait(driver, WAIT, poll_frequency=0.2).until(shows_all)
     except TimeoutException:
-        pytest.fail(f"the browser's terminal never showed {words + tuple(status_line)}; "
-                    "it showed:\n" + "\n".join(seen))
+        pytest.fail(f"the browser's terminal never showed {words + tuple(status_line)}; it showed:\n" + "\n".join(seen))
     return seen
 
 

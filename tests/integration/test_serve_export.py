@@ -25,6 +25,7 @@ async def offered_download(url: str) -> tuple[bytes, str]:
     seen = b""
     async with aiohttp.ClientSession() as session:
         async with session.ws_connect(f"{url}/ws?width=120&height=40", headers={"Origin": url}) as socket:
+
             async def until(condition):
                 nonlocal seen
                 while True:

@@ -56,33 +56,40 @@ def units_on_wire(message, packed: bool) -> int:
 
 @pytest.mark.parametrize("packed", [False, True], ids=["unpacked", "packed"])
 async def test_each_border_case_goes_in_the_counted_parts(tmp_path, packed):
-    smsc = WatchedSmsc(tmp_path / "smsc", system_id="praxis", password="geheim",
-                       report_delay_seconds=0.1, gsm7_packed=packed)
+    smsc = WatchedSmsc(
+        tmp_path / "smsc", system_id="praxis", password="geheim", report_delay_seconds=0.1, gsm7_packed=packed
+    )
     port = await smsc.start("127.0.0.1", 0)
-    gateway = SmppGateway(SmsSettings(gateway="smpp", host="127.0.0.1", port=port, system_id="praxis",
-                                      password="geheim", gsm7_packed=packed), tmp_path / "worker")
+    gateway = SmppGateway(
+        SmsSettings(
+            gateway="smpp", host="127.0.0.1", port=port, system_id="praxis", password="geheim", gsm7_packed=packed
+        ),
+        tmp_path / "worker",
+    )
     try:
         for name, text in BORDERS.items():
             analysis = analyse(text)
             smsc.seen.clear()
-            [result] = await gateway.send_many([Sms(name, "+41791234567", "Praxis", text,
-                                                    analysis.segments)])
+            [result] = await gateway.send_many([Sms(name, "+41791234567", "Praxis", text, analysis.segments)])
             assert result.outcome == ACCEPTED, (name, result)
             assert len(smsc.seen) == analysis.segments, name
             numbers = sorted(m.concatenation()[1:3] for m in smsc.seen)
-            assert numbers == [(analysis.segments, n) for n in range(1, analysis.segments + 1)] \
-                or analysis.segments == 1, name
+            assert (
+                numbers == [(analysis.segments, n) for n in range(1, analysis.segments + 1)] or analysis.segments == 1
+            ), name
             # one concatenation reference for all parts of a message
             assert len({m.concatenation()[0] for m in smsc.seen}) == 1, name
             by_number = sorted(smsc.seen, key=lambda m: m.concatenation()[2])
-            expected = [len(gsm7_septets(p)) if analysis.encoding == "gsm7"
-                        else len(p.encode("utf-16-le")) // 2 for p in analysis.parts]
+            expected = [
+                len(gsm7_septets(p)) if analysis.encoding == "gsm7" else len(p.encode("utf-16-le")) // 2
+                for p in analysis.parts
+            ]
             assert [units_on_wire(m, packed) for m in by_number] == expected, name
             assert {m.data_coding for m in smsc.seen} == {8 if analysis.encoding == "ucs2" else 0}
-        handset = [json.loads(line) for line in
-                   (tmp_path / "smsc" / "sms-handset.jsonl").read_text().splitlines()]
-        assert [(h["client_ref"], h["text"], h["segments"]) for h in handset] == \
-            [(name, text, analyse(text).segments) for name, text in BORDERS.items()]
+        handset = [json.loads(line) for line in (tmp_path / "smsc" / "sms-handset.jsonl").read_text().splitlines()]
+        assert [(h["client_ref"], h["text"], h["segments"]) for h in handset] == [
+            (name, text, analyse(text).segments) for name, text in BORDERS.items()
+        ]
     finally:
         await gateway.close()
         await smsc.close()
@@ -91,14 +98,19 @@ async def test_each_border_case_goes_in_the_counted_parts(tmp_path, packed):
 async def test_an_alphanumeric_sender_and_a_number_as_sender_reach_the_handset(tmp_path):
     smsc = WatchedSmsc(tmp_path / "smsc", system_id="praxis", password="geheim")
     port = await smsc.start("127.0.0.1", 0)
-    gateway = SmppGateway(SmsSettings(gateway="smpp", host="127.0.0.1", port=port, system_id="praxis",
-                                      password="geheim"), tmp_path / "worker")
+    gateway = SmppGateway(
+        SmsSettings(gateway="smpp", host="127.0.0.1", port=port, system_id="praxis", password="geheim"),
+        tmp_path / "worker",
+    )
     try:
-        results = await gateway.send_many([Sms("a", "+41791234567", "Dr. Muster", "Hallo", 1),
-                                           Sms("b", "+41791234567", "+41445551234", "Hallo", 1)])
+        results = await gateway.send_many(
+            [Sms("a", "+41791234567", "Dr. Muster", "Hallo", 1), Sms("b", "+41791234567", "+41445551234", "Hallo", 1)]
+        )
         assert [r.outcome for r in results] == [ACCEPTED, ACCEPTED]
         assert [(m.source_ton, m.source, m.dest_ton, m.destination) for m in smsc.seen] == [
-            (5, "Dr. Muster", 1, "41791234567"), (1, "41445551234", 1, "41791234567")]
+            (5, "Dr. Muster", 1, "41791234567"),
+            (1, "41445551234", 1, "41791234567"),
+        ]
     finally:
         await gateway.close()
         await smsc.close()
@@ -116,8 +128,7 @@ async def test_tls_with_the_providers_ca_and_a_clear_refusal_without_it(tmp_path
     authority.cert_pem.write_to_path(str(ca_file))
     smsc = WatchedSmsc(tmp_path / "smsc", system_id="praxis", password="geheim")
     port = await smsc.start("127.0.0.1", 0, server)
-    settings = dict(gateway="smpp", host="127.0.0.1", port=port, system_id="praxis", password="geheim",
-                    tls=True)
+    settings = dict(gateway="smpp", host="127.0.0.1", port=port, system_id="praxis", password="geheim", tls=True)
     trusted = SmppGateway(SmsSettings(**settings, tls_ca_file=str(ca_file)), tmp_path / "w1")
     untrusted = SmppGateway(SmsSettings(**settings), tmp_path / "w2")
     try:
@@ -156,11 +167,12 @@ class SlowSmsc(WatchedSmsc):
 async def test_no_more_submit_sm_than_the_window_await_their_answer(tmp_path):
     smsc = SlowSmsc(tmp_path / "smsc", system_id="praxis", password="geheim")
     port = await smsc.start("127.0.0.1", 0)
-    gateway = SmppGateway(SmsSettings(gateway="smpp", host="127.0.0.1", port=port, system_id="praxis",
-                                      password="geheim", window=3), tmp_path / "worker")
+    gateway = SmppGateway(
+        SmsSettings(gateway="smpp", host="127.0.0.1", port=port, system_id="praxis", password="geheim", window=3),
+        tmp_path / "worker",
+    )
     try:
-        results = await gateway.send_many([Sms(f"w{i}", "+41791234567", "Praxis", "Hallo", 1)
-                                           for i in range(12)])
+        results = await gateway.send_many([Sms(f"w{i}", "+41791234567", "Praxis", "Hallo", 1) for i in range(12)])
         assert {r.outcome for r in results} == {ACCEPTED}
         assert smsc.most_unanswered == 3
     finally:
@@ -185,8 +197,12 @@ async def test_an_idle_link_is_kept_alive_with_enquire_link_and_unbound_at_the_e
 
     smsc = CountingSmsc(tmp_path / "smsc", system_id="praxis", password="geheim")
     port = await smsc.start("127.0.0.1", 0)
-    gateway = SmppGateway(SmsSettings(gateway="smpp", host="127.0.0.1", port=port, system_id="praxis",
-                                      password="geheim", enquire_link_seconds=1), tmp_path / "worker")
+    gateway = SmppGateway(
+        SmsSettings(
+            gateway="smpp", host="127.0.0.1", port=port, system_id="praxis", password="geheim", enquire_link_seconds=1
+        ),
+        tmp_path / "worker",
+    )
     try:
         gateway.listen()  # bound with nothing to send, as a running worker is
         await asyncio.sleep(3.5)
@@ -210,11 +226,19 @@ class SilentSmsc(WatchedSmsc):
 async def test_no_answer_within_the_timeout_is_a_passing_fault_and_a_new_link(tmp_path):
     smsc = SilentSmsc(tmp_path / "smsc", system_id="praxis", password="geheim")
     port = await smsc.start("127.0.0.1", 0)
-    gateway = SmppGateway(SmsSettings(gateway="smpp", host="127.0.0.1", port=port, system_id="praxis",
-                                      password="geheim", response_timeout_seconds=0.3), tmp_path / "worker")
+    gateway = SmppGateway(
+        SmsSettings(
+            gateway="smpp",
+            host="127.0.0.1",
+            port=port,
+            system_id="praxis",
+            password="geheim",
+            response_timeout_seconds=0.3,
+        ),
+        tmp_path / "worker",
+    )
     try:
-        results = await gateway.send_many([Sms(f"t{i}", "+41791234567", "Praxis", "Hallo", 1)
-                                           for i in range(3)])
+        results = await gateway.send_many([Sms(f"t{i}", "+41791234567", "Praxis", "Hallo", 1) for i in range(3)])
         assert [r.outcome for r in results] == [PASSING] * 3
         assert all("no answer within 0.3 s" in r.error for r in results)
         assert len(smsc.seen) == 3 and gateway.link.binds == 1

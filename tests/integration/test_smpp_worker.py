@@ -30,9 +30,25 @@ def smsc(tmp_path):
 
 
 def worker(practice, config, *args) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "vitosms_tui.cli.main", "--db", str(practice["db"]),
-                             "--config", config, "--state-dir", str(practice["state"]), "--json",
-                             "worker", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "vitosms_tui.cli.main",
+            "--db",
+            str(practice["db"]),
+            "--config",
+            config,
+            "--state-dir",
+            str(practice["state"]),
+            "--json",
+            "worker",
+            *args,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def queue(practice, numbers, text="Guten Tag, Ihr Termin ist morgen.") -> list[Message]:
@@ -82,8 +98,7 @@ def test_a_long_message_goes_in_the_parts_it_was_charged_for(practice, smsc):
 
 def test_a_wrong_password_is_one_clear_error_and_the_messages_wait(practice, smsc):
     sms = queue(practice, ["+41791234567", "+41791234568"])
-    config = smpp_config(practice["tmp"] / "w.toml", smsc.port, password="falsch",
-                         reconnect_max_seconds=30)
+    config = smpp_config(practice["tmp"] / "w.toml", smsc.port, password="falsch", reconnect_max_seconds=30)
     run = worker(practice, config)
     wait_for(lambda: smsc.count("bind refused") >= 1, "the refused bind")
     wait_for(lambda: all(Message.get_by_id(m.id).attempts >= 1 for m in sms), "the first attempts")
@@ -167,10 +182,27 @@ def test_a_patients_reply_reaches_the_practice_link_and_is_kept(practice, smsc):
     config = smpp_config(practice["tmp"] / "w.toml", smsc.port)
     run = worker(practice, config, "--drain")
     assert run.communicate(timeout=WAIT)[0] and run.returncode == 0
-    reply = subprocess.run([sys.executable, "-m", "vitosms_tui.cli.main", "--config", smsc.config,
-                            "--state-dir", str(smsc.state), "--json", "smsc", "reply",
-                            "--from", "+41791234567", "--text", "JA gerne"],
-                           capture_output=True, text=True, timeout=WAIT)
+    reply = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "vitosms_tui.cli.main",
+            "--config",
+            smsc.config,
+            "--state-dir",
+            str(smsc.state),
+            "--json",
+            "smsc",
+            "reply",
+            "--from",
+            "+41791234567",
+            "--text",
+            "JA gerne",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+    )
     assert reply.returncode == 0, reply.stderr
     run = worker(practice, config)
     inbound = practice["state"] / "sms-inbound.jsonl"
@@ -212,8 +244,10 @@ def test_a_receipt_for_an_id_no_message_has_changes_nothing(practice, smsc):
     from vitosms_tui.delivery.gateways.smpp import SmppGateway
 
     async def another_program():  # sends over the same account and leaves before its receipt
-        gateway = SmppGateway(SmsSettings(gateway="smpp", host="127.0.0.1", port=smsc.port,
-                                          system_id="praxis", password="geheim"), practice["tmp"] / "other")
+        gateway = SmppGateway(
+            SmsSettings(gateway="smpp", host="127.0.0.1", port=smsc.port, system_id="praxis", password="geheim"),
+            practice["tmp"] / "other",
+        )
         try:
             return await gateway.send_many([Sms("not-ours", "+41791234599", "Praxis", "Hallo", 1)])
         finally:

@@ -14,8 +14,12 @@ from vitosms_tui.core.models import Message
 
 
 def vitosms(tmp_path, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "vitosms_tui.cli.main", "--state-dir",
-                           str(tmp_path / "smsc-state"), *args], capture_output=True, text=True, timeout=WAIT)
+    return subprocess.run(
+        [sys.executable, "-m", "vitosms_tui.cli.main", "--state-dir", str(tmp_path / "smsc-state"), *args],
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+    )
 
 
 def test_a_worker_drains_over_tls_to_the_simulator(tmp_path, db_path, mandant):
@@ -32,9 +36,24 @@ def test_a_worker_drains_over_tls_to_the_simulator(tmp_path, db_path, mandant):
     [message] = outbox.enqueue(mandant, [outbox.Draft("sms", "+41791234567", "Hallo")], user="test")
     try:
         config = smpp_config(tmp_path / "w.toml", smsc.port, tls=True, tls_ca_file=str(ca))
-        run = subprocess.run([sys.executable, "-m", "vitosms_tui.cli.main", "--db", str(db_path),
-                              "--config", config, "--state-dir", str(tmp_path / "state"), "worker",
-                              "--drain"], capture_output=True, text=True, timeout=WAIT)
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "vitosms_tui.cli.main",
+                "--db",
+                str(db_path),
+                "--config",
+                config,
+                "--state-dir",
+                str(tmp_path / "state"),
+                "worker",
+                "--drain",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=WAIT,
+        )
     finally:
         smsc.stop()
     assert run.returncode == 0, run.stderr
@@ -42,21 +61,27 @@ def test_a_worker_drains_over_tls_to_the_simulator(tmp_path, db_path, mandant):
     assert smsc.handset_refs() == {Message.get_by_id(message.id).idempotency_key: 1}
 
 
-@pytest.mark.parametrize("options, said", [
-    (["--tls-cert", "missing.pem"], "--tls-cert and --tls-key go together"),
-    (["--tls-cert", "missing.pem", "--tls-key", "missing.key"], "cannot use the certificate missing.pem"),
-    (["--port", "seventy"], "not a whole number"),
-])
+@pytest.mark.parametrize(
+    "options, said",
+    [
+        (["--tls-cert", "missing.pem"], "--tls-cert and --tls-key go together"),
+        (["--tls-cert", "missing.pem", "--tls-key", "missing.key"], "cannot use the certificate missing.pem"),
+        (["--port", "seventy"], "not a whole number"),
+    ],
+)
 def test_bad_simulator_options_are_one_line_and_exit_2(tmp_path, options, said):
     run = vitosms(tmp_path, "smsc", *options)
     assert run.returncode == 2 and said in run.stderr and len(run.stderr.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("options, code", [
-    (["--from", "+41441234567", "--text", "JA"], 1),    # a landline sends no SMS
-    (["--from", "+41791234567", "--text", "x" * 161], 2),  # more than one SMS
-    (["--from", "+41791234567", "--text", "  "], 2),
-])
+@pytest.mark.parametrize(
+    "options, code",
+    [
+        (["--from", "+41441234567", "--text", "JA"], 1),  # a landline sends no SMS
+        (["--from", "+41791234567", "--text", "x" * 161], 2),  # more than one SMS
+        (["--from", "+41791234567", "--text", "  "], 2),
+    ],
+)
 def test_a_reply_that_is_not_one_sms_from_a_mobile_is_refused(tmp_path, options, code):
     run = vitosms(tmp_path, "smsc", "reply", *options)
     assert run.returncode == code and len(run.stderr.strip().splitlines()) == 1, run.stderr

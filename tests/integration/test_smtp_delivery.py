@@ -165,8 +165,9 @@ async def test_without_smtp_server_mails_wait_as_passing_faults(mandant, tmp_pat
 async def test_many_mails_over_the_pool_each_once(mandant, tmp_path, sink):
     port = sink()
     credits.purchase(mandant, 200, user="test")
-    queued = outbox.enqueue(mandant, [outbox.Draft("email", f"p{i}@example.ch", f"Text {i}", subject="S")
-                                      for i in range(60)], user="test")
+    queued = outbox.enqueue(
+        mandant, [outbox.Draft("email", f"p{i}@example.ch", f"Text {i}", subject="S") for i in range(60)], user="test"
+    )
     settings = settings_for(port)
     settings.delivery.batch_size = 8
     tally = await worker(settings, tmp_path).drain()
@@ -201,9 +202,14 @@ def _authenticator(server, session, envelope, mechanism, auth_data):
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 @pytest.mark.parametrize("password, status", [("geheim", "sent"), ("falsch", "queued")])
 async def test_login_with_username_and_password(mandant, tmp_path, password, status):
-    controller = SinkController(MaildirHandler(tmp_path / "mailbox"), hostname="127.0.0.1", port=0,
-                                authenticator=_authenticator, auth_required=True,
-                                auth_require_tls=False)
+    controller = SinkController(
+        MaildirHandler(tmp_path / "mailbox"),
+        hostname="127.0.0.1",
+        port=0,
+        authenticator=_authenticator,
+        auth_required=True,
+        auth_require_tls=False,
+    )
     controller.start()
     try:
         message = queue_mail(mandant)

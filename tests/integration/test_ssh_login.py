@@ -48,12 +48,12 @@ SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 WAIT = 30  # seconds: an upper bound for waiting on another process, not a timing assertion
 
 
-
 def _require_ssh(*more: str):
     """Skip without sshd, ssh, tmux (and the programs named); but fail where CI installed them
     (VITOSMS_REQUIRE_SSH=1)."""
-    found = {"sshd": os.path.exists(SSHD)} | {name: bool(shutil.which(name))
-                                              for name in ("ssh", "ssh-keygen", "tmux", *more)}
+    found = {"sshd": os.path.exists(SSHD)} | {
+        name: bool(shutil.which(name)) for name in ("ssh", "ssh-keygen", "tmux", *more)
+    }
     missing = [name for name, there in found.items() if not there]
     if not missing:
         return
@@ -80,18 +80,19 @@ def make_keys(folder: Path) -> Path:
     keys = folder / "keys"
     keys.mkdir(mode=0o700)
     for name in ("host", "client"):
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(keys / name)],
-                       check=True)
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(keys / name)], check=True)
     return keys
 
 
 def sshd_settings(port: int, keys: Path, folder: Path) -> str:
     """What every test sshd has before the deploy snippet: loopback, keys only."""
-    return (f"Port {port}\nListenAddress 127.0.0.1\nHostKey {keys / 'host'}\nPidFile {folder / 'sshd.pid'}\n"
-            "UsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
-            "PubkeyAuthentication yes\n"
-            # as in Debian's sshd_config: sftp offered to everyone, so ForceCommand has to win over it
-            "Subsystem sftp /usr/lib/openssh/sftp-server\n")
+    return (
+        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {keys / 'host'}\nPidFile {folder / 'sshd.pid'}\n"
+        "UsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+        "PubkeyAuthentication yes\n"
+        # as in Debian's sshd_config: sftp offered to everyone, so ForceCommand has to win over it
+        "Subsystem sftp /usr/lib/openssh/sftp-server\n"
+    )
 
 
 @contextmanager
@@ -107,6 +108,7 @@ def running_sshd(config_text: str, folder: Path, port: int):
     with open(log, "w") as log_file:
         server = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stderr=log_file)
     try:
+
         def listening():
             if server.poll() is not None:
                 pytest.fail(f"sshd stopped: {log.read_text()}")
@@ -122,9 +124,25 @@ def running_sshd(config_text: str, folder: Path, port: int):
 
 def ssh_client(keys: Path, port: int, folder: Path) -> list[str]:
     """ssh with the client key, trusting the test's sshd and reading no configuration of the machine."""
-    return ["ssh", "-p", str(port), "-i", str(keys / "client"), "-o", "IdentitiesOnly=yes",
-            "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "LogLevel=ERROR",
-            "-o", f"UserKnownHostsFile={folder / 'known_hosts'}", "-F", "/dev/null"]
+    return [
+        "ssh",
+        "-p",
+        str(port),
+        "-i",
+        str(keys / "client"),
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "LogLevel=ERROR",
+        "-o",
+        f"UserKnownHostsFile={folder / 'known_hosts'}",
+        "-F",
+        "/dev/null",
+    ]
 
 
 def snippet_for_test(wrapper: Path) -> str:
@@ -147,15 +165,19 @@ def sshd(_ssh_tools, tmp_path, db_path, mandant):
     # what /etc/vitosms/env holds on a server, here pointing at the test's practice
     env_file.write_text(f"VITOSMS_DB={db_path}\nVITOSMS_STATE_DIR={tmp_path / 'state'}\n")
     port = free_port()
-    config = (sshd_settings(port, keys, tmp_path)
-              + f"AuthorizedKeysFile {authorized}\nStrictModes no\n"
-              # CI runs as root: the test logs in as the account that runs it
-              "PermitRootLogin prohibit-password\n"
-              f"SetEnv VITOSMS_ENV_FILE={env_file}\n"
-              + snippet_for_test(DEPLOY / "vitosms-login"))
+    config = (
+        sshd_settings(port, keys, tmp_path) + f"AuthorizedKeysFile {authorized}\nStrictModes no\n"
+        # CI runs as root: the test logs in as the account that runs it
+        "PermitRootLogin prohibit-password\n"
+        f"SetEnv VITOSMS_ENV_FILE={env_file}\n" + snippet_for_test(DEPLOY / "vitosms-login")
+    )
     with running_sshd(config, tmp_path, port) as log:
-        yield {"client": ssh_client(keys, port, tmp_path), "target": f"{login_name()}@127.0.0.1",
-               "log": log, "tmp": tmp_path}
+        yield {
+            "client": ssh_client(keys, port, tmp_path),
+            "target": f"{login_name()}@127.0.0.1",
+            "log": log,
+            "tmp": tmp_path,
+        }
 
 
 def screen(tmux) -> str:
@@ -178,24 +200,47 @@ def test_a_login_opens_the_app_as_the_login_and_a_command_asked_for_does_not_run
 
 def test_without_a_terminal_the_login_gets_a_one_line_reason_and_no_shell(sshd):
     marker = sshd["tmp"] / "the-command-ran"
-    run = subprocess.run([*sshd["client"], "-T", sshd["target"], f"touch {marker}"], capture_output=True,
-                         text=True, timeout=WAIT, stdin=subprocess.DEVNULL)
+    run = subprocess.run(
+        [*sshd["client"], "-T", sshd["target"], f"touch {marker}"],
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+        stdin=subprocess.DEVNULL,
+    )
     assert run.returncode == 2, run.stderr
-    assert run.stderr.strip() == ("vitosms: the interface needs a terminal; "
-                                  "use the commands (vitosms --help) in scripts")
+    assert run.stderr.strip() == (
+        "vitosms: the interface needs a terminal; use the commands (vitosms --help) in scripts"
+    )
     assert run.stdout == "" and not marker.exists()
     # sftp (and scp, which speaks it) get the app too, which finds no terminal: the app's exit code
     # 2 is the proof that no sftp server answered (sshd keeps a subsystem's stderr to itself)
-    run = subprocess.run([*sshd["client"], "-T", "-s", sshd["target"], "sftp"], capture_output=True,
-                         timeout=WAIT, stdin=subprocess.DEVNULL)
+    run = subprocess.run(
+        [*sshd["client"], "-T", "-s", sshd["target"], "sftp"],
+        capture_output=True,
+        timeout=WAIT,
+        stdin=subprocess.DEVNULL,
+    )
     assert run.returncode == 2 and run.stdout == b""
 
 
 def test_forwarding_is_refused_for_the_desk(sshd):
     """A port forward asked for by a desk login is refused by sshd (the snippet's DisableForwarding)."""
-    run = subprocess.run([*sshd["client"], "-T", "-N", "-o", "ExitOnForwardFailure=yes",
-                          "-R", f"127.0.0.1:{free_port()}:127.0.0.1:9", sshd["target"]],
-                         capture_output=True, text=True, timeout=WAIT, stdin=subprocess.DEVNULL)
+    run = subprocess.run(
+        [
+            *sshd["client"],
+            "-T",
+            "-N",
+            "-o",
+            "ExitOnForwardFailure=yes",
+            "-R",
+            f"127.0.0.1:{free_port()}:127.0.0.1:9",
+            sshd["target"],
+        ],
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+        stdin=subprocess.DEVNULL,
+    )
     assert run.returncode == 255
     assert "remote port forwarding failed" in run.stderr
 
@@ -219,8 +264,7 @@ SUDOERS = Path("/etc/sudoers.d") / SERVICE  # no dot in the name: sudo would ski
 
 
 def _run(*command: str, **options) -> subprocess.CompletedProcess:
-    return subprocess.run(command, capture_output=True, text=True, timeout=WAIT, stdin=subprocess.DEVNULL,
-                          **options)
+    return subprocess.run(command, capture_output=True, text=True, timeout=WAIT, stdin=subprocess.DEVNULL, **options)
 
 
 def _checked(*command: str) -> None:
@@ -232,9 +276,14 @@ def as_account(name: str, *command: str, groups: tuple[str, ...] = ()) -> subpro
     """COMMAND as the account NAME (and its groups), from a folder every account may enter."""
     entry = pwd.getpwnam(name)
     try:
-        return _run(*command, user=entry.pw_uid, group=entry.pw_gid,
-                    extra_groups=[grp.getgrnam(g).gr_gid for g in groups], cwd="/",
-                    env={"PATH": os.defpath, "HOME": entry.pw_dir, "LANG": "C.UTF-8"})
+        return _run(
+            *command,
+            user=entry.pw_uid,
+            group=entry.pw_gid,
+            extra_groups=[grp.getgrnam(g).gr_gid for g in groups],
+            cwd="/",
+            env={"PATH": os.defpath, "HOME": entry.pw_dir, "LANG": "C.UTF-8"},
+        )
     except PermissionError as exc:  # the program itself is out of the account's reach; a shell says 126
         return subprocess.CompletedProcess(command, 126, "", f"{exc.filename}: {exc.strerror}")
 
@@ -366,29 +415,32 @@ def _install_program(venv: Path) -> None:
     closed = _not_enterable((checkout / "bin" / "python").resolve())
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     folders = os.environ.get("PATH", "").split(os.pathsep) + os.defpath.split(os.pathsep)
-    for candidate in (Path(folder) / name for folder in folders if folder
-                      for name in (f"python{version}", "python3")):
+    for candidate in (Path(folder) / name for folder in folders if folder for name in (f"python{version}", "python3")):
         if not candidate.is_file():
             continue
-        answer = as_account(SERVICE, str(candidate), "-c",
-                            "import sys; print(*sys.version_info[:2], sep='.')")
+        answer = as_account(SERVICE, str(candidate), "-c", "import sys; print(*sys.version_info[:2], sep='.')")
         if answer.returncode == 0 and answer.stdout.strip() == version:
             break
     else:
-        pytest.skip(f"{SERVICE} cannot run this checkout's Python (it cannot enter {closed}) "
-                    f"and finds no python{version} of its own")
+        pytest.skip(
+            f"{SERVICE} cannot run this checkout's Python (it cannot enter {closed}) "
+            f"and finds no python{version} of its own"
+        )
     _checked(str(candidate), "-m", "venv", "--without-pip", str(venv))
     site_packages = venv / "lib" / f"python{version}" / "site-packages"
     # addsitedir, not a bare folder: the checkout's editable install is itself a .pth file
     (site_packages / "vitosms-checkout.pth").write_text(
-        f"import site; site.addsitedir({sysconfig.get_path('purelib')!r})\n")
+        f"import site; site.addsitedir({sysconfig.get_path('purelib')!r})\n"
+    )
     script = (checkout / "bin" / "vitosms").read_text().split("\n", 1)[1]
     (venv / "bin" / "vitosms").write_text(f"#!{venv / 'bin' / 'python'}\n{script}")
     (venv / "bin" / "vitosms").chmod(0o755)
     answer = as_account(SERVICE, str(venv / "bin" / "python"), *probe)
     if answer.returncode != 0:
-        pytest.skip(f"{SERVICE} cannot import this checkout ({answer.stderr.strip().splitlines()[-1]}); "
-                    f"clone it where every account may enter")
+        pytest.skip(
+            f"{SERVICE} cannot import this checkout ({answer.stderr.strip().splitlines()[-1]}); "
+            f"clone it where every account may enter"
+        )
 
 
 def _with_test_names(text: str, install: Path, what: str, expected: dict[str, int]) -> str:
@@ -396,10 +448,12 @@ def _with_test_names(text: str, install: Path, what: str, expected: dict[str, in
     for old, count in expected.items():
         assert text.count(old) == count, f"{what} changed: adapt this test"
     # the names first: the paths put in hold other names
-    text = (text.replace("vitosms-desk", DESK).replace("-u vitosms ", f"-u {SERVICE} ")
-            .replace("(vitosms)", f"({SERVICE})"))
-    return (text.replace("/opt/vitosms", str(install / "opt" / "vitosms"))
-            .replace("/etc/vitosms", str(install / "etc" / "vitosms")))
+    text = (
+        text.replace("vitosms-desk", DESK).replace("-u vitosms ", f"-u {SERVICE} ").replace("(vitosms)", f"({SERVICE})")
+    )
+    return text.replace("/opt/vitosms", str(install / "opt" / "vitosms")).replace(
+        "/etc/vitosms", str(install / "etc" / "vitosms")
+    )
 
 
 def _make_practice(database: Path) -> None:
@@ -430,8 +484,10 @@ def desk():
     _require_ssh("sudo", "visudo", "useradd", "userdel", "groupadd", "groupdel")
     closed = _not_enterable(REPO / "deploy")
     if closed:
-        pytest.skip(f"the service account could not reach this checkout ({closed} is closed to other "
-                    "accounts): clone it where every account may enter, as /opt/vitosms")
+        pytest.skip(
+            f"the service account could not reach this checkout ({closed} is closed to other "
+            "accounts): clone it where every account may enter, as /opt/vitosms"
+        )
     with ExitStack() as undo:
         # the names are fixed, and `make test` runs two workers, which may both come here (and so
         # may two test runs): one at a time, held on the folder of the sudoers file until all is gone
@@ -453,8 +509,19 @@ def desk():
         home = root / "var" / "lib" / SERVICE
         home.parent.mkdir(parents=True)
         _checked("groupadd", DESK)
-        _checked("useradd", "--system", "--user-group", "--home-dir", str(home), "--no-create-home",
-                 "--shell", "/usr/sbin/nologin", "--comment", MARK, SERVICE)
+        _checked(
+            "useradd",
+            "--system",
+            "--user-group",
+            "--home-dir",
+            str(home),
+            "--no-create-home",
+            "--shell",
+            "/usr/sbin/nologin",
+            "--comment",
+            MARK,
+            SERVICE,
+        )
         home.mkdir(mode=0o700)
         (home / "state").mkdir(mode=0o700)
         for folder in (home, home / "state"):
@@ -467,8 +534,9 @@ def desk():
         (install / "deploy").mkdir(parents=True)
         _install_program(install / ".venv")
         wrapper = install / "deploy" / "vitosms-login"
-        wrapper.write_text(_with_test_names((DEPLOY / "vitosms-login").read_text(), root,
-                                            "the login wrapper", {"/etc/vitosms/env": 1}))
+        wrapper.write_text(
+            _with_test_names((DEPLOY / "vitosms-login").read_text(), root, "the login wrapper", {"/etc/vitosms/env": 1})
+        )
         wrapper.chmod(0o755)
 
         # step 3: /etc/vitosms/env, readable by the service account's group
@@ -484,8 +552,22 @@ def desk():
         staff_home.parent.mkdir()
         # "*", not useradd's locked "!": this test's sshd runs without PAM, and sshd without PAM
         # refuses an account whose password is locked; "*" lets no password in either
-        _checked("useradd", "--create-home", "--home-dir", str(staff_home), "--shell", "/bin/sh",
-                 "--user-group", "--groups", DESK, "--password", "*", "--comment", MARK, STAFF)
+        _checked(
+            "useradd",
+            "--create-home",
+            "--home-dir",
+            str(staff_home),
+            "--shell",
+            "/bin/sh",
+            "--user-group",
+            "--groups",
+            DESK,
+            "--password",
+            "*",
+            "--comment",
+            MARK,
+            STAFF,
+        )
         sshd_folder = root / "sshd"
         sshd_folder.mkdir(mode=0o700)
         keys = make_keys(sshd_folder)
@@ -497,9 +579,12 @@ def desk():
             shutil.chown(path, STAFF, STAFF)
 
         # the sudoers file, checked before it is installed, then put in place at once
-        sudoers = _with_test_names((DEPLOY / "sudoers.d" / "vitosms").read_text(), root, "the sudoers file",
-                                   {"/opt/vitosms/deploy/vitosms-login": 2, "%vitosms-desk": 1,
-                                    "(vitosms)": 1})
+        sudoers = _with_test_names(
+            (DEPLOY / "sudoers.d" / "vitosms").read_text(),
+            root,
+            "the sudoers file",
+            {"/opt/vitosms/deploy/vitosms-login": 2, "%vitosms-desk": 1, "(vitosms)": 1},
+        )
         candidate = SUDOERS.with_name(SUDOERS.name + ".new")  # a name with a dot: sudo reads no such file
         undo.callback(candidate.unlink, missing_ok=True)
         candidate.write_text(f"# {MARK}\n{sudoers}")
@@ -510,14 +595,22 @@ def desk():
         candidate.rename(SUDOERS)
 
         # the sshd snippet as shipped, with the test's names; only the desk's login may log in here
-        snippet = _with_test_names((DEPLOY / "sshd_config.d" / "vitosms.conf").read_text(), root,
-                                   "the sshd snippet", {"Match Group vitosms-desk\n": 1,
-                                                        "/usr/bin/sudo -n -u vitosms /opt/vitosms/": 1})
+        snippet = _with_test_names(
+            (DEPLOY / "sshd_config.d" / "vitosms.conf").read_text(),
+            root,
+            "the sshd snippet",
+            {"Match Group vitosms-desk\n": 1, "/usr/bin/sudo -n -u vitosms /opt/vitosms/": 1},
+        )
         port = free_port()
         config = sshd_settings(port, keys, sshd_folder) + f"AllowUsers {STAFF}\n" + snippet
         with running_sshd(config, sshd_folder, port) as log:
-            yield {"client": ssh_client(keys, port, sshd_folder), "target": f"{STAFF}@127.0.0.1",
-                   "log": log, "database": database, "wrapper": wrapper}
+            yield {
+                "client": ssh_client(keys, port, sshd_folder),
+                "target": f"{STAFF}@127.0.0.1",
+                "log": log,
+                "database": database,
+                "wrapper": wrapper,
+            }
 
 
 def last_line(stderr: str) -> str:
@@ -543,8 +636,7 @@ def test_a_desk_login_goes_through_sudo_and_the_app_names_the_staff_login(desk, 
     assert SERVICE not in text and "root" not in status
     # the app itself runs as the service account, the only one that can open the 0600 database
     running = [_command_line(pid) for pid in _processes_of(pwd.getpwnam(SERVICE).pw_uid)]
-    assert any(len(line) >= 2 and Path(line[-2]).name == "vitosms" and line[-1] == "ui"
-               for line in running), running
+    assert any(len(line) >= 2 and Path(line[-2]).name == "vitosms" and line[-1] == "ui" for line in running), running
     tmux("send-keys", "-t", "desk", "C-q")
     wait_for(lambda: tmux("has-session", "-t", "desk", check=False).returncode != 0, "the session to end")
 
@@ -554,8 +646,12 @@ def test_the_staff_login_reaches_the_database_only_through_the_app(desk):
     for path, mode in ((desk["database"], 0o600), (desk["database"].parent, 0o700)):
         assert path.owner() == SERVICE and stat.S_IMODE(path.stat().st_mode) == mode, path
     # a command asked for over SSH is not run: the wrapper is, and the app finds no terminal
-    run = subprocess.run([*desk["client"], "-T", desk["target"], f"cat {database}"], capture_output=True,
-                         timeout=WAIT, stdin=subprocess.DEVNULL)
+    run = subprocess.run(
+        [*desk["client"], "-T", desk["target"], f"cat {database}"],
+        capture_output=True,
+        timeout=WAIT,
+        stdin=subprocess.DEVNULL,
+    )
     assert run.returncode == 2, run.stderr
     assert b"the interface needs a terminal" in run.stderr and run.stdout == b""
     # on the machine itself, the file and its folder are the service account's alone
@@ -566,18 +662,22 @@ def test_the_staff_login_reaches_the_database_only_through_the_app(desk):
     # and the staff login cannot be passed in
     sudo = ("sudo", "-n", "-u", SERVICE)
     no_rule = "sudo: a password is required"
-    for command, refusal in (([*sudo, "cat", database], no_rule),
-                             ([*sudo, str(desk["wrapper"]), "ui"], no_rule),
-                             ([*sudo, "VITOSMS_USER=someone-else", str(desk["wrapper"])],
-                              "sudo: sorry, you are not allowed to set the following environment "
-                              "variables: VITOSMS_USER")):
+    for command, refusal in (
+        ([*sudo, "cat", database], no_rule),
+        ([*sudo, str(desk["wrapper"]), "ui"], no_rule),
+        (
+            [*sudo, "VITOSMS_USER=someone-else", str(desk["wrapper"])],
+            "sudo: sorry, you are not allowed to set the following environment variables: VITOSMS_USER",
+        ),
+    ):
         run = as_account(STAFF, *command, groups=(DESK,))
         assert (run.returncode, run.stdout, last_line(run.stderr)) == (1, "", refusal), command
     # the wrapper alone it may start, and that is the app, which finds no terminal here (exit 2)
     run = as_account(STAFF, *sudo, str(desk["wrapper"]), groups=(DESK,))
     assert run.returncode == 2, run.stderr
-    assert last_line(run.stderr) == ("vitosms: the interface needs a terminal; "
-                                     "use the commands (vitosms --help) in scripts")
+    assert last_line(run.stderr) == (
+        "vitosms: the interface needs a terminal; use the commands (vitosms --help) in scripts"
+    )
 
 
 # -- the unit files -------------------------------------------------------------
@@ -592,7 +692,7 @@ def unit(name: str) -> configparser.ConfigParser:
 
 def in_checkout(path: str) -> Path:
     assert path.startswith(INSTALLED + "/"), path
-    return REPO / path[len(INSTALLED) + 1:]
+    return REPO / path[len(INSTALLED) + 1 :]
 
 
 def test_the_worker_unit_runs_the_worker_as_the_vitosms_account_with_hardening():
@@ -640,8 +740,9 @@ def test_systemd_analyze_finds_nothing_to_say_about_the_units(tmp_path):
     for name in names:
         # point the units at this checkout so that verify finds the programs they start
         (tmp_path / name).write_text((DEPLOY / name).read_text().replace(INSTALLED, str(REPO)))
-    run = subprocess.run(["systemd-analyze", "verify", *(str(tmp_path / n) for n in names)],
-                         capture_output=True, text=True, timeout=WAIT)
+    run = subprocess.run(
+        ["systemd-analyze", "verify", *(str(tmp_path / n) for n in names)], capture_output=True, text=True, timeout=WAIT
+    )
     about_ours = [line for line in (run.stdout + run.stderr).splitlines() if "vitosms" in line]
     assert run.returncode == 0 and about_ours == []
 
@@ -649,8 +750,9 @@ def test_systemd_analyze_finds_nothing_to_say_about_the_units(tmp_path):
 def test_sshd_accepts_the_snippet_as_shipped(_ssh_tools, tmp_path):
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "host")], check=True)
     config = tmp_path / "sshd_config"
-    config.write_text(f"HostKey {tmp_path / 'host'}\nUsePAM no\n"
-                      + (DEPLOY / "sshd_config.d" / "vitosms.conf").read_text())
+    config.write_text(
+        f"HostKey {tmp_path / 'host'}\nUsePAM no\n" + (DEPLOY / "sshd_config.d" / "vitosms.conf").read_text()
+    )
     if os.geteuid() == 0:
         os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
     check = subprocess.run([SSHD, "-t", "-f", str(config)], capture_output=True, text=True)
@@ -659,6 +761,7 @@ def test_sshd_accepts_the_snippet_as_shipped(_ssh_tools, tmp_path):
 
 @pytest.mark.skipif(not shutil.which("visudo"), reason="sudo is not installed")
 def test_visudo_accepts_the_sudoers_file():
-    check = subprocess.run(["visudo", "-c", "-f", str(DEPLOY / "sudoers.d" / "vitosms")],
-                           capture_output=True, text=True)
+    check = subprocess.run(
+        ["visudo", "-c", "-f", str(DEPLOY / "sudoers.d" / "vitosms")], capture_output=True, text=True
+    )
     assert check.returncode == 0, check.stdout + check.stderr

@@ -49,13 +49,17 @@ class GatedHandler(MaildirHandler):
 def practice(tmp_path, db_path, mandant):
     """The database of the mandant fixture, a state folder and a TOML config with short times."""
     credits.purchase(mandant, 500, user="test")
-    return {"db": db_path, "state": tmp_path / "state", "tmp": tmp_path,
-            "mandant": mandant}
+    return {"db": db_path, "state": tmp_path / "state", "tmp": tmp_path, "mandant": mandant}
 
 
 def write_config(practice, port=None, **delivery) -> str:
-    values = {"lease_seconds": 2.0, "backoff_seconds": 0.1, "backoff_max_seconds": 0.4,
-              "report_delay_seconds": 0.2, "batch_size": 4}
+    values = {
+        "lease_seconds": 2.0,
+        "backoff_seconds": 0.1,
+        "backoff_max_seconds": 0.4,
+        "report_delay_seconds": 0.2,
+        "batch_size": 4,
+    }
     values.update(delivery)
     text = "[delivery]\n" + "".join(f"{k} = {v}\n" for k, v in values.items())
     if port is not None:
@@ -66,8 +70,18 @@ def write_config(practice, port=None, **delivery) -> str:
 
 
 def vitosms(practice, config, *args, **popen):
-    command = [sys.executable, "-m", "vitosms_tui.cli.main", "--db", str(practice["db"]),
-               "--config", config, "--state-dir", str(practice["state"]), *args]
+    command = [
+        sys.executable,
+        "-m",
+        "vitosms_tui.cli.main",
+        "--db",
+        str(practice["db"]),
+        "--config",
+        config,
+        "--state-dir",
+        str(practice["state"]),
+        *args,
+    ]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
 
 
@@ -98,8 +112,7 @@ def test_drain_exits_when_everything_is_final_and_prints_the_tally(practice):
     sms = outbox.enqueue(mandant, [outbox.Draft("sms", n, "Hallo") for n in numbers], user="test")
     controller, port = start_sink(practice["tmp"] / "mailbox")
     try:
-        mail = outbox.enqueue(mandant, [outbox.Draft("email", "anna@example.ch", "Hallo", subject="S")],
-                              user="test")
+        mail = outbox.enqueue(mandant, [outbox.Draft("email", "anna@example.ch", "Hallo", subject="S")], user="test")
         run = vitosms(practice, write_config(practice, port), "--json", "worker", "--drain")
         out, err = run.communicate(timeout=WAIT)
     finally:
@@ -124,8 +137,11 @@ def test_sigterm_finishes_the_mail_in_hand_gives_back_the_rest_then_exits_0(prac
     handler = GatedHandler(practice["tmp"] / "mailbox", delay=1.0)
     controller, port = start_sink(practice["tmp"] / "mailbox", handler=handler)
     try:
-        mails = outbox.enqueue(practice["mandant"], [outbox.Draft("email", f"p{i}@example.ch", "T", subject="S")
-                                                     for i in range(4)], user="test")
+        mails = outbox.enqueue(
+            practice["mandant"],
+            [outbox.Draft("email", f"p{i}@example.ch", "T", subject="S") for i in range(4)],
+            user="test",
+        )
         config = write_config(practice, port)
         run = vitosms(practice, config, "worker")
         wait_for(lambda: handler.seen >= 1, "the first mail to reach the server")
@@ -155,16 +171,18 @@ def test_a_killed_worker_leaves_its_messages_to_the_next_one_each_sent_once(prac
     handler = GatedHandler(practice["tmp"] / "mailbox", hold=4)
     controller, port = start_sink(practice["tmp"] / "mailbox", handler=handler)
     try:
-        sms = outbox.enqueue(mandant, [outbox.Draft("sms", f"+4179123450{i}", "Hallo") for i in range(6)],
-                             user="test")
-        mails = outbox.enqueue(mandant, [outbox.Draft("email", f"p{i}@example.ch", "Text", subject="S")
-                                         for i in range(8)], user="test")
+        sms = outbox.enqueue(mandant, [outbox.Draft("sms", f"+4179123450{i}", "Hallo") for i in range(6)], user="test")
+        mails = outbox.enqueue(
+            mandant, [outbox.Draft("email", f"p{i}@example.ch", "Text", subject="S") for i in range(8)], user="test"
+        )
         config = write_config(practice, port)
         first = vitosms(practice, config, "worker", start_new_session=True)
         assert handler.holding.wait(WAIT), "the fourth mail never reached the server"
         # the three accepted mails are recorded: the kill hits only the one in DATA
-        wait_for(lambda: Message.select().where((Message.channel == "email") & (Message.status == "sent"))
-                 .count() == 3, "three mails recorded as sent")
+        wait_for(
+            lambda: Message.select().where((Message.channel == "email") & (Message.status == "sent")).count() == 3,
+            "three mails recorded as sent",
+        )
         os.kill(first.pid, signal.SIGKILL)
         first.communicate(timeout=WAIT)
         held = Message.select().where(Message.status == "sending").count()

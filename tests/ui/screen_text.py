@@ -6,8 +6,10 @@ import html
 import re
 
 # a span of a line; a snapshot names its lines "terminal-line-N", a screenshot "terminal-<id>-line-N"
-_TEXT = re.compile(r'<text class="terminal-[^"]*" x="(?P<x>[\d.]+)" y="[\d.]+"[^>]*'
-                   r'clip-path="url\(#terminal-(?:\d+-)?line-(?P<line>\d+)\)">(?P<text>[^<]*)</text>')
+_TEXT = re.compile(
+    r'<text class="terminal-[^"]*" x="(?P<x>[\d.]+)" y="[\d.]+"[^>]*'
+    r'clip-path="url\(#terminal-(?:\d+-)?line-(?P<line>\d+)\)">(?P<text>[^<]*)</text>'
+)
 
 
 # the width of one cell in Textual's SVG (its font's advance at its font size)

@@ -109,6 +109,7 @@ def refunds_of(message_id: int) -> list[CreditEntry]:
 
 # -- navigation ----------------------------------------------------------------
 
+
 async def test_days_weeks_today_and_goto(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -116,11 +117,16 @@ async def test_days_weeks_today_and_goto(make_app):
         assert [c.mandant_code for c in grid.sheet.columns] == ["DUB", "HAU", "ROS"]
         assert grid.cursor_column.mandant_code == "DUB" and grid.cursor_minute == 9 * 60
         assert {c.day for c in grid.sheet.columns} == {TODAY}
-        assert sum(len(c.items) for c in grid.sheet.columns) == sum(len(booked(m, TODAY)) for m in
-                                                                      ("DUB", "HAU", "ROS"))
-        for key, expected in (("full_stop", TODAY + timedelta(days=1)), ("comma", TODAY),
-                              ("right_square_bracket", TODAY + timedelta(days=7)),
-                              ("left_square_bracket", TODAY), ("full_stop", TODAY + timedelta(days=1))):
+        assert sum(len(c.items) for c in grid.sheet.columns) == sum(
+            len(booked(m, TODAY)) for m in ("DUB", "HAU", "ROS")
+        )
+        for key, expected in (
+            ("full_stop", TODAY + timedelta(days=1)),
+            ("comma", TODAY),
+            ("right_square_bracket", TODAY + timedelta(days=7)),
+            ("left_square_bracket", TODAY),
+            ("full_stop", TODAY + timedelta(days=1)),
+        ):
             await pilot.press(key)
             await settle(pilot)
             assert screen.day == expected and grid.sheet.columns[0].day == expected, key
@@ -242,6 +248,7 @@ async def test_find_a_persons_appointments(make_app):
 
 # -- booking and editing -------------------------------------------------------
 
+
 async def test_book_an_appointment_with_the_form(make_app):
     person = Person.select().where(Person.deceased == False).order_by(Person.id).offset(10).first()  # noqa: E712
     app = make_app()
@@ -291,6 +298,7 @@ async def test_the_form_says_what_is_wrong(make_app):
 
 # -- reminders -----------------------------------------------------------------
 
+
 async def test_reminder_by_the_default_channel_in_three_keys(make_app):
     target = reachable_appointment("DUB", MONDAY)
     app = make_app(language="en")
@@ -315,8 +323,9 @@ async def test_reminder_by_the_default_channel_in_three_keys(make_app):
 
 def short_notice() -> tuple[Appointment, str, str]:
     person = reachable_appointment("HAU", MONDAY).person
-    soon = agenda.add_appointment(mandant("HAU"), person, clock.zurich_datetime(TODAY, 10, 0), 15,
-                                  user="test").appointment
+    soon = agenda.add_appointment(
+        mandant("HAU"), person, clock.zurich_datetime(TODAY, 10, 0), 15, user="test"
+    ).appointment
     return soon, "short notice", "less than 2 hours"
 
 
@@ -349,6 +358,7 @@ async def test_no_reminder_says_why_before_it_is_chosen(make_app, case):
 
 
 # -- copy, move, cancel --------------------------------------------------------
+
 
 def with_reminder(code: str = "DUB", day: date = MONDAY) -> tuple[Appointment, Message]:
     appointment = reachable_appointment(code, day)
@@ -410,8 +420,7 @@ async def test_move_asks_about_the_prepared_reminder(make_app, answer):
             # automation, on for this Mandant, keeps to the answer when its tick comes
             mandanten.update_settings(moved.mandant, "test", auto_reminders=True)
             automation.run_tick(new_start - timedelta(days=1, hours=2))
-            assert Message.select().where((Message.appointment == appointment.id)
-                                          & (Message.id != old.id)).count() == 0
+            assert Message.select().where((Message.appointment == appointment.id) & (Message.id != old.id)).count() == 0
         assert "1 credit came back" in message_text(screen)
         assert screen.day == date(2026, 12, 1) and grid.cursor_item.id == appointment.id
 
@@ -473,6 +482,7 @@ async def test_cancel_withdraws_and_refunds(make_app):
 
 # -- detail --------------------------------------------------------------------
 
+
 async def test_detail_lists_every_message_with_its_status(make_app):
     appointment, first = with_reminder()
     agenda.move_appointment(appointment, clock.zurich_datetime(MONDAY, 17, 0), "test", reminder="regenerate")
@@ -496,6 +506,7 @@ async def test_detail_lists_every_message_with_its_status(make_app):
 
 # -- pieces --------------------------------------------------------------------
 
+
 def test_parse_date_time():
     assert parse_date_time("30.11.2026 07:15") == clock.zurich_datetime(MONDAY, 7, 15)
     assert parse_date_time(" 1.12.26 9:05 ") == clock.zurich_datetime(date(2026, 12, 1), 9, 5)
@@ -513,8 +524,9 @@ def test_reminder_states_and_entries(practice):
     agenda.move_appointment(appointment, appointment.start + timedelta(hours=1), "test", reminder="withdraw")
     assert agenda_view.reminder_states([appointment.id]) == {}  # withdrawn ones do not count
     agenda.remind(appointment, "test", kind="confirmation")
-    Message.update(status="delivered").where(Message.appointment == appointment.id,
-                                             Message.status == "queued").execute()
+    Message.update(status="delivered").where(
+        Message.appointment == appointment.id, Message.status == "queued"
+    ).execute()
     assert agenda_view.reminder_states([appointment.id]) == {appointment.id: "delivered"}
     since = clock.zurich_datetime(MONDAY, 0)
     entries = agenda_view.agenda_entries([mandant("DUB")], since, since + timedelta(days=1))
@@ -535,8 +547,7 @@ async def test_person_text_is_shown_literally(make_app):
 
 
 def test_minutes_in_the_day_layout_follow_the_settings(practice):
-    from vitosms_tui.ui.widgets.agenda_data import AgendaRequest, fetch_columns
-    from vitosms_tui.ui.widgets.agenda_data import GridLayout, parse_clock
+    from vitosms_tui.ui.widgets.agenda_data import AgendaRequest, GridLayout, fetch_columns, parse_clock
 
     columns = fetch_columns(AgendaRequest(TODAY, False, True, mandant("DUB").id))
     layout = GridLayout(columns, parse_clock("08:00", "07:00"), parse_clock("12:00", "19:00"), 30)
@@ -561,8 +572,9 @@ async def test_markers_follow_delivery_and_other_views_changes_show(make_app):
         assert grid.sheet.in_flight() == []  # nothing left to follow
         # booked elsewhere while another view is open: shown on coming back
         person = appointment.person
-        other = agenda.add_appointment(mandant("HAU"), person, clock.zurich_datetime(MONDAY, 18, 30), 15,
-                                       user="test").appointment
+        other = agenda.add_appointment(
+            mandant("HAU"), person, clock.zurich_datetime(MONDAY, 18, 30), 15, user="test"
+        ).appointment
         await pilot.press("f7")
         await settle(pilot)
         await pilot.press("f2")
@@ -583,8 +595,9 @@ async def test_a_day_read_ahead_shows_at_once_and_is_replaced_when_it_changed(ma
         assert screen.day == thursday and grid.sheet.columns[0].day == thursday  # at once, from what was read
         await settle(pilot)
         await wait_until(pilot, lambda: gone.id not in grid.sheet.position)  # read again: the change shows
-        assert sum(len(c.items) for c in grid.sheet.columns) == sum(len(booked(m, thursday)) for m in
-                                                                      ("DUB", "HAU", "ROS"))
+        assert sum(len(c.items) for c in grid.sheet.columns) == sum(
+            len(booked(m, thursday)) for m in ("DUB", "HAU", "ROS")
+        )
         await pilot.press("full_stop", "full_stop")  # today from what was read ahead, then Saturday
         await settle(pilot)
         assert screen.day == TODAY + timedelta(days=1) and grid.sheet.columns[0].day == screen.day
@@ -604,11 +617,15 @@ async def test_a_jump_right_after_a_day_read_ahead_is_not_lost(make_app):
 
 # -- one reminder unless asked; only what can work --------------------------------
 
+
 async def test_a_sent_reminder_is_shown_and_a_second_one_is_an_explicit_choice(make_app):
     target = reachable_appointment("DUB", MONDAY)
     first = agenda.remind(target.id, "test").message
-    Message.update(status="delivered", sent_at=clock.zurich_datetime(TODAY, 10, 1),
-                   delivered_at=clock.zurich_datetime(TODAY, 10, 2)).where(Message.id == first.id).execute()
+    Message.update(
+        status="delivered",
+        sent_at=clock.zurich_datetime(TODAY, 10, 1),
+        delivered_at=clock.zurich_datetime(TODAY, 10, 2),
+    ).where(Message.id == first.id).execute()
     app = make_app(language="de")
     async with app.run_test(size=SIZE) as pilot:
         screen, chooser = await open_chooser(pilot, target)
@@ -627,6 +644,7 @@ async def test_a_sent_reminder_is_shown_and_a_second_one_is_an_explicit_choice(m
 
 
 # -- booking and confirming in one step ----------------------------------------------
+
 
 async def test_the_booking_form_sends_the_confirmation(make_app):
     person = reachable_appointment("DUB", MONDAY).person

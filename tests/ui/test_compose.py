@@ -191,7 +191,9 @@ async def test_typed_recipients_are_checked_as_typed(make_app):
         await pilot.press("enter")
         await settle(pilot)
         assert [(r.channel, r.address) for r in screen.recipients] == [
-            ("sms", "+41791234567"), ("email", "anna.muster@example.ch")]
+            ("sms", "+41791234567"),
+            ("email", "anna.muster@example.ch"),
+        ]
         assert text_of(screen, "#compose-free-reason") == ""
 
 
@@ -224,8 +226,7 @@ async def test_an_e_mail_without_subject_gets_the_template_subject(make_app):
 
 async def test_the_channel_switches_only_to_an_address_the_person_has(make_app):
     both = reachable(email=True)
-    sms_only = Person.get(Person.mobile.is_null(False), Person.email.is_null(True),
-                          Person.deceased == False)  # noqa: E712
+    sms_only = Person.get(Person.mobile.is_null(False), Person.email.is_null(True), Person.deceased == False)  # noqa: E712
     app = make_app(language="en")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_compose_view(pilot)
@@ -238,8 +239,7 @@ async def test_the_channel_switches_only_to_an_address_the_person_has(make_app):
         await pilot.press("up", "c")
         await settle(pilot)
         first = screen.recipients[0]
-        assert first.channel_by_hand and first.address == (both.email if first.channel == "email"
-                                                           else both.mobile)
+        assert first.channel_by_hand and first.address == (both.email if first.channel == "email" else both.mobile)
         await pilot.press("delete")
         await settle(pilot)
         assert [r.person_id for r in screen.recipients] == [sms_only.id]
@@ -261,8 +261,7 @@ async def test_the_persons_mandant_pays_unless_another_is_chosen(make_app):
         await pilot.press("f8")
         await settle(pilot)
         options = app.screen.query_one("#mandant-options")
-        codes = [Mandant.get_by_id(int(options.get_option_at_index(i).id)).code
-                 for i in range(options.option_count)]
+        codes = [Mandant.get_by_id(int(options.get_option_at_index(i).id)).code for i in range(options.option_count)]
         options.highlighted = codes.index("ROS")
         await pilot.press("enter")
         await settle(pilot)
@@ -401,7 +400,8 @@ async def test_ctrl_g_in_compose_opens_the_failed_messages_as_everywhere(make_ap
 
 
 async def test_an_impossible_send_date_gets_the_same_words_as_every_date_field_and_ctrl_s_says_why(
-        make_app, monkeypatch):
+    make_app, monkeypatch
+):
     from vitosms_tui.ui.modals.date_time import DateTimeError, parse_date_time
     from vitosms_tui.ui.widgets.send_time import SendTime
 

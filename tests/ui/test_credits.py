@@ -56,8 +56,12 @@ def rows(screen, selector: str) -> list[list[str]]:
 
 
 def snapshot() -> tuple:
-    return (CreditEntry.select().count(), AuditEntry.select().count(), Order.select().count(),
-            tuple(Setting.select(Setting.key).order_by(Setting.key).tuples()))
+    return (
+        CreditEntry.select().count(),
+        AuditEntry.select().count(),
+        Order.select().count(),
+        tuple(Setting.select(Setting.key).order_by(Setting.key).tuples()),
+    )
 
 
 async def test_balances_mark_the_current_mandant_and_a_low_balance(app_for):

@@ -43,9 +43,13 @@ def refusal(call, *args) -> DateRefused:
 
 
 def test_core_names_the_same_mistake_in_every_date_field():
-    for call, text in ((dates.parse_date, "31.02.2027"), (persons.parse_birth_date, "31.02.2020"),
-                       (recall.parse_due, "31.02.2027"), (ledger_export.parse_range, "01.02.2027 - 31.02.2027"),
-                       (dates.parse_date_time, "31.02.2027 10:00")):
+    for call, text in (
+        (dates.parse_date, "31.02.2027"),
+        (persons.parse_birth_date, "31.02.2020"),
+        (recall.parse_due, "31.02.2027"),
+        (ledger_export.parse_range, "01.02.2027 - 31.02.2027"),
+        (dates.parse_date_time, "31.02.2027 10:00"),
+    ):
         assert refusal(call, text).problem == dates.NO_SUCH_DATE, call
 
 

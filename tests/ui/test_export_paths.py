@@ -72,7 +72,8 @@ async def test_database_config_and_ssh_paths_stay_untouched(practice, tmp_path):
     assert list(ssh.iterdir()) == []
     assert fingerprint(config) == before_config
     assert not (tmp_path / "practice.db").exists() or (tmp_path / "practice.db").read_bytes()[:16] == (
-        b"SQLite format 3\x00")
+        b"SQLite format 3\x00"
+    )
     assert CreditEntry.select().count() == entries and Mandant.select().count() == 3
     assert made.name.startswith("ledger-DUB-") and made.parent.name == "exports"
 

@@ -26,8 +26,9 @@ TODAY = date(2026, 11, 27)
 def imported_one() -> Appointment:
     """A seeded appointment of DUB today, marked as brought in by an .ics import."""
     first = agenda.day_appointments(Mandant.get(Mandant.code == "DUB"), TODAY)[0]
-    Appointment.update(source="ical", external_id="praxis-uid-1",
-                       external_version="x").where(Appointment.id == first.id).execute()
+    Appointment.update(source="ical", external_id="praxis-uid-1", external_version="x").where(
+        Appointment.id == first.id
+    ).execute()
     return Appointment.get_by_id(first.id)
 
 
@@ -73,8 +74,9 @@ async def test_the_service_settings_show_each_calendar_with_its_last_run_and_err
     calendar_syncs.remember_sync("HAU", "https://kalender.praxis.example/hau/", "praxis", "withdraw", 0)
     dub, hau = CalendarSync.select().order_by(CalendarSync.id)
     calendar_syncs.record_run(dub.id, {"added": 3, "moved": 1, "cancelled": 0, "rejected": [{}]}, None)
-    calendar_syncs.record_run(hau.id, None, "the calendar server kalender.praxis.example cannot be"
-                                            " reached: connection refused")
+    calendar_syncs.record_run(
+        hau.id, None, "the calendar server kalender.praxis.example cannot be reached: connection refused"
+    )
     app = make_app(language="de")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_settings(pilot)
@@ -96,13 +98,26 @@ def radicale(tmp_path):
 
 
 async def test_ctrl_g_reads_the_calendar_of_the_mandant_now(make_app, radicale):
-    person = Person.select().where(Person.mobile.is_null(False) & (Person.deceased == False)  # noqa: E712
-                                   ).order_by(Person.id).first()
+    person = (
+        Person.select()
+        .where(
+            Person.mobile.is_null(False) & (Person.deceased == False)  # noqa: E712
+        )
+        .order_by(Person.id)
+        .first()
+    )
     cal = radicale.make_calendar("dub")
-    cal.save_event(calendar(event("neu-1", "20261201T150000", "20261201T152000",
-                                  attendee=f'CN="{person.last_name}, {person.first_name}":tel:{person.mobile}',
-                                  birth=f"{person.birth_date:%d.%m.%Y}" if person.birth_date else ""))
-                   .decode())
+    cal.save_event(
+        calendar(
+            event(
+                "neu-1",
+                "20261201T150000",
+                "20261201T152000",
+                attendee=f'CN="{person.last_name}, {person.first_name}":tel:{person.mobile}',
+                birth=f"{person.birth_date:%d.%m.%Y}" if person.birth_date else "",
+            )
+        ).decode()
+    )
     calendar_syncs.remember_sync("DUB", radicale.calendar_url("dub"), LOGIN, "regenerate", 0)
     app = make_app(language="de")
     app.settings.caldav.password = PASSWORD

@@ -25,8 +25,9 @@ FAMILY = "+41795551234"
 
 def _answered(first: str, hour: int, text: str, ref: str) -> tuple[Person, Appointment]:
     """A person of the shared number with an appointment on Monday, its confirmation sent, answered."""
-    person = persons.add_person(persons.PersonInput(first_name=first, last_name="Zuber", mobile=FAMILY,
-                                                    mandant="HAU"), user="test")
+    person = persons.add_person(
+        persons.PersonInput(first_name=first, last_name="Zuber", mobile=FAMILY, mandant="HAU"), user="test"
+    )
     start = clock.zurich_datetime(MONDAY, hour, 0)
     appointment = agenda.add_appointment("HAU", person, start, 20, user="test", confirm="sms").appointment
     for message in sending.claim_due("test-worker", 50, 30):
@@ -77,8 +78,14 @@ async def test_the_agenda_marks_answers_and_a_opens_the_no(make_app):
         screen.go_to_appointment(quiet.id)  # nothing answered there: no A in the footer
         await settle(pilot)
         assert grid.cursor_item.id == quiet.id and grid.cursor_item.marker != ("✔", "confirmed")
-        await wait_until(pilot, lambda: not any(getattr(key, "key", "") == "A"
-                                                for key in screen.query_one("KeyBar.-actions").query("FooterKey")))
+        await wait_until(
+            pilot,
+            lambda: (
+                not any(
+                    getattr(key, "key", "") == "A" for key in screen.query_one("KeyBar.-actions").query("FooterKey")
+                )
+            ),
+        )
 
 
 async def test_the_inbox_lists_unread_first_and_the_status_line_counts_them(make_app):
@@ -91,8 +98,9 @@ async def test_the_inbox_lists_unread_first_and_the_status_line_counts_them(make
         inbox = pilot.app.screen
         assert isinstance(inbox, InboxScreen)
         assert [r.text for r in inbox.shown.values()] == ["Wer schreibt mir?", "Ja gerne", "Nein, leider nicht"]
-        assert "Nobody" in str(inbox.query_one("#inbox-detail").render()) or \
-            "Niemand" in str(inbox.query_one("#inbox-detail").render())
+        assert "Nobody" in str(inbox.query_one("#inbox-detail").render()) or "Niemand" in str(
+            inbox.query_one("#inbox-detail").render()
+        )
         await pilot.press("enter")  # read: goes below the unread ones
         await settle(pilot)
         assert pilot.app.status.unread == 2
@@ -177,10 +185,12 @@ async def test_the_message_timeline_shows_the_answer(make_app):
 
 async def test_an_answer_coming_in_shows_in_the_agenda_without_a_key(make_app):
     hau = Mandant.get(Mandant.code == "HAU")
-    lea = persons.add_person(persons.PersonInput(first_name="Lea", last_name="Zuber", mobile=FAMILY,
-                                                 mandant="HAU"), user="test")
-    appointment = agenda.add_appointment("HAU", lea, clock.zurich_datetime(MONDAY, 7, 0), 20, user="test",
-                                         confirm="sms").appointment
+    lea = persons.add_person(
+        persons.PersonInput(first_name="Lea", last_name="Zuber", mobile=FAMILY, mandant="HAU"), user="test"
+    )
+    appointment = agenda.add_appointment(
+        "HAU", lea, clock.zurich_datetime(MONDAY, 7, 0), 20, user="test", confirm="sms"
+    ).appointment
     for message in sending.claim_due("test-worker", 50, 30):
         sending.mark_sent(message.id, "test-worker", f"p{message.id}")
     async with make_app().run_test(size=SIZE) as pilot:
@@ -195,6 +205,7 @@ async def test_an_answer_coming_in_shows_in_the_agenda_without_a_key(make_app):
         assert grid.cursor_item.answer is None
         # the worker stores the answer meanwhile (here: core, as the worker's intake calls it)
         replies.receive(Incoming(FAMILY, "JA", clock.now(), "smpp:HAU", "live-1"))
-        await wait_until(pilot, lambda: grid.cursor_item is not None and grid.cursor_item.answer == "confirmed",
-                         tries=400)
+        await wait_until(
+            pilot, lambda: grid.cursor_item is not None and grid.cursor_item.answer == "confirmed", tries=400
+        )
         assert pilot.app.status.unread == 1

@@ -27,20 +27,30 @@ def calm_start_view(monkeypatch):
     """The app starts on another view; its state must not matter to the Journal's tests."""
     from vitosms_tui.ui import app as app_module
 
-    monkeypatch.setitem(app_module.MODES, app_module.START_MODE,
-                        ("f2", "Agenda", "vitosms_tui.ui.screens.not_built_here:AgendaScreen"))
+    monkeypatch.setitem(
+        app_module.MODES, app_module.START_MODE, ("f2", "Agenda", "vitosms_tui.ui.screens.not_built_here:AgendaScreen")
+    )
 
 
 def reachable_persons(count: int) -> list[Person]:
-    return list(Person.select().where(Person.mobile.is_null(False), Person.email.is_null(False),
-                                      Person.deceased == False)  # noqa: E712
-                .order_by(Person.id).limit(count))
+    return list(
+        Person.select()
+        .where(Person.mobile.is_null(False), Person.email.is_null(False), Person.deceased == False)  # noqa: E712
+        .order_by(Person.id)
+        .limit(count)
+    )
 
 
 def queue(person: Person, mandant: Mandant, channel: str = "sms", purpose: str = "free") -> Message:
     recipient = person.mobile if channel == "sms" else person.email
-    draft = outbox.Draft(channel=channel, recipient=recipient, body=BODY, person=person, purpose=purpose,
-                         subject="Befund" if channel == "email" else "")
+    draft = outbox.Draft(
+        channel=channel,
+        recipient=recipient,
+        body=BODY,
+        person=person,
+        purpose=purpose,
+        subject="Befund" if channel == "email" else "",
+    )
     return outbox.enqueue(mandant, [draft], "empfang")[0]
 
 
@@ -68,8 +78,14 @@ def journal_with_states():
     deliver(mailed)
     waiting = queue(people[3], dub)
     reminder = queue(people[4], hau, purpose="free")
-    return {"failed": failed, "delivered": delivered, "mailed": mailed, "waiting": waiting,
-            "reminder": reminder, "people": people}
+    return {
+        "failed": failed,
+        "delivered": delivered,
+        "mailed": mailed,
+        "waiting": waiting,
+        "reminder": reminder,
+        "people": people,
+    }
 
 
 async def open_journal(pilot) -> JournalScreen:
@@ -210,13 +226,11 @@ async def test_withdraw_a_queued_message_refunds_after_asking(make_app):
         await pilot.press("j")
         await settle(pilot)
         assert Message.get_by_id(waiting.id).status == "cancelled"
-        await wait_until(pilot, lambda: screen.query_one(JournalTable).rows_by_id[waiting.id].status
-                         == "cancelled")
+        await wait_until(pilot, lambda: screen.query_one(JournalTable).rows_by_id[waiting.id].status == "cancelled")
         assert screen.query_one(JournalTable).current_id == waiting.id
         # a withdrawn message cannot be withdrawn again: the key is gone for it
         assert screen.check_action("withdraw", ()) is False
-    refunds = list(CreditEntry.select().where((CreditEntry.message == waiting.id)
-                                              & (CreditEntry.kind == "refund")))
+    refunds = list(CreditEntry.select().where((CreditEntry.message == waiting.id) & (CreditEntry.kind == "refund")))
     assert [entry.delta for entry in refunds] == [waiting.credits]
     assert credits.balance(waiting.mandant_id) == before + waiting.credits
 
@@ -265,10 +279,20 @@ async def test_attention_view_lists_only_failed_and_the_status_line_leads_there(
     # the automation's journal entry for a message it could not pay
     dub = Mandant.get(Mandant.code == "DUB")
     person = states["people"][2]
-    skipped = Message.create(mandant=dub, person=person, channel="sms", recipient=person.mobile,
-                             body="Erinnerung", purpose="reminder", status="failed", credits=0,
-                             idempotency_key=uuid.uuid4().hex, auto_key="skipped:reminder:1:x",
-                             error="not enough credits (needs 1, has 0)", created_by="automation")
+    skipped = Message.create(
+        mandant=dub,
+        person=person,
+        channel="sms",
+        recipient=person.mobile,
+        body="Erinnerung",
+        purpose="reminder",
+        status="failed",
+        credits=0,
+        idempotency_key=uuid.uuid4().hex,
+        auto_key="skipped:reminder:1:x",
+        error="not enough credits (needs 1, has 0)",
+        created_by="automation",
+    )
     MessageEvent.create(message=skipped, kind="skipped", detail=skipped.error)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -329,7 +353,9 @@ def test_attention_means_failed_lately_and_not_sent_again(practice):
     assert journal.change_marker() > marker
     people = states["people"]
     assert {m.person_id for m in journal.list_messages(person=[people[0], people[1].id])} == {
-        people[0].id, people[1].id}
+        people[0].id,
+        people[1].id,
+    }
 
 
 async def test_a_twice_failed_message_stays_until_marked_done(make_app):
@@ -384,8 +410,9 @@ async def test_other_channel_is_dimmed_with_its_reason_when_it_cannot_work(make_
 async def test_send_again_is_dimmed_when_the_person_withdrew_consent(make_app):
     dub = Mandant.get(Mandant.code == "DUB")
     [person] = reachable_persons(1)
-    [recall_notice] = outbox.enqueue(dub, [outbox.Draft("sms", person.mobile, BODY, person=person,
-                                                        purpose="recall")], "empfang")
+    [recall_notice] = outbox.enqueue(
+        dub, [outbox.Draft("sms", person.mobile, BODY, person=person, purpose="recall")], "empfang"
+    )
     fail(recall_notice)
     person.consent_recall = False  # asked not to be written to about recalls any more
     person.save()

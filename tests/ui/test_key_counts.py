@@ -49,8 +49,13 @@ class Keys:
 
 
 def reachable(person: Person) -> bool:
-    return bool(person.mobile and person.consent_reminder and not person.deceased and not person.inactive
-                and person.preferred_channel != "email")
+    return bool(
+        person.mobile
+        and person.consent_reminder
+        and not person.deceased
+        and not person.inactive
+        and person.preferred_channel != "email"
+    )
 
 
 def findable_person(mandant) -> Person:
@@ -58,8 +63,9 @@ def findable_person(mandant) -> Person:
     for person in Person.select().where(Person.mandant == mandant).order_by(Person.id):
         if not reachable(person):
             continue
-        namesakes = Person.select().where(Person.last_name == person.last_name,
-                                          Person.first_name == person.first_name).count()
+        namesakes = (
+            Person.select().where(Person.last_name == person.last_name, Person.first_name == person.first_name).count()
+        )
         if namesakes == 1:
             return person
     raise AssertionError("the seeded practice has persons with a name of their own")
@@ -203,8 +209,9 @@ async def test_message_and_appointment_for_a_person_from_personen(make_app):
         await keys.press("f7")
         assert isinstance(app.screen, PersonsScreen)
         await keys.type(f"{person.last_name} {person.first_name}")
-        await wait_until(pilot, lambda: app.screen.current_person() is not None
-                         and app.screen.current_person().id == person.id)
+        await wait_until(
+            pilot, lambda: app.screen.current_person() is not None and app.screen.current_person().id == person.id
+        )
         await keys.press("ctrl+t")  # book: the agenda's form, for this person, no second search
         await wait_until(pilot, lambda: isinstance(app.screen, AppointmentForm))
         assert app.screen.person.id == person.id and app.screen.confirm == "sms"

@@ -55,8 +55,13 @@ async def type_into(pilot, selector: str, text: str) -> None:
 
 
 def a_person_with_mobile() -> Person:
-    return (Person.select().where(Person.mobile.is_null(False), Person.deceased == False)  # noqa: E712
-            .order_by(Person.id).offset(40).first())
+    return (
+        Person.select()
+        .where(Person.mobile.is_null(False), Person.deceased == False)  # noqa: E712
+        .order_by(Person.id)
+        .offset(40)
+        .first()
+    )
 
 
 async def test_search_finds_a_person_by_name_birth_date_and_mobile(make_app):
@@ -66,8 +71,12 @@ async def test_search_finds_a_person_by_name_birth_date_and_mobile(make_app):
         screen = await open_persons(pilot)
         table = screen.query_one("#persons-table")
         assert table.row_count == 100  # the first 100 of 300, with a note to narrow the search
-        for text in (f"{wanted.last_name} {wanted.first_name}", f"{wanted.last_name.lower()[:4]}",
-                     wanted.birth_date.strftime("%d.%m.%Y"), format_phone(wanted.mobile)):
+        for text in (
+            f"{wanted.last_name} {wanted.first_name}",
+            f"{wanted.last_name.lower()[:4]}",
+            wanted.birth_date.strftime("%d.%m.%Y"),
+            format_phone(wanted.mobile),
+        ):
             table = await search(pilot, text)
             assert wanted.id in table.rows_by_id, text
         table = await search(pilot, "zzzz")
@@ -201,9 +210,12 @@ async def test_new_person_with_ctrl_n(make_app):
 
 
 async def test_markup_and_escape_sequences_in_names_are_shown_literally(make_app):
-    evil = Person.create(first_name="[bold]x[/]", last_name="Evil\x1b[2JName\x07",
-                         search_name=persons.search_name_of("[bold]x[/]", "EvilName"),
-                         email="[red]mail@example.ch")
+    evil = Person.create(
+        first_name="[bold]x[/]",
+        last_name="Evil\x1b[2JName\x07",
+        search_name=persons.search_name_of("[bold]x[/]", "EvilName"),
+        email="[red]mail@example.ch",
+    )
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_persons(pilot)
@@ -224,8 +236,12 @@ async def test_markup_and_escape_sequences_in_names_are_shown_literally(make_app
 async def test_person_picker_returns_the_marked_persons(make_app):
     from vitosms_tui.ui.widgets.person_picker import PersonPicker
 
-    wyss = [p.id for p in Person.select().where(Person.last_name == "Wyss", Person.deceased == False)  # noqa: E712
-            .order_by(Person.search_name, Person.id)]
+    wyss = [
+        p.id
+        for p in Person.select()
+        .where(Person.last_name == "Wyss", Person.deceased == False)  # noqa: E712
+        .order_by(Person.search_name, Person.id)
+    ]
     results = []
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

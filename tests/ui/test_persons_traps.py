@@ -91,8 +91,12 @@ async def test_enter_in_the_person_form_moves_on_and_only_ctrl_s_saves(make_app)
 async def test_a_name_and_enter_in_the_person_picker_take_the_top_hit(make_app):
     from vitosms_tui.ui.widgets.person_picker import PersonPicker
 
-    wyss = [p.id for p in Person.select().where(Person.last_name == "Wyss", Person.deceased == False)  # noqa: E712
-            .order_by(Person.search_name, Person.id)]
+    wyss = [
+        p.id
+        for p in Person.select()
+        .where(Person.last_name == "Wyss", Person.deceased == False)  # noqa: E712
+        .order_by(Person.search_name, Person.id)
+    ]
     results = []
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -26,11 +26,18 @@ def seed_recalls() -> dict[str, Recall]:
     no consent, one died, one is inactive.
     """
     dub = Mandant.get(Mandant.code == "DUB")
-    reachable = ((Person.deceased == False) & (Person.inactive == False)  # noqa: E712
-                 & (Person.consent_recall == True) & Person.mobile.is_null(False))  # noqa: E712
+    reachable = (
+        (Person.deceased == False)
+        & (Person.inactive == False)  # noqa: E712
+        & (Person.consent_recall == True)
+        & Person.mobile.is_null(False)
+    )  # noqa: E712
     first, second, third, later, other = _people(reachable, 5)
-    unwilling, gone, resting = _people((Person.consent_recall == False)  # noqa: E712
-                                       & (Person.deceased == False), 3)  # noqa: E712
+    unwilling, gone, resting = _people(
+        (Person.consent_recall == False)  # noqa: E712
+        & (Person.deceased == False),
+        3,
+    )  # noqa: E712
     made = {
         "overdue": recall.add_recall(first, dub, "Blutdruck", "20.11.2026", user="test"),
         "today": recall.add_recall(second, dub, "Jahreskontrolle", "27.11.2026", 12, user="test"),
@@ -136,8 +143,9 @@ async def test_a_typed_range(make_app):
         field.value = "26.11.2026 - 15.12.2026"
         await pilot.press("enter")
         await settle(pilot)
-        assert shown_ids(screen) == [made[name].id for name in
-                                     ("deceased", "today", "inactive", "month_end", "next_month")]
+        assert shown_ids(screen) == [
+            made[name].id for name in ("deceased", "today", "inactive", "month_end", "next_month")
+        ]
         assert not screen.query_one("#recall-prompt").display
 
 
@@ -211,8 +219,10 @@ async def test_the_confirmation_says_when_the_low_balance_threshold_is_crossed(m
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(pilot.app.screen, Confirm)
-        assert (f"This batch takes the balance below the low-balance threshold of {balance - 1} credits."
-                in pilot.app.screen.message)
+        assert (
+            f"This batch takes the balance below the low-balance threshold of {balance - 1} credits."
+            in pilot.app.screen.message
+        )
         await pilot.press("n")
         await settle(pilot)
     assert not Message.select().where(Message.purpose == "recall").exists()
@@ -271,8 +281,14 @@ async def test_a_new_recall_through_the_form(make_app):
         assert pilot.app.screen is screen
         assert "Recall noted" in text_of(screen, "#recall-message")
     made = Recall.get()
-    assert (made.person_id, made.mandant.code, made.reason, made.due.isoformat(), made.every_months,
-            made.created_by) == (person.id, "DUB", "Kontrolle", "2027-01-15", 6, "empfang")
+    assert (
+        made.person_id,
+        made.mandant.code,
+        made.reason,
+        made.due.isoformat(),
+        made.every_months,
+        made.created_by,
+    ) == (person.id, "DUB", "Kontrolle", "2027-01-15", 6, "empfang")
 
 
 async def test_done_and_cancel_ask_first(make_app):

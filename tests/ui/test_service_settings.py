@@ -52,11 +52,16 @@ async def test_reminders_on_and_other_quiet_hours_are_saved_to_the_mandant(make_
         assert str(screen.query_one("#s-auto_reminders", Checkbox).label) == "on"
         assert pilot.app.status.low  # 500 credits, warned from 600 on: the status line knows at once
     after = dub()
-    assert (after.auto_reminders, after.quiet_start, after.quiet_end, after.lead_hours,
-            after.low_balance, after.channel_order) == (True, "21:30", "07:00", 48, 600, "email,sms")
+    assert (
+        after.auto_reminders,
+        after.quiet_start,
+        after.quiet_end,
+        after.lead_hours,
+        after.low_balance,
+        after.channel_order,
+    ) == (True, "21:30", "07:00", 48, 600, "email,sms")
     assert (after.auto_birthday, after.birthday_time) == (False, "09:00")
-    assert AuditEntry.select().where(AuditEntry.action == "mandant_settings",
-                                     AuditEntry.user == "empfang").count() == 1
+    assert AuditEntry.select().where(AuditEntry.action == "mandant_settings", AuditEntry.user == "empfang").count() == 1
 
 
 async def test_an_invalid_time_shows_the_reason_and_nothing_is_saved(make_app):
@@ -86,8 +91,7 @@ async def test_an_invalid_time_shows_the_reason_and_nothing_is_saved(make_app):
 async def template_editor_for(pilot, screen, purpose: str, language: str, channel: str) -> TemplateEditor:
     await pilot.press("ctrl+t")
     await wait_until(pilot, lambda: bool(screen.template_keys))
-    screen.query_one("#template-table").move_cursor(
-        row=screen.template_keys.index((purpose, language, channel)))
+    screen.query_one("#template-table").move_cursor(row=screen.template_keys.index((purpose, language, channel)))
     await pilot.press("enter")
     await settle(pilot)
     editor = pilot.app.screen
@@ -119,8 +123,7 @@ async def test_the_template_editor_refuses_an_unknown_placeholder(make_app):
         await settle(pilot)
         assert pilot.app.screen is screen
         row = screen.template_keys.index(("recall", "de", "sms"))
-        await wait_until(pilot, lambda: "own (DUB)" in str(
-            screen.query_one("#template-table").get_row_at(row)[3]))
+        await wait_until(pilot, lambda: "own (DUB)" in str(screen.query_one("#template-table").get_row_at(row)[3]))
     own = Template.get((Template.purpose == "recall") & (Template.mandant == dub()))
     assert (own.language, own.channel) == ("de", "sms")
     assert own.body == "{greeting}, Ihre Kontrolle ist ab {due} fällig. {practice}"

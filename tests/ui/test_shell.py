@@ -31,7 +31,9 @@ def status_text(app) -> str:
 
 def key_bar_text(app) -> str:
     return " ".join(
-        f"{key.key_display} {key.description}" for bar in app.screen.query(KeyBar) for key in bar.children
+        f"{key.key_display} {key.description}"
+        for bar in app.screen.query(KeyBar)
+        for key in bar.children
         if hasattr(key, "key_display")
     )
 
@@ -43,8 +45,9 @@ def help_rows(app) -> list[tuple[str, str]]:
 
 async def test_function_keys_switch_views(make_app, monkeypatch):
     # a view whose module does not exist yet shows the calm "follows later" screen
-    monkeypatch.setitem(app_module.MODES, "journal",
-                        ("f4", "Journal", "vitosms_tui.ui.screens.not_built_yet:JournalScreen"))
+    monkeypatch.setitem(
+        app_module.MODES, "journal", ("f4", "Journal", "vitosms_tui.ui.screens.not_built_yet:JournalScreen")
+    )
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -69,8 +72,18 @@ async def test_views_are_in_the_key_rows_in_german(make_app):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         text = key_bar_text(app)
-        for expected in ("F1 Hilfe", "F2 Agenda", "F3 Nachricht", "F4 Journal", "F5 Guthaben", "F6 Recall",
-                         "F7 Personen", "F8 Mandant", "Esc Zurück", "^p Befehle"):
+        for expected in (
+            "F1 Hilfe",
+            "F2 Agenda",
+            "F3 Nachricht",
+            "F4 Journal",
+            "F5 Guthaben",
+            "F6 Recall",
+            "F7 Personen",
+            "F8 Mandant",
+            "Esc Zurück",
+            "^p Befehle",
+        ):
             assert expected in text
 
 
@@ -125,8 +138,9 @@ async def test_escape_backs_out_one_step_at_a_time(make_app):
 
 async def test_f8_switches_the_mandant_in_the_status_line(make_app, monkeypatch):
     seen = []
-    monkeypatch.setattr(PersonsScreen, "on_mandant_changed", lambda self, event: seen.append(event.mandant.code),
-                        raising=False)
+    monkeypatch.setattr(
+        PersonsScreen, "on_mandant_changed", lambda self, event: seen.append(event.mandant.code), raising=False
+    )
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f7")
@@ -171,8 +185,9 @@ async def test_palette_goes_to_a_person(make_app):
         from textual.command import CommandList
 
         commands = app.screen.query_one(CommandList)
-        await wait_until(pilot, lambda: commands.option_count > 0 and "Person" in str(
-            commands.get_option_at_index(0).prompt))
+        await wait_until(
+            pilot, lambda: commands.option_count > 0 and "Person" in str(commands.get_option_at_index(0).prompt)
+        )
         await pilot.press("enter")  # the first line is highlighted; the person's actions follow below
         await settle(pilot)
         assert app.current_mode == "persons"
@@ -201,8 +216,13 @@ def test_vitosms_lang_selects_the_language(monkeypatch):
 
 def test_ui_without_a_terminal_is_a_usage_error(tmp_path):
     env = {**os.environ, "VITOSMS_DB": str(tmp_path / "x.db")}
-    result = subprocess.run([sys.executable, "-m", "vitosms_tui.cli.main", "ui"], capture_output=True,
-                            text=True, env=env, stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        [sys.executable, "-m", "vitosms_tui.cli.main", "ui"],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
     assert result.returncode == 2
     assert "terminal" in result.stderr
     assert "Traceback" not in result.stderr

@@ -37,8 +37,17 @@ async def test_journal_keeps_status_and_error_at_80_and_all_columns_after_growin
 
         await pilot.resize_terminal(*LARGE)
         await settle(pilot)
-        assert column_keys(table) == ["at", "mandant", "channel", "recipient", "person", "purpose", "status",
-                                      "credits", "error"]
+        assert column_keys(table) == [
+            "at",
+            "mandant",
+            "channel",
+            "recipient",
+            "person",
+            "purpose",
+            "status",
+            "credits",
+            "error",
+        ]
         assert table.current_id == state["refused"].id  # the cursor stays on its message
         assert len(table.rows) == len(table.rows_by_id) == 5
 
@@ -107,8 +116,16 @@ async def test_at_80_columns_the_balance_stays_beside_failures_replies_and_quiet
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         now = clock.now()
-        app.status = Status(user="empfang", mandant_code="DUB", mandant_name="Dr méd. Claire Dubois",
-                            balance=998, now=now, attention=2, unread=7, quiet_until=now + timedelta(hours=1))
+        app.status = Status(
+            user="empfang",
+            mandant_code="DUB",
+            mandant_name="Dr méd. Claire Dubois",
+            balance=998,
+            now=now,
+            attention=2,
+            unread=7,
+            quiet_until=now + timedelta(hours=1),
+        )
         line = str(app.screen.query_one(StatusLine).render())
         assert "998 Credits" in line  # what the desk may spend stays in sight
         assert "⚠ 2" in line and "✉ 7 F10" in line

@@ -54,8 +54,11 @@ def test_week_view_of_one_mandant(make_app, snap_compare):
 def test_remind_chooser(make_app, snap_compare):
     appointment_id = _with_a_reminder()
     dub = Mandant.get(Mandant.code == "DUB")
-    other = next(a for a in agenda.day_appointments(dub, date(2026, 11, 30))
-                 if a.id != appointment_id and a.person.mobile and a.person.email)
+    other = next(
+        a
+        for a in agenda.day_appointments(dub, date(2026, 11, 30))
+        if a.id != appointment_id and a.person.mobile and a.person.email
+    )
 
     async def run_before(pilot) -> None:
         await settle(pilot)
@@ -73,9 +76,11 @@ def test_remind_chooser_with_a_delivered_reminder(make_app, snap_compare):
     from vitosms_tui.core.models import Message
 
     appointment_id = _with_a_reminder()
-    Message.update(status="delivered", sent_at=clock.zurich_datetime(date(2026, 11, 27), 8, 1),
-                   delivered_at=clock.zurich_datetime(date(2026, 11, 27), 8, 2)).where(
-        Message.appointment == appointment_id).execute()
+    Message.update(
+        status="delivered",
+        sent_at=clock.zurich_datetime(date(2026, 11, 27), 8, 1),
+        delivered_at=clock.zurich_datetime(date(2026, 11, 27), 8, 2),
+    ).where(Message.appointment == appointment_id).execute()
 
     async def run_before(pilot) -> None:
         await settle(pilot)

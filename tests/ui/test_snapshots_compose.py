@@ -20,9 +20,13 @@ TEXT = "{greeting}, Ihr Rezept liegt bereit.\nBonne journée – à bientôt!\n{
 
 def test_compose_with_one_recipient_and_a_text(make_app, snap_compare, monkeypatch):
     monkeypatch.setattr(app_module, "START_MODE", "persons")
-    person = (Person.select().join(Mandant).where(Mandant.code == "DUB", Person.mobile.is_null(False),
-                                                   Person.deceased == False)  # noqa: E712
-              .order_by(Person.id).first())
+    person = (
+        Person.select()
+        .join(Mandant)
+        .where(Mandant.code == "DUB", Person.mobile.is_null(False), Person.deceased == False)  # noqa: E712
+        .order_by(Person.id)
+        .first()
+    )
 
     async def run_before(pilot) -> None:
         await pilot.press("f3")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 
-from vitosms_tui.core.models import Mandant, MessageEvent, Message
+from vitosms_tui.core.models import Mandant, Message, MessageEvent
 
 from .pilot_helpers import settle
 from .test_journal import calm_start_view, journal_with_states  # noqa: F401 - the fixture is used
@@ -22,10 +22,20 @@ SIZE = (120, 40)
 def skipped_by_automation(person) -> Message:
     """The automation's journal entry for a reminder the Mandant could not pay."""
     dub = Mandant.get(Mandant.code == "DUB")
-    message = Message.create(mandant=dub, person=person, channel="sms", recipient=person.mobile,
-                             body="Erinnerung", purpose="reminder", status="failed", credits=0,
-                             idempotency_key=uuid.uuid4().hex, auto_key="skipped:reminder:1:x",
-                             error="not enough credits (needs 1, has 0)", created_by="automation")
+    message = Message.create(
+        mandant=dub,
+        person=person,
+        channel="sms",
+        recipient=person.mobile,
+        body="Erinnerung",
+        purpose="reminder",
+        status="failed",
+        credits=0,
+        idempotency_key=uuid.uuid4().hex,
+        auto_key="skipped:reminder:1:x",
+        error="not enough credits (needs 1, has 0)",
+        created_by="automation",
+    )
     MessageEvent.create(message=message, kind="skipped", detail=message.error)
     return message
 

@@ -72,8 +72,9 @@ def test_pending_view_and_key_rows_in_english(make_app, snap_compare, monkeypatc
     from vitosms_tui.ui import app as app_module
 
     # the start view, as it looks while its module does not exist
-    monkeypatch.setitem(app_module.MODES, app_module.START_MODE,
-                        ("f2", "Agenda", "vitosms_tui.ui.screens.not_built_yet:AgendaScreen"))
+    monkeypatch.setitem(
+        app_module.MODES, app_module.START_MODE, ("f2", "Agenda", "vitosms_tui.ui.screens.not_built_yet:AgendaScreen")
+    )
 
     async def run_before(pilot) -> None:
         await settle(pilot)

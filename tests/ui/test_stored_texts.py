@@ -67,25 +67,37 @@ def test_a_passing_fault_then_delivery(mandant, german):
     lines = _timeline(message.id)
     assert lines[2] == "Versuch 1: Der Anbieter ist ausgelastet; das SMS wird nochmals versucht"
     assert lines[3] == "in 5 s, um 02.12.2026 11:00"
-    assert lines[4:] == [f"Versuch 2 durch {WORKER}", f"durch {WORKER}, Kennung beim Anbieter p-77",
-                         "Zustellbericht vom 02.12.2026 11:01"]
+    assert lines[4:] == [
+        f"Versuch 2 durch {WORKER}",
+        f"durch {WORKER}, Kennung beim Anbieter p-77",
+        "Zustellbericht vom 02.12.2026 11:01",
+    ]
 
 
-@pytest.mark.parametrize(("stored", "german_text"), [
-    ("number rejected by the gateway", "Die Nummer wurde vom Anbieter abgelehnt"),
-    ("undelivered", "Das SMS ist beim Handy nicht angekommen"),
-    ("recipient refused: 550 5.1.1 <lea@example.org>: Recipient address rejected",
-     "Der Mailserver hat die Adresse nicht angenommen (550)"),
-    ("SMTP answer 452 4.2.2 Mailbox full", "Der Mailserver nimmt gerade nichts an; neuer Versuch folgt (452)"),
-    ("SMTP answer 554 5.7.1 Spam", "Der Mailserver hat die E-Mail abgelehnt (554)"),
-    ("SMTP connection: Connection refused", "Keine Verbindung zum Mailserver; neuer Versuch folgt"),
-    ("SMSC: 0x00000058 ESME_RTHROTTLED", "Der Anbieter ist ausgelastet; das SMS wird nochmals versucht "
-                                         "(ESME_RTHROTTLED)"),
-    ("SMSC: 0x000000FF", "Der Anbieter hat das SMS abgelehnt (0x000000FF)"),
-    ("gateway error: TimeoutError (gave up after 5 attempts)",
-     "Der SMS-Anbieter war nicht erreichbar; neuer Versuch folgt; aufgegeben nach 5 Versuchen"),
-    ("not enough credits (needs 2, has 0)", "Nicht genug Credits (nötig 2, vorhanden 0)"),
-])
+@pytest.mark.parametrize(
+    ("stored", "german_text"),
+    [
+        ("number rejected by the gateway", "Die Nummer wurde vom Anbieter abgelehnt"),
+        ("undelivered", "Das SMS ist beim Handy nicht angekommen"),
+        (
+            "recipient refused: 550 5.1.1 <lea@example.org>: Recipient address rejected",
+            "Der Mailserver hat die Adresse nicht angenommen (550)",
+        ),
+        ("SMTP answer 452 4.2.2 Mailbox full", "Der Mailserver nimmt gerade nichts an; neuer Versuch folgt (452)"),
+        ("SMTP answer 554 5.7.1 Spam", "Der Mailserver hat die E-Mail abgelehnt (554)"),
+        ("SMTP connection: Connection refused", "Keine Verbindung zum Mailserver; neuer Versuch folgt"),
+        (
+            "SMSC: 0x00000058 ESME_RTHROTTLED",
+            "Der Anbieter ist ausgelastet; das SMS wird nochmals versucht (ESME_RTHROTTLED)",
+        ),
+        ("SMSC: 0x000000FF", "Der Anbieter hat das SMS abgelehnt (0x000000FF)"),
+        (
+            "gateway error: TimeoutError (gave up after 5 attempts)",
+            "Der SMS-Anbieter war nicht erreichbar; neuer Versuch folgt; aufgegeben nach 5 Versuchen",
+        ),
+        ("not enough credits (needs 2, has 0)", "Nicht genug Credits (nötig 2, vorhanden 0)"),
+    ],
+)
 def test_providers_answers_in_words_of_the_desk(stored, german_text, german):
     assert reason_text(stored) == german_text
 

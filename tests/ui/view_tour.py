@@ -42,8 +42,11 @@ def practice_day() -> dict:
     Setting.update(value="VS-20261127090000").where(Setting.key == "customer_number").execute()
     Order.update(customer_number="VS-20261127090000").execute()
     mandanten.update_settings(hau, user="test", low_balance=600)
-    reminded = next(a for a in agenda.day_appointments(dub, date(2026, 11, 30))
-                    if a.person.mobile and a.person.consent_reminder and a.person.preferred_channel != "email")
+    reminded = next(
+        a
+        for a in agenda.day_appointments(dub, date(2026, 11, 30))
+        if a.person.mobile and a.person.consent_reminder and a.person.preferred_channel != "email"
+    )
     agenda.remind(reminded, "empfang")
     seed_recalls()
     return {"refused": refused, "bounced": bounced, "reminded": reminded.id}

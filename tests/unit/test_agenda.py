@@ -18,8 +18,14 @@ def zh(text: str):
 
 @pytest.fixture
 def person(mandant):
-    data = persons.PersonInput(first_name="Anna", last_name="Muster", salutation="Frau",
-                               mobile="079 123 45 67", email="anna@example.ch", mandant="HAU")
+    data = persons.PersonInput(
+        first_name="Anna",
+        last_name="Muster",
+        salutation="Frau",
+        mobile="079 123 45 67",
+        email="anna@example.ch",
+        mandant="HAU",
+    )
     return persons.add_person(data, user="test")
 
 
@@ -34,8 +40,7 @@ def book(mandant, person, start="2026-05-08T10:00", minutes=20, reason="Kontroll
 
 
 def refunds_of(message):
-    return list(CreditEntry.select().where((CreditEntry.message == message.id)
-                                           & (CreditEntry.kind == "refund")))
+    return list(CreditEntry.select().where((CreditEntry.message == message.id) & (CreditEntry.kind == "refund")))
 
 
 def claim_now():
@@ -43,6 +48,7 @@ def claim_now():
 
 
 # --- booking and overlaps ---------------------------------------------------
+
 
 def test_overlap_is_allowed_and_returned(mandant, person, now):
     first = book(mandant, person, "2026-05-08T10:00", 30)
@@ -53,6 +59,7 @@ def test_overlap_is_allowed_and_returned(mandant, person, now):
     # a cancelled appointment and another Mandant's appointment are no overlap
     agenda.cancel_appointment(first, "desk")
     from vitosms_tui.core import mandanten
+
     other = mandanten.add_mandant("BER", "Dr. Berger", user="test")
     book(other, person, "2026-05-08T10:00", 60)
     assert agenda.add_appointment(mandant, person, "2026-05-08T10:00", 15, user="desk").overlaps == []
@@ -90,6 +97,7 @@ def test_day_view_lists_the_zurich_day(mandant, person, now):
 
 # --- copy ----------------------------------------------------------------------
 
+
 def test_copy_carries_no_reminder(mandant, person, now):
     original = book(mandant, person)
     reminder = agenda.remind(original, "desk").message
@@ -102,6 +110,7 @@ def test_copy_carries_no_reminder(mandant, person, now):
 
 
 # --- move ----------------------------------------------------------------------
+
 
 def test_move_without_a_prepared_reminder_needs_no_decision(mandant, person, now):
     appt = book(mandant, person)
@@ -204,6 +213,7 @@ def test_a_cancelled_appointment_cannot_be_moved(mandant, person, now):
 
 # --- cancel --------------------------------------------------------------------
 
+
 def test_cancel_withdraws_and_refunds_pending_messages(mandant, person, now):
     appt = book(mandant, person)
     reminder = agenda.remind(appt, "desk").message
@@ -231,6 +241,7 @@ def test_cancel_names_a_message_already_being_sent(mandant, person, now):
 
 
 # --- remind --------------------------------------------------------------------
+
 
 def test_reminder_is_scheduled_at_the_lead_time_in_the_persons_language(mandant, person, now):
     appt = book(mandant, person, "2026-05-08T10:00")
@@ -290,9 +301,11 @@ def test_confirmation_at_once_or_after_quiet_hours(mandant, person, now):
 
 
 def test_reminder_channel_follows_the_person_and_consent(mandant, person, now):
-    persons.update_person(person, persons.PersonInput(
-        first_name="Anna", last_name="Muster", email="anna@example.ch", preferred_channel="email"),
-        user="test")
+    persons.update_person(
+        person,
+        persons.PersonInput(first_name="Anna", last_name="Muster", email="anna@example.ch", preferred_channel="email"),
+        user="test",
+    )
     appt = book(mandant, person)
     assert agenda.remind(appt, "desk").message.channel == "email"
     with pytest.raises(Refused) as no:
@@ -303,8 +316,9 @@ def test_reminder_channel_follows_the_person_and_consent(mandant, person, now):
         agenda.remind(book(mandant, person, "2026-05-10T10:00"), "desk")
     assert no.value.code == "no_consent"
     # a confirmation needs no consent
-    assert agenda.remind(book(mandant, person, "2026-05-11T10:00"), "desk",
-                         kind="confirmation").message.status == "queued"
+    assert (
+        agenda.remind(book(mandant, person, "2026-05-11T10:00"), "desk", kind="confirmation").message.status == "queued"
+    )
 
 
 def test_timeline_lists_every_message_with_its_status(mandant, person, now):
@@ -318,10 +332,14 @@ def test_timeline_lists_every_message_with_its_status(mandant, person, now):
 
 # --- local time across DST -----------------------------------------------------
 
-@pytest.mark.parametrize("start, sunday_utc", [
-    ("2026-10-26T09:00", "2026-10-25T08:00:00+00:00"),  # Monday after the autumn change
-    ("2026-03-30T09:00", "2026-03-29T07:00:00+00:00"),  # Monday after the spring change
-])
+
+@pytest.mark.parametrize(
+    "start, sunday_utc",
+    [
+        ("2026-10-26T09:00", "2026-10-25T08:00:00+00:00"),  # Monday after the autumn change
+        ("2026-03-30T09:00", "2026-03-29T07:00:00+00:00"),  # Monday after the spring change
+    ],
+)
 def test_reminder_text_and_time_in_zurich_across_dst(mandant, person, start, sunday_utc):
     clock.set_now("2026-01-05T10:00")
     appt = book(mandant, person, start)

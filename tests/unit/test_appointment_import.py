@@ -21,13 +21,17 @@ def practice(mandant):
     mandant.save()
 
     def add(first, last, birth=None, mobile=None):
-        return persons.add_person(persons.PersonInput(first_name=first, last_name=last,
-                                                      birth_date=birth, mobile=mobile), user="test")
+        return persons.add_person(
+            persons.PersonInput(first_name=first, last_name=last, birth_date=birth, mobile=mobile), user="test"
+        )
 
-    return {"anna": add("Anna", "Muster", "1980-02-01", "079 123 45 67"),
-            "max1": add("Max", "Meier", "1950-01-01"), "max2": add("Max", "Meier", "1990-06-06"),
-            "mia": add("Mia", "Muster", "2015-03-03", "079 123 45 67"),
-            "beat": add("Beat", "Keller", None, "078 555 66 77")}
+    return {
+        "anna": add("Anna", "Muster", "1980-02-01", "079 123 45 67"),
+        "max1": add("Max", "Meier", "1950-01-01"),
+        "max2": add("Max", "Meier", "1990-06-06"),
+        "mia": add("Mia", "Muster", "2015-03-03", "079 123 45 67"),
+        "beat": add("Beat", "Keller", None, "078 555 66 77"),
+    }
 
 
 def ics(*events, moved="regenerate", dry_run=False):
@@ -35,8 +39,7 @@ def ics(*events, moved="regenerate", dry_run=False):
 
 
 def csv_import(text: str, mandant="HAU", dry_run=False):
-    return apply_feed(parse_csv(text.encode("utf-8"), mandant), "csv", mandant, "regenerate",
-                      "desk", dry_run)
+    return apply_feed(parse_csv(text.encode("utf-8"), mandant), "csv", mandant, "regenerate", "desk", dry_run)
 
 
 def booked():
@@ -46,17 +49,27 @@ def booked():
 def test_an_ics_export_is_read_with_its_zones_and_recurrences(practice):
     report = ics(
         event("a1", "20261203T090000", "20261203T093000", attendee=ANNA),
-        event("utc", "20261204T080000Z", "20261204T081500Z",
-              attendee='CN=Beat Keller:mailto:beat@example.ch'),
+        event("utc", "20261204T080000Z", "20261204T081500Z", attendee="CN=Beat Keller:mailto:beat@example.ch"),
         event("holiday", "20261224", "20261225", summary="Praxis zu"),
-        event("series", "20261207T100000", "20261207T102000", summary="Physio",
-              attendee='CN=Mia Muster:tel:079 123 45 67', extra="RRULE:FREQ=WEEKLY;COUNT=3"),
-        event("old", "20261101T100000", "20261101T101500", attendee=ANNA))
+        event(
+            "series",
+            "20261207T100000",
+            "20261207T102000",
+            summary="Physio",
+            attendee="CN=Mia Muster:tel:079 123 45 67",
+            extra="RRULE:FREQ=WEEKLY;COUNT=3",
+        ),
+        event("old", "20261101T100000", "20261101T101500", attendee=ANNA),
+    )
     assert report["rejected"] == []
     assert (report["added"], report["skipped"]) == (5, 2)  # the all-day and the past event
     first = Appointment.get(Appointment.external_id == "a1")
     assert (first.source, first.person_id, first.minutes, first.reason) == (
-        "ical", practice["anna"].id, 30, "Kontrolle")
+        "ical",
+        practice["anna"].id,
+        30,
+        "Kontrolle",
+    )
     assert clock.iso(first.start) == "2026-12-03T09:00:00+01:00"
     assert clock.iso(Appointment.get(Appointment.external_id == "utc").start) == "2026-12-04T09:00:00+01:00"
     series = Appointment.select().where(Appointment.external_id.startswith("series@"))
@@ -66,8 +79,10 @@ def test_an_ics_export_is_read_with_its_zones_and_recurrences(practice):
 
 
 def test_importing_the_same_file_again_changes_nothing(practice):
-    events = (event("a1", "20261203T090000", "20261203T093000", attendee=ANNA),
-              event("s", "20261207T100000", "", attendee=ANNA, extra="RRULE:FREQ=DAILY;COUNT=2"))
+    events = (
+        event("a1", "20261203T090000", "20261203T093000", attendee=ANNA),
+        event("s", "20261207T100000", "", attendee=ANNA, extra="RRULE:FREQ=DAILY;COUNT=2"),
+    )
     assert ics(*events)["added"] == 3
     again = ics(*events)
     assert (again["added"], again["moved"], again["cancelled"], again["unchanged"]) == (0, 0, 0, 3)
@@ -84,8 +99,7 @@ def test_a_moved_appointment_regenerates_its_prepared_reminder(practice, mandant
     moved = Appointment.get_by_id(appointment.id)
     assert clock.iso(moved.start) == "2026-12-08T14:00:00+01:00"
     assert Message.get_by_id(old.id).status == "cancelled"
-    new = Message.select().where((Message.appointment == appointment.id)
-                                 & (Message.status == "queued")).get()
+    new = Message.select().where((Message.appointment == appointment.id) & (Message.status == "queued")).get()
     assert "08.12." in new.body or "8.12." in new.body
     assert credits.balance(mandant) == balance  # old refunded, new paid: same price
 
@@ -97,26 +111,29 @@ def test_withdraw_on_move_leaves_no_reminder(practice, mandant):
     before = credits.balance(mandant)
     report = ics(event("a1", "20261209T090000", "20261209T093000", attendee=ANNA), moved="withdraw")
     assert report["moved"] == 1
-    assert not Message.select().where((Message.appointment == appointment.id)
-                                      & (Message.status == "queued")).exists()
+    assert not Message.select().where((Message.appointment == appointment.id) & (Message.status == "queued")).exists()
     assert credits.balance(mandant) > before  # the withdrawn reminder was refunded
 
 
 def test_vanished_and_cancelled_appointments_are_cancelled_and_refunded(practice, mandant):
-    ics(event("a1", "20261205T090000", "", attendee=ANNA),
+    ics(
+        event("a1", "20261205T090000", "", attendee=ANNA),
         event("b1", "20261206T090000", "", attendee='CN="Keller, Beat":tel:078 555 66 77'),
-        event("c1", "20261207T090000", "", attendee=ANNA))
+        event("c1", "20261207T090000", "", attendee=ANNA),
+    )
     reminder = agenda.remind(Appointment.get(Appointment.external_id == "a1"), "desk").message
     start_balance = credits.balance(mandant) + reminder.credits
-    report = ics(event("b1", "20261206T090000", "", attendee='CN="Keller, Beat":tel:078 555 66 77',
-                       extra="STATUS:CANCELLED"),
-                 event("c1", "20261207T090000", "", attendee=ANNA))
+    report = ics(
+        event("b1", "20261206T090000", "", attendee='CN="Keller, Beat":tel:078 555 66 77', extra="STATUS:CANCELLED"),
+        event("c1", "20261207T090000", "", attendee=ANNA),
+    )
     assert (report["cancelled"], report["unchanged"]) == (2, 1)
     assert [a.external_id for a in booked()] == ["c1"]
     assert Message.get_by_id(reminder.id).status == "cancelled"
     assert credits.balance(mandant) == start_balance
-    assert CreditEntry.select().where((CreditEntry.message == reminder.id)
-                                      & (CreditEntry.kind == "refund")).count() == 1
+    assert (
+        CreditEntry.select().where((CreditEntry.message == reminder.id) & (CreditEntry.kind == "refund")).count() == 1
+    )
     # appointments booked here, or before now, are never cancelled by an import
     own = agenda.add_appointment(mandant, practice["anna"], "2026-12-10T10:00", 15, user="desk")
     assert ics()["cancelled"] == 1 and own.appointment.status == "booked"
@@ -137,10 +154,12 @@ def test_a_change_made_here_stands_until_the_other_agenda_changes(practice):
 
 
 def test_namesakes_and_strangers_are_rejected_never_guessed(practice):
-    report = ics(event("m1", "20261205T090000", "", attendee="CN=Max Meier:mailto:max@example.ch"),
-                 event("m2", "20261205T100000", "", attendee="CN=Max Meier:mailto:max@example.ch", birth="06.06.1990"),
-                 event("x1", "20261205T110000", "", attendee="CN=Xaver Niemand:mailto:xaver@example.ch"),
-                 event("n1", "20261205T120000", ""))
+    report = ics(
+        event("m1", "20261205T090000", "", attendee="CN=Max Meier:mailto:max@example.ch"),
+        event("m2", "20261205T100000", "", attendee="CN=Max Meier:mailto:max@example.ch", birth="06.06.1990"),
+        event("x1", "20261205T110000", "", attendee="CN=Xaver Niemand:mailto:xaver@example.ch"),
+        event("n1", "20261205T120000", ""),
+    )
     reasons = {r["uid"]: r["reason"] for r in report["rejected"]}
     assert sorted(reasons) == ["m1", "n1", "x1"], reasons
     assert "2 persons named Max Meier" in reasons["m1"] and "Geburtsdatum" in reasons["m1"]
@@ -154,17 +173,23 @@ def test_namesakes_and_strangers_are_rejected_never_guessed(practice):
 def test_dry_run_shows_the_changes_and_keeps_everything(practice):
     ics(event("a1", "20261205T090000", "", attendee=ANNA))
     before = [(a.id, a.start, a.status) for a in Appointment.select()]
-    report = ics(event("a1", "20261206T090000", "", attendee=ANNA),
-                 event("b1", "20261206T100000", "", attendee=ANNA), dry_run=True)
+    report = ics(
+        event("a1", "20261206T090000", "", attendee=ANNA),
+        event("b1", "20261206T100000", "", attendee=ANNA),
+        dry_run=True,
+    )
     assert (report["moved"], report["added"], report["dry_run"]) == (1, 1, True)
     assert [(a.id, a.start, a.status) for a in Appointment.select()] == before
 
 
-@pytest.mark.parametrize("raw, needle", [
-    (b"hello world", "not iCalendar"),
-    (b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Anna\r\nEND:VCARD\r\n", "not iCalendar"),
-    (b"\xff\xfe\x00B", "not UTF-8"),
-])
+@pytest.mark.parametrize(
+    "raw, needle",
+    [
+        (b"hello world", "not iCalendar"),
+        (b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Anna\r\nEND:VCARD\r\n", "not iCalendar"),
+        (b"\xff\xfe\x00B", "not UTF-8"),
+    ],
+)
 def test_a_file_that_is_no_calendar_is_refused_whole(practice, raw, needle):
     with pytest.raises(UsageError, match=needle):
         parse_ics(raw, "HAU")
@@ -172,23 +197,31 @@ def test_a_file_that_is_no_calendar_is_refused_whole(practice, raw, needle):
 
 
 def test_a_broken_event_is_rejected_and_the_others_taken(practice):
-    report = ics(event("gap", "20270328T023000", "", attendee=ANNA),
-                 event("long", "20261205T090000", "20261207T090000", attendee=ANNA),
-                 event("ok", "20261205T100000", "", attendee=ANNA))
+    report = ics(
+        event("gap", "20270328T023000", "", attendee=ANNA),
+        event("long", "20261205T090000", "20261207T090000", attendee=ANNA),
+        event("ok", "20261205T100000", "", attendee=ANNA),
+    )
     reasons = {r["uid"]: r["reason"] for r in report["rejected"]}
     assert "does not exist" in reasons["gap"]
     assert "longer than" in reasons["long"]
     assert report["added"] == 1
 
 
-@pytest.mark.parametrize("broken, needle", [
-    ("DTSTART:garbage", "unreadable event"),
-    ("", "the event has no DTSTART"),
-    ("DTSTART;TZID=Europe/Zurich:20261203T090000\nRRULE:FREQ=SOMETIMES", "unreadable event"),
-])
+@pytest.mark.parametrize(
+    "broken, needle",
+    [
+        ("DTSTART:garbage", "unreadable event"),
+        ("", "the event has no DTSTART"),
+        ("DTSTART;TZID=Europe/Zurich:20261203T090000\nRRULE:FREQ=SOMETIMES", "unreadable event"),
+    ],
+)
 def test_a_broken_event_is_rejected_with_its_uid_and_the_rest_is_read(practice, broken, needle):
-    bad = event("bad", "20261203T090000", "", attendee=ANNA).replace(
-        "DTSTART;TZID=Europe/Zurich:20261203T090000", broken).replace("\n\n", "\n")
+    bad = (
+        event("bad", "20261203T090000", "", attendee=ANNA)
+        .replace("DTSTART;TZID=Europe/Zurich:20261203T090000", broken)
+        .replace("\n\n", "\n")
+    )
     report = ics(bad, event("ok", "20261204T090000", "", attendee=ANNA))
     assert report["added"] == 1
     [rejected] = report["rejected"]
@@ -197,20 +230,21 @@ def test_a_broken_event_is_rejected_with_its_uid_and_the_rest_is_read(practice, 
 
 def test_unknown_mandant_is_refused_before_anything_changes(practice):
     with pytest.raises(NotFound):
-        apply_feed(parse_ics(calendar(event("a", "20261205T090000", "", attendee=ANNA)), "XYZ"),
-                   "ical", "XYZ")
+        apply_feed(parse_ics(calendar(event("a", "20261205T090000", "", attendee=ANNA)), "XYZ"), "ical", "XYZ")
     assert Appointment.select().count() == 0
 
 
-CSV = ("\ufeffID;Datum;Beginn;Dauer;Ende;Mandant;Name;Vorname;Geburtsdatum;Natel;Grund;Raum\r\n"
-       "T1;03.12.2026;09:00;30;;HAU;Muster;Anna;01.02.1980;079 123 45 67;Kontrolle;2\r\n"
-       "T2;2026-12-04;10:15;;10:45;;Meier;Max;06.06.1990;;Röntgen;1\r\n"
-       "T3;04.12.2026;11:00;20;;HAU;Meier;Max;;;;1\r\n"
-       "T4;31.02.2026;11:00;20;;HAU;Muster;Anna;;;;1\r\n"
-       "T5;28.03.2027;02:30;20;;HAU;Muster;Anna;;;;1\r\n"
-       "T6;05.12.2026;08:00;20;;ZZZ;Muster;Anna;;;;1\r\n"
-       ";05.12.2026;08:00;20;;HAU;Muster;Anna;;;;1\r\n"
-       "T8;05.12.2026;8 Uhr;20;;HAU;Muster;Anna;;;;1\r\n")
+CSV = (
+    "\ufeffID;Datum;Beginn;Dauer;Ende;Mandant;Name;Vorname;Geburtsdatum;Natel;Grund;Raum\r\n"
+    "T1;03.12.2026;09:00;30;;HAU;Muster;Anna;01.02.1980;079 123 45 67;Kontrolle;2\r\n"
+    "T2;2026-12-04;10:15;;10:45;;Meier;Max;06.06.1990;;Röntgen;1\r\n"
+    "T3;04.12.2026;11:00;20;;HAU;Meier;Max;;;;1\r\n"
+    "T4;31.02.2026;11:00;20;;HAU;Muster;Anna;;;;1\r\n"
+    "T5;28.03.2027;02:30;20;;HAU;Muster;Anna;;;;1\r\n"
+    "T6;05.12.2026;08:00;20;;ZZZ;Muster;Anna;;;;1\r\n"
+    ";05.12.2026;08:00;20;;HAU;Muster;Anna;;;;1\r\n"
+    "T8;05.12.2026;8 Uhr;20;;HAU;Muster;Anna;;;;1\r\n"
+)
 
 
 def test_a_csv_export_with_german_columns(practice):
@@ -229,20 +263,24 @@ def test_a_csv_export_with_german_columns(practice):
 
 
 def test_csv_again_moves_and_cancels(practice):
-    csv_import("ID,Datum,Zeit,Dauer,Natel,Name,Vorname\n"
-               "1,03.12.2026,09:00,20,079 123 45 67,Muster,Anna\n"
-               "2,03.12.2026,10:00,20,078 555 66 77,,\n")
-    report = csv_import("ID,Datum,Zeit,Dauer,Natel,Name,Vorname\n"
-                        "1,03.12.2026,09:30,45,079 123 45 67,Muster,Anna\n")
+    csv_import(
+        "ID,Datum,Zeit,Dauer,Natel,Name,Vorname\n"
+        "1,03.12.2026,09:00,20,079 123 45 67,Muster,Anna\n"
+        "2,03.12.2026,10:00,20,078 555 66 77,,\n"
+    )
+    report = csv_import("ID,Datum,Zeit,Dauer,Natel,Name,Vorname\n1,03.12.2026,09:30,45,079 123 45 67,Muster,Anna\n")
     assert (report["moved"], report["cancelled"]) == (1, 1), report
     one = Appointment.get(Appointment.external_id == "1")
     assert (clock.iso(one.start), one.minutes) == ("2026-12-03T09:30:00+01:00", 45)
 
 
-@pytest.mark.parametrize("header, needle", [
-    ("Datum;Zeit;Name", "lacks the column(s) id (Id)"),
-    ("ID;Datum;Zeit;Grund", "names no patient"),
-])
+@pytest.mark.parametrize(
+    "header, needle",
+    [
+        ("Datum;Zeit;Name", "lacks the column(s) id (Id)"),
+        ("ID;Datum;Zeit;Grund", "names no patient"),
+    ],
+)
 def test_csv_without_the_columns_it_needs_is_refused(practice, header, needle):
     with pytest.raises(UsageError, match=needle.replace("(", r"\(").replace(")", r"\)")):
         parse_csv(f"{header}\n1;2;3;4\n".encode(), "HAU")
@@ -256,25 +294,25 @@ def test_csv_without_mandant_anywhere_is_refused(practice):
 def test_another_mandant_keeps_its_appointments(practice, mandant):
     other = mandanten.add_mandant("BER", "Dr. Berger", user="test")
     ics(event("a1", "20261205T090000", "", attendee=ANNA))
-    apply_feed(parse_ics(calendar(event("a1", "20261205T090000", "", attendee=ANNA)), "BER"),
-               "ical", "BER")
+    apply_feed(parse_ics(calendar(event("a1", "20261205T090000", "", attendee=ANNA)), "BER"), "ical", "BER")
     assert ics()["cancelled"] == 1  # HAU's file is empty now: only HAU's appointment goes
     left = booked()
     assert [a.mandant_id for a in left] == [other.id]
 
 
 def test_an_id_twice_in_one_file_is_rejected_not_booked_twice(practice):
-    report = csv_import("ID;Datum;Zeit;Natel;Name;Vorname\n"
-                        "7;03.12.2026;09:00;079 123 45 67;Muster;Anna\n"
-                        "7;03.12.2026;11:00;079 123 45 67;Muster;Anna\n")
+    report = csv_import(
+        "ID;Datum;Zeit;Natel;Name;Vorname\n"
+        "7;03.12.2026;09:00;079 123 45 67;Muster;Anna\n"
+        "7;03.12.2026;11:00;079 123 45 67;Muster;Anna\n"
+    )
     assert report["added"] == 1
     assert report["rejected"] == [{"line": 3, "reason": "the id 7 appears twice"}]
     assert Appointment.select().count() == 1
 
 
 def test_a_series_that_cannot_be_read_any_more_keeps_its_appointments(practice):
-    series = event("kg@praxis.example", "20261207T100000", "", attendee=ANNA,
-                   extra="RRULE:FREQ=WEEKLY;COUNT=3")
+    series = event("kg@praxis.example", "20261207T100000", "", attendee=ANNA, extra="RRULE:FREQ=WEEKLY;COUNT=3")
     assert ics(series)["added"] == 3
     broken = series.replace("RRULE:FREQ=WEEKLY;COUNT=3", "RRULE:FREQ=SOMETIMES")
     report = ics(broken)
@@ -283,8 +321,10 @@ def test_a_series_that_cannot_be_read_any_more_keeps_its_appointments(practice):
     # one visit fewer there: only that occurrence is cancelled
     fewer = ics(series.replace("COUNT=3", "COUNT=2"))
     assert (fewer["cancelled"], fewer["unchanged"]) == (1, 2)
-    assert [a.external_id for a in booked()] == ["kg@praxis.example@20261207T090000Z",
-                                                 "kg@praxis.example@20261214T090000Z"]
+    assert [a.external_id for a in booked()] == [
+        "kg@praxis.example@20261207T090000Z",
+        "kg@praxis.example@20261214T090000Z",
+    ]
 
 
 OUTLOOK = """BEGIN:VCALENDAR
@@ -340,22 +380,28 @@ def test_an_outlook_export_with_its_windows_zone_and_a_moved_visit_of_a_series(p
     raw = OUTLOOK.replace("SUMMARY:KG", "ATTENDEE;CN=Mia Muster:tel:079 123 45 67\nSUMMARY:KG")
     feed = parse_ics(raw.replace("\n", "\r\n").encode(), "HAU")
     starts = {a.external_id: clock.iso(a.start) for a in feed.appointments}
-    assert starts == {"040000008200E00074C5B7101A82E00800000000": "2026-12-03T09:00:00+01:00",
-                      "series@20261207T090000Z": "2026-12-07T10:00:00+01:00",
-                      "series@20261214T090000Z": "2026-12-15T14:00:00+01:00",  # moved there
-                      "series@20261221T090000Z": "2026-12-21T10:00:00+01:00"}
-    assert feed.rejected == [{"uid": "gap", "reason": "28.03.2027 02:30 does not exist in its time zone"
-                                                      " (clocks go forward)"}]
+    assert starts == {
+        "040000008200E00074C5B7101A82E00800000000": "2026-12-03T09:00:00+01:00",
+        "series@20261207T090000Z": "2026-12-07T10:00:00+01:00",
+        "series@20261214T090000Z": "2026-12-15T14:00:00+01:00",  # moved there
+        "series@20261221T090000Z": "2026-12-21T10:00:00+01:00",
+    }
+    assert feed.rejected == [
+        {"uid": "gap", "reason": "28.03.2027 02:30 does not exist in its time zone (clocks go forward)"}
+    ]
     report = apply_feed(feed, "ical", "HAU", user="desk")
     assert report["added"] == 4
 
 
 def test_a_whole_name_in_either_order_and_two_readings_are_rejected(practice):
     persons.add_person(persons.PersonInput(first_name="Keller", last_name="Beat"), user="test")
-    report = csv_import("ID;Datum;Zeit;Patient\n"
-                        "1;03.12.2026;09:00;Muster Anna\n"
-                        "2;03.12.2026;10:00;Anna Muster\n"
-                        "3;03.12.2026;11:00;Keller Beat\n")
+    report = csv_import(
+        "ID;Datum;Zeit;Patient\n"
+        "1;03.12.2026;09:00;Muster Anna\n"
+        "2;03.12.2026;10:00;Anna Muster\n"
+        "3;03.12.2026;11:00;Keller Beat\n"
+    )
     assert report["added"] == 2
-    assert report["rejected"] == [{"line": 4, "reason": "2 persons named Keller Beat: add the birth date"
-                                                        " (Geburtsdatum)"}]
+    assert report["rejected"] == [
+        {"line": 4, "reason": "2 persons named Keller Beat: add the birth date (Geburtsdatum)"}
+    ]

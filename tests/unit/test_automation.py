@@ -19,10 +19,8 @@ def tick(at: str):
     return automation.run_tick()
 
 
-def person(first="Anna", last="Muster", mobile="079 123 45 67", email=None, consents=None,
-           mandant="HAU", **kw):
-    data = persons.PersonInput(first_name=first, last_name=last, mobile=mobile, email=email,
-                               mandant=mandant, **kw)
+def person(first="Anna", last="Muster", mobile="079 123 45 67", email=None, consents=None, mandant="HAU", **kw):
+    data = persons.PersonInput(first_name=first, last_name=last, mobile=mobile, email=email, mandant=mandant, **kw)
     return persons.add_person(data, consents=consents, user="test")
 
 
@@ -31,13 +29,15 @@ def book(mandant, who, start, minutes=15):
 
 
 def reminders_of(appointment) -> list[Message]:
-    return list(Message.select().where((Message.appointment == appointment.id)
-                                       & (Message.purpose == "reminder")).order_by(Message.id))
+    return list(
+        Message.select()
+        .where((Message.appointment == appointment.id) & (Message.purpose == "reminder"))
+        .order_by(Message.id)
+    )
 
 
 def automatic(purpose=None) -> list[Message]:
-    query = Message.select().where(Message.auto_key.is_null(False)
-                                   & ~Message.auto_key.startswith("skipped:"))
+    query = Message.select().where(Message.auto_key.is_null(False) & ~Message.auto_key.startswith("skipped:"))
     if purpose:
         query = query.where(Message.purpose == purpose)
     return list(query.order_by(Message.id))
@@ -56,6 +56,7 @@ def anna(hau):
 
 # --- reminders ---------------------------------------------------------------------
 
+
 def test_a_reminder_is_queued_once_for_its_lead_time(hau, anna):
     soon = book(hau, anna, "2026-05-05T14:00")
     later = book(hau, anna, "2026-05-06T14:00")
@@ -68,8 +69,7 @@ def test_a_reminder_is_queued_once_for_its_lead_time(hau, anna):
     assert tick("2026-05-04T10:01").reminders == 0
     assert tick("2026-05-05T08:00").reminders == 1
     assert reminders_of(later)[0].scheduled_at == zh("2026-05-05T14:00")
-    assert tick("2026-05-05T09:00").as_dict() == {"reminders": 0, "birthdays": 0, "skipped": 0,
-                                                  "recalls_booked": 0}
+    assert tick("2026-05-05T09:00").as_dict() == {"reminders": 0, "birthdays": 0, "skipped": 0, "recalls_booked": 0}
 
 
 def test_a_reminder_due_in_quiet_hours_goes_out_before_them(hau, anna):
@@ -100,7 +100,11 @@ def test_deceased_inactive_without_consent_or_address_get_none(hau):
     assert report.reminders == 1 and [m.person_id for m in automatic()] == [emil.id]
     assert automatic()[0].channel == "email"
     assert {k: report.excluded[k] for k in ("deceased", "inactive", "no_consent", "no_address")} == {
-        "deceased": 1, "inactive": 1, "no_consent": 1, "no_address": 1}
+        "deceased": 1,
+        "inactive": 1,
+        "no_consent": 1,
+        "no_address": 1,
+    }
 
 
 def test_short_notice_rule_for_late_bookings(hau, anna):
@@ -163,6 +167,7 @@ def test_a_reminder_made_by_hand_counts(hau, anna):
 
 # --- birthdays -----------------------------------------------------------------------------
 
+
 def test_a_birthday_is_greeted_once_at_the_birthday_time(hau, anna):
     nora = person("Nora", "Nein", birth_date="1975-05-06")  # no consent: greetings are opt-in
     dora = person("Dora", "Tot", birth_date="1950-05-06", consents={"birthday": True}, deceased=True)
@@ -175,7 +180,10 @@ def test_a_birthday_is_greeted_once_at_the_birthday_time(hau, anna):
     assert (greeting.person_id, greeting.scheduled_at) == (anna.id, zh("2026-05-06T09:00"))
     assert greeting.auto_key == automation.birthday_key(anna, 2026)
     assert {k: report.excluded[k] for k in ("no_consent", "deceased", "inactive")} == {
-        "no_consent": 1, "deceased": 1, "inactive": 1}
+        "no_consent": 1,
+        "deceased": 1,
+        "inactive": 1,
+    }
     for at in ("2026-05-06T09:00", "2026-05-06T19:00"):
         assert tick(at).birthdays == 0
     assert {nora.id, dora.id, ida.id, nobody.id}.isdisjoint({m.person_id for m in Message.select()})
@@ -188,24 +196,30 @@ def test_birthday_greetings_off_and_a_missed_birthday(hau, anna):
     assert tick("2026-05-07T10:00").birthdays == 0  # yesterday's birthday is not greeted today
 
 
-@pytest.mark.parametrize("birthday_time,now,expected", [
-    ("09:00", "2026-05-06T15:00", "2026-05-06T15:00"),  # later the same day: at once
-    ("06:00", "2026-05-06T01:00", "2026-05-06T08:00"),  # in the morning's quiet hours: at their end
-    ("21:00", "2026-05-06T15:00", "2026-05-06T19:59"),  # in the evening's: just before them
-    ("21:00", "2026-05-06T20:30", None),                # no allowed moment left that day
-])
+@pytest.mark.parametrize(
+    "birthday_time,now,expected",
+    [
+        ("09:00", "2026-05-06T15:00", "2026-05-06T15:00"),  # later the same day: at once
+        ("06:00", "2026-05-06T01:00", "2026-05-06T08:00"),  # in the morning's quiet hours: at their end
+        ("21:00", "2026-05-06T15:00", "2026-05-06T19:59"),  # in the evening's: just before them
+        ("21:00", "2026-05-06T20:30", None),  # no allowed moment left that day
+    ],
+)
 def test_birthday_send_time(hau, birthday_time, now, expected):
     hau = mandanten.update_settings(hau, birthday_time=birthday_time)
     at = automation.birthday_send_time(hau, clock.local(zh(now)).date(), zh(now))
     assert at == (zh(expected) if expected else None)
 
 
-@pytest.mark.parametrize("now,greeted", [
-    ("2027-02-28T10:00", True),   # not a leap year: on 28 February
-    ("2027-03-01T10:00", False),
-    ("2028-02-28T10:00", False),  # a leap year: on the day itself
-    ("2028-02-29T10:00", True),
-])
+@pytest.mark.parametrize(
+    "now,greeted",
+    [
+        ("2027-02-28T10:00", True),  # not a leap year: on 28 February
+        ("2027-03-01T10:00", False),
+        ("2028-02-28T10:00", False),  # a leap year: on the day itself
+        ("2028-02-29T10:00", True),
+    ],
+)
 def test_29_february(hau, now, greeted):
     leap = person("Lea", "Schalt", birth_date="2000-02-29", consents={"birthday": True})
     assert tick(now).birthdays == int(greeted)
@@ -213,6 +227,7 @@ def test_29_february(hau, now, greeted):
 
 
 # --- out of credits ---------------------------------------------------------------------------
+
 
 def test_out_of_credits_is_visible_once_and_retried_when_credits_arrive(db):
     clock.set_now("2026-05-04T10:00")
@@ -232,8 +247,7 @@ def test_out_of_credits_is_visible_once_and_retried_when_credits_arrive(db):
         assert (message.credits, message.error) == (0, "not enough credits (needs 1, has 0)")
         assert message.auto_key.startswith("skipped:reminder:")
         assert [e.kind for e in outbox.timeline(message.id)] == ["skipped"]
-    assert automation.automation_warnings() == [
-        "Mandant HAU: 2 automatic messages skipped, not enough credits"]
+    assert automation.automation_warnings() == ["Mandant HAU: 2 automatic messages skipped, not enough credits"]
     rows = Message.select().count(), MessageEvent.select().count()
     again = tick("2026-05-04T10:01")
     assert again.skipped == 0 and again.excluded["no_credits"] == 2  # no new entry, not even tried

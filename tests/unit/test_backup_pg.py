@@ -34,9 +34,11 @@ def practice(pg_url):
 def test_the_password_goes_to_the_tools_in_the_environment_not_on_the_command_line(tmp_path, monkeypatch):
     # a pg_dump that writes down how it was called
     fake = tmp_path / "pg_dump"
-    fake.write_text(f"#!{sys.executable}\nimport json, os, sys\n"
-                    f"open({str(tmp_path / 'call.json')!r}, 'w').write(json.dumps("
-                    "{'argv': sys.argv, 'password': os.environ.get('PGPASSWORD')}))\nsys.exit(1)\n")
+    fake.write_text(
+        f"#!{sys.executable}\nimport json, os, sys\n"
+        f"open({str(tmp_path / 'call.json')!r}, 'w').write(json.dumps("
+        "{'argv': sys.argv, 'password': os.environ.get('PGPASSWORD')}))\nsys.exit(1)\n"
+    )
     fake.chmod(0o700)
     monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
     url = "postgresql://praxis:s3cr%40t@db.praxis.example:5433/vitosms?sslmode=require"
@@ -81,11 +83,14 @@ def _sqlite_file(path, _good):
         conn.execute("CREATE TABLE setting (key, value)")
 
 
-@pytest.mark.parametrize("make,needle", [
-    (_garbage, "not a vitosms backup"),
-    (_damaged, "damaged"),
-    (_sqlite_file, "backup of a SQLite database"),
-])
+@pytest.mark.parametrize(
+    "make,needle",
+    [
+        (_garbage, "not a vitosms backup"),
+        (_damaged, "damaged"),
+        (_sqlite_file, "backup of a SQLite database"),
+    ],
+)
 def test_restore_refuses_what_is_no_dump_of_ours_and_changes_nothing(practice, tmp_path, capsys, make, needle):
     good = tmp_path / "good.backup"
     assert run(capsys, "--db", practice, "backup", good)[0] == 0

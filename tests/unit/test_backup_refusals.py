@@ -67,7 +67,9 @@ def test_backup_and_restore_into_a_new_file_keep_everything(practice, tmp_path, 
     assert run(capsys, "--db", fresh, "init")[0] == 0
     code, out, err = run(capsys, "--db", fresh, "restore", target)
     assert code == 0, err
-    assert out.strip() == f"restored {target} (schema version {SCHEMA_VERSION}): 0 persons, 3 messages, 4 ledger entries"
+    assert (
+        out.strip() == f"restored {target} (schema version {SCHEMA_VERSION}): 0 persons, 3 messages, 4 ledger entries"
+    )
     assert fresh.stat().st_mode & 0o777 == 0o600
     open_database(str(fresh))
     assert credits.balance(1) == 100 - 3 * credits.tariff().cost("sms", 1)
@@ -87,11 +89,14 @@ def test_a_backup_replaces_an_older_backup_of_the_same_name(practice, tmp_path, 
     assert table_count(target, "message") == 3
 
 
-@pytest.mark.parametrize("target,needle", [
-    ("missing-folder/b.db", "folder not found"),
-    (".", "is a folder"),
-    ("practice.db", "must not be the database itself"),
-])
+@pytest.mark.parametrize(
+    "target,needle",
+    [
+        ("missing-folder/b.db", "folder not found"),
+        (".", "is a folder"),
+        ("practice.db", "must not be the database itself"),
+    ],
+)
 def test_backup_refusals(practice, tmp_path, capsys, monkeypatch, target, needle):
     monkeypatch.chdir(tmp_path)
     code, out, err = run(capsys, "--db", practice, "backup", target)
@@ -141,15 +146,18 @@ def _newer(path, backup):
     set_version(path, SCHEMA_VERSION + 1)
 
 
-@pytest.mark.parametrize("make,needle", [
-    (None, "backup not found"),
-    (_garbage, "not a vitosms database"),
-    (_text, "not a vitosms database"),
-    (_empty, "not a vitosms database"),
-    (_other_database, "not a vitosms database"),
-    (_cut_in_half, "not a vitosms database"),
-    (_newer, "newer than this program"),
-])
+@pytest.mark.parametrize(
+    "make,needle",
+    [
+        (None, "backup not found"),
+        (_garbage, "not a vitosms database"),
+        (_text, "not a vitosms database"),
+        (_empty, "not a vitosms database"),
+        (_other_database, "not a vitosms database"),
+        (_cut_in_half, "not a vitosms database"),
+        (_newer, "newer than this program"),
+    ],
+)
 def test_restore_refuses_what_is_no_backup_of_ours_and_changes_nothing(practice, tmp_path, capsys, make, needle):
     good = tmp_path / "good.db"
     assert run(capsys, "--db", practice, "backup", good)[0] == 0
@@ -221,4 +229,5 @@ def test_an_older_backup_is_brought_up_to_date(practice, tmp_path, capsys):
     assert (result["backup_schema_version"], result["schema_version"]) == (1, SCHEMA_VERSION)
     with sqlite3.connect(tmp_path / "new.db") as conn:
         assert conn.execute("SELECT value FROM setting WHERE key = 'schema_version'").fetchone() == (
-            str(SCHEMA_VERSION),)
+            str(SCHEMA_VERSION),
+        )

@@ -28,27 +28,63 @@ from vitosms_tui.core.templates import install_default_templates
 
 # fixed examples in the suite; FUZZ_EXAMPLES=500 explores afresh (random seed) when hunting
 EXPLORE = int(os.environ.get("FUZZ_EXAMPLES", "0"))
-FUZZ = settings(max_examples=EXPLORE or 40, deadline=None, derandomize=not EXPLORE,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                       HealthCheck.filter_too_much])
+FUZZ = settings(
+    max_examples=EXPLORE or 40,
+    deadline=None,
+    derandomize=not EXPLORE,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 
 # what a terminal can hand over: any text but NUL, and undecodable bytes (surrogate escapes)
 TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30)
 RAW = st.binary(max_size=12).map(lambda b: b.replace(b"\x00", b"").decode("utf-8", "surrogateescape"))
 NUMBER = st.one_of(st.integers(), st.floats()).map(str)
-EDGES = st.sampled_from([
-    "", " ", "0", "-1", "1", "2", "99999999999999999999999", "1e309", "nan", "-0", "0x10", "½", "٣",
-    "0001-01-01T00:00", "9999-12-31T23:59", "2026-02-30T10:00", "2026-13-01", "1.1.1900", "24:00",
-    "23:59-00:00", "00:00-00:00", "+41799990100", "+41 44 123 45 67", "079 123 45 67 89", "a@b", "@",
-    "x" * 300, "line\nbreak", "{first_name}", "{diagnose}", "}{", "--", "-h", "--help",
-    "Robert'); DROP TABLE person;--", "\u202eevil", "\x1b[31mred",
-])
+EDGES = st.sampled_from(
+    [
+        "",
+        " ",
+        "0",
+        "-1",
+        "1",
+        "2",
+        "99999999999999999999999",
+        "1e309",
+        "nan",
+        "-0",
+        "0x10",
+        "½",
+        "٣",
+        "0001-01-01T00:00",
+        "9999-12-31T23:59",
+        "2026-02-30T10:00",
+        "2026-13-01",
+        "1.1.1900",
+        "24:00",
+        "23:59-00:00",
+        "00:00-00:00",
+        "+41799990100",
+        "+41 44 123 45 67",
+        "079 123 45 67 89",
+        "a@b",
+        "@",
+        "x" * 300,
+        "line\nbreak",
+        "{first_name}",
+        "{diagnose}",
+        "}{",
+        "--",
+        "-h",
+        "--help",
+        "Robert'); DROP TABLE person;--",
+        "\u202eevil",
+        "\x1b[31mred",
+    ]
+)
 
 
 def anything(*good) -> st.SearchStrategy[str]:
     """A good value now and then (so that calls get deep), else something generated."""
-    return st.one_of(st.sampled_from(good), TEXT, RAW, NUMBER, EDGES) if good else \
-        st.one_of(TEXT, RAW, NUMBER, EDGES)
+    return st.one_of(st.sampled_from(good), TEXT, RAW, NUMBER, EDGES) if good else st.one_of(TEXT, RAW, NUMBER, EDGES)
 
 
 @pytest.fixture
@@ -60,9 +96,12 @@ def practice(db, db_path, tmp_path, monkeypatch):
     mandanten.add_mandant("MUE", "Dr. med. Beat Müller", "Dr Mueller", user="test")
     credits.purchase(hau, 50, user="test")
     mandanten.add_staff("sd", "Service Desk", "servicedesk", user="test")
-    anna = persons.add_person(persons.PersonInput(first_name="Anna", last_name="Muster",
-                                                  mobile="079 123 45 67", email="anna@example.ch",
-                                                  mandant="HAU"), user="test")
+    anna = persons.add_person(
+        persons.PersonInput(
+            first_name="Anna", last_name="Muster", mobile="079 123 45 67", email="anna@example.ch", mandant="HAU"
+        ),
+        user="test",
+    )
     agenda.add_appointment("HAU", anna, clock.now().replace(microsecond=0).isoformat(), 15, user="test")
     return {"db": str(db_path), "state": str(tmp_path / "state"), "tmp": tmp_path}
 
@@ -92,8 +131,7 @@ def check_answer(code: int, out: str, err: str, before: dict, as_json: bool) -> 
     assert counts() == before, "a refused command changed the database"
 
 
-def command(prefix: list[str], options: dict, flags: tuple[str, ...] = (), positional=None,
-            user: str | None = None):
+def command(prefix: list[str], options: dict, flags: tuple[str, ...] = (), positional=None, user: str | None = None):
     """A strategy of argv lists: ``prefix``, some of ``options`` (as --name=value), flags, globals."""
     optional = {name: strategy for name, strategy in options.items()}
     optional.update({flag: st.just(True) for flag in flags})
@@ -119,48 +157,105 @@ PERSON_ID = anything("1", "2", "999")
 APPOINTMENT_ID = anything("1", "999")
 WHEN = anything("2030-01-07T10:00", "2030-01-07T10:00+01:00", "2020-01-01T10:00")
 COMMANDS = {
-    "send": command(["send"], {"mandant": MANDANT, "to": anything("+41791234567", "anna@example.ch",
-                                                                  "044 123 45 67"),
-                               "person": PERSON_ID, "text": anything("Hallo", "€" * 200, "Grüezi {first_name}"),
-                               "subject": anything("Termin"), "channel": anything("sms", "email"), "at": WHEN},
-                    flags=("dry-run",)),
-    "person add": command(["person", "add"], {
-        "first": anything("Anna"), "last": anything("Muster"), "birth": anything("1970-01-01", "01.02.1980"),
-        "mobile": anything("079 123 45 67"), "email": anything("anna@example.ch"), "lang": anything("de", "fr"),
-        "mandant": MANDANT, "channel": anything("sms", "email"), "salutation": anything("Herr", "Frau")},
-        flags=("no-reminders", "birthday-greetings", "deceased")),
-    "mandant add": command(["mandant", "add"], {"code": anything("ZIM", "HAU"), "name": anything("Dr. Zim"),
-                                                "sender": anything("Dr Zim", "Zu lang Sender")}),
-    "mandant set": command(["mandant", "set"], {
-        "auto-reminders": anything("on", "off"), "lead-hours": anything("24", "0", "337"),
-        "auto-birthday": anything("on"), "birthday-time": anything("09:00", "25:00"),
-        "quiet": anything("20:00-08:00"), "low-balance": anything("10"), "channel-order": anything("email,sms")},
-        positional=MANDANT),
-    "staff add": command(["staff", "add"], {"login": anything("mia"), "name": anything("Mia"),
-                                            "role": anything("frontdesk", "servicedesk")}),
-    "appointment add": command(["appointment", "add"], {
-        "mandant": MANDANT, "person": PERSON_ID, "start": WHEN, "minutes": anything("15", "0", "100000"),
-        "reason": anything("Kontrolle")}),
-    "appointment move": command(["appointment", "move"], {"start": WHEN,
-                                                          "reminder": anything("regenerate", "withdraw")},
-                                positional=APPOINTMENT_ID),
+    "send": command(
+        ["send"],
+        {
+            "mandant": MANDANT,
+            "to": anything("+41791234567", "anna@example.ch", "044 123 45 67"),
+            "person": PERSON_ID,
+            "text": anything("Hallo", "€" * 200, "Grüezi {first_name}"),
+            "subject": anything("Termin"),
+            "channel": anything("sms", "email"),
+            "at": WHEN,
+        },
+        flags=("dry-run",),
+    ),
+    "person add": command(
+        ["person", "add"],
+        {
+            "first": anything("Anna"),
+            "last": anything("Muster"),
+            "birth": anything("1970-01-01", "01.02.1980"),
+            "mobile": anything("079 123 45 67"),
+            "email": anything("anna@example.ch"),
+            "lang": anything("de", "fr"),
+            "mandant": MANDANT,
+            "channel": anything("sms", "email"),
+            "salutation": anything("Herr", "Frau"),
+        },
+        flags=("no-reminders", "birthday-greetings", "deceased"),
+    ),
+    "mandant add": command(
+        ["mandant", "add"],
+        {"code": anything("ZIM", "HAU"), "name": anything("Dr. Zim"), "sender": anything("Dr Zim", "Zu lang Sender")},
+    ),
+    "mandant set": command(
+        ["mandant", "set"],
+        {
+            "auto-reminders": anything("on", "off"),
+            "lead-hours": anything("24", "0", "337"),
+            "auto-birthday": anything("on"),
+            "birthday-time": anything("09:00", "25:00"),
+            "quiet": anything("20:00-08:00"),
+            "low-balance": anything("10"),
+            "channel-order": anything("email,sms"),
+        },
+        positional=MANDANT,
+    ),
+    "staff add": command(
+        ["staff", "add"],
+        {"login": anything("mia"), "name": anything("Mia"), "role": anything("frontdesk", "servicedesk")},
+    ),
+    "appointment add": command(
+        ["appointment", "add"],
+        {
+            "mandant": MANDANT,
+            "person": PERSON_ID,
+            "start": WHEN,
+            "minutes": anything("15", "0", "100000"),
+            "reason": anything("Kontrolle"),
+        },
+    ),
+    "appointment move": command(
+        ["appointment", "move"],
+        {"start": WHEN, "reminder": anything("regenerate", "withdraw")},
+        positional=APPOINTMENT_ID,
+    ),
     "appointment copy": command(["appointment", "copy"], {"start": WHEN}, positional=APPOINTMENT_ID),
     "appointment cancel": command(["appointment", "cancel"], {}, positional=APPOINTMENT_ID),
-    "appointment remind": command(["appointment", "remind"], {"kind": anything("reminder", "confirmation"),
-                                                              "channel": anything("sms", "email")},
-                                  positional=APPOINTMENT_ID),
-    "credits transfer": command(["credits", "transfer"], {
-        "from": MANDANT, "to": MANDANT, "amount": anything("5", "0", "-5", "1000000"), "note": anything("x")},
-        user="sd"),
+    "appointment remind": command(
+        ["appointment", "remind"],
+        {"kind": anything("reminder", "confirmation"), "channel": anything("sms", "email")},
+        positional=APPOINTMENT_ID,
+    ),
+    "credits transfer": command(
+        ["credits", "transfer"],
+        {"from": MANDANT, "to": MANDANT, "amount": anything("5", "0", "-5", "1000000"), "note": anything("x")},
+        user="sd",
+    ),
     "credits order": command(["credits", "order"], {"mandant": MANDANT, "package": anything("1", "9")}),
-    "credits migrate-legacy": command(["credits", "migrate-legacy"], {"balance": anything("10", "-1")},
-                                      user="sd"),
-    "messages": command(["messages"], {"status": anything("queued"), "mandant": MANDANT, "person": PERSON_ID,
-                                       "channel": anything("sms"), "purpose": anything("free"),
-                                       "limit": anything("5", "-1")}),
-    "recall add": command(["recall", "add"], {"person": PERSON_ID, "mandant": MANDANT,
-                                              "reason": anything("Kontrolle"), "due": anything("2030-01-01"),
-                                              "every-months": anything("12", "0")}),
+    "credits migrate-legacy": command(["credits", "migrate-legacy"], {"balance": anything("10", "-1")}, user="sd"),
+    "messages": command(
+        ["messages"],
+        {
+            "status": anything("queued"),
+            "mandant": MANDANT,
+            "person": PERSON_ID,
+            "channel": anything("sms"),
+            "purpose": anything("free"),
+            "limit": anything("5", "-1"),
+        },
+    ),
+    "recall add": command(
+        ["recall", "add"],
+        {
+            "person": PERSON_ID,
+            "mandant": MANDANT,
+            "reason": anything("Kontrolle"),
+            "due": anything("2030-01-01"),
+            "every-months": anything("12", "0"),
+        },
+    ),
 }
 
 
@@ -179,10 +274,32 @@ def test_a_command_given_anything_answers_in_one_line_and_refuses_whole(practice
 
 # --- CSV import ----------------------------------------------------------------------------------
 
-HEADERS = ["Vorname;Name;Natel;E-Mail;Geburtsdatum;Sprache;Mandant;Anrede",
-           "first_name,last_name,mobile,email,birth_date,language,mandant,salutation", "Vorname;Name", "Name"]
-CELL = st.one_of(st.sampled_from(["Anna", "Muster", "079 123 45 67", "anna@example.ch", "01.02.1980",
-                                  "de", "HAU", "Frau", "", '"', '";"', "\r", "\n"]), TEXT)
+HEADERS = [
+    "Vorname;Name;Natel;E-Mail;Geburtsdatum;Sprache;Mandant;Anrede",
+    "first_name,last_name,mobile,email,birth_date,language,mandant,salutation",
+    "Vorname;Name",
+    "Name",
+]
+CELL = st.one_of(
+    st.sampled_from(
+        [
+            "Anna",
+            "Muster",
+            "079 123 45 67",
+            "anna@example.ch",
+            "01.02.1980",
+            "de",
+            "HAU",
+            "Frau",
+            "",
+            '"',
+            '";"',
+            "\r",
+            "\n",
+        ]
+    ),
+    TEXT,
+)
 
 
 @st.composite
@@ -194,8 +311,11 @@ def csv_files(draw) -> bytes:
     rows = draw(st.lists(st.lists(CELL, max_size=9).map(separator.join), max_size=6))
     text = "\n".join([header, *rows])
     bom = draw(st.sampled_from(["", "\ufeff"]))
-    return (bom + text).encode("utf-8", "surrogateescape") if draw(st.booleans()) else \
-        (bom + text).encode("latin-1", "replace")
+    return (
+        (bom + text).encode("utf-8", "surrogateescape")
+        if draw(st.booleans())
+        else (bom + text).encode("latin-1", "replace")
+    )
 
 
 def test_an_import_of_any_file_reports_or_refuses_and_never_half_imports(practice):
@@ -219,17 +339,42 @@ def test_an_import_of_any_file_reports_or_refuses_and_never_half_imports(practic
 
 # --- templates -------------------------------------------------------------------------------------
 
-BODY = st.one_of(TEXT, st.lists(st.one_of(TEXT, st.sampled_from(
-    ["{first_name}", "{date}", "{due}", "{{", "}}", "{", "}", "{ time }", "{Diagnose}", "{reason}",
-     "{first_name", "{x}"])), max_size=6).map("".join))
+BODY = st.one_of(
+    TEXT,
+    st.lists(
+        st.one_of(
+            TEXT,
+            st.sampled_from(
+                [
+                    "{first_name}",
+                    "{date}",
+                    "{due}",
+                    "{{",
+                    "}}",
+                    "{",
+                    "}",
+                    "{ time }",
+                    "{Diagnose}",
+                    "{reason}",
+                    "{first_name",
+                    "{x}",
+                ]
+            ),
+        ),
+        max_size=6,
+    ).map("".join),
+)
 
 
 def test_a_template_is_refused_or_renders(practice):
     full_context = {name: "X" for name in templates.PLACEHOLDERS}
 
     @FUZZ
-    @given(body=BODY, subject=st.one_of(st.just(""), BODY),
-           purpose=st.sampled_from([None, "free", "reminder", "confirmation", "recall", "birthday"]))
+    @given(
+        body=BODY,
+        subject=st.one_of(st.just(""), BODY),
+        purpose=st.sampled_from([None, "free", "reminder", "confirmation", "recall", "birthday"]),
+    )
     def check(body, subject, purpose):
         try:
             templates.validate_template(body, subject, purpose)
@@ -245,8 +390,13 @@ def test_a_template_is_refused_or_renders(practice):
 
 def test_saving_a_bad_template_changes_nothing(practice):
     @FUZZ
-    @given(purpose=anything("reminder", "free"), language=anything("de", "fr"),
-           channel=anything("sms", "email"), body=BODY, subject=st.one_of(st.just(""), BODY))
+    @given(
+        purpose=anything("reminder", "free"),
+        language=anything("de", "fr"),
+        channel=anything("sms", "email"),
+        body=BODY,
+        subject=st.one_of(st.just(""), BODY),
+    )
     def check(purpose, language, channel, body, subject):
         before = (Template.select().count(), AuditEntry.select().count())
         try:
@@ -263,22 +413,58 @@ def test_saving_a_bad_template_changes_nothing(practice):
 
 # --- the TOML config -------------------------------------------------------------------------------
 
-KEYS = {"smtp": ["host", "port", "username", "password", "starttls", "tls", "timeout", "sender", "pool_size"],
-        "delivery": ["max_attempts", "backoff_seconds", "backoff_max_seconds", "lease_seconds", "batch_size",
-                     "report_delay_seconds", "max_sms_parts"],
-        "agenda": ["day_start", "day_end", "slot_minutes"], "ui": ["language"], "gateway": ["kind"]}
-TOML_VALUES = st.sampled_from([
-    "1", "0", "-1", "30", "65536", "9223372036854775807", "1.5", "-0.0", "1e308", "inf", "-inf", "nan",
-    "true", "false", '"127.0.0.1"', '""', '"de"', '"mock"', '"x"', "[]", "[1, 2]", "{}", "{a = 1}",
-    "1979-05-27", "07:32:00", '"""\nzwei\nZeilen"""', "'literal'",
-])
+KEYS = {
+    "smtp": ["host", "port", "username", "password", "starttls", "tls", "timeout", "sender", "pool_size"],
+    "delivery": [
+        "max_attempts",
+        "backoff_seconds",
+        "backoff_max_seconds",
+        "lease_seconds",
+        "batch_size",
+        "report_delay_seconds",
+        "max_sms_parts",
+    ],
+    "agenda": ["day_start", "day_end", "slot_minutes"],
+    "ui": ["language"],
+    "gateway": ["kind"],
+}
+TOML_VALUES = st.sampled_from(
+    [
+        "1",
+        "0",
+        "-1",
+        "30",
+        "65536",
+        "9223372036854775807",
+        "1.5",
+        "-0.0",
+        "1e308",
+        "inf",
+        "-inf",
+        "nan",
+        "true",
+        "false",
+        '"127.0.0.1"',
+        '""',
+        '"de"',
+        '"mock"',
+        '"x"',
+        "[]",
+        "[1, 2]",
+        "{}",
+        "{a = 1}",
+        "1979-05-27",
+        "07:32:00",
+        '"""\nzwei\nZeilen"""',
+        "'literal'",
+    ]
+)
 
 
 @st.composite
 def toml_texts(draw) -> str:
     if draw(st.integers(0, 3)) == 0:  # anything at all
-        return draw(st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)),
-                            max_size=80))
+        return draw(st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=80))
     lines = []
     for section in draw(st.lists(st.sampled_from([*KEYS, "ohne", "smtp.sub"]), max_size=3)):
         lines.append(f"[{section}]")
@@ -321,8 +507,8 @@ def test_a_config_that_is_not_utf8_or_not_a_file_is_a_usage_error(practice):
         assert code == 2 and len(err.strip().splitlines()) == 1 and "config" in err, err
 
 
-
 # --- what the generators found, kept as plain cases -----------------------------------------------
+
 
 @pytest.mark.parametrize("value", ["inf", "-inf", "nan", "1e308", "9223372036854775807"])
 def test_a_config_number_out_of_range_is_refused(practice, value):
@@ -332,15 +518,18 @@ def test_a_config_number_out_of_range_is_refused(practice, value):
     assert code == 2 and len(err.strip().splitlines()) == 1 and "config [delivery]" in err, err
 
 
-@pytest.mark.parametrize("argv", [
-    ["credits", "order", "--mandant=\udcff", "--package=1"],        # bytes the terminal could not decode
-    ["mandant", "set", "--", "HAU\udc80"],
-    ["send", "--mandant=HAU", "--to=+41791234567", "--text=Gr\udcfcezi"],
-    ["appointment", "cancel", "--", "99999999999999999999"],          # beyond a database integer
-    ["messages", "--person=-99999999999999999999"],
-    ["--now=0001-01-01T00:00", "credits"],                             # beyond what a time zone can shift
-    ["appointment", "add", "--mandant=HAU", "--person=1", "--start=9999-12-31T23:59", "--minutes=15"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["credits", "order", "--mandant=\udcff", "--package=1"],  # bytes the terminal could not decode
+        ["mandant", "set", "--", "HAU\udc80"],
+        ["send", "--mandant=HAU", "--to=+41791234567", "--text=Gr\udcfcezi"],
+        ["appointment", "cancel", "--", "99999999999999999999"],  # beyond a database integer
+        ["messages", "--person=-99999999999999999999"],
+        ["--now=0001-01-01T00:00", "credits"],  # beyond what a time zone can shift
+        ["appointment", "add", "--mandant=HAU", "--person=1", "--start=9999-12-31T23:59", "--minutes=15"],
+    ],
+)
 def test_undecodable_text_huge_numbers_and_far_off_years_are_refused_in_one_line(practice, argv):
     before = counts()
     code, out, err = run(["--db", practice["db"], "--json", *argv])

@@ -23,8 +23,13 @@ def limit_memory() -> None:  # runs in the child before exec
 
 
 def vitosms(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "vitosms_tui.cli.main", *args], capture_output=True,
-                          text=True, timeout=timeout, preexec_fn=limit_memory)
+    return subprocess.run(
+        [sys.executable, "-m", "vitosms_tui.cli.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=limit_memory,
+    )
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -74,18 +79,18 @@ def _no_environment(monkeypatch):
 # --- settings checked when loaded ------------------------------------------------------------
 
 BAD_SETTINGS = [
-    ('[smtp]\nport = 99999\n', "[smtp] port = 99999: is not a port number"),
-    ('[smtp]\nport = 0\n', "[smtp] port = 0: is not a port number"),
+    ("[smtp]\nport = 99999\n", "[smtp] port = 99999: is not a port number"),
+    ("[smtp]\nport = 0\n", "[smtp] port = 0: is not a port number"),
     ('[smtp]\nsender = "praxis@example.ch\\r\\nBcc: all@example.ch"\n', "[smtp] sender = 'praxis@example.ch\\r\\nBcc"),
     ('[smtp]\nsender = "Praxis <praxis@example.ch>"\n', "is not one e-mail address"),
     ('[smtp]\nhost = "mail example ch"\n', "[smtp] host = 'mail example ch': is not a host name"),
-    ('[smtp]\ntimeout = 0\n', "[smtp] timeout = 0.0: must be between 1 and 600"),
+    ("[smtp]\ntimeout = 0\n", "[smtp] timeout = 0.0: must be between 1 and 600"),
     ('[smtp]\npassword = "geheim\\nnoch"\n', "[smtp] password = (hidden): must be one line"),
-    ('[delivery]\nlease_seconds = 0\n', "[delivery] lease_seconds = 0.0: must be between 1 and"),
-    ('[delivery]\nmax_attempts = 0\n', "[delivery] max_attempts = 0: must be between 1 and 100"),
-    ('[delivery]\nmax_sms_parts = 0\n', "[delivery] max_sms_parts = 0: must be between 1 and 10"),
-    ('[delivery]\nbatch_size = 0\n', "[delivery] batch_size = 0"),
-    ('[delivery]\nbackoff_seconds = 60\nbackoff_max_seconds = 5\n', "backoff_max_seconds = 5.0: must not be below"),
+    ("[delivery]\nlease_seconds = 0\n", "[delivery] lease_seconds = 0.0: must be between 1 and"),
+    ("[delivery]\nmax_attempts = 0\n", "[delivery] max_attempts = 0: must be between 1 and 100"),
+    ("[delivery]\nmax_sms_parts = 0\n", "[delivery] max_sms_parts = 0: must be between 1 and 10"),
+    ("[delivery]\nbatch_size = 0\n", "[delivery] batch_size = 0"),
+    ("[delivery]\nbackoff_seconds = 60\nbackoff_max_seconds = 5\n", "backoff_max_seconds = 5.0: must not be below"),
     ('[agenda]\nday_start = "25:00"\n', "[agenda] day_start = '25:00': is not a time of day"),
     ('[agenda]\nday_start = "18:00"\nday_end = "08:00"\n', "[agenda] day_end = '08:00': must be after"),
 ]
@@ -197,8 +202,9 @@ def test_a_number_with_an_extension_is_refused_not_shortened(desk, number):
 
 
 def test_a_subject_with_an_invisible_override_is_refused_for_what_it_is(desk):
-    code, _out, err = desk("send", "--mandant", "HAU", "--to", "anna@example.ch", "--text", "Hallo",
-                           "--subject", "Termin \u202egnuhcsteR")
+    code, _out, err = desk(
+        "send", "--mandant", "HAU", "--to", "anna@example.ch", "--text", "Hallo", "--subject", "Termin \u202egnuhcsteR"
+    )
     assert code == 1
     line = one_line(err)
     assert "U+202E" in line and "RIGHT-TO-LEFT OVERRIDE" in line and "one line" not in line
@@ -218,8 +224,20 @@ def test_credits_order_needs_the_service_desk_or_the_right_to_order(desk):
     # granting the right is a service-desk action once the practice has a service desk
     code, _out, err = desk("staff", "add", "--login", "mia", "--name", "Mia", "--role", "frontdesk", "--may-order")
     assert code == 1 and "only the service desk" in one_line(err)
-    code, out, _err = desk("--json", "--user", "sd", "staff", "add", "--login", "mia", "--name", "Mia",
-                           "--role", "frontdesk", "--may-order")
+    code, out, _err = desk(
+        "--json",
+        "--user",
+        "sd",
+        "staff",
+        "add",
+        "--login",
+        "mia",
+        "--name",
+        "Mia",
+        "--role",
+        "frontdesk",
+        "--may-order",
+    )
     assert code == 0 and '"may_order": true' in out
     code, _out, _err = desk("--user", "mia", "credits", "order", "--mandant", "HAU", "--package", "1")
     assert code == 0 and Order.select().count() == before[0] + 1
@@ -231,9 +249,34 @@ def test_credits_order_needs_the_service_desk_or_the_right_to_order(desk):
 
 
 def test_staff_add_takes_the_own_email_address_and_refuses_a_bad_one(desk):
-    code, _out, err = desk("--user", "sd", "staff", "add", "--login", "eva", "--name", "Eva", "--role", "frontdesk",
-                           "--email", "eva@praxis\r\nBcc: x")
+    code, _out, err = desk(
+        "--user",
+        "sd",
+        "staff",
+        "add",
+        "--login",
+        "eva",
+        "--name",
+        "Eva",
+        "--role",
+        "frontdesk",
+        "--email",
+        "eva@praxis\r\nBcc: x",
+    )
     assert code == 1 and "not a valid e-mail address" in one_line(err)
-    code, out, _err = desk("--json", "--user", "sd", "staff", "add", "--login", "eva", "--name", "Eva",
-                           "--role", "frontdesk", "--email", " Eva@Praxis.example ")
+    code, out, _err = desk(
+        "--json",
+        "--user",
+        "sd",
+        "staff",
+        "add",
+        "--login",
+        "eva",
+        "--name",
+        "Eva",
+        "--role",
+        "frontdesk",
+        "--email",
+        " Eva@Praxis.example ",
+    )
     assert code == 0 and '"email": "Eva@praxis.example"' in out

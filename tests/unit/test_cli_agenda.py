@@ -15,8 +15,14 @@ NOW = "2026-05-04T10:00"  # Monday, 10:00 in Zurich
 
 @pytest.fixture
 def person_id(mandant):
-    data = persons.PersonInput(first_name="Luca", last_name="Rossi", salutation="Herr",
-                               mobile="+41 79 555 12 34", email="luca@example.ch", language="it")
+    data = persons.PersonInput(
+        first_name="Luca",
+        last_name="Rossi",
+        salutation="Herr",
+        mobile="+41 79 555 12 34",
+        email="luca@example.ch",
+        language="it",
+    )
     return persons.add_person(data, user="test").id
 
 
@@ -31,8 +37,20 @@ def cli(db_path, person_id, capsys):
 
 
 def add(cli, person_id, start="2026-05-08T10:00", minutes="20", *extra):
-    code, out, err = cli("appointment", "add", "--mandant", "HAU", "--person", str(person_id),
-                         "--start", start, "--minutes", minutes, "--json", *extra)
+    code, out, err = cli(
+        "appointment",
+        "add",
+        "--mandant",
+        "HAU",
+        "--person",
+        str(person_id),
+        "--start",
+        start,
+        "--minutes",
+        minutes,
+        "--json",
+        *extra,
+    )
     assert code == 0, err
     return json.loads(out), err
 
@@ -40,11 +58,23 @@ def add(cli, person_id, start="2026-05-08T10:00", minutes="20", *extra):
 def test_add_answers_the_appointment_and_its_overlaps(cli, person_id):
     first, err = add(cli, person_id, "2026-05-08T10:00", "30", "--reason", "Kontrolle")
     assert err == ""
-    assert first == {"id": first["id"], "mandant": "HAU", "person_id": person_id, "person": "Luca Rossi",
-                     "start": "2026-05-08T10:00:00+02:00", "end": "2026-05-08T10:30:00+02:00",
-                     "minutes": 30, "reason": "Kontrolle", "status": "booked", "copied_from": None,
-                     "source": "", "external_id": None, "no_reminder": False, "answer": None,
-                     "overlaps": []}
+    assert first == {
+        "id": first["id"],
+        "mandant": "HAU",
+        "person_id": person_id,
+        "person": "Luca Rossi",
+        "start": "2026-05-08T10:00:00+02:00",
+        "end": "2026-05-08T10:30:00+02:00",
+        "minutes": 30,
+        "reason": "Kontrolle",
+        "status": "booked",
+        "copied_from": None,
+        "source": "",
+        "external_id": None,
+        "no_reminder": False,
+        "answer": None,
+        "overlaps": [],
+    }
     second, err = add(cli, person_id, "2026-05-08T10:15", "15")
     assert second["overlaps"] == [first["id"]]
     assert "warning" in err and "overlaps" in err and str(first["id"]) in err
@@ -54,25 +84,49 @@ def test_add_answers_the_appointment_and_its_overlaps(cli, person_id):
 
 
 def test_add_without_json_prints_one_line(cli, person_id):
-    code, out, _ = cli("appointment", "add", "--mandant", "HAU", "--person", str(person_id),
-                       "--start", "2026-05-08T10:00", "--minutes", "20")
+    code, out, _ = cli(
+        "appointment",
+        "add",
+        "--mandant",
+        "HAU",
+        "--person",
+        str(person_id),
+        "--start",
+        "2026-05-08T10:00",
+        "--minutes",
+        "20",
+    )
     assert code == 0 and out.startswith("appointment ") and "08.05.2026 10:00" in out
 
 
-@pytest.mark.parametrize("argv, code, needle", [
-    (["--start", "tomorrow", "--minutes", "20"], 2, "ISO-8601"),
-    (["--start", "2026-05-08T10:00", "--minutes", "twenty"], 2, "minutes"),
-    (["--start", "2026-05-08T10:00"], 2, "--minutes"),
-    (["--start", "2026-05-08T10:00", "--minutes", "0"], 1, "duration"),
-])
+@pytest.mark.parametrize(
+    "argv, code, needle",
+    [
+        (["--start", "tomorrow", "--minutes", "20"], 2, "ISO-8601"),
+        (["--start", "2026-05-08T10:00", "--minutes", "twenty"], 2, "minutes"),
+        (["--start", "2026-05-08T10:00"], 2, "--minutes"),
+        (["--start", "2026-05-08T10:00", "--minutes", "0"], 1, "duration"),
+    ],
+)
 def test_add_refuses_bad_input(cli, person_id, argv, code, needle):
     result, out, err = cli("appointment", "add", "--mandant", "HAU", "--person", str(person_id), *argv)
     assert result == code and needle in err and "Traceback" not in err
 
 
 def test_unknown_ids_and_mandanten_are_refused(cli, person_id):
-    code, out, err = cli("appointment", "add", "--mandant", "NOPE", "--person", str(person_id),
-                         "--start", "2026-05-08T10:00", "--minutes", "20", "--json")
+    code, out, err = cli(
+        "appointment",
+        "add",
+        "--mandant",
+        "NOPE",
+        "--person",
+        str(person_id),
+        "--start",
+        "2026-05-08T10:00",
+        "--minutes",
+        "20",
+        "--json",
+    )
     assert code == 1 and json.loads(out)["error"]["code"] == "not_found"
     code, out, _ = cli("appointment", "show", "999", "--json")
     assert code == 1 and json.loads(out)["error"]["code"] == "not_found"
@@ -84,8 +138,7 @@ def test_move_requires_a_reminder_decision(cli, person_id):
     appt, _ = add(cli, person_id)
     code, _, err = cli("appointment", "move", str(appt["id"]), "--start", "2026-05-11T14:00")
     assert code == 2 and "--reminder" in err
-    code, _, err = cli("appointment", "move", str(appt["id"]), "--start", "2026-05-11T14:00",
-                       "--reminder", "maybe")
+    code, _, err = cli("appointment", "move", str(appt["id"]), "--start", "2026-05-11T14:00", "--reminder", "maybe")
     assert code == 2
 
 
@@ -97,8 +150,9 @@ def test_remind_then_move_regenerate(cli, person_id, mandant):
     assert old["purpose"] == "reminder" and old["channel"] == "sms" and old["status"] == "queued"
     assert old["scheduled_at"] == "2026-05-07T10:00:00+02:00" and old["plan"] == "scheduled"
     assert old["appointment_id"] == appt["id"] and credits.balance(mandant) == 99
-    code, out, err = cli("appointment", "move", str(appt["id"]), "--start", "2026-05-11T14:00",
-                         "--reminder", "regenerate", "--json")
+    code, out, err = cli(
+        "appointment", "move", str(appt["id"]), "--start", "2026-05-11T14:00", "--reminder", "regenerate", "--json"
+    )
     assert code == 0, err
     moved = json.loads(out)
     assert moved["start"] == "2026-05-11T14:00:00+02:00"
@@ -110,16 +164,16 @@ def test_remind_then_move_regenerate(cli, person_id, mandant):
     assert refund.delta == 1 and refund.user == "desk"
     code, out, _ = cli("appointment", "show", str(appt["id"]), "--json")
     shown = json.loads(out)
-    assert [(m["id"], m["status"]) for m in shown["messages"]] == [(old["id"], "cancelled"),
-                                                                   (new["id"], "queued")]
+    assert [(m["id"], m["status"]) for m in shown["messages"]] == [(old["id"], "cancelled"), (new["id"], "queued")]
     assert credits.balance(mandant) == 99
 
 
 def test_move_withdraw_creates_no_reminder(cli, person_id, mandant):
     appt, _ = add(cli, person_id)
     cli("appointment", "remind", str(appt["id"]), "--channel", "email")
-    code, out, _ = cli("appointment", "move", str(appt["id"]), "--start", "2026-05-11T14:00",
-                       "--reminder", "withdraw", "--json")
+    code, out, _ = cli(
+        "appointment", "move", str(appt["id"]), "--start", "2026-05-11T14:00", "--reminder", "withdraw", "--json"
+    )
     moved = json.loads(out)
     assert code == 0 and len(moved["withdrawn"]) == 1 and moved["new_messages"] == []
     assert credits.balance(mandant) == 100
@@ -128,8 +182,9 @@ def test_move_withdraw_creates_no_reminder(cli, person_id, mandant):
 def test_move_regenerate_into_short_notice_warns(cli, person_id):
     appt, _ = add(cli, person_id)
     cli("appointment", "remind", str(appt["id"]))
-    code, out, err = cli("appointment", "move", str(appt["id"]), "--start", "2026-05-04T11:00",
-                         "--reminder", "regenerate", "--json")
+    code, out, err = cli(
+        "appointment", "move", str(appt["id"]), "--start", "2026-05-04T11:00", "--reminder", "regenerate", "--json"
+    )
     moved = json.loads(out)
     assert code == 0 and moved["new_messages"] == []
     assert [n["code"] for n in moved["notes"]] == ["short_notice"] and "short notice" in err
@@ -148,8 +203,17 @@ def test_remind_refusals_exit_1_with_a_code(cli, person_id):
 
 def test_confirmation_in_quiet_hours_waits_for_the_morning(cli, person_id):
     appt, _ = add(cli, person_id, "2026-05-08T10:00")
-    code, out, _ = cli("appointment", "remind", str(appt["id"]), "--kind", "confirmation",
-                       "--channel", "email", "--json", now="2026-05-04T23:10")
+    code, out, _ = cli(
+        "appointment",
+        "remind",
+        str(appt["id"]),
+        "--kind",
+        "confirmation",
+        "--channel",
+        "email",
+        "--json",
+        now="2026-05-04T23:10",
+    )
     message = json.loads(out)
     assert code == 0 and message["purpose"] == "confirmation" and message["channel"] == "email"
     assert message["scheduled_at"] == "2026-05-05T08:00:00+02:00"

@@ -38,8 +38,21 @@ def test_mandant_and_person_round_trip(cli):
     [m] = json.loads(out)
     assert m["code"] == "HAU" and m["balance"] == 0 and isinstance(m["id"], int)
     assert m["quiet_hours"] == "20:00-08:00" and m["lead_hours"] == 24 and not m["auto_reminders"]
-    code, out, _ = cli("person", "add", "--first", "Anna", "--last", "Müller", "--mobile", "079 123 45 67",
-                       "--mandant", "HAU", "--birthday-greetings", "--no-recalls", "--json")
+    code, out, _ = cli(
+        "person",
+        "add",
+        "--first",
+        "Anna",
+        "--last",
+        "Müller",
+        "--mobile",
+        "079 123 45 67",
+        "--mandant",
+        "HAU",
+        "--birthday-greetings",
+        "--no-recalls",
+        "--json",
+    )
     person = json.loads(out)
     assert code == 0 and person["mobile"] == "+41791234567" and person["mandant"] == "HAU"
     assert person["consents"]["birthday"]["given"] and not person["consents"]["recall"]["given"]
@@ -48,17 +61,20 @@ def test_mandant_and_person_round_trip(cli):
     assert [p["id"] for p in json.loads(out)] == [person["id"]]
 
 
-@pytest.mark.parametrize("argv,code,needle", [
-    (["person", "add", "--first", "A", "--last", "B", "--mobile", "044 123 45 67"], 1, "not a mobile"),
-    (["person", "add", "--first", "A", "--last", "B", "--email", "nope"], 1, "e-mail"),
-    (["person", "add", "--first", "A", "--last", "B", "--mandant", "XX"], 1, "Mandant"),
-    (["person", "add", "--first", "A"], 2, "--last"),
-    (["mandant", "add", "--code", "A", "--name", "N", "--sender", "twelve chars"], 1, "sender"),
-    (["mandant", "set", "NOPE", "--lead-hours", "3"], 1, "NOPE"),
-    (["staff", "add", "--login", "x", "--name", "X", "--role", "boss"], 2, "role"),
-    (["no-such-command"], 2, "invalid choice"),
-    (["seed", "--persons", "many"], 2, "whole number"),
-])
+@pytest.mark.parametrize(
+    "argv,code,needle",
+    [
+        (["person", "add", "--first", "A", "--last", "B", "--mobile", "044 123 45 67"], 1, "not a mobile"),
+        (["person", "add", "--first", "A", "--last", "B", "--email", "nope"], 1, "e-mail"),
+        (["person", "add", "--first", "A", "--last", "B", "--mandant", "XX"], 1, "Mandant"),
+        (["person", "add", "--first", "A"], 2, "--last"),
+        (["mandant", "add", "--code", "A", "--name", "N", "--sender", "twelve chars"], 1, "sender"),
+        (["mandant", "set", "NOPE", "--lead-hours", "3"], 1, "NOPE"),
+        (["staff", "add", "--login", "x", "--name", "X", "--role", "boss"], 2, "role"),
+        (["no-such-command"], 2, "invalid choice"),
+        (["seed", "--persons", "many"], 2, "whole number"),
+    ],
+)
 def test_refusals_and_usage_errors_are_one_line(cli, argv, code, needle):
     got, out, err = cli(*argv, "--json")
     assert got == code
@@ -68,8 +84,22 @@ def test_refusals_and_usage_errors_are_one_line(cli, argv, code, needle):
 
 def test_mandant_set_changes_service_settings(cli):
     cli("mandant", "add", "--code", "HAU", "--name", "Dr. Hauser")
-    code, out, _ = cli("mandant", "set", "HAU", "--auto-reminders", "on", "--lead-hours", "48",
-                       "--quiet", "21:00-07:30", "--birthday-time", "10:15", "--low-balance", "20", "--json")
+    code, out, _ = cli(
+        "mandant",
+        "set",
+        "HAU",
+        "--auto-reminders",
+        "on",
+        "--lead-hours",
+        "48",
+        "--quiet",
+        "21:00-07:30",
+        "--birthday-time",
+        "10:15",
+        "--low-balance",
+        "20",
+        "--json",
+    )
     m = json.loads(out)
     assert code == 0 and m["auto_reminders"] and m["lead_hours"] == 48
     assert m["quiet_hours"] == "21:00-07:30" and m["birthday_time"] == "10:15" and m["low_balance"] == 20
@@ -124,8 +154,24 @@ def test_seed_builds_a_deterministic_practice(tmp_path, capsys):
 
 def test_console_script_runs_in_a_subprocess(tmp_path):
     assert main(["--db", str(tmp_path / "x.db"), "init"]) == 0
-    result = subprocess.run([sys.executable, "-m", "vitosms_tui.cli.main", "--db", str(tmp_path / "x.db"),
-                             "person", "add", "--first", "A", "--last", "B", "--mobile", "123"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "vitosms_tui.cli.main",
+            "--db",
+            str(tmp_path / "x.db"),
+            "person",
+            "add",
+            "--first",
+            "A",
+            "--last",
+            "B",
+            "--mobile",
+            "123",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1

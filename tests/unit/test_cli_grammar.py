@@ -20,21 +20,46 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.unit.test_bad_input import EXPLORE, FUZZ, anything, check_answer, counts, practice, run  # noqa: F401
+from tests.unit import test_bad_input
+from tests.unit.test_bad_input import EXPLORE, FUZZ, anything, check_answer, counts, run
 from vitosms_tui.cli.main import build_parser
+
+# the practice (a database and a configuration) that test_bad_input's tests use as well
+practice = test_bad_input.practice
 
 # commands that open the interface, serve, run until stopped or write files wherever told
 LEFT_OUT = {"ui", "demo", "serve", "backup", "restore"}
 GLOBAL = {"db", "config", "state_dir", "user", "now", "json", "help"}
 # a sensible value now and then, so that examples get past the first check
 GOOD = {
-    "mandant": ("HAU", "MUE"), "from": ("HAU",), "to": ("MUE", "+41791234567", "anna@example.ch"),
-    "person": ("1",), "id": ("1",), "ids": ("1",), "appointment": ("1",), "text": ("Hallo",),
-    "subject": ("Termin",), "start": ("2030-01-07T10:00",), "minutes": ("15",), "at": ("2030-01-07T10:00",),
-    "due": ("2030-01-01",), "package": ("1",), "amount": ("5",), "balance": ("10",), "code": ("HAU", "ZIM"),
-    "name": ("Dr. Zim",), "login": ("mia",), "first": ("Anna",), "last": ("Muster",),
-    "birth": ("1970-01-01",), "mobile": ("079 123 45 67",), "email": ("anna@example.ch",),
-    "reason": ("Kontrolle",), "lead_hours": ("24",), "quiet": ("20:00-08:00",), "birthday_time": ("09:00",),
+    "mandant": ("HAU", "MUE"),
+    "from": ("HAU",),
+    "to": ("MUE", "+41791234567", "anna@example.ch"),
+    "person": ("1",),
+    "id": ("1",),
+    "ids": ("1",),
+    "appointment": ("1",),
+    "text": ("Hallo",),
+    "subject": ("Termin",),
+    "start": ("2030-01-07T10:00",),
+    "minutes": ("15",),
+    "at": ("2030-01-07T10:00",),
+    "due": ("2030-01-01",),
+    "package": ("1",),
+    "amount": ("5",),
+    "balance": ("10",),
+    "code": ("HAU", "ZIM"),
+    "name": ("Dr. Zim",),
+    "login": ("mia",),
+    "first": ("Anna",),
+    "last": ("Muster",),
+    "birth": ("1970-01-01",),
+    "mobile": ("079 123 45 67",),
+    "email": ("anna@example.ch",),
+    "reason": ("Kontrolle",),
+    "lead_hours": ("24",),
+    "quiet": ("20:00-08:00",),
+    "birthday_time": ("09:00",),
 }
 
 
@@ -84,8 +109,10 @@ def argv_of(path: tuple[str, ...], actions: list[argparse.Action], files: dict) 
 
 def global_options(files: dict) -> st.SearchStrategy[list[str]]:
     options = {
-        "--now": anything("2026-05-04T10:00"), "--user": anything("sd", "empfang", ""),
-        "--config": st.sampled_from(files["config"]), "--state-dir": st.sampled_from(files["state"]),
+        "--now": anything("2026-05-04T10:00"),
+        "--user": anything("sd", "empfang", ""),
+        "--config": st.sampled_from(files["config"]),
+        "--state-dir": st.sampled_from(files["state"]),
     }
 
     @st.composite
@@ -104,12 +131,14 @@ def global_options(files: dict) -> st.SearchStrategy[list[str]]:
 def files(practice):
     tmp = practice["tmp"]
     (tmp / "persons.csv").write_text("Vorname;Name;Natel\nAnna;Muster;079 123 45 67\nBeat;\x1b[31m;x\n")
-    (tmp / "good.toml").write_text('[delivery]\nmax_attempts = 3\n')
-    (tmp / "bad.toml").write_text('[smtp]\nport = 99999\n')
+    (tmp / "good.toml").write_text("[delivery]\nmax_attempts = 3\n")
+    (tmp / "bad.toml").write_text("[smtp]\nport = 99999\n")
     (tmp / "blocker").write_text("")
-    return {"import": [str(tmp / "persons.csv"), str(tmp / "missing.csv"), str(tmp), "", "-"],
-            "config": [str(tmp / "good.toml"), str(tmp / "bad.toml"), str(tmp / "missing.toml")],
-            "state": [practice["state"], str(tmp / "blocker")]}
+    return {
+        "import": [str(tmp / "persons.csv"), str(tmp / "missing.csv"), str(tmp), "", "-"],
+        "config": [str(tmp / "good.toml"), str(tmp / "bad.toml"), str(tmp / "missing.toml")],
+        "state": [practice["state"], str(tmp / "blocker")],
+    }
 
 
 def test_any_command_of_the_contract_given_anything(practice, files):
@@ -132,5 +161,17 @@ def test_any_command_of_the_contract_given_anything(practice, files):
 
 def test_the_grammar_holds_every_command_of_the_contract():
     found = {" ".join(path) for path, _actions in commands(build_parser())}
-    assert {"send", "messages", "credits order", "credits transfer", "staff add", "import-persons",
-            "appointment move", "recall notify", "worker", "automation run", "seed", "init"} <= found
+    assert {
+        "send",
+        "messages",
+        "credits order",
+        "credits transfer",
+        "staff add",
+        "import-persons",
+        "appointment move",
+        "recall notify",
+        "worker",
+        "automation run",
+        "seed",
+        "init",
+    } <= found

@@ -45,6 +45,7 @@ def watched(tmp_path, monkeypatch):
             if isinstance(file, (str, bytes, os.PathLike)) and os.path.realpath(file) in live:
                 opened.append(os.fspath(file))
             return real(file, *args, **kwargs)
+
         return wrapper
 
     monkeypatch.setattr(os, "open", watch(os.open))
@@ -62,9 +63,11 @@ def commands(tmp_path) -> dict[str, list[list[str]]]:
     backup = tmp_path / "backup.db"
     booked = Person.get_by_id(person)
     agenda_export = tmp_path / "termine.csv"
-    agenda_export.write_text("ID;Datum;Zeit;Dauer;Name;Vorname;Natel\n"
-                             f"1;07.12.2026;09:00;20;{booked.last_name};{booked.first_name};{booked.mobile}\n",
-                             encoding="utf-8")
+    agenda_export.write_text(
+        "ID;Datum;Zeit;Dauer;Name;Vorname;Natel\n"
+        f"1;07.12.2026;09:00;20;{booked.last_name};{booked.first_name};{booked.mobile}\n",
+        encoding="utf-8",
+    )
     return {
         "init": [["init"]],
         "seed": [["seed"]],  # refused: the practice is not empty
@@ -74,24 +77,54 @@ def commands(tmp_path) -> dict[str, list[list[str]]]:
         "sync": [["sync", "caldav", f"http://127.0.0.1:{free_port()}/praxis/", "--mandant", "HAU"]],
         "mandant": [["mandant", "list"], ["mandant", "set", "HAU", "--lead-hours", "24"]],
         "staff": [["staff", "add", "--login", "neu", "--name", "Neu", "--role", "frontdesk"]],
-        "person": [["person", "list", "--search", "a"],
-                   ["person", "add", "--first", "B", "--last", "C", "--mobile", "079 765 43 21"]],
+        "person": [
+            ["person", "list", "--search", "a"],
+            ["person", "add", "--first", "B", "--last", "C", "--mobile", "079 765 43 21"],
+        ],
         "send": [["send", "--mandant", "HAU", "--to", "+41791234567", "--text", "Guten Tag"]],
         "messages": [["messages"]],
         "inbox": [["inbox"], ["inbox", "--unread"]],
-        "credits": [["credits"], ["credits", "ledger", "--mandant", "HAU"], ["credits", "prices"],
-                    ["--user", "servicedesk", "credits", "order", "--mandant", "HAU", "--package", "1"]],
-        "appointment": [["appointment", "show", str(appointment)],
-                        ["appointment", "remind", str(appointment)],
-                        ["appointment", "copy", str(appointment), "--start", "2026-12-03T10:00"],
-                        ["appointment", "move", str(appointment), "--start", "2026-12-04T10:00",
-                         "--reminder", "regenerate"],
-                        ["appointment", "cancel", str(appointment)],
-                        ["appointment", "add", "--mandant", "HAU", "--person", str(person),
-                         "--start", "2026-12-05T10:00", "--minutes", "30"]],
+        "credits": [
+            ["credits"],
+            ["credits", "ledger", "--mandant", "HAU"],
+            ["credits", "prices"],
+            ["--user", "servicedesk", "credits", "order", "--mandant", "HAU", "--package", "1"],
+        ],
+        "appointment": [
+            ["appointment", "show", str(appointment)],
+            ["appointment", "remind", str(appointment)],
+            ["appointment", "copy", str(appointment), "--start", "2026-12-03T10:00"],
+            ["appointment", "move", str(appointment), "--start", "2026-12-04T10:00", "--reminder", "regenerate"],
+            ["appointment", "cancel", str(appointment)],
+            [
+                "appointment",
+                "add",
+                "--mandant",
+                "HAU",
+                "--person",
+                str(person),
+                "--start",
+                "2026-12-05T10:00",
+                "--minutes",
+                "30",
+            ],
+        ],
         "worker": [["worker", "--once"]],
-        "recall": [["recall", "add", "--person", str(person), "--mandant", "HAU", "--reason", "Kontrolle",
-                    "--due", "2026-12-01"], ["recall", "due"]],
+        "recall": [
+            [
+                "recall",
+                "add",
+                "--person",
+                str(person),
+                "--mandant",
+                "HAU",
+                "--reason",
+                "Kontrolle",
+                "--due",
+                "2026-12-01",
+            ],
+            ["recall", "due"],
+        ],
         "automation": [["automation", "run"]],
         "backup": [["backup", str(backup)]],
         "restore": [["restore", str(backup), "--force"]],
@@ -116,8 +149,9 @@ def test_no_command_opens_the_live_database_file_by_another_route(watched, tmp_p
     refused = {"seed": 1, "ui": 2, "demo": 2, "sync": 1}
     for name, argv_list in argv_of.items():
         for argv in argv_list:
-            code = main(["--db", str(db), "--now", NOW, "--state-dir", str(state), "--user", "empfang",
-                         "--json", *argv])
+            code = main(
+                ["--db", str(db), "--now", NOW, "--state-dir", str(state), "--user", "empfang", "--json", *argv]
+            )
             out, err = capsys.readouterr()
             assert code == refused.get(name, 0), (argv, err)
             assert opened == [], f"{argv} opened {opened}"

@@ -8,7 +8,18 @@ import json
 import pytest
 
 from vitosms_tui.cli.main import main
-from vitosms_tui.core import agenda, attention, automation, clock, credits, desk_answers, journal, mandanten, outbox, persons
+from vitosms_tui.core import (
+    agenda,
+    attention,
+    automation,
+    clock,
+    credits,
+    desk_answers,
+    journal,
+    mandanten,
+    outbox,
+    persons,
+)
 from vitosms_tui.core.errors import Refused
 from vitosms_tui.core.models import Appointment, AuditEntry, Message
 
@@ -23,8 +34,9 @@ def hau(mandant):
 
 @pytest.fixture
 def luca(hau):
-    data = persons.PersonInput(first_name="Luca", last_name="Rossi", mobile="+41 79 555 12 34",
-                               email="luca@example.ch", mandant="HAU")
+    data = persons.PersonInput(
+        first_name="Luca", last_name="Rossi", mobile="+41 79 555 12 34", email="luca@example.ch", mandant="HAU"
+    )
     return persons.add_person(data, user="test")
 
 
@@ -43,17 +55,20 @@ def book(luca, start="2026-05-05T14:00"):
 
 
 def reminders_of(appointment) -> list[Message]:
-    return list(Message.select().where((Message.appointment == appointment.id)
-                                       & (Message.purpose == "reminder")).order_by(Message.id))
+    return list(
+        Message.select()
+        .where((Message.appointment == appointment.id) & (Message.purpose == "reminder"))
+        .order_by(Message.id)
+    )
 
 
 # --- "no reminder" ------------------------------------------------------------------------
 
+
 def test_move_withdraw_on_the_command_line_keeps_automation_away(cli, luca):
     appt = book(luca)
     agenda.remind(appt, "desk")
-    code, moved, err = cli("appointment", "move", str(appt.id), "--start", "2026-05-05T16:00",
-                           "--reminder", "withdraw")
+    code, moved, err = cli("appointment", "move", str(appt.id), "--start", "2026-05-05T16:00", "--reminder", "withdraw")
     assert code == 0, err
     assert moved["no_reminder"] is True
     code, ran, _ = cli("automation", "run", now="2026-05-04T16:00")
@@ -72,14 +87,14 @@ def test_withdrawing_a_reminder_in_the_journal_means_no_reminder(hau, luca):
     assert AuditEntry.select().where(AuditEntry.action == "no_reminder").count() == 1
     assert automation.run_tick(clock.parse_instant("2026-05-04T14:00")).reminders == 0
     # a free text withdrawn in the journal says nothing about reminders
-    [free] = outbox.enqueue(hau, [outbox.Draft("sms", luca.mobile, "Hallo", person=luca,
-                                               appointment=appt)], "desk")
+    [free] = outbox.enqueue(hau, [outbox.Draft("sms", luca.mobile, "Hallo", person=luca, appointment=appt)], "desk")
     other = book(luca, "2026-05-06T09:00")
     desk_answers.withdraw_at_desk(free.id, "desk")
     assert not Appointment.get_by_id(other.id).no_reminder
 
 
 # --- one reminder unless asked ---------------------------------------------------------------
+
 
 def test_a_second_reminder_needs_again(cli, luca):
     appt = book(luca)
@@ -105,32 +120,85 @@ def test_a_second_reminder_needs_again(cli, luca):
 
 # --- booking with its confirmation ---------------------------------------------------------
 
+
 def test_add_with_confirm_books_and_confirms_in_one_step(cli, luca):
-    code, booked, err = cli("appointment", "add", "--mandant", "HAU", "--person", str(luca.id),
-                            "--start", "2026-05-08T10:00", "--minutes", "20", "--confirm", "auto")
+    code, booked, err = cli(
+        "appointment",
+        "add",
+        "--mandant",
+        "HAU",
+        "--person",
+        str(luca.id),
+        "--start",
+        "2026-05-08T10:00",
+        "--minutes",
+        "20",
+        "--confirm",
+        "auto",
+    )
     assert code == 0, err
     confirmation = booked["confirmation"]
     assert (confirmation["purpose"], confirmation["channel"], confirmation["status"]) == (
-        "confirmation", "sms", "queued")
+        "confirmation",
+        "sms",
+        "queued",
+    )
     assert confirmation["appointment_id"] == booked["id"]
-    code, booked, err = cli("appointment", "add", "--mandant", "HAU", "--person", str(luca.id),
-                            "--start", "2026-05-08T11:00", "--minutes", "20", "--confirm", "email")
+    code, booked, err = cli(
+        "appointment",
+        "add",
+        "--mandant",
+        "HAU",
+        "--person",
+        str(luca.id),
+        "--start",
+        "2026-05-08T11:00",
+        "--minutes",
+        "20",
+        "--confirm",
+        "email",
+    )
     assert code == 0 and booked["confirmation"]["channel"] == "email"
 
 
 def test_add_with_a_confirmation_that_cannot_go_books_nothing(cli, hau):
     nobody = persons.add_person(persons.PersonInput(first_name="Otto", last_name="Ohne", mandant="HAU"))
     before = Appointment.select().count(), Message.select().count(), credits.balance("HAU")
-    code, refused, err = cli("appointment", "add", "--mandant", "HAU", "--person", str(nobody.id),
-                             "--start", "2026-05-08T10:00", "--minutes", "20", "--confirm", "sms")
+    code, refused, err = cli(
+        "appointment",
+        "add",
+        "--mandant",
+        "HAU",
+        "--person",
+        str(nobody.id),
+        "--start",
+        "2026-05-08T10:00",
+        "--minutes",
+        "20",
+        "--confirm",
+        "sms",
+    )
     assert code == 1 and refused["error"]["code"] == "no_address" and "mobile" in err
     assert (Appointment.select().count(), Message.select().count(), credits.balance("HAU")) == before
-    code, _, err = cli("appointment", "add", "--mandant", "HAU", "--person", str(nobody.id),
-                       "--start", "2026-05-08T10:00", "--minutes", "20", "--confirm", "fax")
+    code, _, err = cli(
+        "appointment",
+        "add",
+        "--mandant",
+        "HAU",
+        "--person",
+        str(nobody.id),
+        "--start",
+        "2026-05-08T10:00",
+        "--minutes",
+        "20",
+        "--confirm",
+        "fax",
+    )
     assert code == 2 and "--confirm" in err
 
 
 # --- attention until dealt with -------------------------------------------------------------
+
 
 def fail(message: Message) -> None:
     """As a worker records a permanent refusal."""
@@ -149,7 +217,8 @@ def test_a_twice_failed_message_stays_in_attention_until_dealt_with(cli, hau, lu
     assert [m.id for m in journal.list_messages(attention=True)] == [again.id]
     code, listed, _ = cli("messages", "--attention")
     assert code == 0 and [m["id"] for m in listed] == [again.id] == [
-        m.id for m in journal.list_messages(attention=True)]
+        m.id for m in journal.list_messages(attention=True)
+    ]
     assert journal.attention_count() == len(listed) == 1
     # resent from the original once more, and that one is delivered: the chain is dealt with
     third = outbox.resend(first.id, "desk")

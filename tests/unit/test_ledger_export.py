@@ -21,7 +21,12 @@ def test_named_periods_around_a_day():
     assert period("all", day) == Period("all")
     assert period("last_month", date(2028, 3, 31)).last == date(2028, 2, 29)
     assert [ledger_export.next_period(k) for k in ("this_month", "last_month", "this_year", "all", "range")] == [
-        "last_month", "this_year", "all", "this_month", "this_month"]
+        "last_month",
+        "this_year",
+        "all",
+        "this_month",
+        "this_month",
+    ]
     with pytest.raises(Refused):
         period("fortnight", day)
 
@@ -32,18 +37,23 @@ def test_bounds_are_zurich_midnights_in_utc():
     assert Period("all").bounds() == (None, None)
 
 
-@pytest.mark.parametrize("text, first, last", [
-    ("01.10.2026 - 15.11.2026", date(2026, 10, 1), date(2026, 11, 15)),
-    ("1.10.2026-15.11.2026", date(2026, 10, 1), date(2026, 11, 15)),
-    ("01.10.2026 – 15.11.2026", date(2026, 10, 1), date(2026, 11, 15)),
-    ("01.10.2026 15.11.2026", date(2026, 10, 1), date(2026, 11, 15)),
-    (" 03.02.2026 ", date(2026, 2, 3), date(2026, 2, 3)),
-])
+@pytest.mark.parametrize(
+    "text, first, last",
+    [
+        ("01.10.2026 - 15.11.2026", date(2026, 10, 1), date(2026, 11, 15)),
+        ("1.10.2026-15.11.2026", date(2026, 10, 1), date(2026, 11, 15)),
+        ("01.10.2026 – 15.11.2026", date(2026, 10, 1), date(2026, 11, 15)),
+        ("01.10.2026 15.11.2026", date(2026, 10, 1), date(2026, 11, 15)),
+        (" 03.02.2026 ", date(2026, 2, 3), date(2026, 2, 3)),
+    ],
+)
 def test_typed_ranges(text, first, last):
     assert parse_range(text) == Period("range", first, last)
 
 
-@pytest.mark.parametrize("text", ["", "gestern", "31.02.2026", "15.11.2026 - 01.10.2026", "1.1.2026 - 2.1.2026 - 3.1.2026"])
+@pytest.mark.parametrize(
+    "text", ["", "gestern", "31.02.2026", "15.11.2026 - 01.10.2026", "1.1.2026 - 2.1.2026 - 3.1.2026"]
+)
 def test_bad_ranges_are_refused(text):
     with pytest.raises(Refused) as info:
         parse_range(text)
@@ -52,7 +62,7 @@ def test_bad_ranges_are_refused(text):
 
 def test_export_is_semicolon_utf8_bom_0600_with_running_balance(mandant, tmp_path):
     clock.set_now("2030-10-20T10:00")
-    credits.purchase(mandant, 5, user="Käthi", note="=HYPERLINK(\"x\")")  # a note a spreadsheet must not run
+    credits.purchase(mandant, 5, user="Käthi", note='=HYPERLINK("x")')  # a note a spreadsheet must not run
     clock.set_now("2030-11-27T09:00")
     credits.purchase(mandant, 7, user="empfang", note="Gutschrift; Zürich")
     done = ledger_export.export_to_folder(mandant, tmp_path / "state", period("this_month"))
@@ -65,12 +75,13 @@ def test_export_is_semicolon_utf8_bom_0600_with_running_balance(mandant, tmp_pat
     # the fixture's 100 (bought today, years earlier) and the October 5 come before the period
     assert lines[1] == '27.11.2030 09:00;HAU;purchase;7;112;;;empfang;"Gutschrift; Zürich"'
 
-    done = ledger_export.export_to_folder(mandant, tmp_path / "state", period("all"), headers=list("ABCDEFGHI"),
-                                          kind_names={"purchase": "Kauf"})
+    done = ledger_export.export_to_folder(
+        mandant, tmp_path / "state", period("all"), headers=list("ABCDEFGHI"), kind_names={"purchase": "Kauf"}
+    )
     assert done.rows == 3 and stat.S_IMODE(os.stat(done.path).st_mode) == 0o600
     rows = done.path.read_text(encoding="utf-8-sig").splitlines()
     assert rows[0] == "A;B;C;D;E;F;G;H;I"
-    assert rows[2] == "20.10.2030 10:00;HAU;Kauf;5;105;;;Käthi;\"'=HYPERLINK(\"\"x\"\")\""
+    assert rows[2] == '20.10.2030 10:00;HAU;Kauf;5;105;;;Käthi;"\'=HYPERLINK(""x"")"'
 
 
 def test_export_refuses_an_export_folder_it_cannot_write(mandant, tmp_path):
@@ -91,7 +102,8 @@ def test_state_folder_and_generated_names(mandant, tmp_path, monkeypatch):
     assert ledger_export.state_dir_for(str(tmp_path / "practice.db")) == tmp_path / "elsewhere"
     at = clock.parse_instant("2026-11-27T09:00:05")
     assert ledger_export.export_name(mandant, Period("range", date(2026, 11, 1), date(2026, 11, 30)), at) == (
-        "ledger-HAU-2026-11-01_2026-11-30-20261127-090005.csv")
+        "ledger-HAU-2026-11-01_2026-11-30-20261127-090005.csv"
+    )
     assert ledger_export.export_name(mandant, Period("all"), at) == "ledger-HAU-all-20261127-090005.csv"
 
 
@@ -132,4 +144,8 @@ def test_lines_and_orders_for_the_view(mandant):
     assert ledger_export.count_entries(mandant, period("all")) == 2
     (order,) = ledger_export.order_lines(mandant)
     assert (order.package, order.credits, order.price_rappen, order.customer_number) == (
-        "Praxis", 2000, 18000, placed.customer_number)
+        "Praxis",
+        2000,
+        18000,
+        placed.customer_number,
+    )

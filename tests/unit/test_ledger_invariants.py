@@ -17,8 +17,7 @@ from hypothesis import strategies as st
 from vitosms_tui.core import credits, mandanten, outbox
 from vitosms_tui.core.db import write_transaction
 from vitosms_tui.core.errors import Refused
-from vitosms_tui.core.models import (AuditEntry, CreditEntry, Mandant, Message, MessageEvent, Order,
-                                     Setting)
+from vitosms_tui.core.models import AuditEntry, CreditEntry, Mandant, Message, MessageEvent, Order, Setting
 
 CODES = ("HAU", "DUB", "ROS")
 DESK, SERVICE = "empfang", "servicedesk"
@@ -44,7 +43,9 @@ def tables() -> tuple:
     return (
         tuple(CreditEntry.select(CreditEntry.id, CreditEntry.delta).order_by(CreditEntry.id).tuples()),
         tuple(Message.select(Message.id, Message.status).order_by(Message.id).tuples()),
-        MessageEvent.select().count(), Order.select().count(), AuditEntry.select().count(),
+        MessageEvent.select().count(),
+        Order.select().count(),
+        AuditEntry.select().count(),
         tuple(Setting.select(Setting.key, Setting.value).order_by(Setting.key).tuples()),
     )
 
@@ -52,8 +53,14 @@ def tables() -> tuple:
 def direct_spend(mandant, amount: int) -> None:
     """A message and its spend in one write transaction, as the outbox does it."""
     with write_transaction():
-        message = Message.create(mandant=mandant, channel="sms", recipient="+41791234567", body="x",
-                                 credits=amount, idempotency_key=uuid.uuid4().hex)
+        message = Message.create(
+            mandant=mandant,
+            channel="sms",
+            recipient="+41791234567",
+            body="x",
+            credits=amount,
+            idempotency_key=uuid.uuid4().hex,
+        )
         credits.spend(mandant, amount, message, DESK)
 
 
@@ -102,8 +109,9 @@ def test_any_sequence_keeps_the_ledger_consistent(practice, operations):
                 expected[owner] += cost
             elif kind in ("transfer", "transfer_desk"):
                 source, target = who
-                credits.transfer(practice[source], practice[target], amount,
-                                 SERVICE if kind == "transfer" else DESK, note="test")
+                credits.transfer(
+                    practice[source], practice[target], amount, SERVICE if kind == "transfer" else DESK, note="test"
+                )
                 expected[source] -= amount
                 expected[target] += amount
             elif kind == "migrate":
@@ -120,8 +128,10 @@ def test_any_sequence_keeps_the_ledger_consistent(practice, operations):
             event(f"done {kind}")
         # a balance is the sum of its entries, matches the model and is never negative
         for c, mandant in practice.items():
-            entries = [delta for (delta,) in CreditEntry.select(CreditEntry.delta)
-                       .where(CreditEntry.mandant == mandant).tuples()]
+            entries = [
+                delta
+                for (delta,) in CreditEntry.select(CreditEntry.delta).where(CreditEntry.mandant == mandant).tuples()
+            ]
             assert credits.balance(mandant) == sum(entries) == expected[c] >= 0
         assert credits.balances() == {practice[c].id: expected[c] for c in CODES}
 
@@ -149,6 +159,7 @@ def test_a_second_withdrawal_is_refused_and_refunds_nothing(practice):
 
 # -- the legacy split ------------------------------------------------------------
 
+
 def test_hundred_over_three_is_34_33_33_in_code_order():
     assert credits.split_evenly(100, ["ROS", "HAU", "DUB"]) == {"DUB": 34, "HAU": 33, "ROS": 33}
     assert credits.split_evenly(101, ["ROS", "HAU", "DUB"]) == {"DUB": 34, "HAU": 34, "ROS": 33}
@@ -156,9 +167,10 @@ def test_hundred_over_three_is_34_33_33_in_code_order():
     assert credits.split_evenly(0, ["HAU"]) == {"HAU": 0}
 
 
-@given(total=st.integers(0, 10**7),
-       codes=st.lists(st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=4), min_size=1,
-                      max_size=8, unique=True))
+@given(
+    total=st.integers(0, 10**7),
+    codes=st.lists(st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=4), min_size=1, max_size=8, unique=True),
+)
 def test_split_is_even_and_the_remainder_goes_in_code_order(total, codes):
     shares = credits.split_evenly(total, codes)
     assert sum(shares.values()) == total and set(shares) == set(codes)

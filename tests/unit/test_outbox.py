@@ -23,8 +23,9 @@ def advance(seconds: float) -> None:
 
 @pytest.fixture
 def anna(db):
-    return add_person(PersonInput(first_name="Anna", last_name="Muster", mobile="079 123 45 67",
-                                  email="anna@example.ch"))
+    return add_person(
+        PersonInput(first_name="Anna", last_name="Muster", mobile="079 123 45 67", email="anna@example.ch")
+    )
 
 
 def sms(to="079 555 12 34", text="Guten Tag", **kw):
@@ -40,12 +41,12 @@ def kinds(message) -> list[str]:
 
 
 def test_enqueue_spends_and_stores(mandant, anna):
-    [m1, m2] = outbox.enqueue(mandant, [
-        sms(), outbox.Draft("email", "Anna@Example.ch", "Hallo", subject="Termin", person=anna)], "desk")
+    [m1, m2] = outbox.enqueue(
+        mandant, [sms(), outbox.Draft("email", "Anna@Example.ch", "Hallo", subject="Termin", person=anna)], "desk"
+    )
     assert credits.balance(mandant) == 98
     m1, m2 = Message.get_by_id(m1.id), Message.get_by_id(m2.id)
-    assert (m1.status, m1.recipient, m1.encoding, m1.segments, m1.credits) == (
-        "queued", "+41795551234", "gsm7", 1, 1)
+    assert (m1.status, m1.recipient, m1.encoding, m1.segments, m1.credits) == ("queued", "+41795551234", "gsm7", 1, 1)
     assert m1.sender == mandant.sender and m1.created_by == "desk"
     assert m2.recipient == "Anna@example.ch" and m2.encoding is None and m2.person_id == anna.id
     assert len({m1.idempotency_key, m2.idempotency_key}) == 2
@@ -73,20 +74,25 @@ def test_quote_writes_nothing_and_reports_shortage(mandant):
     assert rows() == before
 
 
-@pytest.mark.parametrize("case,code", [
-    ("bad number", "invalid_number"),
-    ("landline", "landline"),
-    ("bad email", "invalid_email"),
-    ("no consent", "no_consent"),
-    ("deceased", "deceased"),
-    ("too few credits", "insufficient_credits"),
-    ("too many parts", "too_long"),
-    ("empty text", "empty_text"),
-    ("subject with a line break", "invalid_subject"),
-])
+@pytest.mark.parametrize(
+    "case,code",
+    [
+        ("bad number", "invalid_number"),
+        ("landline", "landline"),
+        ("bad email", "invalid_email"),
+        ("no consent", "no_consent"),
+        ("deceased", "deceased"),
+        ("too few credits", "insufficient_credits"),
+        ("too many parts", "too_long"),
+        ("empty text", "empty_text"),
+        ("subject with a line break", "invalid_subject"),
+    ],
+)
 def test_refusal_writes_nothing(mandant, case, code):
-    person = add_person(PersonInput(first_name="Bea", last_name="Beispiel", mobile="0791112233",
-                                    deceased=case == "deceased"), consents={"reminder": False})
+    person = add_person(
+        PersonInput(first_name="Bea", last_name="Beispiel", mobile="0791112233", deceased=case == "deceased"),
+        consents={"reminder": False},
+    )
     good = sms()
     bad = {
         "bad number": sms(to="12"),
@@ -196,8 +202,19 @@ def test_passing_faults_back_off_exponentially_then_fail_with_refund(mandant):
     assert outbox.mark_passing_fault(m.id, "w1", "gateway busy", 3, 10, 15) == "failed"
     assert Message.get_by_id(m.id).status == "failed"
     assert credits.balance(mandant) == 100
-    assert kinds(m) == ["queued", "claimed", "error", "retry", "claimed", "error", "retry",
-                        "claimed", "error", "failed", "refunded"]
+    assert kinds(m) == [
+        "queued",
+        "claimed",
+        "error",
+        "retry",
+        "claimed",
+        "error",
+        "retry",
+        "claimed",
+        "error",
+        "failed",
+        "refunded",
+    ]
 
 
 def test_permanent_failure_refunds_once(mandant):
@@ -215,8 +232,7 @@ def test_permanent_failure_refunds_once(mandant):
 
 
 def test_email_ends_at_sent_and_sms_waits_for_its_report(mandant):
-    [mail, text] = outbox.enqueue(mandant, [outbox.Draft("email", "a@example.ch", "Hi", subject="s"),
-                                            sms()], "desk")
+    [mail, text] = outbox.enqueue(mandant, [outbox.Draft("email", "a@example.ch", "Hi", subject="s"), sms()], "desk")
     outbox.claim_due("w1", 5, 30)
     assert outbox.mark_sent(mail.id, "w1", None) and outbox.mark_sent(text.id, "w1", "p-1")
     assert [m.id for m in outbox.awaiting_reports()] == [text.id]
@@ -288,8 +304,21 @@ def test_list_and_json(mandant, anna):
     assert [m.mandant.code for m in outbox.list_messages()] == ["ZZ", "HAU"]
     [mine] = outbox.list_messages(mandant=mandant, person=anna, status="queued")
     data = outbox.message_json(mine)
-    for key in ("id", "mandant", "channel", "recipient", "purpose", "status", "credits", "scheduled_at",
-                "sent_at", "delivered_at", "attempts", "error", "appointment_id"):
+    for key in (
+        "id",
+        "mandant",
+        "channel",
+        "recipient",
+        "purpose",
+        "status",
+        "credits",
+        "scheduled_at",
+        "sent_at",
+        "delivered_at",
+        "attempts",
+        "error",
+        "appointment_id",
+    ):
         assert key in data
     assert data["mandant"] == "HAU" and data["scheduled_at"].endswith("+01:00")
     assert "text" not in data and outbox.message_json(mine, with_body=True)["text"] == "Guten Tag"

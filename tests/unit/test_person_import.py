@@ -1,5 +1,6 @@
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from vitosms_tui.core.errors import UsageError, VitosmsError
 from vitosms_tui.core.models import Person
@@ -7,9 +8,11 @@ from vitosms_tui.core.person_import import import_persons
 
 
 def test_swiss_excel_export_with_bom_and_semicolons(mandant):
-    csv = ("\ufeffAnrede;Vorname;Name;Geburtsdatum;Natel;E-Mail;Sprache;Mandant;Versicherung\r\n"
-           "Frau;Anna;Müller;01.02.1980;079 123 45 67;anna@example.ch;de;HAU;KPT\r\n"
-           "Herr;Luca;Rossi;1975-12-31;+41 (0)78 222 33 44;;it;;\r\n").encode("utf-8")
+    csv = (
+        "\ufeffAnrede;Vorname;Name;Geburtsdatum;Natel;E-Mail;Sprache;Mandant;Versicherung\r\n"
+        "Frau;Anna;Müller;01.02.1980;079 123 45 67;anna@example.ch;de;HAU;KPT\r\n"
+        "Herr;Luca;Rossi;1975-12-31;+41 (0)78 222 33 44;;it;;\r\n"
+    ).encode("utf-8")
     report = import_persons(csv)
     assert report["imported"] == 2 and report["rejected"] == []
     assert report["ignored_columns"] == ["Versicherung"]
@@ -21,14 +24,16 @@ def test_swiss_excel_export_with_bom_and_semicolons(mandant):
 
 
 def test_bad_rows_are_reported_with_line_numbers_and_good_rows_kept(db):
-    csv = ("first_name,last_name,mobile,email,birth_date,language\n"
-           "Anna,Muster,079 123 45 67,,,\n"
-           "Beat,Landline,044 123 45 67,,,\n"
-           "Carla,Mail,,not-an-address,,\n"
-           ",Nofirst,,,,\n"
-           "Dora,Date,,,31.02.1990,\n"
-           "Eva,Lang,,,,xx\n"
-           "Fritz,Ok,,fritz@example.ch,1960-05-05,fr\n").encode()
+    csv = (
+        b"first_name,last_name,mobile,email,birth_date,language\n"
+        b"Anna,Muster,079 123 45 67,,,\n"
+        b"Beat,Landline,044 123 45 67,,,\n"
+        b"Carla,Mail,,not-an-address,,\n"
+        b",Nofirst,,,,\n"
+        b"Dora,Date,,,31.02.1990,\n"
+        b"Eva,Lang,,,,xx\n"
+        b"Fritz,Ok,,fritz@example.ch,1960-05-05,fr\n"
+    )
     report = import_persons(csv)
     assert report["imported"] == 2
     lines = {r["line"]: r["reason"] for r in report["rejected"]}
@@ -44,12 +49,15 @@ def test_unknown_mandant_rejects_the_row(db):
     assert report["imported"] == 0 and "NOPE" in report["rejected"][0]["reason"]
 
 
-@pytest.mark.parametrize("content,reason", [
-    (b"", "empty"),
-    (b"Vorname;Geburtsdatum\nAnna;01.01.1990\n", "lacks"),
-    (b"\xff\xfeV\x00o\x00", "UTF-8"),
-    (b"Vorname;Vorname;Name\nA;B;C\n", "twice"),
-])
+@pytest.mark.parametrize(
+    "content,reason",
+    [
+        (b"", "empty"),
+        (b"Vorname;Geburtsdatum\nAnna;01.01.1990\n", "lacks"),
+        (b"\xff\xfeV\x00o\x00", "UTF-8"),
+        (b"Vorname;Vorname;Name\nA;B;C\n", "twice"),
+    ],
+)
 def test_unreadable_files_are_usage_errors_and_import_nothing(db, content, reason):
     with pytest.raises(UsageError) as err:
         import_persons(content)

@@ -14,8 +14,9 @@ from vitosms_tui.core.persons import PersonInput
 
 
 def add(first: str, last: str, mobile: str | None = None, birth: str | None = None):
-    return persons.add_person(PersonInput(first_name=first, last_name=last, mobile=mobile, birth_date=birth),
-                              user="test")
+    return persons.add_person(
+        PersonInput(first_name=first, last_name=last, mobile=mobile, birth_date=birth), user="test"
+    )
 
 
 def names(found) -> list[str]:
@@ -29,10 +30,10 @@ def practice(db):
         add("Beat", "Muller", "079 123 99 00"),
         add("Marc", "Rossi", "076 555 12 12"),
         add("Sarah", "Müllerova"),
-        add("Müller", "Aebi"),           # "müller" as a first name
-        add("Zoë", "Mu"),                # exactly the prefix
-        add("Jean", "Mv"),               # just after the prefix: never found by "mu"
-        add("Emoji", "Mu\U0001f600"),    # a character beyond U+FFFF right after the prefix
+        add("Müller", "Aebi"),  # "müller" as a first name
+        add("Zoë", "Mu"),  # exactly the prefix
+        add("Jean", "Mv"),  # just after the prefix: never found by "mu"
+        add("Emoji", "Mu\U0001f600"),  # a character beyond U+FFFF right after the prefix
         add("Chloé", "Dubois", "+41 79 123 11 11"),
     ]
     return {f"{p.last_name} {p.first_name}": p for p in people}
@@ -40,8 +41,14 @@ def practice(db):
 
 def test_a_name_prefix_finds_last_names_and_first_names_in_name_order(practice):
     assert names(persons.search("mül", 50)) == ["Aebi Müller", "Müller Anna", "Muller Beat", "Müllerova Sarah"]
-    assert names(persons.search("MU", 50)) == ["Aebi Müller", "Mu Zoë", "Müller Anna", "Muller Beat",
-                                               "Müllerova Sarah", "Mu\U0001f600 Emoji"]
+    assert names(persons.search("MU", 50)) == [
+        "Aebi Müller",
+        "Mu Zoë",
+        "Müller Anna",
+        "Muller Beat",
+        "Müllerova Sarah",
+        "Mu\U0001f600 Emoji",
+    ]
     assert "Mv Jean" not in names(persons.search("mu", 50))
 
 

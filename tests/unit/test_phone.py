@@ -1,16 +1,31 @@
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vitosms_tui.core.errors import Refused
 from vitosms_tui.core.phone import (
-    format_phone, is_mobile, mask_recipient, normalize_email, normalize_mobile, normalize_phone,
+    format_phone,
+    is_mobile,
+    mask_recipient,
+    normalize_email,
+    normalize_mobile,
+    normalize_phone,
 )
 
 
-@pytest.mark.parametrize("spelling", [
-    "079 123 45 67", "+41 79 123 45 67", "+41 (0)79 123 45 67", "0041791234567", "079-123-45-67",
-    "0791234567", "+41791234567", " 079 123 45 67 ",
-])
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "079 123 45 67",
+        "+41 79 123 45 67",
+        "+41 (0)79 123 45 67",
+        "0041791234567",
+        "079-123-45-67",
+        "0791234567",
+        "+41791234567",
+        " 079 123 45 67 ",
+    ],
+)
 def test_swiss_spellings_normalise_to_e164(spelling):
     assert normalize_mobile(spelling) == "+41791234567"
 
@@ -28,11 +43,14 @@ def test_pager_range_074_is_no_mobile():
         normalize_mobile("074 123 45 67")
 
 
-@pytest.mark.parametrize("number,expected", [
-    ("+49 151 23456789", "+4915123456789"),
-    ("+33 6 12 34 56 78", "+33612345678"),
-    ("+39 347 123 4567", "+393471234567"),
-])
+@pytest.mark.parametrize(
+    "number,expected",
+    [
+        ("+49 151 23456789", "+4915123456789"),
+        ("+33 6 12 34 56 78", "+33612345678"),
+        ("+39 347 123 4567", "+393471234567"),
+    ],
+)
 def test_foreign_mobiles_valid_in_their_country(number, expected):
     assert normalize_mobile(number) == expected
 

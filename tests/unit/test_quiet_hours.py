@@ -26,26 +26,32 @@ NOON = Mandant(code="B", name="B", sender="B", quiet_start="12:00", quiet_end="1
 NONE = Mandant(code="C", name="C", sender="C", quiet_start="00:00", quiet_end="00:00")
 
 
-@pytest.mark.parametrize("text, quiet", [
-    ("2026-05-04T19:59", False),
-    ("2026-05-04T20:00", True),
-    ("2026-05-04T23:59", True),
-    ("2026-05-05T00:00", True),
-    ("2026-05-05T07:59", True),
-    ("2026-05-05T08:00", False),
-    ("2026-05-05T12:00", False),
-])
+@pytest.mark.parametrize(
+    "text, quiet",
+    [
+        ("2026-05-04T19:59", False),
+        ("2026-05-04T20:00", True),
+        ("2026-05-04T23:59", True),
+        ("2026-05-05T00:00", True),
+        ("2026-05-05T07:59", True),
+        ("2026-05-05T08:00", False),
+        ("2026-05-05T12:00", False),
+    ],
+)
 def test_window_across_midnight(text, quiet):
     assert in_quiet_hours(zh(text), NIGHT) is quiet
 
 
-@pytest.mark.parametrize("text, quiet", [
-    ("2026-05-04T11:59", False),
-    ("2026-05-04T12:00", True),
-    ("2026-05-04T13:29", True),
-    ("2026-05-04T13:30", False),
-    ("2026-05-04T22:00", False),
-])
+@pytest.mark.parametrize(
+    "text, quiet",
+    [
+        ("2026-05-04T11:59", False),
+        ("2026-05-04T12:00", True),
+        ("2026-05-04T13:29", True),
+        ("2026-05-04T13:30", False),
+        ("2026-05-04T22:00", False),
+    ],
+)
 def test_window_within_a_day(text, quiet):
     assert in_quiet_hours(zh(text), NOON) is quiet
 

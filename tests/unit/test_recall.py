@@ -19,8 +19,7 @@ def _monday():
 
 
 def person(first="Anna", last="Muster", mobile="079 123 45 67", email=None, consents=None, **kw):
-    data = persons.PersonInput(first_name=first, last_name=last, mobile=mobile, email=email,
-                               mandant="HAU", **kw)
+    data = persons.PersonInput(first_name=first, last_name=last, mobile=mobile, email=email, mandant="HAU", **kw)
     return persons.add_person(data, consents=consents, user="test")
 
 
@@ -35,34 +34,40 @@ def due_ids(**kw) -> list[int]:
 
 # --- dates and adding ----------------------------------------------------------
 
-@pytest.mark.parametrize("day,months,expected", [
-    (date(2026, 1, 31), 1, date(2026, 2, 28)),
-    (date(2027, 12, 31), 2, date(2028, 2, 29)),
-    (date(2026, 5, 4), 12, date(2027, 5, 4)),
-    (date(2026, 11, 15), 6, date(2027, 5, 15)),
-])
+
+@pytest.mark.parametrize(
+    "day,months,expected",
+    [
+        (date(2026, 1, 31), 1, date(2026, 2, 28)),
+        (date(2027, 12, 31), 2, date(2028, 2, 29)),
+        (date(2026, 5, 4), 12, date(2027, 5, 4)),
+        (date(2026, 11, 15), 6, date(2027, 5, 15)),
+    ],
+)
 def test_add_months_keeps_the_day_or_takes_the_month_end(day, months, expected):
     assert recall.add_months(day, months) == expected
 
 
 def test_add_recall_from_a_person_and_from_an_appointment(mandant, anna):
     made = recall.add_recall(anna, "HAU", "Diabetes-Kontrolle", "2026-06-01", 6, user="desk")
-    assert (made.status, made.due, made.every_months, made.mandant_id) == ("open", date(2026, 6, 1), 6,
-                                                                            mandant.id)
+    assert (made.status, made.due, made.every_months, made.mandant_id) == ("open", date(2026, 6, 1), 6, mandant.id)
     appt = agenda.add_appointment(mandant, anna, "2026-05-08T10:00", 20, user="desk").appointment
     second = recall.add_recall(appointment=appt, reason="Nachkontrolle", every_months=3, user="desk")
     assert (second.person_id, second.mandant_id, second.appointment_id) == (anna.id, mandant.id, appt.id)
     assert second.due == date(2026, 8, 8)
 
 
-@pytest.mark.parametrize("kw,code", [
-    (dict(reason=" "), "invalid_reason"),
-    (dict(reason="a\nb"), "invalid_reason"),
-    (dict(due="31.02.2026"), "invalid_date"),
-    (dict(due="morgen"), "invalid_date"),
-    (dict(every_months=0), "invalid_repeat"),
-    (dict(every_months=121), "invalid_repeat"),
-])
+@pytest.mark.parametrize(
+    "kw,code",
+    [
+        (dict(reason=" "), "invalid_reason"),
+        (dict(reason="a\nb"), "invalid_reason"),
+        (dict(due="31.02.2026"), "invalid_date"),
+        (dict(due="morgen"), "invalid_date"),
+        (dict(every_months=0), "invalid_repeat"),
+        (dict(every_months=121), "invalid_repeat"),
+    ],
+)
 def test_add_recall_refuses_bad_input(mandant, anna, kw, code):
     args = dict(person=anna, mandant="HAU", reason="Kontrolle", due="2026-06-01") | kw
     with pytest.raises(Refused) as caught:
@@ -86,6 +91,7 @@ def test_add_recall_refuses_the_deceased_and_unknowns(mandant):
 
 # --- the due list ------------------------------------------------------------------
 
+
 def test_due_list_period_mandant_and_status(mandant, anna):
     other = mandanten.add_mandant("BER", "Dr. Berger", user="test")
     soon = recall.add_recall(anna, "HAU", "A", "2026-05-20")
@@ -107,28 +113,40 @@ def test_due_list_leaves_out_with_a_reason(mandant):
     dead.deceased = True
     dead.save()
     inactive = recall.add_recall(person("Ida", "Inaktiv", inactive=True), "HAU", "x", "2026-05-10")
-    refused = recall.add_recall(person("Nora", "Nein", consents={"recall": False}), "HAU", "x",
-                                "2026-05-10")
+    refused = recall.add_recall(person("Nora", "Nein", consents={"recall": False}), "HAU", "x", "2026-05-10")
     unreachable = recall.add_recall(person("Udo", "Ohne", mobile=None), "HAU", "x", "2026-05-10")
-    mail = recall.add_recall(person("Emil", "Mail", mobile=None, email="emil@example.ch"), "HAU", "x",
-                             "2026-05-10")
+    mail = recall.add_recall(person("Emil", "Mail", mobile=None, email="emil@example.ch"), "HAU", "x", "2026-05-10")
     rows = {row.recall.id: row for row in recall.due_recalls()}
     assert (rows[ok.id].eligible, rows[ok.id].channel) == (True, "sms")
     assert (rows[mail.id].eligible, rows[mail.id].channel) == (True, "email")
-    expected = {dead_recall.id: ("deceased", "the person is deceased"),
-                inactive.id: ("inactive", "the person is inactive"),
-                refused.id: ("no_consent", "no consent to recall messages"),
-                unreachable.id: ("no_address", "no mobile number or e-mail address")}
+    expected = {
+        dead_recall.id: ("deceased", "the person is deceased"),
+        inactive.id: ("inactive", "the person is inactive"),
+        refused.id: ("no_consent", "no consent to recall messages"),
+        unreachable.id: ("no_address", "no mobile number or e-mail address"),
+    }
     for recall_id, (code, text) in expected.items():
         row = rows[recall_id]
         assert (row.eligible, row.excluded, row.reason_excluded, row.channel) == (False, code, text, None)
     doc = recall.recall_json(rows[refused.id])
     assert doc["eligible"] is False and doc["reason_excluded"] == "no consent to recall messages"
-    assert {"id", "person_id", "person", "mandant", "reason", "due", "every_months", "status",
-            "eligible", "reason_excluded", "channel"} <= set(doc)
+    assert {
+        "id",
+        "person_id",
+        "person",
+        "mandant",
+        "reason",
+        "due",
+        "every_months",
+        "status",
+        "eligible",
+        "reason_excluded",
+        "channel",
+    } <= set(doc)
 
 
 # --- notices -----------------------------------------------------------------------------
+
 
 def test_quote_then_notify_by_each_persons_channel(mandant, anna):
     emil = person("Emil", "Mail", mobile=None, email="emil@example.ch")
@@ -156,8 +174,11 @@ def test_notify_refuses_what_may_not_go_out(mandant, anna):
     other = mandanten.add_mandant("BER", "Dr. Berger", user="test")
     credits.purchase(other, 10, "test")
     foreign = recall.add_recall(anna, other, "x", "2026-05-20")
-    for ids, code in (([fine.id, nein.id], "no_consent"), ([fine.id, foreign.id], "several_mandanten"),
-                      ([fine.id, 999], "not_found")):
+    for ids, code in (
+        ([fine.id, nein.id], "no_consent"),
+        ([fine.id, foreign.id], "several_mandanten"),
+        ([fine.id, 999], "not_found"),
+    ):
         with pytest.raises(Refused) as caught:
             recall.notify_recalls(ids, "desk")
         assert caught.value.code == code
@@ -185,6 +206,7 @@ def test_notify_is_all_or_nothing_when_credits_are_short(db):
 
 
 # --- booked and repeats ---------------------------------------------------------------
+
 
 def test_a_booking_after_the_notice_books_the_recall_and_a_repeat_follows(mandant, anna):
     earlier = agenda.add_appointment(mandant, anna, "2026-05-06T10:00", 15, user="desk").appointment
@@ -228,6 +250,7 @@ def test_complete_without_booking_schedules_the_repeat(mandant, anna):
 
 # --- the command line -----------------------------------------------------------------------
 
+
 def test_cli_add_due_notify(tmp_path, capsys):
     db = str(tmp_path / "cli.db")
 
@@ -241,13 +264,27 @@ def test_cli_add_due_notify(tmp_path, capsys):
     assert cli("staff", "add", "--login", "sd", "--name", "Service", "--role", "servicedesk")[0] == 0
     assert cli("--user", "sd", "credits", "order", "--mandant", "HAU", "--package", "1")[0] == 0
     code, anna, _ = cli("person", "add", "--first", "Anna", "--last", "Muster", "--mobile", "079 123 45 67")
-    code, nein, _ = cli("person", "add", "--first", "Nora", "--last", "Nein", "--mobile", "079 555 12 34",
-                        "--no-recalls")
-    code, made, _ = cli("recall", "add", "--person", str(anna["id"]), "--mandant", "HAU", "--reason",
-                        "Diabetes", "--due", "2026-05-20", "--every-months", "6")
+    code, nein, _ = cli(
+        "person", "add", "--first", "Nora", "--last", "Nein", "--mobile", "079 555 12 34", "--no-recalls"
+    )
+    code, made, _ = cli(
+        "recall",
+        "add",
+        "--person",
+        str(anna["id"]),
+        "--mandant",
+        "HAU",
+        "--reason",
+        "Diabetes",
+        "--due",
+        "2026-05-20",
+        "--every-months",
+        "6",
+    )
     assert code == 0 and made["status"] == "open" and made["every_months"] == 6
-    code, other, _ = cli("recall", "add", "--person", str(nein["id"]), "--mandant", "HAU", "--reason", "x",
-                         "--due", "2026-05-21")
+    code, other, _ = cli(
+        "recall", "add", "--person", str(nein["id"]), "--mandant", "HAU", "--reason", "x", "--due", "2026-05-21"
+    )
     code, rows, _ = cli("recall", "due")
     assert code == 0 and [r["id"] for r in rows] == [made["id"], other["id"]]
     assert rows[0]["eligible"] and rows[0]["channel"] == "sms" and rows[0]["person_id"] == anna["id"]
@@ -264,6 +301,7 @@ def test_cli_add_due_notify(tmp_path, capsys):
     assert code == 1 and error["error"]["code"] == "no_consent" and "consent" in err
     code, error, _ = cli("recall", "add", "--person", str(anna["id"]), "--mandant", "HAU", "--reason", "x")
     assert code == 2 and error["error"]["code"] == "usage"
-    code, error, _ = cli("recall", "add", "--person", str(anna["id"]), "--mandant", "HAU", "--reason", "x",
-                         "--due", "2026-13-01")
+    code, error, _ = cli(
+        "recall", "add", "--person", str(anna["id"]), "--mandant", "HAU", "--reason", "x", "--due", "2026-13-01"
+    )
     assert code == 1 and error["error"]["code"] == "invalid_date"

@@ -37,8 +37,9 @@ def test_lead_time_in_quiet_hours_moves_to_the_evening_before():
 
 
 def test_own_quiet_hours_of_the_mandant():
-    plan = plan_reminder(appointment("2026-05-06T12:30", quiet_start="12:00", quiet_end="14:00"),
-                         zh("2026-05-01T09:00"))
+    plan = plan_reminder(
+        appointment("2026-05-06T12:30", quiet_start="12:00", quiet_end="14:00"), zh("2026-05-01T09:00")
+    )
     assert plan.send_at == zh("2026-05-05T11:59")
 
 
@@ -79,14 +80,17 @@ def test_past_and_cancelled_appointments_get_none():
     assert plan.reason == reminders.APPOINTMENT_CANCELLED
 
 
-@pytest.mark.parametrize("start, reminder_utc, real_hours", [
-    # Mondays after a change: the change (Sunday 02:00/03:00) lies before Sunday 09:00
-    ("2026-10-26T09:00", datetime(2026, 10, 25, 8, 0, tzinfo=clock.UTC), 24),
-    ("2026-03-30T09:00", datetime(2026, 3, 29, 7, 0, tzinfo=clock.UTC), 24),
-    # Sundays of the change: the night between has 25 / 23 hours
-    ("2026-10-25T09:00", datetime(2026, 10, 24, 7, 0, tzinfo=clock.UTC), 25),
-    ("2026-03-29T09:00", datetime(2026, 3, 28, 8, 0, tzinfo=clock.UTC), 23),
-])
+@pytest.mark.parametrize(
+    "start, reminder_utc, real_hours",
+    [
+        # Mondays after a change: the change (Sunday 02:00/03:00) lies before Sunday 09:00
+        ("2026-10-26T09:00", datetime(2026, 10, 25, 8, 0, tzinfo=clock.UTC), 24),
+        ("2026-03-30T09:00", datetime(2026, 3, 29, 7, 0, tzinfo=clock.UTC), 24),
+        # Sundays of the change: the night between has 25 / 23 hours
+        ("2026-10-25T09:00", datetime(2026, 10, 24, 7, 0, tzinfo=clock.UTC), 25),
+        ("2026-03-29T09:00", datetime(2026, 3, 28, 8, 0, tzinfo=clock.UTC), 23),
+    ],
+)
 def test_whole_day_lead_times_keep_the_wall_clock_across_dst(start, reminder_utc, real_hours):
     appt = appointment(start)
     plan = plan_reminder(appt, zh("2026-01-05T09:00"))

@@ -8,8 +8,7 @@ from datetime import timedelta
 import pytest
 
 from vitosms_tui.cli.main import main
-from vitosms_tui.core import agenda, automation, clock, credits, mandanten, outbox, persons, replies, sending
-from vitosms_tui.core import templates
+from vitosms_tui.core import agenda, automation, clock, credits, mandanten, outbox, persons, replies, sending, templates
 from vitosms_tui.core.errors import Refused
 from vitosms_tui.core.models import Appointment, AuditEntry, Message, Person, Reply
 from vitosms_tui.core.replies import Incoming
@@ -25,8 +24,9 @@ def hau(mandant):
 
 
 def _person(first: str, mobile: str = FAMILY, email: str | None = None) -> Person:
-    return persons.add_person(persons.PersonInput(first_name=first, last_name="Rossi", mobile=mobile,
-                                                  email=email, mandant="HAU"), user="test")
+    return persons.add_person(
+        persons.PersonInput(first_name=first, last_name="Rossi", mobile=mobile, email=email, mandant="HAU"), user="test"
+    )
 
 
 def _booked(person: Person, day: int, hour: int = 9) -> Appointment:
@@ -52,7 +52,11 @@ def test_ja_confirms_the_appointment_of_the_message_answered(hau):
     message = _confirm_sent(appointment)
     reply = _reply("Ja, gerne!", ref="r1")
     assert (reply.action, reply.person_id, reply.message_id, reply.appointment_id) == (
-        "confirmed", luca.id, message.id, appointment.id)
+        "confirmed",
+        luca.id,
+        message.id,
+        appointment.id,
+    )
     assert Appointment.get_by_id(appointment.id).answer == "confirmed"
     assert replies.unread_count() == 1
 
@@ -141,7 +145,7 @@ def test_stop_ends_every_sms_to_that_number_automatic_ones_too(hau):
     _booked(anna, 5, hour=10)
     clock.set_now("2026-05-04T10:30")
     automation.run_tick()
-    made = Message.select().where((Message.purpose == "reminder"))
+    made = Message.select().where(Message.purpose == "reminder")
     assert [(m.person_id, m.channel) for m in made] == [(luca.id, "email")]
     persons.set_consent(Person.get_by_id(anna.id), "sms", True, "desk")  # she told the desk: SMS again
     assert outbox.enqueue(hau, [outbox.Draft("sms", FAMILY, "Hallo", person=anna)], "desk")
@@ -186,9 +190,17 @@ def test_inbox_and_appointment_show_on_the_command_line(cli):
     _reply("Hallo?", sender="+41790000001", ref="r9")
     code, rows, _ = cli("inbox")
     assert code == 0 and len(rows) == 2
-    assert rows[1] == {"id": reply.id, "from": FAMILY, "person_id": luca.id, "text": "Oui merci",
-                       "received_at": clock.iso(reply.received_at), "message_id": message.id,
-                       "appointment_id": appointment.id, "action": "confirmed", "read_at": None}
+    assert rows[1] == {
+        "id": reply.id,
+        "from": FAMILY,
+        "person_id": luca.id,
+        "text": "Oui merci",
+        "received_at": clock.iso(reply.received_at),
+        "message_id": message.id,
+        "appointment_id": appointment.id,
+        "action": "confirmed",
+        "read_at": None,
+    }
     replies.mark_read(reply, "desk")
     code, rows, _ = cli("inbox", "--unread")
     assert code == 0 and [r["text"] for r in rows] == ["Hallo?"]

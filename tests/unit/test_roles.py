@@ -23,8 +23,11 @@ def practice(db):
 
 
 def snapshot() -> tuple:
-    return (CreditEntry.select().count(), AuditEntry.select().count(),
-            tuple(Setting.select(Setting.key).order_by(Setting.key).tuples()))
+    return (
+        CreditEntry.select().count(),
+        AuditEntry.select().count(),
+        tuple(Setting.select(Setting.key).order_by(Setting.key).tuples()),
+    )
 
 
 def test_roles_of_staff_and_of_an_unknown_login(practice):
@@ -82,10 +85,13 @@ def test_transfer_amounts_outside_the_rule_are_refused(practice, amount):
 
 
 @pytest.mark.parametrize("login", REFUSED_LOGINS)
-@pytest.mark.parametrize("command", [
-    ["credits", "transfer", "--from", "HAU", "--to", "DUB", "--amount", "10"],
-    ["credits", "migrate-legacy", "--balance", "100"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["credits", "transfer", "--from", "HAU", "--to", "DUB", "--amount", "10"],
+        ["credits", "migrate-legacy", "--balance", "100"],
+    ],
+)
 def test_the_cli_exits_1_for_anyone_but_the_service_desk(practice, db_path, capsys, login, command):
     before = snapshot()
     code = main(["--db", str(db_path), "--user", login, *command])

@@ -46,5 +46,5 @@ def test_ordinary_names_pass_unchanged():
 @given(st.text())
 def test_nothing_that_steers_a_terminal_survives(text):
     result = clean(text)
-    assert not any(ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f for c in result)
+    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in result)
     assert "\x1b" not in result

@@ -25,14 +25,13 @@ from datetime import timedelta
 import pytest
 
 from vitosms_tui.cli.main import main
-
 from vitosms_tui.core import agenda, audit, clock, credits, mandanten, outbox, persons
 from vitosms_tui.core.db import open_database
 from vitosms_tui.core.errors import Refused
 from vitosms_tui.core.models import ALL_MODELS, AuditEntry, CreditEntry, Message, Staff
 from vitosms_tui.core.schema import migrate
-from vitosms_tui.delivery.gateways.mock import MockGateway
 from vitosms_tui.delivery.gateways.base import Sms
+from vitosms_tui.delivery.gateways.mock import MockGateway
 
 WAIT = 60
 
@@ -60,8 +59,7 @@ def practice(db):
 SERVICE_DESK_ACTIONS = {
     "transfer credits": lambda hau, mue, user: credits.transfer(hau, mue, 10, user, note="Ausgleich"),
     "migrate the legacy balance": lambda hau, mue, user: credits.migrate_legacy(100, user),
-    "add a service-desk login": lambda hau, mue, user: mandanten.add_staff("boss", "Boss", "servicedesk",
-                                                                           user=user),
+    "add a service-desk login": lambda hau, mue, user: mandanten.add_staff("boss", "Boss", "servicedesk", user=user),
 }
 
 
@@ -95,9 +93,29 @@ def test_the_first_service_desk_login_can_be_set_up_without_one(db):
 
 
 def test_the_command_line_refuses_a_transfer_by_the_front_desk_in_one_line(practice, db_path, tmp_path):
-    run = subprocess.run([sys.executable, "-m", "vitosms_tui.cli.main", "--db", str(db_path), "--user",
-                          "empfang", "--json", "credits", "transfer", "--from", "HAU", "--to", "MUE",
-                          "--amount", "5"], capture_output=True, text=True, timeout=WAIT)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "vitosms_tui.cli.main",
+            "--db",
+            str(db_path),
+            "--user",
+            "empfang",
+            "--json",
+            "credits",
+            "transfer",
+            "--from",
+            "HAU",
+            "--to",
+            "MUE",
+            "--amount",
+            "5",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+    )
     assert run.returncode == 1
     assert json.loads(run.stdout)["error"]["code"] == "forbidden"
     assert len(run.stderr.strip().splitlines()) == 1 and "service desk" in run.stderr
@@ -105,6 +123,7 @@ def test_the_command_line_refuses_a_transfer_by_the_front_desk_in_one_line(pract
 
 
 # --- files for the owner only ---------------------------------------------------------------------
+
 
 @pytest.fixture
 def loose_umask():
@@ -134,8 +153,9 @@ def test_state_files_of_the_gateway_and_the_sink_are_private(tmp_path, loose_uma
 
     state = tmp_path / "state"
     gateway = MockGateway(state, report_delay_seconds=0)
-    gateway.submit([Sms("r1", "+41791234567", "Dr Hauser", "Hallo", 1),
-                    Sms("r2", "+41799990101", "Dr Hauser", "Hallo", 1)])
+    gateway.submit(
+        [Sms("r1", "+41791234567", "Dr Hauser", "Hallo", 1), Sms("r2", "+41799990101", "Dr Hauser", "Hallo", 1)]
+    )
     assert mode(state) == 0o700
     files = [p for p in state.iterdir() if p.is_file()]
     assert {p.name for p in files} >= {"sms-handset.jsonl", "sms-gateway-faults.jsonl"}
@@ -153,8 +173,14 @@ def test_everything_the_command_line_creates_is_private(tmp_path):
     env.pop("VITOSMS_STATE_DIR", None)
 
     def vitosms(*args):
-        run = subprocess.run([sys.executable, "-m", "vitosms_tui.cli.main", *args], env=env, text=True,
-                             capture_output=True, timeout=WAIT, preexec_fn=lambda: os.umask(0o022))
+        run = subprocess.run(
+            [sys.executable, "-m", "vitosms_tui.cli.main", *args],
+            env=env,
+            text=True,
+            capture_output=True,
+            timeout=WAIT,
+            preexec_fn=lambda: os.umask(0o022),
+        )
         assert run.returncode == 0, run.stderr
         return run
 
@@ -178,9 +204,9 @@ def test_a_ledger_export_is_private(practice, tmp_path, loose_umask):
 
 
 def test_the_demo_worker_log_is_private(tmp_path, loose_umask):
-    from vitosms_tui.cli.demo import _log_to_file
-
     import logging
+
+    from vitosms_tui.cli.demo import _log_to_file
 
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
@@ -200,14 +226,19 @@ def test_the_demo_worker_log_is_private(tmp_path, loose_umask):
 
 # --- the config file ------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("permissions,warned", [(0o644, True), (0o640, True), (0o600, False)])
 def test_a_config_with_a_password_others_can_read_draws_a_warning(tmp_path, db_path, permissions, warned):
     config = tmp_path / "vitosms.toml"
     config.write_text('[smtp]\nhost = "mail.praxis.ch"\nusername = "praxis"\npassword = "Geheim-4711"\n')
     os.chmod(config, permissions)
     assert main(["--db", str(db_path), "init"]) == 0
-    run = subprocess.run([sys.executable, "-m", "vitosms_tui.cli.main", "--db", str(db_path), "--config",
-                          str(config), "credits"], capture_output=True, text=True, timeout=WAIT)
+    run = subprocess.run(
+        [sys.executable, "-m", "vitosms_tui.cli.main", "--db", str(db_path), "--config", str(config), "credits"],
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+    )
     assert run.returncode == 0, run.stderr
     assert ("readable by others" in run.stderr and "chmod 600" in run.stderr) == warned
     assert "Geheim-4711" not in run.stdout + run.stderr
@@ -231,26 +262,56 @@ def test_a_worker_logging_at_debug_writes_no_text_number_or_address(practice, db
             return "250 OK"
 
     hau, _ = practice
-    mandanten.update_settings(hau, auto_reminders=True, user="setup",
-                              quiet=f"{(clock.local(clock.now()) + timedelta(hours=8)):%H}:00-"
-                                    f"{(clock.local(clock.now()) + timedelta(hours=9)):%H}:00")
+    mandanten.update_settings(
+        hau,
+        auto_reminders=True,
+        user="setup",
+        quiet=f"{(clock.local(clock.now()) + timedelta(hours=8)):%H}:00-"
+        f"{(clock.local(clock.now()) + timedelta(hours=9)):%H}:00",
+    )
     # an appointment the worker's automation reminds of at once (short notice): it queues a text too
-    carla = persons.add_person(persons.PersonInput(first_name="Carla", last_name="Geheim",
-                                                   mobile="079 765 43 21"), user="setup")
-    agenda.add_appointment(hau, carla, clock.now().replace(second=0, microsecond=0) + timedelta(hours=3), 15,
-                           reason="Diabetes-Kontrolle", user="desk")
-    outbox.enqueue(hau, [outbox.Draft("sms", n, SECRET_TEXT) for n in NUMBERS]
-                   + [outbox.Draft("email", a, SECRET_TEXT, subject="Ihr Befund XYZZY") for a in ADDRESSES],
-                   user="desk")
+    carla = persons.add_person(
+        persons.PersonInput(first_name="Carla", last_name="Geheim", mobile="079 765 43 21"), user="setup"
+    )
+    agenda.add_appointment(
+        hau,
+        carla,
+        clock.now().replace(second=0, microsecond=0) + timedelta(hours=3),
+        15,
+        reason="Diabetes-Kontrolle",
+        user="desk",
+    )
+    outbox.enqueue(
+        hau,
+        [outbox.Draft("sms", n, SECRET_TEXT) for n in NUMBERS]
+        + [outbox.Draft("email", a, SECRET_TEXT, subject="Ihr Befund XYZZY") for a in ADDRESSES],
+        user="desk",
+    )
     controller, port = start_sink(tmp_path / "mailbox", handler=Refusing(tmp_path / "mailbox"))
     config = tmp_path / "vitosms.toml"
-    config.write_text("[delivery]\nbackoff_seconds = 0.05\nreport_delay_seconds = 0.05\n"
-                      f'[smtp]\nhost = "127.0.0.1"\nport = {port}\n')
+    config.write_text(
+        f'[delivery]\nbackoff_seconds = 0.05\nreport_delay_seconds = 0.05\n[smtp]\nhost = "127.0.0.1"\nport = {port}\n'
+    )
     try:
-        run = subprocess.run([sys.executable, "-m", "vitosms_tui.cli.main", "--db", str(db_path), "--config",
-                              str(config), "--state-dir", str(tmp_path / "state"), "worker", "--drain"],
-                             capture_output=True, text=True, timeout=WAIT,
-                             env=dict(os.environ, VITOSMS_LOG_LEVEL="DEBUG"))
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "vitosms_tui.cli.main",
+                "--db",
+                str(db_path),
+                "--config",
+                str(config),
+                "--state-dir",
+                str(tmp_path / "state"),
+                "worker",
+                "--drain",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=WAIT,
+            env=dict(os.environ, VITOSMS_LOG_LEVEL="DEBUG"),
+        )
     finally:
         controller.stop()
     assert run.returncode == 0, run.stderr
@@ -267,6 +328,7 @@ def test_a_worker_logging_at_debug_writes_no_text_number_or_address(practice, db
 
 
 # --- the audit trail ------------------------------------------------------------------------------------------
+
 
 def audited(action: str, **detail) -> list[AuditEntry]:
     found = []
@@ -292,8 +354,9 @@ def test_orders_transfers_and_migrations_are_audited(practice):
 
 
 def test_consent_changes_are_audited_with_who_and_what(practice):
-    anna = persons.add_person(persons.PersonInput(first_name="Anna", last_name="Muster",
-                                                  mobile="079 123 45 67"), user="empfang")
+    anna = persons.add_person(
+        persons.PersonInput(first_name="Anna", last_name="Muster", mobile="079 123 45 67"), user="empfang"
+    )
     persons.set_consent(anna, "birthday", True, user="empfang", source="phone")
     persons.set_consent(anna, "reminder", False, user="empfang2", source="letter")
     given = audited("consent", purpose="birthday", given=True, source="phone")
@@ -306,13 +369,13 @@ def test_consent_changes_are_audited_with_who_and_what(practice):
 
 def test_cancellations_and_withdrawals_are_audited(practice):
     hau, _ = practice
-    anna = persons.add_person(persons.PersonInput(first_name="Anna", last_name="Muster",
-                                                  mobile="079 123 45 67"), user="empfang")
+    anna = persons.add_person(
+        persons.PersonInput(first_name="Anna", last_name="Muster", mobile="079 123 45 67"), user="empfang"
+    )
     start = clock.now().replace(second=0, microsecond=0) + timedelta(days=3)
     appointment = agenda.add_appointment(hau, anna, start, 15, user="empfang").appointment
     reminder = agenda.remind(appointment, user="empfang").message
-    [free] = outbox.enqueue(hau, [outbox.Draft("sms", "079 123 45 68", "Hallo")], user="empfang",
-                            scheduled_at=start)
+    [free] = outbox.enqueue(hau, [outbox.Draft("sms", "079 123 45 68", "Hallo")], user="empfang", scheduled_at=start)
     outbox.withdraw(free.id, "empfang2")
     agenda.cancel_appointment(appointment, user="empfang3")
     [withdrawn] = audited("withdraw", message=free.id)
@@ -326,8 +389,12 @@ def test_cancellations_and_withdrawals_are_audited(practice):
 
 def test_audit_entries_carry_no_message_text(practice):
     hau, _ = practice
-    [message] = outbox.enqueue(hau, [outbox.Draft("sms", "079 123 45 67", SECRET_TEXT)], user="empfang",
-                               scheduled_at=clock.now() + timedelta(days=1))
+    [message] = outbox.enqueue(
+        hau,
+        [outbox.Draft("sms", "079 123 45 67", SECRET_TEXT)],
+        user="empfang",
+        scheduled_at=clock.now() + timedelta(days=1),
+    )
     outbox.withdraw(message.id, "empfang")
     audit.record("empfang", "test")  # the helper itself takes ids and amounts only
     assert not any("XYZZY" in (e.detail or "") for e in AuditEntry.select())

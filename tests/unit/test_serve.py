@@ -87,13 +87,41 @@ def test_serve_names_a_port_already_taken_in_one_line(tmp_path, monkeypatch, cap
 
 
 def test_each_connection_runs_the_ui_of_this_interpreter_with_the_global_options():
-    args = parsed("--db", "my practice.db", "--user", "empfang", "--now", "2026-03-02T09:00",
-                  "--json", "serve", "--config", "praxis's.toml", "--state-dir", "state",
-                  "--port", "8123")
+    args = parsed(
+        "--db",
+        "my practice.db",
+        "--user",
+        "empfang",
+        "--now",
+        "2026-03-02T09:00",
+        "--json",
+        "serve",
+        "--config",
+        "praxis's.toml",
+        "--state-dir",
+        "state",
+        "--port",
+        "8123",
+    )
     argv = shlex.split(serve.ui_command(args))
-    assert argv == ["exec", sys.executable, "-P", "-m", "vitosms_tui.cli.main",
-                    "--db", "my practice.db", "--config", "praxis's.toml", "--state-dir", "state",
-                    "--user", "empfang", "--now", "2026-03-02T09:00", "ui"]
+    assert argv == [
+        "exec",
+        sys.executable,
+        "-P",
+        "-m",
+        "vitosms_tui.cli.main",
+        "--db",
+        "my practice.db",
+        "--config",
+        "praxis's.toml",
+        "--state-dir",
+        "state",
+        "--user",
+        "empfang",
+        "--now",
+        "2026-03-02T09:00",
+        "ui",
+    ]
 
 
 def test_without_global_options_the_connection_runs_the_plain_ui():
@@ -105,26 +133,32 @@ def test_the_command_for_a_connection_starts_vitosms(tmp_path):
     # outside a browser and without a terminal the ui refuses: proof that the command reaches it
     command = serve.ui_command(parsed("--db", str(tmp_path / "practice.db"), "serve"))
     env = {k: v for k, v in os.environ.items() if k != "TEXTUAL_DRIVER"}
-    result = subprocess.run(command, shell=True, capture_output=True, text=True, cwd=tmp_path,
-                            stdin=subprocess.DEVNULL, env=env)
+    result = subprocess.run(
+        command, shell=True, capture_output=True, text=True, cwd=tmp_path, stdin=subprocess.DEVNULL, env=env
+    )
     assert result.returncode == 2
     assert "the interface needs a terminal" in result.stderr
 
 
 def test_the_command_line_does_not_load_the_web_server():
     # the CLI's cold start matters: textual-serve and aiohttp come only with `serve` itself
-    probe = ("import sys; from vitosms_tui.cli.main import build_parser; build_parser(); "
-             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual_serve', 'aiohttp')))")
+    probe = (
+        "import sys; from vitosms_tui.cli.main import build_parser; build_parser(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual_serve', 'aiohttp')))"
+    )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 
 
-@pytest.mark.parametrize("url, origin", [
-    ("https://SMS.praxis.example/", "https://sms.praxis.example"),
-    ("https://sms.praxis.example:443/desk", "https://sms.praxis.example"),
-    ("http://sms.praxis.example:8080", "http://sms.praxis.example:8080"),
-    ("http://[::1]:8000", "http://[::1]:8000"),
-])
+@pytest.mark.parametrize(
+    "url, origin",
+    [
+        ("https://SMS.praxis.example/", "https://sms.praxis.example"),
+        ("https://sms.praxis.example:443/desk", "https://sms.praxis.example"),
+        ("http://sms.praxis.example:8080", "http://sms.praxis.example:8080"),
+        ("http://[::1]:8000", "http://[::1]:8000"),
+    ],
+)
 def test_origin_is_written_as_browsers_send_it(url, origin):
     assert serve.origin_of(url) == origin
 

@@ -6,14 +6,17 @@ import asyncio
 
 from aiosmpplib import DeliverSm, OptionalParam, PhoneNumber
 
-from vitosms_tui.delivery.smpp.receipts import (MESSAGE_STATE, RECEIPTED_MESSAGE_ID, ReceiptBook,
-                                                read_receipt)
+from vitosms_tui.delivery.smpp.receipts import MESSAGE_STATE, RECEIPTED_MESSAGE_ID, ReceiptBook, read_receipt
 
 
 def receipt(text: str, *tlvs) -> DeliverSm:
-    return DeliverSm(short_message=text, source=PhoneNumber("41791234567"),
-                     destination=PhoneNumber("Praxis"), esm_class=0x04,
-                     optional_params=[OptionalParam(t, v) for t, v in tlvs])
+    return DeliverSm(
+        short_message=text,
+        source=PhoneNumber("41791234567"),
+        destination=PhoneNumber("Praxis"),
+        esm_class=0x04,
+        optional_params=[OptionalParam(t, v) for t, v in tlvs],
+    )
 
 
 def test_the_receipt_text_alone_is_enough():
@@ -52,8 +55,7 @@ def test_a_long_sms_is_reported_once_every_part_has_its_receipt(tmp_path):
 
 def test_a_reply_is_kept_and_not_taken_for_a_receipt(tmp_path):
     book = ReceiptBook(tmp_path)
-    reply = DeliverSm(short_message="JA", source=PhoneNumber("41791234567"),
-                      destination=PhoneNumber("Praxis"))
+    reply = DeliverSm(short_message="JA", source=PhoneNumber("41791234567"), destination=PhoneNumber("Praxis"))
     assert asyncio.run(book.take(reply)) == 0
     assert '"text": "JA"' in (tmp_path / "sms-inbound.jsonl").read_text()
     assert not (tmp_path / "smpp-receipts.jsonl").exists()

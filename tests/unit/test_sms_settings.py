@@ -23,28 +23,30 @@ def load(tmp_path, text: str):
 def test_the_contract_example_is_taken(tmp_path):
     settings = load(tmp_path, "[sms]\n" + GOOD + "port = 2775\ntls = false\n")
     assert settings.gateway == settings.sms.gateway == "smpp"
-    assert (settings.sms.host, settings.sms.port, settings.sms.system_id) == (
-        "smpp.provider.example", 2775, "praxis")
+    assert (settings.sms.host, settings.sms.port, settings.sms.system_id) == ("smpp.provider.example", 2775, "praxis")
 
 
 def test_without_a_section_the_mock_gateway_stays(tmp_path):
     assert load(tmp_path, "").sms.gateway == "mock"
 
 
-@pytest.mark.parametrize("line, named", [
-    ('gateway = "kannel"', "gateway = 'kannel'"),
-    ("port = 0", "port = 0"),
-    ("port = 70000", "port = 70000"),
-    ('port = "2775"', "port = '2775'"),
-    ("window = 0", "window = 0"),
-    ("window = 2.5", "window = 2.5"),
-    ('tls = "yes"', "tls = 'yes'"),
-    ('system_id = "a-system-id-too-long"', "system_id = 'a-system-id-too-long'"),
-    ('system_type = "Ärzte"', "system_type = 'Ärzte'"),
-    ("enquire_link_seconds = 0", "enquire_link_seconds = 0"),
-    ("response_timeout_seconds = nan", "response_timeout_seconds = nan"),
-    ("colour = 1", "unknown setting 'colour'"),
-])
+@pytest.mark.parametrize(
+    "line, named",
+    [
+        ('gateway = "kannel"', "gateway = 'kannel'"),
+        ("port = 0", "port = 0"),
+        ("port = 70000", "port = 70000"),
+        ('port = "2775"', "port = '2775'"),
+        ("window = 0", "window = 0"),
+        ("window = 2.5", "window = 2.5"),
+        ('tls = "yes"', "tls = 'yes'"),
+        ('system_id = "a-system-id-too-long"', "system_id = 'a-system-id-too-long'"),
+        ('system_type = "Ärzte"', "system_type = 'Ärzte'"),
+        ("enquire_link_seconds = 0", "enquire_link_seconds = 0"),
+        ("response_timeout_seconds = nan", "response_timeout_seconds = nan"),
+        ("colour = 1", "unknown setting 'colour'"),
+    ],
+)
 def test_a_bad_value_is_refused_naming_key_and_value(tmp_path, line, named):
     key = line.split(" =")[0]
     others = "".join(g + "\n" for g in GOOD.splitlines() if not g.startswith(key + " "))
@@ -77,12 +79,26 @@ def test_a_password_in_a_file_others_can_read_is_warned_about(tmp_path):
 def test_the_worker_refuses_a_bad_sms_config_with_exit_2_and_one_line(tmp_path):
     config = tmp_path / "vitosms.toml"
     config.write_text("[sms]\n" + GOOD + "window = -3\n")
-    run = subprocess.run([sys.executable, "-m", "vitosms_tui.cli.main", "--db", str(tmp_path / "p.db"),
-                          "--config", str(config), "worker", "--once"],
-                         capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "vitosms_tui.cli.main",
+            "--db",
+            str(tmp_path / "p.db"),
+            "--config",
+            str(config),
+            "worker",
+            "--once",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode == 2
     assert run.stderr.strip().splitlines() == [
-        "vitosms: config [sms] window = -3: expected a whole number from 1 to 1000"], run.stderr
+        "vitosms: config [sms] window = -3: expected a whole number from 1 to 1000"
+    ], run.stderr
     assert not (tmp_path / "p.db").exists()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -33,11 +35,37 @@ def test_tables_have_the_sizes_of_the_standard():
 @pytest.mark.parametrize(
     "char, expected",
     [
-        ("a", 1), ("@", 1), ("£", 1), ("Ç", 1), ("\n", 1), ("\r", 1), ("Δ", 1),
-        ("ß", 1), ("¤", 1), ("§", 1), ("¿", 1), ("ü", 1), ("à", 1), (" ", 1),
-        ("€", 2), ("\f", 2), ("^", 2), ("{", 2), ("}", 2), ("\\", 2), ("[", 2),
-        ("~", 2), ("]", 2), ("|", 2),
-        ("ç", 0), ("ê", 0), ("’", 0), ("\x1b", 0), ("\t", 0), (EMOJI, 0), ("`", 0),
+        ("a", 1),
+        ("@", 1),
+        ("£", 1),
+        ("Ç", 1),
+        ("\n", 1),
+        ("\r", 1),
+        ("Δ", 1),
+        ("ß", 1),
+        ("¤", 1),
+        ("§", 1),
+        ("¿", 1),
+        ("ü", 1),
+        ("à", 1),
+        (" ", 1),
+        ("€", 2),
+        ("\f", 2),
+        ("^", 2),
+        ("{", 2),
+        ("}", 2),
+        ("\\", 2),
+        ("[", 2),
+        ("~", 2),
+        ("]", 2),
+        ("|", 2),
+        ("ç", 0),
+        ("ê", 0),
+        ("’", 0),
+        ("\x1b", 0),
+        ("\t", 0),
+        (EMOJI, 0),
+        ("`", 0),
     ],
 )
 def test_septets_per_character(char, expected):
@@ -160,8 +188,13 @@ def test_lone_surrogate_does_not_crash():
 
 @pytest.mark.parametrize(
     "segments, max_parts, refused",
-    [(1, MAX_PARTS_DEFAULT, False), (6, MAX_PARTS_DEFAULT, False), (7, MAX_PARTS_DEFAULT, True),
-     (2, 1, True), (2, 2, False)],
+    [
+        (1, MAX_PARTS_DEFAULT, False),
+        (6, MAX_PARTS_DEFAULT, False),
+        (7, MAX_PARTS_DEFAULT, True),
+        (2, 1, True),
+        (2, 2, False),
+    ],
 )
 def test_check_parts(segments, max_parts, refused):
     text = "a" * (153 * segments if segments > 1 else 10)
@@ -254,7 +287,7 @@ def test_escape_pairs_near_borders(text):
     assert "".join(result.parts) == text
     assert all(sum(septets(c) for c in p) <= result.per_segment for p in result.parts)
     # A segment is only left short when the next character is an escape pair.
-    for part, following in zip(result.parts, result.parts[1:]):
+    for part, following in itertools.pairwise(result.parts):
         used = sum(septets(c) for c in part)
         assert used == 153 or (used == 152 and following[0] == "€")
 
@@ -264,7 +297,7 @@ def test_escape_pairs_near_borders(text):
 def test_surrogate_pairs_near_borders(text):
     result = analyse(text)
     assert "".join(result.parts) == text
-    for part, following in zip(result.parts, result.parts[1:]):
+    for part, following in itertools.pairwise(result.parts):
         used = len(part.encode("utf-16-le")) // 2
         assert used == 67 or (used == 66 and following[0] == EMOJI)
 

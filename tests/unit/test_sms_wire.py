@@ -6,8 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vitosms_tui.core.sms_text import GSM_CHARS, analyse
-from vitosms_tui.core.sms_wire import (UDH_LENGTH, gsm7_septets, gsm7_text, pack_septets,
-                                       unpack_septets, wire_parts)
+from vitosms_tui.core.sms_wire import UDH_LENGTH, gsm7_septets, gsm7_text, pack_septets, unpack_septets, wire_parts
 
 GSM_TEXT = st.text(st.sampled_from(sorted(GSM_CHARS)), min_size=1, max_size=700)
 
@@ -42,7 +41,8 @@ def test_gsm7_parts_join_to_the_text_packed_or_not(text):
         assert all(len(p) <= 140 if packed else len(p) <= 160 for p in parts)
         if header:
             assert [p[:UDH_LENGTH] for p in parts] == [
-                bytes([5, 0, 3, 42, len(parts), n]) for n in range(1, len(parts) + 1)]
+                bytes([5, 0, 3, 42, len(parts), n]) for n in range(1, len(parts) + 1)
+            ]
 
 
 @given(st.text(min_size=1, max_size=400).filter(lambda t: analyse(t).encoding == "ucs2"))

@@ -32,15 +32,19 @@ print(json.dumps({"adapter": adapter.__name__, "json": repr(db._adapter.json_typ
 
 
 def test_the_package_keeps_psycopg_unimported_until_a_postgresql_database_is_opened():
-    loaded = probe("import json, sys, vitosms_tui.core.db, vitosms_tui.core.models\n"
-                   "print(json.dumps({'psycopg': 'psycopg' in sys.modules}))")
+    loaded = probe(
+        "import json, sys, vitosms_tui.core.db, vitosms_tui.core.models\n"
+        "print(json.dumps({'psycopg': 'psycopg' in sys.modules}))"
+    )
     assert loaded == {"psycopg": False}
 
 
 def test_peewee_handed_psycopg_later_is_the_same_as_peewee_imported_with_it():
     plain = probe("import psycopg\n" + PEEWEE_STATE)
-    handed = probe("import vitosms_tui.core.db as db\nimport peewee\nassert peewee.psycopg is None\n"
-                   "db._give_peewee_psycopg()\n" + PEEWEE_STATE)
+    handed = probe(
+        "import vitosms_tui.core.db as db\nimport peewee\nassert peewee.psycopg is None\n"
+        "db._give_peewee_psycopg()\n" + PEEWEE_STATE
+    )
     assert plain["adapter"] == "Psycopg3Adapter"
     assert handed == plain
 
@@ -51,11 +55,13 @@ def test_peewee_imported_before_the_package_keeps_its_driver():
 
 
 def test_the_interface_s_start_builds_only_its_own_command_and_loads_no_number_or_address_checks():
-    loaded = probe("import json, sys\nfrom vitosms_tui.cli.main import build_parser, modules_for\n"
-                   "args = build_parser(modules_for(['--db', 'practice.db', '--user', 'empfang'])).parse_args("
-                   "['--db', 'practice.db', '--user', 'empfang'])\n"
-                   "print(json.dumps({'command': args.command, 'loaded': sorted(m for m in sys.modules if m in "
-                   "('psycopg', 'phonenumbers', 'email_validator', 'vitosms_tui.cli.foundation'))}))")
+    loaded = probe(
+        "import json, sys\nfrom vitosms_tui.cli.main import build_parser, modules_for\n"
+        "args = build_parser(modules_for(['--db', 'practice.db', '--user', 'empfang'])).parse_args("
+        "['--db', 'practice.db', '--user', 'empfang'])\n"
+        "print(json.dumps({'command': args.command, 'loaded': sorted(m for m in sys.modules if m in "
+        "('psycopg', 'phonenumbers', 'email_validator', 'vitosms_tui.cli.foundation'))}))"
+    )
     assert loaded == {"command": None, "loaded": []}
 
 
@@ -88,8 +94,9 @@ def test_the_command_is_found_behind_the_global_options_as_argparse_reads_them()
 def test_help_still_lists_every_command():
     from vitosms_tui.cli import main
 
-    result = subprocess.run([sys.executable, "-m", "vitosms_tui.cli.main", "--help"], capture_output=True,
-                            text=True, cwd=ROOT, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "vitosms_tui.cli.main", "--help"], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     for commands in main.COMMANDS_OF_MODULE.values():
         for command in commands:
             # a long name gets its help on the next line

@@ -14,7 +14,15 @@ from vitosms_tui.core import templates as t
 from vitosms_tui.core.db import open_database
 from vitosms_tui.core.errors import NotFound, Refused, UsageError
 from vitosms_tui.core.models import (
-    CHANNELS, LANGUAGES, PURPOSES, Appointment, AuditEntry, Mandant, Person, Recall, Setting,
+    CHANNELS,
+    LANGUAGES,
+    PURPOSES,
+    Appointment,
+    AuditEntry,
+    Mandant,
+    Person,
+    Recall,
+    Setting,
     Template,
 )
 from vitosms_tui.core.paths import data_dir
@@ -24,8 +32,8 @@ GSM7_BASIC = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
-MONDAY_AFTER_DST_END = date(2026, 10, 26)    # summer time ended Sun 2026-10-25
-MONDAY_AFTER_DST_START = date(2026, 3, 30)   # summer time began Sun 2026-03-29
+MONDAY_AFTER_DST_END = date(2026, 10, 26)  # summer time ended Sun 2026-10-25
+MONDAY_AFTER_DST_START = date(2026, 3, 30)  # summer time began Sun 2026-03-29
 
 
 @pytest.fixture
@@ -51,13 +59,11 @@ def mandant(code="AM", name="Dr. med. Anna Meier"):
 
 
 def person(language="de", salutation="Frau", first="Anna", last="Muster"):
-    return Person.create(first_name=first, last_name=last, language=language,
-                         salutation=salutation)
+    return Person.create(first_name=first, last_name=last, language=language, salutation=salutation)
 
 
 def appointment(who, doctor, day=MONDAY_AFTER_DST_END, hour=9, reason="Diabetes mellitus"):
-    made = Appointment.create(mandant=doctor, person=who, start=clock.zurich_datetime(day, hour),
-                              reason=reason)
+    made = Appointment.create(mandant=doctor, person=who, start=clock.zurich_datetime(day, hour), reason=reason)
     return Appointment.get_by_id(made.id)  # as read back from the database
 
 
@@ -70,26 +76,49 @@ def refusal(call, *args, **kwargs) -> Refused:
 
 # ---- rendering per language and across DST ----------------------------------------
 
-@pytest.mark.parametrize("language, salutation, expected", [
-    ("de", "Frau", "Guten Tag Frau Muster, wir erinnern Sie an Ihren Termin am Montag, "
-                   "26.10.2026, 09:00 Uhr bei Dr. med. Anna Meier. Absage: 044 123 45 67. "
-                   "Praxis am See"),
-    ("fr", "Herr", "Bonjour Monsieur Muster, rappel de votre rendez-vous du lundi 26.10.2026 "
-                   "à 09:00 chez Dr. med. Anna Meier. Pour annuler: 044 123 45 67. Praxis am See"),
-    ("it", "Frau", "Buongiorno Signora Muster, le ricordiamo l'appuntamento di lunedì 26.10.2026 "
-                   "alle 09:00 da Dr. med. Anna Meier. Per disdire: 044 123 45 67. Praxis am See"),
-    ("en", "", "Hello Anna Muster, a reminder of your appointment on Monday 26/10/2026 at 09:00 "
-               "with Dr. med. Anna Meier. To cancel: 044 123 45 67. Praxis am See"),
-])
+
+@pytest.mark.parametrize(
+    "language, salutation, expected",
+    [
+        (
+            "de",
+            "Frau",
+            "Guten Tag Frau Muster, wir erinnern Sie an Ihren Termin am Montag, "
+            "26.10.2026, 09:00 Uhr bei Dr. med. Anna Meier. Absage: 044 123 45 67. "
+            "Praxis am See",
+        ),
+        (
+            "fr",
+            "Herr",
+            "Bonjour Monsieur Muster, rappel de votre rendez-vous du lundi 26.10.2026 "
+            "à 09:00 chez Dr. med. Anna Meier. Pour annuler: 044 123 45 67. Praxis am See",
+        ),
+        (
+            "it",
+            "Frau",
+            "Buongiorno Signora Muster, le ricordiamo l'appuntamento di lunedì 26.10.2026 "
+            "alle 09:00 da Dr. med. Anna Meier. Per disdire: 044 123 45 67. Praxis am See",
+        ),
+        (
+            "en",
+            "",
+            "Hello Anna Muster, a reminder of your appointment on Monday 26/10/2026 at 09:00 "
+            "with Dr. med. Anna Meier. To cancel: 044 123 45 67. Praxis am See",
+        ),
+    ],
+)
 def test_each_language_renders_the_reminder(db, language, salutation, expected):
     visit = appointment(person(language, salutation), mandant())
     assert t.render_message("reminder", "sms", None, None, appointment=visit) == ("", expected)
 
 
-@pytest.mark.parametrize("day, utc_hour, date_text", [
-    (MONDAY_AFTER_DST_END, 8, "26.10.2026"),
-    (MONDAY_AFTER_DST_START, 7, "30.03.2026"),
-])
+@pytest.mark.parametrize(
+    "day, utc_hour, date_text",
+    [
+        (MONDAY_AFTER_DST_END, 8, "26.10.2026"),
+        (MONDAY_AFTER_DST_START, 7, "30.03.2026"),
+    ],
+)
 def test_nine_oclock_stays_nine_oclock_across_dst(db, day, utc_hour, date_text):
     visit = appointment(person(), mandant(), day=day)
     assert visit.start.hour == utc_hour  # stored in UTC, so the offset did change
@@ -103,12 +132,10 @@ def test_the_appointment_reason_never_reaches_a_message(db):
     doctor = mandant()
     for language in LANGUAGES:
         visit = appointment(person(language), doctor)
-        due = Recall.create(person=visit.person, mandant=doctor, reason="Diabetes mellitus",
-                            due=date(2026, 12, 1))
+        due = Recall.create(person=visit.person, mandant=doctor, reason="Diabetes mellitus", due=date(2026, 12, 1))
         for purpose in PURPOSES:
             for channel in CHANNELS:
-                texts = t.render_message(purpose, channel, visit.person, doctor,
-                                         appointment=visit, recall=due)
+                texts = t.render_message(purpose, channel, visit.person, doctor, appointment=visit, recall=due)
                 assert "Diabetes" not in " ".join(texts)
     reason = refusal(t.validate_template, "Ihr Termin wegen {reason}")
     assert reason.code == "unknown_placeholder" and "diagnosis" in reason.message
@@ -140,13 +167,15 @@ def test_recall_due_and_today_use_the_date_rule(db):
 
 # ---- syntax -------------------------------------------------------------------------
 
+
 def test_literal_braces():
     assert t.render("{{x}} {first_name} }}{{", {"first_name": "Anna"}) == "{x} Anna }{"
     t.validate_template("Preis {{CHF}}")
 
 
-@pytest.mark.parametrize("text", ["{", "}", "Hallo {first_name", "a } b", "{{first_name}",
-                                  "{first_name}}", "{a{b}}", "{first\nname}"])
+@pytest.mark.parametrize(
+    "text", ["{", "}", "Hallo {first_name", "a } b", "{{first_name}", "{first_name}}", "{a{b}}", "{first\nname}"]
+)
 def test_unbalanced_braces_are_refused(text):
     assert refusal(t.validate_template, text).code == "unbalanced_braces"
 
@@ -192,20 +221,24 @@ def test_validate_never_raises_anything_but_refused(body, subject, purpose):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.one_of(st.text(alphabet=st.characters(exclude_characters="{}")),
-                          st.sampled_from(sorted(t.PLACEHOLDERS)))),
-       st.text())
+@given(
+    st.lists(
+        st.one_of(st.text(alphabet=st.characters(exclude_characters="{}")), st.sampled_from(sorted(t.PLACEHOLDERS)))
+    ),
+    st.text(),
+)
 def test_render_puts_each_value_where_its_placeholder_was(chunks, value):
     from vitosms_tui.core.practice_details import OPTIONAL
 
     # an empty practice detail leaves its sentence out (see the tests below): not this property
     names = set(t.PLACEHOLDERS) - (set(OPTIONAL) if not value.strip() else set())
-    template = "".join("{%s}" % chunk if chunk in names else chunk for chunk in chunks)
+    template = "".join(f"{{{chunk}}}" if chunk in names else chunk for chunk in chunks)
     expected = "".join(value if chunk in names else chunk for chunk in chunks)
     assert t.render(template, dict.fromkeys(names, value)) == expected
 
 
 # ---- default files ------------------------------------------------------------------
+
 
 def test_data_dir_default_and_override(monkeypatch, tmp_path):
     monkeypatch.delenv("VITOSMS_DATA_DIR", raising=False)
@@ -216,8 +249,7 @@ def test_data_dir_default_and_override(monkeypatch, tmp_path):
 
 def test_every_default_exists_and_validates():
     defaults = t.default_templates()
-    assert set(defaults) == {(p, lang, c) for p in PURPOSES for lang in LANGUAGES
-                             for c in CHANNELS}
+    assert set(defaults) == {(p, lang, c) for p in PURPOSES for lang in LANGUAGES for c in CHANNELS}
     for (purpose, _, channel), text in defaults.items():
         t.validate_template(text["body"], text["subject"], purpose)
         assert bool(text["subject"]) == (channel == "email")
@@ -251,8 +283,7 @@ def test_install_defaults_is_idempotent_and_keeps_the_practice_texts(db):
     assert t.install_default_templates(overwrite=True) == 1
     assert "Geburtstag" in t.find_template("birthday", "de", "sms").body
     assert len(t.list_templates()) == expected
-    assert [row.language for row in t.list_templates(purpose="free", channel="sms")] == \
-        sorted(LANGUAGES)
+    assert [row.language for row in t.list_templates(purpose="free", channel="sms")] == sorted(LANGUAGES)
 
 
 def test_a_broken_default_file_is_a_configuration_error(tmp_path, monkeypatch):
@@ -265,6 +296,7 @@ def test_a_broken_default_file_is_a_configuration_error(tmp_path, monkeypatch):
 
 # ---- storage and fallbacks ----------------------------------------------------------
 
+
 def test_save_refuses_an_unknown_placeholder_and_stores_nothing(db):
     t.install_default_templates()
     before = (Template.select().count(), AuditEntry.select().count())
@@ -274,14 +306,17 @@ def test_save_refuses_an_unknown_placeholder_and_stores_nothing(db):
     assert "{vorname}" not in t.find_template("reminder", "de", "sms").body
 
 
-@pytest.mark.parametrize("args, code", [
-    (("advert", "de", "sms", "x"), "unknown_purpose"),
-    (("free", "rm", "sms", "x"), "unknown_language"),
-    (("free", "de", "fax", "x"), "unknown_channel"),
-    (("free", "de", "sms", "x", "Betreff"), "invalid_subject"),
-    (("free", "de", "email", "x"), "invalid_subject"),
-    (("free", "de", "sms", ""), "empty_text"),
-])
+@pytest.mark.parametrize(
+    "args, code",
+    [
+        (("advert", "de", "sms", "x"), "unknown_purpose"),
+        (("free", "rm", "sms", "x"), "unknown_language"),
+        (("free", "de", "fax", "x"), "unknown_channel"),
+        (("free", "de", "sms", "x", "Betreff"), "invalid_subject"),
+        (("free", "de", "email", "x"), "invalid_subject"),
+        (("free", "de", "sms", ""), "empty_text"),
+    ],
+)
 def test_save_checks_what_it_stores(db, args, code):
     assert refusal(t.save_template, *args).code == code
     assert Template.select().count() == 0
@@ -323,8 +358,7 @@ def test_without_stored_rows_the_default_file_is_used(db):
 def test_a_german_fallback_text_gets_german_dates(db, no_defaults):
     t.save_template("reminder", "de", "sms", "Termin am {weekday}, {date}")
     visit = appointment(person("fr"), mandant())
-    assert t.render_message("reminder", "sms", None, None, appointment=visit)[1] == \
-        "Termin am Montag, 26.10.2026"
+    assert t.render_message("reminder", "sms", None, None, appointment=visit)[1] == "Termin am Montag, 26.10.2026"
 
 
 def test_free_text_uses_placeholders_and_the_template_subject(db):
@@ -350,27 +384,40 @@ def test_unknown_person_language_falls_back_to_german(db):
 
 # ---- no broken sentences ------------------------------------------------------------------
 
-REMINDER = ("{greeting}, wir erinnern Sie an Ihren Termin am {weekday}, {date}, {time} Uhr bei {mandant}."
-            " Absage: {practice_phone}. {practice}")
-VALUES = {"greeting": "Guten Tag Frau Muster", "weekday": "Freitag", "date": "04.12.2026", "time": "11:00",
-          "mandant": "Dr. med. Anna Muster", "practice": "Praxis am See"}
+REMINDER = (
+    "{greeting}, wir erinnern Sie an Ihren Termin am {weekday}, {date}, {time} Uhr bei {mandant}."
+    " Absage: {practice_phone}. {practice}"
+)
+VALUES = {
+    "greeting": "Guten Tag Frau Muster",
+    "weekday": "Freitag",
+    "date": "04.12.2026",
+    "time": "11:00",
+    "mandant": "Dr. med. Anna Muster",
+    "practice": "Praxis am See",
+}
 
 
 def test_a_sentence_that_needs_an_empty_detail_is_left_out_as_a_whole():
     text = t.render(REMINDER, {**VALUES, "practice_phone": ""})
-    assert text == ("Guten Tag Frau Muster, wir erinnern Sie an Ihren Termin am Freitag, 04.12.2026,"
-                    " 11:00 Uhr bei Dr. med. Anna Muster. Praxis am See")
+    assert text == (
+        "Guten Tag Frau Muster, wir erinnern Sie an Ihren Termin am Freitag, 04.12.2026,"
+        " 11:00 Uhr bei Dr. med. Anna Muster. Praxis am See"
+    )
     assert "Absage" not in text and ": ." not in text
     full = t.render(REMINDER, {**VALUES, "practice_phone": "044 123 45 67"})
     assert full.endswith("Absage: 044 123 45 67. Praxis am See")
 
 
 def test_a_whole_line_of_an_e_mail_is_left_out_without_a_gap():
-    body = ("{greeting}\n\nIhr Termin bei {mandant}.\n\nAbsagen bitte unter {practice_phone}.\n\n"
-            "Freundliche Grüsse\n{practice}\n{signature}")
+    body = (
+        "{greeting}\n\nIhr Termin bei {mandant}.\n\nAbsagen bitte unter {practice_phone}.\n\n"
+        "Freundliche Grüsse\n{practice}\n{signature}"
+    )
     text = t.render(body, {**VALUES, "practice_phone": "", "signature": ""})
-    assert text == ("Guten Tag Frau Muster\n\nIhr Termin bei Dr. med. Anna Muster.\n\n"
-                    "Freundliche Grüsse\nPraxis am See\n")
+    assert text == (
+        "Guten Tag Frau Muster\n\nIhr Termin bei Dr. med. Anna Muster.\n\nFreundliche Grüsse\nPraxis am See\n"
+    )
 
 
 def test_the_mandants_details_come_first_and_the_defaults_say_no_broken_sentence(mandant):
@@ -381,8 +428,13 @@ def test_the_mandants_details_come_first_and_the_defaults_say_no_broken_sentence
     Setting.delete().where(Setting.key == "practice_phone").execute()
     subject, body = t.render_message("reminder", "sms", None, mandant, appointment=_appointment(mandant))
     assert "Absage" not in body and ": ." not in body and not subject
-    mandant = mandanten.update_settings(mandant, "test", practice_phone="044 987 65 43",
-                                        practice_address="Seestrasse 1, 8002 Zürich", signature="Dr. Hauser")
+    mandant = mandanten.update_settings(
+        mandant,
+        "test",
+        practice_phone="044 987 65 43",
+        practice_address="Seestrasse 1, 8002 Zürich",
+        signature="Dr. Hauser",
+    )
     _, body = t.render_message("reminder", "sms", None, mandant, appointment=_appointment(mandant))
     assert "Absage: 044 987 65 43." in body
     for key, bad in (("practice_phone", "call us"), ("practice_address", "a\x07b"), ("signature", "x" * 501)):
@@ -397,6 +449,5 @@ def _appointment(mandant):
     from vitosms_tui.core import agenda, clock, persons
 
     clock.set_now("2026-12-02T09:00")
-    person = persons.add_person(persons.PersonInput(first_name="Anna", last_name="Muster",
-                                                    mobile="079 123 45 67"))
+    person = persons.add_person(persons.PersonInput(first_name="Anna", last_name="Muster", mobile="079 123 45 67"))
     return agenda.add_appointment(mandant, person, "2026-12-04T11:00", 15, user="test").appointment

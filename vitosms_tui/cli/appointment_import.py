@@ -18,13 +18,14 @@ MAX_EVERY = 7 * 24 * 60  # a week: a calendar read less often is one read by han
 
 def _human(report: dict) -> str:
     head = "would be (dry run): " if report.get("dry_run") else ""
-    lines = [f"{head}added {report['added']}, moved {report['moved']}, "
-             f"cancelled {report['cancelled']}, changed {report['changed']}, "
-             f"unchanged {report['unchanged']}, skipped {report['skipped']}, "
-             f"rejected {len(report['rejected'])}"]
+    lines = [
+        f"{head}added {report['added']}, moved {report['moved']}, "
+        f"cancelled {report['cancelled']}, changed {report['changed']}, "
+        f"unchanged {report['unchanged']}, skipped {report['skipped']}, "
+        f"rejected {len(report['rejected'])}"
+    ]
     for rejected in report["rejected"]:
-        where = (f"line {rejected['line']}" if "line" in rejected
-                 else f"UID {rejected.get('uid') or rejected.get('id')}")
+        where = f"line {rejected['line']}" if "line" in rejected else f"UID {rejected.get('uid') or rejected.get('id')}"
         if rejected.get("start"):  # which visit of a recurring event
             where += f" ({rejected['start'][:16].replace('T', ' ')})"
         lines.append(f"{where}: {rejected['reason']}")
@@ -66,18 +67,19 @@ def cmd_sync_caldav(ctx, args) -> int:
     if args.every is not None and not 0 <= args.every <= MAX_EVERY:
         raise UsageError(f"--every must be 0 (by hand only) or 1 to {MAX_EVERY} minutes")
     ctx.open()
-    report = sync_calendar(ctx.settings, args.mandant, args.url, login=args.login,
-                           moved=args.moved, user=ctx.user, dry_run=args.dry_run)
+    report = sync_calendar(
+        ctx.settings, args.mandant, args.url, login=args.login, moved=args.moved, user=ctx.user, dry_run=args.dry_run
+    )
     if not args.dry_run:
-        remember_sync(args.mandant, args.url, args.login or ctx.settings.caldav.login,
-                      args.moved, args.every, ctx.user)
+        remember_sync(args.mandant, args.url, args.login or ctx.settings.caldav.login, args.moved, args.every, ctx.user)
     ctx.emit(report, _human)
     return 0
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("import-appointments", parents=[common],
-                       help="import or sync appointments from an .ics or .csv file")
+    p = sub.add_parser(
+        "import-appointments", parents=[common], help="import or sync appointments from an .ics or .csv file"
+    )
     p.add_argument("file", metavar="FILE")
     p.add_argument("--mandant", metavar="C")
     p.add_argument("--moved", choices=MOVED, default="regenerate")
@@ -92,6 +94,7 @@ def register(sub, common) -> None:
     p.add_argument("--login", metavar="L")
     p.add_argument("--moved", choices=MOVED, default="regenerate")
     p.add_argument("--dry-run", action="store_true")
-    p.add_argument("--every", type=int, metavar="MINUTES",
-                   help="the worker syncs this calendar every MINUTES (0: by hand only)")
+    p.add_argument(
+        "--every", type=int, metavar="MINUTES", help="the worker syncs this calendar every MINUTES (0: by hand only)"
+    )
     p.set_defaults(handler=cmd_sync_caldav)

@@ -77,5 +77,4 @@ def make_context(args) -> Context:
     user = args.user or os.environ.get("VITOSMS_USER") or _login()
     if not user.strip():
         raise UsageError("--user must not be empty")
-    return Context(db_url=db_url, settings=settings, user=user.strip(), state_dir=state_dir,
-                   json=bool(args.json))
+    return Context(db_url=db_url, settings=settings, user=user.strip(), state_dir=state_dir, json=bool(args.json))

@@ -94,10 +94,13 @@ def start_simulator(ctx):
 
     if ctx.settings.sms.gateway != "mock":  # a provider is configured: the demo uses it
         return None
-    login = SmsSettings(gateway="smpp", host="127.0.0.1", system_id="vitosms",
-                        password=secrets.token_hex(4))
-    smsc = SmscThread(ctx.state_dir, system_id=login.system_id, password=login.password,
-                      report_delay_seconds=ctx.settings.delivery.report_delay_seconds)
+    login = SmsSettings(gateway="smpp", host="127.0.0.1", system_id="vitosms", password=secrets.token_hex(4))
+    smsc = SmscThread(
+        ctx.state_dir,
+        system_id=login.system_id,
+        password=login.password,
+        report_delay_seconds=ctx.settings.delivery.report_delay_seconds,
+    )
     login.port = smsc.start()
     ctx.settings.sms, ctx.settings.gateway = login, "smpp"
     return smsc
@@ -136,6 +139,7 @@ def cmd_demo(ctx, args) -> int:
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("demo", parents=[common],
-                       help="demo practice + SMTP sink + SMSC simulator + worker, then the interface")
+    p = sub.add_parser(
+        "demo", parents=[common], help="demo practice + SMTP sink + SMSC simulator + worker, then the interface"
+    )
     p.set_defaults(handler=cmd_demo)

@@ -24,15 +24,16 @@ def cmd_seed(ctx, args) -> int:
     from ..core.seed import seed_practice
 
     ctx.open(create=True)
-    result = seed_practice(mandanten=args.mandanten, persons=args.persons,
-                           appointments=args.appointments, seed=args.seed, user=ctx.user)
+    result = seed_practice(
+        mandanten=args.mandanten, persons=args.persons, appointments=args.appointments, seed=args.seed, user=ctx.user
+    )
     ctx.emit(result, lambda r: ", ".join(f"{k}: {v}" for k, v in r.items()))
     return 0
 
 
 def cmd_import(ctx, args) -> int:
-    from ..core.paths import read_limited
     from ..core.csv_table import MAX_BYTES
+    from ..core.paths import read_limited
     from ..core.person_import import import_persons
 
     raw = read_limited(args.file, MAX_BYTES, "file")  # /dev/zero is refused after 64 MiB
@@ -63,8 +64,10 @@ def cmd_mandant_list(ctx, args) -> int:
     ctx.open()
     money = balances()
     rows = [serialize.mandant(m, money.get(m.id, 0)) for m in mandanten.list_mandanten()]
-    ctx.emit(rows, lambda rs: "\n".join(
-        f"{r['code']:<8} {r['name']:<30} {r['sender']:<11} {r['balance']:>7} credits" for r in rs))
+    ctx.emit(
+        rows,
+        lambda rs: "\n".join(f"{r['code']:<8} {r['name']:<30} {r['sender']:<11} {r['balance']:>7} credits" for r in rs),
+    )
     return 0
 
 
@@ -76,10 +79,14 @@ def cmd_mandant_set(ctx, args) -> int:
     ctx.open()
     m = mandanten.get_mandant(args.code)
     m = mandanten.update_settings(
-        m, user=ctx.user,
-        auto_reminders=_on_off(args.auto_reminders), lead_hours=args.lead_hours,
-        auto_birthday=_on_off(args.auto_birthday), birthday_time=args.birthday_time,
-        quiet=args.quiet, low_balance=args.low_balance,
+        m,
+        user=ctx.user,
+        auto_reminders=_on_off(args.auto_reminders),
+        lead_hours=args.lead_hours,
+        auto_birthday=_on_off(args.auto_birthday),
+        birthday_time=args.birthday_time,
+        quiet=args.quiet,
+        low_balance=args.low_balance,
         channel_order=args.channel_order.split(",") if args.channel_order else None,
     )
     ctx.emit(serialize.mandant(m), lambda d: f"Mandant {d['code']} updated")
@@ -88,23 +95,29 @@ def cmd_mandant_set(ctx, args) -> int:
 
 def cmd_staff_add(ctx, args) -> int:
     ctx.open()
-    s = mandanten.add_staff(args.login, args.name, args.role, user=ctx.user, may_order=args.may_order,
-                            email=args.email)
-    ctx.emit({"id": s.id, "login": s.login, "name": s.name, "role": s.role, "may_order": s.may_order,
-              "email": s.email},
-             lambda d: f"staff {d['login']} ({d['role']}{', may order' if d['may_order'] else ''}) added")
+    s = mandanten.add_staff(args.login, args.name, args.role, user=ctx.user, may_order=args.may_order, email=args.email)
+    ctx.emit(
+        {"id": s.id, "login": s.login, "name": s.name, "role": s.role, "may_order": s.may_order, "email": s.email},
+        lambda d: f"staff {d['login']} ({d['role']}{', may order' if d['may_order'] else ''}) added",
+    )
     return 0
 
 
 def cmd_person_add(ctx, args) -> int:
     ctx.open()
     data = persons.PersonInput(
-        first_name=args.first, last_name=args.last, birth_date=args.birth, mobile=args.mobile,
-        email=args.email, language=args.lang, mandant=args.mandant, preferred_channel=args.channel,
-        deceased=args.deceased, salutation=args.salutation or "",
+        first_name=args.first,
+        last_name=args.last,
+        birth_date=args.birth,
+        mobile=args.mobile,
+        email=args.email,
+        language=args.lang,
+        mandant=args.mandant,
+        preferred_channel=args.channel,
+        deceased=args.deceased,
+        salutation=args.salutation or "",
     )
-    consents = {"reminder": not args.no_reminders, "recall": not args.no_recalls,
-                "birthday": args.birthday_greetings}
+    consents = {"reminder": not args.no_reminders, "recall": not args.no_recalls, "birthday": args.birthday_greetings}
     p = persons.add_person(data, consents, user=ctx.user, source="cli")
     ctx.emit(serialize.person(p), lambda d: f"person {d['first_name']} {d['last_name']} added (id {d['id']})")
     return 0
@@ -114,9 +127,17 @@ def cmd_person_list(ctx, args) -> int:
     ctx.open()
     found = persons.search(args.search or "", limit=args.limit)
     rows = [serialize.person(p) for p in found]
-    ctx.emit(rows, lambda rs: "\n".join(
-        f"{r['id']:>6} {r['last_name']}, {r['first_name']}  {r['birth_date'] or '':<10} "
-        f"{r['mobile'] or '':<13} {r['email'] or ''}" for r in rs) or "no persons found")
+    ctx.emit(
+        rows,
+        lambda rs: (
+            "\n".join(
+                f"{r['id']:>6} {r['last_name']}, {r['first_name']}  {r['birth_date'] or '':<10} "
+                f"{r['mobile'] or '':<13} {r['email'] or ''}"
+                for r in rs
+            )
+            or "no persons found"
+        ),
+    )
     return 0
 
 
@@ -136,7 +157,8 @@ def register(sub, common) -> None:
     p.set_defaults(handler=cmd_import)
 
     mandant = sub.add_parser("mandant", parents=[common], help="Mandanten").add_subparsers(
-        dest="mandant_command", metavar="add|list|set", required=True)
+        dest="mandant_command", metavar="add|list|set", required=True
+    )
     p = mandant.add_parser("add", parents=[common])
     p.add_argument("--code", required=True)
     p.add_argument("--name", required=True)
@@ -156,7 +178,8 @@ def register(sub, common) -> None:
     p.set_defaults(handler=cmd_mandant_set)
 
     staff = sub.add_parser("staff", parents=[common], help="staff logins").add_subparsers(
-        dest="staff_command", metavar="add", required=True)
+        dest="staff_command", metavar="add", required=True
+    )
     p = staff.add_parser("add", parents=[common])
     p.add_argument("--login", required=True)
     p.add_argument("--name", required=True)
@@ -166,7 +189,8 @@ def register(sub, common) -> None:
     p.set_defaults(handler=cmd_staff_add)
 
     person = sub.add_parser("person", parents=[common], help="persons").add_subparsers(
-        dest="person_command", metavar="add|list", required=True)
+        dest="person_command", metavar="add|list", required=True
+    )
     p = person.add_parser("add", parents=[common])
     p.add_argument("--first", required=True)
     p.add_argument("--last", required=True)

@@ -21,8 +21,7 @@ def cmd_inbox(ctx, args) -> int:
             person = r["person_id"] if r["person_id"] is not None else "-"
             mark = " " if r["read_at"] else "*"
             text = " ".join(r["text"].split())
-            lines.append(f"{r['id']:>5}{mark} {received:<16} {r['from']:<14} {person:>6}  "
-                         f"{r['action']:<9} {text}")
+            lines.append(f"{r['id']:>5}{mark} {received:<16} {r['from']:<14} {person:>6}  {r['action']:<9} {text}")
         return "\n".join(lines)
 
     ctx.emit(rows, human)

@@ -75,8 +75,9 @@ def _common_options() -> argparse.ArgumentParser:
 def build_parser(modules: tuple[str, ...] | None = None) -> argparse.ArgumentParser:
     """The parser with the commands of ``modules`` (None: of all, as help needs them)."""
     common = _common_options()
-    parser = _Parser(prog="vitosms", parents=[common],
-                     description="Patient messaging (SMS and e-mail) for the practice front desk.")
+    parser = _Parser(
+        prog="vitosms", parents=[common], description="Patient messaging (SMS and e-mail) for the practice front desk."
+    )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
     for name in COMMAND_MODULES if modules is None else modules:
         module = importlib.import_module(f"{__package__}.{name}")

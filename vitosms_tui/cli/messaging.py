@@ -43,6 +43,7 @@ def _to_ref(text: str) -> tuple[str, object]:
 
 # --- send ----------------------------------------------------------------
 
+
 def _channel_order(mandant: Mandant) -> tuple[str, ...]:
     return tuple(c for c in (mandant.channel_order or "sms,email").split(",") if c in CHANNELS)
 
@@ -53,17 +54,16 @@ def _person_draft(mandant: Mandant, person_id: int, args) -> outbox.Draft:
     person = persons.get_person(person_id)
     channel = args.channel or persons.channel_for(person, _channel_order(mandant))
     if channel is None:
-        raise Refused(f"{person.full_name} (person {person.id}) has neither a mobile number"
-                      " nor an e-mail address", "no_address")
+        raise Refused(
+            f"{person.full_name} (person {person.id}) has neither a mobile number nor an e-mail address", "no_address"
+        )
     recipient = person.mobile if channel == "sms" else person.email
     if not recipient:
         what = "mobile number" if channel == "sms" else "e-mail address"
         raise Refused(f"{person.full_name} (person {person.id}) has no {what}", "no_address")
     # placeholders such as {first_name} are filled in the person's language
-    subject, body = templates.render_message("free", channel, person, mandant,
-                                             body=args.text, subject=args.subject)
-    return outbox.Draft(channel=channel, recipient=recipient, body=body, subject=subject,
-                        person=person, purpose="free")
+    subject, body = templates.render_message("free", channel, person, mandant, body=args.text, subject=args.subject)
+    return outbox.Draft(channel=channel, recipient=recipient, body=body, subject=subject, person=person, purpose="free")
 
 
 def _address_draft(mandant: Mandant, recipient: str, args) -> outbox.Draft:
@@ -80,18 +80,21 @@ def _drafts(mandant: Mandant, args) -> list[outbox.Draft]:
         raise UsageError("send: name at least one recipient with --person ID or --to NUMBER_OR_ADDRESS")
     if not (args.text or "").strip():
         raise UsageError("send: --text must not be empty")
-    return [_person_draft(mandant, value, args) if kind == "person" else _address_draft(mandant, value, args)
-            for kind, value in args.recipients]
+    return [
+        _person_draft(mandant, value, args) if kind == "person" else _address_draft(mandant, value, args)
+        for kind, value in args.recipients
+    ]
 
 
 def _send_table(doc: dict) -> str:
-    lines = [f"{'id':>6}  {'channel':<7} {'recipient':<32} {'encoding':<8} {'parts':>5} "
-             f"{'credits':>7}  status"]
+    lines = [f"{'id':>6}  {'channel':<7} {'recipient':<32} {'encoding':<8} {'parts':>5} {'credits':>7}  status"]
     for m in doc["messages"]:
         ident = "-" if m["id"] is None else str(m["id"])
         parts = "" if m["segments"] is None else str(m["segments"])
-        lines.append(f"{ident:>6}  {m['channel']:<7} {m['recipient']:<32} {m['encoding'] or '':<8} "
-                     f"{parts:>5} {m['credits']:>7}  {m['status']}")
+        lines.append(
+            f"{ident:>6}  {m['channel']:<7} {m['recipient']:<32} {m['encoding'] or '':<8} "
+            f"{parts:>5} {m['credits']:>7}  {m['status']}"
+        )
         if m["non_gsm"]:
             lines.append(f"{'':8}UCS-2 because of: {' '.join(m['non_gsm'])}")
     lines.append(f"total {doc['total_credits']} credits, balance after: {doc['balance_after']}")
@@ -112,12 +115,21 @@ def cmd_send(ctx, args) -> int:
         rows = [(None, "preview", line) for line in found.lines]
     else:
         queued, found = outbox.enqueue_quoted(mandant, drafts, ctx.user, scheduled_at=at)
-        rows = [(m.id, m.status, line) for m, line in zip(queued, found.lines)]
+        rows = [(m.id, m.status, line) for m, line in zip(queued, found.lines, strict=True)]
     doc = {
-        "messages": [{"id": ident, "channel": line.channel, "recipient": line.recipient,
-                      "encoding": line.encoding, "segments": line.segments, "credits": line.credits,
-                      "non_gsm": list(line.non_gsm), "status": status}
-                     for ident, status, line in rows],
+        "messages": [
+            {
+                "id": ident,
+                "channel": line.channel,
+                "recipient": line.recipient,
+                "encoding": line.encoding,
+                "segments": line.segments,
+                "credits": line.credits,
+                "non_gsm": list(line.non_gsm),
+                "status": status,
+            }
+            for ident, status, line in rows
+        ],
         "total_credits": found.total_credits,
         "balance_after": found.balance_after,
     }
@@ -134,25 +146,36 @@ def cmd_send(ctx, args) -> int:
 
 # --- messages --------------------------------------------------------------
 
+
 def cmd_messages(ctx, args) -> int:
     ctx.open()
     mandant = mandanten.get_mandant(args.mandant) if args.mandant else None
     person = persons.get_person(args.person) if args.person is not None else None
-    found = outbox.list_messages(status=args.status, mandant=mandant, person=person,
-                                 channel=args.channel, purpose=args.purpose, limit=args.limit,
-                                 attention=args.attention)
+    found = outbox.list_messages(
+        status=args.status,
+        mandant=mandant,
+        person=person,
+        channel=args.channel,
+        purpose=args.purpose,
+        limit=args.limit,
+        attention=args.attention,
+    )
     rows = [outbox.message_json(m) for m in found]
 
     def human(rs):
         if not rs:
             return "no messages"
-        lines = [f"{'id':>6}  {'created':<16} {'mandant':<8} {'channel':<7} {'recipient':<28} "
-                 f"{'purpose':<12} {'status':<9} {'credits':>7}"]
+        lines = [
+            f"{'id':>6}  {'created':<16} {'mandant':<8} {'channel':<7} {'recipient':<28} "
+            f"{'purpose':<12} {'status':<9} {'credits':>7}"
+        ]
         for r in rs:
             created = clock.local(clock.parse_instant(r["created_at"])).strftime("%d.%m.%Y %H:%M")
-            lines.append(f"{r['id']:>6}  {created:<16} {r['mandant']:<8} {r['channel']:<7} "
-                         f"{r['recipient']:<28} {r['purpose']:<12} {r['status']:<9} {r['credits']:>7}"
-                         + (f"  {r['error']}" if r["error"] else ""))
+            lines.append(
+                f"{r['id']:>6}  {created:<16} {r['mandant']:<8} {r['channel']:<7} "
+                f"{r['recipient']:<28} {r['purpose']:<12} {r['status']:<9} {r['credits']:>7}"
+                + (f"  {r['error']}" if r["error"] else "")
+            )
         return "\n".join(lines)
 
     ctx.emit(rows, human)
@@ -161,22 +184,36 @@ def cmd_messages(ctx, args) -> int:
 
 # --- credits -----------------------------------------------------------------
 
+
 def _entry_json(entry: CreditEntry, code: str) -> dict:
-    return {"id": entry.id, "mandant": code, "delta": entry.delta, "kind": entry.kind,
-            "message_id": entry.message_id, "order_id": entry.order_id, "note": entry.note,
-            "user": entry.user, "at": clock.iso(entry.at)}
+    return {
+        "id": entry.id,
+        "mandant": code,
+        "delta": entry.delta,
+        "kind": entry.kind,
+        "message_id": entry.message_id,
+        "order_id": entry.order_id,
+        "note": entry.note,
+        "user": entry.user,
+        "at": clock.iso(entry.at),
+    }
 
 
 def cmd_credits(ctx, args) -> int:
     ctx.open()
-    chosen = ([mandanten.get_mandant(args.balance_mandant)] if args.balance_mandant
-              else mandanten.list_mandanten())
+    chosen = [mandanten.get_mandant(args.balance_mandant)] if args.balance_mandant else mandanten.list_mandanten()
     money = credits.balances()
     rows = [{"id": m.id, "mandant": m.code, "balance": money.get(m.id, 0)} for m in chosen]
     low = {m.code for m in chosen if credits.is_low(m, money.get(m.id, 0))}
-    ctx.emit(rows, lambda rs: "\n".join(
-        f"{r['mandant']:<8} {r['balance']:>8} credits" + ("  (low)" if r["mandant"] in low else "")
-        for r in rs) or "no Mandanten")
+    ctx.emit(
+        rows,
+        lambda rs: (
+            "\n".join(
+                f"{r['mandant']:<8} {r['balance']:>8} credits" + ("  (low)" if r["mandant"] in low else "") for r in rs
+            )
+            or "no Mandanten"
+        ),
+    )
     return 0
 
 
@@ -186,10 +223,13 @@ def cmd_ledger(ctx, args) -> int:
     rows = [_entry_json(e, mandant.code) for e in credits.ledger(mandant)]
 
     def human(rs):
-        lines = [f"{clock.local(clock.parse_instant(r['at'])).strftime('%d.%m.%Y %H:%M')}  "
-                 f"{r['delta']:>+7}  {r['kind']:<12} {r['user']:<12} "
-                 + (f"message {r['message_id']} " if r["message_id"] else "") + r["note"]
-                 for r in rs]
+        lines = [
+            f"{clock.local(clock.parse_instant(r['at'])).strftime('%d.%m.%Y %H:%M')}  "
+            f"{r['delta']:>+7}  {r['kind']:<12} {r['user']:<12} "
+            + (f"message {r['message_id']} " if r["message_id"] else "")
+            + r["note"]
+            for r in rs
+        ]
         lines.append(f"balance: {credits.balance(mandant)} credits")
         return "\n".join(lines)
 
@@ -198,10 +238,13 @@ def cmd_ledger(ctx, args) -> int:
 
 
 def cmd_prices(ctx, args) -> int:
-    rows = [{"id": p.id, "name": p.name, "credits": p.credits, "price_chf": p.price_chf}
-            for p in credits.packages()]
-    ctx.emit(rows, lambda rs: "\n".join(
-        f"{r['id']:>3}  {r['name']:<12} {r['credits']:>7} credits  CHF {r['price_chf']:>9}" for r in rs))
+    rows = [{"id": p.id, "name": p.name, "credits": p.credits, "price_chf": p.price_chf} for p in credits.packages()]
+    ctx.emit(
+        rows,
+        lambda rs: "\n".join(
+            f"{r['id']:>3}  {r['name']:<12} {r['credits']:>7} credits  CHF {r['price_chf']:>9}" for r in rs
+        ),
+    )
     return 0
 
 
@@ -209,14 +252,25 @@ def cmd_order(ctx, args) -> int:
     ctx.open()
     mandant = mandanten.get_mandant(args.mandant)
     placed = credits.order(mandant, args.package, ctx.user)
-    doc = {"id": placed.id, "mandant": mandant.code, "package": int(placed.package),
-           "credits": placed.credits,
-           "price_chf": f"{placed.price_rappen // 100}.{placed.price_rappen % 100:02d}",
-           "customer_number": placed.customer_number, "balance": credits.balance(mandant),
-           "user": placed.user, "at": clock.iso(placed.at)}
-    ctx.emit(doc, lambda d: f"ordered {d['credits']} credits for Mandant {d['mandant']} "
-                            f"(CHF {d['price_chf']}, customer number {d['customer_number']}); "
-                            f"balance {d['balance']}")
+    doc = {
+        "id": placed.id,
+        "mandant": mandant.code,
+        "package": int(placed.package),
+        "credits": placed.credits,
+        "price_chf": f"{placed.price_rappen // 100}.{placed.price_rappen % 100:02d}",
+        "customer_number": placed.customer_number,
+        "balance": credits.balance(mandant),
+        "user": placed.user,
+        "at": clock.iso(placed.at),
+    }
+    ctx.emit(
+        doc,
+        lambda d: (
+            f"ordered {d['credits']} credits for Mandant {d['mandant']} "
+            f"(CHF {d['price_chf']}, customer number {d['customer_number']}); "
+            f"balance {d['balance']}"
+        ),
+    )
     return 0
 
 
@@ -225,12 +279,23 @@ def cmd_transfer(ctx, args) -> int:
     source = mandanten.get_mandant(args.source)
     target = mandanten.get_mandant(args.target)
     out, into = credits.transfer(source, target, args.amount, ctx.user, note=args.note or "")
-    doc = {"id": out.id, "from": source.code, "to": target.code, "amount": args.amount,
-           "note": out.note, "balance_from": credits.balance(source),
-           "balance_to": credits.balance(target),
-           "entries": [_entry_json(out, source.code), _entry_json(into, target.code)]}
-    ctx.emit(doc, lambda d: f"moved {d['amount']} credits from {d['from']} to {d['to']}; "
-                            f"balances {d['from']} {d['balance_from']}, {d['to']} {d['balance_to']}")
+    doc = {
+        "id": out.id,
+        "from": source.code,
+        "to": target.code,
+        "amount": args.amount,
+        "note": out.note,
+        "balance_from": credits.balance(source),
+        "balance_to": credits.balance(target),
+        "entries": [_entry_json(out, source.code), _entry_json(into, target.code)],
+    }
+    ctx.emit(
+        doc,
+        lambda d: (
+            f"moved {d['amount']} credits from {d['from']} to {d['to']}; "
+            f"balances {d['from']} {d['balance_from']}, {d['to']} {d['balance_to']}"
+        ),
+    )
     return 0
 
 
@@ -238,10 +303,14 @@ def cmd_migrate_legacy(ctx, args) -> int:
     ctx.open()
     shares = credits.migrate_legacy(args.balance, ctx.user)
     money = credits.balances()
-    rows = [{"id": m.id, "mandant": m.code, "credits": shares[m.code], "balance": money.get(m.id, 0)}
-            for m in mandanten.list_mandanten() if m.code in shares]
-    ctx.emit(rows, lambda rs: "\n".join(
-        f"{r['mandant']:<8} +{r['credits']} credits (balance {r['balance']})" for r in rs))
+    rows = [
+        {"id": m.id, "mandant": m.code, "credits": shares[m.code], "balance": money.get(m.id, 0)}
+        for m in mandanten.list_mandanten()
+        if m.code in shares
+    ]
+    ctx.emit(
+        rows, lambda rs: "\n".join(f"{r['mandant']:<8} +{r['credits']} credits (balance {r['balance']})" for r in rs)
+    )
     return 0
 
 
@@ -249,8 +318,7 @@ def register(sub, common) -> None:
     p = sub.add_parser("send", parents=[common], help="send a free text by SMS or e-mail")
     p.add_argument("--mandant", required=True, metavar="C")
     p.add_argument("--person", dest="recipients", action="append", type=_person_ref, metavar="ID")
-    p.add_argument("--to", dest="recipients", action="append", type=_to_ref,
-                   metavar="NUMBER_OR_ADDRESS")
+    p.add_argument("--to", dest="recipients", action="append", type=_to_ref, metavar="NUMBER_OR_ADDRESS")
     p.add_argument("--text", required=True)
     p.add_argument("--subject")
     p.add_argument("--channel", choices=CHANNELS)
@@ -265,8 +333,11 @@ def register(sub, common) -> None:
     p.add_argument("--channel", choices=CHANNELS)
     p.add_argument("--purpose", choices=PURPOSES)
     p.add_argument("--limit", type=_count, metavar="N")
-    p.add_argument("--attention", action="store_true",
-                   help="the failed messages nobody has dealt with yet (as the status line counts them)")
+    p.add_argument(
+        "--attention",
+        action="store_true",
+        help="the failed messages nobody has dealt with yet (as the status line counts them)",
+    )
     p.set_defaults(handler=cmd_messages)
 
     p = sub.add_parser("credits", parents=[common], help="balances, ledger, prices, orders")

@@ -30,7 +30,8 @@ def _statuses(text: str) -> tuple[str, ...]:
     unknown = [s for s in chosen if s not in RECALL_STATUSES]
     if unknown or not chosen:
         raise argparse.ArgumentTypeError(
-            f"unknown status {unknown[0] if unknown else text!r}: use {', '.join(RECALL_STATUSES)} or all")
+            f"unknown status {unknown[0] if unknown else text!r}: use {', '.join(RECALL_STATUSES)} or all"
+        )
     return chosen
 
 
@@ -40,8 +41,10 @@ def _table(rows: list[dict]) -> str:
     lines = [f"{'id':>6}  {'due':<10} {'mandant':<8} {'person':<28} {'status':<9} {'channel':<7} note"]
     for r in rows:
         note = "" if r["eligible"] else f"left out: {r['reason_excluded']}"
-        lines.append(f"{r['id']:>6}  {r['due']:<10} {r['mandant']:<8} {r['person'][:28]:<28} "
-                     f"{r['status']:<9} {r['channel'] or '-':<7} {note}")
+        lines.append(
+            f"{r['id']:>6}  {r['due']:<10} {r['mandant']:<8} {r['person'][:28]:<28} "
+            f"{r['status']:<9} {r['channel'] or '-':<7} {note}"
+        )
     return "\n".join(lines)
 
 
@@ -51,19 +54,29 @@ def cmd_recall_add(ctx, args) -> int:
         raise UsageError("recall add: give --person and --mandant (or --appointment)")
     if args.due is None and (args.appointment is None or args.every_months is None):
         raise UsageError("recall add: --due is required (or --appointment with --every-months)")
-    made = recall.add_recall(person=args.person, mandant=args.mandant, reason=args.reason,
-                             due=args.due, every_months=args.every_months,
-                             appointment=args.appointment, user=ctx.user)
+    made = recall.add_recall(
+        person=args.person,
+        mandant=args.mandant,
+        reason=args.reason,
+        due=args.due,
+        every_months=args.every_months,
+        appointment=args.appointment,
+        user=ctx.user,
+    )
     doc = recall.recall_json(made)
-    ctx.emit(doc, lambda d: f"recall {d['id']} for {d['person']} due {d['due']}"
-                            + (f", every {d['every_months']} months" if d["every_months"] else ""))
+    ctx.emit(
+        doc,
+        lambda d: (
+            f"recall {d['id']} for {d['person']} due {d['due']}"
+            + (f", every {d['every_months']} months" if d["every_months"] else "")
+        ),
+    )
     return 0
 
 
 def cmd_recall_due(ctx, args) -> int:
     ctx.open()
-    rows = recall.due_recalls(mandant=args.mandant, since=args.since, until=args.until,
-                              statuses=args.status)
+    rows = recall.due_recalls(mandant=args.mandant, since=args.since, until=args.until, statuses=args.status)
     ctx.emit([recall.recall_json(r) for r in rows], _table)
     return 0
 
@@ -75,25 +88,39 @@ def cmd_recall_notify(ctx, args) -> int:
         from ..core.drafts import require_credits
 
         require_credits(notice.mandant, notice.quote)
-        rows = [(None, "preview", draft, line) for draft, line in zip(notice.drafts, notice.quote.lines)]
+        rows = [(None, "preview", draft, line) for draft, line in zip(notice.drafts, notice.quote.lines, strict=True)]
     else:
         notice = recall.notify_recalls(args.ids, ctx.user, args.channel)
-        rows = [(m.id, m.status, draft, line)
-                for m, draft, line in zip(notice.messages, notice.drafts, notice.quote.lines)]
+        rows = [
+            (m.id, m.status, draft, line)
+            for m, draft, line in zip(notice.messages, notice.drafts, notice.quote.lines, strict=True)
+        ]
     doc = {
-        "messages": [{"id": ident, "recall_id": draft.recall.id, "person_id": draft.person.id,
-                      "channel": line.channel, "recipient": line.recipient,
-                      "encoding": line.encoding, "segments": line.segments, "credits": line.credits,
-                      "non_gsm": list(line.non_gsm), "status": status}
-                     for ident, status, draft, line in rows],
+        "messages": [
+            {
+                "id": ident,
+                "recall_id": draft.recall.id,
+                "person_id": draft.person.id,
+                "channel": line.channel,
+                "recipient": line.recipient,
+                "encoding": line.encoding,
+                "segments": line.segments,
+                "credits": line.credits,
+                "non_gsm": list(line.non_gsm),
+                "status": status,
+            }
+            for ident, status, draft, line in rows
+        ],
         "total_credits": notice.quote.total_credits,
         "balance_after": notice.quote.balance_after,
     }
 
     def human(d):
-        lines = [f"{'-' if m['id'] is None else m['id']:>6}  recall {m['recall_id']:<6} "
-                 f"{m['channel']:<6} {m['recipient']:<32} {m['credits']:>3} credits  {m['status']}"
-                 for m in d["messages"]]
+        lines = [
+            f"{'-' if m['id'] is None else m['id']:>6}  recall {m['recall_id']:<6} "
+            f"{m['channel']:<6} {m['recipient']:<32} {m['credits']:>3} credits  {m['status']}"
+            for m in d["messages"]
+        ]
         lines.append(f"total {d['total_credits']} credits, balance after: {d['balance_after']}")
         if notice.quote.low_balance:
             lines.append(f"the balance of Mandant {notice.mandant.code} is low: order credits soon")
@@ -106,16 +133,22 @@ def cmd_recall_notify(ctx, args) -> int:
 def cmd_automation_run(ctx, args) -> int:
     ctx.open()
     report = automation.run_tick()
-    ctx.emit(report.as_dict(),
-             lambda r: f"reminders {r['reminders']}, birthdays {r['birthdays']}, "
-                       f"skipped {r['skipped']}, recalls booked {r['recalls_booked']}")
+    ctx.emit(
+        report.as_dict(),
+        lambda r: (
+            f"reminders {r['reminders']}, birthdays {r['birthdays']}, "
+            f"skipped {r['skipped']}, recalls booked {r['recalls_booked']}"
+        ),
+    )
     return 0
 
 
 def _choose(message: str):
     """The handler of a command group called without its sub-command."""
+
     def handler(ctx, args):
         raise UsageError(message)
+
     return handler
 
 
@@ -136,10 +169,10 @@ def register(sub, common) -> None:
     q = more.add_parser("due", parents=[common], help="recalls due, with who is left out and why")
     q.add_argument("--mandant", metavar="C")
     q.add_argument("--from", dest="since", metavar="YYYY-MM-DD")
-    q.add_argument("--to", dest="until", metavar="YYYY-MM-DD",
-                   help=f"default: today + {recall.DEFAULT_DAYS_AHEAD} days")
-    q.add_argument("--status", type=_statuses, default=(recall.OPEN,), metavar="S[,S…]|all",
-                   help="default: open")
+    q.add_argument(
+        "--to", dest="until", metavar="YYYY-MM-DD", help=f"default: today + {recall.DEFAULT_DAYS_AHEAD} days"
+    )
+    q.add_argument("--status", type=_statuses, default=(recall.OPEN,), metavar="S[,S…]|all", help="default: open")
     q.set_defaults(handler=cmd_recall_due)
 
     q = more.add_parser("notify", parents=[common], help="send recall notices")

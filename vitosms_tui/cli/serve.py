@@ -29,8 +29,13 @@ PAGE_FOLDER = Path(__file__).parent / "serve_page"
 SHUTDOWN_SECONDS = 10.0  # a browser's app is told to quit; this bounds the wait for it
 
 # (option, attribute): the global options a browser's `vitosms ui` inherits
-FORWARDED_OPTIONS = (("--db", "db"), ("--config", "config"), ("--state-dir", "state_dir"),
-                     ("--user", "user"), ("--now", "now"))
+FORWARDED_OPTIONS = (
+    ("--db", "db"),
+    ("--config", "config"),
+    ("--state-dir", "state_dir"),
+    ("--user", "user"),
+    ("--now", "now"),
+)
 
 
 def is_loopback(host: str) -> bool:
@@ -46,8 +51,10 @@ def check_listen(host: str, port: int, allow_remote: bool) -> None:
     if not 1 <= port <= 65535:
         raise UsageError(f"serve: --port must be between 1 and 65535, not {port}")
     if not is_loopback(host) and not allow_remote:
-        raise UsageError(f"serve: {host} is not a loopback address and serve has no login of its "
-                         "own; put it behind a proxy with authentication, or give --allow-remote")
+        raise UsageError(
+            f"serve: {host} is not a loopback address and serve has no login of its "
+            "own; put it behind a proxy with authentication, or give --allow-remote"
+        )
 
 
 def check_public_url(url: str) -> str:
@@ -114,7 +121,7 @@ def _desk_session_class():
                 await self.send_meta({"type": "quit"})
                 try:
                     await asyncio.wait_for(process.wait(), SHUTDOWN_SECONDS)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     process.kill()  # an app that does not quit does not keep serve from stopping
                     await process.wait()
             await super().stop()  # the rest: downloads, and the output read to its end
@@ -167,8 +174,7 @@ def _desk_server(command: str, host: str, port: int, public_url: str):
             if sessions:
                 await asyncio.wait(sessions, timeout=SHUTDOWN_SECONDS)
 
-    return DeskServer(command, host=host, port=port, title="vitosms", public_url=public_url,
-                      templates_path=PAGE_FOLDER)
+    return DeskServer(command, host=host, port=port, title="vitosms", public_url=public_url, templates_path=PAGE_FOLDER)
 
 
 def cmd_serve(ctx, args) -> int:
@@ -187,19 +193,23 @@ def cmd_serve(ctx, args) -> int:
     from aiohttp import web
 
     server = _desk_server(ui_command(args), host, port, public_url)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
     if not is_loopback(host):
         print(f"vitosms serve: warning: listening on {host} without a login of its own", file=sys.stderr)
 
     def announce(*_ignored) -> None:
-        print(f"vitosms serve: {server.public_url} (listening on {host} port {port}; Ctrl+C stops)",
-              flush=True)
+        print(f"vitosms serve: {server.public_url} (listening on {host} port {port}; Ctrl+C stops)", flush=True)
 
     try:
         # handle_signals: SIGINT and SIGTERM end run_app normally, so serve exits 0
-        web.run_app(server._make_app(), host=host, port=port, handle_signals=True,
-                    shutdown_timeout=SHUTDOWN_SECONDS, print=announce)
+        web.run_app(
+            server._make_app(),
+            host=host,
+            port=port,
+            handle_signals=True,
+            shutdown_timeout=SHUTDOWN_SECONDS,
+            print=announce,
+        )
     except OSError as error:
         reason = os.strerror(error.errno).lower() if error.errno else str(error)
         raise UsageError(f"serve: cannot listen on {host} port {port}: {reason}") from None
@@ -207,12 +217,17 @@ def cmd_serve(ctx, args) -> int:
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("serve", parents=[common],
-                       help="the interface in a browser, for a reverse proxy (no login of its own)")
+    p = sub.add_parser(
+        "serve", parents=[common], help="the interface in a browser, for a reverse proxy (no login of its own)"
+    )
     p.add_argument("--host", default=DEFAULT_HOST, help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default 8000)")
-    p.add_argument("--public-url", metavar="URL",
-                   help="the address browsers use, e.g. https://sms.praxis.example (the proxy's)")
-    p.add_argument("--allow-remote", action="store_true",
-                   help="listen on an address other than loopback (anyone reaching it is logged in)")
+    p.add_argument(
+        "--public-url", metavar="URL", help="the address browsers use, e.g. https://sms.praxis.example (the proxy's)"
+    )
+    p.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="listen on an address other than loopback (anyone reaching it is logged in)",
+    )
     p.set_defaults(handler=cmd_serve)

@@ -40,8 +40,9 @@ def _tls_context(args) -> ssl.SSLContext | None:
     try:
         context.load_cert_chain(args.tls_cert, args.tls_key)
     except (OSError, ssl.SSLError) as error:
-        raise UsageError(f"smsc: cannot use the certificate {args.tls_cert}: "
-                         f"{getattr(error, 'strerror', None) or error}") from None
+        raise UsageError(
+            f"smsc: cannot use the certificate {args.tls_cert}: {getattr(error, 'strerror', None) or error}"
+        ) from None
     return context
 
 
@@ -49,10 +50,15 @@ async def _serve(ctx, args) -> None:
     from ..delivery.smsc.server import Smsc
 
     system_id, password = smsc_login(ctx.settings)
-    smsc = Smsc(ctx.state_dir, system_id=system_id, password=password,
-                report_delay_seconds=ctx.settings.delivery.report_delay_seconds,
-                throttle_per_second=args.throttle, drop_after=args.drop_after,
-                gsm7_packed=ctx.settings.sms.gsm7_packed)
+    smsc = Smsc(
+        ctx.state_dir,
+        system_id=system_id,
+        password=password,
+        report_delay_seconds=ctx.settings.delivery.report_delay_seconds,
+        throttle_per_second=args.throttle,
+        drop_after=args.drop_after,
+        gsm7_packed=ctx.settings.sms.gsm7_packed,
+    )
     tls = _tls_context(args)
     try:
         port = await smsc.start(args.host, args.port, tls)
@@ -62,8 +68,10 @@ async def _serve(ctx, args) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    ctx.emit({"listening": {"host": args.host, "port": port, "system_id": system_id}},
-             lambda d: f"vitosms smsc: listening on {args.host}:{port} (system_id {system_id!r})")
+    ctx.emit(
+        {"listening": {"host": args.host, "port": port, "system_id": system_id}},
+        lambda d: f"vitosms smsc: listening on {args.host}:{port} (system_id {system_id!r})",
+    )
     sys.stdout.flush()
     try:
         await stop.wait()
@@ -75,22 +83,33 @@ def cmd_smsc(ctx, args) -> int:
     if args.action == "reply":
         from ..delivery.smsc.handset import write_reply
 
-        ctx.emit(write_reply(ctx.state_dir, args.from_number, args.text),
-                 lambda d: f"reply {d['id']} from {d['from']} waits for the practice's link")
+        ctx.emit(
+            write_reply(ctx.state_dir, args.from_number, args.text),
+            lambda d: f"reply {d['id']} from {d['from']} waits for the practice's link",
+        )
         return 0
     asyncio.run(_serve(ctx, args))
     return 0
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("smsc", parents=[common],
-                       help="the mock gateway as an SMPP 3.4 SMSC on loopback")
+    p = sub.add_parser("smsc", parents=[common], help="the mock gateway as an SMPP 3.4 SMSC on loopback")
     p.add_argument("--port", type=not_negative, default=2775, help="TCP port (0: any free one)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    p.add_argument("--throttle", type=not_negative, default=0, metavar="N",
-                   help="answer 'throttled' beyond N submissions a second (0: never)")
-    p.add_argument("--drop-after", type=not_negative, default=0, metavar="N",
-                   help="drop the link, unanswered, at every N-th submission (0: never)")
+    p.add_argument(
+        "--throttle",
+        type=not_negative,
+        default=0,
+        metavar="N",
+        help="answer 'throttled' beyond N submissions a second (0: never)",
+    )
+    p.add_argument(
+        "--drop-after",
+        type=not_negative,
+        default=0,
+        metavar="N",
+        help="drop the link, unanswered, at every N-th submission (0: never)",
+    )
     p.add_argument("--tls-cert", metavar="FILE", help="serve SMPP over TLS with this certificate (PEM)")
     p.add_argument("--tls-key", metavar="FILE", help="the certificate's private key (PEM)")
     actions = p.add_subparsers(dest="action", metavar="ACTION")

@@ -20,8 +20,13 @@ def run_ui(ctx, args, embedded_worker=None) -> int:
     ctx.open()
     from ..ui.app import VitoSmsApp
 
-    app = VitoSmsApp(user=ctx.user, settings=ctx.settings, db_url=ctx.db_url,
-                     embedded_worker=embedded_worker, state_dir=ctx.state_dir)
+    app = VitoSmsApp(
+        user=ctx.user,
+        settings=ctx.settings,
+        db_url=ctx.db_url,
+        embedded_worker=embedded_worker,
+        state_dir=ctx.state_dir,
+    )
     app.run()
     return int(app.return_code or 0)
 

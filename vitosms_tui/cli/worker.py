@@ -27,8 +27,7 @@ def _configure_logging() -> None:
         raise UsageError(f"VITOSMS_LOG_LEVEL: unknown level {level!r}")
     root = logging.getLogger()
     if not root.handlers:
-        logging.basicConfig(level=level, stream=sys.stderr,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     else:
         root.setLevel(level)
     # peewee echoes every statement with its parameters at DEBUG: message texts, numbers
@@ -56,16 +55,16 @@ async def _run(worker, mode: str):
 
 def cmd_worker(ctx, args) -> int:
     from ..core.automation import run_tick
-    from ..delivery.service import make_worker
-
     from ..core.paths import writable_folder
+    from ..delivery.service import make_worker
 
     _configure_logging()
     ctx.open()  # first: a database path that does not exist creates nothing, not even the state folder
     writable_folder(ctx.state_dir, "the state folder")  # the handset log and the gateway's state go there
     if not ctx.settings.smtp.host:
         logging.getLogger("vitosms.delivery").warning(
-            "no SMTP server configured: e-mails wait as passing faults until one is")
+            "no SMTP server configured: e-mails wait as passing faults until one is"
+        )
     mode = "once" if args.once else "drain" if args.drain else "forever"
     from ..delivery.caldav_sync import CalendarTicker
 
@@ -79,9 +78,10 @@ def cmd_worker(ctx, args) -> int:
     worker = make_worker(ctx.settings, ctx.state_dir, automation_tick=tick)
     tally = asyncio.run(_run(worker, mode))
     calendars.wait(ctx.settings.caldav.timeout + 30)  # a sync begun is finished, not cut off
-    ctx.emit(tally.as_dict(),
-             lambda t: f"sent {t['sent']}, delivered {t['delivered']}, failed {t['failed']}, "
-                       f"retried {t['retried']}")
+    ctx.emit(
+        tally.as_dict(),
+        lambda t: f"sent {t['sent']}, delivered {t['delivered']}, failed {t['failed']}, retried {t['retried']}",
+    )
     return 0
 
 
@@ -89,6 +89,5 @@ def register(sub, common) -> None:
     p = sub.add_parser("worker", parents=[common], help="deliver due messages")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--once", action="store_true", help="one pass over what is due now")
-    mode.add_argument("--drain", action="store_true",
-                      help="work until nothing is queued, sending or awaiting a report")
+    mode.add_argument("--drain", action="store_true", help="work until nothing is queued, sending or awaiting a report")
     p.set_defaults(handler=cmd_worker)

@@ -84,6 +84,7 @@ class CancelResult:
 
 # --- reading -----------------------------------------------------------------
 
+
 def get_appointment(appointment_id: int) -> Appointment:
     """The appointment with this id (NotFound otherwise)."""
     found = Appointment.get_or_none(Appointment.id == appointment_id)
@@ -92,12 +93,15 @@ def get_appointment(appointment_id: int) -> Appointment:
     return found
 
 
-def list_appointments(mandant: Mandant | str | None = None, since: datetime | None = None,
-                      until: datetime | None = None, person: Person | int | None = None,
-                      include_cancelled: bool = False) -> list[Appointment]:
+def list_appointments(
+    mandant: Mandant | str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    person: Person | int | None = None,
+    include_cancelled: bool = False,
+) -> list[Appointment]:
     """Appointments starting in [since, until), by start; Mandant and person loaded with each."""
-    query = (Appointment.select(Appointment, Mandant, Person).join(Mandant)
-             .switch(Appointment).join(Person))
+    query = Appointment.select(Appointment, Mandant, Person).join(Mandant).switch(Appointment).join(Person)
     if mandant is not None:
         query = query.where(Appointment.mandant == _mandant(mandant))
     if person is not None:
@@ -117,15 +121,19 @@ def day_appointments(mandant: Mandant | str, day) -> list[Appointment]:
     return list_appointments(mandant, since, clock.zurich_datetime(day + timedelta(days=1), 0))
 
 
-def find_overlaps(mandant: Mandant | int, start: datetime, minutes: int,
-                  exclude: Appointment | int | None = None) -> list[Appointment]:
+def find_overlaps(
+    mandant: Mandant | int, start: datetime, minutes: int, exclude: Appointment | int | None = None
+) -> list[Appointment]:
     """Booked appointments of the Mandant that share time with [start, start + minutes)."""
     start = clock.to_utc(start)
     end = start + timedelta(minutes=minutes)
     # no appointment is longer than a day: the window keeps the index on (mandant, start)
     query = Appointment.select().where(
-        (Appointment.mandant == mandant) & (Appointment.status == "booked")
-        & (Appointment.start < end) & (Appointment.start > start - timedelta(minutes=MAX_MINUTES)))
+        (Appointment.mandant == mandant)
+        & (Appointment.status == "booked")
+        & (Appointment.start < end)
+        & (Appointment.start > start - timedelta(minutes=MAX_MINUTES))
+    )
     if exclude is not None:
         query = query.where(Appointment.id != getattr(exclude, "id", exclude))
     return [a for a in query.order_by(Appointment.start, Appointment.id) if a.end > start]
@@ -139,10 +147,15 @@ def appointment_timeline(appointment: Appointment | int) -> list[Message]:
 
 def prepared_messages(appointment: Appointment | int) -> list[Message]:
     """Reminders and confirmations that are queued, being sent, sent or delivered."""
-    return list(Message.select().where(
-        (Message.appointment == getattr(appointment, "id", appointment))
-        & Message.purpose.in_(DATED_PURPOSES) & Message.status.in_(PREPARED_STATUSES))
-        .order_by(Message.id))
+    return list(
+        Message.select()
+        .where(
+            (Message.appointment == getattr(appointment, "id", appointment))
+            & Message.purpose.in_(DATED_PURPOSES)
+            & Message.status.in_(PREPARED_STATUSES)
+        )
+        .order_by(Message.id)
+    )
 
 
 def needs_reminder_decision(appointment: Appointment | int) -> bool:
@@ -151,6 +164,7 @@ def needs_reminder_decision(appointment: Appointment | int) -> bool:
 
 
 # --- checks ------------------------------------------------------------------
+
 
 def _mandant(value) -> Mandant:
     if isinstance(value, Mandant):
@@ -184,8 +198,7 @@ def _start(value: datetime | str) -> datetime:
 
 def _minutes(value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_MINUTES:
-        raise Refused(f"the duration must be 1 to {MAX_MINUTES} minutes, not {value!r}",
-                      "invalid_duration")
+        raise Refused(f"the duration must be 1 to {MAX_MINUTES} minutes, not {value!r}", "invalid_duration")
     return value
 
 
@@ -211,8 +224,16 @@ def _booked(appointment: Appointment) -> Appointment:
 
 # --- changes -----------------------------------------------------------------
 
-def add_appointment(mandant: Mandant | str, person: Person | int, start: datetime | str,
-                    minutes: int, reason: str = "", user: str = "", confirm: str | None = None) -> Booking:
+
+def add_appointment(
+    mandant: Mandant | str,
+    person: Person | int,
+    start: datetime | str,
+    minutes: int,
+    reason: str = "",
+    user: str = "",
+    confirm: str | None = None,
+) -> Booking:
     """Book an appointment; overlaps are allowed and returned.
 
     ``confirm`` (``sms``, ``email`` or ``auto``: the person's channel) queues the
@@ -226,18 +247,28 @@ def add_appointment(mandant: Mandant | str, person: Person | int, start: datetim
     if confirm not in (None, "auto", "sms", "email"):
         raise UsageError(f"the confirmation channel must be sms, email or auto, not {confirm!r}")
     with write_transaction():
-        appointment = Appointment.create(mandant=mandant, person=person, start=start,
-                                         minutes=minutes, reason=reason, created_by=user)
+        appointment = Appointment.create(
+            mandant=mandant, person=person, start=start, minutes=minutes, reason=reason, created_by=user
+        )
         overlaps = find_overlaps(mandant, start, minutes, exclude=appointment)
-        audit.record(user, "appointment_add", mandant=mandant, person=person,
-                     appointment=appointment.id, start=clock.iso(start), minutes=minutes)
-        confirmation = (remind(appointment, user, "confirmation", None if confirm == "auto" else confirm)
-                        if confirm else None)
+        audit.record(
+            user,
+            "appointment_add",
+            mandant=mandant,
+            person=person,
+            appointment=appointment.id,
+            start=clock.iso(start),
+            minutes=minutes,
+        )
+        confirmation = (
+            remind(appointment, user, "confirmation", None if confirm == "auto" else confirm) if confirm else None
+        )
     return Booking(appointment, overlaps, confirmation)
 
 
-def edit_appointment(appointment: Appointment | int, user: str, minutes: int | None = None,
-                     reason: str | None = None) -> Booking:
+def edit_appointment(
+    appointment: Appointment | int, user: str, minutes: int | None = None, reason: str | None = None
+) -> Booking:
     """Change duration and/or reason (the time is changed by :func:`move_appointment`)."""
     with write_transaction():
         appt = _booked(_fresh(appointment))
@@ -246,8 +277,14 @@ def edit_appointment(appointment: Appointment | int, user: str, minutes: int | N
         if reason is not None:
             appt.reason = _reason(reason)
         appt.save()
-        audit.record(user, "appointment_edit", mandant=appt.mandant_id, person=appt.person_id,
-                     appointment=appt.id, minutes=appt.minutes)
+        audit.record(
+            user,
+            "appointment_edit",
+            mandant=appt.mandant_id,
+            person=appt.person_id,
+            appointment=appt.id,
+            minutes=appt.minutes,
+        )
         overlaps = find_overlaps(appt.mandant_id, appt.start, appt.minutes, exclude=appt)
     return Booking(appt, overlaps)
 
@@ -258,12 +295,25 @@ def copy_appointment(appointment: Appointment | int, start: datetime | str, user
     with write_transaction():
         original = _fresh(appointment)
         _person(original.person_id)
-        copy = Appointment.create(mandant=original.mandant_id, person=original.person_id, start=start,
-                                  minutes=original.minutes, reason=original.reason,
-                                  copied_from=original.id, created_by=user)
+        copy = Appointment.create(
+            mandant=original.mandant_id,
+            person=original.person_id,
+            start=start,
+            minutes=original.minutes,
+            reason=original.reason,
+            copied_from=original.id,
+            created_by=user,
+        )
         overlaps = find_overlaps(original.mandant_id, start, original.minutes, exclude=copy)
-        audit.record(user, "appointment_copy", mandant=original.mandant_id, person=original.person_id,
-                     appointment=copy.id, copied_from=original.id, start=clock.iso(start))
+        audit.record(
+            user,
+            "appointment_copy",
+            mandant=original.mandant_id,
+            person=original.person_id,
+            appointment=copy.id,
+            copied_from=original.id,
+            start=clock.iso(start),
+        )
     return Booking(copy, overlaps)
 
 
@@ -271,8 +321,9 @@ def _queued_dated(appointment: Appointment) -> list[Message]:
     return [m for m in prepared_messages(appointment) if m.status == "queued"]
 
 
-def move_appointment(appointment: Appointment | int, start: datetime | str, user: str,
-                     reminder: str | None = None) -> MoveResult:
+def move_appointment(
+    appointment: Appointment | int, start: datetime | str, user: str, reminder: str | None = None
+) -> MoveResult:
     """Move to ``start``; ``reminder`` is the desk's decision when one is prepared.
 
     Refused: ``reminder_decision_needed`` (a decision is needed and missing),
@@ -291,10 +342,14 @@ def move_appointment(appointment: Appointment | int, start: datetime | str, user
         if sending:
             raise Refused(
                 f"the {sending[0].purpose} of message {sending[0].id} with the old date is being sent"
-                " right now; try the move again in a moment", "message_in_flight")
+                " right now; try the move again in a moment",
+                "message_in_flight",
+            )
         if prepared and reminder is None:
-            raise Refused(f"appointment {appt.id} has a prepared reminder: decide whether to"
-                          " regenerate or withdraw it", "reminder_decision_needed")
+            raise Refused(
+                f"appointment {appt.id} has a prepared reminder: decide whether to regenerate or withdraw it",
+                "reminder_decision_needed",
+            )
         old_start = appt.start
         withdrawn = [outbox.withdraw(m.id, user, reason="appointment moved") for m in _queued_dated(appt)]
         appt.start = start
@@ -306,10 +361,18 @@ def move_appointment(appointment: Appointment | int, start: datetime | str, user
         if reminder == REGENERATE:
             _regenerate(appt, prepared, user, result)
         result.overlaps = find_overlaps(appt.mandant_id, start, appt.minutes, exclude=appt)
-        audit.record(user, "appointment_move", mandant=appt.mandant_id, person=appt.person_id,
-                     appointment=appt.id, old=clock.iso(old_start), new=clock.iso(start),
-                     decision=reminder if prepared else None,
-                     withdrawn=[m.id for m in withdrawn], created=[m.id for m in result.created])
+        audit.record(
+            user,
+            "appointment_move",
+            mandant=appt.mandant_id,
+            person=appt.person_id,
+            appointment=appt.id,
+            old=clock.iso(old_start),
+            new=clock.iso(start),
+            decision=reminder if prepared else None,
+            withdrawn=[m.id for m in withdrawn],
+            created=[m.id for m in result.created],
+        )
     return result
 
 
@@ -324,36 +387,47 @@ def _regenerate(appt: Appointment, prepared: list[Message], user: str, result: M
             result.notes.append(plan)
             continue
         if not appt.person.consents(kind):
-            result.notes.append(ReminderPlan(None, "no_consent",
-                                             f"{appt.person.full_name} no longer consents to {kind}s"))
+            result.notes.append(
+                ReminderPlan(None, "no_consent", f"{appt.person.full_name} no longer consents to {kind}s")
+            )
             continue
         draft = reminders.reminder_draft(appt, kind, channel=latest[kind].channel, fallback=True)
         at_once = plan.reason == reminders.AT_ONCE
-        result.created += outbox.enqueue(appt.mandant, [draft], user,
-                                         scheduled_at=None if at_once else plan.send_at)
+        result.created += outbox.enqueue(appt.mandant, [draft], user, scheduled_at=None if at_once else plan.send_at)
 
 
 def cancel_appointment(appointment: Appointment | int, user: str) -> CancelResult:
     """Cancel: every queued message of the appointment is withdrawn and refunded."""
     with write_transaction():
         appt = _booked(_fresh(appointment))
-        pending = list(Message.select().where((Message.appointment == appt.id)
-                                              & Message.status.in_(("queued", "sending")))
-                       .order_by(Message.id))
-        withdrawn = [outbox.withdraw(m.id, user, reason="appointment cancelled")
-                     for m in pending if m.status == "queued"]
+        pending = list(
+            Message.select()
+            .where((Message.appointment == appt.id) & Message.status.in_(("queued", "sending")))
+            .order_by(Message.id)
+        )
+        withdrawn = [
+            outbox.withdraw(m.id, user, reason="appointment cancelled") for m in pending if m.status == "queued"
+        ]
         appt.status = "cancelled"
         appt.save()
         in_flight = [m for m in pending if m.status == "sending"]
         refunded = sum(m.credits for m in withdrawn)
-        audit.record(user, "appointment_cancel", mandant=appt.mandant_id, person=appt.person_id,
-                     appointment=appt.id, withdrawn=[m.id for m in withdrawn], refunded=refunded,
-                     in_flight=[m.id for m in in_flight])
+        audit.record(
+            user,
+            "appointment_cancel",
+            mandant=appt.mandant_id,
+            person=appt.person_id,
+            appointment=appt.id,
+            withdrawn=[m.id for m in withdrawn],
+            refunded=refunded,
+            in_flight=[m.id for m in in_flight],
+        )
     return CancelResult(appt, withdrawn, refunded, in_flight)
 
 
-def remind(appointment: Appointment | int, user: str, kind: str = "reminder",
-           channel: str | None = None, again: bool = False) -> ReminderResult:
+def remind(
+    appointment: Appointment | int, user: str, kind: str = "reminder", channel: str | None = None, again: bool = False
+) -> ReminderResult:
     """Queue a reminder or confirmation, scheduled by the rule of :mod:`core.reminders`.
 
     Refused with the rule's code when it sends none (``short_notice``,
@@ -373,8 +447,7 @@ def remind(appointment: Appointment | int, user: str, kind: str = "reminder",
         desk_answers.refuse_second(appt, kind, again)
         draft = reminders.reminder_draft(appt, kind, channel)
         at_once = plan.reason == reminders.AT_ONCE
-        [message] = outbox.enqueue(appt.mandant, [draft], user,
-                                   scheduled_at=None if at_once else plan.send_at)
+        [message] = outbox.enqueue(appt.mandant, [draft], user, scheduled_at=None if at_once else plan.send_at)
         if kind == "reminder":
             desk_answers.lift_no_reminder(appt)
     return ReminderResult(message, plan)

@@ -27,11 +27,11 @@ class AgendaEntry(NamedTuple):
     person_id: int
     start: datetime  # aware UTC
     minutes: int
-    reason: str      # internal note: shown at the desk, never part of a message
+    reason: str  # internal note: shown at the desk, never part of a message
     last_name: str
     first_name: str
     reminder: str | None  # state of the latest reminder/confirmation (see reminder_states)
-    source: str = ""      # "" booked here; "ical" or "csv": brought in from another agenda
+    source: str = ""  # "" booked here; "ical" or "csv": brought in from another agenda
     answer: str | None = None  # the patient's SMS answer: "confirmed" or "declined" (core.replies)
 
 
@@ -51,18 +51,37 @@ def agenda_entries(mandanten: list[Mandant | int], since: datetime, until: datet
     if not ids:
         return []
     latest = Message.alias()
-    reminder = (latest.select(latest.status)
-                .where((latest.appointment == Appointment.id) & latest.purpose.in_(DATED_PURPOSES)
-                       & (latest.status != "cancelled"))
-                .order_by(latest.id.desc()).limit(1))
-    query = (Appointment.select(Appointment.id, Appointment.mandant, Appointment.person, Appointment.start,
-                                Appointment.minutes, Appointment.reason, Person.last_name, Person.first_name,
-                                reminder.alias("reminder"), Appointment.source, Appointment.answer,
-                                Appointment.status)
-             .join(Person)
-             .where(Appointment.mandant.in_(ids) & (Appointment.start >= clock.to_utc(since))
-                    & (Appointment.start < clock.to_utc(until)))
-             .order_by(Appointment.start, Appointment.id))
+    reminder = (
+        latest.select(latest.status)
+        .where(
+            (latest.appointment == Appointment.id) & latest.purpose.in_(DATED_PURPOSES) & (latest.status != "cancelled")
+        )
+        .order_by(latest.id.desc())
+        .limit(1)
+    )
+    query = (
+        Appointment.select(
+            Appointment.id,
+            Appointment.mandant,
+            Appointment.person,
+            Appointment.start,
+            Appointment.minutes,
+            Appointment.reason,
+            Person.last_name,
+            Person.first_name,
+            reminder.alias("reminder"),
+            Appointment.source,
+            Appointment.answer,
+            Appointment.status,
+        )
+        .join(Person)
+        .where(
+            Appointment.mandant.in_(ids)
+            & (Appointment.start >= clock.to_utc(since))
+            & (Appointment.start < clock.to_utc(until))
+        )
+        .order_by(Appointment.start, Appointment.id)
+    )
     return [AgendaEntry._make(row[:-1]) for row in query.tuples() if row[-1] == "booked"]
 
 
@@ -76,11 +95,15 @@ def reminder_states(appointment_ids) -> dict[int, str]:
     ids = sorted({int(getattr(a, "id", a)) for a in appointment_ids})
     states: dict[int, str] = {}
     for begin in range(0, len(ids), _ID_CHUNK):
-        chunk = ids[begin:begin + _ID_CHUNK]
-        rows = (Message.select(Message.appointment, Message.status)
-                .where(Message.appointment.in_(chunk) & Message.purpose.in_(DATED_PURPOSES)
-                       & (Message.status != "cancelled"))
-                .order_by(Message.id).tuples())
+        chunk = ids[begin : begin + _ID_CHUNK]
+        rows = (
+            Message.select(Message.appointment, Message.status)
+            .where(
+                Message.appointment.in_(chunk) & Message.purpose.in_(DATED_PURPOSES) & (Message.status != "cancelled")
+            )
+            .order_by(Message.id)
+            .tuples()
+        )
         for appointment_id, status in rows:
             states[appointment_id] = status  # ids follow queueing: the latest one wins
     return states

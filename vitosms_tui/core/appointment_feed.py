@@ -15,7 +15,7 @@ in autumn) is rejected rather than guessed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from . import clock
 from .csv_table import decode, read_table
@@ -48,7 +48,7 @@ class PatientKey:
 
     first_name: str = ""
     last_name: str = ""
-    full_name: str = ""      # "Vorname Nachname" when first and last are not told apart
+    full_name: str = ""  # "Vorname Nachname" when first and last are not told apart
     birth_date: str = ""
     mobile: str = ""
     email: str = ""
@@ -56,7 +56,7 @@ class PatientKey:
 
 @dataclass
 class ExternalAppointment:
-    ref: dict                # {"line": n} or {"uid": "…"}: where to find it in the source
+    ref: dict  # {"line": n} or {"uid": "…"}: where to find it in the source
     external_id: str
     start: datetime | None = None  # aware UTC
     minutes: int = DEFAULT_MINUTES
@@ -75,7 +75,7 @@ class Feed:
     seen_ids: set[str] = field(default_factory=set)  # also of rejected ones: never cancel those
     unreadable: set[str] = field(default_factory=set)  # UIDs with an event that could not be read:
     # none of their occurrences is taken for vanished either
-    skipped: int = 0         # all-day events, past or beyond the horizon
+    skipped: int = 0  # all-day events, past or beyond the horizon
     since: datetime | None = None
     until: datetime | None = None
 
@@ -92,11 +92,10 @@ def zurich_instant(naive: datetime) -> datetime:
     second = naive.replace(tzinfo=clock.ZURICH, fold=1)
     if first.utcoffset() != second.utcoffset():
         stamp = naive.strftime("%d.%m.%Y %H:%M")
-        if first.astimezone(timezone.utc).astimezone(clock.ZURICH).replace(tzinfo=None) != naive:
+        if first.astimezone(UTC).astimezone(clock.ZURICH).replace(tzinfo=None) != naive:
             raise Refused(f"{stamp} does not exist in Zurich (clocks go forward)", "dst_gap")
-        raise Refused(f"{stamp} happens twice in Zurich (clocks go back): give the time in UTC",
-                      "dst_fold")
-    return first.astimezone(timezone.utc)
+        raise Refused(f"{stamp} happens twice in Zurich (clocks go back): give the time in UTC", "dst_fold")
+    return first.astimezone(UTC)
 
 
 def _aware(value: datetime) -> datetime:
@@ -105,11 +104,11 @@ def _aware(value: datetime) -> datetime:
     # a zone's wall-clock time may fall in its gap as well (Outlook's "W. Europe Standard
     # Time" too): such a time does not survive the way to UTC and back
     naive = value.replace(tzinfo=None)
-    there = value.astimezone(timezone.utc).astimezone(value.tzinfo).replace(tzinfo=None)
+    there = value.astimezone(UTC).astimezone(value.tzinfo).replace(tzinfo=None)
     if there != naive:
         zone = getattr(value.tzinfo, "key", None) or value.tzname() or "its time zone"
         raise Refused(f"{naive:%d.%m.%Y %H:%M} does not exist in {zone} (clocks go forward)", "dst_gap")
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 def _minutes(start: datetime, end: datetime | None, duration: timedelta | None) -> int:
@@ -124,6 +123,7 @@ def _minutes(start: datetime, end: datetime | None, duration: timedelta | None) 
 
 
 # --- iCalendar ---------------------------------------------------------------
+
 
 def _attendee_key(event, description: str) -> PatientKey:
     key = PatientKey()
@@ -150,8 +150,9 @@ def _attendee_key(event, description: str) -> PatientKey:
 
 
 def _recurring_uids(calendar) -> set[str]:
-    return {str(e.get("UID")) for e in calendar.walk("VEVENT")
-            if e.get("RRULE") or e.get("RDATE") or e.get("RECURRENCE-ID")}
+    return {
+        str(e.get("UID")) for e in calendar.walk("VEVENT") if e.get("RRULE") or e.get("RDATE") or e.get("RECURRENCE-ID")
+    }
 
 
 def _occurrence(event, recurring: set[str], since: datetime, until: datetime):
@@ -174,11 +175,15 @@ def _occurrence(event, recurring: set[str], since: datetime, until: datetime):
     if isinstance(end, datetime):
         end = _aware(end)
     # the start tells the occurrences of a recurring event apart in the report
-    item = ExternalAppointment({"uid": uid, "start": clock.iso(start)}, external_id, start,
-                               _minutes(start, end, duration),
-                               " ".join(str(event.get("SUMMARY", "")).split())[:200],
-                               patient=_attendee_key(event, str(event.get("DESCRIPTION", ""))),
-                               cancelled=str(event.get("STATUS", "")).upper() == "CANCELLED")
+    item = ExternalAppointment(
+        {"uid": uid, "start": clock.iso(start)},
+        external_id,
+        start,
+        _minutes(start, end, duration),
+        " ".join(str(event.get("SUMMARY", "")).split())[:200],
+        patient=_attendee_key(event, str(event.get("DESCRIPTION", ""))),
+        cancelled=str(event.get("STATUS", "")).upper() == "CANCELLED",
+    )
     if not since <= start < until:
         return None
     return item
@@ -237,8 +242,7 @@ def parse_ics(raw: bytes | list[bytes], mandant: str) -> Feed:
             feed.seen_ids.add(uid)
             try:
                 # a day of margin on both sides: the window itself is checked per occurrence
-                events = recurring_ical_events.of(part).between(since - timedelta(days=1),
-                                                                until + timedelta(days=1))
+                events = recurring_ical_events.of(part).between(since - timedelta(days=1), until + timedelta(days=1))
             except Exception as exc:  # the library raises many kinds for broken rules and dates
                 feed.rejected.append({"uid": uid, "reason": f"unreadable event: {_gist(exc)}"})
                 feed.unreadable.add(uid)
@@ -272,6 +276,7 @@ def _take_occurrence(feed: Feed, event, recurring: set[str], mandant: str) -> No
 
 # --- CSV ---------------------------------------------------------------------
 
+
 def _csv_date(text: str) -> date:
     for pattern in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y"):
         try:
@@ -291,16 +296,14 @@ def _csv_time(text: str, what: str) -> tuple[int, int]:
 
 def _csv_row(values: dict[str, str], line: int, mandant: str) -> ExternalAppointment:
     if not values.get("id"):
-        raise Refused("the ID is empty: without it a later import cannot find the appointment",
-                      "no_id")
+        raise Refused("the ID is empty: without it a later import cannot find the appointment", "no_id")
     day = _csv_date(values.get("date", ""))
     hour, minute = _csv_time(values.get("start", ""), "time")
     start = zurich_instant(datetime(day.year, day.month, day.day, hour, minute))
     end = None
     if values.get("minutes"):
         if not values["minutes"].isdigit():
-            raise Refused(f"duration {values['minutes']!r} is not a number of minutes",
-                          "invalid_duration")
+            raise Refused(f"duration {values['minutes']!r} is not a number of minutes", "invalid_duration")
         duration = timedelta(minutes=int(values["minutes"]))
     elif values.get("end"):
         end_hour, end_minute = _csv_time(values["end"], "end")
@@ -309,14 +312,24 @@ def _csv_row(values: dict[str, str], line: int, mandant: str) -> ExternalAppoint
     else:
         duration = None
     first, last = values.get("first_name", ""), values.get("last_name", "")
-    patient = PatientKey(first_name=first, last_name=last if first else "",
-                         full_name="" if first else last,
-                         birth_date=values.get("birth_date", ""), mobile=values.get("mobile", ""))
+    patient = PatientKey(
+        first_name=first,
+        last_name=last if first else "",
+        full_name="" if first else last,
+        birth_date=values.get("birth_date", ""),
+        mobile=values.get("mobile", ""),
+    )
     if not (patient.last_name or patient.full_name or patient.mobile):
         raise Refused("the row names no patient (Name or Natel)", "no_patient")
-    return ExternalAppointment({"line": line}, values["id"], start, _minutes(start, end, duration),
-                               " ".join(values.get("reason", "").split())[:200],
-                               values.get("mandant") or mandant, patient)
+    return ExternalAppointment(
+        {"line": line},
+        values["id"],
+        start,
+        _minutes(start, end, duration),
+        " ".join(values.get("reason", "").split())[:200],
+        values.get("mandant") or mandant,
+        patient,
+    )
 
 
 def parse_csv(raw: bytes, mandant: str = "") -> Feed:
@@ -324,8 +337,10 @@ def parse_csv(raw: bytes, mandant: str = "") -> Feed:
     table = read_table(raw, _CSV_ALIASES)
     missing = [key for key in ("id", "date", "start") if key not in table.columns]
     if missing:
-        raise UsageError("the CSV header lacks the column(s) "
-                         + ", ".join(f"{key} ({CSV_COLUMNS[key][0].title()})" for key in missing))
+        raise UsageError(
+            "the CSV header lacks the column(s) "
+            + ", ".join(f"{key} ({CSV_COLUMNS[key][0].title()})" for key in missing)
+        )
     if not {"last_name", "mobile"} & table.columns:
         raise UsageError("the CSV header names no patient: add Name (or Patient) or Natel")
     if not mandant and "mandant" not in table.columns:

@@ -60,8 +60,10 @@ def match_person(key: PatientKey) -> Person:
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
-            raise Refused(f"{len(found)} persons share the mobile of {_described(key)}:"
-                          " add the birth date (Geburtsdatum)", "ambiguous")
+            raise Refused(
+                f"{len(found)} persons share the mobile of {_described(key)}: add the birth date (Geburtsdatum)",
+                "ambiguous",
+            )
     if not names:
         if not key.mobile.strip():
             raise Refused("names no patient (ATTENDEE, Name or Natel)", "no_patient")

@@ -49,7 +49,7 @@ class _Run:
     user: str
     report: dict
     known: dict = field(default_factory=dict)  # Mandant id -> {external id: newest appointment}
-    taken: set = field(default_factory=set)    # (Mandant id, external id) already in this import
+    taken: set = field(default_factory=set)  # (Mandant id, external id) already in this import
 
 
 def _version(item: ExternalAppointment, person_id: int) -> str:
@@ -60,17 +60,21 @@ def _version(item: ExternalAppointment, person_id: int) -> str:
 def _known(run: _Run, mandant: Mandant, external_id: str) -> Appointment | None:
     """The appointment an earlier import made of this external id (one query per Mandant)."""
     if mandant.id not in run.known:
-        query = (Appointment.select()
-                 .where((Appointment.mandant == mandant) & (Appointment.source == run.source)
-                        & Appointment.external_id.is_null(False))
-                 .order_by(Appointment.id))
+        query = (
+            Appointment.select()
+            .where(
+                (Appointment.mandant == mandant)
+                & (Appointment.source == run.source)
+                & Appointment.external_id.is_null(False)
+            )
+            .order_by(Appointment.id)
+        )
         run.known[mandant.id] = {a.external_id: a for a in query}  # ids ascending: the newest wins
     return run.known[mandant.id].get(external_id)
 
 
 def _book(run: _Run, mandant: Mandant, item: ExternalAppointment, person) -> None:
-    booking = agenda.add_appointment(mandant, person, item.start, item.minutes, item.reason,
-                                     user=run.user)
+    booking = agenda.add_appointment(mandant, person, item.start, item.minutes, item.reason, user=run.user)
     appointment = booking.appointment
     appointment.source, appointment.external_id = run.source, item.external_id
     appointment.external_version = _version(item, person.id)
@@ -91,8 +95,7 @@ def _follow(run: _Run, known: Appointment, item: ExternalAppointment, person) ->
         known = agenda.move_appointment(known, item.start, run.user, reminder=decision).appointment
         counted = "moved"
     if known.minutes != item.minutes or known.reason != item.reason:
-        known = agenda.edit_appointment(known, run.user, minutes=item.minutes,
-                                        reason=item.reason).appointment
+        known = agenda.edit_appointment(known, run.user, minutes=item.minutes, reason=item.reason).appointment
     Appointment.update(external_version=version).where(Appointment.id == known.id).execute()
     return counted
 
@@ -115,8 +118,7 @@ def _take(run: _Run, mandant: Mandant, item: ExternalAppointment) -> str:
             agenda.cancel_appointment(known, run.user)
         return "cancelled"
     person = match_person(item.patient)
-    if known is not None and (known.status != "booked"
-                              or known.external_version == _version(item, person.id)):
+    if known is not None and (known.status != "booked" or known.external_version == _version(item, person.id)):
         return "unchanged"  # a change made here stands until the other agenda changes
     with write_transaction():
         if known is None:
@@ -128,12 +130,18 @@ def _take(run: _Run, mandant: Mandant, item: ExternalAppointment) -> str:
 def _vanished(run: _Run, mandanten: list[Mandant], feed: Feed) -> None:
     """Cancel what an earlier import brought and the other agenda no longer has."""
     for mandant in mandanten:
-        gone = (Appointment.select()
-                .where((Appointment.mandant == mandant) & (Appointment.source == run.source)
-                       & (Appointment.status == "booked") & Appointment.external_id.is_null(False)
-                       & (Appointment.start >= clock.to_utc(feed.since))
-                       & (Appointment.start < clock.to_utc(feed.until)))
-                .order_by(Appointment.start))
+        gone = (
+            Appointment.select()
+            .where(
+                (Appointment.mandant == mandant)
+                & (Appointment.source == run.source)
+                & (Appointment.status == "booked")
+                & Appointment.external_id.is_null(False)
+                & (Appointment.start >= clock.to_utc(feed.since))
+                & (Appointment.start < clock.to_utc(feed.until))
+            )
+            .order_by(Appointment.start)
+        )
         for appointment in gone:
             external_id = appointment.external_id
             # an occurrence of a series is "UID@start"; a series that could not be read keeps all
@@ -159,8 +167,9 @@ def _mandanten(feed: Feed, default: str) -> dict[str, Mandant]:
     return known
 
 
-def apply_feed(feed: Feed, source: str, mandant: str = "", moved: str = agenda.REGENERATE,
-               user: str = "", dry_run: bool = False) -> dict:
+def apply_feed(
+    feed: Feed, source: str, mandant: str = "", moved: str = agenda.REGENERATE, user: str = "", dry_run: bool = False
+) -> dict:
     """Sync the agenda with ``feed``; the report of CONTRACT.md (plus ``changed``, ``skipped``).
 
     ``mandant`` (a code) is the Mandant of rows that name none; an unknown code
@@ -172,8 +181,16 @@ def apply_feed(feed: Feed, source: str, mandant: str = "", moved: str = agenda.R
         raise UsageError(f"--moved must be regenerate or withdraw, not {moved!r}")
     if mandant:
         get_mandant(mandant)  # NotFound: exit 1 before anything is read into the agenda
-    report = {"added": 0, "moved": 0, "cancelled": 0, "unchanged": 0, "changed": 0,
-              "skipped": feed.skipped, "rejected": list(feed.rejected), "dry_run": dry_run}
+    report = {
+        "added": 0,
+        "moved": 0,
+        "cancelled": 0,
+        "unchanged": 0,
+        "changed": 0,
+        "skipped": feed.skipped,
+        "rejected": list(feed.rejected),
+        "dry_run": dry_run,
+    }
     run = _Run(source, moved, user, report)
     try:
         with write_transaction():
@@ -190,9 +207,14 @@ def apply_feed(feed: Feed, source: str, mandant: str = "", moved: str = agenda.R
             # only the Mandanten this import speaks for lose what vanished from it
             scope = [mandanten[mandant]] if mandant else list(mandanten.values())
             _vanished(run, scope, feed)
-            audit.record(user, "import_appointments", source=source, dry_run=dry_run,
-                         **{k: v for k, v in report.items() if isinstance(v, int) and k != "dry_run"},
-                         rejected=len(report["rejected"]))
+            audit.record(
+                user,
+                "import_appointments",
+                source=source,
+                dry_run=dry_run,
+                **{k: v for k, v in report.items() if isinstance(v, int) and k != "dry_run"},
+                rejected=len(report["rejected"]),
+            )
             if dry_run:
                 raise _DryRun
     except _DryRun:

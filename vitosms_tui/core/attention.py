@@ -25,16 +25,17 @@ def mark_done(message_id: int, user: str) -> Message:
         if message is None:
             raise NotFound(f"no message with id {message_id}")
         if message.status != "failed":
-            raise Refused(f"message {message.id} is {message.status}: only a failed message needs"
-                          " attention", "not_failed")
+            raise Refused(
+                f"message {message.id} is {message.status}: only a failed message needs attention", "not_failed"
+            )
         if message.attention_done_at is not None:
             return message  # marked already: once is enough, the first one is kept
         now = clock.now()
         Message.update(attention_done_by=user, attention_done_at=now).where(
-            (Message.id == message.id) & Message.attention_done_at.is_null()).execute()
+            (Message.id == message.id) & Message.attention_done_at.is_null()
+        ).execute()
         add_event(message, "dealt_with", f"marked done by {user}")
-        audit.record(user, "attention_done", mandant=message.mandant_id, person=message.person_id,
-                     message=message.id)
+        audit.record(user, "attention_done", mandant=message.mandant_id, person=message.person_id, message=message.id)
     return Message.get_by_id(message.id)
 
 

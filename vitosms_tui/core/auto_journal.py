@@ -55,8 +55,7 @@ def with_keys(keys: list[str], *fields) -> list[Message]:
     """The messages holding these automation keys (with ``fields`` loaded)."""
     rows: list[Message] = []
     for start in range(0, len(keys), 500):  # SQLite's limit on bound parameters
-        rows.extend(Message.select(Message.auto_key, *fields).where(
-            Message.auto_key.in_(keys[start:start + 500])))
+        rows.extend(Message.select(Message.auto_key, *fields).where(Message.auto_key.in_(keys[start : start + 500])))
     return rows
 
 
@@ -88,9 +87,13 @@ class Unpaid:
 def still_unpaid(keys: list[str]) -> set[str]:
     """Those of ``keys`` whose message was skipped for want of credits and still cannot be paid."""
     unpaid = Unpaid()
-    return {row.auto_key[len(SKIPPED):] for row in with_keys(
-        [skipped_key(k) for k in keys], Message.mandant, Message.channel, Message.segments,
-        Message.error) if unpaid(row)}
+    return {
+        row.auto_key[len(SKIPPED) :]
+        for row in with_keys(
+            [skipped_key(k) for k in keys], Message.mandant, Message.channel, Message.segments, Message.error
+        )
+        if unpaid(row)
+    }
 
 
 def _skip_error(mandant: Mandant, draft: Draft, exc: Refused) -> tuple[str, QuoteLine | None]:
@@ -116,31 +119,46 @@ def record_skip(mandant: Mandant, draft: Draft, send_at: datetime, exc: Refused,
             if Message.select().where(Message.auto_key.in_([key, draft.auto_key])).exists():
                 return False
             message = Message.create(
-                mandant=mandant, person=draft.person, appointment=draft.appointment,
-                channel=draft.channel, recipient=line.recipient if line else draft.recipient,
-                encoding=line.encoding if line else None, segments=line.segments if line else None,
+                mandant=mandant,
+                person=draft.person,
+                appointment=draft.appointment,
+                channel=draft.channel,
+                recipient=line.recipient if line else draft.recipient,
+                encoding=line.encoding if line else None,
+                segments=line.segments if line else None,
                 sender=mandant.sender if draft.channel == "sms" else mandant.name,
-                subject=draft.subject if draft.channel == "email" else "", body=draft.body,
-                purpose=draft.purpose, status="failed", credits=0, idempotency_key=uuid.uuid4().hex,
-                auto_key=key, scheduled_at=send_at, next_attempt_at=send_at,
-                error=error[:500], created_by=user)
+                subject=draft.subject if draft.channel == "email" else "",
+                body=draft.body,
+                purpose=draft.purpose,
+                status="failed",
+                credits=0,
+                idempotency_key=uuid.uuid4().hex,
+                auto_key=key,
+                scheduled_at=send_at,
+                next_attempt_at=send_at,
+                error=error[:500],
+                created_by=user,
+            )
             MessageEvent.create(message=message, kind="skipped", detail=error[:500])
     except pw.IntegrityError:
         return False  # another worker wrote it
-    log.warning("automatic %s for %s skipped: %s", draft.purpose, mask_recipient(draft.recipient),
-                error)
+    log.warning("automatic %s for %s skipped: %s", draft.purpose, mask_recipient(draft.recipient), error)
     return True
 
 
 # --- what was made by hand ------------------------------------------------------------
 
+
 def _last_move(appointment_id: int) -> tuple[datetime, set[int]] | None:
     """When the appointment last got its current start, and the messages that move
     regenerated (None: never moved). Read from the audit trail of the agenda."""
-    entries = (AuditEntry.select(AuditEntry.at, AuditEntry.detail)
-               .where((AuditEntry.action == "appointment_move")
-                      & AuditEntry.detail.contains(f'"appointment": {appointment_id}'))
-               .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()))
+    entries = (
+        AuditEntry.select(AuditEntry.at, AuditEntry.detail)
+        .where(
+            (AuditEntry.action == "appointment_move") & AuditEntry.detail.contains(f'"appointment": {appointment_id}')
+        )
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    )
     for entry in entries:
         try:
             detail = json.loads(entry.detail)
@@ -157,9 +175,9 @@ def reminded_by_hand(appointments: list[Appointment]) -> set[int]:
     if not appointments:
         return set()
     made: dict[int, list[tuple[int, datetime]]] = {}
-    for row in (Message.select(Message.id, Message.appointment, Message.created_at, Message.auto_key)
-                .where(Message.appointment.in_([a.id for a in appointments])
-                       & (Message.purpose == "reminder"))):
+    for row in Message.select(Message.id, Message.appointment, Message.created_at, Message.auto_key).where(
+        Message.appointment.in_([a.id for a in appointments]) & (Message.purpose == "reminder")
+    ):
         if row.auto_key:  # automatic ones are known by their key (a skipped one is no reminder)
             continue
         made.setdefault(row.appointment_id, []).append((row.id, row.created_at))
@@ -176,16 +194,26 @@ def greeted_by_hand(person_ids: list[int], day: date) -> set[int]:
     if not person_ids:
         return set()
     since = clock.zurich_datetime(date(day.year, 1, 1), 0)
-    return {pid for (pid,) in Message.select(Message.person)
-            .where(Message.person.in_(person_ids) & (Message.purpose == "birthday")
-                   & Message.auto_key.is_null() & (Message.created_at >= since)
-                   & Message.status.not_in(("failed", "cancelled"))).tuples()}
+    return {
+        pid
+        for (pid,) in Message.select(Message.person)
+        .where(
+            Message.person.in_(person_ids)
+            & (Message.purpose == "birthday")
+            & Message.auto_key.is_null()
+            & (Message.created_at >= since)
+            & Message.status.not_in(("failed", "cancelled"))
+        )
+        .tuples()
+    }
 
 
 # --- warnings for the status line -----------------------------------------------------------
 
-def skipped_messages(mandant: Mandant | int | None = None, now: datetime | None = None,
-                     open_only: bool = True) -> list[Message]:
+
+def skipped_messages(
+    mandant: Mandant | int | None = None, now: datetime | None = None, open_only: bool = True
+) -> list[Message]:
     """Automatic messages written to the journal as skipped, newest first.
 
     ``open_only``: only those not queued since and still of use (the
@@ -193,26 +221,32 @@ def skipped_messages(mandant: Mandant | int | None = None, now: datetime | None 
     automation is still on.
     """
     now = clock.to_utc(now or clock.now())
-    query = (Message.select(Message, Mandant).join(Mandant)
-             .where(Message.auto_key.startswith(SKIPPED)
-                    & (Message.created_at >= now - timedelta(days=WARNING_DAYS)))
-             .order_by(Message.created_at.desc(), Message.id.desc()))
+    query = (
+        Message.select(Message, Mandant)
+        .join(Mandant)
+        .where(Message.auto_key.startswith(SKIPPED) & (Message.created_at >= now - timedelta(days=WARNING_DAYS)))
+        .order_by(Message.created_at.desc(), Message.id.desc())
+    )
     if mandant is not None:
         query = query.where(Message.mandant == getattr(mandant, "id", mandant))
     rows = list(query)
     if not open_only:
         return rows
-    done = existing_keys([m.auto_key[len(SKIPPED):] for m in rows])
+    done = existing_keys([m.auto_key[len(SKIPPED) :] for m in rows])
     today = clock.local(now).date()
     result = []
     for message in rows:
-        if message.auto_key[len(SKIPPED):] in done:
+        if message.auto_key[len(SKIPPED) :] in done:
             continue
         if message.purpose == "reminder":
             appointment = Appointment.get_or_none(Appointment.id == message.appointment_id)
-            if (not message.mandant.auto_reminders or appointment is None
-                    or appointment.status != "booked" or appointment.start <= now
-                    or reminder_key(appointment) != message.auto_key[len(SKIPPED):]):
+            if (
+                not message.mandant.auto_reminders
+                or appointment is None
+                or appointment.status != "booked"
+                or appointment.start <= now
+                or reminder_key(appointment) != message.auto_key[len(SKIPPED) :]
+            ):
                 continue
         elif not message.mandant.auto_birthday or clock.local(message.scheduled_at).date() != today:
             continue
@@ -234,10 +268,8 @@ def automation_warnings(now: datetime | None = None) -> list[str]:
     for code in sorted(set(short) | set(other)):
         if short[code]:
             n = short[code]
-            lines.append(f"Mandant {code}: {n} automatic message{'s' if n != 1 else ''} skipped,"
-                         " not enough credits")
+            lines.append(f"Mandant {code}: {n} automatic message{'s' if n != 1 else ''} skipped, not enough credits")
         if other[code]:
             n = other[code]
-            lines.append(f"Mandant {code}: {n} automatic message{'s' if n != 1 else ''} not sent,"
-                         " see the journal")
+            lines.append(f"Mandant {code}: {n} automatic message{'s' if n != 1 else ''} not sent, see the journal")
     return lines

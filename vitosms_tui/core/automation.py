@@ -49,10 +49,21 @@ from datetime import date, datetime, timedelta
 from functools import reduce
 
 from . import clock, outbox, persons, reminders
+
 # keys and the journal of skipped messages are part of this module's API
-from .auto_journal import (Unpaid, automation_warnings, birthday_key, existing_keys,  # noqa: F401
-                           greeted_by_hand, record_skip, reminded_by_hand, reminder_key, skipped_key,
-                           skipped_messages, still_unpaid)
+from .auto_journal import (  # noqa: F401
+    Unpaid,
+    automation_warnings,
+    birthday_key,
+    existing_keys,
+    greeted_by_hand,
+    record_skip,
+    reminded_by_hand,
+    reminder_key,
+    skipped_key,
+    skipped_messages,
+    still_unpaid,
+)
 from .db import write_transaction
 from .errors import Refused
 from .models import Appointment, Mandant, Message, Person
@@ -79,8 +90,8 @@ class TickReport:
     birthdays: int = 0
     skipped: int = 0
     recalls_booked: int = 0
-    deferred: int = 0                                   # left for the next tick (not in the JSON)
-    messages: list[int] = field(default_factory=list)   # ids of the messages queued
+    deferred: int = 0  # left for the next tick (not in the JSON)
+    messages: list[int] = field(default_factory=list)  # ids of the messages queued
     excluded: Counter = field(default_factory=Counter)  # reason code -> count (not in the JSON)
 
     def as_dict(self) -> dict:
@@ -115,6 +126,7 @@ def _person_excluded(person: Person, purpose: str, mandant: Mandant) -> str | No
 
 # --- reminders -------------------------------------------------------------------
 
+
 @dataclass
 class _Slot:
     """Just enough of an appointment to plan its reminder (nothing else loaded)."""
@@ -133,19 +145,26 @@ def _quiet_length(mandant: Mandant) -> timedelta:
 
 def _known_reminders(mandant: Mandant, window) -> dict[int, list[Message]]:
     """Automatic reminders and skipped entries of the appointments in ``window``, per appointment."""
-    in_window = (Appointment.select(Appointment.id)
-                 .where((Appointment.mandant == mandant) & (Appointment.status == "booked") & window))
+    in_window = Appointment.select(Appointment.id).where(
+        (Appointment.mandant == mandant) & (Appointment.status == "booked") & window
+    )
     known: dict[int, list[Message]] = {}
-    for row in (Message.select(Message.appointment, Message.mandant, Message.auto_key,
-                               Message.channel, Message.segments, Message.error)
-                .where(Message.appointment.in_(in_window) & Message.auto_key.is_null(False)
-                       & (Message.purpose == "reminder"))):
+    for row in Message.select(
+        Message.appointment, Message.mandant, Message.auto_key, Message.channel, Message.segments, Message.error
+    ).where(Message.appointment.in_(in_window) & Message.auto_key.is_null(False) & (Message.purpose == "reminder")):
         known.setdefault(row.appointment_id, []).append(row)
     return known
 
 
-_PERSON = (Person.deceased, Person.inactive, Person.consent_reminder, Person.mobile, Person.email,
-           Person.preferred_channel, Person.consent_sms)
+_PERSON = (
+    Person.deceased,
+    Person.inactive,
+    Person.consent_reminder,
+    Person.mobile,
+    Person.email,
+    Person.preferred_channel,
+    Person.consent_sms,
+)
 
 
 def _reminder_candidates(now: datetime, report: TickReport) -> list[_Candidate]:
@@ -157,19 +176,29 @@ def _reminder_candidates(now: datetime, report: TickReport) -> list[_Candidate]:
     """
     unpaid = Unpaid()
     due: dict[str, tuple[Mandant, _Slot, reminders.ReminderPlan]] = {}
-    for mandant in Mandant.select().where((Mandant.active == True)  # noqa: E712
-                                          & (Mandant.auto_reminders == True)):  # noqa: E712
+    for mandant in Mandant.select().where(
+        (Mandant.active == True)  # noqa: E712
+        & (Mandant.auto_reminders == True)
+    ):  # noqa: E712
         lead = mandant.lead_hours or reminders.DEFAULT_LEAD_HOURS
         # quiet hours move a reminder earlier by at most their length; an hour more for DST
         horizon = now + timedelta(hours=lead + 1) + _quiet_length(mandant) + LOOKAHEAD
         window = (Appointment.start > now) & (Appointment.start < horizon)
         known = _known_reminders(mandant, window)
         order = _channels(mandant)
-        rows = (Appointment.select(Appointment.id, Appointment.start, *_PERSON).join(Person)
-                .where((Appointment.mandant == mandant) & (Appointment.status == "booked") & window
-                       # the desk said "no reminder" (core.desk_answers): never against its answer
-                       & (Appointment.no_reminder == False))  # noqa: E712
-                .order_by(Appointment.start, Appointment.id).tuples())
+        rows = (
+            Appointment.select(Appointment.id, Appointment.start, *_PERSON)
+            .join(Person)
+            .where(
+                (Appointment.mandant == mandant)
+                & (Appointment.status == "booked")
+                & window
+                # the desk said "no reminder" (core.desk_answers): never against its answer
+                & (Appointment.no_reminder == False)
+            )  # noqa: E712
+            .order_by(Appointment.start, Appointment.id)
+            .tuples()
+        )
         for ident, start, deceased, inactive, consent, mobile, email, preferred, sms_ok in rows:
             mobile = mobile if sms_ok is not False else None  # answered STOP: no SMS
             slot = _Slot(ident, start, mandant)
@@ -178,10 +207,19 @@ def _reminder_candidates(now: datetime, report: TickReport) -> list[_Candidate]:
             if key in made:
                 continue
             skipped = made.get(skipped_key(key))
-            why = ("deceased" if deceased else "inactive" if inactive else
-                   "no_consent" if not consent else
-                   "no_address" if not _reachable(mobile, email, preferred, order) else
-                   "no_credits" if skipped is not None and unpaid(skipped) else None)
+            why = (
+                "deceased"
+                if deceased
+                else "inactive"
+                if inactive
+                else "no_consent"
+                if not consent
+                else "no_address"
+                if not _reachable(mobile, email, preferred, order)
+                else "no_credits"
+                if skipped is not None and unpaid(skipped)
+                else None
+            )
             if why:
                 report.excluded[why] += 1
                 continue
@@ -192,14 +230,22 @@ def _reminder_candidates(now: datetime, report: TickReport) -> list[_Candidate]:
                 due[key] = (mandant, slot, plan)
     if not due:
         return []
-    loaded = {a.id: a for a in Appointment.select(Appointment, Person).join(Person)
-              .where(Appointment.id.in_([slot.id for _, slot, _ in due.values()]))}
+    loaded = {
+        a.id: a
+        for a in Appointment.select(Appointment, Person)
+        .join(Person)
+        .where(Appointment.id.in_([slot.id for _, slot, _ in due.values()]))
+    }
     by_hand = reminded_by_hand(list(loaded.values()))
     result = []
     for key, (mandant, slot, plan) in due.items():
         appointment = loaded.get(slot.id)
-        if (appointment is None or appointment.id in by_hand or appointment.start != slot.start
-                or appointment.no_reminder):
+        if (
+            appointment is None
+            or appointment.id in by_hand
+            or appointment.start != slot.start
+            or appointment.no_reminder
+        ):
             continue  # changed since the first look: the next tick sees it as it is
         appointment.mandant = mandant
         if _person_excluded(appointment.person, "reminder", mandant):
@@ -220,6 +266,7 @@ def _reachable(mobile, email, preferred, order) -> bool:
 
 
 # --- birthdays ---------------------------------------------------------------------
+
 
 def birthday_dates(day: date) -> list[str]:
     """The ``-MM-DD`` endings of birth dates greeted on ``day`` (29.2. on 28.2. in other years)."""
@@ -253,17 +300,20 @@ def birthday_send_time(mandant: Mandant, day: date, now: datetime) -> datetime |
 
 def _birthday_candidates(now: datetime, report: TickReport) -> list[_Candidate]:
     day = clock.local(now).date()
-    mandanten = {m.id: m for m in Mandant.select().where((Mandant.active == True)  # noqa: E712
-                                                         & (Mandant.auto_birthday == True))}  # noqa: E712
+    mandanten = {
+        m.id: m
+        for m in Mandant.select().where(
+            (Mandant.active == True)  # noqa: E712
+            & (Mandant.auto_birthday == True)
+        )
+    }  # noqa: E712
     found = []
     for mandant in mandanten.values():
         send_at = birthday_send_time(mandant, day, now)
         if send_at is None or send_at > now + LOOKAHEAD:
             continue
-        born = reduce(operator.or_, [Person.birth_date.cast("TEXT").endswith(e)
-                                     for e in birthday_dates(day)])
-        for person in (Person.select().where((Person.mandant == mandant) & born)
-                       .order_by(Person.id)):
+        born = reduce(operator.or_, [Person.birth_date.cast("TEXT").endswith(e) for e in birthday_dates(day)])
+        for person in Person.select().where((Person.mandant == mandant) & born).order_by(Person.id):
             why = _person_excluded(person, "birthday", mandant)
             if why:
                 report.excluded[why] += 1
@@ -276,7 +326,7 @@ def _birthday_candidates(now: datetime, report: TickReport) -> list[_Candidate]:
     existing |= unpaid
     greeted = greeted_by_hand([p.id for _, p, _ in found], day)
     result = []
-    for (mandant, person, send_at), key in zip(found, keys):
+    for (mandant, person, send_at), key in zip(found, keys, strict=True):
         if key in existing or person.id in greeted:
             continue
         try:
@@ -295,11 +345,19 @@ def _birthday_draft(person: Person, mandant: Mandant, key: str) -> outbox.Draft:
     channel = persons.channel_for(person, _channels(mandant))
     recipient = person.mobile if channel == "sms" else person.email
     subject, body = templates.render_message("birthday", channel, person, mandant)
-    return outbox.Draft(channel=channel, recipient=recipient, body=body, subject=subject,
-                        person=person, purpose="birthday", auto_key=key)
+    return outbox.Draft(
+        channel=channel,
+        recipient=recipient,
+        body=body,
+        subject=subject,
+        person=person,
+        purpose="birthday",
+        auto_key=key,
+    )
 
 
 # --- queueing and skipping ------------------------------------------------------------
+
 
 def _queue_all(candidates: list[_Candidate], user: str, report: TickReport) -> None:
     """Queue the candidates a chunk per write transaction.
@@ -309,7 +367,7 @@ def _queue_all(candidates: list[_Candidate], user: str, report: TickReport) -> N
     of racing message by message. Chunks keep the lock short for the desk.
     """
     for first in range(0, len(candidates), CHUNK):
-        chunk = candidates[first:first + CHUNK]
+        chunk = candidates[first : first + CHUNK]
         with write_transaction():
             existing = existing_keys([c.draft.auto_key for c in chunk])
             for candidate in chunk:
@@ -337,6 +395,7 @@ def _queue(candidate: _Candidate, user: str, report: TickReport) -> None:
 
 # --- the tick ---------------------------------------------------------------------------
 
+
 def run_tick(now: datetime | None = None, user: str = USER) -> TickReport:
     """Create the due automatic reminders and birthday greetings; mark booked recalls.
 
@@ -356,5 +415,3 @@ def run_tick(now: datetime | None = None, user: str = USER) -> TickReport:
     if report.reminders or report.birthdays or report.skipped:
         log.info("automation: %s", report.as_dict())
     return report
-
-

@@ -88,26 +88,28 @@ def check_version(version: int, source: Path) -> None:
     from .schema import SCHEMA_VERSION
 
     if version > SCHEMA_VERSION:
-        raise UsageError(f"{source} has schema version {version}, newer than this program "
-                         f"({SCHEMA_VERSION}): restore it with the newer vitosms")
+        raise UsageError(
+            f"{source} has schema version {version}, newer than this program "
+            f"({SCHEMA_VERSION}): restore it with the newer vitosms"
+        )
 
 
 def leased_messages() -> int:
     """Messages of the open database that a worker is sending right now (lease not run out)."""
     if not database.obj.table_exists(Message._meta.table_name):
         return 0
-    return (Message.select()
-            .where((Message.status == "sending") & (Message.lease_until > clock.now()))
-            .count())
+    return Message.select().where((Message.status == "sending") & (Message.lease_until > clock.now())).count()
 
 
 def refuse_under_worker(force: bool) -> int:
     """Refuse the restore while a worker holds leases, unless forced; return how many."""
     held = leased_messages()
     if held and not force:
-        raise Refused(f"a worker is sending {held} message(s) right now: stop the workers "
-                      "(systemctl stop vitosms-worker) and restore again, or use --force",
-                      "worker_running")
+        raise Refused(
+            f"a worker is sending {held} message(s) right now: stop the workers "
+            "(systemctl stop vitosms-worker) and restore again, or use --force",
+            "worker_running",
+        )
     return held
 
 
@@ -162,21 +164,25 @@ def inspect_sqlite(path: Path) -> dict:
             needed = {Setting._meta.table_name} | {m._meta.table_name for m in COUNTED.values()}
             if not needed <= tables:
                 raise UsageError(f"{path} is not a vitosms database")
-            row = conn.execute(f'SELECT value FROM "{Setting._meta.table_name}" WHERE key = ?',
-                               ("schema_version",)).fetchone()
+            row = conn.execute(
+                f'SELECT value FROM "{Setting._meta.table_name}" WHERE key = ?', ("schema_version",)
+            ).fetchone()
             try:
                 version = int(row[0]) if row else 0
             except ValueError:
                 version = 0
             if version < 1:
                 raise UsageError(f"{path} is not a vitosms database (no schema version)")
-            summary = {name: conn.execute(f'SELECT COUNT(*) FROM "{model._meta.table_name}"').fetchone()[0]
-                       for name, model in COUNTED.items()}
+            summary = {
+                name: conn.execute(f'SELECT COUNT(*) FROM "{model._meta.table_name}"').fetchone()[0]
+                for name, model in COUNTED.items()
+            }
     except sqlite3.DatabaseError as exc:
         # "file is not a database", "database disk image is malformed", …
         if _is_pg_dump(path):
-            raise UsageError(f"{path} is a backup of a PostgreSQL database: restore it into one "
-                             "(--db postgresql://…)") from None
+            raise UsageError(
+                f"{path} is a backup of a PostgreSQL database: restore it into one (--db postgresql://…)"
+            ) from None
         raise UsageError(f"{path} is not a vitosms database ({exc})") from None
     return {"engine": "sqlite", "schema_version": version, **summary}
 
@@ -205,9 +211,12 @@ def _sqlite_backup(source: Path, target: Path) -> dict:
     part = Path(name)
     try:
         try:
-            with contextlib.closing(sqlite3.connect(_uri(source, "rw"), uri=True,
-                                                    timeout=BUSY_TIMEOUT_MS / 1000)) as live, \
-                    contextlib.closing(sqlite3.connect(part)) as copy:
+            with (
+                contextlib.closing(
+                    sqlite3.connect(_uri(source, "rw"), uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+                ) as live,
+                contextlib.closing(sqlite3.connect(part)) as copy,
+            ):
                 # pages=-1: the whole database in one step, one read transaction, one snapshot
                 live.backup(copy, pages=-1)
                 # the copy is one self-contained file, without -wal and -shm beside it
@@ -257,6 +266,12 @@ def _sqlite_restore(db_url: str, source: Path, force: bool) -> dict:
         db.close()
     from .schema import SCHEMA_VERSION
 
-    return {"file": str(source), "database": str(path), "engine": "sqlite",
-            "backup_schema_version": restored_version, "schema_version": SCHEMA_VERSION,
-            "forced_over_leases": held, **summary}
+    return {
+        "file": str(source),
+        "database": str(path),
+        "engine": "sqlite",
+        "backup_schema_version": restored_version,
+        "schema_version": SCHEMA_VERSION,
+        "forced_over_leases": held,
+        **summary,
+    }

@@ -92,8 +92,14 @@ def _read_data(path: Path, tables: set[str]) -> tuple[dict[str, int], dict[str, 
     command += [f"--table={name}" for name in sorted(tables)]
     rows: dict[str, int] = {}
     settings: dict[str, str] = {}
-    with subprocess.Popen([*command, str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, encoding="utf-8", errors="replace") as reader:
+    with subprocess.Popen(
+        [*command, str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    ) as reader:
         table = None
         for line in reader.stdout:
             line = line.rstrip("\n")
@@ -120,8 +126,12 @@ def backup(url: str, target: Path) -> dict:
     os.close(fd)
     part = Path(name)
     try:
-        dump = subprocess.run([_tool("pg_dump"), "--format=custom", "--no-password", f"--file={part}",
-                               f"--dbname={bare}"], env=env, capture_output=True, text=True)
+        dump = subprocess.run(
+            [_tool("pg_dump"), "--format=custom", "--no-password", f"--file={part}", f"--dbname={bare}"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if dump.returncode != 0:
             raise UsageError(f"cannot back up {redact(url)}: {_reason(dump.stderr)}")
         summary = inspect_dump(part)
@@ -152,12 +162,25 @@ def restore(url: str, source: Path, force: bool) -> dict:
         held = refuse_under_worker(force)
     finally:
         _close_all()
-    run = subprocess.run([_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges",
-                          "--single-transaction", "--exit-on-error", "--no-password",
-                          f"--dbname={bare}", str(source)], env=env, capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            _tool("pg_restore"),
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--no-privileges",
+            "--single-transaction",
+            "--exit-on-error",
+            "--no-password",
+            f"--dbname={bare}",
+            str(source),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if run.returncode != 0:
-        raise VitosmsError(f"restore failed, the database is unchanged: {_reason(run.stderr)}",
-                           "restore_failed")
+        raise VitosmsError(f"restore failed, the database is unchanged: {_reason(run.stderr)}", "restore_failed")
     open_database(url)
     try:
         restored_version = bring_up_to_date()
@@ -166,6 +189,12 @@ def restore(url: str, source: Path, force: bool) -> dict:
         _close_all()
     from .schema import SCHEMA_VERSION
 
-    return {"file": str(source), "database": redact(url), "engine": "postgresql",
-            "backup_schema_version": restored_version, "schema_version": SCHEMA_VERSION,
-            "forced_over_leases": held, **summary}
+    return {
+        "file": str(source),
+        "database": redact(url),
+        "engine": "postgresql",
+        "backup_schema_version": restored_version,
+        "schema_version": SCHEMA_VERSION,
+        "forced_over_leases": held,
+        **summary,
+    }

@@ -15,8 +15,7 @@ from .mandanten import get_mandant
 from .models import CalendarSync, Mandant
 
 
-def remember_sync(mandant: str, url: str, login: str, moved: str, every: int | None,
-                  user: str = "") -> CalendarSync:
+def remember_sync(mandant: str, url: str, login: str, moved: str, every: int | None, user: str = "") -> CalendarSync:
     """Keep the calendar of a Mandant; ``every`` None keeps the interval it had (0 when new)."""
     target = get_mandant(mandant)
     with write_transaction():
@@ -47,16 +46,21 @@ def record_run(sync_id: int, report: dict | None, error: str | None) -> None:
 def due_syncs(now: datetime | None = None) -> list[CalendarSync]:
     """The calendars whose interval has passed since their last run."""
     now = clock.to_utc(now or clock.now())
-    query = (CalendarSync.select(CalendarSync, Mandant).join(Mandant)
-             .where((CalendarSync.every_minutes > 0) & (Mandant.active == True)))  # noqa: E712
-    return [s for s in query.order_by(CalendarSync.id)
-            if s.last_run_at is None or s.last_run_at + timedelta(minutes=s.every_minutes) <= now]
+    query = (
+        CalendarSync.select(CalendarSync, Mandant)
+        .join(Mandant)
+        .where((CalendarSync.every_minutes > 0) & (Mandant.active == True))
+    )  # noqa: E712
+    return [
+        s
+        for s in query.order_by(CalendarSync.id)
+        if s.last_run_at is None or s.last_run_at + timedelta(minutes=s.every_minutes) <= now
+    ]
 
 
 def sync_of(mandant_id: int) -> CalendarSync | None:
     """The calendar remembered for this Mandant, if any."""
-    return (CalendarSync.select(CalendarSync, Mandant).join(Mandant)
-            .where(CalendarSync.mandant == mandant_id).first())
+    return CalendarSync.select(CalendarSync, Mandant).join(Mandant).where(CalendarSync.mandant == mandant_id).first()
 
 
 def list_syncs() -> list[CalendarSync]:

@@ -12,13 +12,13 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from .errors import UsageError
 
 ZURICH = ZoneInfo("Europe/Zurich")
-UTC = timezone.utc
+UTC = UTC
 MIN_YEAR, MAX_YEAR = 1900, 2999
 
 # (the instant the clock was set to, the monotonic reading at that moment)

@@ -15,9 +15,9 @@ import os
 import re
 import stat
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from .errors import UsageError
 from .paths import read_limited
@@ -40,9 +40,9 @@ class SmtpSettings:
 @dataclass
 class DeliverySettings:
     max_attempts: int = 8
-    backoff_seconds: float = 5.0       # first retry; doubles each attempt
+    backoff_seconds: float = 5.0  # first retry; doubles each attempt
     backoff_max_seconds: float = 900.0
-    lease_seconds: float = 60.0        # a killed worker's claims are free after this
+    lease_seconds: float = 60.0  # a killed worker's claims are free after this
     batch_size: int = 50
     report_delay_seconds: float = 1.0  # mock gateway: delivery report after acceptance
     max_sms_parts: int = 6
@@ -81,8 +81,7 @@ MAX_CONFIG_BYTES = 1 << 20  # a settings file is a few lines; /dev/zero must not
 # no setting needs more (seconds, attempts, sizes); larger values overflow date arithmetic
 MAX_NUMBER = 1_000_000_000
 
-_SECTIONS = {"smtp": SmtpSettings, "delivery": DeliverySettings, "agenda": AgendaSettings,
-             "caldav": CaldavSettings}
+_SECTIONS = {"smtp": SmtpSettings, "delivery": DeliverySettings, "agenda": AgendaSettings, "caldav": CaldavSettings}
 
 
 def _apply(target, values: dict, section: str) -> None:
@@ -115,8 +114,10 @@ def _apply(target, values: dict, section: str) -> None:
 # A check returns None for a good value, else what is wrong (the key and the value are
 # put in front of it). A new section adds its checks with its own entry in CHECKS.
 
-_HOSTNAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?")
+_HOSTNAME = re.compile(
+    r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?"
+)
 _ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@" + _HOSTNAME.pattern.replace("(?=.{1,253}$)", ""))
 _CLOCK = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
@@ -148,6 +149,7 @@ def one_line(value) -> str | None:
 def between(low: float, high: float) -> Callable[[object], str | None]:
     def check(value) -> str | None:
         return None if low <= value <= high else f"must be between {low:g} and {high:g}"
+
     return check
 
 
@@ -156,14 +158,26 @@ def clock_time(value) -> str | None:
 
 
 CHECKS: dict[str, dict[str, Callable[[object], str | None]]] = {
-    "smtp": {"host": host, "port": port, "username": one_line, "password": one_line,
-             "timeout": between(1, 600), "sender": address, "pool_size": between(1, 20)},
+    "smtp": {
+        "host": host,
+        "port": port,
+        "username": one_line,
+        "password": one_line,
+        "timeout": between(1, 600),
+        "sender": address,
+        "pool_size": between(1, 20),
+    },
     # lease: the worker drops a claim with less than half a second left, so a
     # lease must leave room to send (it is renewed while a message is in hand)
-    "delivery": {"max_attempts": between(1, 100), "backoff_seconds": between(0.01, 86_400),
-                 "backoff_max_seconds": between(0.01, 7 * 86_400), "lease_seconds": between(1, 86_400),
-                 "batch_size": between(1, 10_000), "report_delay_seconds": between(0, 86_400),
-                 "max_sms_parts": between(1, 10)},
+    "delivery": {
+        "max_attempts": between(1, 100),
+        "backoff_seconds": between(0.01, 86_400),
+        "backoff_max_seconds": between(0.01, 7 * 86_400),
+        "lease_seconds": between(1, 86_400),
+        "batch_size": between(1, 10_000),
+        "report_delay_seconds": between(0, 86_400),
+        "max_sms_parts": between(1, 10),
+    },
     "agenda": {"day_start": clock_time, "day_end": clock_time, "slot_minutes": between(1, 240)},
 }
 SECRET_KEYS = {"password"}  # named in an error, never shown
@@ -181,11 +195,15 @@ def check_value(section: str, key: str, value) -> None:
 def _check_together(settings: Settings) -> None:
     delivery = settings.delivery
     if delivery.backoff_max_seconds < delivery.backoff_seconds:
-        raise UsageError(f"config [delivery] backoff_max_seconds = {delivery.backoff_max_seconds!r}: "
-                         f"must not be below backoff_seconds = {delivery.backoff_seconds!r}")
+        raise UsageError(
+            f"config [delivery] backoff_max_seconds = {delivery.backoff_max_seconds!r}: "
+            f"must not be below backoff_seconds = {delivery.backoff_seconds!r}"
+        )
     if settings.agenda.day_end <= settings.agenda.day_start:
-        raise UsageError(f"config [agenda] day_end = {settings.agenda.day_end!r}: "
-                         f"must be after day_start = {settings.agenda.day_start!r}")
+        raise UsageError(
+            f"config [agenda] day_end = {settings.agenda.day_end!r}: "
+            f"must be after day_start = {settings.agenda.day_start!r}"
+        )
 
 
 def load_settings(path: str | os.PathLike | None = None) -> Settings:
@@ -213,20 +231,21 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
             elif key == "gateway":
                 kind = value.get("kind") if isinstance(value, dict) else value
                 if kind != "mock":
-                    raise UsageError(f"config: unknown SMS gateway {kind!r} (known: mock; "
-                                     "a provider over SMPP goes in [sms] gateway = \"smpp\")")
+                    raise UsageError(
+                        f"config: unknown SMS gateway {kind!r} (known: mock; "
+                        'a provider over SMPP goes in [sms] gateway = "smpp")'
+                    )
             elif key == "ui":
                 language = value.get("language", "de") if isinstance(value, dict) else None
                 if language not in ("de", "en"):
-                    raise UsageError("config [ui] language: expected \"de\" or \"en\"")
+                    raise UsageError('config [ui] language: expected "de" or "en"')
                 settings.ui_language = language
             else:
                 raise UsageError(f"config: unknown section [{key}]")
-        if ((settings.smtp.password or settings.caldav.password or settings.sms.password)
-                and file.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO)):
-            settings.warnings.append(
-                f"config file {file} holds a password and is readable by others: chmod 600 it"
-            )
+        if (settings.smtp.password or settings.caldav.password or settings.sms.password) and file.stat().st_mode & (
+            stat.S_IRWXG | stat.S_IRWXO
+        ):
+            settings.warnings.append(f"config file {file} holds a password and is readable by others: chmod 600 it")
     server = os.environ.get("VITOSMS_SMTP_HOST")
     if server:
         if host(server):

@@ -75,8 +75,7 @@ def packages() -> list[Package]:
     for item in raw.get("package", []):
         try:
             price = Decimal(str(item["price_chf"]))
-            result.append(Package(int(item["id"]), str(item["name"]), int(item["credits"]),
-                                  int(price * 100)))
+            result.append(Package(int(item["id"]), str(item["name"]), int(item["credits"]), int(price * 100)))
         except (KeyError, TypeError, ValueError, InvalidOperation):
             raise UsageError("data/prices.toml: each package needs id, name, credits, price_chf") from None
     return result
@@ -91,21 +90,26 @@ def package(package_id: int) -> Package:
 
 def balance(mandant: Mandant | int) -> int:
     """The Mandant's balance: the sum of its ledger."""
-    total = (CreditEntry.select(pw.fn.COALESCE(pw.fn.SUM(CreditEntry.delta), 0))
-             .where(CreditEntry.mandant == mandant).scalar())
+    total = (
+        CreditEntry.select(pw.fn.COALESCE(pw.fn.SUM(CreditEntry.delta), 0))
+        .where(CreditEntry.mandant == mandant)
+        .scalar()
+    )
     return int(total or 0)
 
 
 def balances() -> dict[int, int]:
     """Balance per Mandant id, for all Mandanten (zero where no entry)."""
-    sums = dict(CreditEntry.select(CreditEntry.mandant, pw.fn.SUM(CreditEntry.delta))
-                .group_by(CreditEntry.mandant).tuples())
+    sums = dict(
+        CreditEntry.select(CreditEntry.mandant, pw.fn.SUM(CreditEntry.delta)).group_by(CreditEntry.mandant).tuples()
+    )
     return {m.id: int(sums.get(m.id) or 0) for m in Mandant.select(Mandant.id)}
 
 
 def _entry(mandant, delta: int, kind: str, user: str, note: str = "", message=None, order=None):
-    return CreditEntry.create(mandant=mandant, delta=delta, kind=kind, user=user, note=note,
-                              message=message, order=order)
+    return CreditEntry.create(
+        mandant=mandant, delta=delta, kind=kind, user=user, note=note, message=message, order=order
+    )
 
 
 def spend(mandant: Mandant, amount: int, message: Message, user: str) -> CreditEntry | None:
@@ -126,8 +130,12 @@ def spend(mandant: Mandant, amount: int, message: Message, user: str) -> CreditE
 
 def refund(message: Message, user: str, note: str = "") -> int:
     """Give back what a message still holds; a second refund gives nothing."""
-    held = -int(CreditEntry.select(pw.fn.COALESCE(pw.fn.SUM(CreditEntry.delta), 0))
-                .where(CreditEntry.message == message).scalar() or 0)
+    held = -int(
+        CreditEntry.select(pw.fn.COALESCE(pw.fn.SUM(CreditEntry.delta), 0))
+        .where(CreditEntry.message == message)
+        .scalar()
+        or 0
+    )
     if held <= 0:
         return 0
     _entry(message.mandant_id, held, "refund", user, note=note, message=message)
@@ -160,11 +168,18 @@ def order(mandant: Mandant, package_id: int, user: str) -> Order:
     item = package(package_id)
     with write_transaction():
         number = _open_customer_account()
-        placed = Order.create(mandant=mandant, package=str(item.id), credits=item.credits,
-                              price_rappen=item.price_rappen, customer_number=number, user=user)
+        placed = Order.create(
+            mandant=mandant,
+            package=str(item.id),
+            credits=item.credits,
+            price_rappen=item.price_rappen,
+            customer_number=number,
+            user=user,
+        )
         _entry(mandant, item.credits, "purchase", user, note=f"package {item.name}", order=placed)
-        audit.record(user, "order", mandant=mandant, package=item.id, credits=item.credits,
-                     price_rappen=item.price_rappen)
+        audit.record(
+            user, "order", mandant=mandant, package=item.id, credits=item.credits, price_rappen=item.price_rappen
+        )
     return placed
 
 

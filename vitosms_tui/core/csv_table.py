@@ -43,8 +43,8 @@ class Row:
 
 @dataclass
 class Table:
-    columns: set[str]          # the keys the header names
-    ignored: list[str]         # header names that are no known column
+    columns: set[str]  # the keys the header names
+    ignored: list[str]  # header names that are no known column
     rows: Iterator[Row]
 
 
@@ -88,5 +88,4 @@ def _rows(reader, mapping: dict[int, str], width: int) -> Iterator[Row]:
         if len(row) > width:
             yield Row(reader.line_num, problem=f"{len(row)} fields, the header has {width}")
             continue
-        yield Row(reader.line_num, {key: (row[i].strip() if i < len(row) else "")
-                                    for i, key in mapping.items()})
+        yield Row(reader.line_num, {key: (row[i].strip() if i < len(row) else "") for i, key in mapping.items()})

@@ -128,4 +128,3 @@ def check_birth_date(value: date, text: str | None = None) -> date:
     if value.year < 1900:
         raise DateRefused(TOO_EARLY, shown, "birth date")
     return value
-

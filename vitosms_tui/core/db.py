@@ -68,7 +68,7 @@ def resolve_path(url_or_path: str) -> Path | None:
     if text in (":memory:", "sqlite://", "sqlite:///:memory:"):
         return None
     if text.startswith("sqlite:///"):
-        text = text[len("sqlite:///"):]
+        text = text[len("sqlite:///") :]
     elif "://" in text:
         return None
     return Path(text).expanduser()
@@ -92,8 +92,12 @@ def postgresql_parameters(url: str) -> dict:
     except ValueError:
         raise UsageError(f"the PostgreSQL URL has a bad port: {redact(url)}") from None
     params = {"dbname": name}
-    for key, value in (("user", parts.username), ("password", parts.password),
-                       ("host", parts.hostname), ("port", port)):
+    for key, value in (
+        ("user", parts.username),
+        ("password", parts.password),
+        ("host", parts.hostname),
+        ("port", port),
+    ):
         if value:
             params[key] = unquote(value) if isinstance(value, str) else value
     for pair in filter(None, parts.query.split("&")):
@@ -181,8 +185,7 @@ def open_database(url_or_path: str, create: bool = True) -> peewee.Database:
             return current
         if not path.exists():
             if not create:
-                raise UsageError(f"no database at {path}: check --db or VITOSMS_DB, "
-                                 "or create one with `vitosms init`")
+                raise UsageError(f"no database at {path}: check --db or VITOSMS_DB, or create one with `vitosms init`")
             try:
                 _create_private_file(path)
             except OSError as exc:

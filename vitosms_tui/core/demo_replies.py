@@ -17,8 +17,14 @@ from . import clock, outbox, reminders, replies, sending
 from .errors import VitosmsError
 from .models import Appointment, Person
 
-ANSWERS = ("Ja, gerne", "Nein, leider nicht", "Oui, merci", "No, grazie", "STOP",
-           "Kann ich auch eine Stunde später kommen?")
+ANSWERS = (
+    "Ja, gerne",
+    "Nein, leider nicht",
+    "Oui, merci",
+    "No, grazie",
+    "STOP",
+    "Kann ich auch eine Stunde später kommen?",
+)
 STRANGER = ("+41791110000", "Wer ist da? Ich kenne diese Nummer nicht.")
 WORKER = "demo-seed"
 SENT_AT = (14, 0)  # yesterday, Zurich time
@@ -28,10 +34,18 @@ def _answerable(count: int) -> list[Appointment]:
     """Booked appointments of the coming week whose persons have a mobile, one per person."""
     now = clock.now()
     found, persons = [], set()
-    query = (Appointment.select(Appointment, Person).join(Person)
-             .where((Appointment.status == "booked") & (Appointment.start > now + timedelta(hours=3))
-                    & (Appointment.start < now + timedelta(days=7)) & Person.mobile.is_null(False)
-                    & (Person.deceased == False)).order_by(Appointment.start))  # noqa: E712
+    query = (
+        Appointment.select(Appointment, Person)
+        .join(Person)
+        .where(
+            (Appointment.status == "booked")
+            & (Appointment.start > now + timedelta(hours=3))
+            & (Appointment.start < now + timedelta(days=7))
+            & Person.mobile.is_null(False)
+            & (Person.deceased == False)
+        )
+        .order_by(Appointment.start)
+    )  # noqa: E712
     for appointment in query:
         if appointment.person_id not in persons:
             persons.add(appointment.person_id)
@@ -51,8 +65,11 @@ def _confirm(appointments: list[Appointment]) -> list[Appointment]:
         except VitosmsError:  # no consent, no credits …: not this one
             continue
         confirmed.append(appointment)
-    delivered = [(f"demo-{m.id}", True, clock.now(), None) for m in sending.claim_due(WORKER, len(confirmed), 60)
-                 if sending.mark_sent(m.id, WORKER, f"demo-{m.id}")]
+    delivered = [
+        (f"demo-{m.id}", True, clock.now(), None)
+        for m in sending.claim_due(WORKER, len(confirmed), 60)
+        if sending.mark_sent(m.id, WORKER, f"demo-{m.id}")
+    ]
     sending.record_reports(delivered)
     return confirmed
 
@@ -64,11 +81,20 @@ def add_demo_replies() -> int:
     stored = 0
     with clock.as_of(clock.zurich_datetime(yesterday, *SENT_AT)):
         confirmed = _confirm(appointments)
-        for index, (appointment, text) in enumerate(zip(confirmed, ANSWERS), start=1):
-            incoming = replies.Incoming(appointment.person.mobile, text, clock.now() + timedelta(minutes=index),
-                                        "demo", ref=f"demo-reply-{appointment.id}")
+        for index, (appointment, text) in enumerate(zip(confirmed, ANSWERS, strict=False), start=1):
+            incoming = replies.Incoming(
+                appointment.person.mobile,
+                text,
+                clock.now() + timedelta(minutes=index),
+                "demo",
+                ref=f"demo-reply-{appointment.id}",
+            )
             stored += replies.receive(incoming) is not None
         number, text = STRANGER
-        stored += replies.receive(replies.Incoming(number, text, clock.now() + timedelta(minutes=30), "demo",
-                                                   ref="demo-reply-stranger")) is not None
+        stored += (
+            replies.receive(
+                replies.Incoming(number, text, clock.now() + timedelta(minutes=30), "demo", ref="demo-reply-stranger")
+            )
+            is not None
+        )
     return stored

@@ -36,10 +36,16 @@ LOW_BALANCE_LEFT = 30  # below the default warning threshold of 50
 
 def _reachable(channel: str):
     """Persons who may get a message on ``channel`` and have agreed to reminders."""
-    query = Person.select().where(Person.deceased == False, Person.inactive == False,  # noqa: E712
-                                  Person.consent_reminder == True)  # noqa: E712
-    query = query.where(Person.mobile.is_null(False)) if channel == "sms" else \
-        query.where(Person.email.is_null(False), Person.email != "")
+    query = Person.select().where(
+        Person.deceased == False,
+        Person.inactive == False,  # noqa: E712
+        Person.consent_reminder == True,
+    )  # noqa: E712
+    query = (
+        query.where(Person.mobile.is_null(False))
+        if channel == "sms"
+        else query.where(Person.email.is_null(False), Person.email != "")
+    )
     return query.order_by(Person.id)
 
 
@@ -60,8 +66,15 @@ def _send(message: Message, at: datetime, delivered: bool | None = True, error: 
             sending.record_report(provider_id, delivered, clock.now(), error or None)
 
 
-def _free_message(mandant: Mandant, person: Person, channel: str, text: str, at: datetime,
-                  delivered: bool | None = True, error: str = "") -> Message:
+def _free_message(
+    mandant: Mandant,
+    person: Person,
+    channel: str,
+    text: str,
+    at: datetime,
+    delivered: bool | None = True,
+    error: str = "",
+) -> Message:
     address = person.mobile if channel == "sms" else person.email
     subject = outbox.default_subject(person, mandant) if channel == "email" else ""
     with clock.as_of(at):
@@ -86,8 +99,7 @@ def _past_days(mandanten: list[Mandant], now: datetime) -> int:
             _free_message(mandant, person, "sms", FREE_TEXTS[index], clock.zurich_datetime(day, hour, 15))
             count += 1
         person = mailed[number % len(mailed)]
-        _free_message(person.mandant or mandanten[0], person, "email", FREE_TEXTS[1],
-                      clock.zurich_datetime(day, 16, 0))
+        _free_message(person.mandant or mandanten[0], person, "email", FREE_TEXTS[1], clock.zurich_datetime(day, 16, 0))
         count += 1
     return count
 
@@ -98,26 +110,50 @@ def _failures(mandanten: list[Mandant], now: datetime) -> None:
     while day.weekday() >= 5:
         day -= timedelta(days=1)
     person = list(_reachable("sms").limit(PAST_DAYS * 3 + 1))[-1]
-    _free_message(person.mandant or mandanten[0], person, "sms", FREE_TEXTS[2],
-                  clock.zurich_datetime(day, 10, 30), delivered=False, error=SMS_REFUSED)
+    _free_message(
+        person.mandant or mandanten[0],
+        person,
+        "sms",
+        FREE_TEXTS[2],
+        clock.zurich_datetime(day, 10, 30),
+        delivered=False,
+        error=SMS_REFUSED,
+    )
     person = list(_reachable("email").limit(PAST_DAYS + 1))[-1]
-    _free_message(person.mandant or mandanten[0], person, "email", FREE_TEXTS[2],
-                  clock.zurich_datetime(day, 10, 45), delivered=False, error=MAIL_REFUSED)
+    _free_message(
+        person.mandant or mandanten[0],
+        person,
+        "email",
+        FREE_TEXTS[2],
+        clock.zurich_datetime(day, 10, 45),
+        delivered=False,
+        error=MAIL_REFUSED,
+    )
 
 
 def _appointments_from(start: datetime):
-    return (Appointment.select().join(Person)
-            .where(Appointment.status == "booked", Appointment.start >= start, Person.deceased == False,  # noqa: E712
-                   Person.consent_reminder == True, Person.mobile.is_null(False))  # noqa: E712
-            .order_by(Appointment.start, Appointment.id))
+    return (
+        Appointment.select()
+        .join(Person)
+        .where(
+            Appointment.status == "booked",
+            Appointment.start >= start,
+            Person.deceased == False,  # noqa: E712
+            Person.consent_reminder == True,
+            Person.mobile.is_null(False),
+        )  # noqa: E712
+        .order_by(Appointment.start, Appointment.id)
+    )
 
 
 def _reminders(now: datetime) -> dict:
     """A reminder delivered (an appointment of the coming day, else of the last days) and one
     prepared (in a few days)."""
     done = {}
-    candidates = [*_appointments_from(now + timedelta(hours=1)).limit(20),
-                  *_appointments_from(now - timedelta(days=3)).limit(20)]
+    candidates = [
+        *_appointments_from(now + timedelta(hours=1)).limit(20),
+        *_appointments_from(now - timedelta(days=3)).limit(20),
+    ]
     for appointment in candidates:
         asked = appointment.start - timedelta(days=3)
         planned = reminders.plan("reminder", appointment, asked)
@@ -147,9 +183,14 @@ def add_demo_states(user: str = "demo") -> dict:
     added["failed"] = 2
     added.update(_reminders(now))
     person = _reachable("sms").first()
-    added["recall"] = recall.add_recall(person=person, mandant=person.mandant or mandanten[0],
-                                        reason="Jahreskontrolle", due=clock.local(now).date() - timedelta(days=5),
-                                        every_months=12, user=user).id
+    added["recall"] = recall.add_recall(
+        person=person,
+        mandant=person.mandant or mandanten[0],
+        reason="Jahreskontrolle",
+        due=clock.local(now).date() - timedelta(days=5),
+        every_months=12,
+        user=user,
+    ).id
     if len(mandanten) > 1:  # the last one runs low: the status line and the credits view warn
         low, rich = mandanten[-1], mandanten[0]
         amount = credits.balance(low) - LOW_BALANCE_LEFT

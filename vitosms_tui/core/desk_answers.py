@@ -24,9 +24,15 @@ EXISTING = ("queued", "sending", "sent", "delivered")
 
 def existing(appointment: Appointment | int, kind: str) -> list[Message]:
     """The appointment's reminders (or confirmations) that exist, oldest first."""
-    return list(Message.select().where(
-        (Message.appointment == getattr(appointment, "id", appointment)) & (Message.purpose == kind)
-        & Message.status.in_(EXISTING)).order_by(Message.id))
+    return list(
+        Message.select()
+        .where(
+            (Message.appointment == getattr(appointment, "id", appointment))
+            & (Message.purpose == kind)
+            & Message.status.in_(EXISTING)
+        )
+        .order_by(Message.id)
+    )
 
 
 def refuse_second(appointment: Appointment, kind: str, again: bool) -> None:
@@ -34,20 +40,26 @@ def refuse_second(appointment: Appointment, kind: str, again: bool) -> None:
     found = existing(appointment, kind)
     if found and not again:
         last = found[-1]
-        raise Refused(f"appointment {appointment.id} already has a {kind} ({last.status}, message"
-                      f" {last.id}); say --again to send a second one", "already_reminded")
+        raise Refused(
+            f"appointment {appointment.id} already has a {kind} ({last.status}, message"
+            f" {last.id}); say --again to send a second one",
+            "already_reminded",
+        )
 
 
 def mark_no_reminder(appointment: Appointment | int, user: str, why: str) -> None:
     """Automation leaves this appointment alone (the desk said no reminder)."""
     appointment_id = getattr(appointment, "id", appointment)
-    changed = (Appointment.update(no_reminder=True)
-               .where((Appointment.id == appointment_id) & (Appointment.no_reminder == False))  # noqa: E712
-               .execute())
+    changed = (
+        Appointment.update(no_reminder=True)
+        .where((Appointment.id == appointment_id) & (Appointment.no_reminder == False))  # noqa: E712
+        .execute()
+    )
     if changed:
         row = Appointment.get_by_id(appointment_id)
-        audit.record(user, "no_reminder", mandant=row.mandant_id, person=row.person_id,
-                     appointment=appointment_id, why=why)
+        audit.record(
+            user, "no_reminder", mandant=row.mandant_id, person=row.person_id, appointment=appointment_id, why=why
+        )
 
 
 def lift_no_reminder(appointment: Appointment) -> None:

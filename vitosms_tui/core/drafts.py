@@ -67,8 +67,9 @@ class Quote:
 
 
 def _short_of(mandant: Mandant, needed: int, available: int) -> Refused:
-    return Refused(f"not enough credits for Mandant {mandant.code}: needs {needed}, has {available}",
-                   "insufficient_credits")
+    return Refused(
+        f"not enough credits for Mandant {mandant.code}: needs {needed}, has {available}", "insufficient_credits"
+    )
 
 
 def require_credits(mandant: Mandant, quote: Quote) -> None:
@@ -93,8 +94,17 @@ def check_send_time(at: datetime | str | None) -> datetime | None:
 
 # What the checks read of a person: a whole row costs several times more to read,
 # which showed when thousands of reminders are queued at once
-_CHECKED = (Person.id, Person.first_name, Person.last_name, Person.mobile, Person.deceased,
-            Person.consent_reminder, Person.consent_recall, Person.consent_birthday, Person.consent_sms)
+_CHECKED = (
+    Person.id,
+    Person.first_name,
+    Person.last_name,
+    Person.mobile,
+    Person.deceased,
+    Person.consent_reminder,
+    Person.consent_recall,
+    Person.consent_birthday,
+    Person.consent_sms,
+)
 
 
 def _read_persons(drafts: list[Draft]) -> dict[int, Person]:
@@ -105,7 +115,7 @@ def _read_persons(drafts: list[Draft]) -> dict[int, Person]:
     ids = list({owner.id for owner in map(_person_of, drafts) if owner is not None})
     found: dict[int, Person] = {}
     for start in range(0, len(ids), 500):
-        found.update((p.id, p) for p in Person.select(*_CHECKED).where(Person.id.in_(ids[start:start + 500])))
+        found.update((p.id, p) for p in Person.select(*_CHECKED).where(Person.id.in_(ids[start : start + 500])))
     return found
 
 
@@ -123,11 +133,9 @@ def _check_person(person: Person | None, purpose: str, current: dict[int, Person
     if current is None:
         raise NotFound(f"no person with id {person.id}")
     if current.deceased:
-        raise Refused(f"{current.full_name} (person {current.id}) is deceased: no messages",
-                      "deceased")
+        raise Refused(f"{current.full_name} (person {current.id}) is deceased: no messages", "deceased")
     if purpose in CONSENT_PURPOSES and not current.consents(purpose):
-        raise Refused(f"{current.full_name} (person {current.id}) did not consent to {purpose} messages",
-                      "no_consent")
+        raise Refused(f"{current.full_name} (person {current.id}) did not consent to {purpose} messages", "no_consent")
     return current
 
 
@@ -168,8 +176,14 @@ def _line(draft: Draft, tariff: credits.Tariff, max_parts: int, person: Person |
             recipient = normalize_mobile(draft.recipient)
         analysis = _analysed(draft.body)
         sms_text.check_parts(analysis, max_parts)
-        return QuoteLine("sms", recipient, analysis.encoding, analysis.segments,
-                         tariff.cost("sms", analysis.segments), list(analysis.non_gsm))
+        return QuoteLine(
+            "sms",
+            recipient,
+            analysis.encoding,
+            analysis.segments,
+            tariff.cost("sms", analysis.segments),
+            list(analysis.non_gsm),
+        )
     recipient = normalize_email(draft.recipient)
     return QuoteLine("email", recipient, None, None, tariff.cost("email", None), [])
 
@@ -189,7 +203,7 @@ def check_drafts(mandant: Mandant, drafts: list[Draft], max_parts: int) -> tuple
         lines.append(_line(draft, tariff, max_parts, person))
         if lines[-1].channel == "sms" and person is not None and person.consent_sms is False:
             raise _stopped(lines[-1].recipient, person)
-    _refuse_stopped_numbers([line for line, owner in zip(lines, person_ids) if owner is None])
+    _refuse_stopped_numbers([line for line, owner in zip(lines, person_ids, strict=True) if owner is None])
     total = sum(line.credits for line in lines)
     balance = credits.balance(mandant)
     after = balance - total

@@ -24,4 +24,5 @@ def add_events(rows: list[tuple[int, str, str]]) -> None:
     at = MessageEvent.at.db_value(clock.now())
     db.cursor().executemany(
         f'INSERT INTO "message_event" ("message_id", "at", "kind", "detail") VALUES ({p}, {p}, {p}, {p})',
-        [(message_id, at, kind, detail) for message_id, kind, detail in rows])
+        [(message_id, at, kind, detail) for message_id, kind, detail in rows],
+    )

@@ -57,8 +57,9 @@ def _when(instant: datetime) -> str:
     return clock.local(instant).strftime("%d.%m.%Y %H:%M")
 
 
-def reason(purpose: str, expires_at: datetime | None, recall_status: str | None = None,
-           cause: str | None = None) -> str:
+def reason(
+    purpose: str, expires_at: datetime | None, recall_status: str | None = None, cause: str | None = None
+) -> str:
     """One line for the timeline: why the message expired."""
     if cause == QUIET:
         return f"the quiet hours last beyond its moment ({_when(expires_at)}): not sent at all"
@@ -111,9 +112,17 @@ def expire_due(due, now: datetime, who: str) -> int:
     """
     closed = Recall.select(Recall.id).where(Recall.status.in_(RECALL_CLOSED))
     past = (Message.expires_at <= now) | ((Message.purpose == "recall") & Message.recall.in_(closed))
-    stale = list(rows_locked(Message.select(Message.id, Message.mandant, Message.purpose, Message.recipient,
-                                            Message.expires_at, Message.recall)
-                             .where(due & past).order_by(Message.id).limit(BATCH), skip_locked=True))
+    stale = list(
+        rows_locked(
+            Message.select(
+                Message.id, Message.mandant, Message.purpose, Message.recipient, Message.expires_at, Message.recall
+            )
+            .where(due & past)
+            .order_by(Message.id)
+            .limit(BATCH),
+            skip_locked=True,
+        )
+    )
     expired = 0
     for message in stale:
         status = None
@@ -127,15 +136,20 @@ def expire_due(due, now: datetime, who: str) -> int:
 
 
 def _hold_in_quiet_hours(due, now: datetime, who: str) -> None:
-    quiet = {m.id: m for m in Mandant.select(Mandant.id, Mandant.quiet_start, Mandant.quiet_end)
-             if in_quiet_hours(now, m)}
+    quiet = {
+        m.id: m for m in Mandant.select(Mandant.id, Mandant.quiet_start, Mandant.quiet_end) if in_quiet_hours(now, m)
+    }
     if not quiet:
         return  # the usual case by day: nothing more to read
-    held = list(rows_locked(Message.select(Message.id, Message.mandant, Message.purpose, Message.recipient,
-                                           Message.expires_at)
-                            .where(due & Message.mandant.in_(list(quiet))
-                                   & Message.purpose.in_(HELD_IN_QUIET_HOURS))
-                            .order_by(Message.id).limit(BATCH), skip_locked=True))
+    held = list(
+        rows_locked(
+            Message.select(Message.id, Message.mandant, Message.purpose, Message.recipient, Message.expires_at)
+            .where(due & Message.mandant.in_(list(quiet)) & Message.purpose.in_(HELD_IN_QUIET_HOURS))
+            .order_by(Message.id)
+            .limit(BATCH),
+            skip_locked=True,
+        )
+    )
     for message in held:
         until = next_allowed_at_or_after(now, quiet[message.mandant_id])
         condition = (Message.id == message.id) & due
@@ -143,8 +157,13 @@ def _hold_in_quiet_hours(due, now: datetime, who: str) -> None:
             _expire(message, reason(message.purpose, message.expires_at, cause=QUIET), who, condition)
             continue
         # scheduled anew for the morning: ``worker --drain`` need not wait the night for it
-        changed = (Message.update(status="queued", next_attempt_at=until, scheduled_at=until,
-                                  claimed_by=None, lease_until=None).where(condition).execute())
+        changed = (
+            Message.update(
+                status="queued", next_attempt_at=until, scheduled_at=until, claimed_by=None, lease_until=None
+            )
+            .where(condition)
+            .execute()
+        )
         if changed:
             add_event(message, "held", f"quiet hours: waits until {_when(until)}")
 
@@ -156,10 +175,12 @@ def fill_moments() -> int:
     filled = 0
     pending = Message.status.in_(("queued", "sending")) & Message.expires_at.is_null()
     dated = Message.purpose.in_(DATED + ("birthday",))
-    for message in Message.select(Message.id, Message.purpose, Message.appointment,
-                                  Message.scheduled_at).where(pending & dated):
-        appointment = (Appointment.get_or_none(Appointment.id == message.appointment_id)
-                       if message.appointment_id else None)
+    for message in Message.select(Message.id, Message.purpose, Message.appointment, Message.scheduled_at).where(
+        pending & dated
+    ):
+        appointment = (
+            Appointment.get_or_none(Appointment.id == message.appointment_id) if message.appointment_id else None
+        )
         moment = moment_of(message.purpose, appointment, message.scheduled_at)
         if moment is not None:
             filled += Message.update(expires_at=moment).where(Message.id == message.id).execute()

@@ -54,8 +54,7 @@ def check(text: str, what: str, limit: int, code: str) -> None:
             raise Refused(f"{what} must be one line{hidden}", code)
         if _unfit(char):
             name = unicodedata.name(char, "control character")
-            raise Refused(f"{what} contains the invisible character U+{ord(char):04X} ({name}); "
-                          "remove it", code)
+            raise Refused(f"{what} contains the invisible character U+{ord(char):04X} ({name}); remove it", code)
     if len(text) > limit:
         raise Refused(f"{what} is longer than {limit} characters", code)
 

@@ -30,14 +30,24 @@ def _id_of(value) -> int | None:
 
 def timeline(message_id) -> list[MessageEvent]:
     """A message's events in the order they happened: queued, claimed, sent, …"""
-    return list(MessageEvent.select()
-                .where(MessageEvent.message == _id_of(message_id))
-                .order_by(MessageEvent.at, MessageEvent.id))
+    return list(
+        MessageEvent.select()
+        .where(MessageEvent.message == _id_of(message_id))
+        .order_by(MessageEvent.at, MessageEvent.id)
+    )
 
 
-def list_messages(status=None, mandant=None, person=None, channel=None, purpose=None,
-                  limit=None, newest_first=True, appointment=None,
-                  attention=False) -> list[Message]:
+def list_messages(
+    status=None,
+    mandant=None,
+    person=None,
+    channel=None,
+    purpose=None,
+    limit=None,
+    newest_first=True,
+    appointment=None,
+    attention=False,
+) -> list[Message]:
     """Messages filtered by status, Mandant, person, channel, purpose (and appointment).
 
     ``mandant``/``person``/``appointment`` take a record or an id; ``person``
@@ -45,8 +55,11 @@ def list_messages(status=None, mandant=None, person=None, channel=None, purpose=
     is loaded with each message, so ``message.mandant.code`` costs no query.
     ``attention`` keeps only the failures that :func:`needs_attention` means.
     """
-    for value, known, what in ((status, STATUSES, "status"), (channel, CHANNELS, "channel"),
-                               (purpose, PURPOSES, "purpose")):
+    for value, known, what in (
+        (status, STATUSES, "status"),
+        (channel, CHANNELS, "channel"),
+        (purpose, PURPOSES, "purpose"),
+    ):
         if value is not None and value not in known:
             raise UsageError(f"unknown {what} {value!r}: use one of {', '.join(known)}")
     query = Message.select(Message, Mandant).join(Mandant)
@@ -91,19 +104,33 @@ def needs_attention(now: datetime | None = None, days: int = ATTENTION_DAYS):
     # one carries its future send time. Each remaining row is then an indexed look-up
     # of its events, so the status line can ask every few seconds.
     recent = Message.next_attempt_at >= cutoff - LATE_FAILURE_MARGIN
-    failed_lately = pw.fn.EXISTS(event.select(pw.SQL("1")).where(
-        (event.message == Message.id) & event.kind.in_(("failed", "skipped")) & (event.at >= cutoff)))
+    failed_lately = pw.fn.EXISTS(
+        event.select(pw.SQL("1")).where(
+            (event.message == Message.id) & event.kind.in_(("failed", "skipped")) & (event.at >= cutoff)
+        )
+    )
     # (is_null first: NOT of a NULL test would drop every message without a key)
-    queued_after_all = (Message.auto_key.is_null(False) & Message.auto_key.startswith("skipped:")
-                        & pw.fn.EXISTS(event.select(pw.SQL("1")).where(
-                            (event.message == Message.id) & (event.kind == "resent"))))
+    queued_after_all = (
+        Message.auto_key.is_null(False)
+        & Message.auto_key.startswith("skipped:")
+        & pw.fn.EXISTS(event.select(pw.SQL("1")).where((event.message == Message.id) & (event.kind == "resent")))
+    )
     resend = Message.alias()
     # sent again from it, or its original was sent again later (from the original, not from it)
-    sent_again = pw.fn.EXISTS(resend.select(pw.SQL("1")).where(
-        (resend.resent_from == Message.id)
-        | ((resend.resent_from == Message.resent_from) & (resend.id > Message.id))))
-    return ((Message.status == "failed") & recent & failed_lately & Message.attention_done_at.is_null()
-            & ~sent_again & ~queued_after_all)
+    sent_again = pw.fn.EXISTS(
+        resend.select(pw.SQL("1")).where(
+            (resend.resent_from == Message.id)
+            | ((resend.resent_from == Message.resent_from) & (resend.id > Message.id))
+        )
+    )
+    return (
+        (Message.status == "failed")
+        & recent
+        & failed_lately
+        & Message.attention_done_at.is_null()
+        & ~sent_again
+        & ~queued_after_all
+    )
 
 
 def attention_count(mandant=None, now: datetime | None = None) -> int:
@@ -163,16 +190,23 @@ def message_json(message: Message, with_body: bool = False) -> dict:
 
 def awaiting_reports(limit: int = 500) -> list[Message]:
     """SMS handed to the gateway whose delivery report is still to come."""
-    return list(Message.select()
-                .where((Message.status == "sent") & (Message.channel == "sms")
-                       & Message.provider_id.is_null(False))
-                .order_by(Message.sent_at, Message.id).limit(limit))
+    return list(
+        Message.select()
+        .where((Message.status == "sent") & (Message.channel == "sms") & Message.provider_id.is_null(False))
+        .order_by(Message.sent_at, Message.id)
+        .limit(limit)
+    )
 
 
 def event_json(event: MessageEvent) -> dict:
     """One line of a timeline as JSON."""
-    return {"id": event.id, "message_id": event.message_id, "at": clock.iso(event.at),
-            "kind": event.kind, "detail": event.detail}
+    return {
+        "id": event.id,
+        "message_id": event.message_id,
+        "at": clock.iso(event.at),
+        "kind": event.kind,
+        "detail": event.detail,
+    }
 
 
 def person_messages(person: Person | int, limit: int = 50) -> list[Message]:

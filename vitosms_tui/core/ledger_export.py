@@ -14,10 +14,10 @@ from __future__ import annotations
 import csv
 import os
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import peewee as pw
 
@@ -118,13 +118,22 @@ class LedgerLine:
 def ledger_lines(mandant: Mandant | int, chosen: Period, limit: int | None = None) -> list[LedgerLine]:
     """The period's entries, newest first (``limit``: only the newest so many)."""
     since, until = chosen.bounds()
-    query = (CreditEntry
-             .select(CreditEntry.id, CreditEntry.at, CreditEntry.kind, CreditEntry.delta,
-                     CreditEntry.message, Message.channel, CreditEntry.order, CreditEntry.user,
-                     CreditEntry.note)
-             .join(Message, pw.JOIN.LEFT_OUTER, on=(CreditEntry.message == Message.id))
-             .where(_within(mandant, since, until))
-             .order_by(CreditEntry.id.desc()))
+    query = (
+        CreditEntry.select(
+            CreditEntry.id,
+            CreditEntry.at,
+            CreditEntry.kind,
+            CreditEntry.delta,
+            CreditEntry.message,
+            Message.channel,
+            CreditEntry.order,
+            CreditEntry.user,
+            CreditEntry.note,
+        )
+        .join(Message, pw.JOIN.LEFT_OUTER, on=(CreditEntry.message == Message.id))
+        .where(_within(mandant, since, until))
+        .order_by(CreditEntry.id.desc())
+    )
     if limit is not None:
         query = query.limit(limit)
     return [LedgerLine(*row) for row in query.tuples()]
@@ -149,9 +158,13 @@ def order_lines(mandant: Mandant | int, limit: int | None = None) -> list[OrderL
         names = {str(item.id): item.name for item in credits.packages()}
     except (Refused, UsageError):  # a broken price list must not hide the history
         names = {}
-    query = (Order.select(Order.id, Order.at, Order.package, Order.credits, Order.price_rappen,
-                          Order.customer_number, Order.user)
-             .where(Order.mandant == mandant).order_by(Order.at.desc(), Order.id.desc()))
+    query = (
+        Order.select(
+            Order.id, Order.at, Order.package, Order.credits, Order.price_rappen, Order.customer_number, Order.user
+        )
+        .where(Order.mandant == mandant)
+        .order_by(Order.at.desc(), Order.id.desc())
+    )
     if limit is not None:
         query = query.limit(limit)
     return [OrderLine(row[0], row[1], names.get(row[2], row[2]), *row[3:]) for row in query.tuples()]
@@ -200,17 +213,38 @@ def _rows(mandant: Mandant, chosen: Period, kind_names: dict[str, str]) -> Itera
     since, until = chosen.bounds()
     running = 0
     if since is not None:
-        running = int(CreditEntry.select(pw.fn.COALESCE(pw.fn.SUM(CreditEntry.delta), 0))
-                      .where((CreditEntry.mandant == mandant) & (CreditEntry.at < since)).scalar() or 0)
-    query = (CreditEntry
-             .select(CreditEntry.at, CreditEntry.kind, CreditEntry.delta, CreditEntry.message,
-                     CreditEntry.order, CreditEntry.user, CreditEntry.note)
-             .where(_within(mandant, since, until))
-             .order_by(CreditEntry.id))
+        running = int(
+            CreditEntry.select(pw.fn.COALESCE(pw.fn.SUM(CreditEntry.delta), 0))
+            .where((CreditEntry.mandant == mandant) & (CreditEntry.at < since))
+            .scalar()
+            or 0
+        )
+    query = (
+        CreditEntry.select(
+            CreditEntry.at,
+            CreditEntry.kind,
+            CreditEntry.delta,
+            CreditEntry.message,
+            CreditEntry.order,
+            CreditEntry.user,
+            CreditEntry.note,
+        )
+        .where(_within(mandant, since, until))
+        .order_by(CreditEntry.id)
+    )
     for at, kind, delta, message_id, order_id, user, note in query.tuples().iterator():
         running += delta
-        yield [clock.local(at).strftime("%d.%m.%Y %H:%M"), mandant.code, _cell(kind_names.get(kind, kind)),
-               delta, running, message_id or "", order_id or "", _cell(user), _cell(note)]
+        yield [
+            clock.local(at).strftime("%d.%m.%Y %H:%M"),
+            mandant.code,
+            _cell(kind_names.get(kind, kind)),
+            delta,
+            running,
+            message_id or "",
+            order_id or "",
+            _cell(user),
+            _cell(note),
+        ]
 
 
 def export_name(mandant: Mandant, chosen: Period, at: datetime | None = None) -> str:
@@ -220,9 +254,13 @@ def export_name(mandant: Mandant, chosen: Period, at: datetime | None = None) ->
     return f"ledger-{code}-{chosen.slug}-{made}.csv"
 
 
-def export_to_folder(mandant: Mandant, state_dir: Path | str, chosen: Period,
-                     headers: Sequence[str] | None = None,
-                     kind_names: dict[str, str] | None = None) -> Export:
+def export_to_folder(
+    mandant: Mandant,
+    state_dir: Path | str,
+    chosen: Period,
+    headers: Sequence[str] | None = None,
+    kind_names: dict[str, str] | None = None,
+) -> Export:
     """Write the export as a new file with a generated name in ``STATE/exports``.
 
     What the interface (over SSH or in a browser) does: nobody there types a
@@ -244,21 +282,20 @@ def export_to_folder(mandant: Mandant, state_dir: Path | str, chosen: Period,
         for number in range(1, 100):
             candidate = name if number == 1 else name.replace(".csv", f"-{number}.csv")
             try:
-                fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL | nofollow, 0o600,
-                             dir_fd=folder_fd)
+                fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL | nofollow, 0o600, dir_fd=folder_fd)
             except FileExistsError:
                 continue  # two exports in the same second: number the second one
             except OSError as exc:
-                raise Refused(f"cannot write into the export folder {folder}: {exc.strerror}",
-                              "invalid_path") from None
+                raise Refused(f"cannot write into the export folder {folder}: {exc.strerror}", "invalid_path") from None
             return Export(folder.resolve() / candidate, _write(fd, mandant, chosen, headers, kind_names))
         raise Refused(f"too many exports of this second in {folder}", "invalid_path")
     finally:
         os.close(folder_fd)
 
 
-def _write(fd: int, mandant: Mandant, chosen: Period, headers: Sequence[str] | None,
-           kind_names: dict[str, str] | None) -> int:
+def _write(
+    fd: int, mandant: Mandant, chosen: Period, headers: Sequence[str] | None, kind_names: dict[str, str] | None
+) -> int:
     """The CSV into the open file ``fd`` (closed afterwards); the number of entries."""
     headers = list(headers or COLUMNS)
     if len(headers) != len(COLUMNS):

@@ -7,7 +7,7 @@ import re
 from . import audit, roles
 from .db import write_transaction
 from .errors import NotFound, Refused
-from .models import CHANNELS, Mandant, Staff, ROLES
+from .models import CHANNELS, ROLES, Mandant, Staff
 from .phone import normalize_email
 from .practice_details import LIMITS, check_detail
 
@@ -47,8 +47,7 @@ def add_mandant(code: str, name: str, sender: str | None = None, user: str = "")
         raise Refused(f"Mandant code {code!r} must be 1-16 letters, digits, '-' or '_'", "invalid_code")
     name = (name or "").strip()
     if not name or len(name) > 120 or any(ord(c) < 32 for c in name):
-        raise Refused("Mandant name is required (at most 120 characters, no control characters)",
-                      "invalid_name")
+        raise Refused("Mandant name is required (at most 120 characters, no control characters)", "invalid_name")
     if sender is None:
         sender = re.sub(r"[^A-Za-z0-9 .\-]", "", name)[:11].strip() or code[:11]
     sender = check_sender(sender)
@@ -125,8 +124,9 @@ def list_mandanten(active_only: bool = False):
     return list(query)
 
 
-def add_staff(login: str, name: str, role: str, user: str = "", may_order: bool = False,
-              email: str | None = None) -> Staff:
+def add_staff(
+    login: str, name: str, role: str, user: str = "", may_order: bool = False, email: str | None = None
+) -> Staff:
     login = (login or "").strip()
     if not re.match(r"^[A-Za-z0-9_.@-]{1,64}$", login):
         raise Refused(f"login {login!r} must be 1-64 letters, digits or . _ @ -", "invalid_login")

@@ -20,27 +20,41 @@ import peewee as pw
 
 from . import audit, clock, credits, expiry, sms_text
 from .db import database, write_transaction
+
 # Drafts, quotes and queries are part of the outbox's API (outbox.Draft, outbox.quote, …).
-from .drafts import (Draft, Quote, QuoteLine, check_drafts, check_send_time, quote,  # noqa: F401
-                     require_credits)
+from .drafts import Draft, Quote, QuoteLine, check_drafts, check_send_time, quote, require_credits  # noqa: F401
 from .errors import NotFound, Refused
 from .events import add_event, add_events
 from .expiry import mark_expired  # noqa: F401  (the workers' side, as below)
-# the workers' side, here too so that callers find the whole outbox in one place
-from .sending import (LOST, MAX_ERROR, claim_due, claim_due_rows, mark_passing_fault,  # noqa: F401
-                      mark_permanent_failure, mark_sent, mark_sent_many, record_report, record_reports)
-from .journal import (awaiting_reports, event_json, list_messages, message_json,  # noqa: F401
-                      timeline)
+from .journal import awaiting_reports, event_json, list_messages, message_json, timeline  # noqa: F401
 from .models import CreditEntry, Mandant, Message, MessageEvent, Person, UtcDateTimeField
 from .phone import mask_recipient
+
+# the workers' side, here too so that callers find the whole outbox in one place
+from .sending import (  # noqa: F401
+    LOST,
+    MAX_ERROR,
+    claim_due,
+    claim_due_rows,
+    mark_passing_fault,
+    mark_permanent_failure,
+    mark_sent,
+    mark_sent_many,
+    record_report,
+    record_reports,
+)
 
 log = logging.getLogger("vitosms.outbox")
 
 
-def enqueue_quoted(mandant: Mandant, drafts: list[Draft], user: str,
-                   scheduled_at: datetime | None = None,
-                   max_parts: int = sms_text.MAX_PARTS_DEFAULT,
-                   resent_from: Message | None = None) -> tuple[list[Message], Quote]:
+def enqueue_quoted(
+    mandant: Mandant,
+    drafts: list[Draft],
+    user: str,
+    scheduled_at: datetime | None = None,
+    max_parts: int = sms_text.MAX_PARTS_DEFAULT,
+    resent_from: Message | None = None,
+) -> tuple[list[Message], Quote]:
     """:func:`enqueue`, also returning the quote as it was inside the transaction."""
     due = clock.to_utc(scheduled_at) if scheduled_at is not None else None
     with write_transaction():
@@ -53,25 +67,48 @@ def enqueue_quoted(mandant: Mandant, drafts: list[Draft], user: str,
         now = clock.now()
         when = due or now
         moments = [_moment(draft, when) for draft in drafts]
-        messages = _store(mandant, [{
-            "mandant": mandant.id, "person": person_id, "appointment": _id(draft.appointment),
-            "recall": _id(draft.recall), "channel": line.channel, "recipient": line.recipient,
-            "sender": mandant.sender if line.channel == "sms" else mandant.name,
-            "subject": draft.subject if line.channel == "email" else "",
-            "body": draft.body, "purpose": draft.purpose, "status": "queued",
-            "encoding": line.encoding, "segments": line.segments, "credits": line.credits,
-            "idempotency_key": uuid.uuid4().hex, "auto_key": draft.auto_key or None,
-            "scheduled_at": when, "next_attempt_at": when, "attempts": 0, "created_at": now,
-            "created_by": user, "resent_from": _id(resent_from), "expires_at": moment,
-        } for draft, line, person_id, moment in zip(drafts, found.lines, person_ids, moments)])
+        messages = _store(
+            mandant,
+            [
+                {
+                    "mandant": mandant.id,
+                    "person": person_id,
+                    "appointment": _id(draft.appointment),
+                    "recall": _id(draft.recall),
+                    "channel": line.channel,
+                    "recipient": line.recipient,
+                    "sender": mandant.sender if line.channel == "sms" else mandant.name,
+                    "subject": draft.subject if line.channel == "email" else "",
+                    "body": draft.body,
+                    "purpose": draft.purpose,
+                    "status": "queued",
+                    "encoding": line.encoding,
+                    "segments": line.segments,
+                    "credits": line.credits,
+                    "idempotency_key": uuid.uuid4().hex,
+                    "auto_key": draft.auto_key or None,
+                    "scheduled_at": when,
+                    "next_attempt_at": when,
+                    "attempts": 0,
+                    "created_at": now,
+                    "created_by": user,
+                    "resent_from": _id(resent_from),
+                    "expires_at": moment,
+                }
+                for draft, line, person_id, moment in zip(drafts, found.lines, person_ids, moments, strict=True)
+            ],
+        )
         _spend(mandant, messages, user, now)
         suffix = f", for {clock.iso(when)}" if due is not None else ""
-        add_events([(m.id, "queued", f"by {user}, {m.credits} credit{'s' if m.credits != 1 else ''}{suffix}")
-                 for m in messages])
+        add_events(
+            [
+                (m.id, "queued", f"by {user}, {m.credits} credit{'s' if m.credits != 1 else ''}{suffix}")
+                for m in messages
+            ]
+        )
     if log.isEnabledFor(logging.INFO):
         for message in messages:
-            log.info("queued message %s (%s to %s)", message.id, message.channel,
-                     mask_recipient(message.recipient))
+            log.info("queued message %s (%s to %s)", message.id, message.channel, mask_recipient(message.recipient))
     return messages, found
 
 
@@ -84,8 +121,9 @@ def _moment(draft: Draft, when: datetime) -> datetime | None:
 
 def _refuse_known_auto_keys(keys: list[str]) -> None:
     for start in range(0, len(keys), 500):
-        known = (Message.select(Message.auto_key).where(Message.auto_key.in_(keys[start:start + 500]))
-                 .limit(1).tuples())
+        known = (
+            Message.select(Message.auto_key).where(Message.auto_key.in_(keys[start : start + 500])).limit(1).tuples()
+        )
         for (key,) in known:
             raise Refused(f"this automatic message exists already ({key})", "duplicate")
 
@@ -107,7 +145,8 @@ def _store(mandant: Mandant, rows: list[dict]) -> list[Message]:
     names = list(rows[0])
     fields = [Message._meta.fields[name] for name in names]
     sql = 'INSERT INTO "message" ({}) VALUES ({})'.format(
-        ", ".join(f'"{f.column_name}"' for f in fields), ", ".join([db.param] * len(fields)))
+        ", ".join(f'"{f.column_name}"' for f in fields), ", ".join([db.param] * len(fields))
+    )
     instants = [i for i, f in enumerate(fields) if isinstance(f, UtcDateTimeField)]
     stored: dict = {}  # instant -> its text in the database
 
@@ -124,11 +163,15 @@ def _store(mandant: Mandant, rows: list[dict]) -> list[Message]:
     by_key = {row["idempotency_key"]: row for row in rows}
     keys = list(by_key)
     for start in range(0, len(keys), 500):
-        chunk = keys[start:start + 500]
+        chunk = keys[start : start + 500]
         # written out: peewee's building of a query with 500 parameters cost more than the query
         cursor = db.cursor()
-        cursor.execute('SELECT "id", "idempotency_key" FROM "message" WHERE "idempotency_key" IN ({})'.format(
-            ", ".join([db.param] * len(chunk))), chunk)
+        cursor.execute(
+            'SELECT "id", "idempotency_key" FROM "message" WHERE "idempotency_key" IN ({})'.format(
+                ", ".join([db.param] * len(chunk))
+            ),
+            chunk,
+        )
         for message_id, key in cursor.fetchall():
             by_key[key]["id"] = message_id
     # as peewee makes the messages it reads (no defaults, no field marked changed)
@@ -142,12 +185,18 @@ def _spend(mandant: Mandant, messages: list[Message], user: str, at: datetime) -
     stamp = CreditEntry.at.db_value(at)
     db.cursor().executemany(
         f'INSERT INTO "credit_entry" ("mandant_id", "delta", "kind", "message_id", "order_id", "note", '
-        f'"user", "at") VALUES ({p}, {p}, \'spend\', {p}, NULL, \'\', {p}, {p})',
-        [(mandant.id, -m.credits, m.id, user, stamp) for m in messages if m.credits > 0])
+        f"\"user\", \"at\") VALUES ({p}, {p}, 'spend', {p}, NULL, '', {p}, {p})",
+        [(mandant.id, -m.credits, m.id, user, stamp) for m in messages if m.credits > 0],
+    )
 
 
-def enqueue(mandant: Mandant, drafts: list[Draft], user: str, scheduled_at: datetime | None = None,
-            max_parts: int = sms_text.MAX_PARTS_DEFAULT) -> list[Message]:
+def enqueue(
+    mandant: Mandant,
+    drafts: list[Draft],
+    user: str,
+    scheduled_at: datetime | None = None,
+    max_parts: int = sms_text.MAX_PARTS_DEFAULT,
+) -> list[Message]:
     """Queue the drafts in one transaction: all of them, or (Refused) none.
 
     Checks recipients (mobile for SMS, valid address for e-mail), deceased
@@ -170,17 +219,22 @@ def withdraw(message_id: int, user: str, reason: str = "withdrawn") -> Message:
         message = Message.get_or_none(Message.id == message_id)
         if message is None:
             raise NotFound(f"no message with id {message_id}")
-        changed = (Message.update(status="cancelled", lease_until=None)
-                   .where((Message.id == message.id) & (Message.status == "queued")).execute())
+        changed = (
+            Message.update(status="cancelled", lease_until=None)
+            .where((Message.id == message.id) & (Message.status == "queued"))
+            .execute()
+        )
         if not changed:
-            raise Refused(f"message {message.id} is {message.status} and can no longer be withdrawn",
-                          "not_withdrawable")
+            raise Refused(
+                f"message {message.id} is {message.status} and can no longer be withdrawn", "not_withdrawable"
+            )
         add_event(message, "cancelled", f"{reason} by {user}")
         back = credits.refund(message, user, note=f"message {message.id} {reason}")
         if back:
             add_event(message, "refunded", f"{back} credit{'s' if back != 1 else ''}")
-        audit.record(user, "withdraw", mandant=message.mandant_id, person=message.person_id,
-                     message=message.id, reason=reason)
+        audit.record(
+            user, "withdraw", mandant=message.mandant_id, person=message.person_id, message=message.id, reason=reason
+        )
     return Message.get_by_id(message.id)
 
 
@@ -195,14 +249,17 @@ def resend(message_id: int, user: str, channel: str | None = None) -> Message:
         if original is None:
             raise NotFound(f"no message with id {message_id}")
         if original.status not in ("failed", "cancelled"):
-            raise Refused(f"message {original.id} is {original.status}: only failed or cancelled"
-                          " messages are sent again", "not_resendable")
-        earlier = (Message.select(Message.id)
-                   .where((Message.resent_from == original.id)
-                          & Message.status.not_in(("failed", "cancelled"))).first())
+            raise Refused(
+                f"message {original.id} is {original.status}: only failed or cancelled messages are sent again",
+                "not_resendable",
+            )
+        earlier = (
+            Message.select(Message.id)
+            .where((Message.resent_from == original.id) & Message.status.not_in(("failed", "cancelled")))
+            .first()
+        )
         if earlier is not None:
-            raise Refused(f"message {original.id} was sent again already as message {earlier.id}",
-                          "already_resent")
+            raise Refused(f"message {original.id} was sent again already as message {earlier.id}", "already_resent")
         channel = channel or original.channel
         recipient = original.recipient
         if channel != original.channel:
@@ -210,12 +267,18 @@ def resend(message_id: int, user: str, channel: str | None = None) -> Message:
         subject = original.subject
         if channel == "email" and not subject:
             subject = default_subject(original.person, original.mandant)
-        draft = Draft(channel=channel, recipient=recipient, body=original.body,
-                      subject=subject if channel == "email" else "", person=original.person,
-                      appointment=original.appointment, recall=original.recall,
-                      purpose=original.purpose,
-                      # a birthday keeps its day; a reminder's moment is its appointment's start now
-                      expires_at=original.expires_at if original.purpose == "birthday" else None)
+        draft = Draft(
+            channel=channel,
+            recipient=recipient,
+            body=original.body,
+            subject=subject if channel == "email" else "",
+            person=original.person,
+            appointment=original.appointment,
+            recall=original.recall,
+            purpose=original.purpose,
+            # a birthday keeps its day; a reminder's moment is its appointment's start now
+            expires_at=original.expires_at if original.purpose == "birthday" else None,
+        )
         messages, _ = enqueue_quoted(original.mandant, [draft], user, resent_from=original)
         add_event(messages[0], "resent", f"from message {original.id}")
         add_event(original, "resent", f"as message {messages[0].id} ({channel})")
@@ -224,8 +287,7 @@ def resend(message_id: int, user: str, channel: str | None = None) -> Message:
 
 def _address_of(person: Person | None, channel: str) -> str:
     if person is None:
-        raise Refused("the message has no person: it can only be sent again on the same channel",
-                      "no_person")
+        raise Refused("the message has no person: it can only be sent again on the same channel", "no_person")
     value = person.mobile if channel == "sms" else person.email
     if not value:
         what = "mobile number" if channel == "sms" else "e-mail address"

@@ -35,8 +35,9 @@ def import_persons(raw: bytes, user: str = "", source: str = "import") -> dict:
     table = read_table(raw, _ALIASES)
     missing = [c for c in REQUIRED if c not in table.columns]
     if missing:
-        raise UsageError("the CSV header lacks the column(s) "
-                         + ", ".join(f"{c} ({COLUMNS[c].title()})" for c in missing))
+        raise UsageError(
+            "the CSV header lacks the column(s) " + ", ".join(f"{c} ({COLUMNS[c].title()})" for c in missing)
+        )
     good, rejected = [], []
     stamp = clock.now()
     for row in table.rows:
@@ -45,12 +46,18 @@ def import_persons(raw: bytes, user: str = "", source: str = "import") -> dict:
             continue
         values = row.values
         try:
-            fields = validate(PersonInput(
-                first_name=values.get("first_name", ""), last_name=values.get("last_name", ""),
-                salutation=values.get("salutation", ""), birth_date=values.get("birth_date") or None,
-                mobile=values.get("mobile") or None, email=values.get("email") or None,
-                language=values.get("language") or "de", mandant=values.get("mandant") or None,
-            ))
+            fields = validate(
+                PersonInput(
+                    first_name=values.get("first_name", ""),
+                    last_name=values.get("last_name", ""),
+                    salutation=values.get("salutation", ""),
+                    birth_date=values.get("birth_date") or None,
+                    mobile=values.get("mobile") or None,
+                    email=values.get("email") or None,
+                    language=values.get("language") or "de",
+                    mandant=values.get("mandant") or None,
+                )
+            )
         except Refused as exc:
             rejected.append({"line": row.line, "reason": exc.message})
             continue
@@ -61,6 +68,6 @@ def import_persons(raw: bytes, user: str = "", source: str = "import") -> dict:
         good.append(fields)
     with write_transaction():
         for start in range(0, len(good), 500):
-            Person.insert_many(good[start:start + 500]).execute()
+            Person.insert_many(good[start : start + 500]).execute()
         audit.record(user, "import_persons", imported=len(good), rejected=len(rejected))
     return {"imported": len(good), "rejected": rejected, "ignored_columns": table.ignored}

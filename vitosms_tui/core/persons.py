@@ -100,8 +100,9 @@ def validate(data: PersonInput) -> dict:
     return fields
 
 
-def add_person(data: PersonInput, consents: dict[str, bool] | None = None,
-               user: str = "", source: str = "cli") -> Person:
+def add_person(
+    data: PersonInput, consents: dict[str, bool] | None = None, user: str = "", source: str = "cli"
+) -> Person:
     """Create a person; consents default to reminder and recall yes, birthday no."""
     fields = validate(data)
     wanted = {"reminder": True, "recall": True, "birthday": False}
@@ -181,14 +182,14 @@ def search_ids(text: str, limit: int = 50) -> list[int]:
     by_name = (Person.search_name, Person.id)
     query = Person.select(Person.id)
     if not raw:
-        return [i for i, in query.order_by(*by_name).limit(limit).tuples()]
+        return [i for (i,) in query.order_by(*by_name).limit(limit).tuples()]
     digits = re.sub(r"[^\d+]", "", raw)
     if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", raw):
         try:
             day = datetime.strptime(raw, "%d.%m.%Y").date()
         except ValueError:
             return []
-        return [i for i, in query.where(Person.birth_date == day).order_by(*by_name).limit(limit).tuples()]
+        return [i for (i,) in query.where(Person.birth_date == day).order_by(*by_name).limit(limit).tuples()]
     if len(digits) >= 3 and len(digits) >= len(raw.replace(" ", "")) - 2:
         if digits.startswith("0") and not digits.startswith("00"):
             digits = "+41" + digits[1:]
@@ -197,15 +198,21 @@ def search_ids(text: str, limit: int = 50) -> list[int]:
         matching = _starting_with(Person.mobile, digits)
         if not is_postgresql():
             # a long prefix: the few holders from the mobile index, then put in name order
-            few = [i for i, in query.where(matching).limit(_FEW_MOBILES + 1).tuples()]
+            few = [i for (i,) in query.where(matching).limit(_FEW_MOBILES + 1).tuples()]
             if len(few) <= _FEW_MOBILES:
                 if not few:
                     return []
-                return [i for i, in Person.select(Person.id).where(Person.id.in_(few))
-                        .order_by(*by_name).limit(limit).tuples()]
+                return [
+                    i
+                    for (i,) in Person.select(Person.id)
+                    .where(Person.id.in_(few))
+                    .order_by(*by_name)
+                    .limit(limit)
+                    .tuples()
+                ]
         # a short prefix many share: walking the names in order meets a page of them at once
         # (LIKE, which SQLite does not serve from the mobile index, keeps it on the name index)
-        return [i for i, in query.where(Person.mobile.startswith(digits)).order_by(*by_name).limit(limit).tuples()]
+        return [i for (i,) in query.where(Person.mobile.startswith(digits)).order_by(*by_name).limit(limit).tuples()]
     words = fold(raw).split()
     # the first word is an indexed prefix on "last first"; the others narrow it
     condition = _starting_with(Person.search_name, words[0])
@@ -213,7 +220,7 @@ def search_ids(text: str, limit: int = 50) -> list[int]:
     query = query.where(condition | first_word_any) if len(words) == 1 else query.where(condition)
     for word in words[1:]:
         query = query.where(Person.search_name.contains(word))
-    return [i for i, in query.order_by(*by_name).limit(limit).tuples()]
+    return [i for (i,) in query.order_by(*by_name).limit(limit).tuples()]
 
 
 def search(text: str, limit: int = 50):
@@ -233,7 +240,8 @@ def refresh_search_names() -> int:
     count = 0
     for person in Person.select(Person.id, Person.first_name, Person.last_name):
         Person.update(search_name=search_name_of(person.first_name, person.last_name)).where(
-            Person.id == person.id).execute()
+            Person.id == person.id
+        ).execute()
         count += 1
     return count
 
@@ -241,8 +249,10 @@ def refresh_search_names() -> int:
 def channel_for(person: Person, order: tuple[str, ...] = ("sms", "email")) -> str | None:
     """The channel to reach a person: the preferred one if usable, else the first usable."""
     # a person who answered STOP gets no SMS (core.replies): e-mail, if there is an address
-    usable = {"sms": bool(person.mobile) and getattr(person, "consent_sms", True) is not False,
-              "email": bool(person.email)}
+    usable = {
+        "sms": bool(person.mobile) and getattr(person, "consent_sms", True) is not False,
+        "email": bool(person.email),
+    }
     if person.preferred_channel and usable.get(person.preferred_channel):
         return person.preferred_channel
     for channel in order:

@@ -27,20 +27,26 @@ def values_for(mandant, practice: dict) -> dict[str, str]:
     """The Mandant's details, the practice-wide phone where the Mandant has none."""
     from .phone import format_phone
 
-    phone = " ".join(str(getattr(mandant, "practice_phone", None) or practice.get("practice_phone", ""))
-                     .split())
-    return {"practice_phone": format_phone(phone) if phone.startswith("+") else phone,
-            "practice_address": " ".join(str(getattr(mandant, "practice_address", None) or "").split()),
-            "signature": str(getattr(mandant, "signature", None) or "").strip()}
+    phone = " ".join(str(getattr(mandant, "practice_phone", None) or practice.get("practice_phone", "")).split())
+    return {
+        "practice_phone": format_phone(phone) if phone.startswith("+") else phone,
+        "practice_address": " ".join(str(getattr(mandant, "practice_address", None) or "").split()),
+        "signature": str(getattr(mandant, "signature", None) or "").strip(),
+    }
 
 
 def leave_out_empty(parts: tuple[tuple[str, str], ...], context: dict) -> list[tuple[str, str]]:
     """The parsed template without the sentences whose optional placeholder is empty."""
     parts = list(parts)
     while True:
-        empty = next((i for i, (kind, name) in enumerate(parts)
-                      if kind == "field" and name in OPTIONAL and not str(context.get(name, "")).strip()),
-                     None)
+        empty = next(
+            (
+                i
+                for i, (kind, name) in enumerate(parts)
+                if kind == "field" and name in OPTIONAL and not str(context.get(name, "")).strip()
+            ),
+            None,
+        )
         if empty is None:
             return parts
         parts = _without_sentence(parts, empty)
@@ -73,7 +79,7 @@ def _without_sentence(parts: list[tuple[str, str]], index: int) -> list[tuple[st
             rest = rest.lstrip("\n") if kept[-1][1].endswith("\n\n") else rest[1:]  # no blank line left twice
         if rest:
             kept.append(("text", rest))
-        kept.extend(parts[end_part + 1:])
+        kept.extend(parts[end_part + 1 :])
     # adjoining texts as one: the next sentence left out must see where this one ended
     merged: list[tuple[str, str]] = []
     for kind, text in kept:
@@ -98,11 +104,14 @@ def check_detail(key: str, value) -> str | None:
     what = key.replace("_", " ")
     lines = text.splitlines() if key == "signature" else [text]
     if len(lines) > 5 or any(not line.isprintable() for line in lines) or (key != "signature" and "\n" in text):
-        raise Refused(f"the {what} must be printable text"
-                      f"{' of at most 5 lines' if key == 'signature' else ' on one line'}", f"invalid_{key}")
+        raise Refused(
+            f"the {what} must be printable text{' of at most 5 lines' if key == 'signature' else ' on one line'}",
+            f"invalid_{key}",
+        )
     if len(text) > LIMITS[key]:
         raise Refused(f"the {what} is longer than {LIMITS[key]} characters", f"invalid_{key}")
     if key == "practice_phone" and not _PHONE.fullmatch(text):
-        raise Refused(f"the practice phone must be a phone number, e.g. 044 123 45 67, not {text!r}",
-                      "invalid_practice_phone")
+        raise Refused(
+            f"the practice phone must be a phone number, e.g. 044 123 45 67, not {text!r}", "invalid_practice_phone"
+        )
     return text

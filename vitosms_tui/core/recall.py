@@ -49,8 +49,8 @@ class RecallRow:
 
     recall: Recall
     eligible: bool
-    excluded: str | None = None          # stable code: deceased, inactive, no_consent, no_address, …
-    reason_excluded: str | None = None   # one line for the desk
+    excluded: str | None = None  # stable code: deceased, inactive, no_consent, no_address, …
+    reason_excluded: str | None = None  # one line for the desk
     channel: str | None = None
 
 
@@ -66,6 +66,7 @@ class RecallNotice:
 
 
 # --- dates -------------------------------------------------------------------
+
 
 def add_months(day: date, months: int) -> date:
     """``day`` plus whole months; the 31st becomes the last day of a shorter month."""
@@ -102,6 +103,7 @@ def _every(value) -> int | None:
 
 # --- records -------------------------------------------------------------------
 
+
 def get_recall(recall_id: int) -> Recall:
     found = Recall.get_or_none(Recall.id == recall_id)
     if found is None:
@@ -109,9 +111,15 @@ def get_recall(recall_id: int) -> Recall:
     return found
 
 
-def add_recall(person: Person | int | None = None, mandant: Mandant | str | None = None,
-               reason: str = "", due: date | str | None = None, every_months: int | None = None,
-               appointment: Appointment | int | None = None, user: str = "") -> Recall:
+def add_recall(
+    person: Person | int | None = None,
+    mandant: Mandant | str | None = None,
+    reason: str = "",
+    due: date | str | None = None,
+    every_months: int | None = None,
+    appointment: Appointment | int | None = None,
+    user: str = "",
+) -> Recall:
     """Note a recall for a person with a Mandant, or from an appointment.
 
     From an appointment, person and Mandant default to the appointment's and,
@@ -146,11 +154,26 @@ def add_recall(person: Person | int | None = None, mandant: Mandant | str | None
     if not mandant.active:
         raise Refused(f"Mandant {mandant.code} is not active", "inactive_mandant")
     with write_transaction():
-        recall = Recall.create(person=person, mandant=mandant, reason=reason, due=due,
-                               every_months=every, appointment=appt, created_by=user)
+        recall = Recall.create(
+            person=person,
+            mandant=mandant,
+            reason=reason,
+            due=due,
+            every_months=every,
+            appointment=appt,
+            created_by=user,
+        )
         # the reason stays out of the audit too: it may be medical
-        audit.record(user, "recall_add", mandant=mandant, person=person, recall=recall.id,
-                     due=due.isoformat(), every_months=every, appointment=appt.id if appt else None)
+        audit.record(
+            user,
+            "recall_add",
+            mandant=mandant,
+            person=person,
+            recall=recall.id,
+            due=due.isoformat(),
+            every_months=every,
+            appointment=appt.id if appt else None,
+        )
     return recall
 
 
@@ -163,8 +186,7 @@ def _set_status(recall: Recall | int, status: str, allowed: tuple[str, ...], use
         Recall.update(status=status).where(Recall.id == current.id).execute()
         if status == DONE:
             _schedule_next(current, user)
-        audit.record(user, f"recall_{status}", mandant=current.mandant_id, person=current.person_id,
-                     recall=current.id)
+        audit.record(user, f"recall_{status}", mandant=current.mandant_id, person=current.person_id, recall=current.id)
     return get_recall(recall_id)
 
 
@@ -185,12 +207,19 @@ def _schedule_next(recall: Recall, user: str) -> Recall | None:
     existing = Recall.get_or_none(Recall.previous == recall.id)
     if existing is not None:
         return existing
-    return Recall.create(person=recall.person_id, mandant=recall.mandant_id, reason=recall.reason,
-                         due=add_months(recall.due, recall.every_months),
-                         every_months=recall.every_months, previous=recall.id, created_by=user)
+    return Recall.create(
+        person=recall.person_id,
+        mandant=recall.mandant_id,
+        reason=recall.reason,
+        due=add_months(recall.due, recall.every_months),
+        every_months=recall.every_months,
+        previous=recall.id,
+        created_by=user,
+    )
 
 
 # --- eligibility and the due list ------------------------------------------------
+
 
 def _order(mandant: Mandant) -> tuple[str, ...]:
     return tuple(c for c in (mandant.channel_order or "sms,email").split(",") if c in CHANNELS)
@@ -225,9 +254,13 @@ def eligibility(recall: Recall, channel: str | None = None) -> RecallRow:
     return RecallRow(recall, True, channel=found)
 
 
-def due_recalls(mandant: Mandant | str | None = None, since: date | str | None = None,
-                until: date | str | None = None, statuses: tuple[str, ...] = (OPEN,),
-                check_booked: bool = True) -> list[RecallRow]:
+def due_recalls(
+    mandant: Mandant | str | None = None,
+    since: date | str | None = None,
+    until: date | str | None = None,
+    statuses: tuple[str, ...] = (OPEN,),
+    check_booked: bool = True,
+) -> list[RecallRow]:
     """Recalls due in [since, until] (default: up to today + 30 days, overdue included).
 
     Each comes with ``eligible`` and, when not, the excluded code and reason.
@@ -236,8 +269,7 @@ def due_recalls(mandant: Mandant | str | None = None, since: date | str | None =
     if check_booked:
         mark_booked_recalls()
     until = parse_due(until) if until is not None else clock.today() + timedelta(days=DEFAULT_DAYS_AHEAD)
-    query = (Recall.select(Recall, Person, Mandant).join(Person).switch(Recall).join(Mandant)
-             .where(Recall.due <= until))
+    query = Recall.select(Recall, Person, Mandant).join(Person).switch(Recall).join(Mandant).where(Recall.due <= until)
     if since is not None:
         query = query.where(Recall.due >= parse_due(since))
     if mandant is not None:
@@ -251,12 +283,19 @@ def due_recalls(mandant: Mandant | str | None = None, since: date | str | None =
 
 # --- notices -------------------------------------------------------------------
 
+
 def _load(recall_ids) -> list[Recall]:
     ids = list(dict.fromkeys(int(getattr(r, "id", r)) for r in recall_ids))
     if not ids:
         raise UsageError("name at least one recall")
-    found = {r.id: r for r in Recall.select(Recall, Person, Mandant).join(Person).switch(Recall)
-             .join(Mandant).where(Recall.id.in_(ids))}
+    found = {
+        r.id: r
+        for r in Recall.select(Recall, Person, Mandant)
+        .join(Person)
+        .switch(Recall)
+        .join(Mandant)
+        .where(Recall.id.in_(ids))
+    }
     missing = [i for i in ids if i not in found]
     if missing:
         raise NotFound(f"no recall with id {missing[0]}")
@@ -269,21 +308,28 @@ def recall_draft(recall: Recall, channel: str | None = None) -> Draft:
 
     row = eligibility(recall, channel)
     if not row.eligible:
-        raise Refused(f"recall {recall.id} ({recall.person.full_name}): {row.reason_excluded}",
-                      row.excluded)
+        raise Refused(f"recall {recall.id} ({recall.person.full_name}): {row.reason_excluded}", row.excluded)
     person = recall.person
     recipient = person.mobile if row.channel == "sms" else person.email
-    subject, body = templates.render_message("recall", row.channel, person, recall.mandant,
-                                             recall=recall)
-    return Draft(channel=row.channel, recipient=recipient, body=body, subject=subject,
-                 person=person, recall=recall, purpose="recall")
+    subject, body = templates.render_message("recall", row.channel, person, recall.mandant, recall=recall)
+    return Draft(
+        channel=row.channel,
+        recipient=recipient,
+        body=body,
+        subject=subject,
+        person=person,
+        recall=recall,
+        purpose="recall",
+    )
 
 
 def _one_mandant(recalls: list[Recall]) -> Mandant:
     codes = sorted({r.mandant.code for r in recalls})
     if len(codes) > 1:
-        raise Refused(f"the recalls belong to several Mandanten ({', '.join(codes)}):"
-                      " notify one Mandant at a time", "several_mandanten")
+        raise Refused(
+            f"the recalls belong to several Mandanten ({', '.join(codes)}): notify one Mandant at a time",
+            "several_mandanten",
+        )
     return recalls[0].mandant
 
 
@@ -308,22 +354,27 @@ def notify_recalls(recall_ids, user: str, channel: str | None = None) -> RecallN
     with write_transaction():
         notice = quote_recalls(recall_ids, channel)
         ids = [r.id for r in notice.recalls]
-        pending = (Message.select(Message.id, Message.recall)
-                   .where(Message.recall.in_(ids) & Message.status.in_(("queued", "sending"))).first())
+        pending = (
+            Message.select(Message.id, Message.recall)
+            .where(Message.recall.in_(ids) & Message.status.in_(("queued", "sending")))
+            .first()
+        )
         if pending is not None:
-            raise Refused(f"recall {pending.recall_id} has a notice waiting to be sent"
-                          f" (message {pending.id})", "already_prepared")
+            raise Refused(
+                f"recall {pending.recall_id} has a notice waiting to be sent (message {pending.id})", "already_prepared"
+            )
         messages, notice.quote = outbox.enqueue_quoted(notice.mandant, notice.drafts, user)
         notice.messages = messages
         now = clock.now()
         Recall.update(status=NOTIFIED, notified_at=now).where(
-            Recall.id.in_(ids) & Recall.status.in_(NOTIFIABLE)).execute()
-        audit.record(user, "recall_notify", mandant=notice.mandant, recalls=ids,
-                     messages=[m.id for m in messages])
+            Recall.id.in_(ids) & Recall.status.in_(NOTIFIABLE)
+        ).execute()
+        audit.record(user, "recall_notify", mandant=notice.mandant, recalls=ids, messages=[m.id for m in messages])
     return notice
 
 
 # --- booked ----------------------------------------------------------------------
+
 
 def mark_booked_recalls(now: datetime | None = None, user: str = "automation") -> int:
     """Notified recalls whose person booked with the Mandant after the notice -> ``booked``.
@@ -333,29 +384,41 @@ def mark_booked_recalls(now: datetime | None = None, user: str = "automation") -
     process that changes the status creates the successor.
     """
     appt = Appointment.alias()
-    rows = (Recall.select(Recall.id, pw.fn.MIN(appt.id))
-            .join(appt, on=((appt.person == Recall.person) & (appt.mandant == Recall.mandant)))
-            .where((Recall.status == NOTIFIED) & (appt.status == "booked")
-                   & (appt.created_at >= Recall.notified_at))
-            .group_by(Recall.id).tuples())
+    rows = (
+        Recall.select(Recall.id, pw.fn.MIN(appt.id))
+        .join(appt, on=((appt.person == Recall.person) & (appt.mandant == Recall.mandant)))
+        .where((Recall.status == NOTIFIED) & (appt.status == "booked") & (appt.created_at >= Recall.notified_at))
+        .group_by(Recall.id)
+        .tuples()
+    )
     found = list(rows)
     booked = 0
     for recall_id, appointment_id in found:
         with write_transaction():
-            changed = (Recall.update(status=BOOKED, booked_appointment=appointment_id)
-                       .where((Recall.id == recall_id) & (Recall.status == NOTIFIED)).execute())
+            changed = (
+                Recall.update(status=BOOKED, booked_appointment=appointment_id)
+                .where((Recall.id == recall_id) & (Recall.status == NOTIFIED))
+                .execute()
+            )
             if not changed:
                 continue  # another process was first
             recall = get_recall(recall_id)
             successor = _schedule_next(recall, user)
-            audit.record(user, "recall_booked", mandant=recall.mandant_id, person=recall.person_id,
-                         recall=recall.id, appointment=appointment_id,
-                         next_recall=successor.id if successor else None)
+            audit.record(
+                user,
+                "recall_booked",
+                mandant=recall.mandant_id,
+                person=recall.person_id,
+                recall=recall.id,
+                appointment=appointment_id,
+                next_recall=successor.id if successor else None,
+            )
             booked += 1
     return booked
 
 
 # --- JSON ------------------------------------------------------------------------
+
 
 def recall_json(row: RecallRow | Recall) -> dict:
     """The ``recall due`` object: id, person, Mandant, reason, due, status, eligibility, channel."""
@@ -363,10 +426,20 @@ def recall_json(row: RecallRow | Recall) -> dict:
         row = eligibility(row)
     r = row.recall
     return {
-        "id": r.id, "person_id": r.person_id, "person": r.person.full_name,
-        "mandant": r.mandant.code, "reason": r.reason, "due": r.due.isoformat(),
-        "every_months": r.every_months, "status": r.status, "eligible": row.eligible,
-        "excluded": row.excluded, "reason_excluded": row.reason_excluded, "channel": row.channel,
-        "appointment_id": r.appointment_id, "notified_at": clock.iso(r.notified_at),
-        "booked_appointment_id": r.booked_appointment_id, "previous_id": r.previous_id,
+        "id": r.id,
+        "person_id": r.person_id,
+        "person": r.person.full_name,
+        "mandant": r.mandant.code,
+        "reason": r.reason,
+        "due": r.due.isoformat(),
+        "every_months": r.every_months,
+        "status": r.status,
+        "eligible": row.eligible,
+        "excluded": row.excluded,
+        "reason_excluded": row.reason_excluded,
+        "channel": row.channel,
+        "appointment_id": r.appointment_id,
+        "notified_at": clock.iso(r.notified_at),
+        "booked_appointment_id": r.booked_appointment_id,
+        "previous_id": r.previous_id,
     }

@@ -38,10 +38,10 @@ SHORT_NOTICE = timedelta(hours=2)
 DEFAULT_LEAD_HOURS = 24
 
 # reasons with a send time
-SCHEDULED = "scheduled"                      # at the lead time
-BEFORE_QUIET_HOURS = "before_quiet_hours"    # moved before the night
-AT_ONCE = "at_once"                          # short notice, sent now / confirmation now
-AFTER_QUIET_HOURS = "after_quiet_hours"      # confirmation waits for the morning
+SCHEDULED = "scheduled"  # at the lead time
+BEFORE_QUIET_HOURS = "before_quiet_hours"  # moved before the night
+AT_ONCE = "at_once"  # short notice, sent now / confirmation now
+AFTER_QUIET_HOURS = "after_quiet_hours"  # confirmation waits for the morning
 # reasons without one
 SHORT_NOTICE_REFUSED = "short_notice"
 APPOINTMENT_PAST = "appointment_past"
@@ -84,8 +84,9 @@ def _unsendable(appointment, now: datetime, what: str) -> ReminderPlan | None:
     if appointment.status == "cancelled":
         return ReminderPlan(None, APPOINTMENT_CANCELLED, f"the appointment is cancelled: no {what}")
     if clock.to_utc(appointment.start) <= now:
-        return ReminderPlan(None, APPOINTMENT_PAST,
-                            f"the appointment of {_when(appointment.start)} is in the past: no {what}")
+        return ReminderPlan(
+            None, APPOINTMENT_PAST, f"the appointment of {_when(appointment.start)} is in the past: no {what}"
+        )
     return None
 
 
@@ -106,17 +107,20 @@ def plan_reminder(appointment, now: datetime | None = None) -> ReminderPlan:
     if send_at > now:
         if send_at == due:
             return ReminderPlan(send_at, SCHEDULED, f"reminder scheduled for {_when(send_at)}", due)
-        return ReminderPlan(send_at, BEFORE_QUIET_HOURS,
-                            f"reminder scheduled for {_when(send_at)}, before the quiet hours", due)
+        return ReminderPlan(
+            send_at, BEFORE_QUIET_HOURS, f"reminder scheduled for {_when(send_at)}, before the quiet hours", due
+        )
     # booked inside the lead time: the short-notice rule, in whole minutes as the
     # desk books them (10:00:07 booking a 12:00 appointment is two hours ahead)
     if start - now.replace(second=0, microsecond=0) < SHORT_NOTICE:
-        return ReminderPlan(None, SHORT_NOTICE_REFUSED,
-                            "short notice: the appointment starts in less than 2 hours, no reminder is sent",
-                            due)
+        return ReminderPlan(
+            None,
+            SHORT_NOTICE_REFUSED,
+            "short notice: the appointment starts in less than 2 hours, no reminder is sent",
+            due,
+        )
     if in_quiet_hours(now, mandant):
-        return ReminderPlan(None, SHORT_NOTICE_REFUSED,
-                            "short notice during quiet hours: no reminder is sent", due)
+        return ReminderPlan(None, SHORT_NOTICE_REFUSED, "short notice during quiet hours: no reminder is sent", due)
     return ReminderPlan(now, AT_ONCE, "short notice: reminder sent at once", due)
 
 
@@ -130,10 +134,10 @@ def plan_confirmation(appointment, now: datetime | None = None) -> ReminderPlan:
     if send_at == now:
         return ReminderPlan(now, AT_ONCE, "confirmation sent at once")
     if send_at >= clock.to_utc(appointment.start):
-        return ReminderPlan(None, QUIET_HOURS,
-                            "quiet hours last until the appointment: no confirmation is sent")
-    return ReminderPlan(send_at, AFTER_QUIET_HOURS,
-                        f"confirmation scheduled for {_when(send_at)}, after the quiet hours")
+        return ReminderPlan(None, QUIET_HOURS, "quiet hours last until the appointment: no confirmation is sent")
+    return ReminderPlan(
+        send_at, AFTER_QUIET_HOURS, f"confirmation scheduled for {_when(send_at)}, after the quiet hours"
+    )
 
 
 def plan(kind: str, appointment, now: datetime | None = None) -> ReminderPlan:
@@ -153,8 +157,9 @@ def _address(person, channel: str) -> str | None:
     return person.mobile if channel == "sms" else person.email
 
 
-def reminder_draft(appointment, kind: str = "reminder", channel: str | None = None,
-                   fallback: bool = False, auto_key: str | None = None):
+def reminder_draft(
+    appointment, kind: str = "reminder", channel: str | None = None, fallback: bool = False, auto_key: str | None = None
+):
     """The message (an outbox Draft) reminding of or confirming ``appointment``.
 
     The channel defaults to the person's: the preferred one if usable, else the
@@ -176,12 +181,22 @@ def reminder_draft(appointment, kind: str = "reminder", channel: str | None = No
     if channel is None:
         channel = persons.channel_for(person, order)
         if channel is None:
-            raise Refused(f"{person.full_name} (person {person.id}) has neither a mobile number"
-                          " nor an e-mail address", "no_address")
+            raise Refused(
+                f"{person.full_name} (person {person.id}) has neither a mobile number nor an e-mail address",
+                "no_address",
+            )
     recipient = _address(person, channel)
     if not recipient:
         what = "mobile number" if channel == "sms" else "e-mail address"
         raise Refused(f"{person.full_name} (person {person.id}) has no {what}", "no_address")
     subject, body = templates.render_message(kind, channel, person, mandant, appointment=appointment)
-    return Draft(channel=channel, recipient=recipient, body=body, subject=subject, person=person,
-                 appointment=appointment, purpose=kind, auto_key=auto_key)
+    return Draft(
+        channel=channel,
+        recipient=recipient,
+        body=body,
+        subject=subject,
+        person=person,
+        appointment=appointment,
+        purpose=kind,
+        auto_key=auto_key,
+    )

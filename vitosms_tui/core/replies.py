@@ -49,11 +49,11 @@ SOURCE = "reply"
 class Incoming:
     """One SMS as the gateway took it in."""
 
-    sender: str               # E.164
+    sender: str  # E.164
     text: str
     received_at: datetime
-    link: str = ""            # the gateway and the practice's number it came in on
-    ref: str | None = None    # the SMSC's id of this SMS, when it gives one
+    link: str = ""  # the gateway and the practice's number it came in on
+    ref: str | None = None  # the SMSC's id of this SMS, when it gives one
 
     @property
     def key(self) -> str:
@@ -64,15 +64,19 @@ class Incoming:
 
 
 def _sms_sent_to(number: str, before: datetime):
-    return ((Message.channel == "sms") & (Message.recipient == number)
-            & Message.status.in_(("sent", "delivered")) & Message.sent_at.is_null(False)
-            & (Message.sent_at <= before) & (Message.sent_at >= before - timedelta(days=MATCH_DAYS)))
+    return (
+        (Message.channel == "sms")
+        & (Message.recipient == number)
+        & Message.status.in_(("sent", "delivered"))
+        & Message.sent_at.is_null(False)
+        & (Message.sent_at <= before)
+        & (Message.sent_at >= before - timedelta(days=MATCH_DAYS))
+    )
 
 
 def answered_message(number: str, at: datetime) -> Message | None:
     """The newest SMS sent to ``number`` within the 14 days before ``at``."""
-    return (Message.select().where(_sms_sent_to(number, at))
-            .order_by(Message.sent_at.desc(), Message.id.desc()).first())
+    return Message.select().where(_sms_sent_to(number, at)).order_by(Message.sent_at.desc(), Message.id.desc()).first()
 
 
 def _person_of_number(number: str) -> Person | None:
@@ -87,9 +91,16 @@ def _repeated(incoming: Incoming) -> bool:
     if incoming.ref:
         return False
     since = incoming.received_at - AGAIN_WINDOW
-    return (Reply.select().where((Reply.sender == incoming.sender) & (Reply.text == incoming.text)
-                                 & (Reply.received_at >= since)
-                                 & (Reply.received_at <= incoming.received_at)).exists())
+    return (
+        Reply.select()
+        .where(
+            (Reply.sender == incoming.sender)
+            & (Reply.text == incoming.text)
+            & (Reply.received_at >= since)
+            & (Reply.received_at <= incoming.received_at)
+        )
+        .exists()
+    )
 
 
 def receive(incoming: Incoming) -> Reply | None:
@@ -104,11 +115,17 @@ def receive(incoming: Incoming) -> Reply | None:
         try:
             with Reply._meta.database.atomic():
                 reply = Reply.create(
-                    key=incoming.key, sender=incoming.sender, text=incoming.text,
-                    received_at=incoming.received_at, link=incoming.link[:64], person=person,
-                    message=message, action=understand(incoming.text),
+                    key=incoming.key,
+                    sender=incoming.sender,
+                    text=incoming.text,
+                    received_at=incoming.received_at,
+                    link=incoming.link[:64],
+                    person=person,
+                    message=message,
+                    action=understand(incoming.text),
                     appointment=message.appointment_id if message is not None else None,
-                    recall=message.recall_id if message is not None else None)
+                    recall=message.recall_id if message is not None else None,
+                )
         except pw.IntegrityError:  # another worker stored it a moment ago
             return None
         _act(reply)
@@ -124,9 +141,15 @@ def receive_all(incoming: list[Incoming]) -> list[Reply]:
 def _act(reply: Reply) -> None:
     if reply.action in (CONFIRMED, DECLINED) and reply.appointment_id:
         # an answer about an appointment that is over or cancelled changes nothing
-        (Appointment.update(answer=reply.action)
-         .where((Appointment.id == reply.appointment_id) & (Appointment.status == "booked")
-                & (Appointment.start > reply.received_at)).execute())
+        (
+            Appointment.update(answer=reply.action)
+            .where(
+                (Appointment.id == reply.appointment_id)
+                & (Appointment.status == "booked")
+                & (Appointment.start > reply.received_at)
+            )
+            .execute()
+        )
     elif reply.action == STOP:
         stop_sms(reply.sender, SOURCE)
 
@@ -139,10 +162,11 @@ def stop_sms(number: str, source: str) -> list[int]:
     persons = list(Person.select().where((Person.mobile == number) & (Person.consent_sms == True)))  # noqa: E712
     for person in persons:
         person_records.set_consent(person, "sms", False, user=source, source=source)
-    queued = (Message.select(Message.id)
-              .where((Message.channel == "sms") & (Message.status == "queued")
-                     & ((Message.recipient == number)
-                        | Message.person.in_([p.id for p in persons] or [0]))))
+    queued = Message.select(Message.id).where(
+        (Message.channel == "sms")
+        & (Message.status == "queued")
+        & ((Message.recipient == number) | Message.person.in_([p.id for p in persons] or [0]))
+    )
     for row in list(queued):
         outbox.withdraw(row.id, source, reason="withdrawn: the patient answered STOP")
     return [p.id for p in persons]
@@ -153,12 +177,17 @@ def stopped_numbers(numbers: list[str]) -> set[str]:
     found: set[str] = set()
     unique = sorted(set(numbers))
     for start in range(0, len(unique), 500):
-        found.update(row.mobile for row in Person.select(Person.mobile).where(
-            Person.mobile.in_(unique[start:start + 500]) & (Person.consent_sms == False)))  # noqa: E712
+        found.update(
+            row.mobile
+            for row in Person.select(Person.mobile).where(
+                Person.mobile.in_(unique[start : start + 500]) & (Person.consent_sms == False)
+            )
+        )  # noqa: E712
     return found
 
 
 # --- the desk's side ----------------------------------------------------------------
+
 
 def get_reply(reply_id: int) -> Reply:
     reply = Reply.get_or_none(Reply.id == reply_id)
@@ -190,8 +219,11 @@ def marker() -> tuple[int, int]:
 
 def mark_read(reply: Reply | int, user: str) -> None:
     """The desk has seen it (the inbox shows it below the unread ones)."""
-    (Reply.update(read_at=clock.now(), read_by=user)
-     .where((Reply.id == getattr(reply, "id", reply)) & Reply.read_at.is_null()).execute())
+    (
+        Reply.update(read_at=clock.now(), read_by=user)
+        .where((Reply.id == getattr(reply, "id", reply)) & Reply.read_at.is_null())
+        .execute()
+    )
 
 
 def reassign(reply: Reply | int, person: Person | int, user: str) -> Reply:
@@ -202,14 +234,22 @@ def reassign(reply: Reply | int, person: Person | int, user: str) -> Reply:
         if target is None:
             raise NotFound(f"no person with id {getattr(person, 'id', person)}")
         if target.mobile != reply.sender:
-            raise Refused(f"{target.full_name} (person {target.id}) does not have the number "
-                          f"{reply.sender}", "other_number")
-        message = (Message.select().where(_sms_sent_to(reply.sender, reply.received_at)
-                                           & (Message.person == target.id))
-                   .order_by(Message.sent_at.desc(), Message.id.desc()).first())
-        Reply.update(person=target.id, message=message, reassigned_by=user,
-                     appointment=message.appointment_id if message else None,
-                     recall=message.recall_id if message else None).where(Reply.id == reply.id).execute()
+            raise Refused(
+                f"{target.full_name} (person {target.id}) does not have the number {reply.sender}", "other_number"
+            )
+        message = (
+            Message.select()
+            .where(_sms_sent_to(reply.sender, reply.received_at) & (Message.person == target.id))
+            .order_by(Message.sent_at.desc(), Message.id.desc())
+            .first()
+        )
+        Reply.update(
+            person=target.id,
+            message=message,
+            reassigned_by=user,
+            appointment=message.appointment_id if message else None,
+            recall=message.recall_id if message else None,
+        ).where(Reply.id == reply.id).execute()
         audit.record(user, "reply_reassigned", person=target.id, reply=reply.id)
         reply = get_reply(reply.id)
         if reply.action in (CONFIRMED, DECLINED):
@@ -219,28 +259,46 @@ def reassign(reply: Reply | int, person: Person | int, user: str) -> Reply:
 
 def appointment_replies(appointment: Appointment | int) -> list[Reply]:
     """The replies about an appointment, oldest first (its timeline)."""
-    return list(Reply.select().where(Reply.appointment == getattr(appointment, "id", appointment))
-                .order_by(Reply.received_at, Reply.id))
+    return list(
+        Reply.select()
+        .where(Reply.appointment == getattr(appointment, "id", appointment))
+        .order_by(Reply.received_at, Reply.id)
+    )
 
 
 def conversation(person: Person | int, limit: int = 20) -> list[tuple[datetime, str, str]]:
     """The person's last SMS both ways, oldest first: (when, "out" or "in", text)."""
     person_id = getattr(person, "id", person)
-    out = [(m.sent_at or m.created_at, "out", m.body) for m in Message.select(
-        Message.sent_at, Message.created_at, Message.body)
+    out = [
+        (m.sent_at or m.created_at, "out", m.body)
+        for m in Message.select(Message.sent_at, Message.created_at, Message.body)
         .where((Message.person == person_id) & (Message.channel == "sms"))
-        .order_by(Message.id.desc()).limit(limit)]
-    back = [(r.received_at, "in", r.text) for r in Reply.select(Reply.received_at, Reply.text)
-            .where(Reply.person == person_id).order_by(Reply.id.desc()).limit(limit)]
+        .order_by(Message.id.desc())
+        .limit(limit)
+    ]
+    back = [
+        (r.received_at, "in", r.text)
+        for r in Reply.select(Reply.received_at, Reply.text)
+        .where(Reply.person == person_id)
+        .order_by(Reply.id.desc())
+        .limit(limit)
+    ]
     return sorted(out + back, key=lambda row: row[0])[-limit:]
 
 
 def reply_json(reply: Reply) -> dict:
     """The CONTRACT.md ``inbox`` object (and whether the desk read it)."""
-    return {"id": reply.id, "from": reply.sender, "person_id": reply.person_id, "text": reply.text,
-            "received_at": clock.iso(reply.received_at), "message_id": reply.message_id,
-            "appointment_id": reply.appointment_id, "action": reply.action,
-            "read_at": clock.iso(reply.read_at)}
+    return {
+        "id": reply.id,
+        "from": reply.sender,
+        "person_id": reply.person_id,
+        "text": reply.text,
+        "received_at": clock.iso(reply.received_at),
+        "message_id": reply.message_id,
+        "appointment_id": reply.appointment_id,
+        "action": reply.action,
+        "read_at": clock.iso(reply.read_at),
+    }
 
 
 # --- whether patients can answer ---------------------------------------------------
@@ -253,5 +311,8 @@ def set_receiving(receiving: bool) -> None:
     from .models import Setting
 
     value = "on" if receiving else "off"
-    (Setting.insert(key=RECEIVING_SETTING, value=value)
-     .on_conflict(conflict_target=[Setting.key], update={Setting.value: value}).execute())
+    (
+        Setting.insert(key=RECEIVING_SETTING, value=value)
+        .on_conflict(conflict_target=[Setting.key], update={Setting.value: value})
+        .execute()
+    )

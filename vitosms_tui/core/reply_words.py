@@ -24,20 +24,26 @@ ANSWER_WORDS = {
     **dict.fromkeys(("stop", "stopp", "halt"), STOP),
 }
 # words that may stand before the answer
-_OPENING = frozenset("""hallo hoi gruezi gruetzi guten tag morgen abend bonjour bonsoir salut
-    buongiorno buonasera salve hello hi dear liebe lieber""".split())
+_OPENING = frozenset(
+    """hallo hoi gruezi gruetzi guten tag morgen abend bonjour bonsoir salut
+    buongiorno buonasera salve hello hi dear liebe lieber""".split()
+)
 # words that may follow the answer without changing it
-_POLITE = frozenset("""gerne gern danke dank vielen herzlichen bitte sehr ok okay klar sicher
+_POLITE = frozenset(
+    """gerne gern danke dank vielen herzlichen bitte sehr ok okay klar sicher
     natuerlich bis dann bald morgen schonen schoenen tag merci beaucoup volontiers bien sur d
     accord a demain bonne journee grazie mille certo va bene volentieri domani buona giornata
     thanks thank you please sure of course see tomorrow then have nice day leider malheureusement
-    desole purtroppo mi dispiace unfortunately sorry""".split())
+    desole purtroppo mi dispiace unfortunately sorry""".split()
+)
 # a "no" may say it twice ("Nein, leider nicht")
 _NEGATION = frozenset("nicht pas not".split())
 # the start of a sign-off: whatever follows (a name) does not count
-_SIGN_OFF = frozenset("""gruss grusse gruessli gruessle lg mfg freundliche beste herzliche
+_SIGN_OFF = frozenset(
+    """gruss grusse gruessli gruessle lg mfg freundliche beste herzliche
     liebe tschuss tschau ciao adieu cordialement salutations amities bises saluti cordiali
-    distinti regards cheers best kind""".split())
+    distinti regards cheers best kind""".split()
+)
 # what the reminder and confirmation ask for ({answer}): words understood below
 INVITATION = {"de": "JA oder NEIN", "fr": "OUI ou NON", "it": "SI o NO", "en": "YES or NO"}
 _WORD = re.compile(r"[a-z0-9]+")

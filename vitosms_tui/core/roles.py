@@ -29,8 +29,11 @@ def may_order(login: str) -> bool:
 def require_order_right(login: str) -> None:
     """Refuse an order unless ``login`` may order credits."""
     if not may_order(login):
-        raise Refused(f"only the service desk or staff allowed to order may order credits; {login!r} may "
-                      "not (vitosms staff add --may-order)", "forbidden")
+        raise Refused(
+            f"only the service desk or staff allowed to order may order credits; {login!r} may "
+            "not (vitosms staff add --may-order)",
+            "forbidden",
+        )
 
 
 def require_servicedesk(login: str, action: str) -> None:

@@ -52,15 +52,18 @@ def schema_version() -> int:
     except (TypeError, ValueError):
         from .errors import UsageError
 
-        raise UsageError(f"the database's schema version {row.value!r} is not a number (setting "
-                         "schema_version); restore the last backup or set it to the version of this "
-                         f"program ({SCHEMA_VERSION})") from None
+        raise UsageError(
+            f"the database's schema version {row.value!r} is not a number (setting "
+            "schema_version); restore the last backup or set it to the version of this "
+            f"program ({SCHEMA_VERSION})"
+        ) from None
 
 
 def _add_missing_columns() -> list[str]:
     # imported here, not at the top: playhouse.migrate imports psycopg (0.2 s) through its
     # CockroachDB support, and every start reads schema_version() but rarely migrates
-    from playhouse.migrate import SchemaMigrator, migrate as run_migrations
+    from playhouse.migrate import SchemaMigrator
+    from playhouse.migrate import migrate as run_migrations
 
     db = database.obj
     migrator = SchemaMigrator.from_database(db)
@@ -99,9 +102,7 @@ def migrate() -> dict:
     if before > SCHEMA_VERSION:
         from .errors import UsageError
 
-        raise UsageError(
-            f"the database has schema version {before}, newer than this program ({SCHEMA_VERSION})"
-        )
+        raise UsageError(f"the database has schema version {before}, newer than this program ({SCHEMA_VERSION})")
     with db.atomic():
         existing = set(db.get_tables())
         db.create_tables([m for m in ALL_MODELS if m._meta.table_name not in existing])
@@ -111,7 +112,9 @@ def migrate() -> dict:
         for version in range(max(before, 1) + 1, SCHEMA_VERSION + 1):
             if before and version in STEPS:
                 STEPS[version]()
-        (Setting.insert(key="schema_version", value=str(SCHEMA_VERSION))
-         .on_conflict(conflict_target=[Setting.key], update={Setting.value: str(SCHEMA_VERSION)})
-         .execute())
+        (
+            Setting.insert(key="schema_version", value=str(SCHEMA_VERSION))
+            .on_conflict(conflict_target=[Setting.key], update={Setting.value: str(SCHEMA_VERSION)})
+            .execute()
+        )
     return {"from_version": before, "schema_version": SCHEMA_VERSION, "added_columns": added}

@@ -24,30 +24,132 @@ MANDANTEN = [
     ("FAV", "Dr méd. Julien Favre", "Dr Favre"),
 ]
 NAMES = {
-    "de": (["Müller", "Meier", "Schmid", "Keller", "Weber", "Huber", "Schneider", "Steiner", "Fischer",
-            "Gerber", "Brunner", "Baumann", "Frei", "Zimmermann", "Moser", "Widmer", "Wyss", "Graf",
-            "Roth", "Bühler", "Zürcher", "Bachmann", "Käser", "Schürch", "Ammann"],
-           [("Anna", "Frau"), ("Laura", "Frau"), ("Sarah", "Frau"), ("Lea", "Frau"), ("Nina", "Frau"),
-            ("Ursula", "Frau"), ("Andrea", "Frau"), ("Jürg", "Herr"), ("Daniel", "Herr"),
-            ("Thomas", "Herr"), ("Martin", "Herr"), ("Peter", "Herr"), ("Lukas", "Herr"), ("Beat", "Herr"),
-            ("Reto", "Herr"), ("Urs", "Herr"), ("Käthi", "Frau"), ("Rösli", "Frau")]),
-    "fr": (["Dubois", "Favre", "Rochat", "Perret", "Bonvin", "Girard", "Morel", "Fontaine", "Chevalley",
-            "Reymond", "Jaquet", "Pittet", "Mercier", "Rey", "Aebischer"],
-           [("Claire", "Frau"), ("Sophie", "Frau"), ("Léa", "Frau"), ("Chloé", "Frau"), ("Élodie", "Frau"),
-            ("Julien", "Herr"), ("Nicolas", "Herr"), ("Pierre", "Herr"), ("Mathieu", "Herr"),
-            ("François", "Herr"), ("Hélène", "Frau"), ("Jérôme", "Herr")]),
-    "it": (["Bernasconi", "Rossi", "Ferrari", "Bianchi", "Colombo", "Fontana", "Galli", "Lombardi",
-            "Pedrazzini", "Rusconi", "Gianini", "Bernardi"],
-           [("Giulia", "Frau"), ("Francesca", "Frau"), ("Chiara", "Frau"), ("Sara", "Frau"),
-            ("Marco", "Herr"), ("Luca", "Herr"), ("Matteo", "Herr"), ("Alessandro", "Herr"),
-            ("Nicolò", "Herr")]),
-    "en": (["Smith", "Brown", "Taylor", "Wilson"],
-           [("Emily", "Frau"), ("James", "Herr"), ("Olivia", "Frau"), ("Oliver", "Herr")]),
+    "de": (
+        [
+            "Müller",
+            "Meier",
+            "Schmid",
+            "Keller",
+            "Weber",
+            "Huber",
+            "Schneider",
+            "Steiner",
+            "Fischer",
+            "Gerber",
+            "Brunner",
+            "Baumann",
+            "Frei",
+            "Zimmermann",
+            "Moser",
+            "Widmer",
+            "Wyss",
+            "Graf",
+            "Roth",
+            "Bühler",
+            "Zürcher",
+            "Bachmann",
+            "Käser",
+            "Schürch",
+            "Ammann",
+        ],
+        [
+            ("Anna", "Frau"),
+            ("Laura", "Frau"),
+            ("Sarah", "Frau"),
+            ("Lea", "Frau"),
+            ("Nina", "Frau"),
+            ("Ursula", "Frau"),
+            ("Andrea", "Frau"),
+            ("Jürg", "Herr"),
+            ("Daniel", "Herr"),
+            ("Thomas", "Herr"),
+            ("Martin", "Herr"),
+            ("Peter", "Herr"),
+            ("Lukas", "Herr"),
+            ("Beat", "Herr"),
+            ("Reto", "Herr"),
+            ("Urs", "Herr"),
+            ("Käthi", "Frau"),
+            ("Rösli", "Frau"),
+        ],
+    ),
+    "fr": (
+        [
+            "Dubois",
+            "Favre",
+            "Rochat",
+            "Perret",
+            "Bonvin",
+            "Girard",
+            "Morel",
+            "Fontaine",
+            "Chevalley",
+            "Reymond",
+            "Jaquet",
+            "Pittet",
+            "Mercier",
+            "Rey",
+            "Aebischer",
+        ],
+        [
+            ("Claire", "Frau"),
+            ("Sophie", "Frau"),
+            ("Léa", "Frau"),
+            ("Chloé", "Frau"),
+            ("Élodie", "Frau"),
+            ("Julien", "Herr"),
+            ("Nicolas", "Herr"),
+            ("Pierre", "Herr"),
+            ("Mathieu", "Herr"),
+            ("François", "Herr"),
+            ("Hélène", "Frau"),
+            ("Jérôme", "Herr"),
+        ],
+    ),
+    "it": (
+        [
+            "Bernasconi",
+            "Rossi",
+            "Ferrari",
+            "Bianchi",
+            "Colombo",
+            "Fontana",
+            "Galli",
+            "Lombardi",
+            "Pedrazzini",
+            "Rusconi",
+            "Gianini",
+            "Bernardi",
+        ],
+        [
+            ("Giulia", "Frau"),
+            ("Francesca", "Frau"),
+            ("Chiara", "Frau"),
+            ("Sara", "Frau"),
+            ("Marco", "Herr"),
+            ("Luca", "Herr"),
+            ("Matteo", "Herr"),
+            ("Alessandro", "Herr"),
+            ("Nicolò", "Herr"),
+        ],
+    ),
+    "en": (
+        ["Smith", "Brown", "Taylor", "Wilson"],
+        [("Emily", "Frau"), ("James", "Herr"), ("Olivia", "Frau"), ("Oliver", "Herr")],
+    ),
 }
 LANGUAGE_WEIGHTS = [("de", 62), ("fr", 24), ("it", 11), ("en", 3)]
 # Internal only: the reason never appears in a message text.
-REASONS = ["Kontrolle", "Konsultation", "Impfung", "Check-up", "Nachkontrolle", "Blutentnahme",
-           "Besprechung", "Vorsorge"]
+REASONS = [
+    "Kontrolle",
+    "Konsultation",
+    "Impfung",
+    "Check-up",
+    "Nachkontrolle",
+    "Blutentnahme",
+    "Besprechung",
+    "Vorsorge",
+]
 STARTING_CREDITS = 500
 
 
@@ -74,12 +176,18 @@ def _person_rows(count: int, rng: random.Random, mandanten: list[Mandant], stamp
             has_mobile = has_email = False
         mail_name = fold(f"{first}.{last}").replace(" ", "").replace("'", "")
         row = {
-            "salutation": salutation, "first_name": first, "last_name": last, "birth_date": birth,
-            "language": language, "mobile": _mobile(rng) if has_mobile else None,
+            "salutation": salutation,
+            "first_name": first,
+            "last_name": last,
+            "birth_date": birth,
+            "language": language,
+            "mobile": _mobile(rng) if has_mobile else None,
             "email": f"{mail_name}{index}@example.ch" if has_email else None,
             "preferred_channel": rng.choice([None, None, "sms", "email"]) if has_email else None,
-            "deceased": index % 101 == 7, "inactive": index % 89 == 3,
-            "mandant": rng.choice(mandanten).id, "search_name": search_name_of(first, last),
+            "deceased": index % 101 == 7,
+            "inactive": index % 89 == 3,
+            "mandant": rng.choice(mandanten).id,
+            "search_name": search_name_of(first, last),
             "created_at": stamp,
         }
         for purpose, chance in (("reminder", 0.9), ("recall", 0.85), ("birthday", 0.35)):
@@ -102,8 +210,9 @@ def _history_days(years: int) -> list[date]:
     return [d for d in days if d.weekday() < 5]
 
 
-def _appointment_rows(count: int | None, rng: random.Random, mandanten: list[Mandant],
-                      person_ids: list[int], stamp, years: int = 0) -> list[dict]:
+def _appointment_rows(
+    count: int | None, rng: random.Random, mandanten: list[Mandant], person_ids: list[int], stamp, years: int = 0
+) -> list[dict]:
     days = _history_days(years) if years and count is not None else _working_days(clock.today())
     rows = []
     if count is None:
@@ -112,13 +221,23 @@ def _appointment_rows(count: int | None, rng: random.Random, mandanten: list[Man
             for mandant in mandanten:
                 for slot in sorted(rng.sample(range(20), 8)):  # 30-minute slots 08:00-18:00
                     minute = 8 * 60 + slot * 30
-                    rows.append(_appointment(rng, mandant.id, rng.choice(person_ids), day, minute,
-                                             rng.choice([15, 30]), stamp))
+                    rows.append(
+                        _appointment(rng, mandant.id, rng.choice(person_ids), day, minute, rng.choice([15, 30]), stamp)
+                    )
         return rows
     for _ in range(count):
         minute = 8 * 60 + rng.randrange(40) * 15
-        rows.append(_appointment(rng, rng.choice(mandanten).id, rng.choice(person_ids),
-                                 rng.choice(days), minute, rng.choice([15, 15, 30, 45]), stamp))
+        rows.append(
+            _appointment(
+                rng,
+                rng.choice(mandanten).id,
+                rng.choice(person_ids),
+                rng.choice(days),
+                minute,
+                rng.choice([15, 15, 30, 45]),
+                stamp,
+            )
+        )
     return rows
 
 
@@ -134,16 +253,22 @@ def _start(day: date, minute: int) -> str:
 
 
 def _appointment(rng, mandant_id, person_id, day, minute, minutes, stamp) -> dict:
-    return {"mandant": mandant_id, "person": person_id,
-            "start": _start(day, minute), "minutes": minutes,
-            "reason": rng.choice(REASONS), "status": "booked", "created_at": stamp, "created_by": "seed"}
+    return {
+        "mandant": mandant_id,
+        "person": person_id,
+        "start": _start(day, minute),
+        "minutes": minutes,
+        "reason": rng.choice(REASONS),
+        "status": "booked",
+        "created_at": stamp,
+        "created_by": "seed",
+    }
 
 
 # a history of messages: how they ended (a queued one waits for a day to come)
 MESSAGE_FATES = [("delivered", 80), ("failed", 6), ("cancelled", 4), ("queued", 2), ("sent", 8)]
 MESSAGE_PURPOSES = [("reminder", 60), ("recall", 15), ("birthday", 5), ("free", 20)]
-MESSAGE_BODY = ("Guten Tag, wir erinnern Sie an Ihren Termin bei {sender}. "
-                "Bei Verhinderung bitte 044 123 45 67 anrufen.")
+MESSAGE_BODY = "Guten Tag, wir erinnern Sie an Ihren Termin bei {sender}. Bei Verhinderung bitte 044 123 45 67 anrufen."
 HISTORY_DAYS = 5 * 365
 
 
@@ -159,8 +284,7 @@ def _messages(count: int, rng: random.Random, mandanten: list[Mandant]) -> None:
         return
     fates = [fate for fate, weight in MESSAGE_FATES for _ in range(weight)]
     purposes = [purpose for purpose, weight in MESSAGE_PURPOSES for _ in range(weight)]
-    people = list(Person.select(Person.id, Person.mandant, Person.mobile, Person.email)
-                  .order_by(Person.id).tuples())
+    people = list(Person.select(Person.id, Person.mandant, Person.mobile, Person.email).order_by(Person.id).tuples())
     tariff = credits.tariff()
     now = clock.now()
     instants: dict[int, str] = {}
@@ -188,50 +312,109 @@ def _messages(count: int, rng: random.Random, mandanten: list[Mandant]) -> None:
         cost = tariff.cost(channel, 1)
         spent[mandant.id] += cost
         done = at(max(0, created - 1)) if fate in ("sent", "delivered") else None
-        rows.append({
-            "mandant": mandant.id, "person": person_id, "channel": channel, "recipient": recipient,
-            "sender": mandant.sender if channel == "sms" else mandant.name,
-            "subject": "Ihr Termin" if channel == "email" else "",
-            "body": MESSAGE_BODY.format(sender=mandant.name), "purpose": rng.choice(purposes),
-            "status": fate, "encoding": "gsm" if channel == "sms" else None,
-            "segments": 1 if channel == "sms" else None, "credits": cost,
-            "idempotency_key": f"seed{index:08d}{rng.getrandbits(32):08x}",
-            "scheduled_at": due, "next_attempt_at": due, "attempts": 0 if fate in ("queued", "cancelled") else 1,
-            "provider_id": f"seed-{index}" if channel == "sms" and fate != "queued" else None,
-            "sent_at": done, "delivered_at": done if fate == "delivered" else None,
-            "error": "undelivered: number not reachable" if fate == "failed" else None,
-            "created_at": at(created), "created_by": "seed",
-        })
+        rows.append(
+            {
+                "mandant": mandant.id,
+                "person": person_id,
+                "channel": channel,
+                "recipient": recipient,
+                "sender": mandant.sender if channel == "sms" else mandant.name,
+                "subject": "Ihr Termin" if channel == "email" else "",
+                "body": MESSAGE_BODY.format(sender=mandant.name),
+                "purpose": rng.choice(purposes),
+                "status": fate,
+                "encoding": "gsm" if channel == "sms" else None,
+                "segments": 1 if channel == "sms" else None,
+                "credits": cost,
+                "idempotency_key": f"seed{index:08d}{rng.getrandbits(32):08x}",
+                "scheduled_at": due,
+                "next_attempt_at": due,
+                "attempts": 0 if fate in ("queued", "cancelled") else 1,
+                "provider_id": f"seed-{index}" if channel == "sms" and fate != "queued" else None,
+                "sent_at": done,
+                "delivered_at": done if fate == "delivered" else None,
+                "error": "undelivered: number not reachable" if fate == "failed" else None,
+                "created_at": at(created),
+                "created_by": "seed",
+            }
+        )
         fates_of.append((fate, at(created)))
     for mandant in mandanten:
-        CreditEntry.create(mandant=mandant, delta=spent[mandant.id], kind="purchase", user="seed",
-                           note="demo credits for the history of messages")
+        CreditEntry.create(
+            mandant=mandant,
+            delta=spent[mandant.id],
+            kind="purchase",
+            user="seed",
+            note="demo credits for the history of messages",
+        )
     _insert(Message, rows)
-    ids = [mid for (mid,) in Message.select(Message.id).order_by(Message.id).limit(count)
-           .where(Message.idempotency_key.startswith("seed")).tuples()]
+    ids = [
+        mid
+        for (mid,) in Message.select(Message.id)
+        .order_by(Message.id)
+        .limit(count)
+        .where(Message.idempotency_key.startswith("seed"))
+        .tuples()
+    ]
     ledger, events = [], []
-    for message_id, row, (fate, created) in zip(ids, rows, fates_of):
-        ledger.append({"mandant": row["mandant"], "delta": -row["credits"], "kind": "spend", "message": message_id,
-                       "note": "", "user": "seed", "at": created})
-        events.append({"message": message_id, "at": created, "kind": "queued",
-                       "detail": f"by seed, {row['credits']} credit{'s' if row['credits'] != 1 else ''}"})
+    for message_id, row, (fate, created) in zip(ids, rows, fates_of, strict=True):
+        ledger.append(
+            {
+                "mandant": row["mandant"],
+                "delta": -row["credits"],
+                "kind": "spend",
+                "message": message_id,
+                "note": "",
+                "user": "seed",
+                "at": created,
+            }
+        )
+        events.append(
+            {
+                "message": message_id,
+                "at": created,
+                "kind": "queued",
+                "detail": f"by seed, {row['credits']} credit{'s' if row['credits'] != 1 else ''}",
+            }
+        )
         if fate == "queued":
             continue
         if fate == "cancelled":
             events.append({"message": message_id, "at": created, "kind": "cancelled", "detail": "withdrawn by seed"})
         else:
             events.append({"message": message_id, "at": created, "kind": "claimed", "detail": "attempt 1 by seed"})
-            events.append({"message": message_id, "at": row["sent_at"] or created,
-                           "kind": "failed" if fate == "failed" else "sent", "detail": row["error"] or "by seed"})
+            events.append(
+                {
+                    "message": message_id,
+                    "at": row["sent_at"] or created,
+                    "kind": "failed" if fate == "failed" else "sent",
+                    "detail": row["error"] or "by seed",
+                }
+            )
             if fate == "delivered":
-                events.append({"message": message_id, "at": row["delivered_at"], "kind": "delivered",
-                               "detail": "report"})
+                events.append(
+                    {"message": message_id, "at": row["delivered_at"], "kind": "delivered", "detail": "report"}
+                )
         if fate in ("failed", "cancelled"):
-            ledger.append({"mandant": row["mandant"], "delta": row["credits"], "kind": "refund",
-                           "message": message_id, "note": f"message {message_id} {fate}", "user": "seed",
-                           "at": created})
-            events.append({"message": message_id, "at": created, "kind": "refunded",
-                           "detail": f"{row['credits']} credit{'s' if row['credits'] != 1 else ''}"})
+            ledger.append(
+                {
+                    "mandant": row["mandant"],
+                    "delta": row["credits"],
+                    "kind": "refund",
+                    "message": message_id,
+                    "note": f"message {message_id} {fate}",
+                    "user": "seed",
+                    "at": created,
+                }
+            )
+            events.append(
+                {
+                    "message": message_id,
+                    "at": created,
+                    "kind": "refunded",
+                    "detail": f"{row['credits']} credit{'s' if row['credits'] != 1 else ''}",
+                }
+            )
     _insert(CreditEntry, ledger)
     _insert(MessageEvent, events)
 
@@ -243,18 +426,30 @@ def _insert(model, rows: list[dict], chunk: int = 5000) -> None:
     db = model._meta.database
     fields = [model._meta.fields[name] for name in rows[0]]
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        model._meta.table_name, ", ".join(f.column_name for f in fields), ", ".join([db.param] * len(fields)))
+        model._meta.table_name, ", ".join(f.column_name for f in fields), ", ".join([db.param] * len(fields))
+    )
     names = list(rows[0])
     plain = (str, int, float, type(None))  # stored as they are; others need the field's conversion
     for start in range(0, len(rows), chunk):
-        values = [tuple(v if type(v) in plain else f.db_value(v)
-                        for f, v in zip(fields, map(row.__getitem__, names)))
-                  for row in rows[start:start + chunk]]
+        values = [
+            tuple(
+                v if type(v) in plain else f.db_value(v)
+                for f, v in zip(fields, map(row.__getitem__, names), strict=True)
+            )
+            for row in rows[start : start + chunk]
+        ]
         db.cursor().executemany(sql, values)
 
 
-def seed_practice(mandanten: int = 3, persons: int = 300, appointments: int | None = None,
-                  seed: int = 1, user: str = "seed", messages: int = 0, years: int = 0) -> dict:
+def seed_practice(
+    mandanten: int = 3,
+    persons: int = 300,
+    appointments: int | None = None,
+    seed: int = 1,
+    user: str = "seed",
+    messages: int = 0,
+    years: int = 0,
+) -> dict:
     """Fill an empty database with a demo practice; refuses a database with data.
 
     ``appointments`` lie within four weeks of today, or with ``years`` over that
@@ -270,11 +465,18 @@ def seed_practice(mandanten: int = 3, persons: int = 300, appointments: int | No
         if Mandant.select().exists() or Person.select().exists():
             raise Refused("the database already holds a practice; seed only an empty one", "not_empty")
         # each with the practice's details its texts name (phone for cancellations, address, signature)
-        created = [Mandant.create(code=code, name=name, sender=sender, practice_phone=f"044 123 45 6{i}",
-                                  practice_address="Seestrasse 12, 8002 Zürich", signature=f"{name}, Praxis am See")
-                   for i, (code, name, sender) in enumerate(MANDANTEN[:mandanten])]
-        for login, name, role in (("empfang", "Empfang", "frontdesk"),
-                                  ("servicedesk", "Service Desk", "servicedesk")):
+        created = [
+            Mandant.create(
+                code=code,
+                name=name,
+                sender=sender,
+                practice_phone=f"044 123 45 6{i}",
+                practice_address="Seestrasse 12, 8002 Zürich",
+                signature=f"{name}, Praxis am See",
+            )
+            for i, (code, name, sender) in enumerate(MANDANTEN[:mandanten])
+        ]
+        for login, name, role in (("empfang", "Empfang", "frontdesk"), ("servicedesk", "Service Desk", "servicedesk")):
             Staff.get_or_create(login=login, defaults={"name": name, "role": role})
         if user and user != "seed":
             # whoever builds a demo practice may try the order window in it
@@ -282,17 +484,27 @@ def seed_practice(mandanten: int = 3, persons: int = 300, appointments: int | No
         for key, value in (("practice_name", "Praxis am See"), ("practice_phone", "044 123 45 67")):
             Setting.insert(key=key, value=value).on_conflict_ignore().execute()
         for mandant in created:
-            CreditEntry.create(mandant=mandant, delta=STARTING_CREDITS, kind="purchase", user=user,
-                               note="demo starting credits")
+            CreditEntry.create(
+                mandant=mandant, delta=STARTING_CREDITS, kind="purchase", user=user, note="demo starting credits"
+            )
         _insert(Person, _person_rows(persons, rng, created, stamp))
         person_ids = [pid for (pid,) in Person.select(Person.id).order_by(Person.id).tuples()]
         appointment_rows = _appointment_rows(appointments, rng, created, person_ids, stamp, years)
         _insert(Appointment, appointment_rows)
         _messages(messages, rng, created)
-        audit.record(user, "seed", persons=persons, appointments=len(appointment_rows),
-                     **({"messages": messages} if messages else {}))
-    result = {"mandanten": len(created), "persons": persons, "appointments": len(appointment_rows),
-              "credits_per_mandant": STARTING_CREDITS}
+        audit.record(
+            user,
+            "seed",
+            persons=persons,
+            appointments=len(appointment_rows),
+            **({"messages": messages} if messages else {}),
+        )
+    result = {
+        "mandanten": len(created),
+        "persons": persons,
+        "appointments": len(appointment_rows),
+        "credits_per_mandant": STARTING_CREDITS,
+    }
     if messages:
         result["messages"] = messages
     return result

@@ -24,16 +24,14 @@ MAX_ERROR = 500
 LOST = "lost"
 
 
-def claim_due(worker_id: str, limit: int, lease_seconds: float,
-              max_attempts: int | None = None) -> list[Message]:
+def claim_due(worker_id: str, limit: int, lease_seconds: float, max_attempts: int | None = None) -> list[Message]:
     """Claim up to ``limit`` due messages for ``worker_id`` (atomic, with a lease): see :func:`_claim`."""
     claimed = _claim(worker_id, limit, lease_seconds, max_attempts, [Message])
     claimed.sort(key=lambda m: (m.next_attempt_at, m.id))
     return claimed
 
 
-def claim_due_rows(worker_id: str, limit: int, lease_seconds: float, max_attempts: int | None,
-                   fields) -> list[tuple]:
+def claim_due_rows(worker_id: str, limit: int, lease_seconds: float, max_attempts: int | None, fields) -> list[tuple]:
     """:func:`claim_due`, as plain tuples of ``fields`` (the first one must be ``Message.id``).
 
     A worker claims hundreds of messages a second: building a model instance of
@@ -42,8 +40,9 @@ def claim_due_rows(worker_id: str, limit: int, lease_seconds: float, max_attempt
     return _claim(worker_id, limit, lease_seconds, max_attempts, list(fields), tuples=True)
 
 
-def _claim(worker_id: str, limit: int, lease_seconds: float, max_attempts: int | None,
-           returning: list, tuples: bool = False) -> list:
+def _claim(
+    worker_id: str, limit: int, lease_seconds: float, max_attempts: int | None, returning: list, tuples: bool = False
+) -> list:
     """Claim up to ``limit`` due messages for ``worker_id`` (atomic, with a lease).
 
     Due: queued with ``next_attempt_at`` reached, or sending with an expired
@@ -55,27 +54,40 @@ def _claim(worker_id: str, limit: int, lease_seconds: float, max_attempts: int |
     """
     now = clock.now()
     due = ((Message.status == "queued") & (Message.next_attempt_at <= now)) | (
-        (Message.status == "sending") & (Message.lease_until < now))
+        (Message.status == "sending") & (Message.lease_until < now)
+    )
     with claim_transaction():
         expiry.expire_due(due, now, worker_id)
         # from here these rows are locked (the whole database on SQLite): no other
         # worker sees them as due; on PostgreSQL other workers skip them and claim others
-        before = dict(rows_locked(Message.select(Message.id, Message.claimed_by).where(due)
-                                  .order_by(Message.next_attempt_at, Message.id).limit(max(0, int(limit))),
-                                  skip_locked=True).tuples())
+        before = dict(
+            rows_locked(
+                Message.select(Message.id, Message.claimed_by)
+                .where(due)
+                .order_by(Message.next_attempt_at, Message.id)
+                .limit(max(0, int(limit))),
+                skip_locked=True,
+            ).tuples()
+        )
         if max_attempts:
-            for message in Message.select().where(Message.id.in_(list(before)) & (Message.status == "sending")
-                                                  & (Message.attempts >= max_attempts)):
-                _fail(message, f"given up after {message.attempts} attempts: the worker stopped "
-                               "while sending each time", "delivery",
-                      (Message.id == message.id) & (Message.status == "sending"))
+            for message in Message.select().where(
+                Message.id.in_(list(before)) & (Message.status == "sending") & (Message.attempts >= max_attempts)
+            ):
+                _fail(
+                    message,
+                    f"given up after {message.attempts} attempts: the worker stopped while sending each time",
+                    "delivery",
+                    (Message.id == message.id) & (Message.status == "sending"),
+                )
                 del before[message.id]
         if not before:
             return []
-        update = (Message.update(status="sending", claimed_by=worker_id,
-                                 lease_until=now + timedelta(seconds=lease_seconds),
-                                 attempts=Message.attempts + 1)
-                  .where(Message.id.in_(list(before)) & due))
+        update = Message.update(
+            status="sending",
+            claimed_by=worker_id,
+            lease_until=now + timedelta(seconds=lease_seconds),
+            attempts=Message.attempts + 1,
+        ).where(Message.id.in_(list(before)) & due)
         if tuples:  # the attempt count last, for the timeline
             update = update.returning(*returning, Message.attempts).tuples()
         else:
@@ -96,8 +108,9 @@ def _claim(worker_id: str, limit: int, lease_seconds: float, max_attempts: int |
 
 def _held(message_id: int, worker_id: str) -> Message | None:
     """The message if ``worker_id`` still holds it (call inside the transaction)."""
-    return Message.get_or_none((Message.id == message_id) & (Message.claimed_by == worker_id)
-                               & (Message.status == "sending"))
+    return Message.get_or_none(
+        (Message.id == message_id) & (Message.claimed_by == worker_id) & (Message.status == "sending")
+    )
 
 
 def _guarded(message_id: int, worker_id: str):
@@ -132,12 +145,13 @@ def mark_sent(message_id: int, worker_id: str, provider_id: str | None) -> bool:
     An e-mail is then final; an SMS waits in ``sent`` for its delivery report.
     """
     with write_transaction():
-        changed = (Message.update(status="sent", sent_at=clock.now(), provider_id=provider_id,
-                                  lease_until=None, error=None)
-                   .where(_guarded(message_id, worker_id)).execute())
+        changed = (
+            Message.update(status="sent", sent_at=clock.now(), provider_id=provider_id, lease_until=None, error=None)
+            .where(_guarded(message_id, worker_id))
+            .execute()
+        )
         if changed:
-            add_event(message_id, "sent", f"by {worker_id}" + (f", provider id {provider_id}"
-                                                              if provider_id else ""))
+            add_event(message_id, "sent", f"by {worker_id}" + (f", provider id {provider_id}" if provider_id else ""))
     return bool(changed)
 
 
@@ -154,25 +168,39 @@ def mark_sent_many(worker_id: str, sent: list[tuple[int, str | None]]) -> set[in
         ids = [message_id for message_id, _ in sent]
         held: set[int] = set()
         for start in range(0, len(ids), 500):
-            held.update(row[0] for row in rows_locked(Message.select(Message.id).where(
-                Message.id.in_(ids[start:start + 500]) & (Message.claimed_by == worker_id)
-                & (Message.status == "sending"))).tuples())
+            held.update(
+                row[0]
+                for row in rows_locked(
+                    Message.select(Message.id).where(
+                        Message.id.in_(ids[start : start + 500])
+                        & (Message.claimed_by == worker_id)
+                        & (Message.status == "sending")
+                    )
+                ).tuples()
+            )
         rows = [(pid, message_id) for message_id, pid in sent if message_id in held]
         # the rows are locked since the select: they are still ours; executemany
         # skips peewee's per-row SQL building (the same UPDATE for every row)
         db = database.obj
         p = db.param
-        sql = (f'UPDATE "message" SET "status" = \'sent\', "sent_at" = {p}, "provider_id" = {p}, '
-               f'"lease_until" = NULL, "error" = NULL WHERE "id" = {p}')
+        sql = (
+            f'UPDATE "message" SET "status" = \'sent\', "sent_at" = {p}, "provider_id" = {p}, '
+            f'"lease_until" = NULL, "error" = NULL WHERE "id" = {p}'
+        )
         at = Message.sent_at.db_value(now)
         db.cursor().executemany(sql, [(at, pid, message_id) for pid, message_id in rows])
-        add_events([(message_id, "sent", f"by {worker_id}" + (f", provider id {pid}" if pid else ""))
-                 for pid, message_id in rows])
+        add_events(
+            [
+                (message_id, "sent", f"by {worker_id}" + (f", provider id {pid}" if pid else ""))
+                for pid, message_id in rows
+            ]
+        )
     return held
 
 
-def mark_passing_fault(message_id: int, worker_id: str, error: str, max_attempts: int,
-                       backoff: float, backoff_max: float) -> str:
+def mark_passing_fault(
+    message_id: int, worker_id: str, error: str, max_attempts: int, backoff: float, backoff_max: float
+) -> str:
     """A fault that may pass: queue again after an exponential back-off.
 
     After ``max_attempts`` attempts the message fails for good (and is
@@ -186,13 +214,20 @@ def mark_passing_fault(message_id: int, worker_id: str, error: str, max_attempts
             return LOST
         add_event(message, "error", f"attempt {message.attempts}: {error}")
         if message.attempts >= max_attempts:
-            _fail(message, f"{error} (gave up after {message.attempts} attempts)", worker_id,
-                  _guarded(message_id, worker_id))
+            _fail(
+                message,
+                f"{error} (gave up after {message.attempts} attempts)",
+                worker_id,
+                _guarded(message_id, worker_id),
+            )
             return "failed"
         delay = min(backoff * 2 ** max(0, message.attempts - 1), backoff_max)
         retry_at = clock.now() + timedelta(seconds=delay)
-        (Message.update(status="queued", next_attempt_at=retry_at, claimed_by=None, lease_until=None,
-                        error=error).where(_guarded(message_id, worker_id)).execute())
+        (
+            Message.update(status="queued", next_attempt_at=retry_at, claimed_by=None, lease_until=None, error=error)
+            .where(_guarded(message_id, worker_id))
+            .execute()
+        )
         add_event(message, "retry", f"in {delay:g} s, at {clock.iso(retry_at)}")
     return "queued"
 
@@ -217,8 +252,9 @@ def record_report(provider_id: str, delivered: bool, at: datetime, error: str | 
     if not provider_id:
         return False
     with write_transaction():
-        message = Message.get_or_none((Message.provider_id == provider_id) & (Message.status == "sent")
-                                      & (Message.channel == "sms"))
+        message = Message.get_or_none(
+            (Message.provider_id == provider_id) & (Message.status == "sent") & (Message.channel == "sms")
+        )
         if message is None:
             return False
         condition = (Message.id == message.id) & (Message.status == "sent")
@@ -241,18 +277,27 @@ def record_reports(reports: list[tuple[str, bool, datetime, str | None]]) -> tup
         pending: dict[str, int] = {}
         pids = list(good)
         for start in range(0, len(pids), 500):
-            pending.update((pid, mid) for mid, pid in Message.select(Message.id, Message.provider_id).where(
-                Message.provider_id.in_(pids[start:start + 500]) & (Message.status == "sent")
-                & (Message.channel == "sms")).tuples())
+            pending.update(
+                (pid, mid)
+                for mid, pid in Message.select(Message.id, Message.provider_id)
+                .where(
+                    Message.provider_id.in_(pids[start : start + 500])
+                    & (Message.status == "sent")
+                    & (Message.channel == "sms")
+                )
+                .tuples()
+            )
         if pending:
             db = database.obj
             p = db.param
-            sql = (f'UPDATE "message" SET "status" = \'delivered\', "delivered_at" = {p} '
-                   f'WHERE "id" = {p} AND "status" = \'sent\'')
-            db.cursor().executemany(sql, [(Message.delivered_at.db_value(clock.to_utc(good[pid])), mid)
-                                          for pid, mid in pending.items()])
-            add_events([(mid, "delivered", f"report of {clock.iso(good[pid])}")
-                     for pid, mid in pending.items()])
+            sql = (
+                f'UPDATE "message" SET "status" = \'delivered\', "delivered_at" = {p} '
+                f'WHERE "id" = {p} AND "status" = \'sent\''
+            )
+            db.cursor().executemany(
+                sql, [(Message.delivered_at.db_value(clock.to_utc(good[pid])), mid) for pid, mid in pending.items()]
+            )
+            add_events([(mid, "delivered", f"report of {clock.iso(good[pid])}") for pid, mid in pending.items()])
             delivered = len(pending)
         for pid, ok, at, error in reports:
             if not ok and record_report(pid, False, at, error):  # failed: refund, per message
@@ -269,12 +314,19 @@ def release_claims(worker_id: str, message_ids: list[int]) -> list[int]:
     released: list[int] = []
     with write_transaction():
         for start in range(0, len(message_ids), 500):
-            chunk = message_ids[start:start + 500]
-            released += [m.id for m in Message.update(
-                status="queued", claimed_by=None, lease_until=None, next_attempt_at=clock.now(),
-                attempts=Message.attempts - 1)
+            chunk = message_ids[start : start + 500]
+            released += [
+                m.id
+                for m in Message.update(
+                    status="queued",
+                    claimed_by=None,
+                    lease_until=None,
+                    next_attempt_at=clock.now(),
+                    attempts=Message.attempts - 1,
+                )
                 .where(Message.id.in_(chunk) & (Message.claimed_by == worker_id) & (Message.status == "sending"))
-                .returning(Message.id).execute()]
-        add_events([(message_id, "released", f"not begun by {worker_id}, which stopped")
-                    for message_id in released])
+                .returning(Message.id)
+                .execute()
+            ]
+        add_events([(message_id, "released", f"not begun by {worker_id}, which stopped") for message_id in released])
     return released

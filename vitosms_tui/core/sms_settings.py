@@ -64,16 +64,20 @@ def load_sms_settings(values: dict) -> SmsSettings:
         default = getattr(sms, key)
         if key == "gateway":
             if value not in GATEWAYS:
-                raise _refuse(key, value, "expected \"mock\" or \"smpp\"")
+                raise _refuse(key, value, 'expected "mock" or "smpp"')
         elif isinstance(default, bool):
             if not isinstance(value, bool):
                 raise _refuse(key, value, "expected true or false")
         elif key in _NUMBER_LIMITS:
             low, high = _NUMBER_LIMITS[key]
             whole = isinstance(default, int)
-            if (isinstance(value, bool) or not isinstance(value, (int, float))
-                    or (whole and not isinstance(value, int))
-                    or not math.isfinite(value) or not low <= value <= high):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or (whole and not isinstance(value, int))
+                or not math.isfinite(value)
+                or not low <= value <= high
+            ):
                 kind = "a whole number" if whole else "a number"
                 raise _refuse(key, value, f"expected {kind} from {low} to {high}")
             value = type(default)(value)
@@ -86,14 +90,17 @@ def load_sms_settings(values: dict) -> SmsSettings:
             if len(value) > limit or not plain or any(ord(c) < 32 for c in value):
                 # a password is never repeated in an error message
                 shown = "…" if key == "password" else value
-                raise _refuse(key, shown, f"expected at most {limit} plain characters"
-                              + (" (ASCII)" if key != "tls_ca_file" else ""))
+                raise _refuse(
+                    key,
+                    shown,
+                    f"expected at most {limit} plain characters" + (" (ASCII)" if key != "tls_ca_file" else ""),
+                )
         setattr(sms, key, value)
     if sms.tls_ca_file and not os.path.isfile(os.path.expanduser(sms.tls_ca_file)):
         raise _refuse("tls_ca_file", sms.tls_ca_file, "no such file")
     if sms.gateway == "smpp":
         if not sms.host:
-            raise UsageError("config [sms] host: needed with gateway = \"smpp\"")
+            raise UsageError('config [sms] host: needed with gateway = "smpp"')
         if not sms.system_id:
-            raise UsageError("config [sms] system_id: needed with gateway = \"smpp\"")
+            raise UsageError('config [sms] system_id: needed with gateway = "smpp"')
     return sms

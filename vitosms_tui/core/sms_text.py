@@ -61,7 +61,8 @@ __all__ = [
 # escape to the extension table and not a character a user can type.
 _BASIC_TABLE = (
     "@£$¥èéùìòÇ\nØø\rÅå"  # 0x00
-    "Δ_ΦΓΛΩΠΨΣΘΞ" "ÆæßÉ"  # 0x10 (0x1B ESC left out)
+    "Δ_ΦΓΛΩΠΨΣΘΞ"
+    "ÆæßÉ"  # 0x10 (0x1B ESC left out)
     " !\"#¤%&'()*+,-./"  # 0x20
     "0123456789:;<=>?"  # 0x30
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"  # 0x40
@@ -247,8 +248,9 @@ _REWRITES: dict[str, str] = {
     **dict.fromkeys("’‘‚‛′‹›`´", _QUOTE),
     **dict.fromkeys("“”„‟″«»", _DQUOTE),
     **dict.fromkeys("‐‑‒–—―−⁃", _DASH),
-    **dict.fromkeys("\t\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
-                    "\u2008\u2009\u200a\u202f\u205f\u3000", _SPACE),
+    **dict.fromkeys(
+        "\t\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000", _SPACE
+    ),
     **dict.fromkeys("\u2028\u2029\u0085\v", _NEWLINE),
     # Invisible: dropping them changes nothing the reader sees.
     **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad", ""),

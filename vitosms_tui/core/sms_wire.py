@@ -20,8 +20,18 @@ DATA_CODING_GSM7 = 0
 DATA_CODING_UCS2 = 8
 # the basic table in code order, with ESC back at 0x1B
 _BASIC = GSM_BASIC_ORDER[:ESC] + "\x1b" + GSM_BASIC_ORDER[ESC:]
-_EXTENSION = {"\f": 0x0A, "^": 0x14, "{": 0x28, "}": 0x29, "\\": 0x2F,
-              "[": 0x3C, "~": 0x3D, "]": 0x3E, "|": 0x40, "€": 0x65}
+_EXTENSION = {
+    "\f": 0x0A,
+    "^": 0x14,
+    "{": 0x28,
+    "}": 0x29,
+    "\\": 0x2F,
+    "[": 0x3C,
+    "~": 0x3D,
+    "]": 0x3E,
+    "|": 0x40,
+    "€": 0x65,
+}
 # text -> one Latin-1 character per septet, so that encoding runs in C (str.translate)
 _SEPTETS = {ord(char): chr(code) for code, char in enumerate(_BASIC) if code != ESC}
 _SEPTETS.update({ord(char): "\x1b" + chr(code) for char, code in _EXTENSION.items()})

@@ -32,9 +32,9 @@ from .reply_words import INVITATION
 
 PLACEHOLDERS: dict[str, str] = {
     "greeting": "opening words: 'Guten Tag Frau Muster' (no title: first and last name;"
-                " no person: the greeting word alone)",
+    " no person: the greeting word alone)",
     "salutation": "the title in the person's language (Herr: Herr/Monsieur/Signor/Mr,"
-                  " Frau: Frau/Madame/Signora/Ms); none: the neutral greeting word",
+    " Frau: Frau/Madame/Signora/Ms); none: the neutral greeting word",
     "first_name": "the person's first name",
     "last_name": "the person's last name",
     "date": "the appointment's date, e.g. 30.11.2026 (en: 30/11/2026)",
@@ -51,12 +51,18 @@ PLACEHOLDERS: dict[str, str] = {
 }
 
 # What a placeholder needs to have a value (said when it has none).
-_NEEDS = dict(first_name="a person", last_name="a person", date="an appointment",
-              time="an appointment", weekday="an appointment", due="a recall", mandant="a Mandant")
+_NEEDS = dict(
+    first_name="a person",
+    last_name="a person",
+    date="an appointment",
+    time="an appointment",
+    weekday="an appointment",
+    due="a recall",
+    mandant="a Mandant",
+)
 # Placeholders that only some purposes can fill; the others fit every purpose.
 _AGENDA = ("free", "reminder", "confirmation")
-_ONLY_FOR = {"date": _AGENDA, "time": _AGENDA, "weekday": _AGENDA, "due": ("free", "recall"),
-             "answer": _AGENDA}
+_ONLY_FOR = {"date": _AGENDA, "time": _AGENDA, "weekday": _AGENDA, "due": ("free", "recall"), "answer": _AGENDA}
 # Words that look like placeholders but must never become one.
 _FORBIDDEN = ("reason", "diagnosis", "diagnose", "grund")
 
@@ -69,7 +75,8 @@ TITLES = {
 # Spellings met in imported master data, folded onto the two titles.
 _TITLE_ALIASES = {
     **dict.fromkeys(("herr", "hr", "monsieur", "m", "signor", "signore", "sig", "mr"), "herr"),
-    **dict.fromkeys(("frau", "fr", "madame", "mme", "signora", "sigra", "ms", "mrs"), "frau")}
+    **dict.fromkeys(("frau", "fr", "madame", "mme", "signora", "sigra", "ms", "mrs"), "frau"),
+}
 
 MAX_BODY, MAX_SUBJECT = 10_000, 200  # the subject column is 200 wide
 _MAX_NAME = 40
@@ -95,14 +102,16 @@ def _parse(text: str) -> tuple[tuple[str, str], ...]:
             literal.append(char)
             i += 2
         elif char == "}":
-            raise Refused(f"'}}' at {_where(text, i)} has no opening '{{';"
-                          " write }} for a literal brace", "unbalanced_braces")
+            raise Refused(
+                f"'}}' at {_where(text, i)} has no opening '{{'; write }}}} for a literal brace", "unbalanced_braces"
+            )
         else:
             end = text.find("}", i + 1)
-            inner = text[i + 1:end] if end != -1 else ""
+            inner = text[i + 1 : end] if end != -1 else ""
             if end == -1 or "{" in inner or not inner.isprintable():
-                raise Refused(f"'{{' at {_where(text, i)} is not closed;"
-                              " write {{ for a literal brace", "unbalanced_braces")
+                raise Refused(
+                    f"'{{' at {_where(text, i)} is not closed; write {{{{ for a literal brace", "unbalanced_braces"
+                )
             _check_name(inner.strip())
             if literal:
                 parts.append(("text", "".join(literal)))
@@ -123,7 +132,7 @@ def _check_name(name: str) -> None:
     elif name.lower() in PLACEHOLDERS:
         hint = f"did you mean {{{name.lower()}}}?"
     else:
-        hint = "known: " + ", ".join("{%s}" % key for key in PLACEHOLDERS)
+        hint = "known: " + ", ".join(f"{{{key}}}" for key in PLACEHOLDERS)
     raise Refused(f"unknown placeholder {{{shown}}}: {hint}", "unknown_placeholder")
 
 
@@ -148,8 +157,10 @@ def validate_template(body: str, subject: str = "", purpose: str | None = None) 
     for name in placeholders_in(subject) + placeholders_in(body):
         allowed = _ONLY_FOR.get(name)
         if purpose is not None and allowed and purpose not in allowed:
-            raise Refused(f"{{{name}}} cannot be used in {purpose} texts (only in "
-                          f"{', '.join(allowed)})", "placeholder_not_available")
+            raise Refused(
+                f"{{{name}}} cannot be used in {purpose} texts (only in {', '.join(allowed)})",
+                "placeholder_not_available",
+            )
 
 
 def render(body: str, context: dict[str, str]) -> str:
@@ -167,8 +178,7 @@ def render(body: str, context: dict[str, str]) -> str:
         elif value in context:
             out.append(str(context[value]))
         else:
-            raise Refused(f"{{{value}}} needs {_NEEDS.get(value, 'a value')}, and there is none",
-                          "missing_value")
+            raise Refused(f"{{{value}}} needs {_NEEDS.get(value, 'a value')}, and there is none", "missing_value")
     return "".join(out)
 
 
@@ -181,8 +191,7 @@ def language_of(person=None, language: str | None = None) -> str:
     """The language to write in: the explicit one, else the person's, else German."""
     if language is not None:
         if language not in LANGUAGES:
-            raise Refused(f"unknown language {language!r}: use one of {', '.join(LANGUAGES)}",
-                          "unknown_language")
+            raise Refused(f"unknown language {language!r}: use one of {', '.join(LANGUAGES)}", "unknown_language")
         return language
     wanted = str(getattr(person, "language", "") or "").strip().lower()
     return wanted if wanted in LANGUAGES else "de"
@@ -215,8 +224,9 @@ def practice_info() -> dict:
     return values
 
 
-def context_for(person=None, mandant=None, appointment=None, recall=None,
-                practice: dict | None = None, language: str | None = None) -> dict[str, str]:
+def context_for(
+    person=None, mandant=None, appointment=None, recall=None, practice: dict | None = None, language: str | None = None
+) -> dict[str, str]:
     """Every placeholder value these records can give, in the person's language.
 
     A placeholder whose record is missing (``{date}`` without an appointment)
@@ -225,9 +235,14 @@ def context_for(person=None, mandant=None, appointment=None, recall=None,
     language = language_of(person, language)
     practice = practice_info() if practice is None else practice
     word = GREETING_WORDS[language]
-    values = {"practice": _clean(practice.get("practice_name", "")) or "Praxis", **values_for(mandant, practice),
-              "today": format_day(clock.today(), language), "salutation": word, "greeting": word,
-              "answer": INVITATION[language] if practice.get("sms_replies") == "on" else ""}
+    values = {
+        "practice": _clean(practice.get("practice_name", "")) or "Praxis",
+        **values_for(mandant, practice),
+        "today": format_day(clock.today(), language),
+        "salutation": word,
+        "greeting": word,
+        "answer": INVITATION[language] if practice.get("sms_replies") == "on" else "",
+    }
     if person is not None:
         first, last = _clean(person.first_name), _clean(person.last_name)
         title = title_of(person.salutation, language)
@@ -238,19 +253,24 @@ def context_for(person=None, mandant=None, appointment=None, recall=None,
         values["mandant"] = _clean(mandant.name)
     if appointment is not None:
         start = clock.local(appointment.start)
-        values.update(date=format_day(start.date(), language), time=start.strftime("%H:%M"),
-                      weekday=format_date(start.date(), "EEEE", locale=LOCALES[language]))
+        values.update(
+            date=format_day(start.date(), language),
+            time=start.strftime("%H:%M"),
+            weekday=format_date(start.date(), "EEEE", locale=LOCALES[language]),
+        )
     if recall is not None:
         values["due"] = format_day(recall.due, language)
     return values
 
 
 def _check_kind(purpose: str, language: str, channel: str) -> None:
-    for value, known, what in ((purpose, PURPOSES, "purpose"), (language, LANGUAGES, "language"),
-                               (channel, CHANNELS, "channel")):
+    for value, known, what in (
+        (purpose, PURPOSES, "purpose"),
+        (language, LANGUAGES, "language"),
+        (channel, CHANNELS, "channel"),
+    ):
         if value not in known:
-            raise Refused(f"unknown {what} {value!r}: use one of {', '.join(known)}",
-                          f"unknown_{what}")
+            raise Refused(f"unknown {what} {value!r}: use one of {', '.join(known)}", f"unknown_{what}")
 
 
 def _check_text(purpose: str, language: str, channel: str, body: str, subject: str) -> None:
@@ -267,8 +287,11 @@ def _mandant(mandant) -> Mandant | None:
     """A Mandant from a record, an id or a code (None: practice-wide)."""
     if mandant is None or isinstance(mandant, Mandant):
         return mandant
-    found = (Mandant.get_or_none(Mandant.id == mandant) if isinstance(mandant, int)
-             else Mandant.get_or_none(Mandant.code == str(mandant)))
+    found = (
+        Mandant.get_or_none(Mandant.id == mandant)
+        if isinstance(mandant, int)
+        else Mandant.get_or_none(Mandant.code == str(mandant))
+    )
     if found is None:
         raise NotFound(f"no Mandant {mandant!r}")
     return found
@@ -285,8 +308,7 @@ def default_templates() -> dict[tuple[str, str, str], dict[str, str]]:
                 raise ValueError(f"{path.stem!r} is not a language")
             for purpose, channels in document.items():
                 for channel, entry in channels.items():
-                    text = {"subject": str(entry.get("subject", "")).strip(),
-                            "body": str(entry["body"]).strip()}
+                    text = {"subject": str(entry.get("subject", "")).strip(), "body": str(entry["body"]).strip()}
                     _check_text(purpose, path.stem, channel, text["body"], text["subject"])
                     found[(purpose, path.stem, channel)] = text
         except (OSError, ValueError, KeyError, AttributeError, Refused) as exc:
@@ -302,8 +324,14 @@ def install_default_templates(overwrite: bool = False) -> int:
         for (purpose, language, channel), text in default_templates().items():
             row = _stored(purpose, language, channel, None)
             if row is None:
-                Template.create(purpose=purpose, language=language, channel=channel,
-                                mandant=None, name=f"{purpose}/{channel}/{language}", **text)
+                Template.create(
+                    purpose=purpose,
+                    language=language,
+                    channel=channel,
+                    mandant=None,
+                    name=f"{purpose}/{channel}/{language}",
+                    **text,
+                )
             elif overwrite and (row.body, row.subject) != (text["body"], text["subject"]):
                 row.body, row.subject, row.updated_at = text["body"], text["subject"], clock.now()
                 row.save()
@@ -315,8 +343,9 @@ def install_default_templates(overwrite: bool = False) -> int:
 
 def _stored(purpose: str, language: str, channel: str, mandant: Mandant | None):
     owner = Template.mandant.is_null() if mandant is None else Template.mandant == mandant
-    return Template.get_or_none((Template.purpose == purpose) & (Template.language == language)
-                                & (Template.channel == channel) & owner)
+    return Template.get_or_none(
+        (Template.purpose == purpose) & (Template.language == language) & (Template.channel == channel) & owner
+    )
 
 
 def find_template(purpose: str, language: str, channel: str, mandant=None) -> Template:
@@ -326,20 +355,27 @@ def find_template(purpose: str, language: str, channel: str, mandant=None) -> Te
     mandant = _mandant(mandant)
     defaults = None
     for lang in dict.fromkeys((language, "de")):
-        for owner in ((mandant, None) if mandant is not None else (None,)):
+        for owner in (mandant, None) if mandant is not None else (None,):
             row = _stored(purpose, lang, channel, owner)
             if row is not None:
                 return row
         defaults = default_templates() if defaults is None else defaults
         text = defaults.get((purpose, lang, channel))
         if text is not None:
-            return Template(purpose=purpose, language=lang, channel=channel, mandant=None,
-                            name=f"{purpose}/{channel}/{lang}", **text)
+            return Template(
+                purpose=purpose,
+                language=lang,
+                channel=channel,
+                mandant=None,
+                name=f"{purpose}/{channel}/{lang}",
+                **text,
+            )
     raise NotFound(f"no {channel} template for {purpose} in {language}")
 
 
-def save_template(purpose: str, language: str, channel: str, body: str, subject: str = "",
-                  mandant=None, user: str = "") -> Template:
+def save_template(
+    purpose: str, language: str, channel: str, body: str, subject: str = "", mandant=None, user: str = ""
+) -> Template:
     """Store a text (for one Mandant, or practice-wide); a refused text changes nothing."""
     body, subject = (body or "").strip(), (subject or "").strip()
     _check_text(purpose, language, channel, body, subject)
@@ -348,31 +384,44 @@ def save_template(purpose: str, language: str, channel: str, body: str, subject:
         row = _stored(purpose, language, channel, mandant)
         if row is None:
             suffix = f"/{mandant.code}" if mandant is not None else ""
-            row = Template(purpose=purpose, language=language, channel=channel, mandant=mandant,
-                           name=f"{purpose}/{channel}/{language}{suffix}")
+            row = Template(
+                purpose=purpose,
+                language=language,
+                channel=channel,
+                mandant=mandant,
+                name=f"{purpose}/{channel}/{language}{suffix}",
+            )
         row.body, row.subject, row.updated_at = body, subject, clock.now()
         row.save()
-        AuditEntry.create(user=user or "", action="template_save", mandant=mandant,
-                          detail=f"{purpose}/{channel}/{language}")
+        AuditEntry.create(
+            user=user or "", action="template_save", mandant=mandant, detail=f"{purpose}/{channel}/{language}"
+        )
     return row
 
 
-def list_templates(purpose: str | None = None, language: str | None = None,
-                   channel: str | None = None) -> list[Template]:
+def list_templates(
+    purpose: str | None = None, language: str | None = None, channel: str | None = None
+) -> list[Template]:
     """Stored templates by purpose, language, channel (practice-wide first), optionally filtered."""
     query = Template.select()
-    for field, value in ((Template.purpose, purpose), (Template.language, language),
-                         (Template.channel, channel)):
+    for field, value in ((Template.purpose, purpose), (Template.language, language), (Template.channel, channel)):
         if value is not None:
             query = query.where(field == value)
     order = {name: index for index, name in enumerate(PURPOSES)}
-    return sorted(query, key=lambda t: (order.get(t.purpose, 99), t.language, t.channel,
-                                        t.mandant_id or 0))
+    return sorted(query, key=lambda t: (order.get(t.purpose, 99), t.language, t.channel, t.mandant_id or 0))
 
 
-def render_message(purpose: str, channel: str, person, mandant, appointment=None, recall=None,
-                   body: str | None = None, subject: str | None = None,
-                   language: str | None = None) -> tuple[str, str]:
+def render_message(
+    purpose: str,
+    channel: str,
+    person,
+    mandant,
+    appointment=None,
+    recall=None,
+    body: str | None = None,
+    subject: str | None = None,
+    language: str | None = None,
+) -> tuple[str, str]:
     """(subject, body) of one message, in the person's language.
 
     Without ``body`` the stored template is used; a given ``body`` (a free text)

@@ -36,8 +36,9 @@ def _checked_url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"not a CalDAV address: {url!r} (https://server/path/to/calendar/)")
     if parts.username or parts.password:
-        raise UsageError("the address holds a login: put it in --login and the password in"
-                         " the config file ([caldav] password)")
+        raise UsageError(
+            "the address holds a login: put it in --login and the password in the config file ([caldav] password)"
+        )
     if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
         # the password would cross the network in clear text
         raise UsageError(f"{parts.hostname}: a calendar server is reached over https only")
@@ -53,21 +54,26 @@ def fetch_calendar(settings: Settings, url: str, login: str = "") -> list[bytes]
     login = login or settings.caldav.login
     host = urlsplit(url).hostname
     since, until = window()
-    client = caldav.DAVClient(url=url, username=login or None, password=settings.caldav.password,
-                              timeout=int(settings.caldav.timeout) or None,
-                              require_tls=url.startswith("https:"), enable_rfc6764=False)
+    client = caldav.DAVClient(
+        url=url,
+        username=login or None,
+        password=settings.caldav.password,
+        timeout=int(settings.caldav.timeout) or None,
+        require_tls=url.startswith("https:"),
+        enable_rfc6764=False,
+    )
     try:
         with client:
             calendar = client.calendar(url=url)
             # a day of margin: the window is checked again per occurrence
-            found = calendar.search(event=True, start=since - timedelta(days=1),
-                                    end=until + timedelta(days=1))
-            return [obj.data.encode("utf-8") if isinstance(obj.data, str) else obj.data
-                    for obj in found]
+            found = calendar.search(event=True, start=since - timedelta(days=1), end=until + timedelta(days=1))
+            return [obj.data.encode("utf-8") if isinstance(obj.data, str) else obj.data for obj in found]
     except dav_error.AuthorizationError:
         # a configuration error (exit 2): the login or the password in the config is wrong
-        raise UsageError(f"the calendar server {host} refused the login"
-                         f"{' ' + repr(login) if login else ''}: check [caldav] in the config") from None
+        raise UsageError(
+            f"the calendar server {host} refused the login"
+            f"{' ' + repr(login) if login else ''}: check [caldav] in the config"
+        ) from None
     except dav_error.NotFoundError:
         raise CalendarUnreachable(f"no calendar at {url}") from None
     except dav_error.DAVError as exc:
@@ -90,8 +96,15 @@ def _why(exc: Exception) -> str:
     return text[:160]
 
 
-def sync_calendar(settings: Settings, mandant: str, url: str, login: str | None = None,
-                  moved: str = "regenerate", user: str = "", dry_run: bool = False) -> dict:
+def sync_calendar(
+    settings: Settings,
+    mandant: str,
+    url: str,
+    login: str | None = None,
+    moved: str = "regenerate",
+    user: str = "",
+    dry_run: bool = False,
+) -> dict:
     """Read the calendar and bring the agenda of ``mandant`` in line; the import's report."""
     from ..core.mandanten import get_mandant
 

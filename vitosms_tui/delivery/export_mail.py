@@ -8,7 +8,6 @@ on the screen (the file stays in the export folder either way).
 
 from __future__ import annotations
 
-import asyncio
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -35,9 +34,15 @@ async def mail_export(settings: SmtpSettings, to: str, path: Path, subject: str,
     message.add_attachment(path.read_bytes(), maintype="text", subtype="csv", filename=path.name)
     try:
         await aiosmtplib.send(
-            message, hostname=settings.host, port=settings.port or None, username=settings.username or None,
-            password=settings.password or None, use_tls=settings.tls,
-            start_tls=True if (settings.starttls and not settings.tls) else False, timeout=settings.timeout)
-    except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as error:
+            message,
+            hostname=settings.host,
+            port=settings.port or None,
+            username=settings.username or None,
+            password=settings.password or None,
+            use_tls=settings.tls,
+            start_tls=True if (settings.starttls and not settings.tls) else False,
+            timeout=settings.timeout,
+        )
+    except (TimeoutError, aiosmtplib.SMTPException, OSError) as error:
         reason = " ".join(str(error).split())[:200] or type(error).__name__
         raise VitosmsError(f"the e-mail could not be sent: {reason}", "smtp") from None

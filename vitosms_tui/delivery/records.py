@@ -63,10 +63,10 @@ class Job:
     id: int
     channel: str
     recipient: str
-    sender: str      # SMS: the Mandant's sender id; e-mail: the Mandant's name
+    sender: str  # SMS: the Mandant's sender id; e-mail: the Mandant's name
     subject: str
     body: str
-    ref: str         # idempotency key: client_ref / X-Vitosms-Ref
+    ref: str  # idempotency key: client_ref / X-Vitosms-Ref
     segments: int
     attempts: int
     lease_until: datetime | None
@@ -86,25 +86,36 @@ class Outcome:
     """What the gateway or the SMTP server answered for one job."""
 
     job: Job
-    outcome: str                  # ACCEPTED | PASSING | PERMANENT, or EXPIRED (not handed over)
+    outcome: str  # ACCEPTED | PASSING | PERMANENT, or EXPIRED (not handed over)
     provider_id: str | None = None
     error: str | None = None
 
 
 # the columns of a Job, and the due time to keep the claimed order (plain tuples: see outbox.claim_due_rows)
-CLAIMED = (Message.id, Message.channel, Message.recipient, Message.sender, Message.subject, Message.body,
-           Message.idempotency_key, Message.segments, Message.attempts, Message.lease_until,
-           Message.expires_at, Message.next_attempt_at)
+CLAIMED = (
+    Message.id,
+    Message.channel,
+    Message.recipient,
+    Message.sender,
+    Message.subject,
+    Message.body,
+    Message.idempotency_key,
+    Message.segments,
+    Message.attempts,
+    Message.lease_until,
+    Message.expires_at,
+    Message.next_attempt_at,
+)
 
 
 def claim(worker_id: str, limit: int, lease_seconds: float, max_attempts: int | None = None) -> list[Job]:
     """Claim up to ``limit`` due messages; they come back as jobs."""
     rows = outbox.claim_due_rows(worker_id, limit, lease_seconds, max_attempts, CLAIMED)
     rows.sort(key=lambda row: (row[-1], row[0]))  # oldest due first, as claimed
-    return [Job(mid, channel, recipient, sender or "", subject or "", body, ref, segments or 1, attempts, lease,
-                expires)
-            for mid, channel, recipient, sender, subject, body, ref, segments, attempts, lease, expires, _due
-            in rows]
+    return [
+        Job(mid, channel, recipient, sender or "", subject or "", body, ref, segments or 1, attempts, lease, expires)
+        for mid, channel, recipient, sender, subject, body, ref, segments, attempts, lease, expires, _due in rows
+    ]
 
 
 def record(worker_id: str, outcomes: list[Outcome], delivery) -> list[str]:
@@ -127,13 +138,21 @@ def record(worker_id: str, outcomes: list[Outcome], delivery) -> list[str]:
                     state = EXPIRED if outbox.mark_expired(job.id, worker_id) else "lost"
                 elif item.outcome == PASSING:
                     state = outbox.mark_passing_fault(
-                        job.id, worker_id, item.error or "passing fault", delivery.max_attempts,
-                        delivery.backoff_seconds, delivery.backoff_max_seconds)
+                        job.id,
+                        worker_id,
+                        item.error or "passing fault",
+                        delivery.max_attempts,
+                        delivery.backoff_seconds,
+                        delivery.backoff_max_seconds,
+                    )
                     if state not in ("queued", "failed"):
                         state = "lost"
                 else:
-                    state = ("failed" if outbox.mark_permanent_failure(
-                        job.id, worker_id, item.error or "refused") else "lost")
+                    state = (
+                        "failed"
+                        if outbox.mark_permanent_failure(job.id, worker_id, item.error or "refused")
+                        else "lost"
+                    )
             except pw.IntegrityError:
                 log.exception("message %s: could not record the result", job.id)
                 state = "lost"
@@ -144,18 +163,25 @@ def record(worker_id: str, outcomes: list[Outcome], delivery) -> list[str]:
 
 def _log_state(job: Job, state: str, item: Outcome) -> None:
     if state == "lost":
-        log.warning("message %s (%s to %s): no longer held by this worker, result not recorded",
-                    job.id, job.channel, job.masked)
+        log.warning(
+            "message %s (%s to %s): no longer held by this worker, result not recorded", job.id, job.channel, job.masked
+        )
     elif log.isEnabledFor(logging.INFO):
         log.info("message %s (%s to %s): %s", job.id, job.channel, job.masked, state)
 
 
 def awaiting_report_ids(limit: int) -> list[str]:
     """Provider ids of SMS that are sent and wait for their delivery report (oldest first)."""
-    return [row[0] for row in (Message.select(Message.provider_id)
-                               .where((Message.status == "sent") & (Message.channel == "sms")
-                                      & Message.provider_id.is_null(False))
-                               .order_by(Message.sent_at, Message.id).limit(limit).tuples())]
+    return [
+        row[0]
+        for row in (
+            Message.select(Message.provider_id)
+            .where((Message.status == "sent") & (Message.channel == "sms") & Message.provider_id.is_null(False))
+            .order_by(Message.sent_at, Message.id)
+            .limit(limit)
+            .tuples()
+        )
+    ]
 
 
 def record_reports(reports: list[DeliveryReport]) -> tuple[int, int]:
@@ -172,10 +198,12 @@ def remaining_for_drain(started: datetime) -> int:
 
 def next_due(worker_id: str) -> datetime | None:
     """When the next message becomes claimable: a back-off ending or a lease running out."""
-    queued = (Message.select(pw.fn.MIN(Message.next_attempt_at))
-              .where(Message.status == "queued").scalar())
-    leased = (Message.select(pw.fn.MIN(Message.lease_until))
-              .where((Message.status == "sending") & (Message.claimed_by != worker_id)).scalar())
+    queued = Message.select(pw.fn.MIN(Message.next_attempt_at)).where(Message.status == "queued").scalar()
+    leased = (
+        Message.select(pw.fn.MIN(Message.lease_until))
+        .where((Message.status == "sending") & (Message.claimed_by != worker_id))
+        .scalar()
+    )
     times = [_as_instant(t) for t in (queued, leased) if t is not None]
     return min(times) if times else None
 
@@ -204,9 +232,17 @@ def renew_leases(worker_id: str, ids: list[int], lease_seconds: float) -> tuple[
     renewed: set[int] = set()
     with write_transaction():
         for start in range(0, len(ids), 500):
-            renewed.update(m.id for m in Message.update(lease_until=until).where(
-                Message.id.in_(ids[start:start + 500]) & (Message.claimed_by == worker_id)
-                & (Message.status == "sending")).returning(Message.id).execute())
+            renewed.update(
+                m.id
+                for m in Message.update(lease_until=until)
+                .where(
+                    Message.id.in_(ids[start : start + 500])
+                    & (Message.claimed_by == worker_id)
+                    & (Message.status == "sending")
+                )
+                .returning(Message.id)
+                .execute()
+            )
     return until, renewed
 
 

@@ -30,8 +30,13 @@ def incoming_of(line: dict) -> Incoming | None:
         return None
     if not isinstance(text, str) or not sender.lstrip("+").isdigit():
         return None
-    return Incoming(sender=sender, text=text, received_at=received_at,
-                    link=f"smpp:{line.get('to') or ''}", ref=line.get("ref") or None)
+    return Incoming(
+        sender=sender,
+        text=text,
+        received_at=received_at,
+        link=f"smpp:{line.get('to') or ''}",
+        ref=line.get("ref") or None,
+    )
 
 
 class ReplyIntake:

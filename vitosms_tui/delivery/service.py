@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..core.config import Settings
 from .gateways.mock import MockGateway
@@ -10,8 +11,9 @@ from .smtp import SmtpPool
 from .worker import DeliveryWorker
 
 
-def make_worker(settings: Settings, state_dir, *, automation_tick: Callable[[], Any] | None = None,
-                worker_id: str | None = None) -> DeliveryWorker:
+def make_worker(
+    settings: Settings, state_dir, *, automation_tick: Callable[[], Any] | None = None, worker_id: str | None = None
+) -> DeliveryWorker:
     """The gateway of the settings (``[sms] gateway``: mock or smpp) and the SMTP pool."""
     if settings.sms.gateway == "smpp":
         from .gateways.smpp import SmppGateway  # aiosmpplib only where it is used
@@ -19,5 +21,6 @@ def make_worker(settings: Settings, state_dir, *, automation_tick: Callable[[], 
         gateway = SmppGateway(settings.sms, state_dir)
     else:
         gateway = MockGateway(state_dir, report_delay_seconds=settings.delivery.report_delay_seconds)
-    return DeliveryWorker(settings, gateway, SmtpPool(settings.smtp), worker_id=worker_id,
-                          automation_tick=automation_tick)
+    return DeliveryWorker(
+        settings, gateway, SmtpPool(settings.smtp), worker_id=worker_id, automation_tick=automation_tick
+    )

@@ -42,7 +42,7 @@ def deliver(maildir: Path, data: bytes) -> str:
     try:
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
     finally:
         os.close(fd)
     os.rename(temporary, maildir / "new" / name)
@@ -107,7 +107,12 @@ def start_sink(maildir: Path, host: str = "127.0.0.1", port: int = 0, handler=No
     """Start the sink in its own thread; returns ``(controller, port)``. Stop with ``controller.stop()``."""
     # aiosmtpd logs every envelope address at INFO: our logs never hold addresses
     logging.getLogger("mail.log").setLevel(logging.WARNING)
-    controller = SinkController(handler or MaildirHandler(Path(maildir)), hostname=host, port=port,
-                                enable_SMTPUTF8=True, server_hostname="vitosms-sink")
+    controller = SinkController(
+        handler or MaildirHandler(Path(maildir)),
+        hostname=host,
+        port=port,
+        enable_SMTPUTF8=True,
+        server_hostname="vitosms-sink",
+    )
     controller.start()
     return controller, controller.port

@@ -28,9 +28,9 @@ import asyncio
 import logging
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email import policy
-from typing import Callable
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from email.utils import format_datetime, formataddr
@@ -53,7 +53,7 @@ IDLE_CHECK_SECONDS = 10.0
 class Mail:
     """One e-mail to one recipient."""
 
-    ref: str        # the message's idempotency key
+    ref: str  # the message's idempotency key
     to: str
     subject: str
     body: str
@@ -75,8 +75,17 @@ def _one_line(text: str, limit: int = 200) -> str:
 
 
 # the headers of every mail, in order; set_content adds the MIME ones
-HEADERS = ("From", "To", "Subject", "Date", "Message-ID", "X-Vitosms-Ref",
-           "Content-Type", "Content-Transfer-Encoding", "MIME-Version")
+HEADERS = (
+    "From",
+    "To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "X-Vitosms-Ref",
+    "Content-Type",
+    "Content-Transfer-Encoding",
+    "MIME-Version",
+)
 
 
 def build_message(mail: Mail, sender: str) -> EmailMessage:
@@ -116,8 +125,16 @@ def classify(error: BaseException) -> tuple[str, str, bool]:
     if isinstance(error, aiosmtplib.SMTPAuthenticationError):
         # a wrong password is the practice's configuration, not the patient's fault
         return PASSING, _one_line(f"SMTP login refused: {error.code} {error.message}"), True
-    if isinstance(error, (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected,
-                          aiosmtplib.SMTPTimeoutError, asyncio.TimeoutError, OSError)):
+    if isinstance(
+        error,
+        (
+            aiosmtplib.SMTPConnectError,
+            aiosmtplib.SMTPServerDisconnected,
+            aiosmtplib.SMTPTimeoutError,
+            asyncio.TimeoutError,
+            OSError,
+        ),
+    ):
         return PASSING, _one_line(f"SMTP connection: {error or type(error).__name__}"), True
     if isinstance(error, aiosmtplib.SMTPResponseException):
         reason = _one_line(f"SMTP answer {error.code} {error.message}")
@@ -177,8 +194,12 @@ class SmtpPool:
     async def _connect(self) -> aiosmtplib.SMTP:
         s = self.settings
         smtp = aiosmtplib.SMTP(
-            hostname=s.host, port=s.port or None, username=s.username or None,
-            password=s.password or None, timeout=s.timeout or None, use_tls=s.tls,
+            hostname=s.host,
+            port=s.port or None,
+            username=s.username or None,
+            password=s.password or None,
+            timeout=s.timeout or None,
+            use_tls=s.tls,
             start_tls=True if (s.starttls and not s.tls) else False,
             local_hostname=self._local_hostname,
         )
@@ -190,7 +211,7 @@ class SmtpPool:
         if smtp is not None and smtp.is_connected and time.monotonic() - slot.used_at > IDLE_CHECK_SECONDS:
             try:  # the server may have dropped an idle connection: find out before DATA
                 await smtp.noop()
-            except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError):
+            except (TimeoutError, aiosmtplib.SMTPException, OSError):
                 self._drop(slot)
         if slot.smtp is None or not slot.smtp.is_connected:
             self._drop(slot)
@@ -237,8 +258,12 @@ class SmtpPool:
             if drop or (slot.smtp is not None and not slot.smtp.is_connected):
                 self._drop(slot)
             # the server's text may quote the address: log only its code
-            log.info("mail to %s: %s fault (%s)", mask_address(mail.to), outcome,
-                     getattr(error, "code", None) or type(error).__name__)
+            log.info(
+                "mail to %s: %s fault (%s)",
+                mask_address(mail.to),
+                outcome,
+                getattr(error, "code", None) or type(error).__name__,
+            )
             return MailResult(outcome, reason)
         finally:
             queue.put_nowait(slot)

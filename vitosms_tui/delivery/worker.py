@@ -3,7 +3,8 @@
 One asyncio loop does the network work: SMS go to the gateway a claimed batch
 at a time (``send_many``), e-mails concurrently over the SMTP pool. Database
 calls run one after another on one helper thread, short and batched, so a
-commit never stalls the network and no transaction is open while it is busy. Claims stay within two batches, fewer when the SMTP server is slow,
+commit never stalls the network and no transaction is open while it is busy.
+Claims stay within two batches, fewer when the SMTP server is slow,
 and the leases of the messages in hand are renewed while they wait: only a
 dead worker's claims run out and pass to another worker. A message past its
 moment (core.expiry) is never handed over. Logs never hold message bodies.
@@ -22,8 +23,9 @@ import asyncio
 import inspect
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 import peewee as pw
 
@@ -32,9 +34,9 @@ from ..core.config import Settings
 from ..core.db import database
 from ..core.replies import set_receiving
 from . import records
-from .reply_intake import ReplyIntake
 from .gateways.base import PASSING, Sms, SmsGateway
 from .records import Job, Outcome, Tally, new_worker_id  # noqa: F401 (both used to live here)
+from .reply_intake import ReplyIntake
 from .smtp import Mail, SmtpPool
 
 log = logging.getLogger("vitosms.delivery")
@@ -50,10 +52,16 @@ RECORD_GATHER_SECONDS = 0.02
 class DeliveryWorker:
     """Delivers due messages through an SMS gateway and an SMTP pool."""
 
-    def __init__(self, settings: Settings, gateway: SmsGateway, mailer: SmtpPool | None = None, *,
-                 worker_id: str | None = None,
-                 automation_tick: Callable[[], Any] | None = None,
-                 poll_seconds: float = 1.0):
+    def __init__(
+        self,
+        settings: Settings,
+        gateway: SmsGateway,
+        mailer: SmtpPool | None = None,
+        *,
+        worker_id: str | None = None,
+        automation_tick: Callable[[], Any] | None = None,
+        poll_seconds: float = 1.0,
+    ):
         self.settings = settings
         self.delivery = settings.delivery
         self.gateway = gateway
@@ -78,8 +86,8 @@ class DeliveryWorker:
 
     def _new_events(self) -> None:
         # made again for every run: an asyncio.Event belongs to the loop that first awaits it
-        self._wake = asyncio.Event()      # new messages were queued
-        self._changed = asyncio.Event()   # an answer was recorded or a job dropped: room to claim
+        self._wake = asyncio.Event()  # new messages were queued
+        self._changed = asyncio.Event()  # an answer was recorded or a job dropped: room to claim
         self._doorbell = asyncio.Event()  # answers are waiting to be recorded
 
     # -- the database thread ------------------------------------------------
@@ -140,8 +148,13 @@ class DeliveryWorker:
                     await self._wait(stop, self._changed, self.poll_seconds)
                     continue
                 try:
-                    jobs = await self._db(records.claim, self.worker_id, min(self.batch, room),
-                                          self.delivery.lease_seconds, self.delivery.max_attempts)
+                    jobs = await self._db(
+                        records.claim,
+                        self.worker_id,
+                        min(self.batch, room),
+                        self.delivery.lease_seconds,
+                        self.delivery.max_attempts,
+                    )
                 except pw.OperationalError:  # e.g. locked beyond the busy timeout: try again
                     log.exception("claiming messages failed")
                     await self._wait(stop, self._wake, self.poll_seconds)
@@ -279,11 +292,10 @@ class DeliveryWorker:
             results = await self.gateway.send_many(batch)
             if len(results) != len(jobs):
                 raise RuntimeError(f"gateway answered {len(results)} results for {len(jobs)} SMS")
-            outcomes = [Outcome(job, r.outcome, r.provider_id, r.error) for job, r in zip(jobs, results)]
+            outcomes = [Outcome(job, r.outcome, r.provider_id, r.error) for job, r in zip(jobs, results, strict=True)]
         except Exception as error:  # the gateway itself failed: every SMS of the batch waits
             log.exception("SMS gateway %s failed", getattr(self.gateway, "name", "?"))
-            outcomes = [Outcome(job, PASSING, error=f"gateway error: {type(error).__name__}")
-                        for job in jobs]
+            outcomes = [Outcome(job, PASSING, error=f"gateway error: {type(error).__name__}") for job in jobs]
         self._deliver_outcomes(outcomes)
 
     async def _send_mail(self, job: Job) -> None:
@@ -291,8 +303,10 @@ class DeliveryWorker:
             return
         try:
             task = asyncio.current_task()
-            result = await self.mailer.send(Mail(job.ref, job.recipient, job.subject, job.body, job.sender),
-                                            begun=lambda: self._waiting.pop(task, None))
+            result = await self.mailer.send(
+                Mail(job.ref, job.recipient, job.subject, job.body, job.sender),
+                begun=lambda: self._waiting.pop(task, None),
+            )
             outcome = Outcome(job, result.outcome, None, result.error)
         except Exception as error:  # a bug, not the server: retry rather than lose the mail
             log.exception("message %s: sending the e-mail failed", job.id)
@@ -322,7 +336,7 @@ class DeliveryWorker:
                 # (a commit per e-mail cost more than the SMTP conversation)
                 try:
                     await asyncio.wait_for(closing.wait(), RECORD_GATHER_SECONDS)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
             batch, self._outcomes = self._outcomes, []
             states = await self._record_with_retry(batch)
@@ -353,14 +367,13 @@ class DeliveryWorker:
         while not closing.is_set():
             try:
                 await asyncio.wait_for(closing.wait(), timeout=interval)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             ids = list(self._leases)
             if not ids:
                 continue
             try:
-                until, renewed = await self._db(records.renew_leases, self.worker_id, ids,
-                                                self.delivery.lease_seconds)
+                until, renewed = await self._db(records.renew_leases, self.worker_id, ids, self.delivery.lease_seconds)
             except Exception:  # e.g. locked: the leases still run, try again at the next turn
                 log.exception("renewing %d leases failed", len(ids))
                 continue
@@ -383,7 +396,7 @@ class DeliveryWorker:
                 log.exception("polling delivery reports or replies failed")
             try:
                 await asyncio.wait_for(closing.wait(), timeout=self._report_interval())
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     async def _poll_reports(self) -> None:

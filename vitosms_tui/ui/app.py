@@ -26,8 +26,8 @@ import gc
 import importlib
 import inspect
 import weakref
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -137,10 +137,16 @@ class VitoSmsApp(App[None]):
     BINDINGS = [
         Binding("f1", "help", N_("Help"), key_display="F1"),
         # the function keys in their order on the keyboard: F8 (Mandant) before F10 (Inbox)
-        *sorted([*[Binding(key, f"go('{name}')", title, key_display=key.upper())
-                   for name, (key, title, _target) in MODES.items()],
-                 Binding("f8", "switch_mandant", N_("Mandant"), key_display="F8")],
-                key=lambda binding: int(binding.key[1:])),
+        *sorted(
+            [
+                *[
+                    Binding(key, f"go('{name}')", title, key_display=key.upper())
+                    for name, (key, title, _target) in MODES.items()
+                ],
+                Binding("f8", "switch_mandant", N_("Mandant"), key_display="F8"),
+            ],
+            key=lambda binding: int(binding.key[1:]),
+        ),
         # shown in the status line while failed messages wait, not in the key rows
         Binding(ATTENTION_KEY, "attention", N_("Failed messages"), show=False),
         Binding("escape", "back", N_("Back"), key_display="Esc"),
@@ -148,8 +154,14 @@ class VitoSmsApp(App[None]):
         Binding("ctrl+q", "quit", N_("Quit"), priority=True),
     ]
 
-    def __init__(self, user: str, settings: Settings, db_url: str,
-                 embedded_worker: Callable | None = None, state_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        user: str,
+        settings: Settings,
+        db_url: str,
+        embedded_worker: Callable | None = None,
+        state_dir: Path | None = None,
+    ) -> None:
         i18n.set_language(settings.ui_language)
         super().__init__(css_path=_css_paths(START_MODE))
         self.user = user
@@ -207,8 +219,9 @@ class VitoSmsApp(App[None]):
         """Re-read the balance (a cheap sum over an index) and publish the status line."""
         if self.current_mandant is not None:
             # re-read: name, threshold or "active" may have been changed elsewhere
-            self.current_mandant = mandanten.Mandant.get_or_none(
-                mandanten.Mandant.id == self.current_mandant.id) or self.current_mandant
+            self.current_mandant = (
+                mandanten.Mandant.get_or_none(mandanten.Mandant.id == self.current_mandant.id) or self.current_mandant
+            )
         mandant = self.current_mandant
         attention, (newest, unread) = journal.attention_count(), replies.marker()
         if newest != self.newest_reply and self.newest_reply is not None:
@@ -216,17 +229,27 @@ class VitoSmsApp(App[None]):
             getattr(self.screen_stack[0], "answers_arrived", lambda: None)()
         self.newest_reply = newest
         if mandant is None:
-            self.status = Status(user=self.user, now=clock.now(), attention=attention,
-                                 warnings=self.automation_warnings, unread=unread)
+            self.status = Status(
+                user=self.user, now=clock.now(), attention=attention, warnings=self.automation_warnings, unread=unread
+            )
         else:
             balance = credits.balance(mandant)
             now = clock.now()
-            quiet = quiet_hours.next_allowed_at_or_after(now, mandant) if quiet_hours.in_quiet_hours(
-                now, mandant) else None
-            self.status = Status(user=self.user, mandant_code=mandant.code, mandant_name=mandant.name,
-                                 balance=balance, low=credits.is_low(mandant, balance), now=now,
-                                 attention=attention, warnings=self.automation_warnings, quiet_until=quiet,
-                                 unread=unread)
+            quiet = (
+                quiet_hours.next_allowed_at_or_after(now, mandant) if quiet_hours.in_quiet_hours(now, mandant) else None
+            )
+            self.status = Status(
+                user=self.user,
+                mandant_code=mandant.code,
+                mandant_name=mandant.name,
+                balance=balance,
+                low=credits.is_low(mandant, balance),
+                now=now,
+                attention=attention,
+                warnings=self.automation_warnings,
+                quiet_until=quiet,
+                unread=unread,
+            )
         self.status_signal.publish(self.status)
 
     @work(thread=True, exclusive=True, group="status-warnings", exit_on_error=False)
@@ -322,16 +345,20 @@ class VitoSmsApp(App[None]):
 
     def get_system_commands(self, screen: Screen):
         for name, (key, title, _target) in MODES.items():
-            yield SystemCommand(_(title), _("Open the view {title} ({key})").format(
-                title=_(title), key=key.upper()), lambda name=name: self.go(name))
-        yield SystemCommand(_("Find person…"), _("Search a person by name, birth date or mobile"),
-                            self.action_find_person)
-        yield SystemCommand(_("Switch Mandant…"), _("Choose the Mandant you work for (F8)"),
-                            self.action_switch_mandant)
-        yield SystemCommand(_("Service settings…"),
-                            _("Automatic messages, quiet hours, templates (Recall: s)"),
-                            lambda: importlib.import_module(".screens.service_settings", __package__)
-                            .open_service_settings(self))
+            yield SystemCommand(
+                _(title),
+                _("Open the view {title} ({key})").format(title=_(title), key=key.upper()),
+                lambda name=name: self.go(name),
+            )
+        yield SystemCommand(
+            _("Find person…"), _("Search a person by name, birth date or mobile"), self.action_find_person
+        )
+        yield SystemCommand(_("Switch Mandant…"), _("Choose the Mandant you work for (F8)"), self.action_switch_mandant)
+        yield SystemCommand(
+            _("Service settings…"),
+            _("Automatic messages, quiet hours, templates (Recall: s)"),
+            lambda: importlib.import_module(".screens.service_settings", __package__).open_service_settings(self),
+        )
         yield SystemCommand(_("Help"), _("List the keys of this view (F1)"), self.action_help)
         yield SystemCommand(_("Quit"), _("Close vitosms (Ctrl+Q)"), self.action_quit)
 
@@ -343,13 +370,15 @@ class VitoSmsApp(App[None]):
 
     async def action_quit(self) -> None:
         """Ctrl+Q: quit, but first ask when a message or a form holds what would be lost."""
-        held = [what for screen in list(self.unsaved_work_holders)
-                if screen.is_attached and (what := screen.unsaved_work())]
+        held = [
+            what for screen in list(self.unsaved_work_holders) if screen.is_attached and (what := screen.unsaved_work())
+        ]
         if not held:
             self.exit()
             return
         from .modals.confirm import Confirm
 
         question = _("{what}: discard and quit?").format(what=" · ".join(held))
-        self.push_screen(Confirm(question, yes=_("Quit"), no=_("Back"), default=False),
-                         lambda yes: self.exit() if yes else None)
+        self.push_screen(
+            Confirm(question, yes=_("Quit"), no=_("Back"), default=False), lambda yes: self.exit() if yes else None
+        )

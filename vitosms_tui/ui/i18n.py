@@ -103,7 +103,7 @@ CHANNEL_NAMES = {"sms": N_("SMS"), "email": N_("E-mail")}
 
 
 def channel_counts(sms: int, email: int) -> str:
-    """"2 SMS, 1 e-mail" for a batch ('' when it holds neither)."""
+    """ "2 SMS, 1 e-mail" for a batch ('' when it holds neither)."""
     parts = []
     if sms:
         parts.append(_("{count} SMS").format(count=format_number(sms)))

@@ -11,12 +11,13 @@ die between the gateway's acceptance and recording it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, Sequence, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 ACCEPTED = "accepted"
-PASSING = "passing"      # try again after a back-off
+PASSING = "passing"  # try again after a back-off
 PERMANENT = "permanent"  # never try again: failed, credits refunded
 
 
@@ -25,7 +26,7 @@ class Sms:
     """One SMS handed to a gateway."""
 
     client_ref: str  # the message's idempotency key
-    to: str          # E.164
+    to: str  # E.164
     sender: str
     text: str
     segments: int = 1
@@ -36,7 +37,7 @@ class SubmitResult:
     """The gateway's answer to one :class:`Sms`."""
 
     client_ref: str
-    outcome: str                 # ACCEPTED | PASSING | PERMANENT
+    outcome: str  # ACCEPTED | PASSING | PERMANENT
     provider_id: str | None = None
     error: str | None = None
 
@@ -69,5 +70,4 @@ class SmsGateway(Protocol):
         """The delivery reports that have arrived for these ids (others are still pending)."""
         ...
 
-    async def close(self) -> None:
-        ...
+    async def close(self) -> None: ...

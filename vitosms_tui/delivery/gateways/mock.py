@@ -30,9 +30,9 @@ import json
 import logging
 import os
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Sequence
 
 from ...core import clock
 from ...core.phone import mask_number
@@ -65,9 +65,9 @@ class MockGateway:
         self.report_delay = timedelta(seconds=report_delay_seconds)
         self._handset = Tail(self.handset_path)
         self._faults_tail = Tail(self.faults_path)
-        self._by_ref: dict[str, str] = {}                  # client_ref -> provider_id
+        self._by_ref: dict[str, str] = {}  # client_ref -> provider_id
         self._by_id: dict[str, tuple[datetime, bool]] = {}  # provider_id -> (accepted at, undelivered)
-        self._faults: dict[str, int] = {}                   # client_ref -> passing faults given
+        self._faults: dict[str, int] = {}  # client_ref -> passing faults given
         self._lock_fd: int | None = None
         # a random prefix per instance and a counter: unique across processes, and
         # cheaper than asking the system for randomness once per SMS
@@ -128,30 +128,42 @@ class MockGateway:
                     results.append(SubmitResult(sms.client_ref, ACCEPTED, known))
                     continue
                 if not sms.to.startswith("+") or not sms.to[1:].isdigit():
-                    results.append(SubmitResult(sms.client_ref, PERMANENT,
-                                                error="invalid destination number"))
+                    results.append(SubmitResult(sms.client_ref, PERMANENT, error="invalid destination number"))
                     continue
                 if sms.to == REJECTED_NUMBER:
-                    results.append(SubmitResult(sms.client_ref, PERMANENT,
-                                                error="number rejected by the gateway"))
+                    results.append(SubmitResult(sms.client_ref, PERMANENT, error="number rejected by the gateway"))
                     continue
                 if sms.to == FLAKY_NUMBER:
                     given = self._faults.get(sms.client_ref, 0)
                     if given < FLAKY_FAULTS:
                         self._faults[sms.client_ref] = given + 1
                         fault_lines.append(json.dumps({"client_ref": sms.client_ref, "at": at_text}) + "\n")
-                        results.append(SubmitResult(
-                            sms.client_ref, PASSING,
-                            error=f"gateway busy, try again later ({given + 1} of {FLAKY_FAULTS})"))
+                        results.append(
+                            SubmitResult(
+                                sms.client_ref,
+                                PASSING,
+                                error=f"gateway busy, try again later ({given + 1} of {FLAKY_FAULTS})",
+                            )
+                        )
                         continue
                 provider_id = (provider_ids or {}).get(sms.client_ref) or self._new_provider_id()
                 self._by_ref[sms.client_ref] = provider_id
                 self._by_id[provider_id] = (now, sms.to == UNDELIVERED_NUMBER)
-                accepted_lines.append(json.dumps({
-                    "client_ref": sms.client_ref, "provider_id": provider_id, "to": sms.to,
-                    "sender": sms.sender, "text": sms.text, "segments": sms.segments,
-                    "at": at_text,
-                }, ensure_ascii=False) + "\n")
+                accepted_lines.append(
+                    json.dumps(
+                        {
+                            "client_ref": sms.client_ref,
+                            "provider_id": provider_id,
+                            "to": sms.to,
+                            "sender": sms.sender,
+                            "text": sms.text,
+                            "segments": sms.segments,
+                            "at": at_text,
+                        },
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
                 results.append(SubmitResult(sms.client_ref, ACCEPTED, provider_id))
             if fault_lines:
                 append_lines(self.faults_path, fault_lines)
@@ -162,7 +174,7 @@ class MockGateway:
                 self._handset.offset = os.stat(self.handset_path).st_size
             if fault_lines:
                 self._faults_tail.offset = os.stat(self.faults_path).st_size
-        for sms, result in zip(batch, results):
+        for sms, result in zip(batch, results, strict=True):
             if not result.accepted:
                 log.info("mock gateway: %s for %s: %s", result.outcome, mask_number(sms.to), result.error)
         return results

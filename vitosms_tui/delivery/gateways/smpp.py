@@ -30,8 +30,8 @@ import functools
 import itertools
 import logging
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from aiosmpplib import NPI, TON, OptionalParam, PhoneNumber, SmppCommandStatus, SubmitSm
 
@@ -51,9 +51,12 @@ LISTEN_CHECK_SECONDS = 0.5
 PROVIDER_ID_ROOM = 128  # Message.provider_id
 # answers after which the same SMS may well go through later
 PASSING_STATUSES = {
-    SmppCommandStatus.ESME_RSYSERR, SmppCommandStatus.ESME_RMSGQFUL,
-    SmppCommandStatus.ESME_RTHROTTLED, SmppCommandStatus.ESME_RINVBNDSTS,
-    SmppCommandStatus.ESME_RX_T_APPN, 0x00000045,  # ESME_RSUBMITFAIL
+    SmppCommandStatus.ESME_RSYSERR,
+    SmppCommandStatus.ESME_RMSGQFUL,
+    SmppCommandStatus.ESME_RTHROTTLED,
+    SmppCommandStatus.ESME_RINVBNDSTS,
+    SmppCommandStatus.ESME_RX_T_APPN,
+    0x00000045,  # ESME_RSUBMITFAIL
 }
 
 
@@ -85,19 +88,18 @@ class SmppGateway:
 
     async def _send(self, sms: Sms) -> SubmitResult:
         try:
-            coding, messages = wire_parts(sms.text, next(self._references),
-                                          packed=self.settings.gsm7_packed)
+            coding, messages = wire_parts(sms.text, next(self._references), packed=self.settings.gsm7_packed)
             source, destination = address(sms.sender), address(sms.to)
         except (KeyError, ValueError) as error:  # e.g. a sender longer than SMPP allows
             return SubmitResult(sms.client_ref, PERMANENT, error=f"not sendable over SMPP: {error}")
         if len(messages) != sms.segments:
-            log.warning("SMS %s: %d parts on the wire, %d counted", sms.client_ref,
-                        len(messages), sms.segments)
+            log.warning("SMS %s: %d parts on the wire, %d counted", sms.client_ref, len(messages), sms.segments)
         if len(messages) == 1:  # most SMS: no task per part
             answers = [await self._submit_part(sms, source, destination, coding, messages[0], False)]
         else:
-            answers = await asyncio.gather(*(
-                self._submit_part(sms, source, destination, coding, part, True) for part in messages))
+            answers = await asyncio.gather(
+                *(self._submit_part(sms, source, destination, coding, part, True) for part in messages)
+            )
         errors = [(outcome, error) for outcome, _, error in answers if outcome != ACCEPTED]
         if errors:
             outcome = PERMANENT if any(o == PERMANENT for o, _ in errors) else PASSING
@@ -110,16 +112,21 @@ class SmppGateway:
             ids = answers[-1][1]
         return SubmitResult(sms.client_ref, ACCEPTED, ids)
 
-    async def _submit_part(self, sms: Sms, source: PhoneNumber, destination: PhoneNumber,
-                           coding: int, octets: bytes, concatenated: bool):
+    async def _submit_part(
+        self, sms: Sms, source: PhoneNumber, destination: PhoneNumber, coding: int, octets: bytes, concatenated: bool
+    ):
         try:
             message = SubmitSm(
                 # the text travels in the octets set below; short_message only names the part
-                short_message=sms.client_ref, source=source, destination=destination,
-                esm_class=0x40 if concatenated else 0, registered_delivery=1,
+                short_message=sms.client_ref,
+                source=source,
+                destination=destination,
+                esm_class=0x40 if concatenated else 0,
+                registered_delivery=1,
                 encoding="ucs2" if coding == DATA_CODING_UCS2 else None,
                 auto_message_payload=False,
-                optional_params=[OptionalParam(CLIENT_REF_TAG, sms.client_ref)])
+                optional_params=[OptionalParam(CLIENT_REF_TAG, sms.client_ref)],
+            )
         except ValueError as error:  # a field SMPP cannot carry: no retry can help
             return PERMANENT, "", f"not sendable over SMPP: {error}"
         message.set_encoded_message(octets)
@@ -132,7 +139,7 @@ class SmppGateway:
             if status == 0 and message_id:
                 return ACCEPTED, message_id, None
             if status == SmppCommandStatus.ESME_RTHROTTLED and attempt < THROTTLE_TRIES:
-                await asyncio.sleep(THROTTLE_PAUSE * 2 ** attempt)
+                await asyncio.sleep(THROTTLE_PAUSE * 2**attempt)
                 attempt += 1
                 continue
             if status == 0:

@@ -26,10 +26,21 @@ import os
 import ssl
 import struct
 import time
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
-from aiosmpplib import (BindTransceiver, DeliverSm, DeliverSmResp, EnquireLink, EnquireLinkResp,
-                        PduHeader, SmppCommand, SmppCommandStatus, SubmitSm, Unbind, UnbindResp)
+from aiosmpplib import (
+    BindTransceiver,
+    DeliverSm,
+    DeliverSmResp,
+    EnquireLink,
+    EnquireLinkResp,
+    PduHeader,
+    SmppCommand,
+    SmppCommandStatus,
+    SubmitSm,
+    Unbind,
+    UnbindResp,
+)
 
 from ...core.sms_settings import SmsSettings
 
@@ -196,22 +207,28 @@ class SmppLink:
             wait = self._not_before - time.monotonic()
             if wait > 0:
                 raise (BindRefused if self._last_refusal else LinkDown)(
-                    self._last_refusal or f"reconnecting in {wait:.1f} s")
+                    self._last_refusal or f"reconnecting in {wait:.1f} s"
+                )
             try:
                 await self._open()
             except BindRefused as refusal:
                 self._last_refusal = str(refusal)
                 self._backoff = self.settings.reconnect_max_seconds
                 self._not_before = time.monotonic() + self._backoff
-                log.error("SMSC %s:%s %s; next try in %g s", self.settings.host, self.settings.port,
-                          refusal, self._backoff)
+                log.error(
+                    "SMSC %s:%s %s; next try in %g s", self.settings.host, self.settings.port, refusal, self._backoff
+                )
                 raise
-            except (OSError, ConnectionError, asyncio.TimeoutError, LinkDown) as error:
-                self._backoff = min(self.settings.reconnect_max_seconds,
-                                    max(FIRST_BACKOFF, self._backoff * 2))
+            except (TimeoutError, OSError, ConnectionError, LinkDown) as error:
+                self._backoff = min(self.settings.reconnect_max_seconds, max(FIRST_BACKOFF, self._backoff * 2))
                 self._not_before = time.monotonic() + self._backoff
-                log.warning("SMSC %s:%s unreachable (%s); next try in %g s", self.settings.host,
-                            self.settings.port, error or type(error).__name__, self._backoff)
+                log.warning(
+                    "SMSC %s:%s unreachable (%s); next try in %g s",
+                    self.settings.host,
+                    self.settings.port,
+                    error or type(error).__name__,
+                    self._backoff,
+                )
                 raise LinkDown(f"unreachable: {error or type(error).__name__}") from None
 
     async def _open(self) -> None:
@@ -220,10 +237,10 @@ class SmppLink:
         if s.tls:
             context = ssl.create_default_context(cafile=os.path.expanduser(s.tls_ca_file) or None)
         self._reader, self._writer = await asyncio.wait_for(
-            asyncio.open_connection(s.host, s.port, ssl=context), s.response_timeout_seconds)
+            asyncio.open_connection(s.host, s.port, ssl=context), s.response_timeout_seconds
+        )
         self._last_heard = time.monotonic()
-        self._tasks = [asyncio.create_task(self._read_loop(self._reader)),
-                       asyncio.create_task(self._keep_alive())]
+        self._tasks = [asyncio.create_task(self._read_loop(self._reader)), asyncio.create_task(self._keep_alive())]
         bind = BindTransceiver(system_id=s.system_id, password=s.password, system_type=s.system_type)
         try:
             status, _ = await self._request(bind, s.response_timeout_seconds)
@@ -290,7 +307,7 @@ class SmppLink:
         if command & 0x80000000:  # an answer (generic_nack too) to one of our requests
             answer = self._pending.get(sequence)
             if answer is not None and not answer.done():
-                answer.set_result((status, pdu[HEADER.size:]))
+                answer.set_result((status, pdu[HEADER.size :]))
             return
         if command == SmppCommand.DELIVER_SM:
             reply = await self._deliver(pdu, sequence)

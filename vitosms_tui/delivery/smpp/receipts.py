@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Sequence
 
 from aiosmpplib import DeliverSm
 
@@ -83,8 +83,7 @@ class ReceiptBook:
         provider_id, state = receipt
         at = clock.now()
         if provider_id not in self._states:
-            append_lines(self.path, [json.dumps({"id": provider_id, "stat": state,
-                                                 "at": clock.iso(at)}) + "\n"])
+            append_lines(self.path, [json.dumps({"id": provider_id, "stat": state, "at": clock.iso(at)}) + "\n"])
             self._states[provider_id] = (state, at)
         return 0
 
@@ -93,11 +92,22 @@ class ReceiptBook:
         ref = _tlv(message, REPLY_ID)
         if isinstance(ref, bytes):
             ref = ref.decode("ascii", "replace")
-        append_lines(self.inbound_path, [json.dumps({
-            "from": "+" + message.source.number.lstrip("+"), "to": message.destination.number,
-            "text": text, "at": clock.iso(clock.now()),
-            "ref": str(ref).strip("\x00 ") or None if ref is not None else None},
-            ensure_ascii=False) + "\n"])
+        append_lines(
+            self.inbound_path,
+            [
+                json.dumps(
+                    {
+                        "from": "+" + message.source.number.lstrip("+"),
+                        "to": message.destination.number,
+                        "text": text,
+                        "at": clock.iso(clock.now()),
+                        "ref": str(ref).strip("\x00 ") or None if ref is not None else None,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            ],
+        )
         log.info("SMS reply from %s stored", mask_number("+" + message.source.number.lstrip("+")))
 
     def _refresh(self) -> None:

@@ -14,10 +14,22 @@ START_TIMEOUT = 10.0
 class SmscThread:
     """Starts the simulator on a loopback port of its own; :meth:`stop` closes it."""
 
-    def __init__(self, state_dir: Path, *, system_id: str, password: str,
-                 report_delay_seconds: float = 1.0, gsm7_packed: bool = False):
-        self.smsc = Smsc(state_dir, system_id=system_id, password=password,
-                         report_delay_seconds=report_delay_seconds, gsm7_packed=gsm7_packed)
+    def __init__(
+        self,
+        state_dir: Path,
+        *,
+        system_id: str,
+        password: str,
+        report_delay_seconds: float = 1.0,
+        gsm7_packed: bool = False,
+    ):
+        self.smsc = Smsc(
+            state_dir,
+            system_id=system_id,
+            password=password,
+            report_delay_seconds=report_delay_seconds,
+            gsm7_packed=gsm7_packed,
+        )
         self.loop = asyncio.new_event_loop()
         self.port: int | None = None
         self._listening = threading.Event()

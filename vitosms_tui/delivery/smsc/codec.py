@@ -63,7 +63,7 @@ class _Reader:
         end = self.body.find(b"\0", self.at)
         if end < 0 or end - self.at >= limit:
             raise PduError(f"C-octet string longer than {limit - 1} or not terminated")
-        text = self.body[self.at:end].decode("ascii", "replace")
+        text = self.body[self.at : end].decode("ascii", "replace")
         self.at = end + 1
         return text
 
@@ -77,7 +77,7 @@ class _Reader:
         if self.at + count > len(self.body):
             raise PduError("body too short")
         self.at += count
-        return self.body[self.at - count:self.at]
+        return self.body[self.at - count : self.at]
 
     def tlvs(self) -> dict[int, bytes]:
         found = {}
@@ -129,16 +129,16 @@ class ShortMessage:
         if not data:
             raise PduError("UDHI set but no user data header")
         header_length = data[0]
-        header, i = data[1:1 + header_length], 0
+        header, i = data[1 : 1 + header_length], 0
         while i + 2 <= len(header):
             element, length = header[i], header[i + 1]
-            value = header[i + 2:i + 2 + length]
+            value = header[i + 2 : i + 2 + length]
             if element == 0x00 and length == 3:
-                return value[0], value[1], value[2], data[1 + header_length:]
+                return value[0], value[1], value[2], data[1 + header_length :]
             if element == 0x08 and length == 4:
-                return (value[0] << 8) | value[1], value[2], value[3], data[1 + header_length:]
+                return (value[0] << 8) | value[1], value[2], value[3], data[1 + header_length :]
             i += 2 + length
-        return 0, 1, 1, data[1 + header_length:]
+        return 0, 1, 1, data[1 + header_length :]
 
 
 def read_short_message(body: bytes) -> ShortMessage:
@@ -153,14 +153,32 @@ def read_short_message(body: bytes) -> ShortMessage:
     registered_delivery, _replace, data_coding, _default_id = r.byte(), r.byte(), r.byte(), r.byte()
     length = r.byte()
     message = r.octets(length)
-    return ShortMessage(source_ton, source, dest_ton, destination, esm_class, registered_delivery,
-                        data_coding, message, r.tlvs())
+    return ShortMessage(
+        source_ton, source, dest_ton, destination, esm_class, registered_delivery, data_coding, message, r.tlvs()
+    )
 
 
-def deliver_sm_body(source: str, source_ton: int, destination: str, dest_ton: int, esm_class: int,
-                    data_coding: int, message: bytes, tlvs: bytes = b"") -> bytes:
+def deliver_sm_body(
+    source: str,
+    source_ton: int,
+    destination: str,
+    dest_ton: int,
+    esm_class: int,
+    data_coding: int,
+    message: bytes,
+    tlvs: bytes = b"",
+) -> bytes:
     """A deliver_sm body (4.6.1): a receipt (esm_class 0x04) or a handset's reply (0x00)."""
-    return (cstring("") + bytes([source_ton, 1 if source_ton == 1 else 0]) + cstring(source)
-            + bytes([dest_ton, 1 if dest_ton == 1 else 0]) + cstring(destination)
-            + bytes([esm_class, 0, 0]) + cstring("") + cstring("")
-            + bytes([0, 0, data_coding, 0, len(message)]) + message + tlvs)
+    return (
+        cstring("")
+        + bytes([source_ton, 1 if source_ton == 1 else 0])
+        + cstring(source)
+        + bytes([dest_ton, 1 if dest_ton == 1 else 0])
+        + cstring(destination)
+        + bytes([esm_class, 0, 0])
+        + cstring("")
+        + cstring("")
+        + bytes([0, 0, data_coding, 0, len(message)])
+        + message
+        + tlvs
+    )

@@ -12,9 +12,9 @@ from __future__ import annotations
 import heapq
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
 
 from . import codec
 
@@ -24,9 +24,9 @@ RESEND_AFTER = 10.0  # seconds without deliver_sm_resp: offer it again
 
 @dataclass
 class Delivery:
-    due: float                  # time.monotonic()
-    body: bytes | None          # the deliver_sm body (None: ask ``make`` when due)
-    what: str                   # for the events file: "receipt" or "reply <id>"
+    due: float  # time.monotonic()
+    body: bytes | None  # the deliver_sm body (None: ask ``make`` when due)
+    what: str  # for the events file: "receipt" or "reply <id>"
     make: Callable[[], bytes | None] | None = None
     session: object | None = None
     sequence: int = 0
@@ -37,19 +37,22 @@ def _smpp_date(instant: datetime) -> str:
     return instant.astimezone().strftime("%y%m%d%H%M")
 
 
-def receipt_body(part_id: str, handset: str, sender: str, delivered: bool,
-                 submitted: datetime, done: datetime) -> bytes:
+def receipt_body(
+    part_id: str, handset: str, sender: str, delivered: bool, submitted: datetime, done: datetime
+) -> bytes:
     """The receipt of one part: the usual text (without the message) and the two TLVs."""
     stat, state = ("DELIVRD", codec.STATE_DELIVERED) if delivered else ("UNDELIV", codec.STATE_UNDELIVERABLE)
-    text = (f"id:{part_id} sub:001 dlvrd:{1 if delivered else 0:03d} "
-            f"submit date:{_smpp_date(submitted)} done date:{_smpp_date(done)} "
-            f"stat:{stat} err:{0 if delivered else 1:03d} text:")
-    tlvs = (codec.tlv(codec.TAG_RECEIPTED_MESSAGE_ID, codec.cstring(part_id))
-            + codec.tlv(codec.TAG_MESSAGE_STATE, bytes([state])))
+    text = (
+        f"id:{part_id} sub:001 dlvrd:{1 if delivered else 0:03d} "
+        f"submit date:{_smpp_date(submitted)} done date:{_smpp_date(done)} "
+        f"stat:{stat} err:{0 if delivered else 1:03d} text:"
+    )
+    tlvs = codec.tlv(codec.TAG_RECEIPTED_MESSAGE_ID, codec.cstring(part_id)) + codec.tlv(
+        codec.TAG_MESSAGE_STATE, bytes([state])
+    )
     source_ton, source = (1, handset.lstrip("+")) if handset.startswith("+") else (0, handset)
     dest_ton, dest = (1, sender.lstrip("+")) if sender.lstrip("+").isdigit() else (5, sender)
-    return codec.deliver_sm_body(source, source_ton, dest, dest_ton, RECEIPT, 0,
-                                 text.encode("ascii"), tlvs)
+    return codec.deliver_sm_body(source, source_ton, dest, dest_ton, RECEIPT, 0, text.encode("ascii"), tlvs)
 
 
 class DeliveryQueue:
@@ -64,8 +67,9 @@ class DeliveryQueue:
         item.due = due
         heapq.heappush(self._heap, (due, item.key))
 
-    def add(self, body: bytes | None, what: str, delay: float = 0.0,
-            make: Callable[[], bytes | None] | None = None) -> None:
+    def add(
+        self, body: bytes | None, what: str, delay: float = 0.0, make: Callable[[], bytes | None] | None = None
+    ) -> None:
         item = Delivery(0.0, body, what, make)
         self.items[item.key] = item
         self._at(item, time.monotonic() + delay)

@@ -40,8 +40,7 @@ def write_reply(state_dir: Path, number: str, text: str) -> dict:
     if not text.strip():
         raise UsageError("smsc reply --text: an SMS needs a text")
     if analyse(text).segments > 1:
-        raise UsageError("smsc reply --text: a reply is one SMS, at most 160 GSM-7 characters "
-                         "or 70 others")
+        raise UsageError("smsc reply --text: a reply is one SMS, at most 160 GSM-7 characters or 70 others")
     state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     reply = {"id": secrets.token_hex(8), "from": number, "text": text, "at": clock.iso(clock.now())}
     append_lines(state_dir / REPLIES_FILE, [json.dumps(reply, ensure_ascii=False) + "\n"])
@@ -81,6 +80,13 @@ class HandsetReplies:
         dest_ton = 1 if recipient.lstrip("+").isdigit() else 5
         # the reply's id goes along (our vendor TLV), as a provider's SMSC names its messages:
         # the practice keeps a reply once however often it comes
-        return codec.deliver_sm_body(number.lstrip("+"), 1, recipient.lstrip("+"), dest_ton,
-                                     0x00, coding, octets,
-                                     codec.tlv(codec.TAG_CLIENT_REF, codec.cstring(reply_id)))
+        return codec.deliver_sm_body(
+            number.lstrip("+"),
+            1,
+            recipient.lstrip("+"),
+            dest_ton,
+            0x00,
+            coding,
+            octets,
+            codec.tlv(codec.TAG_CLIENT_REF, codec.cstring(reply_id)),
+        )

@@ -64,9 +64,17 @@ class Session:
 class Smsc:
     """The simulator; :meth:`start` listens, :meth:`close` stops (see the module text)."""
 
-    def __init__(self, state_dir: Path | str, *, system_id: str, password: str,
-                 report_delay_seconds: float = 1.0, throttle_per_second: int = 0,
-                 drop_after: int = 0, gsm7_packed: bool = False):
+    def __init__(
+        self,
+        state_dir: Path | str,
+        *,
+        system_id: str,
+        password: str,
+        report_delay_seconds: float = 1.0,
+        throttle_per_second: int = 0,
+        drop_after: int = 0,
+        gsm7_packed: bool = False,
+    ):
         self.state_dir = Path(state_dir)
         self.gateway = MockGateway(self.state_dir, report_delay_seconds=report_delay_seconds)
         self.system_id, self.password = system_id, password
@@ -87,8 +95,7 @@ class Smsc:
 
     # -- running ---------------------------------------------------------------------
 
-    async def start(self, host: str = "127.0.0.1", port: int = 2775,
-                    tls: ssl.SSLContext | None = None) -> int:
+    async def start(self, host: str = "127.0.0.1", port: int = 2775, tls: ssl.SSLContext | None = None) -> int:
         """Listen (over TLS with a server context); the port it listens on."""
         self._receipts_not_taken()
         self._server = await asyncio.start_server(self._serve, host, port, ssl=tls)
@@ -105,8 +112,7 @@ class Smsc:
         await self.gateway.close()
 
     def _event(self, event: str, **details) -> None:
-        append_lines(self.events_path, [json.dumps({"event": event, **details,
-                                                    "at": clock.iso(clock.now())}) + "\n"])
+        append_lines(self.events_path, [json.dumps({"event": event, **details, "at": clock.iso(clock.now())}) + "\n"])
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         session = Session(reader, writer)
@@ -166,8 +172,11 @@ class Smsc:
             status = codec.INVALID_SYSTEM_ID
         elif bind.password != self.password:
             status = codec.INVALID_PASSWORD
-        session.send(codec.pdu(command | codec.RESPONSE, status, sequence,
-                               codec.cstring("vitosms-smsc") if status == codec.OK else b""))
+        session.send(
+            codec.pdu(
+                command | codec.RESPONSE, status, sequence, codec.cstring("vitosms-smsc") if status == codec.OK else b""
+            )
+        )
         if status == codec.OK:
             session.system_id, session.mode = bind.system_id, command
             self._event("bind", system_id=bind.system_id)
@@ -199,8 +208,14 @@ class Smsc:
         else:
             status, message_id = self._submit(codec.read_short_message(body))
         # 4.4.2: no body when the status is not 0
-        session.send(codec.pdu(codec.SUBMIT_SM | codec.RESPONSE, status, sequence,
-                               codec.cstring(message_id) if status == codec.OK else b""))
+        session.send(
+            codec.pdu(
+                codec.SUBMIT_SM | codec.RESPONSE,
+                status,
+                sequence,
+                codec.cstring(message_id) if status == codec.OK else b"",
+            )
+        )
 
     def _new_id(self) -> str:
         return f"smsc-{self._id_prefix}-{next(self._ids):x}"
@@ -257,13 +272,16 @@ class Smsc:
         """One receipt per part, after the report delay, saying what the mock gateway says."""
         submitted = clock.now()
         for part_id in part_ids:
-            self.queue.add(None, f"receipt {part_id}", self.report_delay, make=functools.partial(
-                self._receipt, provider_id, part_id, to, sender, submitted))
+            self.queue.add(
+                None,
+                f"receipt {part_id}",
+                self.report_delay,
+                make=functools.partial(self._receipt, provider_id, part_id, to, sender, submitted),
+            )
 
     def _receipts_not_taken(self) -> None:
         """After a restart: the receipts of the handset log that the practice never took."""
-        taken = {e.get("receipt") for e in Tail(self.events_path).new_lines()
-                 if e.get("event") == "receipt delivered"}
+        taken = {e.get("receipt") for e in Tail(self.events_path).new_lines() if e.get("event") == "receipt delivered"}
         for line in Tail(self.gateway.handset_path).new_lines():
             try:
                 provider_id, to, sender = line["provider_id"], line["to"], line["sender"]
@@ -272,11 +290,14 @@ class Smsc:
                 continue
             for part_id in provider_id.split():
                 if part_id not in taken:
-                    self.queue.add(None, f"receipt {part_id}", 0.0, make=functools.partial(
-                        self._receipt, provider_id, part_id, to, sender, submitted))
+                    self.queue.add(
+                        None,
+                        f"receipt {part_id}",
+                        0.0,
+                        make=functools.partial(self._receipt, provider_id, part_id, to, sender, submitted),
+                    )
 
-    def _receipt(self, provider_id: str, part_id: str, to: str, sender: str,
-                 submitted: datetime) -> bytes | None:
+    def _receipt(self, provider_id: str, part_id: str, to: str, sender: str, submitted: datetime) -> bytes | None:
         """The receipt's deliver_sm body, decided when it is due (None: not yet)."""
         reports = self.gateway.status([provider_id])
         if not reports:
@@ -290,8 +311,11 @@ class Smsc:
             await asyncio.sleep(0.05)
             for reply in self.handset.new_replies():
                 self.queue.add(reply.body, f"reply {reply.id}")
-            takers = [s for s in self.sessions if s.system_id and not s.closed
-                      and s.mode in (codec.BIND_TRANSCEIVER, codec.BIND_RECEIVER)]
+            takers = [
+                s
+                for s in self.sessions
+                if s.system_id and not s.closed and s.mode in (codec.BIND_TRANSCEIVER, codec.BIND_RECEIVER)
+            ]
             if not takers:  # kept until the practice binds again
                 continue
             for turn, item in enumerate(self.queue.due()):

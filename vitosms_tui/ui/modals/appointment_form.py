@@ -1,7 +1,8 @@
 """New appointment / edit appointment: person, start, duration, reason.
 
 A new appointment starts with the person picker (Escape there leaves the
-form too) unless it is booked from a person (Personen, the palette); the start is prefilled with the agenda's cursor. Editing changes
+form too) unless it is booked from a person (Personen, the palette); the start
+is prefilled with the agenda's cursor. Editing changes
 duration and reason only: the time is changed by moving (``m``), which asks
 about a prepared reminder. A new appointment offers its confirmation
 (``ctrl+t`` or the button cycles none / SMS / e-mail), preselected with the
@@ -41,8 +42,14 @@ class AppointmentForm(ModalScreen[agenda.Booking | None]):
         Binding("escape", "cancel", N_("Cancel"), key_display="Esc"),
     ]
 
-    def __init__(self, mandant_id: int | None = None, start: datetime | None = None, minutes: int = 15,
-                 appointment_id: int | None = None, person_id: int | None = None) -> None:
+    def __init__(
+        self,
+        mandant_id: int | None = None,
+        start: datetime | None = None,
+        minutes: int = 15,
+        appointment_id: int | None = None,
+        person_id: int | None = None,
+    ) -> None:
         super().__init__(classes="dialog-screen")
         self.appointment = agenda.get_appointment(appointment_id) if appointment_id is not None else None
         if self.appointment is not None:
@@ -71,22 +78,34 @@ class AppointmentForm(ModalScreen[agenda.Booking | None]):
                     yield Button(self._person_text(), id="a-person", compact=True)
                 yield Label(_("Start"), classes="form-label")
                 if editing:
-                    yield Static(_("{when} (m moves the appointment)").format(when=when(self.start)),
-                                 id="a-start-text", markup=False)
+                    yield Static(
+                        _("{when} (m moves the appointment)").format(when=when(self.start)),
+                        id="a-start-text",
+                        markup=False,
+                    )
                 else:
-                    yield Input(format_for_input(self.start), placeholder=_("dd.mm.yyyy HH:MM"),
-                                id="a-start", compact=True)
+                    yield Input(
+                        format_for_input(self.start), placeholder=_("dd.mm.yyyy HH:MM"), id="a-start", compact=True
+                    )
                 yield Label(_("Minutes"), classes="form-label")
                 yield Input(str(self.minutes), id="a-minutes", type="integer", max_length=4, compact=True)
                 yield Label(_("Reason"), classes="form-label")
-                yield Input(clean(self.appointment.reason) if editing else "", id="a-reason",
-                            max_length=200, compact=True, placeholder=_("internal note"))
+                yield Input(
+                    clean(self.appointment.reason) if editing else "",
+                    id="a-reason",
+                    max_length=200,
+                    compact=True,
+                    placeholder=_("internal note"),
+                )
                 if not editing:
                     yield Label(_("Confirm"), classes="form-label")
                     yield Button(self._confirm_text(), id="a-confirm", compact=True)
-            yield Static(_("The reason is an internal note: it never goes into a message.")
-                         + ("" if editing else "\n" + _("Ctrl+T switches the confirmation: none, SMS, e-mail.")),
-                         classes="dialog-hint", markup=False)
+            yield Static(
+                _("The reason is an internal note: it never goes into a message.")
+                + ("" if editing else "\n" + _("Ctrl+T switches the confirmation: none, SMS, e-mail.")),
+                classes="dialog-hint",
+                markup=False,
+            )
             yield Static("", id="a-error", classes="field-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Save"), id="a-save", variant="primary")
@@ -100,8 +119,7 @@ class AppointmentForm(ModalScreen[agenda.Booking | None]):
 
     def typed(self) -> tuple:
         """What the desk has entered, to compare with what the form opened with."""
-        return (self.person.id if self.person else None,
-                *(field.value for field in self.query(Input)))
+        return (self.person.id if self.person else None, *(field.value for field in self.query(Input)))
 
     @property
     def dirty(self) -> bool:
@@ -186,8 +204,7 @@ class AppointmentForm(ModalScreen[agenda.Booking | None]):
         reason = self.query_one("#a-reason", Input).value
         try:
             if self.appointment is not None:
-                booking = agenda.edit_appointment(self.appointment.id, self.app.user, minutes=minutes,
-                                                  reason=reason)
+                booking = agenda.edit_appointment(self.appointment.id, self.app.user, minutes=minutes, reason=reason)
             else:
                 if self.person is None:
                     self._error(_("Please choose a person."), "#a-person")
@@ -197,8 +214,9 @@ class AppointmentForm(ModalScreen[agenda.Booking | None]):
                 except DateTimeError as error:
                     self._error(str(error), "#a-start")
                     return
-                booking = agenda.add_appointment(self.mandant, self.person, start, minutes, reason,
-                                                 user=self.app.user, confirm=self.confirm)
+                booking = agenda.add_appointment(
+                    self.mandant, self.person, start, minutes, reason, user=self.app.user, confirm=self.confirm
+                )
         except VitosmsError as error:
             self._error(explain(error))
             return
@@ -211,5 +229,7 @@ class AppointmentForm(ModalScreen[agenda.Booking | None]):
             return
         from .confirm import Confirm
 
-        self.app.push_screen(Confirm(_("Discard this appointment?"), default=False),
-                             lambda discard: self.dismiss(None) if discard else None)
+        self.app.push_screen(
+            Confirm(_("Discard this appointment?"), default=False),
+            lambda discard: self.dismiss(None) if discard else None,
+        )

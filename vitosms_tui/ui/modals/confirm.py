@@ -20,8 +20,7 @@ class Confirm(ModalScreen[bool]):
         Binding("left,right", "app.focus_next", show=False),
     ]
 
-    def __init__(self, message: str, yes: str | None = None, no: str | None = None,
-                 default: bool = True) -> None:
+    def __init__(self, message: str, yes: str | None = None, no: str | None = None, default: bool = True) -> None:
         super().__init__(classes="dialog-screen")
         self.message = message
         self.yes_label = yes or _("Yes")

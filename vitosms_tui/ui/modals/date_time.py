@@ -82,8 +82,15 @@ class AskDateTime(ModalScreen[datetime | date | None]):
 
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"), key_display="Esc")]
 
-    def __init__(self, title: str, initial: datetime | date | None = None, with_time: bool = True,
-                 hint: str | None = None, day: date | None = None, day_or_time: bool = False) -> None:
+    def __init__(
+        self,
+        title: str,
+        initial: datetime | date | None = None,
+        with_time: bool = True,
+        hint: str | None = None,
+        day: date | None = None,
+        day_or_time: bool = False,
+    ) -> None:
         super().__init__(classes="dialog-screen")
         self.title_text = title
         self.initial = initial
@@ -95,11 +102,16 @@ class AskDateTime(ModalScreen[datetime | date | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="ask-date-time", classes="dialog"):
             yield Static(self.title_text, classes="dialog-title", markup=False)
-            placeholder = (_("dd.mm.yyyy or HH:MM") if self.day_or_time
-                           else _("HH:MM or dd.mm.yyyy HH:MM") if self.day is not None
-                           else _("dd.mm.yyyy HH:MM") if self.with_time else _("dd.mm.yyyy"))
-            yield Input(format_for_input(self.initial, self.with_time), placeholder=placeholder,
-                        id="date-time-input")
+            placeholder = (
+                _("dd.mm.yyyy or HH:MM")
+                if self.day_or_time
+                else _("HH:MM or dd.mm.yyyy HH:MM")
+                if self.day is not None
+                else _("dd.mm.yyyy HH:MM")
+                if self.with_time
+                else _("dd.mm.yyyy")
+            )
+            yield Input(format_for_input(self.initial, self.with_time), placeholder=placeholder, id="date-time-input")
             yield Static("", id="date-time-error", classes="field-error", markup=False)
             yield Static(self.hint or _("⏎ takes · Esc cancels"), classes="dialog-hint", markup=False)
 

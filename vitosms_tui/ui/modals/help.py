@@ -83,9 +83,15 @@ class HelpScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         view, everywhere = key_rows(self.described)
-        sections = [(heading, rows) for heading, rows in (
-            (_("This view"), view), (_("Everywhere"), everywhere),
-            (_("In lists and forms"), [(k, _(d)) for k, d in GENERAL_KEYS])) if rows]
+        sections = [
+            (heading, rows)
+            for heading, rows in (
+                (_("This view"), view),
+                (_("Everywhere"), everywhere),
+                (_("In lists and forms"), [(k, _(d)) for k, d in GENERAL_KEYS]),
+            )
+            if rows
+        ]
         # the descriptions wrap in the room the box has, instead of running out of it
         key_width = max(len(f"  {key}") for _heading, rows in sections for key, _d in rows)
         key_width = max(key_width, *(len(heading) for heading, _rows in sections))

@@ -37,9 +37,12 @@ class MandantPicker(ModalScreen[int | None]):
         for index, mandant in enumerate(mandanten.list_mandanten(active_only=True)):
             amount = balances.get(mandant.id, 0)
             label = Text.assemble(
-                (f"{clean(mandant.code):<6}", "bold"), f" {clean(mandant.name):<34} ",
-                (_("{balance} credits").format(balance=format_number(amount)),
-                 "bold red" if credits.is_low(mandant, amount) else ""),
+                (f"{clean(mandant.code):<6}", "bold"),
+                f" {clean(mandant.name):<34} ",
+                (
+                    _("{balance} credits").format(balance=format_number(amount)),
+                    "bold red" if credits.is_low(mandant, amount) else "",
+                ),
             )
             options.add_option(Option(label, id=str(mandant.id)))
             if mandant.id == self.current_id:

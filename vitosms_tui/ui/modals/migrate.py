@@ -46,13 +46,17 @@ class MigrateWindow(ModalScreen[dict | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="migrate", classes="dialog"):
             yield Static(_("Carry over the legacy SMS balance"), classes="dialog-title", markup=False)
-            yield Static(_("The old version's balance is split evenly over the active Mandanten; "
-                           "the remainder goes one credit each in code order. This runs only once."),
-                         classes="dialog-text", markup=False)
+            yield Static(
+                _(
+                    "The old version's balance is split evenly over the active Mandanten; "
+                    "the remainder goes one credit each in code order. This runs only once."
+                ),
+                classes="dialog-text",
+                markup=False,
+            )
             with Grid(classes="credits-form"):
                 yield Static(_("Old balance"), classes="form-label", markup=False)
-                yield Input(id="migrate-total", restrict=r"\d*", max_length=9, placeholder=_("credits"),
-                            compact=True)
+                yield Input(id="migrate-total", restrict=r"\d*", max_length=9, placeholder=_("credits"), compact=True)
                 yield Static(_("Split"), classes="form-label", markup=False)
                 yield Static("–", id="migrate-preview", markup=False)
             yield Static("", id="migrate-error", classes="dialog-error", markup=False)
@@ -104,7 +108,8 @@ class MigrateWindow(ModalScreen[dict | None]):
         codes = self._codes()
         split = shares_text(credits.split_evenly(total, codes)) if codes else "–"
         question = _("Carry {total} credits over: {split}? This can be done only once.").format(
-            total=format_number(total), split=split)
+            total=format_number(total), split=split
+        )
 
         def answered(yes: bool | None) -> None:
             if not yes:

@@ -42,8 +42,9 @@ class OrderWindow(ModalScreen[int | None]):
         self.packages: dict[str, credits.Package] = {}
 
     def compose(self) -> ComposeResult:
-        title = _("Order credits for {code} {name}").format(code=clean(self.mandant.code),
-                                                              name=clean(self.mandant.name))
+        title = _("Order credits for {code} {name}").format(
+            code=clean(self.mandant.code), name=clean(self.mandant.name)
+        )
         with Vertical(id="order", classes="dialog"):
             yield Static(title, classes="dialog-title", markup=False)
             yield Static("", id="order-account", markup=False)
@@ -83,8 +84,12 @@ class OrderWindow(ModalScreen[int | None]):
         event.stop()
         item = self.packages[event.option.id]
         question = _("Order the package {package} ({credits} credits) for {price} for Mandant {code} {name}?").format(
-            package=clean(item.name), credits=format_number(item.credits), price=price_text(item.price_rappen),
-            code=clean(self.mandant.code), name=clean(self.mandant.name))
+            package=clean(item.name),
+            credits=format_number(item.credits),
+            price=price_text(item.price_rappen),
+            code=clean(self.mandant.code),
+            name=clean(self.mandant.name),
+        )
         if not credits.customer_number():
             question += "\n\n" + _("This first order opens the practice's customer account.")
 

@@ -41,8 +41,11 @@ class PersonAppointments(ModalScreen[int | None]):
             name = clean(f"{self.person.last_name} {self.person.first_name}")
             yield Static(plain(_("Appointments of {name}").format(name=name)), classes="dialog-title")
             yield DataTable(id="person-appointments-table", cursor_type="row", zebra_stripes=True)
-            hint = (_("⏎ goes to the appointment · Esc cancels") if self.appointments
-                    else _("No booked appointments. Esc closes."))
+            hint = (
+                _("⏎ goes to the appointment · Esc cancels")
+                if self.appointments
+                else _("No booked appointments. Esc closes.")
+            )
             yield Static(hint, classes="dialog-hint", markup=False)
 
     def on_mount(self) -> None:
@@ -57,8 +60,14 @@ class PersonAppointments(ModalScreen[int | None]):
         for index, appointment in enumerate(self.appointments):
             marker = MARKERS.get(self.states.get(appointment.id, ""))
             state = Text(f"{marker[0]} {_(MARKER_NAMES[marker[1]])}") if marker else Text("")
-            table.add_row(when(appointment.start), str(appointment.minutes), plain(appointment.mandant.code),
-                          plain(appointment.reason), state, key=str(appointment.id))
+            table.add_row(
+                when(appointment.start),
+                str(appointment.minutes),
+                plain(appointment.mandant.code),
+                plain(appointment.reason),
+                state,
+                key=str(appointment.id),
+            )
             if appointment.start < now:
                 upcoming = index + 1
         if self.appointments:

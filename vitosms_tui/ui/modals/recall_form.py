@@ -28,8 +28,14 @@ from ..widgets.person_picker import PersonPicker
 from .date_time import date_problem
 
 FIELDS = ("person", "mandant", "reason", "due", "every")
-FIELD_OF_CODE = {"invalid_date": "due", "invalid_reason": "reason", "invalid_repeat": "every",
-                 "deceased": "person", "inactive_mandant": "mandant", "invalid_appointment": "person"}
+FIELD_OF_CODE = {
+    "invalid_date": "due",
+    "invalid_reason": "reason",
+    "invalid_repeat": "every",
+    "deceased": "person",
+    "inactive_mandant": "mandant",
+    "invalid_appointment": "person",
+}
 
 
 def explain(error: VitosmsError) -> str:
@@ -63,8 +69,7 @@ class RecallForm(ModalScreen[int | None]):
     ]
 
     @classmethod
-    def open(cls, host, *, person_id: int | None = None, appointment_id: int | None = None,
-             after=None) -> None:
+    def open(cls, host, *, person_id: int | None = None, appointment_id: int | None = None, after=None) -> None:
         """Push the form from a view; the view's message line (or a notification) says what
         was noted, then ``after()`` runs."""
         say = getattr(host, "say", None) or host.app.notify
@@ -73,18 +78,23 @@ class RecallForm(ModalScreen[int | None]):
             if recall_id is None:
                 return
             noted = recall.get_recall(recall_id)
-            say(_("Recall noted for {name}, due {due}.").format(
-                name=person_name(noted.person), due=format_date(noted.due)))
+            say(
+                _("Recall noted for {name}, due {due}.").format(
+                    name=person_name(noted.person), due=format_date(noted.due)
+                )
+            )
             if after is not None:
                 after()
 
         host.app.push_screen(cls(person_id=person_id, appointment_id=appointment_id), made)
 
-    def __init__(self, person_id: int | None = None, appointment_id: int | None = None,
-                 mandant_id: int | None = None) -> None:
+    def __init__(
+        self, person_id: int | None = None, appointment_id: int | None = None, mandant_id: int | None = None
+    ) -> None:
         super().__init__(classes="dialog-screen")
-        self.appointment = (Appointment.get_or_none(Appointment.id == appointment_id)
-                            if appointment_id is not None else None)
+        self.appointment = (
+            Appointment.get_or_none(Appointment.id == appointment_id) if appointment_id is not None else None
+        )
         if self.appointment is not None:
             person_id, mandant_id = self.appointment.person_id, self.appointment.mandant_id
         self.person_id = person_id
@@ -97,15 +107,27 @@ class RecallForm(ModalScreen[int | None]):
         with Vertical(id="recall-form", classes="dialog"):
             yield Static(_("New recall"), classes="dialog-title", markup=False)
             if self.appointment is not None:
-                yield Static(_("From the appointment of {when}").format(
-                    when=format_datetime(self.appointment.start)), classes="form-label", markup=False)
+                yield Static(
+                    _("From the appointment of {when}").format(when=format_datetime(self.appointment.start)),
+                    classes="form-label",
+                    markup=False,
+                )
             with Grid(classes="form-grid"):
                 yield Label(_("Person"), classes="form-label")
                 yield Button("", id="rf-person", compact=True)
                 yield Static("", id="e-person", classes="field-error", markup=False)
                 yield Label(_("Mandant"), classes="form-label")
-                yield Select(options, allow_blank=False, value=current if current in known else Select.NULL,
-                             id="rf-mandant", compact=True) if options else Static("–", id="rf-mandant")
+                yield (
+                    Select(
+                        options,
+                        allow_blank=False,
+                        value=current if current in known else Select.NULL,
+                        id="rf-mandant",
+                        compact=True,
+                    )
+                    if options
+                    else Static("–", id="rf-mandant")
+                )
                 yield Static("", id="e-mandant", classes="field-error", markup=False)
                 yield Label(_("Reason (internal)"), classes="form-label")
                 yield Input(placeholder=_("e.g. annual check-up"), id="rf-reason", compact=True)
@@ -116,8 +138,11 @@ class RecallForm(ModalScreen[int | None]):
                 yield Label(_("Repeat every"), classes="form-label")
                 yield Input(placeholder=_("months; empty: once"), id="rf-every", compact=True, type="integer")
                 yield Static("", id="e-every", classes="field-error", markup=False)
-            yield Static(_("The reason stays inside the practice: no message ever contains it."),
-                         classes="dialog-hint", markup=False)
+            yield Static(
+                _("The reason stays inside the practice: no message ever contains it."),
+                classes="dialog-hint",
+                markup=False,
+            )
             yield Static("", id="rf-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Save"), id="rf-save", variant="primary")
@@ -175,11 +200,14 @@ class RecallForm(ModalScreen[int | None]):
         mandant = mandanten.Mandant.get_or_none(mandanten.Mandant.id == mandant_id) if mandant_id else None
         try:
             made = recall.add_recall(
-                person=self.person_id, mandant=mandant, reason=self.query_one("#rf-reason", Input).value,
+                person=self.person_id,
+                mandant=mandant,
+                reason=self.query_one("#rf-reason", Input).value,
                 due=self.query_one("#rf-due", Input).value.strip() or None,
                 every_months=int(every_text) if every_text else None,
                 appointment=self.appointment.id if self.appointment is not None else None,
-                user=self.app.user)
+                user=self.app.user,
+            )
         except VitosmsError as refused:
             field = FIELD_OF_CODE.get(refused.code) or ("due" if "due date" in refused.message else None)
             if field:

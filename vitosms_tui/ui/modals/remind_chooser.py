@@ -52,8 +52,10 @@ class RemindChooser(ModalScreen[tuple[str, str | None, bool] | None]):
         person, mandant = appointment.person, appointment.mandant
         order = tuple(c for c in (mandant.channel_order or "sms,email").split(",") if c)
         self.default_channel = persons.channel_for(person, order)
-        self.addresses = {"sms": format_phone(person.mobile) if person.mobile else "",
-                          "email": clean(person.email or "")}
+        self.addresses = {
+            "sms": format_phone(person.mobile) if person.mobile else "",
+            "email": clean(person.email or ""),
+        }
         self.plans = {kind: reminders.plan(kind, appointment) for kind in reminders.KINDS}
         self.existing = {kind: desk_answers.existing(appointment, kind) for kind in reminders.KINDS}
         self.again = False
@@ -71,8 +73,7 @@ class RemindChooser(ModalScreen[tuple[str, str | None, bool] | None]):
             return _("none: neither mobile number nor e-mail address")
         pending = [m for m in self.existing[kind] if m.status in ("queued", "sending")]
         if pending:
-            return _("none: one is already planned for {when}").format(
-                when=format_datetime(pending[-1].scheduled_at))
+            return _("none: one is already planned for {when}").format(when=format_datetime(pending[-1].scheduled_at))
         return None
 
     def _sent(self, kind: str):
@@ -92,11 +93,11 @@ class RemindChooser(ModalScreen[tuple[str, str | None, bool] | None]):
         person = self.appointment.person
         text = Text(appointment_line(self.appointment), end="")
         language = _(LANGUAGE_NAMES.get(person.language, person.language))
-        channel = (_(CHANNEL_NAMES[self.default_channel]) if self.default_channel
-                   else _("cannot be reached"))
+        channel = _(CHANNEL_NAMES[self.default_channel]) if self.default_channel else _("cannot be reached")
         text.append("\n")
-        text.append(_("Template in {language} · default channel: {channel}").format(
-            language=language, channel=channel), "dim")
+        text.append(
+            _("Template in {language} · default channel: {channel}").format(language=language, channel=channel), "dim"
+        )
         if not person.consent_reminder:
             text.append("\n")
             text.append(_("No consent to reminders (a confirmation is possible)."), "bold")
@@ -130,16 +131,13 @@ class RemindChooser(ModalScreen[tuple[str, str | None, bool] | None]):
             hint = _("⏎ reminder by the default channel · r reminder · c confirmation · Esc cancels")
         else:
             default = self.default_channel
-            note = (f"{_(CHANNEL_NAMES[default])} {self.addresses[default]}" if default
-                    else _("cannot be reached"))
+            note = f"{_(CHANNEL_NAMES[default])} {self.addresses[default]}" if default else _("cannot be reached")
             options.append(self._line("⏎", _("Default channel"), note, default is not None))
             for key, channel in (("s", "sms"), ("e", "email")):
                 address = self.addresses[channel]
                 options.append("\n")
-                options.append(self._line(key, _(CHANNEL_NAMES[channel]),
-                                          address or _("no address"), bool(address)))
-            hint = _("{kind}: ⏎ default channel · s SMS · e e-mail · Esc back").format(
-                kind=kind_name(self.kind))
+                options.append(self._line(key, _(CHANNEL_NAMES[channel]), address or _("no address"), bool(address)))
+            hint = _("{kind}: ⏎ default channel · s SMS · e e-mail · Esc back").format(kind=kind_name(self.kind))
         self.query_one("#remind-options", Static).update(options)
         self.query_one("#remind-hint", Static).update(hint)
 
@@ -178,8 +176,7 @@ class RemindChooser(ModalScreen[tuple[str, str | None, bool] | None]):
                 return  # refused with its reason, or a sent one asks for n first
         wanted = channel or self.default_channel
         if wanted is None or not self.addresses.get(wanted):
-            self.query_one("#remind-error", Static).update(
-                _("The person cannot be reached on this channel."))
+            self.query_one("#remind-error", Static).update(_("The person cannot be reached on this channel."))
             return
         self.dismiss((self.kind, channel or None, self.again))
 

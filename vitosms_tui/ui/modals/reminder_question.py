@@ -39,12 +39,21 @@ class ReminderQuestion(ModalScreen[str | None]):
         with Vertical(id="reminder-question", classes="dialog"):
             yield Static(_("Generate a new reminder?"), classes="dialog-title", markup=False)
             yield Static(self.message, id="reminder-question-text", markup=False)
-            yield Static("\n".join((
-                _("Yes: a new reminder for the new time, planned as usual."),
-                _("No: no reminder for this appointment; automatic reminders leave it alone too,"
-                  " until someone creates one with r."),
-                _("Either way, what is still queued with the old date is withdrawn and refunded."))),
-                id="reminder-question-answers", classes="dialog-hint", markup=False)
+            yield Static(
+                "\n".join(
+                    (
+                        _("Yes: a new reminder for the new time, planned as usual."),
+                        _(
+                            "No: no reminder for this appointment; automatic reminders leave it alone too,"
+                            " until someone creates one with r."
+                        ),
+                        _("Either way, what is still queued with the old date is withdrawn and refunded."),
+                    )
+                ),
+                id="reminder-question-answers",
+                classes="dialog-hint",
+                markup=False,
+            )
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Yes, new reminder"), id="regenerate", variant="primary")
                 yield Button(_("No reminder"), id="withdraw")

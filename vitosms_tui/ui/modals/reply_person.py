@@ -25,9 +25,19 @@ class ReplyPerson(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="reply-person", classes="dialog"):
             yield Static(_("Whose reply is it?"), classes="dialog-title", markup=False)
-            yield OptionList(*[Option(clean(f"{p.last_name} {p.first_name}"
-                                            + (f" · {format_date(p.birth_date)}" if p.birth_date else "")),
-                                      id=str(p.id)) for p in self.persons], id="reply-person-options")
+            yield OptionList(
+                *[
+                    Option(
+                        clean(
+                            f"{p.last_name} {p.first_name}"
+                            + (f" · {format_date(p.birth_date)}" if p.birth_date else "")
+                        ),
+                        id=str(p.id),
+                    )
+                    for p in self.persons
+                ],
+                id="reply-person-options",
+            )
             yield Static(_("⏎ choose · Esc cancel"), classes="dialog-hint", markup=False)
 
     def on_mount(self) -> None:

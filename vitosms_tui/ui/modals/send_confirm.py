@@ -36,13 +36,19 @@ class SendSummary:
 
 def describe(summary: SendSummary) -> Text:
     out = Text(end="")
-    out.append(ngettext("Send {count} message", "Send {count} messages", summary.messages).format(
-        count=format_number(summary.messages)), "bold")
+    out.append(
+        ngettext("Send {count} message", "Send {count} messages", summary.messages).format(
+            count=format_number(summary.messages)
+        ),
+        "bold",
+    )
     out.append(f" ({channel_counts(summary.sms, summary.email)})\n\n")
     rows = [
         (_("Paid by"), f"{clean(summary.mandant_code)} {clean(summary.mandant_name)}"),
-        (_("Cost"), ngettext("{count} credit", "{count} credits", summary.total).format(
-            count=format_number(summary.total))),
+        (
+            _("Cost"),
+            ngettext("{count} credit", "{count} credits", summary.total).format(count=format_number(summary.total)),
+        ),
         (_("Balance"), f"{format_number(summary.balance)} → {format_number(summary.balance_after)}"),
         (_("When"), _("at {when}").format(when=summary.when) if summary.when else _("now")),
     ]
@@ -51,8 +57,12 @@ def describe(summary: SendSummary) -> Text:
         out.append(value + "\n", "bold" if label == _("Paid by") else "")
     if summary.low:
         out.append("\n")
-        out.append(_("⚠ Low balance: at or below the threshold of {threshold} credits.").format(
-            threshold=format_number(summary.threshold)), "bold yellow")
+        out.append(
+            _("⚠ Low balance: at or below the threshold of {threshold} credits.").format(
+                threshold=format_number(summary.threshold)
+            ),
+            "bold yellow",
+        )
     return out
 
 

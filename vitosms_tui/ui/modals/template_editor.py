@@ -62,8 +62,13 @@ def placeholder_help() -> Text:
 
 
 def kind_title(purpose: str, language: str, channel: str) -> str:
-    return " · ".join((_(PURPOSE_NAMES.get(purpose, purpose)), _(LANGUAGE_NAMES.get(language, language)),
-                       _(CHANNEL_NAMES.get(channel, channel))))
+    return " · ".join(
+        (
+            _(PURPOSE_NAMES.get(purpose, purpose)),
+            _(LANGUAGE_NAMES.get(language, language)),
+            _(CHANNEL_NAMES.get(channel, channel)),
+        )
+    )
 
 
 class TemplateBody(TextArea, inherit_bindings=False):
@@ -97,17 +102,25 @@ class TemplateEditor(ModalScreen[bool]):
             with Horizontal(id="template-columns"):
                 with Vertical(id="template-main"):
                     if self.channel == "email":
-                        yield Input(clean(self.subject), placeholder=_("Subject"), id="template-subject",
-                                    compact=True)
+                        yield Input(clean(self.subject), placeholder=_("Subject"), id="template-subject", compact=True)
                     yield TemplateBody(self.body, id="template-body", soft_wrap=True, show_line_numbers=False)
                     if self.mandant is not None:
-                        yield Checkbox(_("Only for Mandant {code} (otherwise for the whole practice)").format(
-                            code=clean(self.mandant.code)), value=self.own, id="template-scope", compact=True)
+                        yield Checkbox(
+                            _("Only for Mandant {code} (otherwise for the whole practice)").format(
+                                code=clean(self.mandant.code)
+                            ),
+                            value=self.own,
+                            id="template-scope",
+                            compact=True,
+                        )
                     yield Static("", id="template-error", markup=False)
                 with VerticalScroll(id="placeholder-list", can_focus=False):
                     yield Static(placeholder_help(), id="placeholder-help", markup=False)
-            yield Static(_("Ctrl+S saves · Esc cancels · the text is checked before it is saved"),
-                         classes="dialog-hint", markup=False)
+            yield Static(
+                _("Ctrl+S saves · Esc cancels · the text is checked before it is saved"),
+                classes="dialog-hint",
+                markup=False,
+            )
 
     def on_mount(self) -> None:
         self.query_one(TemplateBody).focus()
@@ -118,11 +131,13 @@ class TemplateEditor(ModalScreen[bool]):
         scope = self.query(Checkbox)
         mandant = self.mandant if scope and scope.first().value else None
         try:
-            templates.save_template(self.purpose, self.language, self.channel, body, subject,
-                                    mandant=mandant, user=self.app.user)
+            templates.save_template(
+                self.purpose, self.language, self.channel, body, subject, mandant=mandant, user=self.app.user
+            )
         except VitosmsError as error:
             self.query_one("#template-error", Static).update(
-                _("Not saved: {reason}").format(reason=clean(error.message)))
+                _("Not saved: {reason}").format(reason=clean(error.message))
+            )
             return
         self.dismiss(True)
 

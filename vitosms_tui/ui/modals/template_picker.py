@@ -31,8 +31,12 @@ PURPOSE_NAMES = {
     "birthday": N_("Birthday greeting"),
 }
 # Placeholders the compose view has no record for: the desk fills them by hand.
-_BY_HAND = {"date": N_("an appointment"), "time": N_("an appointment"),
-            "weekday": N_("an appointment"), "due": N_("a recall")}
+_BY_HAND = {
+    "date": N_("an appointment"),
+    "time": N_("an appointment"),
+    "weekday": N_("an appointment"),
+    "due": N_("a recall"),
+}
 
 
 @dataclass(frozen=True)
@@ -63,8 +67,10 @@ def _label(entry: PickedTemplate) -> Text:
     label.append(f"{_(CHANNEL_NAMES[entry.channel])} · {entry.language}")
     missing = {_BY_HAND[name] for name in _placeholders(entry) if name in _BY_HAND}
     if missing:
-        label.append("  " + _("needs {what}: fill in by hand").format(
-            what=", ".join(_(what) for what in sorted(missing))), "italic yellow")
+        label.append(
+            "  " + _("needs {what}: fill in by hand").format(what=", ".join(_(what) for what in sorted(missing))),
+            "italic yellow",
+        )
     if entry.subject:
         first = _("Subject: {subject}").format(subject=entry.subject)
     else:
@@ -93,12 +99,15 @@ class TemplatePicker(ModalScreen[PickedTemplate | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="template-picker", classes="dialog"):
-            yield Static(_("Choose a template ({language})").format(
-                language=_(LANGUAGE_NAMES.get(self.language, self.language))),
-                classes="dialog-title", markup=False)
+            yield Static(
+                _("Choose a template ({language})").format(
+                    language=_(LANGUAGE_NAMES.get(self.language, self.language))
+                ),
+                classes="dialog-title",
+                markup=False,
+            )
             yield OptionList(id="template-options")
-            yield Static(_("⏎ puts the text into the editor · Esc cancels"), classes="dialog-hint",
-                         markup=False)
+            yield Static(_("⏎ puts the text into the editor · Esc cancels"), classes="dialog-hint", markup=False)
 
     def on_mount(self) -> None:
         self.entries = template_entries(self.language, self.mandant)

@@ -53,7 +53,8 @@ def explain(error: VitosmsError, user: str = "", **context) -> str:
 
 
 def mandant_label(mandant, balance: int) -> str:
-    return f"{clean(mandant.code)}  {clean(mandant.name)}  ({_('{balance} credits').format(balance=format_number(balance))})"
+    credits = _("{balance} credits").format(balance=format_number(balance))
+    return f"{clean(mandant.code)}  {clean(mandant.name)}  ({credits})"
 
 
 @dataclass(frozen=True)
@@ -90,20 +91,38 @@ class TransferWindow(ModalScreen[Moved | None]):
             yield Static(_("Move credits between Mandanten"), classes="dialog-title", markup=False)
             with Grid(classes="credits-form"):
                 yield Static(_("From"), classes="form-label", markup=False)
-                yield Select(options, value=source if source is not None else Select.BLANK,
-                             allow_blank=source is None, id="transfer-source", compact=True)
+                yield Select(
+                    options,
+                    value=source if source is not None else Select.BLANK,
+                    allow_blank=source is None,
+                    id="transfer-source",
+                    compact=True,
+                )
                 yield Static(_("To"), classes="form-label", markup=False)
-                yield Select(options, value=target if target is not None else Select.BLANK,
-                             allow_blank=target is None, id="transfer-target", compact=True)
+                yield Select(
+                    options,
+                    value=target if target is not None else Select.BLANK,
+                    allow_blank=target is None,
+                    id="transfer-target",
+                    compact=True,
+                )
                 yield Static(_("Amount"), classes="form-label", markup=False)
-                yield Input(id="transfer-amount", restrict=r"\d*", max_length=9,
-                            placeholder=_("whole number"), compact=True)
+                yield Input(
+                    id="transfer-amount", restrict=r"\d*", max_length=9, placeholder=_("whole number"), compact=True
+                )
                 yield Static(_("Note"), classes="form-label", markup=False)
-                yield Input(id="transfer-note", max_length=NOTE_LENGTH,
-                            placeholder=_("why (shown in both ledgers)"), compact=True)
+                yield Input(
+                    id="transfer-note",
+                    max_length=NOTE_LENGTH,
+                    placeholder=_("why (shown in both ledgers)"),
+                    compact=True,
+                )
             yield Static("", id="transfer-error", classes="dialog-error", markup=False)
-            yield Static(_("Booked as a pair: out of the one ledger, into the other; recorded in the audit log."),
-                         classes="dialog-hint", markup=False)
+            yield Static(
+                _("Booked as a pair: out of the one ledger, into the other; recorded in the audit log."),
+                classes="dialog-hint",
+                markup=False,
+            )
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Transfer"), id="transfer-ok", variant="primary")
                 yield Button(_("Cancel"), id="transfer-cancel")
@@ -147,8 +166,9 @@ class TransferWindow(ModalScreen[Moved | None]):
         try:
             credits.transfer(source, target, int(amount_text), self.app.user, note=note)
         except VitosmsError as error:
-            self.show_error(explain(error, self.app.user, code=source.code,
-                                    balance=format_number(credits.balance(source))))
+            self.show_error(
+                explain(error, self.app.user, code=source.code, balance=format_number(credits.balance(source)))
+            )
             return
         self.dismiss(Moved(int(amount_text), source.code, target.code, note))
 

@@ -30,8 +30,16 @@ from ...core.errors import VitosmsError
 from ..i18n import N_, _
 from ..widgets import agenda_lines
 from ..widgets.agenda_ahead import ReadAhead
-from ..widgets.agenda_data import (IMPORTED_MARK, MARKER_NAMES, MARKERS, AgendaColumn, AgendaRequest,
-                                   GridLayout, fetch_columns, parse_clock)
+from ..widgets.agenda_data import (
+    IMPORTED_MARK,
+    MARKER_NAMES,
+    MARKERS,
+    AgendaColumn,
+    AgendaRequest,
+    GridLayout,
+    fetch_columns,
+    parse_clock,
+)
 from ..widgets.agenda_grid import AgendaGrid
 from ..widgets.agenda_keys import AgendaKeys
 from ..widgets.appointment_text import booked_text, explain
@@ -40,6 +48,7 @@ from .agenda_navigation import AgendaNavigation
 from .appointment_actions import AppointmentActions
 from .base import ShellScreen
 
+
 class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
     """The practice's agenda: grid, selection line, message line."""
 
@@ -47,17 +56,27 @@ class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
     BINDINGS = [
         # the most used first: at 80 columns the footer keeps the keys that fit whole
         Binding("enter", "open_detail", N_("Detail"), key_display="⏎"),
-        Binding("r", "remind", N_("Remind"),
-                tooltip=N_("Remind: ⏎ reminder by the default channel; or r reminder / c confirmation,"
-                           " then ⏎ default channel, s SMS, e e-mail")),
+        Binding(
+            "r",
+            "remind",
+            N_("Remind"),
+            tooltip=N_(
+                "Remind: ⏎ reminder by the default channel; or r reminder / c confirmation,"
+                " then ⏎ default channel, s SMS, e e-mail"
+            ),
+        ),
         Binding("n", "new", N_("New")),
         Binding("e", "edit", N_("Edit")),
         Binding("c", "copy", N_("Copy")),
         Binding("m", "move", N_("Move"), tooltip=N_("Move: a time alone (11:00) keeps the day")),
         Binding("d,delete", "cancel_appointment", N_("Cancel appt."), key_display="d"),
         Binding("R", "new_recall", N_("Recall"), tooltip=N_("Note a recall for this appointment's person")),
-        Binding("A", "open_answer", N_("Answer"),
-                tooltip=N_("The patient's SMS answer: then m offers a new date, d cancels, w writes")),
+        Binding(
+            "A",
+            "open_answer",
+            N_("Answer"),
+            tooltip=N_("The patient's SMS answer: then m offers a new date, d cancels, w writes"),
+        ),
         # navigation: hidden here, shown in the key line under the grid (and in F1 from there)
         Binding("comma", "shift_days(-1)", show=False, key_display=",/."),
         Binding("full_stop", "shift_days(1)", show=False, key_display=",/."),
@@ -126,8 +145,7 @@ class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
         mandant = getattr(self.app, "current_mandant", None)
         return mandant.id if mandant is not None else None
 
-    def load(self, select_id: int | None = None, column_key: str | None = None,
-             minute: int | None = None) -> None:
+    def load(self, select_id: int | None = None, column_key: str | None = None, minute: int | None = None) -> None:
         """Load the day or week of ``self.day``; the cursor goes to ``select_id`` or column/minute."""
         grid = self.grid
         if select_id is None and column_key is None and minute is None and grid.starting_item is not None:
@@ -156,8 +174,12 @@ class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
 
     def _layout(self, columns: list[AgendaColumn]) -> GridLayout:
         settings = self.app.settings.agenda
-        return GridLayout(columns, parse_clock(settings.day_start, "07:00"),
-                          parse_clock(settings.day_end, "19:00"), settings.slot_minutes)
+        return GridLayout(
+            columns,
+            parse_clock(settings.day_start, "07:00"),
+            parse_clock(settings.day_end, "19:00"),
+            settings.slot_minutes,
+        )
 
     def _check_shown(self, request: AgendaRequest) -> None:
         # not when a newer load was asked for meanwhile: this one would cancel it (one load at a time)
@@ -170,8 +192,9 @@ class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._loaded, request, columns, select_id, column_key, minute, check)
 
-    def _loaded(self, request: AgendaRequest, columns: list[AgendaColumn], select_id, column_key, minute,
-                check: bool) -> None:
+    def _loaded(
+        self, request: AgendaRequest, columns: list[AgendaColumn], select_id, column_key, minute, check: bool
+    ) -> None:
         """A day or week from the database; ``check``: it is shown already (read ahead), replace it if it changed."""
         if check:
             if request != self.loaded:
@@ -179,8 +202,13 @@ class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
             if columns != self._shown_columns:
                 grid = self.grid
                 item, column = grid.starting_item, grid.cursor_column
-                self._show(request, self._layout(columns), item.id if item else None,
-                           column.key if column else None, grid.cursor_minute if column else None)
+                self._show(
+                    request,
+                    self._layout(columns),
+                    item.id if item else None,
+                    column.key if column else None,
+                    grid.cursor_minute if column else None,
+                )
         else:
             self._show(request, self._layout(columns), select_id, column_key, minute)
         self._shown_columns = columns
@@ -283,8 +311,9 @@ class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
             self.say(_("No appointment here: move the cursor onto one."), error=True)
             return
         # a move inside the detail may have taken the appointment to another day
-        self.app.push_screen(AppointmentDetailScreen(appointment_id),
-                             lambda _result: self.go_to_appointment(appointment_id))
+        self.app.push_screen(
+            AppointmentDetailScreen(appointment_id), lambda _result: self.go_to_appointment(appointment_id)
+        )
 
     def answers_arrived(self) -> None:
         """Patients answered (the app noticed): their marks show without a key press."""
@@ -312,8 +341,10 @@ class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
                 self.say(booked_text(booking))
                 self.appointment_changed(booking.appointment.id, booking.appointment.start)
 
-        self.app.push_screen(AppointmentForm(column.mandant_id, start, self.app.settings.agenda.slot_minutes or 15,
-                                             person_id=person_id), saved)
+        self.app.push_screen(
+            AppointmentForm(column.mandant_id, start, self.app.settings.agenda.slot_minutes or 15, person_id=person_id),
+            saved,
+        )
 
     def action_edit(self) -> None:
         self.edit_appointment(self._selected_id())
@@ -336,4 +367,3 @@ class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
         appointment_id = self._selected_id()
         if appointment_id is not None:
             RecallForm.open(self, appointment_id=appointment_id)
-

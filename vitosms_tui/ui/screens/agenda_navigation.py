@@ -40,25 +40,39 @@ class AgendaNavigation:
 
     def action_today(self) -> None:
         now = clock.local(clock.now())
-        self._go_day(now.date(), minute=now.hour * 60 + now.minute,
-                     column_key=f"d{now.date().isoformat()}" if self.week else None)
+        self._go_day(
+            now.date(),
+            minute=now.hour * 60 + now.minute,
+            column_key=f"d{now.date().isoformat()}" if self.week else None,
+        )
 
     def action_goto(self) -> None:
         """``g``: a date goes to that day, a time (``13``, ``13:00``) to that slot of the day shown."""
+
         def chosen(target: date | datetime | None) -> None:
             if isinstance(target, datetime):
                 local = clock.local(target)
-                self._go_day(local.date(), minute=local.hour * 60 + local.minute,
-                             column_key=f"d{local.date().isoformat()}" if self.week else None)
+                self._go_day(
+                    local.date(),
+                    minute=local.hour * 60 + local.minute,
+                    column_key=f"d{local.date().isoformat()}" if self.week else None,
+                )
             elif isinstance(target, date):
                 self._go_day(target)
 
         from ..modals.date_time import AskDateTime
 
-        self.app.push_screen(AskDateTime(_("Go to which date or time?"), self.day, with_time=False,
-                                         day=self.day, day_or_time=True,
-                                         hint=_("13 or 13:00: that time of the day shown · 15.12.2026: that day")),
-                             chosen)
+        self.app.push_screen(
+            AskDateTime(
+                _("Go to which date or time?"),
+                self.day,
+                with_time=False,
+                day=self.day,
+                day_or_time=True,
+                hint=_("13 or 13:00: that time of the day shown · 15.12.2026: that day"),
+            ),
+            chosen,
+        )
 
     def _with_mandant(self, mandant_id: int | None, **load) -> None:
         """Load after making ``mandant_id`` the current Mandant (the status line follows)."""
@@ -82,8 +96,7 @@ class AgendaNavigation:
             self.load(column_key=f"m{self._mandant_id()}", minute=minute)
             return
         self.week = True
-        self._with_mandant(column.mandant_id if column else None, column_key=f"d{self.day.isoformat()}",
-                           minute=minute)
+        self._with_mandant(column.mandant_id if column else None, column_key=f"d{self.day.isoformat()}", minute=minute)
 
     def action_toggle_all(self) -> None:
         column = self.grid.cursor_column

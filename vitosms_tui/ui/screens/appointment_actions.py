@@ -21,8 +21,16 @@ from ..modals.confirm import Confirm
 from ..modals.date_time import AskDateTime
 from ..modals.remind_chooser import RemindChooser
 from ..modals.reminder_question import ReminderQuestion
-from ..widgets.appointment_text import (appointment_line, credits_back, describe_plan, explain, kind_name,
-                                        overlap_warning, status_name, when)
+from ..widgets.appointment_text import (
+    appointment_line,
+    credits_back,
+    describe_plan,
+    explain,
+    kind_name,
+    overlap_warning,
+    status_name,
+    when,
+)
 
 
 def _join(*parts: str) -> str:
@@ -34,8 +42,10 @@ def _withdrawn_text(messages) -> str:
         return ""
     count = len(messages)
     refunded = sum(m.credits for m in messages)
-    return _join(ngettext("{count} message withdrawn,", "{count} messages withdrawn,", count).format(count=count),
-                 credits_back(refunded))
+    return _join(
+        ngettext("{count} message withdrawn,", "{count} messages withdrawn,", count).format(count=count),
+        credits_back(refunded),
+    )
 
 
 class AppointmentActions:
@@ -81,9 +91,15 @@ class AppointmentActions:
             self.app.refresh_status()
             recipient = format_phone(message.recipient) if message.channel == "sms" else message.recipient
             cost = ngettext("{count} credit", "{count} credits", message.credits).format(count=message.credits)
-            self.say(_("{kind} by {channel} to {recipient}: {plan} ({cost}).").format(
-                kind=kind_name(kind), channel=_(CHANNEL_NAMES.get(message.channel, message.channel)),
-                recipient=recipient, plan=describe_plan(kind, result.plan), cost=cost))
+            self.say(
+                _("{kind} by {channel} to {recipient}: {plan} ({cost}).").format(
+                    kind=kind_name(kind),
+                    channel=_(CHANNEL_NAMES.get(message.channel, message.channel)),
+                    recipient=recipient,
+                    plan=describe_plan(kind, result.plan),
+                    cost=cost,
+                )
+            )
             self.appointment_changed(appointment.id)
 
         self.app.push_screen(RemindChooser(appointment), chosen)
@@ -104,10 +120,15 @@ class AppointmentActions:
 
     def _ask_when(self, question: str, appointment: Appointment, chosen) -> None:
         """The new start; a time alone keeps the day, so moving within the day is typing the time."""
-        self.app.push_screen(AskDateTime(question + "\n" + appointment_line(appointment), appointment.start,
-                                         day=clock.local(appointment.start).date(),
-                                         hint=_("11:00 keeps the day · 15.12.2026 11:00 another day · Esc cancels")),
-                             chosen)
+        self.app.push_screen(
+            AskDateTime(
+                question + "\n" + appointment_line(appointment),
+                appointment.start,
+                day=clock.local(appointment.start).date(),
+                hint=_("11:00 keeps the day · 15.12.2026 11:00 another day · Esc cancels"),
+            ),
+            chosen,
+        )
 
     def copy_appointment(self, appointment_id: int | None) -> None:
         appointment = self._appointment_for(appointment_id, booked=False)
@@ -123,8 +144,12 @@ class AppointmentActions:
                 self.say(explain(error), error=True)
                 return
             copy = booking.appointment
-            self.say(_join(_("Copied to {when}; the copy has no reminder (r creates one).").format(
-                when=when(copy.start)), overlap_warning(booking.overlaps)))
+            self.say(
+                _join(
+                    _("Copied to {when}; the copy has no reminder (r creates one).").format(when=when(copy.start)),
+                    overlap_warning(booking.overlaps),
+                )
+            )
             self.appointment_changed(copy.id, copy.start)
 
         self._ask_when(_("Copy to which date and time?"), appointment, chosen)
@@ -144,15 +169,21 @@ class AppointmentActions:
             if not prepared:
                 self._move(appointment, start, None)
                 return
-            question = "\n".join((
-                f"{appointment_line(appointment)}",
-                _("→ {when}").format(when=when(start)),
-                "",
-                _("Prepared: {what}.").format(what=", ".join(
-                    f"{kind_name(m.purpose)} ({status_name(m.status)},"
-                    f" {_(CHANNEL_NAMES.get(m.channel, m.channel))})" for m in prepared)),
-                _("Generate a new one for the new time?"),
-            ))
+            question = "\n".join(
+                (
+                    f"{appointment_line(appointment)}",
+                    _("→ {when}").format(when=when(start)),
+                    "",
+                    _("Prepared: {what}.").format(
+                        what=", ".join(
+                            f"{kind_name(m.purpose)} ({status_name(m.status)},"
+                            f" {_(CHANNEL_NAMES.get(m.channel, m.channel))})"
+                            for m in prepared
+                        )
+                    ),
+                    _("Generate a new one for the new time?"),
+                )
+            )
 
             def decided(decision: str | None) -> None:
                 if decision is None:
@@ -170,12 +201,15 @@ class AppointmentActions:
         except VitosmsError as error:
             self.say(explain(error), error=True)
             return
-        parts = [_("Moved to {when}.").format(when=when(result.appointment.start)),
-                 _withdrawn_text(result.withdrawn)]
+        parts = [_("Moved to {when}.").format(when=when(result.appointment.start)), _withdrawn_text(result.withdrawn)]
         for message in result.created:
-            parts.append(_("{kind} regenerated by {channel}, planned for {at}.").format(
-                kind=kind_name(message.purpose), channel=_(CHANNEL_NAMES.get(message.channel, message.channel)),
-                at=format_datetime(message.scheduled_at)))
+            parts.append(
+                _("{kind} regenerated by {channel}, planned for {at}.").format(
+                    kind=kind_name(message.purpose),
+                    channel=_(CHANNEL_NAMES.get(message.channel, message.channel)),
+                    at=format_datetime(message.scheduled_at),
+                )
+            )
         for note in result.notes:
             parts.append(_("No new reminder: {why}.").format(why=describe_plan("reminder", note)))
         if decision == agenda.WITHDRAW:
@@ -199,12 +233,15 @@ class AppointmentActions:
             except VitosmsError as error:
                 self.say(explain(error), error=True)
                 return
-            parts = [_("Appointment cancelled."),
-                     _withdrawn_text(result.withdrawn) or _("No message was pending.")]
+            parts = [_("Appointment cancelled."), _withdrawn_text(result.withdrawn) or _("No message was pending.")]
             if result.in_flight:
-                parts.append(ngettext("{count} message was already being sent and cannot be called back.",
-                                      "{count} messages were already being sent and cannot be called back.",
-                                      len(result.in_flight)).format(count=len(result.in_flight)))
+                parts.append(
+                    ngettext(
+                        "{count} message was already being sent and cannot be called back.",
+                        "{count} messages were already being sent and cannot be called back.",
+                        len(result.in_flight),
+                    ).format(count=len(result.in_flight))
+                )
             if result.withdrawn:
                 self.app.refresh_status()
             self.say(_join(*parts))

@@ -29,13 +29,20 @@ from ..widgets.appointment_text import kind_name, status_name, when
 from ..widgets.event_texts import event_detail
 from ..widgets.journal_table import EVENT_NAMES
 from ..widgets.message_line import MessageLine
-from ..widgets.reply_text import reply_line
 from ..widgets.reasons import reason_text
+from ..widgets.reply_text import reply_line
 from .appointment_actions import AppointmentActions
 from .base import ShellScreen
 
-STATUS_STYLES = {"queued": "yellow", "sending": "yellow", "sent": "cyan", "delivered": "green",
-                 "failed": "bold red", "cancelled": "dim", "expired": "dim italic"}
+STATUS_STYLES = {
+    "queued": "yellow",
+    "sending": "yellow",
+    "sent": "cyan",
+    "delivered": "green",
+    "failed": "bold red",
+    "cancelled": "dim",
+    "expired": "dim italic",
+}
 LABEL_WIDTH = 12
 
 
@@ -67,10 +74,16 @@ class AppointmentDetailScreen(AppointmentActions, ShellScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for key, title, width in (("id", N_("No."), 6), ("kind", N_("Kind"), 13), ("channel", N_("Channel"), 7),
-                                  ("recipient", N_("Recipient"), 21), ("status", N_("Status"), 14),
-                                  ("planned", N_("Planned"), 16), ("done", N_("Sent / delivered"), 16),
-                                  ("credits", N_("Credits (amount)"), 8)):
+        for key, title, width in (
+            ("id", N_("No."), 6),
+            ("kind", N_("Kind"), 13),
+            ("channel", N_("Channel"), 7),
+            ("recipient", N_("Recipient"), 21),
+            ("status", N_("Status"), 14),
+            ("planned", N_("Planned"), 16),
+            ("done", N_("Sent / delivered"), 16),
+            ("credits", N_("Credits (amount)"), 8),
+        ):
             table.add_column(_(title), key=key, width=width)
         self.refresh_detail()
         table.focus()
@@ -90,21 +103,29 @@ class AppointmentDetailScreen(AppointmentActions, ShellScreen[None]):
             recipient = format_phone(message.recipient) if message.channel == "sms" else message.recipient
             done = message.delivered_at or message.sent_at
             table.add_row(
-                str(message.id), kind_name(message.purpose), _(CHANNEL_NAMES.get(message.channel, message.channel)),
-                plain(recipient), Text(status_name(message.status), style=STATUS_STYLES.get(message.status, "")),
-                format_datetime(message.scheduled_at), format_datetime(done), str(message.credits),
-                key=str(message.id))
+                str(message.id),
+                kind_name(message.purpose),
+                _(CHANNEL_NAMES.get(message.channel, message.channel)),
+                plain(recipient),
+                Text(status_name(message.status), style=STATUS_STYLES.get(message.status, "")),
+                format_datetime(message.scheduled_at),
+                format_datetime(done),
+                str(message.credits),
+                key=str(message.id),
+            )
         if self.messages:
             table.move_cursor(row=min(keep, len(self.messages) - 1))
         else:
             self.query_one("#detail-events", Static).update(
-                Text(_("No messages yet: r creates a reminder or a confirmation."), style="dim"))
+                Text(_("No messages yet: r creates a reminder or a confirmation."), style="dim")
+            )
 
     def _head(self, appointment) -> Text:
         person, mandant = appointment.person, appointment.mandant
         text = Text(end="")
-        text.append(f"{when(appointment.start)}–{clock.local(appointment.end):%H:%M}"
-                    f" · {appointment.minutes} min", "bold")
+        text.append(
+            f"{when(appointment.start)}–{clock.local(appointment.end):%H:%M} · {appointment.minutes} min", "bold"
+        )
         if appointment.status != "booked":
             text.append("  ")
             text.append(_("cancelled"), "bold red")
@@ -116,13 +137,18 @@ class AppointmentDetailScreen(AppointmentActions, ShellScreen[None]):
 
         born = f" · {format_date(person.birth_date)}" if person.birth_date else ""
         line(_("Person"), plain(f"{person.last_name} {person.first_name}{born}", style="bold"))
-        contact = " · ".join(part for part in (
-            _(LANGUAGE_NAMES.get(person.language, person.language)), format_phone(person.mobile),
-            clean(person.email or "")) if part)
+        contact = " · ".join(
+            part
+            for part in (
+                _(LANGUAGE_NAMES.get(person.language, person.language)),
+                format_phone(person.mobile),
+                clean(person.email or ""),
+            )
+            if part
+        )
         line("", contact)
         line(_("Mandant"), f"{mandant.code} {mandant.name}")
-        line(_("Reason"), Text.assemble(plain(appointment.reason or "–"),
-                                        (f"  ({_('internal note')})", "dim")))
+        line(_("Reason"), Text.assemble(plain(appointment.reason or "–"), (f"  ({_('internal note')})", "dim")))
         if appointment.copied_from_id:
             line(_("Copy of"), _("appointment {id}").format(id=appointment.copied_from_id))
         if appointment.source in SOURCE_NAMES:
@@ -131,8 +157,9 @@ class AppointmentDetailScreen(AppointmentActions, ShellScreen[None]):
         for index, reply in enumerate(replies.appointment_replies(appointment)):
             line(_("Answer") if index == 0 else "", reply_line(reply))
         if appointment.answer == "declined" and appointment.status == "booked":
-            line("", Text(_("The patient cannot come: m offers a new date, d cancels, w writes back."),
-                          style="bold red"))
+            line(
+                "", Text(_("The patient cannot come: m offers a new date, d cancels, w writes back."), style="bold red")
+            )
         return text
 
     @on(DataTable.RowHighlighted, "#detail-messages")

@@ -15,10 +15,9 @@ from __future__ import annotations
 from typing import TypeVar
 
 from textual.app import ComposeResult
+from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-
-from textual.containers import Vertical
 
 from ..widgets.footer import KeyBar
 from ..widgets.status_line import StatusLine

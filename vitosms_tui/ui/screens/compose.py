@@ -63,26 +63,30 @@ class ComposeScreen(ShellScreen[None]):
     CSS_PATH = "compose.tcss"
 
     BINDINGS = [
-        Binding("ctrl+s", "send", N_("Send"),
-                tooltip=N_("Send (asks first, naming cost and Mandant)")),
-        Binding("ctrl+o", "add_persons", N_("Persons"),
-                tooltip=N_("Add persons as recipients")),
+        Binding("ctrl+s", "send", N_("Send"), tooltip=N_("Send (asks first, naming cost and Mandant)")),
+        Binding("ctrl+o", "add_persons", N_("Persons"), tooltip=N_("Add persons as recipients")),
         # priority: Input and TextArea use Ctrl+E for "end of line"; the End key still does that
-        Binding("ctrl+e", "focus_text", N_("Text"), priority=True,
-                tooltip=N_("Go to the text of the message")),
-        Binding("ctrl+t", "pick_template", N_("Template"),
-                tooltip=N_("Put a template's text into the editor")),
-        Binding("f9", "gsm_rewrite", N_("GSM-7"), key_display="F9",
-                tooltip=N_("Rewrite the text in GSM-7 characters (more text per SMS)")),
+        Binding("ctrl+e", "focus_text", N_("Text"), priority=True, tooltip=N_("Go to the text of the message")),
+        Binding("ctrl+t", "pick_template", N_("Template"), tooltip=N_("Put a template's text into the editor")),
+        Binding(
+            "f9",
+            "gsm_rewrite",
+            N_("GSM-7"),
+            key_display="F9",
+            tooltip=N_("Rewrite the text in GSM-7 characters (more text per SMS)"),
+        ),
         Binding("ctrl+r", "gsm_rewrite", N_("GSM-7"), show=False),
         # F8, the Mandant key of every view: here it chooses who pays for this message
         # (Ctrl+G stays "failed messages", as everywhere else)
-        Binding("f8", "choose_mandant", N_("Paid by"), key_display="F8",
-                tooltip=N_("Choose the Mandant who pays for this message")),
-        Binding("ctrl+l", "focus_when", N_("Later"),
-                tooltip=N_("Choose the date and time to send")),
-        Binding("ctrl+n", "new_message", N_("New"),
-                tooltip=N_("Empty the form for a new message")),
+        Binding(
+            "f8",
+            "choose_mandant",
+            N_("Paid by"),
+            key_display="F8",
+            tooltip=N_("Choose the Mandant who pays for this message"),
+        ),
+        Binding("ctrl+l", "focus_when", N_("Later"), tooltip=N_("Choose the date and time to send")),
+        Binding("ctrl+n", "new_message", N_("New"), tooltip=N_("Empty the form for a new message")),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -103,8 +107,12 @@ class ComposeScreen(ShellScreen[None]):
                 yield Static("", id="compose-header", markup=False)
                 yield RecipientPanel(id="compose-recipient-panel")
                 with Horizontal(id="compose-fields"):
-                    yield TitledInput(_("Subject (e-mail only)"), _("Subject"), id="compose-subject",
-                                      placeholder=_("empty: the template's subject"))
+                    yield TitledInput(
+                        _("Subject (e-mail only)"),
+                        _("Subject"),
+                        id="compose-subject",
+                        placeholder=_("empty: the template's subject"),
+                    )
                     yield SendTime(id="compose-send-time")
                 yield Conversation(id="compose-conversation")
                 yield MessageEditor(id="compose-editor", soft_wrap=True)
@@ -178,8 +186,7 @@ class ComposeScreen(ShellScreen[None]):
         return self.app.current_mandant
 
     def _update_mandant(self) -> None:
-        chosen = (Mandant.get_or_none(Mandant.id == self.mandant_by_hand)
-                  if self.mandant_by_hand is not None else None)
+        chosen = Mandant.get_or_none(Mandant.id == self.mandant_by_hand) if self.mandant_by_hand is not None else None
         self.mandant = chosen or self.default_mandant()
         self.query_one(RecipientPanel).set_order(channel_order(self.mandant))
         self._show_header()
@@ -191,13 +198,18 @@ class ComposeScreen(ShellScreen[None]):
             text.append(_("no Mandant"), "bold red")
         else:
             text.append(f"{clean(self.mandant.code)} {clean(self.mandant.name)}", "bold")
-            why = (_("chosen") if self.mandant_by_hand is not None
-                   else _("the persons' Mandant") if self.mandant != self.app.current_mandant
-                   else _("current Mandant"))
+            why = (
+                _("chosen")
+                if self.mandant_by_hand is not None
+                else _("the persons' Mandant")
+                if self.mandant != self.app.current_mandant
+                else _("current Mandant")
+            )
             text.append(f" ({why})", "dim")
         self.query_one("#compose-header", Static).update(text)
         self.query_one(MessageEditor).border_title = _("Text · {purpose}").format(
-            purpose=_(PURPOSE_NAMES.get(self.purpose, self.purpose)))
+            purpose=_(PURPOSE_NAMES.get(self.purpose, self.purpose))
+        )
 
     def action_choose_mandant(self) -> None:
         from ..modals.mandant_picker import MandantPicker
@@ -230,9 +242,13 @@ class ComposeScreen(ShellScreen[None]):
         self._quote_timer = self.set_timer(QUOTE_DELAY, lambda: self.quote_batch(self.batch()))
 
     def batch(self) -> Batch:
-        return Batch(tuple(self.recipients), self.purpose, self.query_one(MessageEditor).text,
-                     self.query_one("#compose-subject", Input).value,
-                     self.mandant.id if self.mandant else None)
+        return Batch(
+            tuple(self.recipients),
+            self.purpose,
+            self.query_one(MessageEditor).text,
+            self.query_one("#compose-subject", Input).value,
+            self.mandant.id if self.mandant else None,
+        )
 
     def refresh_preview(self) -> None:
         recipient = self.selected_recipient()
@@ -243,8 +259,10 @@ class ComposeScreen(ShellScreen[None]):
         if recipient is None:
             title.append(_("as for a typed number"), "dim")
         else:
-            title.append(f"{clean(recipient.name)} · {_(CHANNEL_NAMES[channel])} · "
-                         f"{_(LANGUAGE_NAMES.get(recipient.language, recipient.language))}")
+            title.append(
+                f"{clean(recipient.name)} · {_(CHANNEL_NAMES[channel])} · "
+                f"{_(LANGUAGE_NAMES.get(recipient.language, recipient.language))}"
+            )
         self.query_one("#compose-preview-title", Static).update(title)
         reason = ""
         try:
@@ -255,8 +273,11 @@ class ComposeScreen(ShellScreen[None]):
         if reason:
             shown = Text.assemble(Text("✗ " + reason + "\n\n", style="bold red"), shown)
         self.query_one("#compose-preview", Static).update(shown)
-        meter = (sms_meter(sms_text.analyse(body)) if channel == "sms"
-                 else Text(_("E-mail: one message, whatever its length.")))
+        meter = (
+            sms_meter(sms_text.analyse(body))
+            if channel == "sms"
+            else Text(_("E-mail: one message, whatever its length."))
+        )
         self.query_one("#compose-meter", Static).update(meter)
 
     @work(thread=True, exclusive=True, group="compose-quote")
@@ -283,8 +304,11 @@ class ComposeScreen(ShellScreen[None]):
             return
         editor.replace(rewritten, (0, 0), editor.document.end)  # Ctrl+Z undoes it
         changed = sum(1 for char in set(text) if char not in sms_text.GSM_CHARS)
-        self.notify(ngettext("{count} character rewritten in GSM-7.", "{count} characters rewritten in GSM-7.",
-                             changed).format(count=changed))
+        self.notify(
+            ngettext("{count} character rewritten in GSM-7.", "{count} characters rewritten in GSM-7.", changed).format(
+                count=changed
+            )
+        )
 
     def action_pick_template(self) -> None:
         recipient = self.selected_recipient()
@@ -339,9 +363,19 @@ class ComposeScreen(ShellScreen[None]):
         self.notify(reason, title=_("Not sent"), severity="error", markup=False)
 
     def _ask(self, batch: Batch, drafts: list[Draft], state: CostState, when: datetime | None) -> None:
-        summary = SendSummary(state.messages, state.sms, state.email, state.total, state.balance,
-                              state.balance_after, state.mandant_code, state.mandant_name,
-                              state.low, state.threshold, format_datetime(when) if when else "")
+        summary = SendSummary(
+            state.messages,
+            state.sms,
+            state.email,
+            state.total,
+            state.balance,
+            state.balance_after,
+            state.mandant_code,
+            state.mandant_name,
+            state.low,
+            state.threshold,
+            format_datetime(when) if when else "",
+        )
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -354,8 +388,9 @@ class ComposeScreen(ShellScreen[None]):
         try:
             with connection():
                 due = check_send_time(when) if when is not None else None
-                messages, _quote = enqueue_quoted(Mandant.get_by_id(mandant_id), drafts, self.app.user,
-                                                  scheduled_at=due)
+                messages, _quote = enqueue_quoted(
+                    Mandant.get_by_id(mandant_id), drafts, self.app.user, scheduled_at=due
+                )
         except VitosmsError as error:
             self.app.call_from_thread(self._not_sent, explain(error))
             return
@@ -381,8 +416,10 @@ class ComposeScreen(ShellScreen[None]):
         if not self.recipients and not self.query_one(MessageEditor).text.strip():
             self.clear_form()
             return
-        self.app.push_screen(Confirm(_("Discard this message and start a new one?"), default=False),
-                             lambda yes: self.clear_form() if yes else None)
+        self.app.push_screen(
+            Confirm(_("Discard this message and start a new one?"), default=False),
+            lambda yes: self.clear_form() if yes else None,
+        )
 
     def unsaved_work(self) -> str | None:
         """A message being written (Ctrl+Q asks before it is lost)."""

@@ -8,7 +8,8 @@ exported as CSV (``x``) into the practice's export folder under a generated
 name: nobody types a path, since the app writes with the practice's account.
 In a browser (``vitosms serve``) the file then comes as a download; over SSH
 it is mailed to the staff member's own address (``staff add --email``), or the
-view names the file for the administrator to hand over. ``o`` opens the order window, for the service desk and staff allowed
+view names the file for the administrator to hand over. ``o`` opens the order
+window, for the service desk and staff allowed
 to order (orders cost money); ``t`` (transfer) and ``m`` (legacy balance) are
 for the service desk. The core refuses anyone else, and the view shows those
 keys dimmed with the reason.
@@ -37,15 +38,35 @@ from ..modals.date_time import date_problem
 from ..sanitize import clean
 from ..widgets.message_line import MessageLine
 from .base import ShellScreen
-from .credits_tables import (KIND_NAMES, BalanceRow, BalancesTable, Details, LedgerTable, OrdersTable,
-                             fetch_balances, fetch_details, period_text)
+from .credits_tables import (
+    KIND_NAMES,
+    BalanceRow,
+    BalancesTable,
+    Details,
+    LedgerTable,
+    OrdersTable,
+    fetch_balances,
+    fetch_details,
+    period_text,
+)
 
-CSV_HEADERS = (N_("Time"), N_("Mandant"), N_("Kind"), N_("Amount"), N_("Balance"), N_("Message"),
-               N_("Order"), N_("User"), N_("Note"))
+CSV_HEADERS = (
+    N_("Time"),
+    N_("Mandant"),
+    N_("Kind"),
+    N_("Amount"),
+    N_("Balance"),
+    N_("Message"),
+    N_("Order"),
+    N_("User"),
+    N_("Note"),
+)
 # What a user without the right reads when pressing a key of the service desk (or of ordering).
 FORBIDDEN = {
-    "order": N_("Only the service desk or staff allowed to order may order credits; {user} may not "
-                "(the service desk grants it: vitosms staff add --may-order)."),
+    "order": N_(
+        "Only the service desk or staff allowed to order may order credits; {user} may not "
+        "(the service desk grants it: vitosms staff add --may-order)."
+    ),
     "transfer": N_("Only the service desk may move credits between Mandanten; {user} works at the front desk."),
     "migrate": N_("Only the service desk may carry the legacy balance over; {user} works at the front desk."),
 }
@@ -58,15 +79,18 @@ class CreditsScreen(ShellScreen[None]):
     CSS_PATH = "credits.tcss"
     BINDINGS = [
         Binding("o", "order", N_("Order"), tooltip=N_("Order a credit package for the highlighted Mandant")),
-        Binding("p", "cycle_period", N_("Period"),
-                tooltip=N_("Show this month, last month, this year or all entries")),
+        Binding("p", "cycle_period", N_("Period"), tooltip=N_("Show this month, last month, this year or all entries")),
         Binding("r", "date_range", N_("Dates"), tooltip=N_("Show the ledger of a date range you type")),
-        Binding("x", "export", N_("Export CSV"),
-                tooltip=N_("Write the shown period of the ledger to a CSV file in the export folder")),
-        Binding("t", "transfer", N_("Transfer"),
-                tooltip=N_("Move credits between Mandanten (service desk only)")),
-        Binding("m", "migrate", N_("Legacy balance"),
-                tooltip=N_("Carry the old SMS balance over, once (service desk only)")),
+        Binding(
+            "x",
+            "export",
+            N_("Export CSV"),
+            tooltip=N_("Write the shown period of the ledger to a CSV file in the export folder"),
+        ),
+        Binding("t", "transfer", N_("Transfer"), tooltip=N_("Move credits between Mandanten (service desk only)")),
+        Binding(
+            "m", "migrate", N_("Legacy balance"), tooltip=N_("Carry the old SMS balance over, once (service desk only)")
+        ),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -109,11 +133,18 @@ class CreditsScreen(ShellScreen[None]):
         user = clean(self.app.user)
         parts = []
         if not self.may_order:  # the service desk may always order: this is a front-desk login
-            parts.append(_("Dimmed for {user}: o Order (needs the right to order), t Transfer and "
-                           "m Legacy balance (service desk only).").format(user=user))
+            parts.append(
+                _(
+                    "Dimmed for {user}: o Order (needs the right to order), t Transfer and "
+                    "m Legacy balance (service desk only)."
+                ).format(user=user)
+            )
         elif not self.servicedesk:
-            parts.append(_("t Transfer and m Legacy balance are for the service desk only "
-                           "({user} works at the front desk).").format(user=user))
+            parts.append(
+                _(
+                    "t Transfer and m Legacy balance are for the service desk only ({user} works at the front desk)."
+                ).format(user=user)
+            )
         note.display = bool(parts)
         note.update(" ".join(parts))
 
@@ -171,12 +202,16 @@ class CreditsScreen(ShellScreen[None]):
             return  # an older request; a newer one is on its way
         self.details = details
         title = _("Ledger of {code} · {period} · {count}").format(
-            code=clean(details.code), period=period_text(details.period),
-            count=(_("1 entry") if details.total == 1
-                   else _("{count} entries").format(count=format_number(details.total))))
+            code=clean(details.code),
+            period=period_text(details.period),
+            count=(
+                _("1 entry") if details.total == 1 else _("{count} entries").format(count=format_number(details.total))
+            ),
+        )
         if details.total > len(details.lines):
             title += " · " + _("the newest {shown} shown; the export holds all").format(
-                shown=format_number(len(details.lines)))
+                shown=format_number(len(details.lines))
+            )
         self.query_one("#ledger-title", Static).update(title)
         self.query_one(LedgerTable).show(details.lines)
         if details.customer_number:
@@ -184,7 +219,8 @@ class CreditsScreen(ShellScreen[None]):
         else:
             account = _("no customer account yet: the first order opens it")
         self.query_one("#orders-title", Static).update(
-            _("Orders of {code} · {account}").format(code=clean(details.code), account=account))
+            _("Orders of {code} · {account}").format(code=clean(details.code), account=account)
+        )
         self.query_one(OrdersTable).show(details.orders)
 
     # -- messages ---------------------------------------------------------------
@@ -204,8 +240,9 @@ class CreditsScreen(ShellScreen[None]):
 
     def action_date_range(self) -> None:
         chosen = self.period if self.period.first else ledger_export.period("this_month")
-        self.open_prompt("range", _("Dates (dd.mm.yyyy - dd.mm.yyyy):"),
-                         f"{format_date(chosen.first)} - {format_date(chosen.last)}")
+        self.open_prompt(
+            "range", _("Dates (dd.mm.yyyy - dd.mm.yyyy):"), f"{format_date(chosen.first)} - {format_date(chosen.last)}"
+        )
 
     def action_export(self) -> None:
         if self.selected_id is None:
@@ -253,8 +290,9 @@ class CreditsScreen(ShellScreen[None]):
         state_dir = getattr(self.app, "state_dir", None) or ledger_export.state_dir_for(self.app.db_url)
         try:
             with connection():
-                done = ledger_export.export_to_folder(Mandant.get_by_id(mandant_id), state_dir, chosen,
-                                                      headers=headers, kind_names=kinds)
+                done = ledger_export.export_to_folder(
+                    Mandant.get_by_id(mandant_id), state_dir, chosen, headers=headers, kind_names=kinds
+                )
         except VitosmsError as error:
             self.app.call_from_thread(self.say, _("Not exported: {reason}").format(reason=error.message), True)
             return
@@ -263,31 +301,42 @@ class CreditsScreen(ShellScreen[None]):
     def exported(self, done: ledger_export.Export) -> None:
         """Hand the file over the way this session can: a download in a browser, an e-mail to the
         staff member's own address over SSH, else its name for the administrator."""
-        count = (_("1 entry") if done.rows == 1
-                 else _("{count} entries").format(count=format_number(done.rows)))
+        count = _("1 entry") if done.rows == 1 else _("{count} entries").format(count=format_number(done.rows))
         address = mandanten.staff_email(self.app.user)
         if self.app.is_web:
             self.app.deliver_binary(done.path, save_filename=done.path.name, mime_type="text/csv")
-            self.say(_("Exported {count}: your browser downloads {name}").format(
-                count=count, name=clean(done.path.name)))
+            self.say(
+                _("Exported {count}: your browser downloads {name}").format(count=count, name=clean(done.path.name))
+            )
         elif address and self.app.settings.smtp.host:
             self.say(_("Exported {count}; sending it to {address}…").format(count=count, address=clean(address)))
             self._mail(done, address)
         else:
-            self.say(_("Exported {count} to {path} (the administrator hands the file over)").format(
-                count=count, path=clean(str(done.path))))
+            self.say(
+                _("Exported {count} to {path} (the administrator hands the file over)").format(
+                    count=count, path=clean(str(done.path))
+                )
+            )
 
     @work(exclusive=True, group="credits-export-mail")
     async def _mail(self, done: ledger_export.Export, address: str) -> None:
         from ...delivery.export_mail import mail_export
 
         try:
-            await mail_export(self.app.settings.smtp, address, done.path,
-                              _("Ledger export {name}").format(name=done.path.name),
-                              _("The ledger export of vitosms is attached (CSV for a spreadsheet)."))
+            await mail_export(
+                self.app.settings.smtp,
+                address,
+                done.path,
+                _("Ledger export {name}").format(name=done.path.name),
+                _("The ledger export of vitosms is attached (CSV for a spreadsheet)."),
+            )
         except VitosmsError as error:
-            self.say(_("Not sent to {address}: {reason}. The file is {path}.").format(
-                address=clean(address), reason=clean(error.message), path=clean(str(done.path))), error=True)
+            self.say(
+                _("Not sent to {address}: {reason}. The file is {path}.").format(
+                    address=clean(address), reason=clean(error.message), path=clean(str(done.path))
+                ),
+                error=True,
+            )
             return
         audit.record(self.app.user, "export_mailed", to=address, file=done.path.name)
         self.say(_("Sent {name} to {address}.").format(name=clean(done.path.name), address=clean(address)))
@@ -308,12 +357,19 @@ class CreditsScreen(ShellScreen[None]):
                 item = credits.package(package_id)
             except VitosmsError as error:
                 forbidden = error.code == "forbidden"  # the right was taken away meanwhile
-                self.say(_(FORBIDDEN["order"]).format(user=clean(self.app.user)) if forbidden else error.message,
-                         error=True)
+                self.say(
+                    _(FORBIDDEN["order"]).format(user=clean(self.app.user)) if forbidden else error.message, error=True
+                )
                 return
-            self.say(_("Ordered {package} for {code}: {credits} credits, {price}; customer number {number}.").format(
-                package=clean(item.name), code=clean(mandant.code), credits=format_number(placed.credits),
-                price=price_text(placed.price_rappen), number=clean(placed.customer_number)))
+            self.say(
+                _("Ordered {package} for {code}: {credits} credits, {price}; customer number {number}.").format(
+                    package=clean(item.name),
+                    code=clean(mandant.code),
+                    credits=format_number(placed.credits),
+                    price=price_text(placed.price_rappen),
+                    number=clean(placed.customer_number),
+                )
+            )
             self.after_change()
 
         self.app.push_screen(OrderWindow(mandant), chosen)
@@ -360,8 +416,11 @@ class CreditsScreen(ShellScreen[None]):
         def moved(result) -> None:
             if result is None:
                 return
-            self.say(_("Moved {amount} credits from {source} to {target}.").format(
-                amount=format_number(result.amount), source=clean(result.source), target=clean(result.target)))
+            self.say(
+                _("Moved {amount} credits from {source} to {target}.").format(
+                    amount=format_number(result.amount), source=clean(result.source), target=clean(result.target)
+                )
+            )
             self.after_change()
 
         self.app.push_screen(TransferWindow(self.selected_id), moved)

@@ -68,20 +68,27 @@ def fetch_balances() -> list[BalanceRow]:
     """Every Mandant (active or not) with its balance and whether it is low."""
     with connection():
         money = credits.balances()
-        return [BalanceRow(m.id, m.code, m.name, money.get(m.id, 0), m.low_balance,
-                           credits.is_low(m, money.get(m.id, 0)), m.active)
-                for m in mandanten.list_mandanten()]
+        return [
+            BalanceRow(
+                m.id, m.code, m.name, money.get(m.id, 0), m.low_balance, credits.is_low(m, money.get(m.id, 0)), m.active
+            )
+            for m in mandanten.list_mandanten()
+        ]
 
 
 def fetch_details(mandant_id: int, chosen: Period) -> Details:
     """The newest ledger lines of the period, their count, the orders, the customer number."""
     with connection():
         mandant = Mandant.get_by_id(mandant_id)
-        return Details(mandant_id, mandant.code, chosen,
-                       ledger_export.ledger_lines(mandant_id, chosen, LEDGER_LIMIT),
-                       ledger_export.count_entries(mandant_id, chosen),
-                       ledger_export.order_lines(mandant_id, ORDER_LIMIT),
-                       credits.customer_number())
+        return Details(
+            mandant_id,
+            mandant.code,
+            chosen,
+            ledger_export.ledger_lines(mandant_id, chosen, LEDGER_LIMIT),
+            ledger_export.count_entries(mandant_id, chosen),
+            ledger_export.order_lines(mandant_id, ORDER_LIMIT),
+            credits.customer_number(),
+        )
 
 
 def right(text: str, width: int) -> str:
@@ -115,9 +122,14 @@ class CreditsTable(FittedTable):
 
 
 class BalancesTable(CreditsTable):
-    COLUMNS = (("mark", " ", 1, False), ("code", N_("Mandant"), 7, False), ("name", N_("Name"), 30, False),
-               ("balance", N_("Balance"), 10, True), ("threshold", N_("Warning at"), 10, True),
-               ("state", N_("State"), 16, False))
+    COLUMNS = (
+        ("mark", " ", 1, False),
+        ("code", N_("Mandant"), 7, False),
+        ("name", N_("Name"), 30, False),
+        ("balance", N_("Balance"), 10, True),
+        ("threshold", N_("Warning at"), 10, True),
+        ("state", N_("State"), 16, False),
+    )
     GIVE_WAY = ("threshold",)
 
     def show(self, rows: list[BalanceRow], current_id: int | None) -> None:
@@ -139,33 +151,58 @@ class BalancesTable(CreditsTable):
 
 
 class LedgerTable(CreditsTable):
-    COLUMNS = (("at", N_("Time"), 16, False), ("kind", N_("Kind"), 14, False), ("delta", N_("Amount"), 8, True),
-               ("message", N_("Message"), 12, False), ("user", N_("User"), 12, False),
-               ("note", N_("Note"), 24, False))
+    COLUMNS = (
+        ("at", N_("Time"), 16, False),
+        ("kind", N_("Kind"), 14, False),
+        ("delta", N_("Amount"), 8, True),
+        ("message", N_("Message"), 12, False),
+        ("user", N_("User"), 12, False),
+        ("note", N_("Note"), 24, False),
+    )
     GIVE_WAY = ("user", "message")
 
     def show(self, lines: list[LedgerLine]) -> None:
         self.clear()
         for line in lines:
-            delta = Text(right(f"{'+' if line.delta > 0 else ''}{format_number(line.delta)}", 8),
-                         style=self.style_of("plus") if line.delta > 0 else "")
+            delta = Text(
+                right(f"{'+' if line.delta > 0 else ''}{format_number(line.delta)}", 8),
+                style=self.style_of("plus") if line.delta > 0 else "",
+            )
             message = ""
             if line.message_id is not None:
                 channel = _(CHANNEL_NAMES[line.message_channel]) if line.message_channel in CHANNEL_NAMES else ""
                 message = f"#{line.message_id} {channel}".strip()
-            self.add_row(format_datetime(line.at), kind_name(line.kind), delta, message,
-                         plain(line.user), plain(ledger_note(line.note)), key=str(line.id))
+            self.add_row(
+                format_datetime(line.at),
+                kind_name(line.kind),
+                delta,
+                message,
+                plain(line.user),
+                plain(ledger_note(line.note)),
+                key=str(line.id),
+            )
 
 
 class OrdersTable(CreditsTable):
-    COLUMNS = (("at", N_("Time"), 16, False), ("package", N_("Package"), 10, False),
-               ("credits", N_("Credits (amount)"), 8, True), ("price", N_("Price"), 14, True),
-               ("customer", N_("Customer number"), 20, False), ("user", N_("User"), 12, False))
+    COLUMNS = (
+        ("at", N_("Time"), 16, False),
+        ("package", N_("Package"), 10, False),
+        ("credits", N_("Credits (amount)"), 8, True),
+        ("price", N_("Price"), 14, True),
+        ("customer", N_("Customer number"), 20, False),
+        ("user", N_("User"), 12, False),
+    )
     GIVE_WAY = ("user", "customer")
 
     def show(self, orders: list[OrderLine]) -> None:
         self.clear()
         for item in orders:
-            self.add_row(format_datetime(item.at), plain(item.package), right(format_number(item.credits), 8),
-                         right(price_text(item.price_rappen), 14), plain(item.customer_number),
-                         plain(item.user), key=str(item.id))
+            self.add_row(
+                format_datetime(item.at),
+                plain(item.package),
+                right(format_number(item.credits), 8),
+                right(price_text(item.price_rappen), 14),
+                plain(item.customer_number),
+                plain(item.user),
+                key=str(item.id),
+            )

@@ -50,12 +50,16 @@ class InboxScreen(ShellScreen[None]):
     BINDINGS = [
         # ⏎ on the list marks read too (the list takes ⏎ itself, so the footer shows r)
         Binding("r", "read", N_("Read")),
-        Binding("w", "write", N_("Write back"),
-                tooltip=N_("Compose to this person, the conversation above the text")),
-        Binding("t", "appointment", N_("Appointment"),
-                tooltip=N_("Open the appointment answered: m new date, d cancel")),
-        Binding("z", "reassign", N_("Other person"),
-                tooltip=N_("Give the reply to another person with this number (family)")),
+        Binding("w", "write", N_("Write back"), tooltip=N_("Compose to this person, the conversation above the text")),
+        Binding(
+            "t", "appointment", N_("Appointment"), tooltip=N_("Open the appointment answered: m new date, d cancel")
+        ),
+        Binding(
+            "z",
+            "reassign",
+            N_("Other person"),
+            tooltip=N_("Give the reply to another person with this number (family)"),
+        ),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -72,9 +76,14 @@ class InboxScreen(ShellScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for key, title, width in (("new", "", 1), ("at", N_("Received"), 16), ("who", N_("From"), 22),
-                                  ("action", N_("Answer"), 20), ("appointment", N_("Appointment"), 20),
-                                  ("text", N_("Text"), 34)):
+        for key, title, width in (
+            ("new", "", 1),
+            ("at", N_("Received"), 16),
+            ("who", N_("From"), 22),
+            ("action", N_("Answer"), 20),
+            ("appointment", N_("Appointment"), 20),
+            ("text", N_("Text"), 34),
+        ):
             table.add_column(_(title) if title else "", key=key, width=width)
         self.reload()
         self.set_interval(POLL_SECONDS, self.poll)
@@ -101,16 +110,23 @@ class InboxScreen(ShellScreen[None]):
             appointment = reply.appointment
             table.add_row(
                 Text("●", "bold") if reply.read_at is None else "",
-                format_datetime(reply.received_at), plain(_who(reply)), action_text(reply.action),
+                format_datetime(reply.received_at),
+                plain(_who(reply)),
+                action_text(reply.action),
                 when(appointment.start) if appointment is not None else "–",
-                plain(" ".join(reply.text.split())), key=str(reply.id))
+                plain(" ".join(reply.text.split())),
+                key=str(reply.id),
+            )
         unread = sum(1 for reply in found if reply.read_at is None)
         count = self.query_one("#inbox-count", Static)
         if not found:
             count.update(_("No replies yet. Patients' answers to SMS appear here."))
         else:
-            count.update(ngettext("{count} unread reply", "{count} unread replies", unread).format(count=unread)
-                         + " · " + ngettext("{count} reply", "{count} replies", len(found)).format(count=len(found)))
+            count.update(
+                ngettext("{count} unread reply", "{count} unread replies", unread).format(count=unread)
+                + " · "
+                + ngettext("{count} reply", "{count} replies", len(found)).format(count=len(found))
+            )
         if keep in self.shown:
             table.move_cursor(row=list(self.shown).index(keep))
         self.show_detail()
@@ -175,8 +191,9 @@ class InboxScreen(ShellScreen[None]):
         if reply is None:
             return
         if reply.person_id is None:
-            self.say(_("No person has this number: z gives the reply to one, or write to the number in"
-                       " Compose."), error=True)
+            self.say(
+                _("No person has this number: z gives the reply to one, or write to the number in Compose."), error=True
+            )
             return
         replies.mark_read(reply, self.app.user)
         self.app.refresh_status()
@@ -200,11 +217,15 @@ class InboxScreen(ShellScreen[None]):
         reply = self._chosen()
         if reply is None:
             return
-        others = list(Person.select().where((Person.mobile == reply.sender) & (Person.id != (reply.person_id or 0)))
-                      .order_by(Person.last_name, Person.first_name))
+        others = list(
+            Person.select()
+            .where((Person.mobile == reply.sender) & (Person.id != (reply.person_id or 0)))
+            .order_by(Person.last_name, Person.first_name)
+        )
         if not others:
-            self.say(_("No other person has the number {number}.").format(number=format_phone(reply.sender)),
-                     error=True)
+            self.say(
+                _("No other person has the number {number}.").format(number=format_phone(reply.sender)), error=True
+            )
             return
 
         def chosen(person_id: int | None) -> None:

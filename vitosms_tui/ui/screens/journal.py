@@ -28,8 +28,15 @@ from ..i18n import _, ngettext
 from ..sanitize import plain
 from ..widgets.journal_table import FilterBar, JournalFilter, JournalTable, Loaded, fetch_rows
 from .base import ShellScreen
-from .message_detail import (MessageDetailScreen, ask_resend, ask_withdraw, can_resend, can_withdraw,
-                             mark_done, obstacle_text)
+from .message_detail import (
+    MessageDetailScreen,
+    ask_resend,
+    ask_withdraw,
+    can_resend,
+    can_withdraw,
+    mark_done,
+    obstacle_text,
+)
 
 POLL_SECONDS = 1.5
 
@@ -48,8 +55,12 @@ class JournalScreen(ShellScreen[None]):
     def compose_body(self) -> ComposeResult:
         with Vertical(id="journal"):
             yield FilterBar("", id="journal-filters", markup=False)
-            yield Input(placeholder=_("Person: type a name, Enter returns to the list, Esc clears"),
-                        id="journal-person", classes="-hidden", compact=True)
+            yield Input(
+                placeholder=_("Person: type a name, Enter returns to the list, Esc clears"),
+                id="journal-person",
+                classes="-hidden",
+                compact=True,
+            )
             yield Static("", id="journal-count", markup=False)
             yield JournalTable(id="journal-table")
             yield Static("", id="journal-hint", markup=False)
@@ -93,13 +104,16 @@ class JournalScreen(ShellScreen[None]):
             else:
                 count.update(_("No messages yet."))
         elif loaded.limited:
-            count.update(_("The newest {count} messages – the filters narrow the list.")
-                         .format(count=len(rows)))
+            count.update(_("The newest {count} messages – the filters narrow the list.").format(count=len(rows)))
         elif wanted.attention:
-            count.update(ngettext("{count} failed message needs attention: r sends it again, o on the other"
-                                  " channel, d marks it done.", "{count} failed messages need attention:"
-                                  " r sends again, o on the other channel, d marks done.",
-                                  len(rows)).format(count=len(rows)))
+            count.update(
+                ngettext(
+                    "{count} failed message needs attention: r sends it again, o on the other"
+                    " channel, d marks it done.",
+                    "{count} failed messages need attention: r sends again, o on the other channel, d marks done.",
+                    len(rows),
+                ).format(count=len(rows))
+            )
         else:
             count.update(ngettext("{count} message", "{count} messages", len(rows)).format(count=len(rows)))
         self.show_hint()
@@ -115,8 +129,7 @@ class JournalScreen(ShellScreen[None]):
             text.append(plain(row.error))
         if row is not None and can_resend(row.status) and (row.resend_missing or row.other_missing):
             # r / o are dimmed in the footer: say why before anyone presses them
-            text.append(("  · " if text.plain else "") + obstacle_text(row.resend_missing, row.other_missing),
-                        "dim")
+            text.append(("  · " if text.plain else "") + obstacle_text(row.resend_missing, row.other_missing), "dim")
         hint.update(text)
 
     # -- filters ----------------------------------------------------------------

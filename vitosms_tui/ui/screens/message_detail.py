@@ -11,7 +11,7 @@ and this screen ask the same way.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -27,9 +27,8 @@ from ..i18n import N_, _, format_datetime, format_number, ngettext
 from ..modals.confirm import Confirm
 from ..names import person_name
 from ..sanitize import clean, plain
-from ..widgets.journal_table import (EVENT_NAMES, STATUS_NAMES, channel_name, purpose_name,
-                                     show_recipient, status_name)
 from ..widgets.event_texts import event_detail
+from ..widgets.journal_table import EVENT_NAMES, STATUS_NAMES, channel_name, purpose_name, show_recipient, status_name
 from ..widgets.reasons import reason_text
 from ..widgets.reply_text import action_text
 from .base import ShellScreen
@@ -84,6 +83,7 @@ def _act(screen: Screen, action: Callable[[], str], done: Callable[[], None]) ->
 
 def mark_done(screen: Screen, message_id: int, done: Callable[[], None]) -> None:
     """Take a failed message out of "needs attention"; who and when go into its timeline."""
+
     def action() -> str:
         attention.mark_done(message_id, screen.app.user)
         return _("Message {id} marked as dealt with.").format(id=message_id)
@@ -105,11 +105,15 @@ def ask_withdraw(screen: Screen, message_id: int, done: Callable[[], None]) -> N
     if message is None:
         return
     question = _("Withdraw message {id} to {recipient}? Its {credits} credits are refunded.").format(
-        id=message.id, recipient=show_recipient(message.channel, message.recipient),
-        credits=format_number(message.credits))
+        id=message.id,
+        recipient=show_recipient(message.channel, message.recipient),
+        credits=format_number(message.credits),
+    )
     if message.purpose == "reminder" and message.appointment_id is not None:
-        question += "\n" + _("Its appointment then gets no reminder, also none automatically,"
-                              " until someone creates one with r in the agenda.")
+        question += "\n" + _(
+            "Its appointment then gets no reminder, also none automatically,"
+            " until someone creates one with r in the agenda."
+        )
 
     def withdraw() -> str:
         desk_answers.withdraw_at_desk(message_id, screen.app.user)
@@ -134,7 +138,8 @@ def ask_resend(screen: Screen, message_id: int, done: Callable[[], None], other:
         recipient = (person.mobile if channel == "sms" else person.email) if person else ""
     where = show_recipient(channel, recipient) if recipient else "–"
     question = _("Send message {id} again as {channel} to {recipient}? It costs credits again.").format(
-        id=message.id, channel=channel_name(channel), recipient=where)
+        id=message.id, channel=channel_name(channel), recipient=where
+    )
 
     def resend() -> str:
         new = outbox.resend(message_id, screen.app.user, channel=channel)
@@ -165,8 +170,7 @@ def describe(message: Message, styles: dict[str, object]) -> Text:
     line(_("Channel"), channel_name(message.channel))
     line(_("Recipient"), show_recipient(message.channel, message.recipient))
     line(_("Purpose"), purpose_name(message.purpose))
-    cost = ngettext("{count} credit", "{count} credits", message.credits).format(
-        count=format_number(message.credits))
+    cost = ngettext("{count} credit", "{count} credits", message.credits).format(count=format_number(message.credits))
     if message.channel == "sms" and message.segments:
         parts = ngettext("{count} part", "{count} parts", message.segments).format(count=message.segments)
         cost += f"  ({parts}, {message.encoding or '–'})"
@@ -181,8 +185,7 @@ def describe(message: Message, styles: dict[str, object]) -> Text:
         line(_("Error"), reason_text(message.error), styles.get("failed", ""))
     if message.resent_from_id:
         line(_("Sent again from"), _("message {id}").format(id=message.resent_from_id))
-    later = [m.id for m in Message.select(Message.id).where(Message.resent_from == message.id)
-             .order_by(Message.id)]
+    later = [m.id for m in Message.select(Message.id).where(Message.resent_from == message.id).order_by(Message.id)]
     if later:
         line(_("Sent again as"), ", ".join(_("message {id}").format(id=i) for i in later))
     text.rstrip()
@@ -210,15 +213,24 @@ class MessageDetailScreen(ShellScreen[None]):
     CSS_PATH = "journal.tcss"
     CRUMB = N_("Message")
     COMPONENT_CLASSES = {
-        "detail--label", "detail--queued", "detail--sending", "detail--sent", "detail--delivered",
-        "detail--failed", "detail--cancelled", "detail--expired",
+        "detail--label",
+        "detail--queued",
+        "detail--sending",
+        "detail--sent",
+        "detail--delivered",
+        "detail--failed",
+        "detail--cancelled",
+        "detail--expired",
     }
     BINDINGS = [
-        Binding("x", "withdraw", N_("Withdraw"),
-                tooltip=N_("Withdraw the queued message (credits refunded)")),
+        Binding("x", "withdraw", N_("Withdraw"), tooltip=N_("Withdraw the queued message (credits refunded)")),
         Binding("r", "resend", N_("Send again"), tooltip=N_("Queue the failed message again, same channel")),
-        Binding("o", "resend_other", N_("Other channel"),
-                tooltip=N_("Queue the failed message again as e-mail (SMS) or SMS (e-mail)")),
+        Binding(
+            "o",
+            "resend_other",
+            N_("Other channel"),
+            tooltip=N_("Queue the failed message again as e-mail (SMS) or SMS (e-mail)"),
+        ),
     ]
 
     def __init__(self, message_id: int, **kwargs) -> None:
@@ -284,13 +296,22 @@ class MessageDetailScreen(ShellScreen[None]):
         for event in events:
             style = styles["failed"] if event.kind in TROUBLE else ""
             kind = Text(_(EVENT_NAMES.get(event.kind, event.kind)), style=style, end="")
-            table.add_row(Text(format_datetime(event.at), end=""), kind, plain(event_detail(event.kind, event.detail)),
-                          key=str(event.id), height=None)
+            table.add_row(
+                Text(format_datetime(event.at), end=""),
+                kind,
+                plain(event_detail(event.kind, event.detail)),
+                key=str(event.id),
+                height=None,
+            )
         for reply in Reply.select().where(Reply.message == message.id).order_by(Reply.received_at, Reply.id):
             # what the patient answered to it belongs to its story too (no event: the text is the reply's)
-            table.add_row(Text(format_datetime(reply.received_at), end=""), Text(_("Answer"), "bold", end=""),
-                          Text.assemble(action_text(reply.action), " · ", plain(" ".join(reply.text.split()))),
-                          key=f"reply-{reply.id}", height=None)
+            table.add_row(
+                Text(format_datetime(reply.received_at), end=""),
+                Text(_("Answer"), "bold", end=""),
+                Text.assemble(action_text(reply.action), " · ", plain(" ".join(reply.text.split()))),
+                key=f"reply-{reply.id}",
+                height=None,
+            )
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:

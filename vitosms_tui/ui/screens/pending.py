@@ -21,10 +21,13 @@ class PendingScreen(ShellScreen[None]):
         with Middle(id="pending"):
             with Center():
                 yield Static(
-                    _("The view “{title}” follows with a later step of the project.").format(
-                        title=self.view_title),
-                    id="pending-text", markup=False,
+                    _("The view “{title}” follows with a later step of the project.").format(title=self.view_title),
+                    id="pending-text",
+                    markup=False,
                 )
             with Center():
-                yield Static(_("Until then the other views are ready: the keys are listed below."),
-                             id="pending-hint", markup=False)
+                yield Static(
+                    _("Until then the other views are ready: the keys are listed below."),
+                    id="pending-hint",
+                    markup=False,
+                )

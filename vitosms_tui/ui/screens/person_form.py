@@ -33,16 +33,28 @@ from .persons import CONSENT_TITLES
 
 TEXT_FIELDS = ("first_name", "last_name", "birth_date", "mobile", "email")
 FIELD_TITLES = {
-    "salutation": N_("Salutation"), "first_name": N_("First name"), "last_name": N_("Last name"),
-    "birth_date": N_("Birth date"), "mobile": N_("Mobile"), "email": N_("E-mail"),
-    "language": N_("Language"), "mandant": N_("Mandant"), "preferred_channel": N_("Channel"),
-    "deceased": N_("Deceased"), "inactive": N_("Inactive"),
+    "salutation": N_("Salutation"),
+    "first_name": N_("First name"),
+    "last_name": N_("Last name"),
+    "birth_date": N_("Birth date"),
+    "mobile": N_("Mobile"),
+    "email": N_("E-mail"),
+    "language": N_("Language"),
+    "mandant": N_("Mandant"),
+    "preferred_channel": N_("Channel"),
+    "deceased": N_("Deceased"),
+    "inactive": N_("Inactive"),
 }
 # which field a refusal of core.persons.validate belongs to
 FIELD_OF_CODE = {
-    "invalid_date": "birth_date", "invalid_number": "mobile", "landline": "mobile",
-    "invalid_email": "email", "invalid_salutation": "salutation", "invalid_language": "language",
-    "invalid_channel": "preferred_channel", "unknown_mandant": "mandant",
+    "invalid_date": "birth_date",
+    "invalid_number": "mobile",
+    "landline": "mobile",
+    "invalid_email": "email",
+    "invalid_salutation": "salutation",
+    "invalid_language": "language",
+    "invalid_channel": "preferred_channel",
+    "unknown_mandant": "mandant",
 }
 
 
@@ -136,17 +148,33 @@ class PersonFormScreen(ShellScreen[int | None]):
             data = self.prefill
             mandant = getattr(self.app, "current_mandant", None)
             return {
-                "salutation": data.salutation, "first_name": data.first_name, "last_name": data.last_name,
-                "birth_date": data.birth_date or "", "mobile": data.mobile or "", "email": data.email or "",
-                "language": data.language or "de", "mandant": mandant.code if mandant else "",
-                "preferred_channel": "", "deceased": False, "inactive": False,
-                "consent_reminder": True, "consent_recall": True, "consent_birthday": False,
+                "salutation": data.salutation,
+                "first_name": data.first_name,
+                "last_name": data.last_name,
+                "birth_date": data.birth_date or "",
+                "mobile": data.mobile or "",
+                "email": data.email or "",
+                "language": data.language or "de",
+                "mandant": mandant.code if mandant else "",
+                "preferred_channel": "",
+                "deceased": False,
+                "inactive": False,
+                "consent_reminder": True,
+                "consent_recall": True,
+                "consent_birthday": False,
             }
         values = {
-            "salutation": p.salutation, "first_name": p.first_name, "last_name": p.last_name,
-            "birth_date": format_date(p.birth_date), "mobile": format_phone(p.mobile), "email": p.email or "",
-            "language": p.language, "mandant": p.mandant.code if p.mandant else "",
-            "preferred_channel": p.preferred_channel or "", "deceased": p.deceased, "inactive": p.inactive,
+            "salutation": p.salutation,
+            "first_name": p.first_name,
+            "last_name": p.last_name,
+            "birth_date": format_date(p.birth_date),
+            "mobile": format_phone(p.mobile),
+            "email": p.email or "",
+            "language": p.language,
+            "mandant": p.mandant.code if p.mandant else "",
+            "preferred_channel": p.preferred_channel or "",
+            "deceased": p.deceased,
+            "inactive": p.inactive,
         }
         values.update({f"consent_{purpose}": getattr(p, f"consent_{purpose}") for purpose in CONSENT_PURPOSES})
         return values
@@ -160,12 +188,17 @@ class PersonFormScreen(ShellScreen[int | None]):
         options, blank = {
             "salutation": ([(_("Mr"), "Herr"), (_("Ms"), "Frau")], "–"),
             "language": ([(_(LANGUAGE_NAMES[code]), code) for code in LANGUAGES], None),
-            "mandant": ([(plain(f"{m.code}  {m.name}"), m.code) for m in mandanten.list_mandanten()],
-                        _("none")),
+            "mandant": ([(plain(f"{m.code}  {m.name}"), m.code) for m in mandanten.list_mandanten()], _("none")),
             "preferred_channel": ([(_(CHANNEL_NAMES[c]), c) for c in ("sms", "email")], _("automatic")),
         }[name]
-        select = Select(options, prompt=blank or "", allow_blank=blank is not None, id=f"f-{name}",
-                        value=value if value else Select.NULL, compact=True)
+        select = Select(
+            options,
+            prompt=blank or "",
+            allow_blank=blank is not None,
+            id=f"f-{name}",
+            value=value if value else Select.NULL,
+            compact=True,
+        )
         return select
 
     def compose_body(self) -> ComposeResult:
@@ -190,8 +223,7 @@ class PersonFormScreen(ShellScreen[int | None]):
             return Text(_("recorded on saving, source tui"), style="dim")
         stamp = getattr(self.person, f"consent_{purpose}_at")
         source = clean(getattr(self.person, f"consent_{purpose}_source") or "–")
-        return Text(_("since {when} · {source}").format(when=format_datetime(stamp) or "–", source=source),
-                    style="dim")
+        return Text(_("since {when} · {source}").format(when=format_datetime(stamp) or "–", source=source), style="dim")
 
     def on_mount(self) -> None:
         self.initial = self.values()
@@ -214,11 +246,17 @@ class PersonFormScreen(ShellScreen[int | None]):
 
     def as_input(self, values: dict) -> persons.PersonInput:
         return persons.PersonInput(
-            first_name=values["first_name"], last_name=values["last_name"], salutation=values["salutation"],
-            birth_date=values["birth_date"], mobile=values["mobile"], email=values["email"],
-            language=values["language"] or "de", mandant=values["mandant"] or None,
+            first_name=values["first_name"],
+            last_name=values["last_name"],
+            salutation=values["salutation"],
+            birth_date=values["birth_date"],
+            mobile=values["mobile"],
+            email=values["email"],
+            language=values["language"] or "de",
+            mandant=values["mandant"] or None,
             preferred_channel=values["preferred_channel"] or None,
-            deceased=values["deceased"], inactive=values["inactive"],
+            deceased=values["deceased"],
+            inactive=values["inactive"],
         )
 
     def show_error(self, name: str, message: str | None) -> None:
@@ -229,8 +267,9 @@ class PersonFormScreen(ShellScreen[int | None]):
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         # the state in words, not only in colour
         box = event.checkbox
-        box.label = consent_label(box.value) if (box.id or "").startswith("c-") else (
-            _("yes") if box.value else _("no"))
+        box.label = (
+            consent_label(box.value) if (box.id or "").startswith("c-") else (_("yes") if box.value else _("no"))
+        )
 
     def on_input_blurred(self, event: Input.Blurred) -> None:
         name = (event.input.id or "").removeprefix("f-")
@@ -263,8 +302,7 @@ class PersonFormScreen(ShellScreen[int | None]):
             self.query_one("#form-error", Static).update(explain(error))
             return
         except peewee.PeeweeException as error:  # e.g. the database stayed busy
-            self.query_one("#form-error", Static).update(
-                _("Not saved: {reason}").format(reason=clean(str(error))))
+            self.query_one("#form-error", Static).update(_("Not saved: {reason}").format(reason=clean(str(error))))
             return
         self.dismiss(person_id)
 

@@ -49,14 +49,30 @@ class PersonsTable(PersonTable):
 
     BINDINGS = [
         Binding("enter", "screen.edit", N_("Edit"), key_display="⏎"),
-        Binding("1", "screen.consent('reminder')", N_("Reminders"),
-                tooltip=N_("Record or withdraw the consent to appointment reminders")),
-        Binding("2", "screen.consent('recall')", N_("Recall"),
-                tooltip=N_("Record or withdraw the consent to recall notices")),
-        Binding("3", "screen.consent('birthday')", N_("Birthday"),
-                tooltip=N_("Record or withdraw the consent to birthday greetings")),
-        Binding("4", "screen.consent('sms')", N_("SMS"),
-                tooltip=N_("Record or withdraw the consent to SMS at all (a STOP withdraws it)")),
+        Binding(
+            "1",
+            "screen.consent('reminder')",
+            N_("Reminders"),
+            tooltip=N_("Record or withdraw the consent to appointment reminders"),
+        ),
+        Binding(
+            "2",
+            "screen.consent('recall')",
+            N_("Recall"),
+            tooltip=N_("Record or withdraw the consent to recall notices"),
+        ),
+        Binding(
+            "3",
+            "screen.consent('birthday')",
+            N_("Birthday"),
+            tooltip=N_("Record or withdraw the consent to birthday greetings"),
+        ),
+        Binding(
+            "4",
+            "screen.consent('sms')",
+            N_("SMS"),
+            tooltip=N_("Record or withdraw the consent to SMS at all (a STOP withdraws it)"),
+        ),
         Binding("R", "screen.new_recall", N_("Recall"), tooltip=N_("Note a recall for this person")),
         Binding("slash", "screen.focus_search", N_("Search"), key_display="/"),
     ]
@@ -126,11 +142,21 @@ class PersonsScreen(ShellScreen[None]):
     BINDINGS = [
         Binding("ctrl+n", "new", N_("New person")),
         # control keys: they work from the search as from the list and never type into a name
-        Binding("ctrl+o", "for_person('message')", N_("Message"), key_display="^o",
-                tooltip=N_("Write a message to the highlighted person (Compose)")),
+        Binding(
+            "ctrl+o",
+            "for_person('message')",
+            N_("Message"),
+            key_display="^o",
+            tooltip=N_("Write a message to the highlighted person (Compose)"),
+        ),
         # not Ctrl+B: tmux takes it for itself, and the desk may work inside tmux
-        Binding("ctrl+t", "for_person('book')", N_("Book"), key_display="^t",
-                tooltip=N_("Book an appointment for the highlighted person (Agenda, at its cursor)")),
+        Binding(
+            "ctrl+t",
+            "for_person('book')",
+            N_("Book"),
+            key_display="^t",
+            tooltip=N_("Book an appointment for the highlighted person (Agenda, at its cursor)"),
+        ),
         Binding("down", "focus_list", N_("To the list"), show=False),
     ]
 
@@ -145,8 +171,11 @@ class PersonsScreen(ShellScreen[None]):
             with Vertical(id="persons-list"):
                 # what was typed stays as it is when the focus comes back: typing goes on
                 # from the list (see PersonsTable), and F7 selects the old search to replace it
-                yield Input(placeholder=_("Search: name, birth date (dd.mm.yyyy) or mobile"),
-                            id="person-search", select_on_focus=False)
+                yield Input(
+                    placeholder=_("Search: name, birth date (dd.mm.yyyy) or mobile"),
+                    id="person-search",
+                    select_on_focus=False,
+                )
                 yield Static("", id="person-count", markup=False)
                 yield PersonsTable(id="persons-table")
             with Vertical(id="person-detail-box"):
@@ -185,7 +214,8 @@ class PersonsScreen(ShellScreen[None]):
             return
         if problem:
             self.query_one("#person-count", Static).update(
-                _("The search failed: {reason}").format(reason=clean(problem)))
+                _("The search failed: {reason}").format(reason=clean(problem))
+            )
             return
         table = self.query_one(PersonsTable)
         keep = self.wanted_id if self.wanted_id is not None else table.current_id
@@ -324,8 +354,11 @@ class PersonsScreen(ShellScreen[None]):
         given = not getattr(person, f"consent_{purpose}")
         title = _(CONSENT_TITLES[purpose])
         name = person_name(person)
-        question = (_("{name}: record consent to {what}?") if given
-                    else _("{name}: record that consent to {what} is withdrawn?")).format(name=name, what=title)
+        question = (
+            _("{name}: record consent to {what}?")
+            if given
+            else _("{name}: record that consent to {what} is withdrawn?")
+        ).format(name=name, what=title)
 
         def answered(yes: bool | None) -> None:
             if not yes:
@@ -335,12 +368,12 @@ class PersonsScreen(ShellScreen[None]):
                 persons.set_consent(fresh, purpose, given, user=self.app.user, source="tui")
             except (VitosmsError, peewee.PeeweeException) as error:
                 # e.g. the database stayed busy: say so, keep the desk working
-                self.app.notify(_("Not recorded: {reason}").format(reason=clean(str(error))),
-                                severity="error")
+                self.app.notify(_("Not recorded: {reason}").format(reason=clean(str(error))), severity="error")
                 return
             self.refresh_person(person.id)
-            self.app.notify((_("{what}: consent recorded.") if given
-                             else _("{what}: consent withdrawn.")).format(what=title))
+            self.app.notify(
+                (_("{what}: consent recorded.") if given else _("{what}: consent withdrawn.")).format(what=title)
+            )
 
         # "No" has the focus: an Enter typed on the way never records or withdraws a consent
         self.app.push_screen(Confirm(question, default=False), answered)
@@ -352,4 +385,3 @@ class PersonsScreen(ShellScreen[None]):
             search.focus()
             return True
         return False
-

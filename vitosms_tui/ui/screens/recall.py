@@ -32,15 +32,37 @@ from ..i18n import N_, _, format_date, format_number, ngettext
 from ..modals.confirm import Confirm
 from ..modals.date_time import date_problem
 from ..sanitize import clean
-from ..widgets.recall_data import (PERIODS, Cost, Listing, Period, RecallLine, confirm_text, cost_text,
-                                   credits_text, excluded_text, fetch_cost, fetch_listing, head_text,
-                                   parse_period, period_of)
-from ..widgets.recall_table import RecallTable
 from ..widgets.message_line import MessageLine
+from ..widgets.recall_data import (
+    PERIODS,
+    Cost,
+    Listing,
+    Period,
+    RecallLine,
+    confirm_text,
+    cost_text,
+    credits_text,
+    excluded_text,
+    fetch_cost,
+    fetch_listing,
+    head_text,
+    parse_period,
+    period_of,
+)
+from ..widgets.recall_table import RecallTable
 from .base import ShellScreen
 
-LETTER_ACTIONS = ("toggle_recall", "select_eligible", "cycle_period", "date_range", "toggle_mandanten",
-                  "new", "complete", "cancel_recall", "settings")
+LETTER_ACTIONS = (
+    "toggle_recall",
+    "select_eligible",
+    "cycle_period",
+    "date_range",
+    "toggle_mandanten",
+    "new",
+    "complete",
+    "cancel_recall",
+    "settings",
+)
 
 
 class RecallScreen(ShellScreen[None]):
@@ -48,8 +70,13 @@ class RecallScreen(ShellScreen[None]):
 
     CSS_PATH = "recall.tcss"
     BINDINGS = [
-        Binding("space", "toggle_recall", N_("Select"), key_display="Space",
-                tooltip=N_("Select or unselect the highlighted recall")),
+        Binding(
+            "space",
+            "toggle_recall",
+            N_("Select"),
+            key_display="Space",
+            tooltip=N_("Select or unselect the highlighted recall"),
+        ),
         Binding("a", "select_eligible", N_("All"), tooltip=N_("Select all that may be notified")),
         Binding("ctrl+s", "send", N_("Send"), tooltip=N_("Send the notices of the selected recalls")),
         Binding("p", "cycle_period", N_("Period"), tooltip=N_("Overdue + this month, next, 3 months")),
@@ -209,9 +236,12 @@ class RecallScreen(ShellScreen[None]):
             self.say(_("Not sent: {reason}").format(reason=clean(cost.error)), error=True)
             return
         if not cost.sufficient:
-            self.say(_("Not sent: not enough credits for Mandant {code} (needs {needed}, has {has}).").format(
-                code=clean(cost.mandant_code), needed=format_number(cost.total),
-                has=format_number(cost.balance)), error=True)
+            self.say(
+                _("Not sent: not enough credits for Mandant {code} (needs {needed}, has {has}).").format(
+                    code=clean(cost.mandant_code), needed=format_number(cost.total), has=format_number(cost.balance)
+                ),
+                error=True,
+            )
             return
         self.say("")
 
@@ -235,8 +265,9 @@ class RecallScreen(ShellScreen[None]):
 
     def _sent(self, count: int, total: int) -> None:
         self.selected.clear()
-        done = ngettext("{count} recall notice queued ({credits}).", "{count} recall notices queued ({credits}).",
-                        count)
+        done = ngettext(
+            "{count} recall notice queued ({credits}).", "{count} recall notices queued ({credits}).", count
+        )
         self.say(done.format(count=format_number(count), credits=credits_text(total)))
         self.app.refresh_status()
         self.load()
@@ -270,8 +301,7 @@ class RecallScreen(ShellScreen[None]):
             self.say(date_problem(error), error=True)  # 31.02.2027: the same words as in every date field
             return
         except (ValueError, VitosmsError):
-            self.say(_("Write the period as dd.mm.yyyy - dd.mm.yyyy (the first date may be left out)."),
-                     error=True)
+            self.say(_("Write the period as dd.mm.yyyy - dd.mm.yyyy (the first date may be left out)."), error=True)
             return
         self.say("")
         self.close_prompt()
@@ -313,8 +343,11 @@ class RecallScreen(ShellScreen[None]):
         if line is None:
             return
         name = clean(line.name)
-        question = (_("{name}: the check-up took place, mark the recall done?") if action == "complete"
-                    else _("{name}: cancel this recall (no repeat follows)?")).format(name=name)
+        question = (
+            _("{name}: the check-up took place, mark the recall done?")
+            if action == "complete"
+            else _("{name}: cancel this recall (no repeat follows)?")
+        ).format(name=name)
 
         def answered(yes: bool | None) -> None:
             if not yes:

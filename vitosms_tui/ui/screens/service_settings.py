@@ -40,8 +40,12 @@ from .base import ShellScreen
 
 TEXT_FIELDS = ("lead_hours", "birthday_time", "quiet_start", "quiet_end", "low_balance")
 DETAIL_FIELDS = ("practice_phone", "practice_address", "signature")
-CHANNEL_ORDERS = {"sms,email": N_("SMS, else e-mail"), "email,sms": N_("E-mail, else SMS"),
-                  "sms": N_("SMS only"), "email": N_("E-mail only")}
+CHANNEL_ORDERS = {
+    "sms,email": N_("SMS, else e-mail"),
+    "email,sms": N_("E-mail, else SMS"),
+    "sms": N_("SMS only"),
+    "email": N_("E-mail only"),
+}
 SOURCE_NAMES = {"own": N_("own ({code})"), "practice": N_("practice"), "default": N_("default file")}
 PREVIEW = 54
 
@@ -67,7 +71,7 @@ def fetch_templates(mandant_id: int | None) -> list[TemplateLine]:
                         found = templates.find_template(purpose, language, channel, mandant)
                     except VitosmsError:
                         continue
-                    source = ("default" if found.id is None else "own" if found.mandant_id else "practice")
+                    source = "default" if found.id is None else "own" if found.mandant_id else "practice"
                     if found.language != language:
                         source = "default"  # a German stand-in: nothing stored in this language
                     text = f"{found.subject} · {found.body}" if found.subject else found.body
@@ -84,8 +88,8 @@ def field_of(error: VitosmsError) -> str | None:
         return "low_balance"
     if error.code == "invalid_channel":
         return "channel_order"
-    if error.code[len("invalid_"):] in DETAIL_FIELDS:
-        return error.code[len("invalid_"):]
+    if error.code[len("invalid_") :] in DETAIL_FIELDS:
+        return error.code[len("invalid_") :]
     if text.startswith("birthday time"):
         return "birthday_time"
     if text.startswith("end of quiet hours"):
@@ -133,8 +137,9 @@ class ServiceSettingsScreen(ShellScreen[None]):
     BINDINGS = [
         Binding("ctrl+s", "save", N_("Save"), tooltip=N_("Save the service settings of the Mandant")),
         Binding("ctrl+t", "focus_templates", N_("Templates"), tooltip=N_("To the list of templates")),
-        Binding("ctrl+g", "sync_calendar", N_("Calendar"),
-                tooltip=N_("Read the Mandant's calendar server now (CalDAV)")),
+        Binding(
+            "ctrl+g", "sync_calendar", N_("Calendar"), tooltip=N_("Read the Mandant's calendar server now (CalDAV)")
+        ),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -153,8 +158,12 @@ class ServiceSettingsScreen(ShellScreen[None]):
                 yield Static("", id="e-lead_hours", classes="field-error", markup=False)
                 yield Label(_("Channel order"), classes="form-label")
                 # every order core allows (sms and/or email, each once)
-                yield Select([(_(label), value) for value, label in CHANNEL_ORDERS.items()],
-                             allow_blank=False, id="s-channel_order", compact=True)
+                yield Select(
+                    [(_(label), value) for value, label in CHANNEL_ORDERS.items()],
+                    allow_blank=False,
+                    id="s-channel_order",
+                    compact=True,
+                )
                 yield Static("", id="e-channel_order", classes="field-error", markup=False)
                 yield Label(_("Automatic birthday greetings"), classes="form-label")
                 yield Checkbox("", id="s-auto_birthday", compact=True)
@@ -172,19 +181,27 @@ class ServiceSettingsScreen(ShellScreen[None]):
                 yield Input(id="s-low_balance", compact=True, type="integer", max_length=7)
                 yield Static("", id="e-low_balance", classes="field-error", markup=False)
                 for name, label, hint in (
-                        ("practice_phone", _("Practice phone"), _("e.g. 044 123 45 67")),
-                        ("practice_address", _("Practice address"), _("Street, postcode, town")),
-                        ("signature", _("Signature"), _("e.g. Dr. med. Anna Muster, Hausarztpraxis"))):
+                    ("practice_phone", _("Practice phone"), _("e.g. 044 123 45 67")),
+                    ("practice_address", _("Practice address"), _("Street, postcode, town")),
+                    ("signature", _("Signature"), _("e.g. Dr. med. Anna Muster, Hausarztpraxis")),
+                ):
                     yield Label(label, classes="form-label")
-                    yield Input(id=f"s-{name}", compact=True, placeholder=hint, max_length=200,
-                                classes="practice-detail")
+                    yield Input(
+                        id=f"s-{name}", compact=True, placeholder=hint, max_length=200, classes="practice-detail"
+                    )
                     yield Static("", id=f"e-{name}", classes="field-error", markup=False)
             yield Static("", id="settings-error", markup=False)
-            yield Static(_("Ctrl+S saves the settings · Esc goes back without saving"), id="settings-hint",
-                         markup=False)
-            yield Static(_("Calendars of other agendas (CalDAV) · set up with"
-                           " vitosms sync caldav URL --mandant C --every MINUTES"),
-                         id="calendars-title", markup=False)
+            yield Static(
+                _("Ctrl+S saves the settings · Esc goes back without saving"), id="settings-hint", markup=False
+            )
+            yield Static(
+                _(
+                    "Calendars of other agendas (CalDAV) · set up with"
+                    " vitosms sync caldav URL --mandant C --every MINUTES"
+                ),
+                id="calendars-title",
+                markup=False,
+            )
             yield CalendarSyncTable(id="calendar-table")
             yield Static(_("Templates · ⏎ edits the highlighted one"), id="templates-title", markup=False)
             yield TemplateTable(id="template-table")
@@ -216,8 +233,7 @@ class ServiceSettingsScreen(ShellScreen[None]):
         if mandant is None:
             title.update(_("No Mandant: F8 chooses one."))
             return
-        title.update(Text.assemble(_("Service settings of "),
-                                   plain(f"{mandant.code} {mandant.name}", "bold")))
+        title.update(Text.assemble(_("Service settings of "), plain(f"{mandant.code} {mandant.name}", "bold")))
         for name in ("auto_reminders", "auto_birthday"):
             box = self.query_one(f"#s-{name}", Checkbox)
             box.value = bool(getattr(mandant, name))
@@ -236,8 +252,17 @@ class ServiceSettingsScreen(ShellScreen[None]):
         event.checkbox.label = _("on") if event.value else _("off")  # the state in words, not only colour
 
     def show_errors(self, field: str | None, message: str) -> None:
-        for name in ("auto_reminders", "lead_hours", "channel_order", "auto_birthday", "birthday_time",
-                     "quiet_start", "quiet_end", "low_balance", *DETAIL_FIELDS):
+        for name in (
+            "auto_reminders",
+            "lead_hours",
+            "channel_order",
+            "auto_birthday",
+            "birthday_time",
+            "quiet_start",
+            "quiet_end",
+            "low_balance",
+            *DETAIL_FIELDS,
+        ):
             self.query_one(f"#s-{name}").set_class(name == field, "-invalid-field")
         for label in self.query(".field-error"):
             label.update("")
@@ -245,7 +270,8 @@ class ServiceSettingsScreen(ShellScreen[None]):
             target = "quiet" if field.startswith("quiet") else field
             self.query_one(f"#e-{target}", Static).update(message)
         self.query_one("#settings-error", Static).update(
-            _("Not saved: {reason}").format(reason=message) if message else "")
+            _("Not saved: {reason}").format(reason=message) if message else ""
+        )
 
     def _number(self, name: str) -> int | str:
         text = self.query_one(f"#s-{name}", Input).value.strip()
@@ -259,7 +285,8 @@ class ServiceSettingsScreen(ShellScreen[None]):
         order = self.query_one("#s-channel_order", Select)
         try:
             saved = mandanten.update_settings(
-                mandant, self.app.user,
+                mandant,
+                self.app.user,
                 auto_reminders=self.query_one("#s-auto_reminders", Checkbox).value,
                 lead_hours=self._number("lead_hours"),
                 auto_birthday=self.query_one("#s-auto_birthday", Checkbox).value,
@@ -267,7 +294,8 @@ class ServiceSettingsScreen(ShellScreen[None]):
                 quiet=f"{value['quiet_start']}-{value['quiet_end']}",
                 low_balance=self._number("low_balance"),
                 channel_order=str(order.value).split(",") if not order.is_blank() else [],
-                **{name: self.query_one(f"#s-{name}", Input).value for name in DETAIL_FIELDS})
+                **{name: self.query_one(f"#s-{name}", Input).value for name in DETAIL_FIELDS},
+            )
         except VitosmsError as error:
             field = field_of(error)
             self.show_errors(field, explain(error))
@@ -303,11 +331,13 @@ class ServiceSettingsScreen(ShellScreen[None]):
         code = clean(self.app.current_mandant.code) if self.app.current_mandant is not None else ""
         for line in lines:
             source = _(SOURCE_NAMES[line.source]).format(code=code)
-            table.add_row(_(PURPOSE_NAMES.get(line.purpose, line.purpose)),
-                          _(LANGUAGE_NAMES.get(line.language, line.language)),
-                          _(CHANNEL_NAMES.get(line.channel, line.channel)),
-                          Text(source, style="bold" if line.source == "own" else "dim"),
-                          plain(line.text[:PREVIEW]))
+            table.add_row(
+                _(PURPOSE_NAMES.get(line.purpose, line.purpose)),
+                _(LANGUAGE_NAMES.get(line.language, line.language)),
+                _(CHANNEL_NAMES.get(line.channel, line.channel)),
+                Text(source, style="bold" if line.source == "own" else "dim"),
+                plain(line.text[:PREVIEW]),
+            )
             self.template_keys.append((line.purpose, line.language, line.channel))
         if 0 <= keep < len(lines):
             table.move_cursor(row=keep)
@@ -340,4 +370,3 @@ class ServiceSettingsScreen(ShellScreen[None]):
     def _row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self.action_edit_template()
-

@@ -25,8 +25,10 @@ def _key(request: AgendaRequest) -> tuple:
 def neighbours(request: AgendaRequest) -> list[AgendaRequest]:
     """What the desk is likely to turn to next from ``request``."""
     step = 7 if request.week else 1
-    turns = [AgendaRequest(request.day + timedelta(days=days), request.week, request.all_mandanten,
-                           request.mandant_id) for days in (step, -step)]
+    turns = [
+        AgendaRequest(request.day + timedelta(days=days), request.week, request.all_mandanten, request.mandant_id)
+        for days in (step, -step)
+    ]
     turns.append(AgendaRequest(request.day, not request.week, request.all_mandanten, request.mandant_id))
     return turns
 
@@ -55,8 +57,9 @@ class ReadAhead:
         """The neighbours of ``request`` still to read; others than these are forgotten."""
         now = time.monotonic()
         wanted = {_key(r): r for r in neighbours(request)}
-        self._kept = {key: value for key, value in self._kept.items()
-                      if key in wanted and now - value[0] < AHEAD_SECONDS}
+        self._kept = {
+            key: value for key, value in self._kept.items() if key in wanted and now - value[0] < AHEAD_SECONDS
+        }
         return [r for key, r in wanted.items() if key not in self._kept]
 
     def keep(self, request: AgendaRequest, read_at: float, columns: list[AgendaColumn]) -> None:

@@ -22,17 +22,21 @@ from ..sanitize import clean
 
 # the reminder marker: state of the latest reminder or confirmation
 MARKERS = {
-    "queued": ("○", "pending"), "sending": ("○", "pending"),
-    "sent": ("◐", "sent"), "delivered": ("●", "delivered"), "failed": ("✗", "failed"),
+    "queued": ("○", "pending"),
+    "sending": ("○", "pending"),
+    "sent": ("◐", "sent"),
+    "delivered": ("●", "delivered"),
+    "failed": ("✗", "failed"),
     "expired": ("✗", "failed"),  # its moment passed before it went out: the patient got nothing
 }
 # the patient's SMS answer speaks louder than the message's state; a "no" must stand out
 ANSWER_MARKERS = {"confirmed": ("✔", "confirmed"), "declined": ("✘", "declined")}
-ANSWER_NAMES = {"confirmed": N_("confirmed by the patient"),
-                "declined": N_("declined by the patient: A offers a new date")}
+ANSWER_NAMES = {
+    "confirmed": N_("confirmed by the patient"),
+    "declined": N_("declined by the patient: A offers a new date"),
+}
 IN_FLIGHT = ("queued", "sending", "sent")
-MARKER_NAMES = {"pending": N_("pending"), "sent": N_("sent"), "delivered": N_("delivered"),
-                "failed": N_("failed")}
+MARKER_NAMES = {"pending": N_("pending"), "sent": N_("sent"), "delivered": N_("delivered"), "failed": N_("failed")}
 # before the name of an appointment that another agenda (iCalendar, CalDAV, CSV) brought in
 IMPORTED_MARK = "⇄"
 SOURCE_NAMES = {"ical": N_("from the other agenda (iCalendar)"), "csv": N_("from the other agenda (CSV)")}
@@ -46,13 +50,13 @@ class AgendaItem:
     mandant_id: int
     mandant_code: str
     person_id: int
-    person_name: str      # "Last First", already cleaned
-    short_name: str       # "Last F.", for narrow columns
-    reason: str           # internal note, already cleaned; never part of a message
-    start: datetime       # Europe/Zurich
+    person_name: str  # "Last First", already cleaned
+    short_name: str  # "Last F.", for narrow columns
+    reason: str  # internal note, already cleaned; never part of a message
+    start: datetime  # Europe/Zurich
     minutes: int
     reminder: str | None  # status of the latest reminder/confirmation (None: none)
-    source: str = ""      # "" booked here, else the other agenda it came from
+    source: str = ""  # "" booked here, else the other agenda it came from
     answer: str | None = None  # the patient's SMS answer (confirmed, declined)
 
     @property
@@ -96,8 +100,7 @@ def parse_clock(text: str, fallback: str) -> time:
 class GridLayout:
     """Columns filed by slot: which appointments start in a slot, which continue through it."""
 
-    def __init__(self, columns: list[AgendaColumn], day_start: time, day_end: time,
-                 slot_minutes: int) -> None:
+    def __init__(self, columns: list[AgendaColumn], day_start: time, day_end: time, slot_minutes: int) -> None:
         self.columns = columns
         self.slot_minutes = max(1, min(int(slot_minutes or 15), 240))
         size = self.slot_minutes
@@ -154,8 +157,7 @@ class GridLayout:
 
     def in_flight(self) -> list[int]:
         """Appointments whose message may still change state (queued, being sent, sent)."""
-        return [item.id for entries in self.starts.values() for item in entries
-                if item.reminder in IN_FLIGHT]
+        return [item.id for entries in self.starts.values() for item in entries if item.reminder in IN_FLIGHT]
 
     def update_reminders(self, appointment_ids: list[int], states: dict[int, str]) -> bool:
         """New marker states for these appointments; True when one changed."""
@@ -189,11 +191,19 @@ def week_start(day: date) -> date:
 
 def _item(entry: AgendaEntry, code: str) -> AgendaItem:
     return AgendaItem(
-        id=entry.id, mandant_id=entry.mandant_id, mandant_code=code, person_id=entry.person_id,
+        id=entry.id,
+        mandant_id=entry.mandant_id,
+        mandant_code=code,
+        person_id=entry.person_id,
         person_name=clean(f"{entry.last_name} {entry.first_name}"),
         short_name=clean(f"{entry.last_name} {entry.first_name[:1]}."),
-        reason=clean(entry.reason), start=clock.local(entry.start), minutes=entry.minutes,
-        reminder=entry.reminder, source=entry.source, answer=entry.answer)
+        reason=clean(entry.reason),
+        start=clock.local(entry.start),
+        minutes=entry.minutes,
+        reminder=entry.reminder,
+        source=entry.source,
+        answer=entry.answer,
+    )
 
 
 def fetch_columns(request: AgendaRequest) -> list[AgendaColumn]:
@@ -205,23 +215,41 @@ def fetch_columns(request: AgendaRequest) -> list[AgendaColumn]:
             if mandant is None:
                 return []
             first = week_start(request.day)
-            columns = [AgendaColumn(f"d{day.isoformat()}", babel_date(day, "EEE dd.MM.", locale=babel_locale()),
-                                    day, mandant.id, clean(mandant.code), today=day == today,
-                                    short_title=babel_date(day, "EEEEEE dd.MM", locale=babel_locale()))
-                       for day in (first + timedelta(days=offset) for offset in range(7))]
+            columns = [
+                AgendaColumn(
+                    f"d{day.isoformat()}",
+                    babel_date(day, "EEE dd.MM.", locale=babel_locale()),
+                    day,
+                    mandant.id,
+                    clean(mandant.code),
+                    today=day == today,
+                    short_title=babel_date(day, "EEEEEE dd.MM", locale=babel_locale()),
+                )
+                for day in (first + timedelta(days=offset) for offset in range(7))
+            ]
             since, until = first, first + timedelta(days=7)
             shown = [mandant]
         else:
-            shown = mandanten.list_mandanten(active_only=True) if request.all_mandanten else (
-                [mandant] if mandant is not None else [])
-            columns = [AgendaColumn(f"m{m.id}", clean(f"{m.code} {m.name}"), request.day, m.id, clean(m.code),
-                                    today=request.day == today and not request.all_mandanten)
-                       for m in shown]
+            shown = (
+                mandanten.list_mandanten(active_only=True)
+                if request.all_mandanten
+                else ([mandant] if mandant is not None else [])
+            )
+            columns = [
+                AgendaColumn(
+                    f"m{m.id}",
+                    clean(f"{m.code} {m.name}"),
+                    request.day,
+                    m.id,
+                    clean(m.code),
+                    today=request.day == today and not request.all_mandanten,
+                )
+                for m in shown
+            ]
             since, until = request.day, request.day + timedelta(days=1)
         if not columns:
             return []
-        entries = agenda_view.agenda_entries(shown, clock.zurich_datetime(since, 0),
-                                             clock.zurich_datetime(until, 0))
+        entries = agenda_view.agenda_entries(shown, clock.zurich_datetime(since, 0), clock.zurich_datetime(until, 0))
         codes = {m.id: clean(m.code) for m in shown}
         by_key = {(column.day if request.week else column.mandant_id): column for column in columns}
         for entry in entries:

@@ -39,11 +39,25 @@ class AgendaGrid(Widget, can_focus=True):
     """The grid with a cursor on a column and a slot (and an appointment of that slot)."""
 
     COMPONENT_CLASSES = {
-        "agenda-grid--header", "agenda-grid--today", "agenda-grid--time", "agenda-grid--hour",
-        "agenda-grid--now", "agenda-grid--off", "agenda-grid--free", "agenda-grid--appointment",
-        "agenda-grid--continued", "agenda-grid--cursor", "agenda-grid--cursor-blurred",
-        "agenda-grid--rule", "agenda-grid--count", "agenda-grid--pending", "agenda-grid--sent",
-        "agenda-grid--delivered", "agenda-grid--failed", "agenda-grid--confirmed", "agenda-grid--declined",
+        "agenda-grid--header",
+        "agenda-grid--today",
+        "agenda-grid--time",
+        "agenda-grid--hour",
+        "agenda-grid--now",
+        "agenda-grid--off",
+        "agenda-grid--free",
+        "agenda-grid--appointment",
+        "agenda-grid--continued",
+        "agenda-grid--cursor",
+        "agenda-grid--cursor-blurred",
+        "agenda-grid--rule",
+        "agenda-grid--count",
+        "agenda-grid--pending",
+        "agenda-grid--sent",
+        "agenda-grid--delivered",
+        "agenda-grid--failed",
+        "agenda-grid--confirmed",
+        "agenda-grid--declined",
     }
     BINDINGS = [
         # listed under the grid and in F1 by the agenda's key line
@@ -114,8 +128,9 @@ class AgendaGrid(Widget, can_focus=True):
 
     # -- data and cursor --------------------------------------------------------
 
-    def show(self, layout: GridLayout, select_id: int | None = None, column_key: str | None = None,
-             minute: int | None = None) -> None:
+    def show(
+        self, layout: GridLayout, select_id: int | None = None, column_key: str | None = None, minute: int | None = None
+    ) -> None:
         """New data: the cursor goes to appointment ``select_id``, else to column/minute."""
         self.sheet = layout
         self.loaded = True
@@ -212,8 +227,12 @@ class AgendaGrid(Widget, can_focus=True):
     def action_appointment(self, step: int) -> None:
         """To the next/previous appointment of the column, over the free slots between."""
         here = (self.slot, self.index if self.starting_item is not None else (-1 if step > 0 else 0))
-        places = sorted((slot, index) for (column, slot), entries in self.sheet.starts.items()
-                        if column == self.column for index in range(len(entries)))
+        places = sorted(
+            (slot, index)
+            for (column, slot), entries in self.sheet.starts.items()
+            if column == self.column
+            for index in range(len(entries))
+        )
         ahead = [p for p in places if p > here] if step > 0 else [p for p in reversed(places) if p < here]
         if ahead:
             self.move_to(self.column, *ahead[0])
@@ -309,10 +328,11 @@ class AgendaGrid(Widget, can_focus=True):
             return Strip([Segment(set_cell_size(text, width), base)], width)
         if y == 0:
             segments = [Segment(" " * TIME_WIDTH, self._style("header"))]
-            for column, cell_width in zip(self.sheet.columns, widths):
+            for column, cell_width in zip(self.sheet.columns, widths, strict=False):
                 style = self._style("today") if column.today else self._style("header")
-                title, count = column_head(column.title, column.short_title,
-                                           f"{len(column.items)} " if column.items else "", cell_width)
+                title, count = column_head(
+                    column.title, column.short_title, f"{len(column.items)} " if column.items else "", cell_width
+                )
                 segments.append(Segment("│", self._style("rule")))
                 segments.append(Segment(title, style))
                 segments.append(Segment(count[:cell_width], style + self._style("time", partial=True)))
@@ -369,7 +389,7 @@ class AgendaGrid(Widget, can_focus=True):
             body_width = max(0, width - 2 - len(count))
             segments = head + [Segment(set_cell_size(shorten(text, body_width), body_width), style)]
             if count:
-                segments.append(Segment(count[:width - 2], style + self._style("count", partial=True)))
+                segments.append(Segment(count[: width - 2], style + self._style("count", partial=True)))
             return segments
         covered = layout.covered.get((column, slot))
         if covered is not None:
@@ -384,4 +404,3 @@ class AgendaGrid(Widget, can_focus=True):
             if not text:
                 text = " ·"
         return [Segment(set_cell_size(text, width), style)]
-

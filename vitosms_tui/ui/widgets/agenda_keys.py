@@ -18,22 +18,33 @@ class AgendaKeys(Static):
     """
 
     BINDINGS = [
-        Binding("down", "move_hint", N_("cursor"), key_display="↑↓←→ hjkl",
-                tooltip=N_("Move (arrows or h j k l; Shift+↑↓ next slot, PgUp/PgDn, Home/End)")),
-        Binding("J", "move_hint", N_("appointment"), key_display="J/K",
-                tooltip=N_("Next / previous appointment")),
-        Binding("comma", "screen.shift_days(-1)", N_("day"), key_display=",/.",
-                tooltip=N_("Previous / next day")),
-        Binding("left_square_bracket", "screen.shift_days(-7)", N_("week"), key_display="[/]",
-                tooltip=N_("Previous / next week")),
+        Binding(
+            "down",
+            "move_hint",
+            N_("cursor"),
+            key_display="↑↓←→ hjkl",
+            tooltip=N_("Move (arrows or h j k l; Shift+↑↓ next slot, PgUp/PgDn, Home/End)"),
+        ),
+        Binding("J", "move_hint", N_("appointment"), key_display="J/K", tooltip=N_("Next / previous appointment")),
+        Binding("comma", "screen.shift_days(-1)", N_("day"), key_display=",/.", tooltip=N_("Previous / next day")),
+        Binding(
+            "left_square_bracket",
+            "screen.shift_days(-7)",
+            N_("week"),
+            key_display="[/]",
+            tooltip=N_("Previous / next week"),
+        ),
         Binding("t", "screen.today", N_("today"), tooltip=N_("Go to today")),
         Binding("w", "screen.toggle_week", N_("day/week"), tooltip=N_("Switch between day and week view")),
-        Binding("a", "screen.toggle_all", N_("all/one"),
-                tooltip=N_("All Mandanten or only the current one (day view)")),
-        Binding("g", "screen.goto", N_("date"),
-                tooltip=N_("Go to a date, or to a time of the day shown (13 or 13:00)")),
-        Binding("slash", "screen.find_person", N_("person"), key_display="/",
-                tooltip=N_("Find a person's appointments")),
+        Binding(
+            "a", "screen.toggle_all", N_("all/one"), tooltip=N_("All Mandanten or only the current one (day view)")
+        ),
+        Binding(
+            "g", "screen.goto", N_("date"), tooltip=N_("Go to a date, or to a time of the day shown (13 or 13:00)")
+        ),
+        Binding(
+            "slash", "screen.find_person", N_("person"), key_display="/", tooltip=N_("Find a person's appointments")
+        ),
     ]
 
     def on_mount(self) -> None:

@@ -53,8 +53,9 @@ def selection(grid: AgendaGrid) -> Text | str:
     if item.answer in ANSWER_NAMES:
         line.append(_(ANSWER_NAMES[item.answer]), "bold" if item.answer == "declined" else "dim")
     else:
-        line.append(_("message: {state}").format(state=_(MARKER_NAMES[marker[1]])) if marker
-                    else _("no reminder"), "dim")
+        line.append(
+            _("message: {state}").format(state=_(MARKER_NAMES[marker[1]])) if marker else _("no reminder"), "dim"
+        )
     if item.source in SOURCE_NAMES:
         line.append(f" · {_(SOURCE_NAMES[item.source])}", "dim")
     return line

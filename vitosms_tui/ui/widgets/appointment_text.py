@@ -16,11 +16,22 @@ from ...core.reminders import ReminderPlan
 from ..i18n import CHANNEL_NAMES, N_, _, babel_locale, format_datetime, ngettext
 from ..sanitize import clean
 
-KIND_NAMES = {"reminder": N_("Reminder"), "confirmation": N_("Confirmation"), "free": N_("Free text"),
-              "recall": N_("Recall"), "birthday": N_("Birthday")}
-STATUS_NAMES = {"queued": N_("queued"), "sending": N_("being sent"), "sent": N_("sent"),
-                "delivered": N_("delivered"), "failed": N_("failed"), "cancelled": N_("withdrawn"),
-                "expired": N_("expired")}
+KIND_NAMES = {
+    "reminder": N_("Reminder"),
+    "confirmation": N_("Confirmation"),
+    "free": N_("Free text"),
+    "recall": N_("Recall"),
+    "birthday": N_("Birthday"),
+}
+STATUS_NAMES = {
+    "queued": N_("queued"),
+    "sending": N_("being sent"),
+    "sent": N_("sent"),
+    "delivered": N_("delivered"),
+    "failed": N_("failed"),
+    "cancelled": N_("withdrawn"),
+    "expired": N_("expired"),
+}
 
 
 def kind_name(kind: str) -> str:
@@ -51,8 +62,10 @@ def when(instant) -> str:
 def appointment_line(appointment) -> str:
     """``Fr. 27.11.2026 09:00, 30 min · Müller Anna · DUB`` (cleaned, for a one-line message)."""
     person = appointment.person
-    return (f"{when(appointment.start)}, {appointment.minutes} min · "
-            f"{clean(person.last_name)} {clean(person.first_name)} · {clean(appointment.mandant.code)}")
+    return (
+        f"{when(appointment.start)}, {appointment.minutes} min · "
+        f"{clean(person.last_name)} {clean(person.first_name)} · {clean(appointment.mandant.code)}"
+    )
 
 
 def describe_plan(kind: str, plan: ReminderPlan) -> str:
@@ -62,8 +75,7 @@ def describe_plan(kind: str, plan: ReminderPlan) -> str:
         reminders.SCHEDULED: _("scheduled for {when}"),
         reminders.BEFORE_QUIET_HOURS: _("scheduled for {when}, before the quiet hours"),
         reminders.AFTER_QUIET_HOURS: _("scheduled for {when}, after the quiet hours"),
-        reminders.AT_ONCE: (_("goes out now (short notice)") if kind == "reminder"
-                            else _("goes out now")),
+        reminders.AT_ONCE: (_("goes out now (short notice)") if kind == "reminder" else _("goes out now")),
         reminders.APPOINTMENT_PAST: _("none: the appointment is in the past"),
         reminders.APPOINTMENT_CANCELLED: _("none: the appointment is cancelled"),
         reminders.QUIET_HOURS: _("none: the quiet hours last until the appointment"),
@@ -112,8 +124,9 @@ def overlap_warning(overlaps) -> str:
     """``Overlaps with 09:00 Müller Anna, 09:15 …`` (empty when there is none)."""
     if not overlaps:
         return ""
-    names = ", ".join(f"{clock.local(a.start):%H:%M} {clean(a.person.last_name)} {clean(a.person.first_name)}"
-                      for a in overlaps[:3])
+    names = ", ".join(
+        f"{clock.local(a.start):%H:%M} {clean(a.person.last_name)} {clean(a.person.first_name)}" for a in overlaps[:3]
+    )
     more = len(overlaps) - 3
     if more > 0:
         names += " " + _("and {count} more").format(count=more)
@@ -121,6 +134,7 @@ def overlap_warning(overlaps) -> str:
 
 
 # -- the booking form's confirmation ------------------------------------------------
+
 
 def address_of(person, channel: str) -> str | None:
     return person.mobile if channel == "sms" else person.email
@@ -151,8 +165,10 @@ def confirmation_offer(mandant, person, start, channel: str) -> str:
         return explain(error)
     recipient = format_phone(draft.recipient) if channel == "sms" else draft.recipient
     return _("by {channel} to {recipient}, {cost}").format(
-        channel=_(CHANNEL_NAMES.get(channel, channel)), recipient=clean(recipient),
-        cost=ngettext("{count} credit", "{count} credits", cost).format(count=cost))
+        channel=_(CHANNEL_NAMES.get(channel, channel)),
+        recipient=clean(recipient),
+        cost=ngettext("{count} credit", "{count} credits", cost).format(count=cost),
+    )
 
 
 def booked_text(booking) -> str:
@@ -160,8 +176,11 @@ def booked_text(booking) -> str:
     parts = [_("Booked: {when}.").format(when=when(booking.appointment.start))]
     if booking.confirmation is not None:
         message = booking.confirmation.message
-        parts.append(_("Confirmation by {channel}: {plan}.").format(
-            channel=_(CHANNEL_NAMES.get(message.channel, message.channel)),
-            plan=describe_plan("confirmation", booking.confirmation.plan)))
+        parts.append(
+            _("Confirmation by {channel}: {plan}.").format(
+                channel=_(CHANNEL_NAMES.get(message.channel, message.channel)),
+                plan=describe_plan("confirmation", booking.confirmation.plan),
+            )
+        )
     parts.append(overlap_warning(booking.overlaps))
     return " ".join(part for part in parts if part)

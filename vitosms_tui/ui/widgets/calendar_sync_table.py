@@ -39,14 +39,19 @@ class SyncLine:
 
 def fetch_syncs() -> list[SyncLine]:
     with connection():
-        return [SyncLine(s.mandant.code, s.url, s.every_minutes, s.moved, s.last_run_at, s.last_error,
-                         last_counts(s)) for s in list_syncs()]
+        return [
+            SyncLine(s.mandant.code, s.url, s.every_minutes, s.moved, s.last_run_at, s.last_error, last_counts(s))
+            for s in list_syncs()
+        ]
 
 
 def counted(counts: dict) -> str:
     return _("{added} added, {moved} moved, {cancelled} cancelled, {rejected} rejected").format(
-        added=counts.get("added", 0), moved=counts.get("moved", 0),
-        cancelled=counts.get("cancelled", 0), rejected=counts.get("rejected", 0))
+        added=counts.get("added", 0),
+        moved=counts.get("moved", 0),
+        cancelled=counts.get("cancelled", 0),
+        rejected=counts.get("rejected", 0),
+    )
 
 
 def outcome(line: SyncLine) -> Text:
@@ -96,12 +101,16 @@ class CalendarSyncTable(DataTable):
         with connection():
             sync = sync_of(mandant_id)
             if sync is None:
-                result = (None, _("No calendar for {code}: set one up with vitosms sync caldav.")
-                          .format(code=clean(code)))
+                result = (
+                    None,
+                    _("No calendar for {code}: set one up with vitosms sync caldav.").format(code=clean(code)),
+                )
             else:
                 report, error = run_remembered(self.app.settings, sync, self.app.user)
-                result = (report, error and _("Calendar of {code}: {reason}").format(
-                    code=clean(code), reason=clean(error)))
+                result = (
+                    report,
+                    error and _("Calendar of {code}: {reason}").format(code=clean(code), reason=clean(error)),
+                )
         self.app.call_from_thread(self._synced, code, *result)
 
     def _synced(self, code: str, report: dict | None, error: str | None) -> None:
@@ -109,14 +118,17 @@ class CalendarSyncTable(DataTable):
             self.app.notify(error, severity="error")
         else:
             counts = {**report, "rejected": len(report["rejected"])}
-            self.app.notify(_("Calendar of {code} read: {counts}.").format(code=clean(code),
-                                                                           counts=counted(counts)))
+            self.app.notify(_("Calendar of {code} read: {counts}.").format(code=clean(code), counts=counted(counts)))
         self.load()
 
     def show(self, lines: list[SyncLine]) -> None:
         self.clear()  # none yet: the headers alone, the section title says how to set one up
         for line in lines:
-            self.add_row(plain(line.code), plain(line.url[:34]), interval(line.every_minutes),
-                         _(MOVED_NAMES.get(line.moved, line.moved)),
-                         format_datetime(line.last_run_at) if line.last_run_at else "–",
-                         outcome(line))
+            self.add_row(
+                plain(line.code),
+                plain(line.url[:34]),
+                interval(line.every_minutes),
+                _(MOVED_NAMES.get(line.moved, line.moved)),
+                format_datetime(line.last_run_at) if line.last_run_at else "–",
+                outcome(line),
+            )

@@ -63,7 +63,8 @@ def explain(error: VitosmsError) -> str:
         numbers = re.search(r"needs (\d+), has (-?\d+)", text)
         if numbers:
             return _("Not enough credits: {needed} needed, {balance} available.").format(
-                needed=numbers.group(1), balance=numbers.group(2))
+                needed=numbers.group(1), balance=numbers.group(2)
+            )
     if code == "too_long":
         parts = re.search(r"needs (\d+) SMS parts", text)
         return _("The text needs {parts} SMS parts: too long.").format(parts=parts.group(1) if parts else "?")
@@ -105,8 +106,7 @@ def encoding_name(encoding: str) -> str:
 
 def sms_meter(analysis: SmsAnalysis, mark: str = "reverse bold") -> Text:
     """``GSM-7 · 1 SMS part · 118 of 160 left`` and the non-GSM characters."""
-    parts = ngettext("{count} SMS part", "{count} SMS parts", analysis.segments).format(
-        count=analysis.segments)
+    parts = ngettext("{count} SMS part", "{count} SMS parts", analysis.segments).format(count=analysis.segments)
     out = Text(end="")
     out.append(encoding_name(analysis.encoding), "bold")
     out.append(f" · {parts} · ")
@@ -162,22 +162,33 @@ class CostMeter(Static):
 def describe_cost(state: CostState) -> Text:
     out = Text(end="")
     if state.quoted:
-        out.append(ngettext("{count} message", "{count} messages", state.messages).format(
-            count=format_number(state.messages)), "bold")
+        out.append(
+            ngettext("{count} message", "{count} messages", state.messages).format(count=format_number(state.messages)),
+            "bold",
+        )
         kinds = channel_counts(state.sms, state.email)
         if kinds:
             out.append(f" ({kinds})")
         out.append(" · ")
-        out.append(ngettext("{count} credit", "{count} credits", state.total).format(
-            count=format_number(state.total)), "bold")
+        out.append(
+            ngettext("{count} credit", "{count} credits", state.total).format(count=format_number(state.total)), "bold"
+        )
         out.append("\n")
-        out.append(_("Balance {mandant}: {before} → {after}").format(
-            mandant=clean(state.mandant_code), before=format_number(state.balance),
-            after=format_number(state.balance_after)))
+        out.append(
+            _("Balance {mandant}: {before} → {after}").format(
+                mandant=clean(state.mandant_code),
+                before=format_number(state.balance),
+                after=format_number(state.balance_after),
+            )
+        )
         if state.low and state.balance_after >= 0:
             out.append("\n")
-            out.append(_("⚠ Low balance: at or below the threshold of {threshold} credits.").format(
-                threshold=format_number(state.threshold)), "bold yellow")
+            out.append(
+                _("⚠ Low balance: at or below the threshold of {threshold} credits.").format(
+                    threshold=format_number(state.threshold)
+                ),
+                "bold yellow",
+            )
     if state.hint:
         out.append(state.hint, "dim")
     if state.refusal:
@@ -216,16 +227,14 @@ def cost_of(batch: Batch) -> tuple[CostState, list]:
         mandant = Mandant.get_or_none(Mandant.id == batch.mandant_id) if batch.mandant_id else None
         if mandant is None:
             return CostState(refusal=_("No paying Mandant: choose one with F8.")), []
-        state = CostState(mandant_code=mandant.code, mandant_name=mandant.name,
-                          threshold=mandant.low_balance)
+        state = CostState(mandant_code=mandant.code, mandant_name=mandant.name, threshold=mandant.low_balance)
         if not batch.recipients:
             state.hint = _("No recipient yet: Ctrl+O adds persons, or type a number or address.")
             return state, []
         if not batch.body.strip():
             state.hint = _("Write the text.")
             return state, []
-        drafts, problems = build_drafts(list(batch.recipients), batch.purpose, batch.body,
-                                        batch.subject, mandant)
+        drafts, problems = build_drafts(list(batch.recipients), batch.purpose, batch.body, batch.subject, mandant)
         state.problems = [f"{clean(r.name)}: {explain(error)}" for r, error in problems]
         if not drafts:
             return state, []
@@ -237,7 +246,7 @@ def cost_of(batch: Batch) -> tuple[CostState, list]:
                 return state, []
             # name the recipient the refusal is about
             good = [r for r in batch.recipients if r not in {p for p, _e in problems}]
-            for recipient, draft in zip(good, drafts):
+            for recipient, draft in zip(good, drafts, strict=True):
                 try:
                     drafting.quote(mandant, [draft])
                 except VitosmsError as single:
@@ -248,10 +257,10 @@ def cost_of(batch: Batch) -> tuple[CostState, list]:
         state.messages = len(quote.lines)
         state.sms = sum(1 for line in quote.lines if line.channel == "sms")
         state.email = state.messages - state.sms
-        state.total, state.balance, state.balance_after = (quote.total_credits, quote.balance,
-                                                           quote.balance_after)
+        state.total, state.balance, state.balance_after = (quote.total_credits, quote.balance, quote.balance_after)
         state.low, state.quoted = quote.low_balance, True
         if not quote.sufficient:
             state.refusal = _("Not enough credits: {needed} needed, {balance} available.").format(
-                needed=format_number(quote.total_credits), balance=format_number(quote.balance))
+                needed=format_number(quote.total_credits), balance=format_number(quote.balance)
+            )
         return state, drafts

@@ -55,8 +55,9 @@ def _why(text: str) -> str:
 
 def _queued(m: re.Match) -> str:
     if m["when"]:
-        return _("by {who}, {credits}, for {when}").format(who=m["who"], credits=_credits(m["count"]),
-                                                          when=_moment(m["when"]))
+        return _("by {who}, {credits}, for {when}").format(
+            who=m["who"], credits=_credits(m["count"]), when=_moment(m["when"])
+        )
     return _("by {who}, {credits}").format(who=m["who"], credits=_credits(m["count"]))
 
 
@@ -81,25 +82,42 @@ def _resent_as(m: re.Match) -> str:
 # (kind, the stored form, its rendering); kind None: any kind
 _EVENT_FORMS = [
     ("queued", re.compile(r"by (?P<who>.+?), (?P<count>\d+) credits?(?:, for (?P<when>\S+))?"), _queued),
-    ("claimed", re.compile(r"attempt (?P<count>\d+) by (?P<who>\S+?)(?:; lease of (?P<old>\S+) expired)?"),
-     _claimed),
+    ("claimed", re.compile(r"attempt (?P<count>\d+) by (?P<who>\S+?)(?:; lease of (?P<old>\S+) expired)?"), _claimed),
     ("sent", re.compile(r"by (?P<who>\S+?)(?:, provider id (?P<pid>.+))?"), _sent),
-    ("error", re.compile(r"attempt (?P<count>\d+): (?P<error>.*)"),
-     lambda m: _("attempt {count}: {error}").format(count=m["count"], error=reason_text(m["error"]))),
-    ("retry", re.compile(r"in (?P<seconds>[\d.]+) s, at (?P<when>\S+)"),
-     lambda m: _("in {seconds} s, at {when}").format(seconds=m["seconds"], when=_moment(m["when"]))),
-    ("delivered", re.compile(r"report of (?P<when>\S+)"),
-     lambda m: _("delivery report of {when}").format(when=_moment(m["when"]))),
+    (
+        "error",
+        re.compile(r"attempt (?P<count>\d+): (?P<error>.*)"),
+        lambda m: _("attempt {count}: {error}").format(count=m["count"], error=reason_text(m["error"])),
+    ),
+    (
+        "retry",
+        re.compile(r"in (?P<seconds>[\d.]+) s, at (?P<when>\S+)"),
+        lambda m: _("in {seconds} s, at {when}").format(seconds=m["seconds"], when=_moment(m["when"])),
+    ),
+    (
+        "delivered",
+        re.compile(r"report of (?P<when>\S+)"),
+        lambda m: _("delivery report of {when}").format(when=_moment(m["when"])),
+    ),
     ("delivered", re.compile(r"report"), lambda m: _("delivery report")),
     ("refunded", re.compile(r"(?P<count>\d+) credits?"), lambda m: _credits(m["count"])),
-    ("cancelled", re.compile(r"(?P<why>.+) by (?P<who>.+)"),
-     lambda m: _("{why} by {who}").format(why=_why(m["why"]), who=m["who"])),
+    (
+        "cancelled",
+        re.compile(r"(?P<why>.+) by (?P<who>.+)"),
+        lambda m: _("{why} by {who}").format(why=_why(m["why"]), who=m["who"]),
+    ),
     ("resent", re.compile(r"from message (?P<id>\d+)"), lambda m: _("from message {id}").format(id=m["id"])),
     ("resent", re.compile(r"as message (?P<id>\d+) \((?P<channel>\w+)\)"), _resent_as),
-    ("resent", re.compile(r"queued as message (?P<id>\d+) after all"),
-     lambda m: _("queued as message {id} after all").format(id=m["id"])),
-    ("released", re.compile(r"not begun by (?P<who>\S+), which stopped"),
-     lambda m: _("not begun by {who}, which stopped").format(who=m["who"])),
+    (
+        "resent",
+        re.compile(r"queued as message (?P<id>\d+) after all"),
+        lambda m: _("queued as message {id} after all").format(id=m["id"]),
+    ),
+    (
+        "released",
+        re.compile(r"not begun by (?P<who>\S+), which stopped"),
+        lambda m: _("not begun by {who}, which stopped").format(who=m["who"]),
+    ),
 ]
 
 

@@ -83,12 +83,15 @@ def fault_text(text: str) -> str | None:
     answer = _SMTP_ANSWER.fullmatch(text)
     if answer:
         code = answer["code"]
-        words = (N_("The mail server takes nothing at the moment; tried again") if code.startswith("4")
-                 else N_("The mail server refused the e-mail"))
+        words = (
+            N_("The mail server takes nothing at the moment; tried again")
+            if code.startswith("4")
+            else N_("The mail server refused the e-mail")
+        )
         return _with_code(words, code)
     for prefix, words in _PREFIXES:
         if text.startswith(prefix):
-            rest = text[len(prefix):].strip(" :")
+            rest = text[len(prefix) :].strip(" :")
             needs = re.fullmatch(r"\(needs (\d+), has (\d+)\)", rest)
             if needs:
                 return _("Not enough credits (needs {needs}, has {has})").format(needs=needs[1], has=needs[2])

@@ -19,11 +19,11 @@ def shorten(text: str, width: int) -> str:
     """
     if cell_len(text) <= width:
         return text
-    indent = text[:len(text) - len(text.lstrip(" "))]
+    indent = text[: len(text) - len(text.lstrip(" "))]
     if indent:
-        return indent + shorten(text[len(indent):], width - len(indent)) if width > len(indent) else indent[:width]
+        return indent + shorten(text[len(indent) :], width - len(indent)) if width > len(indent) else indent[:width]
     if width <= 1:
-        return ELLIPSIS[:max(0, width)]
+        return ELLIPSIS[: max(0, width)]
     kept = ""
     for word in text.split(" "):
         longer = f"{kept} {word}" if kept else word
@@ -41,6 +41,7 @@ def column_head(title: str, short_title: str, count: str, width: int) -> tuple[s
     The title keeps whole words; a column with a short title ("Mo 30.11") uses it
     when the long one does not fit, and then gives up the count before the date.
     """
+
     def fits(name: str, number: str) -> bool:
         return cell_len(name) + len(number) + (2 if number else 1) <= width
 

@@ -45,8 +45,11 @@ class KeyBar(Footer):
         app = self.app
         current = f"go('{app.current_mode}')"
         seen: set[tuple[int, str]] = set()
-        items = [item for item in self.screen.active_bindings.values()
-                 if item.binding.show and is_view_key(item.node, item.binding, app) == self.views]
+        items = [
+            item
+            for item in self.screen.active_bindings.values()
+            if item.binding.show and is_view_key(item.node, item.binding, app) == self.views
+        ]
         # the screen's and widget's keys before the app's (Esc, palette, quit)
         items.sort(key=lambda item: (item.node is app, item.binding.key == "ctrl+q"))
         shown = []
@@ -79,8 +82,10 @@ class KeyBar(Footer):
 
     @staticmethod
     def _signature(shown: list[tuple]) -> list[tuple]:
-        return [(binding.key, binding.description, enabled, tooltip, is_current)
-                for _node, binding, enabled, tooltip, is_current in shown]
+        return [
+            (binding.key, binding.description, enabled, tooltip, is_current)
+            for _node, binding, enabled, tooltip, is_current in shown
+        ]
 
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:

@@ -12,11 +12,27 @@ from __future__ import annotations
 from ..i18n import N_
 
 # fixed widths; the error column takes what is left of the screen
-WIDTHS = {"at": 16, "mandant": 4, "channel": 6, "recipient": 15, "person": 16, "purpose": 11,
-          "status": 14, "credits": 3}
-TITLES = {"at": N_("Created"), "mandant": N_("Md."), "channel": N_("Channel"), "recipient": N_("Recipient"),
-          "person": N_("Person"), "purpose": N_("Purpose"), "status": N_("Status"), "credits": N_("Cr."),
-          "error": N_("Error")}
+WIDTHS = {
+    "at": 16,
+    "mandant": 4,
+    "channel": 6,
+    "recipient": 15,
+    "person": 16,
+    "purpose": 11,
+    "status": 14,
+    "credits": 3,
+}
+TITLES = {
+    "at": N_("Created"),
+    "mandant": N_("Md."),
+    "channel": N_("Channel"),
+    "recipient": N_("Recipient"),
+    "person": N_("Person"),
+    "purpose": N_("Purpose"),
+    "status": N_("Status"),
+    "credits": N_("Cr."),
+    "error": N_("Error"),
+}
 MIN_ERROR_WIDTH = 12
 # the error wants this much before a column gives way (at 120 columns every column stays)
 READABLE_ERROR_WIDTH = 15

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from rich.text import Text
-from textual.binding import Binding
 from textual import events
+from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from ...core import attention, journal, persons
@@ -135,29 +135,54 @@ def fetch_rows(wanted: JournalFilter, limit: int = LIST_LIMIT) -> Loaded:
             if not person:
                 return Loaded()
         found = journal.list_messages(
-            status=None if wanted.attention else wanted.status, mandant=wanted.mandant_id,
-            person=person, channel=wanted.channel, purpose=wanted.purpose, limit=limit + 1,
-            attention=wanted.attention)
+            status=None if wanted.attention else wanted.status,
+            mandant=wanted.mandant_id,
+            person=person,
+            channel=wanted.channel,
+            purpose=wanted.purpose,
+            limit=limit + 1,
+            attention=wanted.attention,
+        )
         limited = len(found) > limit
         found = found[:limit]
         ids = {m.person_id for m in found if m.person_id}
         people = {}
         for start in range(0, len(ids), 500):  # one query per 500 persons, not one per row
-            chunk = list(ids)[start:start + 500]
+            chunk = list(ids)[start : start + 500]
             people.update((p.id, p) for p in Person.select(*RESEND_FIELDS).where(Person.id.in_(chunk)))
-        rows = [JournalRow(id=m.id, created_at=m.created_at, mandant_code=m.mandant.code,
-                           channel=m.channel, recipient=m.recipient,
-                           person_name=_name(people.get(m.person_id)), purpose=m.purpose,
-                           status=m.status, credits=m.credits, error=reason_text(m.error),
-                           resend_missing=_obstacle(m, people, False), other_missing=_obstacle(m, people, True),
-                           done=m.attention_done_at is not None)
-                for m in found]
+        rows = [
+            JournalRow(
+                id=m.id,
+                created_at=m.created_at,
+                mandant_code=m.mandant.code,
+                channel=m.channel,
+                recipient=m.recipient,
+                person_name=_name(people.get(m.person_id)),
+                purpose=m.purpose,
+                status=m.status,
+                credits=m.credits,
+                error=reason_text(m.error),
+                resend_missing=_obstacle(m, people, False),
+                other_missing=_obstacle(m, people, True),
+                done=m.attention_done_at is not None,
+            )
+            for m in found
+        ]
         return Loaded(rows, limited)
 
 
 # what the list reads of a person: the name, and what a resend needs (core.attention)
-RESEND_FIELDS = (Person.id, Person.last_name, Person.first_name, Person.mobile, Person.email, Person.deceased,
-                 Person.consent_reminder, Person.consent_recall, Person.consent_birthday)
+RESEND_FIELDS = (
+    Person.id,
+    Person.last_name,
+    Person.first_name,
+    Person.mobile,
+    Person.email,
+    Person.deceased,
+    Person.consent_reminder,
+    Person.consent_recall,
+    Person.consent_birthday,
+)
 
 
 def _name(person) -> str:
@@ -172,7 +197,7 @@ def _obstacle(message, people: dict, other: bool) -> str:
 
 def cut(text: str, width: int) -> str:
     text = clean(text)
-    return text if len(text) <= width else text[:max(0, width - 1)] + "…"
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
 FILTER_BINDINGS = [
@@ -180,32 +205,39 @@ FILTER_BINDINGS = [
     Binding("m", "screen.cycle('mandant')", N_("Mandant"), tooltip=N_("Filter by Mandant (cycles)")),
     Binding("k", "screen.cycle('channel')", N_("Channel"), tooltip=N_("Filter by channel (cycles)")),
     Binding("p", "screen.cycle('purpose')", N_("Purpose"), tooltip=N_("Filter by purpose (cycles)")),
-    Binding("slash", "screen.focus_person", N_("Person"), key_display="/",
-            tooltip=N_("Filter by person name")),
+    Binding("slash", "screen.focus_person", N_("Person"), key_display="/", tooltip=N_("Filter by person name")),
 ]
 
 
 class JournalTable(DataTable):
     """The message list; its keys act on the highlighted message or the filters."""
 
-    COMPONENT_CLASSES = DataTable.COMPONENT_CLASSES | {
-        f"journal--{status}" for status in STATUSES} | {"journal--error"}
+    COMPONENT_CLASSES = DataTable.COMPONENT_CLASSES | {f"journal--{status}" for status in STATUSES} | {"journal--error"}
     BINDINGS = [
         Binding("enter", "screen.open_detail", N_("Details"), key_display="⏎"),
-        Binding("a", "screen.attention", N_("Failures"),
-                tooltip=N_("Failed messages that need attention (again: all messages)")),
+        Binding(
+            "a",
+            "screen.attention",
+            N_("Failures"),
+            tooltip=N_("Failed messages that need attention (again: all messages)"),
+        ),
         Binding("0", "screen.clear_filters", N_("All"), tooltip=N_("Clear every filter")),
-        Binding("x", "screen.withdraw", N_("Withdraw"),
-                tooltip=N_("Withdraw the queued message (credits refunded)")),
-        Binding("r", "screen.resend", N_("Send again"),
-                tooltip=N_("Queue the failed message again, same channel")),
-        Binding("o", "screen.resend_other", N_("Other channel"),
-                tooltip=N_("Queue the failed message again as e-mail (SMS) or SMS (e-mail)")),
-        Binding("d", "screen.mark_done", N_("Done"),
-                tooltip=N_("Mark the failure as dealt with (e.g. phoned): out of the attention list")),
+        Binding("x", "screen.withdraw", N_("Withdraw"), tooltip=N_("Withdraw the queued message (credits refunded)")),
+        Binding("r", "screen.resend", N_("Send again"), tooltip=N_("Queue the failed message again, same channel")),
+        Binding(
+            "o",
+            "screen.resend_other",
+            N_("Other channel"),
+            tooltip=N_("Queue the failed message again as e-mail (SMS) or SMS (e-mail)"),
+        ),
+        Binding(
+            "d",
+            "screen.mark_done",
+            N_("Done"),
+            tooltip=N_("Mark the failure as dealt with (e.g. phoned): out of the attention list"),
+        ),
         # the filter keys are written in the filter line above the list, not in the footer
-        *[Binding(b.key, b.action, b.description, show=False, key_display=b.key_display)
-          for b in FILTER_BINDINGS],
+        *[Binding(b.key, b.action, b.description, show=False, key_display=b.key_display) for b in FILTER_BINDINGS],
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -239,20 +271,29 @@ class JournalTable(DataTable):
 
     def cells(self, row: JournalRow) -> tuple:
         # every cell is a Text: a plain string would be read as markup by the table
-        status = Text(status_name(row.status),
-                      style=self.get_component_rich_style(f"journal--{row.status}", partial=True), end="")
+        status = Text(
+            status_name(row.status), style=self.get_component_rich_style(f"journal--{row.status}", partial=True), end=""
+        )
         every = {
-            "at": Text(format_datetime(row.created_at), end=""), "mandant": plain(row.mandant_code),
+            "at": Text(format_datetime(row.created_at), end=""),
+            "mandant": plain(row.mandant_code),
             "channel": Text(channel_name(row.channel), end=""),
             "recipient": plain(cut(show_recipient(row.channel, row.recipient), WIDTHS["recipient"])),
             # without its own column (80 columns) a message to a bare number names it here
-            "person": plain(cut(row.person_name or ("" if "recipient" in self.columns_shown else
-                                                    show_recipient(row.channel, row.recipient)), WIDTHS["person"])),
+            "person": plain(
+                cut(
+                    row.person_name
+                    or ("" if "recipient" in self.columns_shown else show_recipient(row.channel, row.recipient)),
+                    WIDTHS["person"],
+                )
+            ),
             "purpose": Text(cut(purpose_name(row.purpose), WIDTHS["purpose"]), end=""),
-            "status": status, "credits": Text(str(row.credits).rjust(WIDTHS["credits"]), end=""),
+            "status": status,
+            "credits": Text(str(row.credits).rjust(WIDTHS["credits"]), end=""),
         }
-        error = plain(cut(row.error, self.error_width),
-                      style=self.get_component_rich_style("journal--error", partial=True))
+        error = plain(
+            cut(row.error, self.error_width), style=self.get_component_rich_style("journal--error", partial=True)
+        )
         return (*(every[key] for key in self.columns_shown), error)
 
     def show_rows(self, rows: list[JournalRow], keep: int | None = None) -> None:
@@ -263,7 +304,7 @@ class JournalTable(DataTable):
             for row in rows:
                 if row != self.rows_by_id[row.id]:
                     self.rows_by_id[row.id] = row
-                    for column, value in zip((*self.columns_shown, "error"), self.cells(row)):
+                    for column, value in zip((*self.columns_shown, "error"), self.cells(row), strict=False):
                         self.update_cell(str(row.id), column, value)
             return
         scroll = self.scroll_y
@@ -316,17 +357,23 @@ class FilterBar(Static):
             warning = self.get_component_rich_style("filter-bar--attention", partial=True)
             status = Text("⚠ " + _("needs attention"), style=warning)
         else:
-            status = Text(status_name(wanted.status) if wanted.status else everything,
-                          style=active if wanted.status else "")
+            status = Text(
+                status_name(wanted.status) if wanted.status else everything, style=active if wanted.status else ""
+            )
         parts = [
             ("s", _("Status"), status),
             ("m", _("Mandant"), plain(mandant_code, style=active) if mandant_code else Text(everything)),
-            ("k", _("Channel"), Text(channel_name(wanted.channel), style=active) if wanted.channel
-             else Text(everything)),
-            ("p", _("Purpose"), Text(purpose_name(wanted.purpose), style=active) if wanted.purpose
-             else Text(everything)),
-            ("/", _("Person"), plain(wanted.person_text, style=active) if wanted.person_text.strip()
-             else Text("–")),
+            (
+                "k",
+                _("Channel"),
+                Text(channel_name(wanted.channel), style=active) if wanted.channel else Text(everything),
+            ),
+            (
+                "p",
+                _("Purpose"),
+                Text(purpose_name(wanted.purpose), style=active) if wanted.purpose else Text(everything),
+            ),
+            ("/", _("Person"), plain(wanted.person_text, style=active) if wanted.person_text.strip() else Text("–")),
         ]
         # at 80 columns the line must fit: closer separators, and no empty person filter (F1 has "/")
         narrow = self.app.size.width < NARROW_WIDTH

@@ -60,8 +60,14 @@ class PersonPicker(ModalScreen[list[int] | None]):
         Binding("down", "focus_list", show=False),
     ]
 
-    def __init__(self, multiple: bool = False, title: str | None = None, query: str = "",
-                 exclude_deceased: bool = True, marked: list[int] | None = None) -> None:
+    def __init__(
+        self,
+        multiple: bool = False,
+        title: str | None = None,
+        query: str = "",
+        exclude_deceased: bool = True,
+        marked: list[int] | None = None,
+    ) -> None:
         super().__init__(classes="dialog-screen")
         self.multiple = multiple
         self.title_text = title or (_("Choose persons") if multiple else _("Choose a person"))
@@ -74,11 +80,15 @@ class PersonPicker(ModalScreen[list[int] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="person-picker", classes="dialog"):
             yield Static(self.title_text, classes="dialog-title", markup=False)
-            yield Input(self.start_query, placeholder=_("Search: name, birth date (dd.mm.yyyy) or mobile"),
-                        id="picker-search")
+            yield Input(
+                self.start_query, placeholder=_("Search: name, birth date (dd.mm.yyyy) or mobile"), id="picker-search"
+            )
             yield PickerTable(id="picker-table")
-            hint = (_("⏎ takes the first hit or the marked · ↓ to the list · Space marks · Esc cancels")
-                    if self.multiple else _("⏎ takes the first hit · ↓ to the list · Esc cancels"))
+            hint = (
+                _("⏎ takes the first hit or the marked · ↓ to the list · Space marks · Esc cancels")
+                if self.multiple
+                else _("⏎ takes the first hit · ↓ to the list · Esc cancels")
+            )
             yield Static(hint, classes="dialog-hint", id="picker-hint", markup=False)
 
     def on_mount(self) -> None:

@@ -20,7 +20,6 @@ from functools import lru_cache
 from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
@@ -69,17 +68,34 @@ class PersonRow:
 
 def row_of(person, codes: dict[int, str]) -> PersonRow:
     return PersonRow(
-        id=person.id, first_name=person.first_name, last_name=person.last_name,
-        birth_date=person.birth_date, mobile=person.mobile, email=person.email,
-        language=person.language, mandant_code=codes.get(person.mandant_id, ""),
-        deceased=bool(person.deceased), inactive=bool(person.inactive),
-        mobile_text=_phone_text(person.mobile), born_text=format_date(person.birth_date),
+        id=person.id,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        birth_date=person.birth_date,
+        mobile=person.mobile,
+        email=person.email,
+        language=person.language,
+        mandant_code=codes.get(person.mandant_id, ""),
+        deceased=bool(person.deceased),
+        inactive=bool(person.inactive),
+        mobile_text=_phone_text(person.mobile),
+        born_text=format_date(person.birth_date),
     )
 
 
 # what a row shows, read as plain values: building 100 whole Person models took longer than the search
-_ROW_COLUMNS = (Person.id, Person.first_name, Person.last_name, Person.birth_date, Person.mobile, Person.email,
-                Person.language, Person.mandant, Person.deceased, Person.inactive)
+_ROW_COLUMNS = (
+    Person.id,
+    Person.first_name,
+    Person.last_name,
+    Person.birth_date,
+    Person.mobile,
+    Person.email,
+    Person.language,
+    Person.mandant,
+    Person.deceased,
+    Person.inactive,
+)
 
 
 @lru_cache(maxsize=4096)
@@ -100,10 +116,22 @@ def fetch_person_rows(text: str, limit: int = 200) -> list[PersonRow]:
         if person_id not in found:
             continue  # gone between the two reads
         _, first, last, birth, mobile, email, language, mandant_id, deceased, inactive = found[person_id]
-        rows.append(PersonRow(id=person_id, first_name=first, last_name=last, birth_date=birth, mobile=mobile,
-                              email=email, language=language, mandant_code=codes.get(mandant_id, ""),
-                              deceased=bool(deceased), inactive=bool(inactive), mobile_text=_phone_text(mobile),
-                              born_text=format_date(birth)))
+        rows.append(
+            PersonRow(
+                id=person_id,
+                first_name=first,
+                last_name=last,
+                birth_date=birth,
+                mobile=mobile,
+                email=email,
+                language=language,
+                mandant_code=codes.get(mandant_id, ""),
+                deceased=bool(deceased),
+                inactive=bool(inactive),
+                mobile_text=_phone_text(mobile),
+                born_text=format_date(birth),
+            )
+        )
     return rows
 
 
@@ -130,8 +158,13 @@ class PersonTable(Widget, can_focus=True):
     """A table of persons, one line per person, with a row cursor."""
 
     COMPONENT_CLASSES = {
-        "person-table--header", "person-table--even", "person-table--cursor", "person-table--cursor-blurred",
-        "person-table--deceased", "person-table--inactive", "person-table--mark",
+        "person-table--header",
+        "person-table--even",
+        "person-table--cursor",
+        "person-table--cursor-blurred",
+        "person-table--deceased",
+        "person-table--inactive",
+        "person-table--mark",
     }
     DEFAULT_CSS = """
     PersonTable {
@@ -316,15 +349,23 @@ class PersonTable(Widget, can_focus=True):
         return [(column, column.width + spare if column.key == "name" else column.width) for column in shown]
 
     def cell_texts(self, row: PersonRow) -> dict[str, str]:
-        return {"name": row.plain_name, "birth": row.birth_text(), "mobile": row.mobile_text,
-                "mandant": clean(row.mandant_code), "state": row.state_text()}
+        return {
+            "name": row.plain_name,
+            "birth": row.birth_text(),
+            "mobile": row.mobile_text,
+            "mandant": clean(row.mandant_code),
+            "state": row.state_text(),
+        }
 
     def render_lines(self, crop):
         # the columns and styles hold for every line of one paint; the next paint
         # looks them up again (theme, focus and size may have changed)
-        styles = {name: self.get_component_rich_style(f"person-table--{name}", partial=name in
-                                                       ("deceased", "inactive", "mark"))
-                  for name in ("header", "even", "cursor", "cursor-blurred", "deceased", "inactive", "mark")}
+        styles = {
+            name: self.get_component_rich_style(
+                f"person-table--{name}", partial=name in ("deceased", "inactive", "mark")
+            )
+            for name in ("header", "even", "cursor", "cursor-blurred", "deceased", "inactive", "mark")
+        }
         styles["base"] = self.rich_style
         self._paint = (self.layout_columns(self.size.width - self.HEAD_WIDTH), styles)
         try:
@@ -341,8 +382,7 @@ class PersonTable(Widget, can_focus=True):
         if y == 0:
             header = styles.get("header", base)
             titles = [(column, text_width, column.title) for column, text_width in columns]
-            return Strip([Segment(" " * self.HEAD_WIDTH + self._line(titles, width - self.HEAD_WIDTH), header)],
-                         width)
+            return Strip([Segment(" " * self.HEAD_WIDTH + self._line(titles, width - self.HEAD_WIDTH), header)], width)
         index = self.top + y - 1
         if index >= len(self.rows):
             return Strip.blank(width, base)
@@ -353,8 +393,9 @@ class PersonTable(Widget, can_focus=True):
             style = base + styles["even"] if index % 2 and "even" in styles else base
         texts = self.cell_texts(row)
         segments = self.row_head(row, style, styles)
-        line = self._line([(column, text_width, texts[column.key]) for column, text_width in columns],
-                          width - self.HEAD_WIDTH)
+        line = self._line(
+            [(column, text_width, texts[column.key]) for column, text_width in columns], width - self.HEAD_WIDTH
+        )
         state = "deceased" if row.deceased else "inactive" if row.inactive else None
         if state and index != self.cursor_row and state in styles:
             style = style + styles[state]

@@ -19,10 +19,14 @@ RECALL_STATES = {"booked": N_("booked"), "done": N_("done"), "cancelled": N_("ca
 _REASONS = [
     (re.compile(r"its appointment began at (?P<when>.+)"), N_("its appointment began at {when}")),
     (re.compile(r"its birthday was over at (?P<when>.+)"), N_("its birthday was over at {when}")),
-    (re.compile(r"its recall is (?P<state>\w+): the notice is no longer needed"),
-     N_("its recall is {state}: the notice is no longer needed")),
-    (re.compile(r"the quiet hours last beyond its moment \((?P<when>.+)\): not sent at all"),
-     N_("the quiet hours last beyond its moment ({when}): not sent at all")),
+    (
+        re.compile(r"its recall is (?P<state>\w+): the notice is no longer needed"),
+        N_("its recall is {state}: the notice is no longer needed"),
+    ),
+    (
+        re.compile(r"the quiet hours last beyond its moment \((?P<when>.+)\): not sent at all"),
+        N_("the quiet hours last beyond its moment ({when}): not sent at all"),
+    ),
     (re.compile(r"quiet hours: waits until (?P<when>.+)"), N_("quiet hours: waits until {when}")),
     (re.compile(r"marked done by (?P<who>.+)"), N_("marked done by {who}")),
 ]

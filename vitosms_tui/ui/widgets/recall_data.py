@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from rich.text import Text
+
 from ...core import automation, recall
 from ...core.db import connection
 from ...core.errors import VitosmsError
 from ...core.models import Mandant
-from rich.text import Text
-
 from ..i18n import N_, _, channel_counts, format_date, format_number, ngettext
 from ..sanitize import clean
 
@@ -132,12 +132,23 @@ class Cost:
 
 def fetch_listing(mandant_id: int | None, chosen: Period) -> Listing:
     with connection():
-        rows = recall.due_recalls(mandant=_mandant_code(mandant_id), since=chosen.since,
-                                  until=chosen.until)
-        lines = [RecallLine(r.recall.id, r.recall.person_id,
-                            f"{r.recall.person.last_name} {r.recall.person.first_name}",
-                            r.recall.mandant.code, r.recall.reason, r.recall.due, r.recall.every_months,
-                            r.eligible, r.excluded, r.reason_excluded, r.channel) for r in rows]
+        rows = recall.due_recalls(mandant=_mandant_code(mandant_id), since=chosen.since, until=chosen.until)
+        lines = [
+            RecallLine(
+                r.recall.id,
+                r.recall.person_id,
+                f"{r.recall.person.last_name} {r.recall.person.first_name}",
+                r.recall.mandant.code,
+                r.recall.reason,
+                r.recall.due,
+                r.recall.every_months,
+                r.eligible,
+                r.excluded,
+                r.reason_excluded,
+                r.channel,
+            )
+            for r in rows
+        ]
         return Listing(mandant_id, chosen, lines, automation.automation_warnings())
 
 
@@ -153,9 +164,19 @@ def fetch_cost(ids: tuple[int, ...]) -> Cost:
         return Cost(ids, error=error.message)
     quote, mandant = notice.quote, notice.mandant
     channels = [draft.channel for draft in notice.drafts]
-    return Cost(ids, None, channels.count("sms"), channels.count("email"), quote.total_credits,
-                quote.balance, quote.balance_after, quote.low_balance, mandant.low_balance,
-                mandant.code, mandant.name)
+    return Cost(
+        ids,
+        None,
+        channels.count("sms"),
+        channels.count("email"),
+        quote.total_credits,
+        quote.balance,
+        quote.balance_after,
+        quote.low_balance,
+        mandant.low_balance,
+        mandant.code,
+        mandant.name,
+    )
 
 
 def excluded_text(line: RecallLine) -> str:
@@ -180,20 +201,22 @@ def low_text(cost: Cost) -> str:
     threshold = credits_text(cost.threshold)
     if cost.balance > cost.threshold:
         return _("This batch takes the balance below the low-balance threshold of {threshold}.").format(
-            threshold=threshold)
-    return _("The balance is already at or below the low-balance threshold of {threshold}.").format(
-        threshold=threshold)
+            threshold=threshold
+        )
+    return _("The balance is already at or below the low-balance threshold of {threshold}.").format(threshold=threshold)
 
 
 def confirm_text(cost: Cost) -> str:
     lines = [
-        ngettext("Send {count} recall notice ({channels})?", "Send {count} recall notices ({channels})?",
-                 cost.count).format(count=format_number(cost.count), channels=channels_text(cost)),
+        ngettext(
+            "Send {count} recall notice ({channels})?", "Send {count} recall notices ({channels})?", cost.count
+        ).format(count=format_number(cost.count), channels=channels_text(cost)),
         "",
         _("Mandant: {code} {name}").format(code=clean(cost.mandant_code), name=clean(cost.mandant_name)),
         _("Cost: {credits}").format(credits=credits_text(cost.total)),
         _("Balance after: {after} (now {balance})").format(
-            after=format_number(cost.after), balance=format_number(cost.balance)),
+            after=format_number(cost.after), balance=format_number(cost.balance)
+        ),
     ]
     if cost.low:
         lines += ["", "⚠ " + low_text(cost)]
@@ -208,7 +231,8 @@ def head_text(chosen: Period, mandant_code: str | None, lines: Sequence[RecallLi
     found = ngettext("{count} recall", "{count} recalls", count).format(count=format_number(count))
     if count:
         found += " · " + ngettext("{count} may be notified", "{count} may be notified", eligible).format(
-            count=format_number(eligible))
+            count=format_number(eligible)
+        )
     return _("Due: {period} · {who} · {found}").format(period=period_text(chosen), who=who, found=found)
 
 
@@ -217,16 +241,21 @@ def cost_text(cost: Cost) -> Text:
     count = len(cost.ids)
     selected = ngettext("{count} selected", "{count} selected", count).format(count=format_number(count))
     if cost.error:
-        return Text.assemble(selected + " · ", (_("cannot be sent: {reason}").format(
-            reason=clean(cost.error)), "bold red"))
+        return Text.assemble(
+            selected + " · ", (_("cannot be sent: {reason}").format(reason=clean(cost.error)), "bold red")
+        )
     text = Text(end="")
     text.append(f"{selected} · {channels_text(cost)} · ")
     text.append(_("Cost {credits}").format(credits=credits_text(cost.total)), "bold")
-    text.append(" · " + _("Balance {balance} → {after}").format(
-        balance=format_number(cost.balance), after=format_number(cost.after)))
+    text.append(
+        " · "
+        + _("Balance {balance} → {after}").format(balance=format_number(cost.balance), after=format_number(cost.after))
+    )
     if not cost.sufficient:
         text.append("  " + _("⚠ not enough credits"), "bold red")
     elif cost.low:
-        text.append("  " + _("⚠ below the low-balance threshold ({threshold})").format(
-            threshold=format_number(cost.threshold)), "bold yellow")
+        text.append(
+            "  " + _("⚠ below the low-balance threshold ({threshold})").format(threshold=format_number(cost.threshold)),
+            "bold yellow",
+        )
     return text

@@ -21,9 +21,15 @@ class RecallTable(FittedTable):
     """
 
     COMPONENT_CLASSES = {"recall--excluded", "recall--overdue", "recall--selected"}
-    COLUMNS = (("mark", " ", 1, False), ("due", N_("Due"), 10, False), ("person", N_("Person"), 24, False),
-               ("mandant", N_("Mandant"), 7, False), ("reason", N_("Reason"), 20, False),
-               ("repeat", N_("Repeat"), 9, False), ("channel", N_("Channel / left out"), 28, False))
+    COLUMNS = (
+        ("mark", " ", 1, False),
+        ("due", N_("Due"), 10, False),
+        ("person", N_("Person"), 24, False),
+        ("mandant", N_("Mandant"), 7, False),
+        ("reason", N_("Reason"), 20, False),
+        ("repeat", N_("Repeat"), 9, False),
+        ("channel", N_("Channel / left out"), 28, False),
+    )
     GIVE_WAY = ("mandant", "repeat", "reason")
 
     def __init__(self, **kwargs) -> None:
@@ -49,11 +55,20 @@ class RecallTable(FittedTable):
             channel = Text("⊘ " + excluded_text(line), style=style)
         overdue = line.due < clock.today()
         due_style = style or (self.style_of("overdue") if overdue else "")
-        repeat = (ngettext("{n} month", "{n} months", line.every_months).format(n=line.every_months)
-                  if line.every_months else "–")
-        return (self.mark(chosen), Text(format_date(line.due), style=due_style),
-                plain(line.name, style=style), plain(line.mandant_code, style=style),
-                plain(line.reason, style=style), Text(repeat, style=style), channel)
+        repeat = (
+            ngettext("{n} month", "{n} months", line.every_months).format(n=line.every_months)
+            if line.every_months
+            else "–"
+        )
+        return (
+            self.mark(chosen),
+            Text(format_date(line.due), style=due_style),
+            plain(line.name, style=style),
+            plain(line.mandant_code, style=style),
+            plain(line.reason, style=style),
+            Text(repeat, style=style),
+            channel,
+        )
 
     def show_lines(self, lines: Sequence[RecallLine], selected: Collection[int]) -> None:
         """Rebuild the rows, keeping the highlighted recall where it is still listed."""

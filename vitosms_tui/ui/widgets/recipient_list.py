@@ -22,7 +22,6 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static
-from .tables import cursor_key
 
 from ...core import persons, templates
 from ...core.drafts import Draft
@@ -33,6 +32,7 @@ from ..i18n import CHANNEL_NAMES, N_, _
 from ..names import person_name
 from ..sanitize import clean, plain
 from .cost_meter import explain
+from .tables import cursor_key
 
 
 @dataclass(frozen=True)
@@ -80,8 +80,7 @@ def person_recipient(person: Person, order: tuple[str, ...]) -> Recipient:
         raise Refused(f"{person.full_name} is deceased: no messages", "deceased")
     channel = persons.channel_for(person, order)
     if channel is None:
-        raise Refused(f"{person.full_name} has neither a mobile number nor an e-mail address",
-                      "unreachable")
+        raise Refused(f"{person.full_name} has neither a mobile number nor an e-mail address", "unreachable")
     return Recipient(f"p:{person.id}", name, channel, _address_of(person, channel), person)
 
 
@@ -112,8 +111,9 @@ def other_channel(channel: str) -> str:
     return "email" if channel == "sms" else "sms"
 
 
-def render_for(recipient: Recipient | None, purpose: str, body: str, subject: str,
-               mandant: Mandant | None) -> tuple[str, str]:
+def render_for(
+    recipient: Recipient | None, purpose: str, body: str, subject: str, mandant: Mandant | None
+) -> tuple[str, str]:
     """(subject, body) this recipient gets: the editor's text filled in for them.
 
     Without a recipient the text is filled as for a typed number (SMS).
@@ -124,8 +124,9 @@ def render_for(recipient: Recipient | None, purpose: str, body: str, subject: st
     return templates.render_message(purpose, channel, person, mandant, body=body, subject=subject)
 
 
-def build_drafts(recipients: list[Recipient], purpose: str, body: str, subject: str,
-                 mandant: Mandant | None) -> tuple[list[Draft], list[tuple[Recipient, VitosmsError]]]:
+def build_drafts(
+    recipients: list[Recipient], purpose: str, body: str, subject: str, mandant: Mandant | None
+) -> tuple[list[Draft], list[tuple[Recipient, VitosmsError]]]:
     """A draft per recipient with its own text, and the recipients whose text cannot be filled."""
     drafts, problems = [], []
     for recipient in recipients:
@@ -134,8 +135,16 @@ def build_drafts(recipients: list[Recipient], purpose: str, body: str, subject: 
         except VitosmsError as error:
             problems.append((recipient, error))
             continue
-        drafts.append(Draft(channel=recipient.channel, recipient=recipient.address, body=filled_body,
-                            subject=filled_subject, person=recipient.person, purpose=purpose))
+        drafts.append(
+            Draft(
+                channel=recipient.channel,
+                recipient=recipient.address,
+                body=filled_body,
+                subject=filled_subject,
+                person=recipient.person,
+                purpose=purpose,
+            )
+        )
     return drafts, problems
 
 
@@ -143,10 +152,14 @@ class RecipientTable(DataTable):
     """The recipients, one row each, keyed by :attr:`Recipient.key`."""
 
     BINDINGS = [
-        Binding("c", "switch_channel", N_("Channel"), key_display="c",
-                tooltip=N_("Send to this recipient by SMS or by e-mail")),
-        Binding("delete,backspace", "remove", N_("Remove"), key_display="Del",
-                tooltip=N_("Remove this recipient")),
+        Binding(
+            "c",
+            "switch_channel",
+            N_("Channel"),
+            key_display="c",
+            tooltip=N_("Send to this recipient by SMS or by e-mail"),
+        ),
+        Binding("delete,backspace", "remove", N_("Remove"), key_display="Del", tooltip=N_("Remove this recipient")),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -163,10 +176,8 @@ class RecipientTable(DataTable):
         """Replace the rows; the cursor stays on ``keep`` when it is still listed."""
         self.clear()
         for recipient in recipients:
-            channel = Text(_(CHANNEL_NAMES[recipient.channel]),
-                           style="bold" if recipient.channel_by_hand else "")
-            self.add_row(plain(recipient.name), channel, plain(recipient.address_text()),
-                         key=recipient.key)
+            channel = Text(_(CHANNEL_NAMES[recipient.channel]), style="bold" if recipient.channel_by_hand else "")
+            self.add_row(plain(recipient.name), channel, plain(recipient.address_text()), key=recipient.key)
         keys = [recipient.key for recipient in recipients]
         if keys:
             self.move_cursor(row=keys.index(keep) if keep in keys else len(keys) - 1)
@@ -275,8 +286,12 @@ class RecipientPanel(Vertical):
     def set_order(self, order: tuple[str, ...]) -> None:
         """The payer's channel order; persons whose channel was not chosen by hand follow it."""
         self.order = order
-        changed = [with_channel(r, persons.channel_for(r.person, order) or r.channel, by_hand=False)
-                   if r.person is not None and not r.channel_by_hand else r for r in self.recipients]
+        changed = [
+            with_channel(r, persons.channel_for(r.person, order) or r.channel, by_hand=False)
+            if r.person is not None and not r.channel_by_hand
+            else r
+            for r in self.recipients
+        ]
         if changed != self.recipients:
             self.recipients = changed
             self._show(keep=self.table.current_key)
@@ -299,8 +314,12 @@ class RecipientPanel(Vertical):
         except VitosmsError as error:
             self._reason(Text("✗ " + explain(error), style="bold red"))
             return
-        self._reason(Text(f"✓ {clean(recipient.address_text())} · {_(CHANNEL_NAMES[recipient.channel])}"
-                          f" · {_('⏎ adds it')}", style="green"))
+        self._reason(
+            Text(
+                f"✓ {clean(recipient.address_text())} · {_(CHANNEL_NAMES[recipient.channel])} · {_('⏎ adds it')}",
+                style="green",
+            )
+        )
 
     @on(Input.Submitted, "#compose-free")
     def _free_submitted(self, event: Input.Submitted) -> None:

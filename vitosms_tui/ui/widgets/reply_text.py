@@ -14,8 +14,12 @@ from ...core.db import connection
 from ..i18n import N_, _, format_datetime
 from ..sanitize import plain
 
-ACTION_NAMES = {"confirmed": N_("confirmed"), "declined": N_("declined"), "stop": N_("STOP: no more SMS"),
-                "none": N_("to read")}
+ACTION_NAMES = {
+    "confirmed": N_("confirmed"),
+    "declined": N_("declined"),
+    "stop": N_("STOP: no more SMS"),
+    "none": N_("to read"),
+}
 ACTION_STYLES = {"confirmed": "green", "declined": "bold red", "stop": "bold yellow", "none": ""}
 
 

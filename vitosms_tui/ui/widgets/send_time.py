@@ -22,6 +22,7 @@ from ..modals.date_time import DateTimeError, parse_date_time
 from .cost_meter import explain
 from .titled_input import TitledInput
 
+
 def parse_when(text: str) -> datetime | None:
     """``dd.mm.yyyy HH:MM`` in Zurich time as UTC; empty is now; the past is refused.
 
@@ -47,8 +48,7 @@ class SendTime(Vertical):
     """The send-time field with its inline answer."""
 
     def compose(self) -> ComposeResult:
-        yield TitledInput(_("Send at (dd.mm.yyyy HH:MM)"), _("Send at"), placeholder=_("empty: now"),
-                          id="compose-when")
+        yield TitledInput(_("Send at (dd.mm.yyyy HH:MM)"), _("Send at"), placeholder=_("empty: now"), id="compose-when")
         yield Static("", id="compose-when-reason", markup=False)
 
     @property
@@ -67,8 +67,9 @@ class SendTime(Vertical):
             reason.update(Text("✗ " + self.problem, style="bold red"))
             return None, False
         self.problem = None
-        reason.update(Text(_("Will be sent at {when}").format(when=format_datetime(when)), style="green")
-                      if when else "")
+        reason.update(
+            Text(_("Will be sent at {when}").format(when=format_datetime(when)), style="green") if when else ""
+        )
         return when, True
 
     @on(Input.Changed, "#compose-when")

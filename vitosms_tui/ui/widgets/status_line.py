@@ -14,7 +14,6 @@ from ...core import clock
 from ..i18n import _, format_day, format_number
 from ..sanitize import clean
 
-
 # opens the Journal's failed messages; said in the status line while there are some
 ATTENTION_KEY = "ctrl+g"
 WIDE = 110  # the app's -wide breakpoint
@@ -114,14 +113,16 @@ class StatusLine(Widget):
             right.append(" " if wide else "")
         if status is not None and status.warnings:
             # automatic messages skipped (out of credits): the Recall view (F6) lists them
-            right.append(" " + _("⚠ automation {key}").format(key="F6") + " ",
-                         self.get_component_rich_style("status-line--low"))
+            right.append(
+                " " + _("⚠ automation {key}").format(key="F6") + " ", self.get_component_rich_style("status-line--low")
+            )
             right.append(" ")
         if status is not None and status.quiet_until is not None:
             # said before anything is sent, not only when a reminder is refused for it
             until = f"{clock.local(status.quiet_until):%H:%M}"
-            right.append(_("from {time}").format(time=until) if compact
-                         else _("sending from {time}").format(time=until), dim)
+            right.append(
+                _("from {time}").format(time=until) if compact else _("sending from {time}").format(time=until), dim
+            )
             right.append("  " if wide else " ")
         if status is not None and status.unread:
             # the inbox (F10) lists them, unread first

@@ -81,8 +81,9 @@ class FittedTable(DataTable):
     def add_row(self, *cells, key: str | None = None, **kwargs):
         self.whole_rows[key] = list(cells)
         shown = {column[0] for column in self.shown}
-        return super().add_row(*(cell for column, cell in zip(self.COLUMNS, cells) if column[0] in shown),
-                               key=key, **kwargs)
+        return super().add_row(
+            *(cell for column, cell in zip(self.COLUMNS, cells, strict=False) if column[0] in shown), key=key, **kwargs
+        )
 
     def update_whole_cell(self, row_key: str, column_key: str, value) -> None:
         """Change one cell, also in the kept row (shown or not)."""
