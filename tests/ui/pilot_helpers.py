@@ -44,3 +44,10 @@ async def take_in_picker(pilot, person) -> None:
         await pilot.press("down")
     await pilot.press("enter")
     await settle(pilot)
+
+
+def shown_text(app) -> str:
+    """What the terminal shows right now, line by line (rich tables and groups included)."""
+    from .screen_text import screen_lines
+
+    return "\n".join(screen_lines(app.export_screenshot()))

@@ -16,7 +16,7 @@ from vitosms_tui.ui.screens.appointment_detail import AppointmentDetailScreen
 from vitosms_tui.ui.widgets.agenda_grid import AgendaGrid
 from vitosms_tui.ui.widgets.calendar_sync_table import CalendarSyncTable
 
-from .pilot_helpers import settle, wait_until
+from .pilot_helpers import settle, shown_text, wait_until
 from .test_service_settings import open_settings
 
 SIZE = (120, 40)
@@ -56,7 +56,7 @@ async def test_an_imported_appointment_shows_its_mark_and_source_and_can_be_canc
         await settle(pilot)
         detail = pilot.app.screen
         assert isinstance(detail, AppointmentDetailScreen)
-        await wait_until(pilot, lambda: "praxis-uid-1" in str(detail.query_one("#detail-head").render()))
+        await wait_until(pilot, lambda: "praxis-uid-1" in shown_text(app))
         await pilot.press("escape")
         await settle(pilot)
         # the desk cancels it here like any other; it keeps its external id, so that the

@@ -16,7 +16,7 @@ from vitosms_tui.ui.widgets.agenda_grid import AgendaGrid
 from vitosms_tui.ui.widgets.agenda_lines import selection
 from vitosms_tui.ui.widgets.reply_text import Conversation
 
-from .pilot_helpers import settle, wait_until
+from .pilot_helpers import settle, shown_text, wait_until
 
 SIZE = (120, 40)
 MONDAY = date(2026, 11, 30)
@@ -67,8 +67,9 @@ async def test_the_agenda_marks_answers_and_a_opens_the_no(make_app):
         await settle(pilot)
         detail = pilot.app.screen
         assert isinstance(detail, AppointmentDetailScreen)
-        head = str(detail.query_one("#detail-head").render())
-        assert "Nein, leider nicht" in head and "m neuer Termin" in head
+        head = shown_text(pilot.app)
+        assert "Nein, leider nicht" in head
+        assert "m neuer Termin" in head
         await pilot.press("escape")
         await settle(pilot)
         screen.go_to_appointment(found["confirmed"].id)

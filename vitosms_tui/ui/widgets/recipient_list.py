@@ -32,7 +32,7 @@ from ..i18n import CHANNEL_NAMES, N_, _
 from ..names import person_name
 from ..sanitize import clean, plain
 from .cost_meter import explain
-from .tables import cursor_key
+from .tables import FittedTable, cursor_key
 
 
 @dataclass(frozen=True)
@@ -148,8 +148,18 @@ def build_drafts(
     return drafts, problems
 
 
-class RecipientTable(DataTable):
-    """The recipients, one row each, keyed by :attr:`Recipient.key`."""
+class RecipientTable(FittedTable):
+    """The recipients, one row each, keyed by :attr:`Recipient.key`.
+
+    The address column takes the room that is left, so a narrow terminal
+    (Compose at 80 columns) still shows all three columns.
+    """
+
+    COLUMNS = (
+        ("name", N_("Recipient"), 14, False),
+        ("channel", N_("Channel"), 7, False),
+        ("address", N_("Number / address"), 14, False),
+    )
 
     BINDINGS = [
         Binding(
@@ -166,11 +176,6 @@ class RecipientTable(DataTable):
         kwargs.setdefault("cursor_type", "row")
         kwargs.setdefault("zebra_stripes", True)
         super().__init__(**kwargs)
-
-    def on_mount(self) -> None:
-        self.add_column(_("Recipient"), key="name", width=22)
-        self.add_column(_("Channel"), key="channel", width=7)
-        self.add_column(_("Number / address"), key="address", width=26)
 
     def show(self, recipients: list[Recipient], keep: str | None = None) -> None:
         """Replace the rows; the cursor stays on ``keep`` when it is still listed."""
