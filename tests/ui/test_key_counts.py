@@ -243,7 +243,13 @@ async def test_the_palettes_person_search_offers_message_appointment_and_recall(
 
         await wait_until(pilot, lambda: f"Recall für {name}" in prompts())
         assert f"Nachricht an {name}" in prompts() and f"Termin für {name}" in prompts()
-        commands.highlighted = prompts().index(f"Recall für {name}")
+        # down the list with the arrow key, as a person would, to the recall hit
+        target = prompts().index(f"Recall für {name}")
+        for _step in range(len(prompts()) + 1):
+            if commands.highlighted == target:
+                break
+            await pilot.press("down")
+        assert commands.highlighted == target
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, RecallForm))
         assert app.screen.person_id == person.id
