@@ -39,6 +39,7 @@ def _mandant():
 def queue_reminders(path: Path) -> float:
     """Seconds to queue 10,000 reminders (one ``outbox.enqueue``: checks, cost, ledger, timeline)."""
     from vitosms_tui.core import clock, credits, outbox
+    from vitosms_tui.core.drafts import Draft
     from vitosms_tui.core.models import Appointment, Person
 
     db = _open(path)
@@ -56,9 +57,7 @@ def queue_reminders(path: Path) -> float:
         .order_by(Appointment.start.desc())
         .limit(REMINDERS)
     )
-    drafts = [
-        outbox.Draft("sms", a.person.mobile, BODY, person=a.person, appointment=a, purpose="reminder") for a in rows
-    ]
+    drafts = [Draft("sms", a.person.mobile, BODY, person=a.person, appointment=a, purpose="reminder") for a in rows]
     assert len(drafts) == REMINDERS, len(drafts)
     # a reminder is refused once its appointment has begun: the clock stands just
     # before the earliest of them, as on the day these reminders would be queued
@@ -118,6 +117,7 @@ def email_throughput(path: Path, folder: Path) -> tuple[float, float]:
     one would; the raw loop sends over one connection, one mail after the other.
     """
     from vitosms_tui.core import credits, outbox
+    from vitosms_tui.core.drafts import Draft
     from vitosms_tui.delivery.gateways.mock import MockGateway
     from vitosms_tui.delivery.worker import DeliveryWorker
 
@@ -133,7 +133,7 @@ def email_throughput(path: Path, folder: Path) -> tuple[float, float]:
             raws.append(asyncio.run(_raw_loop(port, MAILS, round_)))
             outbox.enqueue(
                 mandant,
-                [outbox.Draft("email", f"p{i}@example.ch", BODY, subject="Termin") for i in range(MAILS)],
+                [Draft("email", f"p{i}@example.ch", BODY, subject="Termin") for i in range(MAILS)],
                 user="bench",
             )
             worker = DeliveryWorker(settings, MockGateway(folder / "state", 0), poll_seconds=0.05)
@@ -153,6 +153,7 @@ def email_throughput(path: Path, folder: Path) -> tuple[float, float]:
 def sms_throughput(path: Path, folder: Path) -> tuple[float, float]:
     """(worker SMS/s end to end: claim, submit, record; mock gateway alone SMS/s)."""
     from vitosms_tui.core import credits, outbox
+    from vitosms_tui.core.drafts import Draft
     from vitosms_tui.core.models import Message
     from vitosms_tui.delivery.gateways.base import Sms
     from vitosms_tui.delivery.gateways.mock import MockGateway
@@ -174,7 +175,7 @@ def sms_throughput(path: Path, folder: Path) -> tuple[float, float]:
     for first in range(0, SMS, 2000):
         outbox.enqueue(
             mandant,
-            [outbox.Draft("sms", f"+4179{1000000 + i:07d}", BODY) for i in range(first, min(first + 2000, SMS))],
+            [Draft("sms", f"+4179{1000000 + i:07d}", BODY) for i in range(first, min(first + 2000, SMS))],
             user="bench",
         )
     settings = _settings()

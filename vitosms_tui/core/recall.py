@@ -30,7 +30,7 @@ import peewee as pw
 
 from . import audit, clock, dates, outbox, persons
 from .db import write_transaction
-from .drafts import Draft, Quote
+from .drafts import Draft, Quote, quote
 from .errors import NotFound, Refused, UsageError
 from .mandanten import get_mandant
 from .models import CHANNELS, Appointment, Mandant, Message, Person, Recall
@@ -343,7 +343,7 @@ def quote_recalls(recall_ids, channel: str | None = None) -> RecallNotice:
     recalls = _load(recall_ids)
     mandant = _one_mandant(recalls)
     drafts = [recall_draft(r, channel) for r in recalls]
-    return RecallNotice(mandant, recalls, drafts, outbox.quote(mandant, drafts))
+    return RecallNotice(mandant, recalls, drafts, quote(mandant, drafts))
 
 
 def notify_recalls(recall_ids, user: str, channel: str | None = None) -> RecallNotice:
@@ -369,7 +369,7 @@ def notify_recalls(recall_ids, user: str, channel: str | None = None) -> RecallN
         Recall.update(status=NOTIFIED, notified_at=now).where(
             Recall.id.in_(ids) & Recall.status.in_(NOTIFIABLE)
         ).execute()
-        audit.record(user, "recall_notify", mandant=notice.mandant, recalls=ids, messages=[m.id for m in messages])
+        audit.record(user, "recall_notify", mandant=notice.mandant, recalls=ids, messages=messages.ids)
     return notice
 
 
