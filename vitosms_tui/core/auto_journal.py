@@ -26,6 +26,7 @@ from .drafts import Draft, QuoteLine, quote
 from .errors import Refused
 from .models import Appointment, AuditEntry, Mandant, Message, MessageEvent, Person
 from .phone import mask_recipient
+from .states import RESENDABLE, Status
 
 log = logging.getLogger("vitosms.automation")
 
@@ -130,7 +131,7 @@ def record_skip(mandant: Mandant, draft: Draft, send_at: datetime, exc: Refused,
                 subject=draft.subject if draft.channel == "email" else "",
                 body=draft.body,
                 purpose=draft.purpose,
-                status="failed",
+                status=Status.FAILED,
                 credits=0,
                 idempotency_key=uuid.uuid4().hex,
                 auto_key=key,
@@ -202,7 +203,7 @@ def greeted_by_hand(person_ids: list[int], day: date) -> set[int]:
             & (Message.purpose == "birthday")
             & Message.auto_key.is_null()
             & (Message.created_at >= since)
-            & Message.status.not_in(("failed", "cancelled"))
+            & Message.status.not_in(RESENDABLE)
         )
         .tuples()
     }

@@ -34,6 +34,7 @@ from .drafts import Draft, Quote, quote
 from .errors import NotFound, Refused, UsageError
 from .mandanten import get_mandant
 from .models import CHANNELS, Appointment, Mandant, Message, Person, Recall
+from .states import PENDING
 
 OPEN, NOTIFIED, BOOKED, DONE, CANCELLED = "open", "notified", "booked", "done", "cancelled"
 NOTIFIABLE = (OPEN, NOTIFIED)
@@ -356,7 +357,7 @@ def notify_recalls(recall_ids, user: str, channel: str | None = None) -> RecallN
         ids = [r.id for r in notice.recalls]
         pending = (
             Message.select(Message.id, Message.recall)
-            .where(Message.recall.in_(ids) & Message.status.in_(("queued", "sending")))
+            .where(Message.recall.in_(ids) & Message.status.in_(PENDING))
             .first()
         )
         if pending is not None:

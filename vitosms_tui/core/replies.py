@@ -37,6 +37,7 @@ from .errors import NotFound, Refused
 from .models import Appointment, Message, Person, Reply
 from .phone import mask_number
 from .reply_words import CONFIRMED, DECLINED, STOP, understand
+from .states import Status
 
 log = logging.getLogger("vitosms.replies")
 
@@ -67,7 +68,7 @@ def _sms_sent_to(number: str, before: datetime):
     return (
         (Message.channel == "sms")
         & (Message.recipient == number)
-        & Message.status.in_(("sent", "delivered"))
+        & Message.status.in_((Status.SENT, Status.DELIVERED))
         & Message.sent_at.is_null(False)
         & (Message.sent_at <= before)
         & (Message.sent_at >= before - timedelta(days=MATCH_DAYS))
@@ -164,7 +165,7 @@ def stop_sms(number: str, source: str) -> list[int]:
         person_records.set_consent(person, "sms", False, user=source, source=source)
     queued = Message.select(Message.id).where(
         (Message.channel == "sms")
-        & (Message.status == "queued")
+        & (Message.status == Status.QUEUED)
         & ((Message.recipient == number) | Message.person.in_([p.id for p in persons] or [0]))
     )
     for row in list(queued):
