@@ -28,6 +28,11 @@ CHUNK = 500
 T = TypeVar("T")
 
 
+def tuples(query: pw.SelectBase) -> list[tuple[Any, ...]]:
+    """The rows of a peewee query as plain tuples (typed as such: the stubs say model instances)."""
+    return [tuple(row) for row in query.tuples()]
+
+
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     """``items`` in slices of at most ``size`` (none for an empty list)."""
     for start in range(0, len(items), size):

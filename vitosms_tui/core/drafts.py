@@ -126,7 +126,9 @@ def _read_persons(drafts: list[Draft]) -> dict[int, _Checked]:
     columns = [getattr(Person, field.name) for field in fields(_Checked)]
     found: dict[int, _Checked] = {}
     for chunk in bulk.chunks(ids):
-        found.update((row[0], _Checked(*row)) for row in Person.select(*columns).where(Person.id.in_(chunk)).tuples())
+        found.update(
+            (row[0], _Checked(*row)) for row in bulk.tuples(Person.select(*columns).where(Person.id.in_(chunk)))
+        )
     return found
 
 

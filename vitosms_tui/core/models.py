@@ -7,6 +7,7 @@ credits are integers; a balance is never stored, it is the sum of the ledger.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import peewee as pw
 
@@ -58,6 +59,9 @@ def _now():
 
 
 class BaseModel(pw.Model):
+    if TYPE_CHECKING:  # peewee gives every model that names no primary key of its own this one
+        id = pw.AutoField()
+
     class Meta:
         database = database
         legacy_table_names = False

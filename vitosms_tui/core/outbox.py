@@ -195,7 +195,7 @@ def _moment(draft: Draft, when: datetime) -> datetime | None:
 
 def _refuse_known_auto_keys(keys: list[str]) -> None:
     for chunk in bulk.chunks(keys):
-        for (key,) in Message.select(Message.auto_key).where(Message.auto_key.in_(chunk)).limit(1).tuples():
+        for (key,) in bulk.tuples(Message.select(Message.auto_key).where(Message.auto_key.in_(chunk)).limit(1)):
             raise Refused(f"this automatic message exists already ({key})", "duplicate")
 
 

@@ -279,7 +279,7 @@ def record_reports(reports: Sequence[DeliveryReport]) -> tuple[int, int]:
     with write_transaction():
         delivered: list[tuple[int, str]] = []
         for chunk in bulk.chunks(list(delivered_at)):
-            delivered.extend(Message.select(Message.id, Message.provider_id).where(_awaiting(chunk)).tuples())
+            delivered += bulk.tuples(Message.select(Message.id, Message.provider_id).where(_awaiting(chunk)))
         bulk.update_each(
             Message,
             (Message.status, Message.delivered_at),
@@ -290,7 +290,7 @@ def record_reports(reports: Sequence[DeliveryReport]) -> tuple[int, int]:
         failed = 0
         for chunk in bulk.chunks(list(undelivered)):
             for message in Message.select().where(_awaiting(chunk)):
-                report = undelivered[message.provider_id]
+                report = undelivered[str(message.provider_id)]
                 condition = (Message.id == message.id) & (Message.status == Status.SENT)
                 error = (report.error or "undelivered")[:MAX_ERROR]
                 failed += end_with_refund(message, Status.FAILED, error, "gateway", condition)

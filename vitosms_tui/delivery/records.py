@@ -19,7 +19,7 @@ from typing import Protocol
 
 import peewee as pw
 
-from ..core import clock, expiry, sending
+from ..core import bulk, clock, expiry, sending
 from ..core.db import write_transaction
 from ..core.models import Message
 from ..core.sending import Job
@@ -130,7 +130,7 @@ _AWAITING_REPORT = (
 def awaiting_report_ids(limit: int) -> list[str]:
     """Provider ids of SMS that are sent and wait for their delivery report (oldest first)."""
     query = Message.select(Message.provider_id).where(_AWAITING_REPORT).order_by(Message.sent_at, Message.id)
-    return [provider_id for (provider_id,) in query.limit(limit).tuples()]
+    return [provider_id for (provider_id,) in bulk.tuples(query.limit(limit))]
 
 
 def remaining_for_drain(started: datetime) -> int:

@@ -23,9 +23,10 @@ import asyncio
 import inspect
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeVar
 
 import peewee as pw
 
@@ -42,6 +43,7 @@ from .reply_intake import ReplyIntake
 from .smtp import Mail, SmtpPool
 
 log = logging.getLogger("vitosms.delivery")
+T = TypeVar("T")
 
 AUTOMATION_EVERY_SECONDS = 60.0
 REPORT_PAGE = 500
@@ -63,7 +65,7 @@ class DeliveryWorker:
         worker_id: str | None = None,
         automation_tick: Callable[[], Any] | None = None,
         poll_seconds: float = 1.0,
-    ):
+    ) -> None:
         self.settings = settings
         self.delivery = settings.delivery
         self.gateway = gateway
@@ -75,12 +77,12 @@ class DeliveryWorker:
         self.tally = Tally()
         self._executor: ThreadPoolExecutor | None = None
         self._last_tick: float | None = None
-        self._tasks: set[asyncio.Task] = set()
-        self._waiting: dict[asyncio.Task, list[Job]] = {}  # claimed, not yet being sent
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._waiting: dict[asyncio.Task[None], list[Job]] = {}  # claimed, not yet being sent
         self._outcomes: list[Outcome] = []
         self._in_flight = 0
         # the lease of each job in hand, as last renewed (see _renewer)
-        self._leases: dict[int, Any] = {}
+        self._leases: dict[int, datetime | None] = {}
         # patients' replies come in where the gateway can receive them (SMPP)
         folder = getattr(gateway, "reply_folder", None)
         self._intake = ReplyIntake(folder) if folder is not None else None
@@ -94,7 +96,7 @@ class DeliveryWorker:
 
     # -- the database thread ------------------------------------------------
 
-    async def _db(self, function, *args):
+    async def _db(self, function: Callable[..., T], *args: Any) -> T:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vitosms-db")
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
@@ -255,7 +257,7 @@ class DeliveryWorker:
             if job.channel != Channel.SMS:
                 self._waiting[self._spawn(self._send_mail(job))] = [job]
 
-    def _spawn(self, coroutine) -> asyncio.Task:
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -307,6 +309,7 @@ class DeliveryWorker:
             return
         try:
             task = asyncio.current_task()
+            assert task is not None  # (this runs in its task)
             result = await self.mailer.send(
                 Mail(job.ref, job.recipient, job.subject, job.body, job.sender),
                 begun=lambda: self._waiting.pop(task, None),
