@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 
 import peewee as pw
 
-from . import clock, credits
+from . import bulk, clock, credits
 from .db import write_transaction
 from .drafts import Draft, QuoteLine, quote
 from .errors import Refused
@@ -55,8 +55,8 @@ def skipped_key(key: str) -> str:
 def with_keys(keys: list[str], *fields) -> list[Message]:
     """The messages holding these automation keys (with ``fields`` loaded)."""
     rows: list[Message] = []
-    for start in range(0, len(keys), 500):  # SQLite's limit on bound parameters
-        rows.extend(Message.select(Message.auto_key, *fields).where(Message.auto_key.in_(keys[start : start + 500])))
+    for chunk in bulk.chunks(keys):  # SQLite's limit on bound parameters
+        rows.extend(Message.select(Message.auto_key, *fields).where(Message.auto_key.in_(chunk)))
     return rows
 
 

@@ -102,8 +102,6 @@ class _Checked:
     """
 
     id: int
-    first_name: str
-    last_name: str
     mobile: str | None
     deceased: bool
     consent_reminder: bool
@@ -111,9 +109,9 @@ class _Checked:
     consent_birthday: bool
     consent_sms: bool
 
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
+    def who(self) -> str:
+        """The person's name and id for a refusal (read then: the checks of thousands need no names)."""
+        return f"{Person.get_by_id(self.id).full_name} (person {self.id})"
 
     def consents(self, purpose: str) -> bool:
         """The person's consent to a purpose of :data:`CONSENT_PURPOSES`: its column of the person."""
@@ -146,9 +144,9 @@ def _check_person(person: Person | None, purpose: str, current: dict[int, _Check
     if checked is None:
         raise NotFound(f"no person with id {person.id}")
     if checked.deceased:
-        raise Refused(f"{checked.full_name} (person {checked.id}) is deceased: no messages", "deceased")
+        raise Refused(f"{checked.who()} is deceased: no messages", "deceased")
     if purpose in CONSENT_PURPOSES and not checked.consents(purpose):
-        raise Refused(f"{checked.full_name} (person {checked.id}) did not consent to {purpose} messages", "no_consent")
+        raise Refused(f"{checked.who()} did not consent to {purpose} messages", "no_consent")
     return checked
 
 
@@ -225,7 +223,7 @@ def check_drafts(mandant: Mandant, drafts: list[Draft], max_parts: int) -> tuple
 
 
 def _stopped(number: str, person: _Checked | None) -> Refused:
-    who = f"{person.full_name} (person {person.id})" if person is not None else number
+    who = person.who() if person is not None else number
     return Refused(f"{who} answered STOP: no more SMS to {number}", "sms_stopped")
 
 

@@ -15,7 +15,7 @@ the journal's queries in :mod:`.journal`.
 from __future__ import annotations
 
 import logging
-import uuid
+import os
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, overload
@@ -146,7 +146,7 @@ def enqueue_quoted(
                 line.encoding,
                 line.segments,
                 line.credits,
-                uuid.uuid4().hex,
+                key,
                 draft.auto_key or None,
                 when,
                 when,
@@ -156,7 +156,7 @@ def enqueue_quoted(
                 _id(resent_from),
                 _moment(draft, when),
             )
-            for draft, line, person_id in zip(drafts, found.lines, person_ids, strict=True)
+            for draft, line, person_id, key in zip(drafts, found.lines, person_ids, _new_keys(len(drafts)), strict=True)
         ]
         # the ids come back with the unique keys: the databases return new rows in no set order
         by_key = dict(
@@ -184,6 +184,12 @@ def enqueue_quoted(
         for message_id, line in zip(ids, found.lines, strict=True):
             log.info("queued message %s (%s to %s)", message_id, line.channel, mask_recipient(line.recipient))
     return Queued(mandant, rows, ids), found
+
+
+def _new_keys(count: int) -> list[str]:
+    """``count`` random idempotency keys of 32 hex digits, from one read of the system's randomness."""
+    randomness = os.urandom(16 * count).hex()
+    return [randomness[i : i + 32] for i in range(0, 32 * count, 32)]
 
 
 def _moment(draft: Draft, when: datetime) -> datetime | None:

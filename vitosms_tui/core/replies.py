@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 
 import peewee as pw
 
-from . import audit, clock, outbox
+from . import audit, bulk, clock, outbox
 from . import persons as person_records
 from .db import write_transaction
 from .errors import NotFound, Refused
@@ -177,12 +177,10 @@ def stopped_numbers(numbers: list[str]) -> set[str]:
     """Those of ``numbers`` whose owner answered STOP (500 to a query)."""
     found: set[str] = set()
     unique = sorted(set(numbers))
-    for start in range(0, len(unique), 500):
+    for chunk in bulk.chunks(unique):
         found.update(
             row.mobile
-            for row in Person.select(Person.mobile).where(
-                Person.mobile.in_(unique[start : start + 500]) & (Person.consent_sms == False)
-            )
+            for row in Person.select(Person.mobile).where(Person.mobile.in_(chunk) & (Person.consent_sms == False))
         )  # noqa: E712
     return found
 
