@@ -64,6 +64,24 @@ def _stored(fields: Sequence[pw.Field], rows: Sequence[Sequence[Any]]) -> list[l
     return out
 
 
+def select_in(fields: Sequence[pw.Field], key: pw.Field, values: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The ``fields`` of the rows whose ``key`` is one of ``values``, converted as peewee converts them.
+
+    :data:`CHUNK` values to a statement. peewee builds a node for each of the
+    parameters of an ``IN`` list, which cost more than running the query.
+    """
+    db = database.obj
+    table = key.model._meta.table_name
+    converters = [field.python_value for field in fields]
+    found: list[tuple[Any, ...]] = []
+    for chunk in chunks(values):
+        marks = ", ".join([db.param] * len(chunk))
+        sql = f'SELECT {_names(fields)} FROM "{table}" WHERE "{key.column_name}" IN ({marks})'
+        for row in db.execute_sql(sql, list(chunk)).fetchall():
+            found.append(tuple(convert(value) for convert, value in zip(converters, row, strict=True)))
+    return found
+
+
 def insert(model: type[pw.Model], fields: Sequence[pw.Field], rows: Sequence[Sequence[Any]]) -> None:
     """Insert ``rows`` (values in the order of ``fields``; ids for foreign keys) with one executemany."""
     if not rows:

@@ -122,12 +122,7 @@ def _read_persons(drafts: list[Draft]) -> dict[int, _Checked]:
     """Every person of the drafts read afresh, 500 to a query (not one query per draft)."""
     ids = list({owner.id for owner in map(_person_of, drafts) if owner is not None})
     columns = [getattr(Person, field.name) for field in fields(_Checked)]
-    found: dict[int, _Checked] = {}
-    for chunk in bulk.chunks(ids):
-        found.update(
-            (row[0], _Checked(*row)) for row in bulk.tuples(Person.select(*columns).where(Person.id.in_(chunk)))
-        )
-    return found
+    return {row[0]: _Checked(*row) for row in bulk.select_in(columns, Person.id, ids)}
 
 
 def _person_of(draft: Draft) -> Person | None:
