@@ -21,7 +21,7 @@ def kinds(message_id):
     return [e.kind for e in MessageEvent.select().where(MessageEvent.message == message_id).order_by(MessageEvent.id)]
 
 
-def test_mark_sent_many_marks_only_what_the_worker_still_holds(mandant):
+def test_mark_sent_marks_only_what_the_worker_still_holds(mandant):
     a, b, c = queue(mandant, 3)
     sending.claim("w1", 2, 30)  # a and b for w1
     sending.claim("w2", 5, 30)  # c for w2
