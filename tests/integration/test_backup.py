@@ -26,6 +26,7 @@ import pytest
 from tests.processes import vitosms, wait_for
 from vitosms_tui.core import credits, mandanten, outbox
 from vitosms_tui.core.db import database, open_database
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.models import CreditEntry, Message, Person
 from vitosms_tui.delivery.gateways.mock import HANDSET_FILE
 from vitosms_tui.delivery.sink import MaildirHandler, start_sink
@@ -110,7 +111,7 @@ def count(status: str, channel: str | None = None) -> int:
 def enqueue_sms(payers, indexes) -> None:
     for index in indexes:
         payer = payers[index % 2]
-        outbox.enqueue(payer, [outbox.Draft("sms", f"+417912{index:05d}", f"Termin {index}")], user="test")
+        outbox.enqueue(payer, [Draft("sms", f"+417912{index:05d}", f"Termin {index}")], user="test")
 
 
 def messages() -> dict[str, tuple]:
@@ -157,7 +158,7 @@ def test_a_backup_under_a_running_worker_restores_to_a_database_that_loses_and_r
     enqueue_sms(payers, range(half))
     outbox.enqueue(
         mandant,
-        [outbox.Draft("email", f"p{i}@example.ch", "Termin", subject="Termin") for i in range(MAIL_COUNT)],
+        [Draft("email", f"p{i}@example.ch", "Termin", subject="Termin") for i in range(MAIL_COUNT)],
         user="test",
     )
 

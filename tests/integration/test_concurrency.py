@@ -24,6 +24,7 @@ import pytest
 
 from tests.processes import vitosms, wait_for
 from vitosms_tui.core import agenda, clock, credits, mandanten, outbox, persons
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.models import CreditEntry, Message
 from vitosms_tui.delivery.gateways.mock import HANDSET_FILE
 from vitosms_tui.delivery.sink import start_sink
@@ -151,10 +152,10 @@ def practice(db, db_path, tmp_path):
         )
     # and free texts from the desk, test numbers among them
     numbers = ["+41799990100", "+41799990101", "+41799990102"] + [f"+4179555{3000 + i}" for i in range(17)]
-    free = outbox.enqueue(hau, [outbox.Draft("sms", n, f"Nachricht {n[-4:]}") for n in numbers], user="desk")
+    free = outbox.enqueue(hau, [Draft("sms", n, f"Nachricht {n[-4:]}") for n in numbers], user="desk")
     free += outbox.enqueue(
         mue,
-        [outbox.Draft("email", f"info{i}@example.ch", f"Mail {i}", subject="Praxis") for i in range(10)],
+        [Draft("email", f"info{i}@example.ch", f"Mail {i}", subject="Praxis") for i in range(10)],
         user="desk",
     )
     return {"mandanten": (hau, mue), "appointments": appointments, "free": free}

@@ -9,6 +9,7 @@ from tests.processes import wait_for
 from vitosms_tui.cli.demo import BackgroundWorker, start_simulator
 from vitosms_tui.core import credits, outbox
 from vitosms_tui.core.config import Settings
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.journal import timeline
 from vitosms_tui.core.models import Message
 
@@ -23,7 +24,7 @@ def test_the_demo_sends_every_sms_over_smpp_to_the_simulator(tmp_path, mandant):
     try:
         assert settings.sms.gateway == "smpp" and settings.sms.port == smsc.port
         worker.start()
-        [message] = outbox.enqueue(mandant, [outbox.Draft("sms", "+41791234567", "Hallo")], user="test")
+        [message] = outbox.enqueue(mandant, [Draft("sms", "+41791234567", "Hallo")], user="test")
         wait_for(lambda: Message.get_by_id(message.id).status == "delivered", "the delivery receipt")
     finally:
         worker.stop()

@@ -11,8 +11,9 @@ from datetime import timedelta
 
 import pytest
 
-from vitosms_tui.core import agenda, clock, credits, outbox, recall
+from vitosms_tui.core import agenda, clock, credits, journal, outbox, recall, sending
 from vitosms_tui.core.config import Settings
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.errors import Refused
 from vitosms_tui.core.models import CreditEntry, Message
 from vitosms_tui.core.persons import PersonInput, add_person
@@ -38,7 +39,7 @@ def handset(tmp_path) -> list[dict]:
 
 
 def kinds(message) -> list[str]:
-    return [e.kind for e in outbox.timeline(message.id)]
+    return [e.kind for e in journal.timeline(message.id)]
 
 
 def refunds(message) -> list[int]:
@@ -93,7 +94,7 @@ async def test_a_reminder_in_the_last_hour_still_goes_out(mandant, anna, tmp_pat
 async def test_a_birthday_greeting_expires_at_the_end_of_its_day(mandant, anna, tmp_path):
     [greeting] = outbox.enqueue(
         mandant,
-        [outbox.Draft("sms", anna.mobile, "Alles Gute!", person=anna, purpose="birthday")],
+        [Draft("sms", anna.mobile, "Alles Gute!", person=anna, purpose="birthday")],
         "automation",
         scheduled_at=zh("2026-12-03T09:00"),
     )
@@ -123,7 +124,7 @@ async def test_checked_again_right_before_hand_over(mandant, anna, tmp_path):
     appt = book(mandant, anna, "2026-12-04T11:00")
     reminder = agenda.remind(appt, "desk").message
     clock.set_now("2026-12-04T10:59:59")
-    [job] = records.claim("slow-worker", 10, 30)
+    [job] = sending.claim("slow-worker", 10, 30)
     assert not job.past_its_moment()
     clock.set_now("2026-12-04T11:00:01")  # the claimed batch waited: the moment passed meanwhile
     late = worker(tmp_path, worker_id="slow-worker")
@@ -141,7 +142,7 @@ async def test_a_lapsed_lease_after_the_moment_expires_once_and_the_late_worker_
     appt = book(mandant, anna, "2026-12-04T11:00")
     reminder = agenda.remind(appt, "desk").message
     clock.set_now("2026-12-04T10:58")
-    [job] = records.claim("dying-worker", 10, 30)  # ...and the worker dies
+    [job] = sending.claim("dying-worker", 10, 30)  # ...and the worker dies
     clock.set_now("2026-12-04T11:05")
     await worker(tmp_path).run_once()  # takes over the lapsed lease: past the moment
     reminder = Message.get_by_id(reminder.id)
@@ -205,9 +206,9 @@ def test_the_json_and_the_status_filter_know_expired(mandant, anna):
     appt = book(mandant, anna, "2026-12-04T11:00")
     reminder = agenda.remind(appt, "desk").message
     clock.set_now("2026-12-04T11:00")
-    outbox.claim_due("w", 10, 30)
-    [row] = outbox.list_messages(status="expired")
-    data = outbox.message_json(row)
+    sending.claim("w", 10, 30)
+    [row] = journal.list_messages(status="expired")
+    data = journal.message_json(row)
     assert data["status"] == "expired" and data["expires_at"] == "2026-12-04T11:00:00+01:00"
     assert timedelta(0) == zh(data["expires_at"]) - reminder.expires_at
 
@@ -219,7 +220,7 @@ def test_a_database_of_version_2_gets_the_moments_of_its_pending_messages(mandan
     appt = book(mandant, anna, "2026-12-04T11:00")
     reminder = agenda.remind(appt, "desk").message
     [greeting] = outbox.enqueue(
-        mandant, [outbox.Draft("sms", anna.mobile, "Alles Gute!", person=anna, purpose="birthday")], "automation"
+        mandant, [Draft("sms", anna.mobile, "Alles Gute!", person=anna, purpose="birthday")], "automation"
     )
     db = database.obj
     for table, column in (

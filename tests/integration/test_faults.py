@@ -26,6 +26,7 @@ import pytest
 from tests.processes import free_port, vitosms, wait_for
 from vitosms_tui.core import credits, outbox
 from vitosms_tui.core.config import Settings
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.models import Message, MessageEvent
 from vitosms_tui.delivery.gateways.mock import FLAKY_NUMBER, MockGateway
 from vitosms_tui.delivery.sink import MaildirHandler, start_sink
@@ -121,7 +122,7 @@ def refs_in_mailbox(tmp_path) -> Counter:
 def queue_mails(mandant, count=1, body="Ihr Termin morgen um 09:00."):
     return outbox.enqueue(
         mandant,
-        [outbox.Draft("email", f"patient{i}@example.ch", body, subject="Termin") for i in range(count)],
+        [Draft("email", f"patient{i}@example.ch", body, subject="Termin") for i in range(count)],
         user="desk",
     )
 
@@ -281,7 +282,7 @@ def test_the_server_down_while_the_worker_runs_then_back_up(mandant, tmp_path, d
 
 async def test_gateway_faults_that_outlast_the_attempts_fail_the_sms_and_refund_it(mandant, tmp_path):
     before = credits.balance(mandant)
-    [sms] = outbox.enqueue(mandant, [outbox.Draft("sms", FLAKY_NUMBER, "Ihr Termin")], user="desk")
+    [sms] = outbox.enqueue(mandant, [Draft("sms", FLAKY_NUMBER, "Ihr Termin")], user="desk")
     tally = await make_worker(settings_for(None, max_attempts=2), tmp_path).drain()
     sms = Message.get_by_id(sms.id)
     assert sms.status == "failed" and sms.attempts == 2
@@ -292,7 +293,7 @@ async def test_gateway_faults_that_outlast_the_attempts_fail_the_sms_and_refund_
 
 
 async def test_gateway_faults_within_the_attempts_are_retried_with_growing_back_off(mandant, tmp_path):
-    [sms] = outbox.enqueue(mandant, [outbox.Draft("sms", FLAKY_NUMBER, "Ihr Termin")], user="desk")
+    [sms] = outbox.enqueue(mandant, [Draft("sms", FLAKY_NUMBER, "Ihr Termin")], user="desk")
     await make_worker(settings_for(None, backoff_seconds=0.05, backoff_max_seconds=10), tmp_path).drain()
     sms = Message.get_by_id(sms.id)
     assert sms.status == "delivered" and sms.attempts == 3 and sms.error is None
@@ -346,7 +347,7 @@ def released_at(locker) -> datetime:
 
 def test_send_and_a_draining_worker_wait_for_a_locked_database_and_succeed(mandant, tmp_path, db_path):
     config = write_config(tmp_path, free_port())
-    [waiting] = outbox.enqueue(mandant, [outbox.Draft("sms", "+41791234567", "Erste")], user="desk")
+    [waiting] = outbox.enqueue(mandant, [Draft("sms", "+41791234567", "Erste")], user="desk")
     locker = hold_write_lock(db_path)
     send = vitosms(
         db_path,
@@ -384,11 +385,11 @@ def test_a_running_worker_waits_out_a_locked_database_and_goes_on(mandant, tmp_p
     config = write_config(tmp_path, free_port())
     worker = vitosms(db_path, tmp_path, config, "worker")
     try:
-        [first] = outbox.enqueue(mandant, [outbox.Draft("sms", "+41791234567", "Erste")], user="desk")
+        [first] = outbox.enqueue(mandant, [Draft("sms", "+41791234567", "Erste")], user="desk")
         wait_for(lambda: Message.get_by_id(first.id).status == "delivered", "the first SMS")
         locker = hold_write_lock(db_path)
         # queued while the lock is held: this waits for it too
-        [second] = outbox.enqueue(mandant, [outbox.Draft("sms", "+41791234568", "Zweite")], user="desk")
+        [second] = outbox.enqueue(mandant, [Draft("sms", "+41791234568", "Zweite")], user="desk")
         released = released_at(locker)
         assert Message.get_by_id(second.id).created_at >= released
         wait_for(lambda: Message.get_by_id(second.id).status == "delivered", "the second SMS")

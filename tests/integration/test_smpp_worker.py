@@ -13,6 +13,7 @@ import pytest
 from tests.processes import WAIT, wait_for
 from tests.smsc_helpers import SmscProcess, smpp_config
 from vitosms_tui.core import credits, outbox
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.models import Message
 
 
@@ -52,7 +53,7 @@ def worker(practice, config, *args) -> subprocess.Popen:
 
 
 def queue(practice, numbers, text="Guten Tag, Ihr Termin ist morgen.") -> list[Message]:
-    return outbox.enqueue(practice["mandant"], [outbox.Draft("sms", n, text) for n in numbers], user="test")
+    return outbox.enqueue(practice["mandant"], [Draft("sms", n, text) for n in numbers], user="test")
 
 
 def statuses(messages) -> Counter:

@@ -10,6 +10,7 @@ import pytest
 from tests.processes import WAIT
 from tests.smsc_helpers import SmscProcess, smpp_config
 from vitosms_tui.core import credits, outbox
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.models import Message
 
 
@@ -33,7 +34,7 @@ def test_a_worker_drains_over_tls_to_the_simulator(tmp_path, db_path, mandant):
     authority.cert_pem.write_to_path(str(ca))
     smsc = SmscProcess(tmp_path, "--tls-cert", str(cert), "--tls-key", str(key)).start()
     credits.purchase(mandant, 10, user="test")
-    [message] = outbox.enqueue(mandant, [outbox.Draft("sms", "+41791234567", "Hallo")], user="test")
+    [message] = outbox.enqueue(mandant, [Draft("sms", "+41791234567", "Hallo")], user="test")
     try:
         config = smpp_config(tmp_path / "w.toml", smsc.port, tls=True, tls_ca_file=str(ca))
         run = subprocess.run(

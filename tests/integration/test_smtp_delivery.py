@@ -11,6 +11,7 @@ import pytest
 
 from vitosms_tui.core import credits, outbox
 from vitosms_tui.core.config import Settings
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.models import Message, MessageEvent
 from vitosms_tui.delivery.gateways.mock import MockGateway
 from vitosms_tui.delivery.sink import MaildirHandler, SinkController, start_sink
@@ -76,7 +77,7 @@ def mails(tmp_path) -> list:
 
 
 def queue_mail(mandant, to="anna.muster@example.ch", body="Ihr Termin morgen um 09:00."):
-    return outbox.enqueue(mandant, [outbox.Draft("email", to, body, subject="Termin")], user="test")[0]
+    return outbox.enqueue(mandant, [Draft("email", to, body, subject="Termin")], user="test")[0]
 
 
 async def test_a_queued_mail_arrives_with_its_reference(mandant, tmp_path, sink):
@@ -166,7 +167,7 @@ async def test_many_mails_over_the_pool_each_once(mandant, tmp_path, sink):
     port = sink()
     credits.purchase(mandant, 200, user="test")
     queued = outbox.enqueue(
-        mandant, [outbox.Draft("email", f"p{i}@example.ch", f"Text {i}", subject="S") for i in range(60)], user="test"
+        mandant, [Draft("email", f"p{i}@example.ch", f"Text {i}", subject="S") for i in range(60)], user="test"
     )
     settings = settings_for(port)
     settings.delivery.batch_size = 8

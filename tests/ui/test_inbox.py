@@ -30,8 +30,8 @@ def _answered(first: str, hour: int, text: str, ref: str) -> tuple[Person, Appoi
     )
     start = clock.zurich_datetime(MONDAY, hour, 0)
     appointment = agenda.add_appointment("HAU", person, start, 20, user="test", confirm="sms").appointment
-    for message in sending.claim_due("test-worker", 50, 30):
-        sending.mark_sent(message.id, "test-worker", f"p{message.id}")
+    for message in sending.claim("test-worker", 50, 30):
+        sending.mark_sent("test-worker", {message.id: f"p{message.id}"})
     replies.receive(Incoming(FAMILY, text, clock.now() + timedelta(minutes=1), "smpp:HAU", ref))
     return person, appointment
 
@@ -192,8 +192,8 @@ async def test_an_answer_coming_in_shows_in_the_agenda_without_a_key(make_app):
     appointment = agenda.add_appointment(
         "HAU", lea, clock.zurich_datetime(MONDAY, 7, 0), 20, user="test", confirm="sms"
     ).appointment
-    for message in sending.claim_due("test-worker", 50, 30):
-        sending.mark_sent(message.id, "test-worker", f"p{message.id}")
+    for message in sending.claim("test-worker", 50, 30):
+        sending.mark_sent("test-worker", {message.id: f"p{message.id}"})
     async with make_app().run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = pilot.app.screen

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from vitosms_tui.core import clock, credits, journal, outbox
+from vitosms_tui.core import clock, credits, journal, outbox, sending
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.models import CreditEntry
+from vitosms_tui.core.sending import DeliveryReport
 from vitosms_tui.ui.i18n import set_language
 from vitosms_tui.ui.widgets.event_texts import event_detail, ledger_note
 from vitosms_tui.ui.widgets.reasons import reason_text
@@ -22,7 +24,7 @@ def german():
 
 
 def _queue(mandant, due=None):
-    draft = outbox.Draft(channel="sms", recipient="+41791234567", body="Guten Tag")
+    draft = Draft(channel="sms", recipient="+41791234567", body="Guten Tag")
     return outbox.enqueue(mandant, [draft], "root", scheduled_at=due)[0]
 
 
@@ -34,8 +36,8 @@ def test_a_failed_sms_reads_german_from_queueing_to_refund(mandant, german):
     clock.set_now("2026-12-01T10:00")
     message = _queue(mandant, due=clock.parse_instant("2026-12-02T11:00"))
     clock.set_now("2026-12-02T11:00")
-    assert [m.id for m in outbox.claim_due(WORKER, 10, 60)] == [message.id]
-    assert outbox.mark_permanent_failure(message.id, WORKER, "SMSC: 0x0000000B ESME_RINVDSTADR")
+    assert [m.id for m in sending.claim(WORKER, 10, 60)] == [message.id]
+    assert sending.mark_permanent_failure(message.id, WORKER, "SMSC: 0x0000000B ESME_RINVDSTADR")
     assert _timeline(message.id) == [
         "durch root, 1 Credit, für 02.12.2026 11:00",
         f"Versuch 1 durch {WORKER}",
@@ -58,12 +60,12 @@ def test_a_withdrawn_message_names_why_and_who(mandant, german):
 def test_a_passing_fault_then_delivery(mandant, german):
     clock.set_now("2026-12-02T11:00")
     message = _queue(mandant)
-    outbox.claim_due(WORKER, 10, 60)
-    outbox.mark_passing_fault(message.id, WORKER, "gateway busy, try again later (1 of 2)", 5, 5, 60)
+    sending.claim(WORKER, 10, 60)
+    sending.mark_passing_fault(message.id, WORKER, "gateway busy, try again later (1 of 2)", 5, 5, 60)
     clock.set_now("2026-12-02T11:01")
-    outbox.claim_due(WORKER, 10, 60)
-    assert outbox.mark_sent(message.id, WORKER, "p-77")
-    assert outbox.record_report("p-77", True, clock.now())
+    sending.claim(WORKER, 10, 60)
+    assert sending.mark_sent(WORKER, {message.id: "p-77"})
+    assert sending.record_reports([DeliveryReport("p-77", True, clock.now())])
     lines = _timeline(message.id)
     assert lines[2] == "Versuch 1: Der Anbieter ist ausgelastet; das SMS wird nochmals versucht"
     assert lines[3] == "in 5 s, um 02.12.2026 11:00"

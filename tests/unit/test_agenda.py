@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from vitosms_tui.core import agenda, clock, credits, outbox, persons, reminders
+from vitosms_tui.core import agenda, clock, credits, persons, reminders, sending
 from vitosms_tui.core.errors import Refused
 from vitosms_tui.core.models import AuditEntry, CreditEntry, Message
 
@@ -44,7 +44,7 @@ def refunds_of(message):
 
 
 def claim_now():
-    return outbox.claim_due("test-worker", 10, 60)
+    return sending.claim("test-worker", 10, 60)
 
 
 # --- booking and overlaps ---------------------------------------------------
@@ -158,7 +158,7 @@ def test_move_after_the_reminder_went_out(mandant, person, now):
     appt = book(mandant, person, "2026-05-04T14:00")  # short notice: sent at once
     old = agenda.remind(appt, "desk").message
     [claimed] = claim_now()
-    outbox.mark_sent(claimed.id, "test-worker", "p-1")
+    sending.mark_sent("test-worker", {claimed.id: "p-1"})
     assert agenda.needs_reminder_decision(appt)
     with pytest.raises(Refused):
         agenda.move_appointment(appt, "2026-05-06T09:00", "desk")

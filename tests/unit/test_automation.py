@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from vitosms_tui.core import agenda, automation, clock, credits, mandanten, outbox, persons, recall
+from vitosms_tui.core import agenda, automation, clock, credits, journal, mandanten, persons, recall
 from vitosms_tui.core.models import Message, MessageEvent
 from vitosms_tui.core.quiet_hours import in_quiet_hours
 
@@ -246,7 +246,7 @@ def test_out_of_credits_is_visible_once_and_retried_when_credits_arrive(db):
     for message in skipped:
         assert (message.credits, message.error) == (0, "not enough credits (needs 1, has 0)")
         assert message.auto_key.startswith("skipped:reminder:")
-        assert [e.kind for e in outbox.timeline(message.id)] == ["skipped"]
+        assert [e.kind for e in journal.timeline(message.id)] == ["skipped"]
     assert automation.automation_warnings() == ["Mandant HAU: 2 automatic messages skipped, not enough credits"]
     rows = Message.select().count(), MessageEvent.select().count()
     again = tick("2026-05-04T10:01")
@@ -255,7 +255,7 @@ def test_out_of_credits_is_visible_once_and_retried_when_credits_arrive(db):
     credits.purchase(poor, 10, "test")
     assert tick("2026-05-04T10:02").reminders == 2
     assert [m.status for m in reminders_of(second)] == ["failed", "queued"]
-    assert "resent" in [e.kind for e in outbox.timeline(skipped[0].id)]
+    assert "resent" in [e.kind for e in journal.timeline(skipped[0].id)]
     assert automation.automation_warnings() == []
     assert credits.balance(poor) == 8
 

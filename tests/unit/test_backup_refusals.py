@@ -9,8 +9,10 @@ import sqlite3
 import pytest
 
 from vitosms_tui.cli.main import main
-from vitosms_tui.core import credits, outbox
+from vitosms_tui.core import credits, outbox, sending
 from vitosms_tui.core.db import open_database
+from vitosms_tui.core.drafts import Draft
+from vitosms_tui.core.models import Mandant
 from vitosms_tui.core.schema import SCHEMA_VERSION
 
 
@@ -23,7 +25,7 @@ def run(capsys, *argv):
 @pytest.fixture
 def practice(db_path, mandant):
     """The mandant fixture's database with three queued SMS (so a ledger with spends)."""
-    outbox.enqueue(mandant, [outbox.Draft("sms", f"+4179123456{i}", "Hallo") for i in range(3)], user="test")
+    outbox.enqueue(mandant, [Draft("sms", f"+4179123456{i}", "Hallo") for i in range(3)], user="test")
     return db_path
 
 
@@ -169,7 +171,7 @@ def test_restore_refuses_what_is_no_backup_of_ours_and_changes_nothing(practice,
     live = tmp_path / "live.db"
     assert run(capsys, "--db", live, "init")[0] == 0
     assert run(capsys, "--db", live, "restore", good)[0] == 0
-    outbox.enqueue(outbox.Mandant.get_by_id(1), [outbox.Draft("sms", "+41791230000", "x")], user="test")
+    outbox.enqueue(Mandant.get_by_id(1), [Draft("sms", "+41791230000", "x")], user="test")
     # read through SQLite: opening and closing the live file by another route drops this process's locks
     before = dump(live)
 
@@ -196,8 +198,8 @@ def test_restore_is_refused_while_a_worker_holds_messages_unless_forced(practice
     good = tmp_path / "good.db"
     assert run(capsys, "--db", practice, "backup", good)[0] == 0
     open_database(str(practice))
-    outbox.enqueue(outbox.Mandant.get_by_id(1), [outbox.Draft("sms", "+41791230000", "x")], user="test")
-    claimed = outbox.claim_due("worker-1", 2, lease_seconds=600)
+    outbox.enqueue(Mandant.get_by_id(1), [Draft("sms", "+41791230000", "x")], user="test")
+    claimed = sending.claim("worker-1", 2, lease_seconds=600)
     assert len(claimed) == 2
 
     code, out, err = run(capsys, "--db", practice, "restore", good)
@@ -214,7 +216,7 @@ def test_an_expired_lease_does_not_stop_a_restore(practice, tmp_path, capsys):
     good = tmp_path / "good.db"
     assert run(capsys, "--db", practice, "backup", good)[0] == 0
     open_database(str(practice))
-    assert outbox.claim_due("worker-1", 1, lease_seconds=0.0)
+    assert sending.claim("worker-1", 1, lease_seconds=0.0)
     assert run(capsys, "--db", practice, "restore", good)[0] == 0
 
 

@@ -19,7 +19,9 @@ from vitosms_tui.core import (
     mandanten,
     outbox,
     persons,
+    sending,
 )
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.errors import Refused
 from vitosms_tui.core.models import Appointment, AuditEntry, Message
 
@@ -87,7 +89,7 @@ def test_withdrawing_a_reminder_in_the_journal_means_no_reminder(hau, luca):
     assert AuditEntry.select().where(AuditEntry.action == "no_reminder").count() == 1
     assert automation.run_tick(clock.parse_instant("2026-05-04T14:00")).reminders == 0
     # a free text withdrawn in the journal says nothing about reminders
-    [free] = outbox.enqueue(hau, [outbox.Draft("sms", luca.mobile, "Hallo", person=luca, appointment=appt)], "desk")
+    [free] = outbox.enqueue(hau, [Draft("sms", luca.mobile, "Hallo", person=luca, appointment=appt)], "desk")
     other = book(luca, "2026-05-06T09:00")
     desk_answers.withdraw_at_desk(free.id, "desk")
     assert not Appointment.get_by_id(other.id).no_reminder
@@ -202,12 +204,12 @@ def test_add_with_a_confirmation_that_cannot_go_books_nothing(cli, hau):
 
 def fail(message: Message) -> None:
     """As a worker records a permanent refusal."""
-    outbox.claim_due("w", 50, 30)
-    assert outbox.mark_permanent_failure(message.id, "w", "rejected")
+    sending.claim("w", 50, 30)
+    assert sending.mark_permanent_failure(message.id, "w", "rejected")
 
 
 def test_a_twice_failed_message_stays_in_attention_until_dealt_with(cli, hau, luca):
-    [first] = outbox.enqueue(hau, [outbox.Draft("sms", luca.mobile, "Bitte anrufen", person=luca)], "desk")
+    [first] = outbox.enqueue(hau, [Draft("sms", luca.mobile, "Bitte anrufen", person=luca)], "desk")
     fail(first)
     assert [m.id for m in journal.list_messages(attention=True)] == [first.id]
     again = outbox.resend(first.id, "desk")
@@ -227,7 +229,7 @@ def test_a_twice_failed_message_stays_in_attention_until_dealt_with(cli, hau, lu
 
 
 def test_marking_done_says_who_and_when(cli, hau, luca):
-    [message] = outbox.enqueue(hau, [outbox.Draft("sms", luca.mobile, "Bitte anrufen", person=luca)], "desk")
+    [message] = outbox.enqueue(hau, [Draft("sms", luca.mobile, "Bitte anrufen", person=luca)], "desk")
     with pytest.raises(Refused) as refused:
         attention.mark_done(message.id, "desk")
     assert refused.value.code == "not_failed"
@@ -236,7 +238,7 @@ def test_marking_done_says_who_and_when(cli, hau, luca):
     done = attention.mark_done(message.id, "maria")
     assert done.attention_done_by == "maria"
     assert clock.iso(done.attention_done_at.replace(microsecond=0)) == "2026-05-04T11:30:00+02:00"
-    [event] = [e for e in outbox.timeline(message.id) if e.kind == "dealt_with"]
+    [event] = [e for e in journal.timeline(message.id) if e.kind == "dealt_with"]
     assert event.detail == "marked done by maria"
     attention.mark_done(message.id, "other")  # once is enough: the first mark stays
     assert Message.get_by_id(message.id).attention_done_by == "maria"

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from vitosms_tui.core import credits, mandanten, outbox
 from vitosms_tui.core.db import write_transaction
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.errors import Refused
 from vitosms_tui.core.models import AuditEntry, CreditEntry, Mandant, Message, MessageEvent, Order, Setting
 
@@ -94,7 +95,7 @@ def test_any_sequence_keeps_the_ledger_consistent(practice, operations):
                 credits.order(practice[who], amount, SERVICE)  # the front desk may not order
                 expected[who] += credits.package(amount).credits
             elif kind == "sms":
-                drafts = [outbox.Draft("sms", "079 123 45 67", "Guten Tag") for _ in range(amount)]
+                drafts = [Draft("sms", "079 123 45 67", "Guten Tag") for _ in range(amount)]
                 queued = outbox.enqueue(practice[who], drafts, DESK)  # 1 segment each: 1 credit
                 expected[who] -= amount
                 made += [(m.id, who, m.credits) for m in queued]
@@ -148,7 +149,7 @@ def test_refused_spend_of_the_last_credit_leaves_nothing(practice):
 
 def test_a_second_withdrawal_is_refused_and_refunds_nothing(practice):
     credits.purchase(practice["HAU"], 5, DESK)
-    (message,) = outbox.enqueue(practice["HAU"], [outbox.Draft("sms", "079 123 45 67", "Hallo")], DESK)
+    (message,) = outbox.enqueue(practice["HAU"], [Draft("sms", "079 123 45 67", "Hallo")], DESK)
     outbox.withdraw(message.id, DESK)
     before = tables()
     with pytest.raises(Refused) as info:

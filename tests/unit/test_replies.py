@@ -9,6 +9,7 @@ import pytest
 
 from vitosms_tui.cli.main import main
 from vitosms_tui.core import agenda, automation, clock, credits, mandanten, outbox, persons, replies, sending, templates
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.errors import Refused
 from vitosms_tui.core.models import Appointment, AuditEntry, Message, Person, Reply
 from vitosms_tui.core.replies import Incoming
@@ -36,9 +37,9 @@ def _booked(person: Person, day: int, hour: int = 9) -> Appointment:
 def _confirm_sent(appointment: Appointment) -> Message:
     """The confirmation queued and handed to the gateway now, as the worker does."""
     message = agenda.remind(appointment, "test", kind="confirmation").message
-    claimed = sending.claim_due("w1", 10, 30)
+    claimed = sending.claim("w1", 10, 30)
     assert message.id in [m.id for m in claimed]
-    assert sending.mark_sent(message.id, "w1", f"p{message.id}")
+    assert sending.mark_sent("w1", {message.id: f"p{message.id}"})
     return Message.get_by_id(message.id)
 
 
@@ -126,7 +127,7 @@ def test_stop_ends_every_sms_to_that_number_automatic_ones_too(hau):
     luca = _person("Luca", email="luca@example.ch")
     anna = _person("Anna")  # the same handset
     _confirm_sent(_booked(luca, 6))
-    queued = outbox.enqueue(hau, [outbox.Draft("sms", FAMILY, "Bis bald", person=anna)], "desk")[0]
+    queued = outbox.enqueue(hau, [Draft("sms", FAMILY, "Bis bald", person=anna)], "desk")[0]
     balance = credits.balance(hau)
     reply = _reply("STOP", ref="r7")
     assert reply.action == "stop"
@@ -136,7 +137,7 @@ def test_stop_ends_every_sms_to_that_number_automatic_ones_too(hau):
         assert fresh.consent_sms_at is not None
     assert Message.get_by_id(queued.id).status == "cancelled"
     assert credits.balance(hau) == balance + queued.credits
-    for draft in (outbox.Draft("sms", FAMILY, "Hallo"), outbox.Draft("sms", FAMILY, "Hallo", person=anna)):
+    for draft in (Draft("sms", FAMILY, "Hallo"), Draft("sms", FAMILY, "Hallo", person=anna)):
         with pytest.raises(Refused) as refused:
             outbox.enqueue(hau, [draft], "desk")
         assert refused.value.code == "sms_stopped"
@@ -148,7 +149,7 @@ def test_stop_ends_every_sms_to_that_number_automatic_ones_too(hau):
     made = Message.select().where(Message.purpose == "reminder")
     assert [(m.person_id, m.channel) for m in made] == [(luca.id, "email")]
     persons.set_consent(Person.get_by_id(anna.id), "sms", True, "desk")  # she told the desk: SMS again
-    assert outbox.enqueue(hau, [outbox.Draft("sms", FAMILY, "Hallo", person=anna)], "desk")
+    assert outbox.enqueue(hau, [Draft("sms", FAMILY, "Hallo", person=anna)], "desk")
 
 
 def test_the_inbox_lists_unread_first_newest_first(hau):

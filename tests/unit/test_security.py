@@ -27,6 +27,7 @@ import pytest
 from vitosms_tui.cli.main import main
 from vitosms_tui.core import agenda, audit, clock, credits, mandanten, outbox, persons
 from vitosms_tui.core.db import open_database
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.errors import Refused
 from vitosms_tui.core.models import ALL_MODELS, AuditEntry, CreditEntry, Message, Staff
 from vitosms_tui.core.schema import migrate
@@ -283,8 +284,8 @@ def test_a_worker_logging_at_debug_writes_no_text_number_or_address(practice, db
     )
     outbox.enqueue(
         hau,
-        [outbox.Draft("sms", n, SECRET_TEXT) for n in NUMBERS]
-        + [outbox.Draft("email", a, SECRET_TEXT, subject="Ihr Befund XYZZY") for a in ADDRESSES],
+        [Draft("sms", n, SECRET_TEXT) for n in NUMBERS]
+        + [Draft("email", a, SECRET_TEXT, subject="Ihr Befund XYZZY") for a in ADDRESSES],
         user="desk",
     )
     controller, port = start_sink(tmp_path / "mailbox", handler=Refusing(tmp_path / "mailbox"))
@@ -375,7 +376,7 @@ def test_cancellations_and_withdrawals_are_audited(practice):
     start = clock.now().replace(second=0, microsecond=0) + timedelta(days=3)
     appointment = agenda.add_appointment(hau, anna, start, 15, user="empfang").appointment
     reminder = agenda.remind(appointment, user="empfang").message
-    [free] = outbox.enqueue(hau, [outbox.Draft("sms", "079 123 45 68", "Hallo")], user="empfang", scheduled_at=start)
+    [free] = outbox.enqueue(hau, [Draft("sms", "079 123 45 68", "Hallo")], user="empfang", scheduled_at=start)
     outbox.withdraw(free.id, "empfang2")
     agenda.cancel_appointment(appointment, user="empfang3")
     [withdrawn] = audited("withdraw", message=free.id)
@@ -391,7 +392,7 @@ def test_audit_entries_carry_no_message_text(practice):
     hau, _ = practice
     [message] = outbox.enqueue(
         hau,
-        [outbox.Draft("sms", "079 123 45 67", SECRET_TEXT)],
+        [Draft("sms", "079 123 45 67", SECRET_TEXT)],
         user="empfang",
         scheduled_at=clock.now() + timedelta(days=1),
     )

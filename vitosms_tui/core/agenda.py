@@ -37,15 +37,16 @@ from .journal import list_messages
 from .mandanten import get_mandant
 from .models import Appointment, Mandant, Message, Person
 from .reminders import KINDS, ReminderPlan
+from .states import PENDING, Purpose, Status
 
 REGENERATE = "regenerate"
 WITHDRAW = "withdraw"
 DECISIONS = (REGENERATE, WITHDRAW)
 MAX_MINUTES = 24 * 60
 # messages that carry the appointment's date and time
-DATED_PURPOSES = ("reminder", "confirmation")
+DATED_PURPOSES = (Purpose.REMINDER, Purpose.CONFIRMATION)
 # a reminder counts as prepared from queueing on, until it failed or was withdrawn
-PREPARED_STATUSES = ("queued", "sending", "sent", "delivered")
+PREPARED_STATUSES = (Status.QUEUED, Status.SENDING, Status.SENT, Status.DELIVERED)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -318,7 +319,7 @@ def copy_appointment(appointment: Appointment | int, start: datetime | str, user
 
 
 def _queued_dated(appointment: Appointment) -> list[Message]:
-    return [m for m in prepared_messages(appointment) if m.status == "queued"]
+    return [m for m in prepared_messages(appointment) if m.status == Status.QUEUED]
 
 
 def move_appointment(
@@ -338,7 +339,7 @@ def move_appointment(
     with write_transaction():
         appt = _booked(_fresh(appointment))
         prepared = prepared_messages(appt)
-        sending = [m for m in prepared if m.status == "sending"]
+        sending = [m for m in prepared if m.status == Status.SENDING]
         if sending:
             raise Refused(
                 f"the {sending[0].purpose} of message {sending[0].id} with the old date is being sent"
@@ -401,16 +402,14 @@ def cancel_appointment(appointment: Appointment | int, user: str) -> CancelResul
     with write_transaction():
         appt = _booked(_fresh(appointment))
         pending = list(
-            Message.select()
-            .where((Message.appointment == appt.id) & Message.status.in_(("queued", "sending")))
-            .order_by(Message.id)
+            Message.select().where((Message.appointment == appt.id) & Message.status.in_(PENDING)).order_by(Message.id)
         )
         withdrawn = [
-            outbox.withdraw(m.id, user, reason="appointment cancelled") for m in pending if m.status == "queued"
+            outbox.withdraw(m.id, user, reason="appointment cancelled") for m in pending if m.status == Status.QUEUED
         ]
         appt.status = "cancelled"
         appt.save()
-        in_flight = [m for m in pending if m.status == "sending"]
+        in_flight = [m for m in pending if m.status == Status.SENDING]
         refunded = sum(m.credits for m in withdrawn)
         audit.record(
             user,

@@ -14,6 +14,7 @@ from typing import NamedTuple
 from . import clock
 from .agenda import DATED_PURPOSES
 from .models import Appointment, Mandant, Message, Person
+from .states import Status
 
 # SQLite builds before 3.32 allow 999 parameters per statement
 _ID_CHUNK = 900
@@ -54,7 +55,9 @@ def agenda_entries(mandanten: list[Mandant | int], since: datetime, until: datet
     reminder = (
         latest.select(latest.status)
         .where(
-            (latest.appointment == Appointment.id) & latest.purpose.in_(DATED_PURPOSES) & (latest.status != "cancelled")
+            (latest.appointment == Appointment.id)
+            & latest.purpose.in_(DATED_PURPOSES)
+            & (latest.status != Status.CANCELLED)
         )
         .order_by(latest.id.desc())
         .limit(1)
@@ -99,7 +102,9 @@ def reminder_states(appointment_ids) -> dict[int, str]:
         rows = (
             Message.select(Message.appointment, Message.status)
             .where(
-                Message.appointment.in_(chunk) & Message.purpose.in_(DATED_PURPOSES) & (Message.status != "cancelled")
+                Message.appointment.in_(chunk)
+                & Message.purpose.in_(DATED_PURPOSES)
+                & (Message.status != Status.CANCELLED)
             )
             .order_by(Message.id)
             .tuples()

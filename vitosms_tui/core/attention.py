@@ -14,6 +14,7 @@ from .db import write_transaction
 from .errors import NotFound, Refused
 from .events import add_event
 from .models import CONSENT_PURPOSES, Message
+from .states import Status
 
 OTHER_CHANNEL = {"sms": "email", "email": "sms"}
 
@@ -24,7 +25,7 @@ def mark_done(message_id: int, user: str) -> Message:
         message = Message.get_or_none(Message.id == message_id)
         if message is None:
             raise NotFound(f"no message with id {message_id}")
-        if message.status != "failed":
+        if message.status != Status.FAILED:
             raise Refused(
                 f"message {message.id} is {message.status}: only a failed message needs attention", "not_failed"
             )

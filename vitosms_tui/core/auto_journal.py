@@ -20,12 +20,13 @@ from datetime import date, datetime, timedelta
 
 import peewee as pw
 
-from . import clock, credits
+from . import bulk, clock, credits
 from .db import write_transaction
 from .drafts import Draft, QuoteLine, quote
 from .errors import Refused
 from .models import Appointment, AuditEntry, Mandant, Message, MessageEvent, Person
 from .phone import mask_recipient
+from .states import RESENDABLE, Status
 
 log = logging.getLogger("vitosms.automation")
 
@@ -54,8 +55,8 @@ def skipped_key(key: str) -> str:
 def with_keys(keys: list[str], *fields) -> list[Message]:
     """The messages holding these automation keys (with ``fields`` loaded)."""
     rows: list[Message] = []
-    for start in range(0, len(keys), 500):  # SQLite's limit on bound parameters
-        rows.extend(Message.select(Message.auto_key, *fields).where(Message.auto_key.in_(keys[start : start + 500])))
+    for chunk in bulk.chunks(keys):  # SQLite's limit on bound parameters
+        rows.extend(Message.select(Message.auto_key, *fields).where(Message.auto_key.in_(chunk)))
     return rows
 
 
@@ -130,7 +131,7 @@ def record_skip(mandant: Mandant, draft: Draft, send_at: datetime, exc: Refused,
                 subject=draft.subject if draft.channel == "email" else "",
                 body=draft.body,
                 purpose=draft.purpose,
-                status="failed",
+                status=Status.FAILED,
                 credits=0,
                 idempotency_key=uuid.uuid4().hex,
                 auto_key=key,
@@ -202,7 +203,7 @@ def greeted_by_hand(person_ids: list[int], day: date) -> set[int]:
             & (Message.purpose == "birthday")
             & Message.auto_key.is_null()
             & (Message.created_at >= since)
-            & Message.status.not_in(("failed", "cancelled"))
+            & Message.status.not_in(RESENDABLE)
         )
         .tuples()
     }

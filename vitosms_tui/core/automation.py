@@ -65,6 +65,7 @@ from .auto_journal import (  # noqa: F401
     still_unpaid,
 )
 from .db import write_transaction
+from .drafts import Draft
 from .errors import Refused
 from .models import Appointment, Mandant, Message, Person
 from .quiet_hours import latest_allowed_before, next_allowed_at_or_after, window_of
@@ -102,7 +103,7 @@ class TickReport:
 @dataclass
 class _Candidate:
     mandant: Mandant
-    draft: outbox.Draft
+    draft: Draft
     send_at: datetime
     kind: str  # reminder | birthday
 
@@ -339,13 +340,13 @@ def _birthday_candidates(now: datetime, report: TickReport) -> list[_Candidate]:
     return result
 
 
-def _birthday_draft(person: Person, mandant: Mandant, key: str) -> outbox.Draft:
+def _birthday_draft(person: Person, mandant: Mandant, key: str) -> Draft:
     from . import templates
 
     channel = persons.channel_for(person, _channels(mandant))
     recipient = person.mobile if channel == "sms" else person.email
     subject, body = templates.render_message("birthday", channel, person, mandant)
-    return outbox.Draft(
+    return Draft(
         channel=channel,
         recipient=recipient,
         body=body,

@@ -32,6 +32,7 @@ from . import clock
 from .db import BUSY_TIMEOUT_MS, database, open_database, resolve_path
 from .errors import Refused, UsageError, VitosmsError
 from .models import CreditEntry, Message, Person, Setting
+from .states import Status
 
 # what a summary counts, by the name it has in the JSON document
 COUNTED = {"persons": Person, "messages": Message, "credit_entries": CreditEntry}
@@ -98,7 +99,7 @@ def leased_messages() -> int:
     """Messages of the open database that a worker is sending right now (lease not run out)."""
     if not database.obj.table_exists(Message._meta.table_name):
         return 0
-    return Message.select().where((Message.status == "sending") & (Message.lease_until > clock.now())).count()
+    return Message.select().where((Message.status == Status.SENDING) & (Message.lease_until > clock.now())).count()
 
 
 def refuse_under_worker(force: bool) -> int:

@@ -217,7 +217,7 @@ def write_transaction():
     credit. SQLite: ``BEGIN IMMEDIATE``. PostgreSQL: one advisory lock for the
     transaction, so both databases keep the same rules with the same code.
     Claiming due messages does not take it on PostgreSQL: row locks that skip
-    locked rows let workers claim side by side (see outbox.claim_due).
+    locked rows let workers claim side by side (see sending.claim).
     """
     db = database.obj
     if db.transaction_depth() > 0:

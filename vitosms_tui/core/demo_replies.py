@@ -65,12 +65,10 @@ def _confirm(appointments: list[Appointment]) -> list[Appointment]:
         except VitosmsError:  # no consent, no credits …: not this one
             continue
         confirmed.append(appointment)
-    delivered = [
-        (f"demo-{m.id}", True, clock.now(), None)
-        for m in sending.claim_due(WORKER, len(confirmed), 60)
-        if sending.mark_sent(m.id, WORKER, f"demo-{m.id}")
-    ]
-    sending.record_reports(delivered)
+    handed_over = sending.mark_sent(
+        WORKER, {job.id: f"demo-{job.id}" for job in sending.claim(WORKER, len(confirmed), 60)}
+    )
+    sending.record_reports([sending.DeliveryReport(f"demo-{mid}", True, clock.now()) for mid in handed_over])
     return confirmed
 
 

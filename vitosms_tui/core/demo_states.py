@@ -52,18 +52,18 @@ def _reachable(channel: str):
 def _send(message: Message, at: datetime, delivered: bool | None = True, error: str = "") -> None:
     """The worker's part just after ``at``: claim, hand over, then the report (SMS) or the refusal."""
     with clock.as_of(at + timedelta(seconds=5)):  # after the queueing, which ran at ``at`` and on
-        claimed = sending.claim_due(WORKER, 50, 60.0)
-        sending.release_claims(WORKER, [m.id for m in claimed if m.id != message.id])
-        if message.id not in {m.id for m in claimed}:
+        claimed = sending.claim(WORKER, 50, 60.0)
+        sending.release_claims(WORKER, [job.id for job in claimed if job.id != message.id])
+        if message.id not in {job.id for job in claimed}:
             return  # not due after all: it stays queued, as it would
         if message.channel == "email" and delivered is False:
             sending.mark_permanent_failure(message.id, WORKER, error)
             return
         provider_id = f"demo-{message.id}" if message.channel == "sms" else None
-        sending.mark_sent(message.id, WORKER, provider_id)
+        sending.mark_sent(WORKER, {message.id: provider_id})
     if provider_id and delivered is not None:
         with clock.as_of(at + timedelta(minutes=1)):
-            sending.record_report(provider_id, delivered, clock.now(), error or None)
+            sending.record_reports([sending.DeliveryReport(provider_id, delivered, clock.now(), error or None)])
 
 
 def _free_message(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from . import clock
-from .db import database
+from . import bulk, clock
 from .models import Message, MessageEvent
+
+_COLUMNS = (MessageEvent.message, MessageEvent.at, MessageEvent.kind, MessageEvent.detail)
 
 
 def add_event(message: Message | int, kind: str, detail: str = "") -> MessageEvent:
@@ -12,17 +13,6 @@ def add_event(message: Message | int, kind: str, detail: str = "") -> MessageEve
 
 
 def add_events(rows: list[tuple[int, str, str]]) -> None:
-    """Many ``(message_id, kind, detail)`` timeline lines in one executemany.
-
-    peewee builds SQL row by row (also for insert_many), which made the
-    timeline the delivery worker's main cost; the statement is the same for all.
-    """
-    if not rows:
-        return
-    db = database.obj
-    p = db.param
-    at = MessageEvent.at.db_value(clock.now())
-    db.cursor().executemany(
-        f'INSERT INTO "message_event" ("message_id", "at", "kind", "detail") VALUES ({p}, {p}, {p}, {p})',
-        [(message_id, at, kind, detail) for message_id, kind, detail in rows],
-    )
+    """Many ``(message_id, kind, detail)`` timeline lines at once (see :mod:`.bulk`)."""
+    at = clock.now()
+    bulk.insert(MessageEvent, _COLUMNS, [(message_id, at, kind, detail) for message_id, kind, detail in rows])

@@ -32,10 +32,11 @@ from .db import rows_locked
 from .events import add_event
 from .models import Mandant, Message, Recall
 from .quiet_hours import in_quiet_hours, next_allowed_at_or_after
+from .states import PENDING, Purpose, Status
 
-DATED = ("reminder", "confirmation")
+DATED = (Purpose.REMINDER, Purpose.CONFIRMATION)
 # what the quiet hours hold back; a free text is the desk's own decision to send now
-HELD_IN_QUIET_HOURS = ("reminder", "confirmation", "birthday", "recall")
+HELD_IN_QUIET_HOURS = (Purpose.REMINDER, Purpose.CONFIRMATION, Purpose.BIRTHDAY, Purpose.RECALL)
 # a recall notice is of no use once its recall is one of these
 RECALL_CLOSED = ("booked", "done", "cancelled")
 QUIET = "quiet_hours"
@@ -47,7 +48,7 @@ def moment_of(purpose: str, appointment=None, send_at: datetime | None = None) -
     """When a new message of ``purpose`` expires (None: never), queued to go out at ``send_at``."""
     if purpose in DATED and appointment is not None:
         return clock.to_utc(appointment.start)
-    if purpose == "birthday":
+    if purpose == Purpose.BIRTHDAY:
         day = clock.local(send_at or clock.now()).date()
         return clock.zurich_datetime(day + timedelta(days=1), 0)
     return None
@@ -63,9 +64,9 @@ def reason(
     """One line for the timeline: why the message expired."""
     if cause == QUIET:
         return f"the quiet hours last beyond its moment ({_when(expires_at)}): not sent at all"
-    if purpose == "recall" and recall_status:
+    if purpose == Purpose.RECALL and recall_status:
         return f"its recall is {recall_status}: the notice is no longer needed"
-    if purpose == "birthday":
+    if purpose == Purpose.BIRTHDAY:
         return f"its birthday was over at {_when(expires_at)}"
     if purpose in DATED and expires_at is not None:
         return f"its appointment began at {_when(expires_at)}"
@@ -89,7 +90,7 @@ def _expire(message: Message, why: str, who: str, condition) -> bool:
     """Expired and refunded; False when ``condition`` no longer holds (another was first)."""
     from .sending import end_with_refund  # sending calls expire_due: imported when needed
 
-    return end_with_refund(message, "expired", why[:500], who, condition)
+    return end_with_refund(message, Status.EXPIRED, why[:500], who, condition)
 
 
 def mark_expired(message_id: int, worker_id: str) -> bool:
@@ -97,7 +98,7 @@ def mark_expired(message_id: int, worker_id: str) -> bool:
     from .db import write_transaction
 
     with write_transaction():
-        held = (Message.id == message_id) & (Message.claimed_by == worker_id) & (Message.status == "sending")
+        held = (Message.id == message_id) & (Message.claimed_by == worker_id) & (Message.status == Status.SENDING)
         message = Message.get_or_none(held)
         if message is None:
             return False
@@ -111,7 +112,7 @@ def expire_due(due, now: datetime, who: str) -> int:
     claim's transaction, before claiming.
     """
     closed = Recall.select(Recall.id).where(Recall.status.in_(RECALL_CLOSED))
-    past = (Message.expires_at <= now) | ((Message.purpose == "recall") & Message.recall.in_(closed))
+    past = (Message.expires_at <= now) | ((Message.purpose == Purpose.RECALL) & Message.recall.in_(closed))
     stale = list(
         rows_locked(
             Message.select(
@@ -126,7 +127,7 @@ def expire_due(due, now: datetime, who: str) -> int:
     expired = 0
     for message in stale:
         status = None
-        if message.purpose == "recall" and message.recall_id is not None:
+        if message.purpose == Purpose.RECALL and message.recall_id is not None:
             status = Recall.select(Recall.status).where(Recall.id == message.recall_id).scalar()
             status = status if status in RECALL_CLOSED else None
         why = reason(message.purpose, message.expires_at, status)
@@ -159,7 +160,7 @@ def _hold_in_quiet_hours(due, now: datetime, who: str) -> None:
         # scheduled anew for the morning: ``worker --drain`` need not wait the night for it
         changed = (
             Message.update(
-                status="queued", next_attempt_at=until, scheduled_at=until, claimed_by=None, lease_until=None
+                status=Status.QUEUED, next_attempt_at=until, scheduled_at=until, claimed_by=None, lease_until=None
             )
             .where(condition)
             .execute()
@@ -173,8 +174,8 @@ def fill_moments() -> int:
     from .models import Appointment
 
     filled = 0
-    pending = Message.status.in_(("queued", "sending")) & Message.expires_at.is_null()
-    dated = Message.purpose.in_(DATED + ("birthday",))
+    pending = Message.status.in_(PENDING) & Message.expires_at.is_null()
+    dated = Message.purpose.in_((*DATED, Purpose.BIRTHDAY))
     for message in Message.select(Message.id, Message.purpose, Message.appointment, Message.scheduled_at).where(
         pending & dated
     ):

@@ -14,6 +14,7 @@ import peewee as pw
 from . import clock
 from .errors import UsageError
 from .models import CHANNELS, PURPOSES, STATUSES, Mandant, Message, MessageEvent, Person
+from .states import Channel, Status
 
 # A failure older than this no longer asks for the desk's attention.
 ATTENTION_DAYS = 7
@@ -106,7 +107,7 @@ def needs_attention(now: datetime | None = None, days: int = ATTENTION_DAYS):
     recent = Message.next_attempt_at >= cutoff - LATE_FAILURE_MARGIN
     failed_lately = pw.fn.EXISTS(
         event.select(pw.SQL("1")).where(
-            (event.message == Message.id) & event.kind.in_(("failed", "skipped")) & (event.at >= cutoff)
+            (event.message == Message.id) & event.kind.in_((Status.FAILED, "skipped")) & (event.at >= cutoff)
         )
     )
     # (is_null first: NOT of a NULL test would drop every message without a key)
@@ -124,7 +125,7 @@ def needs_attention(now: datetime | None = None, days: int = ATTENTION_DAYS):
         )
     )
     return (
-        (Message.status == "failed")
+        (Message.status == Status.FAILED)
         & recent
         & failed_lately
         & Message.attention_done_at.is_null()
@@ -192,7 +193,7 @@ def awaiting_reports(limit: int = 500) -> list[Message]:
     """SMS handed to the gateway whose delivery report is still to come."""
     return list(
         Message.select()
-        .where((Message.status == "sent") & (Message.channel == "sms") & Message.provider_id.is_null(False))
+        .where((Message.status == Status.SENT) & (Message.channel == Channel.SMS) & Message.provider_id.is_null(False))
         .order_by(Message.sent_at, Message.id)
         .limit(limit)
     )

@@ -7,20 +7,21 @@ credits are integers; a balance is never stored, it is the sum of the ledger.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import peewee as pw
 
-from . import clock
+from . import clock, states
 from .db import database
+from .states import Channel, Purpose, Status
 
-CHANNELS = ("sms", "email")
+CHANNELS = tuple(channel.value for channel in Channel)
 LANGUAGES = ("de", "fr", "it", "en")
 ROLES = ("frontdesk", "servicedesk")
-PURPOSES = ("free", "reminder", "confirmation", "recall", "birthday")
-CONSENT_PURPOSES = ("reminder", "recall", "birthday")
-STATUSES = ("queued", "sending", "sent", "delivered", "failed", "cancelled", "expired")
-# A message in one of these states may still reach the patient.
-PENDING_STATUSES = ("queued", "sending")
+# as plain text (command-line choices, lists of words); the words themselves are in core.states
+PURPOSES = tuple(purpose.value for purpose in Purpose)
+CONSENT_PURPOSES = tuple(purpose.value for purpose in states.CONSENT_PURPOSES)
+STATUSES = tuple(status.value for status in Status)
 LEDGER_KINDS = ("purchase", "spend", "refund", "transfer_out", "transfer_in", "migration", "correction")
 APPOINTMENT_STATUSES = ("booked", "cancelled")
 RECALL_STATUSES = ("open", "notified", "booked", "done", "cancelled")
@@ -58,6 +59,9 @@ def _now():
 
 
 class BaseModel(pw.Model):
+    if TYPE_CHECKING:  # peewee gives every model that names no primary key of its own this one
+        id = pw.AutoField()
+
     class Meta:
         database = database
         legacy_table_names = False
@@ -139,11 +143,11 @@ class Person(BaseModel):
 
     def consents(self, purpose: str) -> bool:
         """Whether the person agreed to messages of this purpose (free texts need none)."""
-        if purpose in ("free", "confirmation"):
+        if purpose in (Purpose.FREE, Purpose.CONFIRMATION):
             return True
-        if purpose == "recall":
+        if purpose == Purpose.RECALL:
             return self.consent_recall
-        if purpose == "birthday":
+        if purpose == Purpose.BIRTHDAY:
             return self.consent_birthday
         return self.consent_reminder
 
@@ -224,8 +228,8 @@ class Message(BaseModel):
     sender = pw.CharField(max_length=254, default="")
     subject = pw.CharField(max_length=200, default="")
     body = pw.TextField()
-    purpose = pw.CharField(max_length=16, default="free", index=True)
-    status = pw.CharField(max_length=10, default="queued")
+    purpose = pw.CharField(max_length=16, default=Purpose.FREE, index=True)
+    status = pw.CharField(max_length=10, default=Status.QUEUED)
     encoding = pw.CharField(max_length=5, null=True)
     segments = pw.IntegerField(null=True)
     credits = pw.IntegerField(default=0)

@@ -9,7 +9,7 @@ imported.
 
 from __future__ import annotations
 
-from . import audit, clock
+from . import audit, bulk, clock
 from .csv_table import read_table
 from .db import write_transaction
 from .errors import Refused, UsageError
@@ -67,7 +67,7 @@ def import_persons(raw: bytes, user: str = "", source: str = "import") -> dict:
             fields[f"consent_{purpose}_source"] = source
         good.append(fields)
     with write_transaction():
-        for start in range(0, len(good), 500):
-            Person.insert_many(good[start : start + 500]).execute()
+        for chunk in bulk.chunks(good):
+            Person.insert_many(chunk).execute()
         audit.record(user, "import_persons", imported=len(good), rejected=len(rejected))
     return {"imported": len(good), "rejected": rejected, "ignored_columns": table.ignored}

@@ -30,10 +30,11 @@ import peewee as pw
 
 from . import audit, clock, dates, outbox, persons
 from .db import write_transaction
-from .drafts import Draft, Quote
+from .drafts import Draft, Quote, quote
 from .errors import NotFound, Refused, UsageError
 from .mandanten import get_mandant
 from .models import CHANNELS, Appointment, Mandant, Message, Person, Recall
+from .states import PENDING
 
 OPEN, NOTIFIED, BOOKED, DONE, CANCELLED = "open", "notified", "booked", "done", "cancelled"
 NOTIFIABLE = (OPEN, NOTIFIED)
@@ -343,7 +344,7 @@ def quote_recalls(recall_ids, channel: str | None = None) -> RecallNotice:
     recalls = _load(recall_ids)
     mandant = _one_mandant(recalls)
     drafts = [recall_draft(r, channel) for r in recalls]
-    return RecallNotice(mandant, recalls, drafts, outbox.quote(mandant, drafts))
+    return RecallNotice(mandant, recalls, drafts, quote(mandant, drafts))
 
 
 def notify_recalls(recall_ids, user: str, channel: str | None = None) -> RecallNotice:
@@ -356,7 +357,7 @@ def notify_recalls(recall_ids, user: str, channel: str | None = None) -> RecallN
         ids = [r.id for r in notice.recalls]
         pending = (
             Message.select(Message.id, Message.recall)
-            .where(Message.recall.in_(ids) & Message.status.in_(("queued", "sending")))
+            .where(Message.recall.in_(ids) & Message.status.in_(PENDING))
             .first()
         )
         if pending is not None:
@@ -369,7 +370,7 @@ def notify_recalls(recall_ids, user: str, channel: str | None = None) -> RecallN
         Recall.update(status=NOTIFIED, notified_at=now).where(
             Recall.id.in_(ids) & Recall.status.in_(NOTIFIABLE)
         ).execute()
-        audit.record(user, "recall_notify", mandant=notice.mandant, recalls=ids, messages=[m.id for m in messages])
+        audit.record(user, "recall_notify", mandant=notice.mandant, recalls=ids, messages=messages.ids)
     return notice
 
 

@@ -30,13 +30,14 @@ from datetime import datetime, timedelta
 
 import peewee as pw
 
-from . import audit, clock, outbox
+from . import audit, bulk, clock, outbox
 from . import persons as person_records
 from .db import write_transaction
 from .errors import NotFound, Refused
 from .models import Appointment, Message, Person, Reply
 from .phone import mask_number
 from .reply_words import CONFIRMED, DECLINED, STOP, understand
+from .states import Status
 
 log = logging.getLogger("vitosms.replies")
 
@@ -67,7 +68,7 @@ def _sms_sent_to(number: str, before: datetime):
     return (
         (Message.channel == "sms")
         & (Message.recipient == number)
-        & Message.status.in_(("sent", "delivered"))
+        & Message.status.in_((Status.SENT, Status.DELIVERED))
         & Message.sent_at.is_null(False)
         & (Message.sent_at <= before)
         & (Message.sent_at >= before - timedelta(days=MATCH_DAYS))
@@ -164,7 +165,7 @@ def stop_sms(number: str, source: str) -> list[int]:
         person_records.set_consent(person, "sms", False, user=source, source=source)
     queued = Message.select(Message.id).where(
         (Message.channel == "sms")
-        & (Message.status == "queued")
+        & (Message.status == Status.QUEUED)
         & ((Message.recipient == number) | Message.person.in_([p.id for p in persons] or [0]))
     )
     for row in list(queued):
@@ -176,12 +177,10 @@ def stopped_numbers(numbers: list[str]) -> set[str]:
     """Those of ``numbers`` whose owner answered STOP (500 to a query)."""
     found: set[str] = set()
     unique = sorted(set(numbers))
-    for start in range(0, len(unique), 500):
+    for chunk in bulk.chunks(unique):
         found.update(
             row.mobile
-            for row in Person.select(Person.mobile).where(
-                Person.mobile.in_(unique[start : start + 500]) & (Person.consent_sms == False)
-            )
+            for row in Person.select(Person.mobile).where(Person.mobile.in_(chunk) & (Person.consent_sms == False))
         )  # noqa: E712
     return found
 

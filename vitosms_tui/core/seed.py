@@ -15,6 +15,7 @@ from .db import write_transaction
 from .errors import Refused
 from .models import Appointment, CreditEntry, Mandant, Message, MessageEvent, Person, Setting, Staff
 from .persons import fold, search_name_of
+from .states import Channel, Purpose, Status
 
 MANDANTEN = [
     ("HAU", "Dr. med. Anna Hauser", "Dr Hauser"),
@@ -266,8 +267,14 @@ def _appointment(rng, mandant_id, person_id, day, minute, minutes, stamp) -> dic
 
 
 # a history of messages: how they ended (a queued one waits for a day to come)
-MESSAGE_FATES = [("delivered", 80), ("failed", 6), ("cancelled", 4), ("queued", 2), ("sent", 8)]
-MESSAGE_PURPOSES = [("reminder", 60), ("recall", 15), ("birthday", 5), ("free", 20)]
+MESSAGE_FATES = [
+    (Status.DELIVERED, 80),
+    (Status.FAILED, 6),
+    (Status.CANCELLED, 4),
+    (Status.QUEUED, 2),
+    (Status.SENT, 8),
+]
+MESSAGE_PURPOSES = [(Purpose.REMINDER, 60), (Purpose.RECALL, 15), (Purpose.BIRTHDAY, 5), (Purpose.FREE, 20)]
 MESSAGE_BODY = "Guten Tag, wir erinnern Sie an Ihren Termin bei {sender}. Bei Verhinderung bitte 044 123 45 67 anrufen."
 HISTORY_DAYS = 5 * 365
 
@@ -300,40 +307,40 @@ def _messages(count: int, rng: random.Random, mandanten: list[Mandant]) -> None:
     for index in range(count):
         person_id, mandant_id, mobile, email = rng.choice(people)
         mandant = by_id.get(mandant_id) or rng.choice(mandanten)
-        channel = "sms" if mobile and (not email or rng.random() < 0.75) else "email"
-        recipient = (mobile if channel == "sms" else email) or f"patient{index}@example.ch"
+        channel = Channel.SMS if mobile and (not email or rng.random() < 0.75) else Channel.EMAIL
+        recipient = (mobile if channel == Channel.SMS else email) or f"patient{index}@example.ch"
         fate = rng.choice(fates)
-        if fate == "sent" and channel == "sms":
-            fate = "delivered"
-        if fate == "delivered" and channel == "email":
-            fate = "sent"
+        if fate == Status.SENT and channel == Channel.SMS:
+            fate = Status.DELIVERED
+        if fate == Status.DELIVERED and channel == Channel.EMAIL:
+            fate = Status.SENT
         created = rng.randrange(60, HISTORY_DAYS * 24 * 60) // 15 * 15  # minutes ago, quarter hours
-        due = at(created) if fate != "queued" else at(-rng.randrange(1, 30 * 24 * 60) // 15 * 15)
+        due = at(created) if fate != Status.QUEUED else at(-rng.randrange(1, 30 * 24 * 60) // 15 * 15)
         cost = tariff.cost(channel, 1)
         spent[mandant.id] += cost
-        done = at(max(0, created - 1)) if fate in ("sent", "delivered") else None
+        done = at(max(0, created - 1)) if fate in (Status.SENT, Status.DELIVERED) else None
         rows.append(
             {
                 "mandant": mandant.id,
                 "person": person_id,
                 "channel": channel,
                 "recipient": recipient,
-                "sender": mandant.sender if channel == "sms" else mandant.name,
-                "subject": "Ihr Termin" if channel == "email" else "",
+                "sender": mandant.sender if channel == Channel.SMS else mandant.name,
+                "subject": "Ihr Termin" if channel == Channel.EMAIL else "",
                 "body": MESSAGE_BODY.format(sender=mandant.name),
                 "purpose": rng.choice(purposes),
                 "status": fate,
-                "encoding": "gsm" if channel == "sms" else None,
-                "segments": 1 if channel == "sms" else None,
+                "encoding": "gsm" if channel == Channel.SMS else None,
+                "segments": 1 if channel == Channel.SMS else None,
                 "credits": cost,
                 "idempotency_key": f"seed{index:08d}{rng.getrandbits(32):08x}",
                 "scheduled_at": due,
                 "next_attempt_at": due,
-                "attempts": 0 if fate in ("queued", "cancelled") else 1,
-                "provider_id": f"seed-{index}" if channel == "sms" and fate != "queued" else None,
+                "attempts": 0 if fate in (Status.QUEUED, Status.CANCELLED) else 1,
+                "provider_id": f"seed-{index}" if channel == Channel.SMS and fate != Status.QUEUED else None,
                 "sent_at": done,
-                "delivered_at": done if fate == "delivered" else None,
-                "error": "undelivered: number not reachable" if fate == "failed" else None,
+                "delivered_at": done if fate == Status.DELIVERED else None,
+                "error": "undelivered: number not reachable" if fate == Status.FAILED else None,
                 "created_at": at(created),
                 "created_by": "seed",
             }
@@ -377,9 +384,9 @@ def _messages(count: int, rng: random.Random, mandanten: list[Mandant]) -> None:
                 "detail": f"by seed, {row['credits']} credit{'s' if row['credits'] != 1 else ''}",
             }
         )
-        if fate == "queued":
+        if fate == Status.QUEUED:
             continue
-        if fate == "cancelled":
+        if fate == Status.CANCELLED:
             events.append({"message": message_id, "at": created, "kind": "cancelled", "detail": "withdrawn by seed"})
         else:
             events.append({"message": message_id, "at": created, "kind": "claimed", "detail": "attempt 1 by seed"})
@@ -387,15 +394,15 @@ def _messages(count: int, rng: random.Random, mandanten: list[Mandant]) -> None:
                 {
                     "message": message_id,
                     "at": row["sent_at"] or created,
-                    "kind": "failed" if fate == "failed" else "sent",
+                    "kind": "failed" if fate == Status.FAILED else "sent",
                     "detail": row["error"] or "by seed",
                 }
             )
-            if fate == "delivered":
+            if fate == Status.DELIVERED:
                 events.append(
                     {"message": message_id, "at": row["delivered_at"], "kind": "delivered", "detail": "report"}
                 )
-        if fate in ("failed", "cancelled"):
+        if fate in (Status.FAILED, Status.CANCELLED):
             ledger.append(
                 {
                     "mandant": row["mandant"],

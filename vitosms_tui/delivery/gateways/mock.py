@@ -36,8 +36,9 @@ from pathlib import Path
 
 from ...core import clock
 from ...core.phone import mask_number
+from ...core.sending import DeliveryReport
 from ..jsonl import Tail, append_lines
-from .base import ACCEPTED, PASSING, PERMANENT, DeliveryReport, Sms, SubmitResult
+from .base import ACCEPTED, PASSING, PERMANENT, Sms, SubmitResult
 
 log = logging.getLogger("vitosms.delivery.mock")
 

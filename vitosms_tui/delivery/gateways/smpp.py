@@ -36,11 +36,12 @@ from pathlib import Path
 from aiosmpplib import NPI, TON, OptionalParam, PhoneNumber, SmppCommandStatus, SubmitSm
 
 from ...core.phone import mask_number
+from ...core.sending import DeliveryReport
 from ...core.sms_settings import SmsSettings
 from ...core.sms_wire import DATA_CODING_UCS2, wire_parts
 from ..smpp.link import LinkDown, SmppLink, status_name
 from ..smpp.receipts import ReceiptBook
-from .base import ACCEPTED, PASSING, PERMANENT, DeliveryReport, Sms, SubmitResult
+from .base import ACCEPTED, PASSING, PERMANENT, Sms, SubmitResult
 
 log = logging.getLogger("vitosms.delivery.smpp")
 

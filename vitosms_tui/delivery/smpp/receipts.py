@@ -26,7 +26,7 @@ from aiosmpplib import DeliverSm
 
 from ...core import clock
 from ...core.phone import mask_number
-from ..gateways.base import DeliveryReport
+from ...core.sending import DeliveryReport
 from ..jsonl import Tail, append_lines
 
 log = logging.getLogger("vitosms.delivery.smpp")
