@@ -18,7 +18,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import peewee
@@ -251,6 +251,15 @@ def rows_locked(query: _Query, skip_locked: bool = False) -> _Query:
     if not is_postgresql():
         return query
     return query.for_update(skip_locked=skip_locked)  # FOR UPDATE [SKIP LOCKED]
+
+
+def tuples_of(query: peewee.BaseQuery) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``query`` as tuples of its columns' values.
+
+    The same as iterating ``query.tuples()``, which peewee's type stubs take for
+    an iteration over model instances.
+    """
+    return iter(query.tuples())
 
 
 @contextlib.contextmanager

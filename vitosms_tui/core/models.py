@@ -7,7 +7,7 @@ credits are integers; a balance is never stored, it is the sum of the ledger.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, overload
 
 import peewee as pw
 
@@ -69,6 +69,18 @@ class UtcDateTimeField(pw.Field, Generic[_Instant]):
         if parsed.tzinfo is not None:
             return parsed.astimezone(UTC)
         return parsed.replace(tzinfo=UTC)
+
+
+class HasId(Protocol):
+    """A record, or a row read of one (core.agenda_view.AgendaEntry)."""
+
+    @property
+    def id(self) -> int: ...
+
+
+def id_of(value: HasId | int) -> int:
+    """The id of a record, for the functions that take a record or its id."""
+    return value if isinstance(value, int) else value.id
 
 
 def _now() -> datetime:

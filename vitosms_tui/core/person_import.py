@@ -9,7 +9,7 @@ imported.
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from . import audit, clock
 from .csv_table import read_table
@@ -53,7 +53,7 @@ def import_persons(raw: bytes, user: str = "", source: str = "import") -> Import
         raise UsageError(
             "the CSV header lacks the column(s) " + ", ".join(f"{c} ({COLUMNS[c].title()})" for c in missing)
         )
-    good: list[dict[str, Any]] = []
+    good: list[dict[str, object]] = []
     rejected: list[Rejection] = []
     stamp = clock.now()
     for row in table.rows:
