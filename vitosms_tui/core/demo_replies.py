@@ -11,7 +11,7 @@ it as in the practice.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from . import clock, outbox, reminders, replies, sending
 from .errors import VitosmsError
@@ -33,7 +33,8 @@ SENT_AT = (14, 0)  # yesterday, Zurich time
 def _answerable(count: int) -> list[Appointment]:
     """Booked appointments of the coming week whose persons have a mobile, one per person."""
     now = clock.now()
-    found, persons = [], set()
+    found: list[Appointment] = []
+    persons: set[int] = set()
     query = (
         Appointment.select(Appointment, Person)
         .join(Person)
@@ -65,7 +66,7 @@ def _confirm(appointments: list[Appointment]) -> list[Appointment]:
         except VitosmsError:  # no consent, no credits …: not this one
             continue
         confirmed.append(appointment)
-    delivered = [
+    delivered: list[tuple[str, bool, datetime, str | None]] = [
         (f"demo-{m.id}", True, clock.now(), None)
         for m in sending.claim_due(WORKER, len(confirmed), 60)
         if sending.mark_sent(m.id, WORKER, f"demo-{m.id}")
@@ -82,8 +83,10 @@ def add_demo_replies() -> int:
     with clock.as_of(clock.zurich_datetime(yesterday, *SENT_AT)):
         confirmed = _confirm(appointments)
         for index, (appointment, text) in enumerate(zip(confirmed, ANSWERS, strict=False), start=1):
+            mobile = appointment.person.mobile
+            assert mobile is not None  # _answerable() takes persons with a mobile only
             incoming = replies.Incoming(
-                appointment.person.mobile,
+                mobile,
                 text,
                 clock.now() + timedelta(minutes=index),
                 "demo",
