@@ -17,7 +17,7 @@ import logging
 import uuid
 from collections import Counter
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import peewee as pw
 
@@ -36,7 +36,16 @@ SHORT_OF_CREDITS = "not enough credits"
 WARNING_DAYS = 15
 
 
-def reminder_key(appointment: Appointment) -> str:
+class Dated(Protocol):
+    """An appointment, or just enough of one (automation's first look)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def start(self) -> datetime: ...
+
+
+def reminder_key(appointment: Dated) -> str:
     """Once per appointment and start: a moved appointment has a new key."""
     start = clock.to_utc(appointment.start)
     return f"reminder:{appointment.id}:{start:%Y%m%dT%H%MZ}"

@@ -15,7 +15,7 @@ value such as "Dr. med. Muster" never cuts a sentence short.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def values_for(mandant: Mandant | None, practice: Mapping[str, object]) -> dict[
     }
 
 
-def leave_out_empty(parts: tuple[tuple[str, str], ...], context: Mapping[str, object]) -> list[tuple[str, str]]:
+def leave_out_empty(parts: Sequence[tuple[str, str]], context: Mapping[str, object]) -> list[tuple[str, str]]:
     """The parsed template without the sentences whose optional placeholder is empty."""
     kept = list(parts)
     while True:
