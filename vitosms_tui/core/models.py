@@ -12,7 +12,6 @@ import peewee as pw
 
 from . import clock
 from .db import database
-from .record_fields import HasId as HasId
 from .record_fields import UtcDateTimeField as UtcDateTimeField
 from .record_fields import id_of as id_of
 
@@ -34,6 +33,10 @@ def _now() -> datetime:
 
 
 class BaseModel(pw.Model):
+    """The models below name for the type checker what peewee adds by itself: ``id =
+    pw.AutoField()`` (the same column peewee would make) and ``<foreign key>_id: int``
+    (the id accessor of each foreign key; peewee ignores bare annotations)."""
+
     class Meta:
         database = database
         legacy_table_names = False
