@@ -28,14 +28,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from . import audit, clock, desk_answers, outbox, reminders
 from .db import write_transaction
 from .errors import NotFound, Refused, UsageError
 from .journal import list_messages
 from .mandanten import get_mandant
-from .models import Appointment, Mandant, Message, Person
+from .models import Appointment, Mandant, Message, Person, id_of
 from .reminders import KINDS, ReminderPlan
 from .states import PENDING, Purpose, Status
 
@@ -116,7 +116,7 @@ def list_appointments(
     return list(query.order_by(Appointment.start, Appointment.id))
 
 
-def day_appointments(mandant: Mandant | str, day) -> list[Appointment]:
+def day_appointments(mandant: Mandant | str, day: date) -> list[Appointment]:
     """The booked appointments of one Zurich calendar day (the agenda's day view)."""
     since = clock.zurich_datetime(day, 0)
     return list_appointments(mandant, since, clock.zurich_datetime(day + timedelta(days=1), 0))
@@ -167,7 +167,7 @@ def needs_reminder_decision(appointment: Appointment | int) -> bool:
 # --- checks ------------------------------------------------------------------
 
 
-def _mandant(value) -> Mandant:
+def _mandant(value: Mandant | int | str) -> Mandant:
     if isinstance(value, Mandant):
         return value
     if isinstance(value, int):
@@ -178,7 +178,7 @@ def _mandant(value) -> Mandant:
     return get_mandant(value)
 
 
-def _person(value) -> Person:
+def _person(value: Person | int) -> Person:
     person_id = getattr(value, "id", value)
     found = Person.get_or_none(Person.id == person_id)
     if found is None:
@@ -197,7 +197,7 @@ def _start(value: datetime | str) -> datetime:
     return clock.to_utc(value).replace(second=0, microsecond=0)
 
 
-def _minutes(value) -> int:
+def _minutes(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_MINUTES:
         raise Refused(f"the duration must be 1 to {MAX_MINUTES} minutes, not {value!r}", "invalid_duration")
     return value
@@ -214,7 +214,7 @@ def _reason(value: str | None) -> str:
 
 def _fresh(appointment: Appointment | int) -> Appointment:
     """Read the appointment again inside the transaction: another terminal may have changed it."""
-    return get_appointment(getattr(appointment, "id", appointment))
+    return get_appointment(id_of(appointment))
 
 
 def _booked(appointment: Appointment) -> Appointment:

@@ -13,7 +13,7 @@ from . import audit, clock
 from .db import write_transaction
 from .errors import NotFound, Refused
 from .events import add_event
-from .models import CONSENT_PURPOSES, Message
+from .models import CONSENT_PURPOSES, Message, Person
 from .states import Status
 
 OTHER_CHANNEL = {"sms": "email", "email": "sms"}
@@ -40,7 +40,7 @@ def mark_done(message_id: int, user: str) -> Message:
     return Message.get_by_id(message.id)
 
 
-def resend_obstacle(message: Message, person, other: bool = False) -> str:
+def resend_obstacle(message: Message, person: Person | None, other: bool = False) -> str:
     """Why sending a failed message again (``other``: on the other channel) cannot work: the
     outbox's refusal code, or "" when it can. Screens ask before they offer the choice.
 

@@ -17,11 +17,12 @@ import logging
 import uuid
 from collections import Counter
 from datetime import date, datetime, timedelta
+from typing import Any, Protocol
 
 import peewee as pw
 
 from . import bulk, clock, credits
-from .db import write_transaction
+from .db import tuples_of, write_transaction
 from .drafts import Draft, QuoteLine, quote
 from .errors import Refused
 from .models import Appointment, AuditEntry, Mandant, Message, MessageEvent, Person
@@ -36,7 +37,16 @@ SHORT_OF_CREDITS = "not enough credits"
 WARNING_DAYS = 15
 
 
-def reminder_key(appointment: Appointment) -> str:
+class Dated(Protocol):
+    """An appointment, or just enough of one (automation's first look)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def start(self) -> datetime: ...
+
+
+def reminder_key(appointment: Dated) -> str:
     """Once per appointment and start: a moved appointment has a new key."""
     start = clock.to_utc(appointment.start)
     return f"reminder:{appointment.id}:{start:%Y%m%dT%H%MZ}"
@@ -52,7 +62,7 @@ def skipped_key(key: str) -> str:
     return SKIPPED + key
 
 
-def with_keys(keys: list[str], *fields) -> list[Message]:
+def with_keys(keys: list[str], *fields: pw.Field[Any]) -> list[Message]:
     """The messages holding these automation keys (with ``fields`` loaded)."""
     rows: list[Message] = []
     for chunk in bulk.chunks(keys):  # SQLite's limit on bound parameters
@@ -62,7 +72,7 @@ def with_keys(keys: list[str], *fields) -> list[Message]:
 
 def existing_keys(keys: list[str]) -> set[str]:
     """Which of the keys the database holds already."""
-    return {m.auto_key for m in with_keys(keys)}
+    return {m.auto_key for m in with_keys(keys) if m.auto_key is not None}
 
 
 class Unpaid:
@@ -73,7 +83,7 @@ class Unpaid:
     queues them. Balances are read once per Mandant.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.tariff = credits.tariff()
         self.balances: dict[int, int] = {}
 
@@ -89,12 +99,17 @@ def still_unpaid(keys: list[str]) -> set[str]:
     """Those of ``keys`` whose message was skipped for want of credits and still cannot be paid."""
     unpaid = Unpaid()
     return {
-        row.auto_key[len(SKIPPED) :]
+        _unskipped(row)
         for row in with_keys(
             [skipped_key(k) for k in keys], Message.mandant, Message.channel, Message.segments, Message.error
         )
         if unpaid(row)
     }
+
+
+def _unskipped(message: Message) -> str:
+    """The key of the message a journal entry ``skipped:<key>`` stands for."""
+    return (message.auto_key or "")[len(SKIPPED) :]
 
 
 def _skip_error(mandant: Mandant, draft: Draft, exc: Refused) -> tuple[str, QuoteLine | None]:
@@ -113,6 +128,7 @@ def record_skip(mandant: Mandant, draft: Draft, send_at: datetime, exc: Refused,
 
     True when written now; False when it (or the real message) exists already.
     """
+    assert draft.auto_key is not None  # automation's drafts carry their key
     key = skipped_key(draft.auto_key)
     error, line = _skip_error(mandant, draft, exc)
     try:
@@ -179,10 +195,12 @@ def reminded_by_hand(appointments: list[Appointment]) -> set[int]:
     for row in Message.select(Message.id, Message.appointment, Message.created_at, Message.auto_key).where(
         Message.appointment.in_([a.id for a in appointments]) & (Message.purpose == "reminder")
     ):
-        if row.auto_key:  # automatic ones are known by their key (a skipped one is no reminder)
+        # automatic ones are known by their key (a skipped one is no reminder); the query
+        # reads messages of appointments only, the None is for the type checker
+        if row.auto_key or row.appointment_id is None:
             continue
         made.setdefault(row.appointment_id, []).append((row.id, row.created_at))
-    result = set()
+    result: set[int] = set()
     for appointment_id, rows in made.items():
         move = _last_move(appointment_id)
         if move is None or any(at >= move[0] or ident in move[1] for ident, at in rows):
@@ -197,15 +215,15 @@ def greeted_by_hand(person_ids: list[int], day: date) -> set[int]:
     since = clock.zurich_datetime(date(day.year, 1, 1), 0)
     return {
         pid
-        for (pid,) in Message.select(Message.person)
-        .where(
-            Message.person.in_(person_ids)
-            & (Message.purpose == "birthday")
-            & Message.auto_key.is_null()
-            & (Message.created_at >= since)
-            & Message.status.not_in(RESENDABLE)
+        for (pid,) in tuples_of(
+            Message.select(Message.person).where(
+                Message.person.in_(person_ids)
+                & (Message.purpose == "birthday")
+                & Message.auto_key.is_null()
+                & (Message.created_at >= since)
+                & Message.status.not_in(RESENDABLE)
+            )
         )
-        .tuples()
     }
 
 
@@ -233,11 +251,11 @@ def skipped_messages(
     rows = list(query)
     if not open_only:
         return rows
-    done = existing_keys([m.auto_key[len(SKIPPED) :] for m in rows])
+    done = existing_keys([_unskipped(m) for m in rows])
     today = clock.local(now).date()
     result = []
     for message in rows:
-        if message.auto_key[len(SKIPPED) :] in done:
+        if _unskipped(message) in done:
             continue
         if message.purpose == "reminder":
             appointment = Appointment.get_or_none(Appointment.id == message.appointment_id)
@@ -246,7 +264,7 @@ def skipped_messages(
                 or appointment is None
                 or appointment.status != "booked"
                 or appointment.start <= now
-                or reminder_key(appointment) != message.auto_key[len(SKIPPED) :]
+                or reminder_key(appointment) != _unskipped(message)
             ):
                 continue
         elif not message.mandant.auto_birthday or clock.local(message.scheduled_at).date() != today:
@@ -260,8 +278,8 @@ def automation_warnings(now: datetime | None = None) -> list[str]:
 
     e.g. "Mandant HAU: 3 automatic messages skipped, not enough credits".
     """
-    short: Counter = Counter()
-    other: Counter = Counter()
+    short: Counter[str] = Counter()
+    other: Counter[str] = Counter()
     for message in skipped_messages(now=now):
         target = short if (message.error or "").startswith(SHORT_OF_CREDITS) else other
         target[message.mandant.code] += 1

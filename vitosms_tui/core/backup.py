@@ -27,6 +27,7 @@ import os
 import sqlite3
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from . import clock
 from .db import BUSY_TIMEOUT_MS, database, open_database, resolve_path
@@ -36,13 +37,15 @@ from .states import Status
 
 # what a summary counts, by the name it has in the JSON document
 COUNTED = {"persons": Person, "messages": Message, "credit_entries": CreditEntry}
+# what `vitosms backup` and `restore` print (CONTRACT.md): named values and a count per COUNTED
+Report = dict[str, Any]
 
 
 def is_postgresql_url(url: str) -> bool:
     return url.strip().startswith(("postgres://", "postgresql://"))
 
 
-def backup(db_url: str, target: str | Path) -> dict:
+def backup(db_url: str, target: str | Path) -> Report:
     """Copy the database at ``db_url`` into the file ``target``; return its summary."""
     target = _target_path(target)
     if is_postgresql_url(db_url):
@@ -52,7 +55,7 @@ def backup(db_url: str, target: str | Path) -> dict:
     return _sqlite_backup(_live_sqlite_path(db_url), target)
 
 
-def restore(db_url: str, source: str | Path, force: bool = False) -> dict:
+def restore(db_url: str, source: str | Path, force: bool = False) -> Report:
     """Replace the database at ``db_url`` by the backup ``source`` and bring it up to date.
 
     Refused while a worker holds messages it is sending (unless ``force``): the
@@ -125,7 +128,7 @@ def bring_up_to_date() -> int:
     return before
 
 
-def counts() -> dict:
+def counts() -> dict[str, int]:
     """The counts a summary reports, read from the open database."""
     return {name: model.select().count() for name, model in COUNTED.items()}
 
@@ -154,7 +157,7 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def inspect_sqlite(path: Path) -> dict:
+def inspect_sqlite(path: Path) -> Report:
     """Check that ``path`` is a whole vitosms database and summarise it."""
     try:
         with contextlib.closing(sqlite3.connect(_uri(path, "ro"), uri=True)) as conn:
@@ -203,7 +206,7 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def _sqlite_backup(source: Path, target: Path) -> dict:
+def _sqlite_backup(source: Path, target: Path) -> Report:
     if _same_file(source, target) or target.resolve() == source.resolve():
         raise UsageError("the backup file must not be the database itself")
     # mkstemp creates the file 0600, beside the target so the rename stays on one file system
@@ -235,7 +238,7 @@ def _sqlite_backup(source: Path, target: Path) -> dict:
     return {"file": str(target), "size": target.stat().st_size, **summary}
 
 
-def _sqlite_restore(db_url: str, source: Path, force: bool) -> dict:
+def _sqlite_restore(db_url: str, source: Path, force: bool) -> Report:
     path = resolve_path(db_url)
     if path is None:
         raise UsageError("cannot restore into an in-memory database")

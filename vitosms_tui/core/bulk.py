@@ -14,7 +14,7 @@ short for the other connections waiting for the lock.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -72,7 +72,7 @@ def select_in(fields: Sequence[pw.Field], key: pw.Field, values: Sequence[Any]) 
     """
     db = database.obj
     table = key.model._meta.table_name
-    converters = [field.python_value for field in fields]
+    converters: list[Callable[[Any], Any]] = [field.python_value for field in fields]
     found: list[tuple[Any, ...]] = []
     for chunk in chunks(values):
         marks = ", ".join([db.param] * len(chunk))

@@ -33,7 +33,8 @@ SENT_AT = (14, 0)  # yesterday, Zurich time
 def _answerable(count: int) -> list[Appointment]:
     """Booked appointments of the coming week whose persons have a mobile, one per person."""
     now = clock.now()
-    found, persons = [], set()
+    found: list[Appointment] = []
+    persons: set[int] = set()
     query = (
         Appointment.select(Appointment, Person)
         .join(Person)
@@ -80,8 +81,10 @@ def add_demo_replies() -> int:
     with clock.as_of(clock.zurich_datetime(yesterday, *SENT_AT)):
         confirmed = _confirm(appointments)
         for index, (appointment, text) in enumerate(zip(confirmed, ANSWERS, strict=False), start=1):
+            mobile = appointment.person.mobile
+            assert mobile is not None  # _answerable() takes persons with a mobile only
             incoming = replies.Incoming(
-                appointment.person.mobile,
+                mobile,
                 text,
                 clock.now() + timedelta(minutes=index),
                 "demo",

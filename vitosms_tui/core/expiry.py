@@ -27,10 +27,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import peewee as pw
+
 from . import clock
 from .db import rows_locked
 from .events import add_event
-from .models import Mandant, Message, Recall
+from .models import Appointment, Mandant, Message, Recall
 from .quiet_hours import in_quiet_hours, next_allowed_at_or_after
 from .states import PENDING, Purpose, Status
 
@@ -44,7 +46,7 @@ QUIET = "quiet_hours"
 BATCH = 500
 
 
-def moment_of(purpose: str, appointment=None, send_at: datetime | None = None) -> datetime | None:
+def moment_of(purpose: str, appointment: Appointment | None = None, send_at: datetime | None = None) -> datetime | None:
     """When a new message of ``purpose`` expires (None: never), queued to go out at ``send_at``."""
     if purpose in DATED and appointment is not None:
         return clock.to_utc(appointment.start)
@@ -62,11 +64,11 @@ def reason(
     purpose: str, expires_at: datetime | None, recall_status: str | None = None, cause: str | None = None
 ) -> str:
     """One line for the timeline: why the message expired."""
-    if cause == QUIET:
+    if cause == QUIET and expires_at is not None:
         return f"the quiet hours last beyond its moment ({_when(expires_at)}): not sent at all"
     if purpose == Purpose.RECALL and recall_status:
         return f"its recall is {recall_status}: the notice is no longer needed"
-    if purpose == Purpose.BIRTHDAY:
+    if purpose == Purpose.BIRTHDAY and expires_at is not None:
         return f"its birthday was over at {_when(expires_at)}"
     if purpose in DATED and expires_at is not None:
         return f"its appointment began at {_when(expires_at)}"
@@ -86,7 +88,7 @@ def past_its_moment(expires_at: datetime | None, now: datetime | None = None) ->
     return expires_at is not None and expires_at <= (now or clock.now())
 
 
-def _expire(message: Message, why: str, who: str, condition) -> bool:
+def _expire(message: Message, why: str, who: str, condition: pw.Expression) -> bool:
     """Expired and refunded; False when ``condition`` no longer holds (another was first)."""
     from .sending import end_with_refund  # sending calls expire_due: imported when needed
 
@@ -105,7 +107,7 @@ def mark_expired(message_id: int, worker_id: str) -> bool:
         return _expire(message, reason(message.purpose, message.expires_at), worker_id, held)
 
 
-def expire_due(due, now: datetime, who: str) -> int:
+def expire_due(due: pw.Expression, now: datetime, who: str) -> int:
     """Expire the due messages past their moment, hold those in quiet hours; how many expired.
 
     ``due`` is the claim's condition of a claimable message; call it in the
@@ -136,7 +138,7 @@ def expire_due(due, now: datetime, who: str) -> int:
     return expired
 
 
-def _hold_in_quiet_hours(due, now: datetime, who: str) -> None:
+def _hold_in_quiet_hours(due: pw.Expression, now: datetime, who: str) -> None:
     quiet = {
         m.id: m for m in Mandant.select(Mandant.id, Mandant.quiet_start, Mandant.quiet_end) if in_quiet_hours(now, m)
     }

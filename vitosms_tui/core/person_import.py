@@ -9,6 +9,8 @@ imported.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from . import audit, bulk, clock
 from .csv_table import read_table
 from .db import write_transaction
@@ -30,7 +32,20 @@ REQUIRED = ("first_name", "last_name")
 _ALIASES = {alias: key for key, alias in COLUMNS.items()} | {key: key for key in COLUMNS}
 
 
-def import_persons(raw: bytes, user: str = "", source: str = "import") -> dict:
+class Rejection(TypedDict):
+    line: int
+    reason: str
+
+
+class ImportReport(TypedDict):
+    """What `vitosms import persons` prints (CONTRACT.md)."""
+
+    imported: int
+    rejected: list[Rejection]
+    ignored_columns: list[str]
+
+
+def import_persons(raw: bytes, user: str = "", source: str = "import") -> ImportReport:
     """Validate every row, store the good ones; return the report of CONTRACT.md."""
     table = read_table(raw, _ALIASES)
     missing = [c for c in REQUIRED if c not in table.columns]
@@ -38,7 +53,8 @@ def import_persons(raw: bytes, user: str = "", source: str = "import") -> dict:
         raise UsageError(
             "the CSV header lacks the column(s) " + ", ".join(f"{c} ({COLUMNS[c].title()})" for c in missing)
         )
-    good, rejected = [], []
+    good: list[dict[str, object]] = []
+    rejected: list[Rejection] = []
     stamp = clock.now()
     for row in table.rows:
         if row.problem:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from . import clock
 from .errors import Refused
@@ -38,7 +38,22 @@ from .states import Channel, Purpose
 
 if TYPE_CHECKING:  # drafts imports what builds a draft; at run time it is imported where used
     from .drafts import Draft
-    from .models import Appointment, Person
+    from .models import Appointment, Mandant, Person
+
+
+class Booked(Protocol):
+    """What planning a reminder reads of an appointment: an Appointment, or the
+    lighter row that automation reads for thousands of them."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def mandant(self) -> Mandant: ...
+    @property
+    def status(self) -> str: ...
+
 
 SHORT_NOTICE = timedelta(hours=2)
 DEFAULT_LEAD_HOURS = 24
@@ -86,7 +101,7 @@ def _when(instant: datetime) -> str:
     return clock.local(instant).strftime("%d.%m.%Y %H:%M")
 
 
-def _unsendable(appointment: Appointment, now: datetime, what: str) -> ReminderPlan | None:
+def _unsendable(appointment: Booked, now: datetime, what: str) -> ReminderPlan | None:
     if appointment.status == "cancelled":
         return ReminderPlan(None, APPOINTMENT_CANCELLED, f"the appointment is cancelled: no {what}")
     if clock.to_utc(appointment.start) <= now:
@@ -99,7 +114,7 @@ def _unsendable(appointment: Appointment, now: datetime, what: str) -> ReminderP
 KINDS = (Purpose.REMINDER, Purpose.CONFIRMATION)
 
 
-def plan_reminder(appointment: Appointment, now: datetime | None = None) -> ReminderPlan:
+def plan_reminder(appointment: Booked, now: datetime | None = None) -> ReminderPlan:
     """When the reminder for ``appointment`` goes out (lead time, quiet hours, short notice)."""
     now = clock.to_utc(now or clock.now())
     refused = _unsendable(appointment, now, "reminder")

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from typing import Any
+
+import peewee as pw
 
 from . import audit, clock, credits
-from .db import write_transaction
+from .db import tuples_of, write_transaction
 from .errors import Refused
 from .models import Appointment, CreditEntry, Mandant, Message, MessageEvent, Person, Setting, Staff
 from .persons import fold, search_name_of
@@ -161,10 +164,14 @@ def _mobile(rng: random.Random) -> str:
             return number
 
 
-def _person_rows(count: int, rng: random.Random, mandanten: list[Mandant], stamp) -> list[dict]:
+# a table row for the bulk insert: column name -> value, of the column's type
+Row = dict[str, Any]
+
+
+def _person_rows(count: int, rng: random.Random, mandanten: list[Mandant], stamp: str) -> list[Row]:
     languages = [lang for lang, weight in LANGUAGE_WEIGHTS for _ in range(weight)]
     today = clock.today()
-    rows = []
+    rows: list[Row] = []
     for index in range(count):
         language = rng.choice(languages)
         last_names, first_names = NAMES[language]
@@ -176,7 +183,7 @@ def _person_rows(count: int, rng: random.Random, mandanten: list[Mandant], stamp
         if index % 97 == 5:  # a few persons can be reached by neither channel
             has_mobile = has_email = False
         mail_name = fold(f"{first}.{last}").replace(" ", "").replace("'", "")
-        row = {
+        row: Row = {
             "salutation": salutation,
             "first_name": first,
             "last_name": last,
@@ -212,10 +219,15 @@ def _history_days(years: int) -> list[date]:
 
 
 def _appointment_rows(
-    count: int | None, rng: random.Random, mandanten: list[Mandant], person_ids: list[int], stamp, years: int = 0
-) -> list[dict]:
+    count: int | None,
+    rng: random.Random,
+    mandanten: list[Mandant],
+    person_ids: list[int],
+    stamp: str,
+    years: int = 0,
+) -> list[Row]:
     days = _history_days(years) if years and count is not None else _working_days(clock.today())
-    rows = []
+    rows: list[Row] = []
     if count is None:
         # a realistic agenda: about eight appointments per Mandant and day, no overlaps
         for day in days:
@@ -253,7 +265,9 @@ def _start(day: date, minute: int) -> str:
     return _starts[key]
 
 
-def _appointment(rng, mandant_id, person_id, day, minute, minutes, stamp) -> dict:
+def _appointment(
+    rng: random.Random, mandant_id: int, person_id: int, day: date, minute: int, minutes: int, stamp: str
+) -> Row:
     return {
         "mandant": mandant_id,
         "person": person_id,
@@ -291,7 +305,7 @@ def _messages(count: int, rng: random.Random, mandanten: list[Mandant]) -> None:
         return
     fates = [fate for fate, weight in MESSAGE_FATES for _ in range(weight)]
     purposes = [purpose for purpose, weight in MESSAGE_PURPOSES for _ in range(weight)]
-    people = list(Person.select(Person.id, Person.mandant, Person.mobile, Person.email).order_by(Person.id).tuples())
+    people = list(tuples_of(Person.select(Person.id, Person.mandant, Person.mobile, Person.email).order_by(Person.id)))
     tariff = credits.tariff()
     now = clock.now()
     instants: dict[int, str] = {}
@@ -301,7 +315,8 @@ def _messages(count: int, rng: random.Random, mandanten: list[Mandant]) -> None:
             instants[minutes_ago] = Message.created_at.db_value(now - timedelta(minutes=minutes_ago))
         return instants[minutes_ago]
 
-    rows, fates_of = [], []
+    rows: list[Row] = []
+    fates_of: list[tuple[Status, str]] = []
     spent = {m.id: 0 for m in mandanten}
     by_id = {m.id: m for m in mandanten}
     for index in range(count):
@@ -314,11 +329,11 @@ def _messages(count: int, rng: random.Random, mandanten: list[Mandant]) -> None:
             fate = Status.DELIVERED
         if fate == Status.DELIVERED and channel == Channel.EMAIL:
             fate = Status.SENT
-        created = rng.randrange(60, HISTORY_DAYS * 24 * 60) // 15 * 15  # minutes ago, quarter hours
-        due = at(created) if fate != Status.QUEUED else at(-rng.randrange(1, 30 * 24 * 60) // 15 * 15)
+        ago = rng.randrange(60, HISTORY_DAYS * 24 * 60) // 15 * 15  # minutes ago, quarter hours
+        due = at(ago) if fate != Status.QUEUED else at(-rng.randrange(1, 30 * 24 * 60) // 15 * 15)
         cost = tariff.cost(channel, 1)
         spent[mandant.id] += cost
-        done = at(max(0, created - 1)) if fate in (Status.SENT, Status.DELIVERED) else None
+        done = at(max(0, ago - 1)) if fate in (Status.SENT, Status.DELIVERED) else None
         rows.append(
             {
                 "mandant": mandant.id,
@@ -341,11 +356,11 @@ def _messages(count: int, rng: random.Random, mandanten: list[Mandant]) -> None:
                 "sent_at": done,
                 "delivered_at": done if fate == Status.DELIVERED else None,
                 "error": "undelivered: number not reachable" if fate == Status.FAILED else None,
-                "created_at": at(created),
+                "created_at": at(ago),
                 "created_by": "seed",
             }
         )
-        fates_of.append((fate, at(created)))
+        fates_of.append((fate, at(ago)))
     for mandant in mandanten:
         CreditEntry.create(
             mandant=mandant,
@@ -357,13 +372,15 @@ def _messages(count: int, rng: random.Random, mandanten: list[Mandant]) -> None:
     _insert(Message, rows)
     ids = [
         mid
-        for (mid,) in Message.select(Message.id)
-        .order_by(Message.id)
-        .limit(count)
-        .where(Message.idempotency_key.startswith("seed"))
-        .tuples()
+        for (mid,) in tuples_of(
+            Message.select(Message.id)
+            .order_by(Message.id)
+            .limit(count)
+            .where(Message.idempotency_key.startswith("seed"))
+        )
     ]
-    ledger, events = [], []
+    ledger: list[Row] = []
+    events: list[Row] = []
     for message_id, row, (fate, created) in zip(ids, rows, fates_of, strict=True):
         ledger.append(
             {
@@ -426,7 +443,7 @@ def _messages(count: int, rng: random.Random, mandanten: list[Mandant]) -> None:
     _insert(MessageEvent, events)
 
 
-def _insert(model, rows: list[dict], chunk: int = 5000) -> None:
+def _insert(model: type[pw.Model], rows: list[Row], chunk: int = 5000) -> None:
     """Bulk insert with executemany: peewee's per-row SQL building is too slow for 250,000 rows."""
     if not rows:
         return
@@ -456,7 +473,7 @@ def seed_practice(
     user: str = "seed",
     messages: int = 0,
     years: int = 0,
-) -> dict:
+) -> dict[str, int]:
     """Fill an empty database with a demo practice; refuses a database with data.
 
     ``appointments`` lie within four weeks of today, or with ``years`` over that
@@ -484,10 +501,12 @@ def seed_practice(
             for i, (code, name, sender) in enumerate(MANDANTEN[:mandanten])
         ]
         for login, name, role in (("empfang", "Empfang", "frontdesk"), ("servicedesk", "Service Desk", "servicedesk")):
-            Staff.get_or_create(login=login, defaults={"name": name, "role": role})
+            Staff.get_or_create(login=login, defaults={"name": name, "role": role})  # type: ignore[no-untyped-call]
         if user and user != "seed":
             # whoever builds a demo practice may try the order window in it
-            Staff.get_or_create(login=user, defaults={"name": user, "role": "frontdesk", "may_order": True})
+            Staff.get_or_create(  # type: ignore[no-untyped-call]  # peewee's stubs leave it unannotated
+                login=user, defaults={"name": user, "role": "frontdesk", "may_order": True}
+            )
         for key, value in (("practice_name", "Praxis am See"), ("practice_phone", "044 123 45 67")):
             Setting.insert(key=key, value=value).on_conflict_ignore().execute()
         for mandant in created:
@@ -495,7 +514,7 @@ def seed_practice(
                 mandant=mandant, delta=STARTING_CREDITS, kind="purchase", user=user, note="demo starting credits"
             )
         _insert(Person, _person_rows(persons, rng, created, stamp))
-        person_ids = [pid for (pid,) in Person.select(Person.id).order_by(Person.id).tuples()]
+        person_ids = [pid for (pid,) in tuples_of(Person.select(Person.id).order_by(Person.id))]
         appointment_rows = _appointment_rows(appointments, rng, created, person_ids, stamp, years)
         _insert(Appointment, appointment_rows)
         _messages(messages, rng, created)

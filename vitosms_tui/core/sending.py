@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 import peewee as pw
 
 from . import bulk, clock, credits, expiry
-from .db import claim_transaction, rows_locked, write_transaction
+from .db import claim_transaction, rows_locked, tuples_of, write_transaction
 from .events import add_event, add_events
 from .models import Message
 from .phone import mask_recipient
@@ -106,13 +106,15 @@ def claim(worker_id: str, limit: int, lease_seconds: float, max_attempts: int | 
         # from here these rows are locked (the whole database on SQLite): no other
         # worker sees them as due; on PostgreSQL other workers skip them and claim others
         before: dict[int, str | None] = dict(
-            rows_locked(
-                Message.select(Message.id, Message.claimed_by)
-                .where(due)
-                .order_by(Message.next_attempt_at, Message.id)
-                .limit(max(0, int(limit))),
-                skip_locked=True,
-            ).tuples()
+            tuples_of(
+                rows_locked(
+                    Message.select(Message.id, Message.claimed_by)
+                    .where(due)
+                    .order_by(Message.next_attempt_at, Message.id)
+                    .limit(max(0, int(limit))),
+                    skip_locked=True,
+                )
+            )
         )
         if max_attempts:
             for given_up in _give_up(list(before), max_attempts):
@@ -203,7 +205,7 @@ def mark_sent(worker_id: str, sent: Mapping[int, str | None]) -> set[int]:
         held: set[int] = set()
         for chunk in bulk.chunks(list(sent)):
             locked = rows_locked(Message.select(Message.id).where(Message.id.in_(chunk) & _held_by(worker_id)))
-            held.update(message_id for (message_id,) in locked.tuples())
+            held.update(message_id for (message_id,) in tuples_of(locked))
         # locked since the select: the rows are still ours
         ours = [(message_id, sent[message_id]) for message_id in sent if message_id in held]
         bulk.update_each(

@@ -155,7 +155,8 @@ def _as_instant(value: datetime | str) -> datetime:
     # an aggregate comes back as the stored text, not through the field
     if isinstance(value, datetime):
         return value
-    instant: datetime = Message.next_attempt_at.python_value(value)
+    instant = Message.next_attempt_at.python_value(value)
+    assert instant is not None  # MIN() of a non-empty set of instants
     return instant
 
 
