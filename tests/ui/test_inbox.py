@@ -12,8 +12,8 @@ from vitosms_tui.ui.screens.agenda import AgendaScreen
 from vitosms_tui.ui.screens.appointment_detail import AppointmentDetailScreen
 from vitosms_tui.ui.screens.compose import ComposeScreen
 from vitosms_tui.ui.screens.inbox import InboxScreen
+from vitosms_tui.ui.views.agenda_lines import selection
 from vitosms_tui.ui.widgets.agenda_grid import AgendaGrid
-from vitosms_tui.ui.widgets.agenda_lines import selection
 from vitosms_tui.ui.widgets.reply_text import Conversation
 
 from .pilot_helpers import settle, wait_until

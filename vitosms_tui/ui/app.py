@@ -107,13 +107,14 @@ def _person_commands():
 
 
 def _css_paths(start: str) -> list[Path]:
-    """The app's stylesheet and the first view's own (its CSS_PATH), read together at start.
+    """The app's stylesheet, the dialogs' and the first view's own (its CSS_PATH), read together at start.
 
     Textual reads a screen's CSS_PATH when the screen is first shown and then
     parses all the CSS again from scratch; the first view is always shown, so
     its stylesheet is read with the app's and parsed once (in the same order).
     """
-    paths = [Path(__file__).with_name("app.tcss")]
+    here = Path(__file__).parent
+    paths = [here / "app.tcss", here / "modals" / "dialogs.tcss"]
     cls = screen_class(start)
     own = getattr(cls, "CSS_PATH", None) if cls is not None else None
     if own:
@@ -125,7 +126,7 @@ def _css_paths(start: str) -> list[Path]:
 class VitoSmsApp(App[None]):
     """The front-desk application."""
 
-    CSS_PATH = "app.tcss"  # with the first view's own: see _css_paths
+    CSS_PATH = "app.tcss"  # with the dialogs' and the first view's own: see _css_paths
     TITLE = "vitosms"
     ENABLE_COMMAND_PALETTE = True
     # a terminal of 80 columns or 24 lines gets the classes -narrow / -short on its

@@ -17,8 +17,8 @@ from ...core import agenda, agenda_view, clock
 from ...core.models import Person
 from ..i18n import N_, _
 from ..sanitize import clean, plain
-from ..widgets.agenda_data import MARKER_NAMES, MARKERS
-from ..widgets.appointment_text import when
+from ..texts.appointment_text import when
+from ..views.agenda_data import MARKER_NAMES, MARKERS
 from ..widgets.tables import cursor_id
 
 

@@ -9,7 +9,7 @@ the patient's SMS answer (shown when there is one).
 
 A day or a week is loaded with one query (and one grouped query for the reminder markers)
 in a thread worker; moving the cursor only redraws. The neighbours of what is shown are
-read ahead (widgets/agenda_ahead.py); a change made here forgets them.
+read ahead (views/agenda_ahead.py); a change made here forgets them.
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ from textual.worker import get_current_worker
 from ...core import agenda, clock
 from ...core.errors import VitosmsError
 from ..i18n import N_, _
-from ..widgets import agenda_lines
-from ..widgets.agenda_ahead import ReadAhead
-from ..widgets.agenda_data import (
+from ..texts.appointment_text import booked_text, explain
+from ..views import agenda_lines
+from ..views.agenda_ahead import ReadAhead
+from ..views.agenda_data import (
     IMPORTED_MARK,
     MARKER_NAMES,
     MARKERS,
@@ -42,7 +43,6 @@ from ..widgets.agenda_data import (
 )
 from ..widgets.agenda_grid import AgendaGrid
 from ..widgets.agenda_keys import AgendaKeys
-from ..widgets.appointment_text import booked_text, explain
 from ..widgets.message_line import MessageLine
 from .agenda_navigation import AgendaNavigation
 from .appointment_actions import AppointmentActions

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from ...core import clock
 from ...core.models import Mandant
 from ..i18n import _
-from ..widgets.agenda_data import week_start
+from ..views.agenda_data import week_start
 from ..widgets.agenda_grid import AgendaGrid
 
 

@@ -21,7 +21,7 @@ from ..modals.confirm import Confirm
 from ..modals.date_time import AskDateTime
 from ..modals.remind_chooser import RemindChooser
 from ..modals.reminder_question import ReminderQuestion
-from ..widgets.appointment_text import (
+from ..texts.appointment_text import (
     appointment_line,
     credits_back,
     describe_plan,

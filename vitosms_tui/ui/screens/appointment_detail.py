@@ -24,8 +24,8 @@ from ...core.errors import NotFound
 from ...core.phone import format_phone
 from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _, format_date, format_datetime
 from ..sanitize import clean, plain
-from ..widgets.agenda_data import SOURCE_NAMES
-from ..widgets.appointment_text import kind_name, status_name, when
+from ..texts.appointment_text import kind_name, status_name, when
+from ..views.agenda_data import SOURCE_NAMES
 from ..widgets.event_texts import event_detail
 from ..widgets.journal_table import EVENT_NAMES
 from ..widgets.message_line import MessageLine

@@ -27,7 +27,7 @@ from ...core.models import Person, Reply
 from ...core.phone import format_phone
 from ..i18n import N_, _, format_datetime, ngettext
 from ..sanitize import plain
-from ..widgets.appointment_text import explain, when
+from ..texts.appointment_text import explain, when
 from ..widgets.message_line import MessageLine
 from ..widgets.reply_text import action_text
 from .base import ShellScreen

@@ -32,8 +32,7 @@ from ..i18n import N_, _, format_date, format_number, ngettext
 from ..modals.confirm import Confirm
 from ..modals.date_time import date_problem
 from ..sanitize import clean
-from ..widgets.message_line import MessageLine
-from ..widgets.recall_data import (
+from ..views.recall_data import (
     PERIODS,
     Cost,
     Listing,
@@ -49,6 +48,7 @@ from ..widgets.recall_data import (
     parse_period,
     period_of,
 )
+from ..widgets.message_line import MessageLine
 from ..widgets.recall_table import RecallTable
 from .base import ShellScreen
 

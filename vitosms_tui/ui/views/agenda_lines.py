@@ -11,9 +11,9 @@ from ...core import clock
 from ...core.models import Mandant
 from ..i18n import _, babel_locale
 from ..sanitize import clean, plain
+from ..texts.appointment_text import when
+from ..widgets.agenda_grid import AgendaGrid
 from .agenda_data import ANSWER_NAMES, MARKER_NAMES, SOURCE_NAMES, AgendaRequest, week_start
-from .agenda_grid import AgendaGrid
-from .appointment_text import when
 
 
 def title(request: AgendaRequest) -> Text:
