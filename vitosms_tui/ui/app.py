@@ -13,7 +13,8 @@ How a view plugs in:
   ``compose_body()``: the status line and the two key rows come with it.
 - Escape asks ``screen.back_out()`` first (True: the screen took the step);
   then a pushed screen is dismissed, then the previous view returns.
-- ``on_mandant_changed(event)`` runs when F8 switches the Mandant.
+- ``mandant_switched(mandant)`` runs when F8 switches the Mandant (the screen watches
+  the app's reactive ``current_mandant``).
 - Binding descriptions and every shown string are English msgids marked with
   ``N_``/``_`` from ``ui.i18n``; ``tools/i18n.py update`` collects them and the
   German ``msgstr`` goes into ``locale/de/LC_MESSAGES/vitosms.po``.
@@ -33,15 +34,16 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
+from textual.reactive import var
 from textual.screen import Screen
-from textual.signal import Signal
+from textual.worker import get_current_worker
 
-from ..core import automation, clock, credits, journal, mandanten, quiet_hours, replies
+from ..core import automation, mandanten
 from ..core.config import Settings
 from ..core.db import connection
 from . import i18n
 from .i18n import N_, _
-from .screens.base import MandantChanged
+from .views.status import read_status
 from .widgets.status_line import ATTENTION_KEY, Status
 
 # view name: (function key, title msgid, "module:ScreenClass")
@@ -61,7 +63,7 @@ HISTORY_LENGTH = 20
 # automation warnings scan the skipped messages: read in a thread, not with every status refresh
 WARNINGS_SECONDS = 30.0
 
-__all__ = ["MODES", "START_MODE", "MandantChanged", "VitoSmsApp"]
+__all__ = ["MODES", "START_MODE", "VitoSmsApp"]
 
 
 def screen_class(name: str) -> type[Screen] | None:
@@ -135,6 +137,11 @@ class VitoSmsApp(App[None]):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     COMMANDS = App.COMMANDS | {_person_commands}
 
+    # the Mandant the desk works for (F8): screens watch it (ShellScreen.mandant_switched)
+    current_mandant: var[mandanten.Mandant | None] = var(None, init=False)
+    # what the status line shows: it watches this
+    status: var[Status | None] = var(None, init=False)
+
     BINDINGS = [
         Binding("f1", "help", N_("Help"), key_display="F1"),
         # the function keys in their order on the keyboard: F8 (Mandant) before F10 (Inbox)
@@ -170,10 +177,6 @@ class VitoSmsApp(App[None]):
         self.db_url = db_url
         self.embedded_worker = embedded_worker
         self.state_dir = state_dir  # exports go to its exports/ folder (None: as the CLI finds it)
-        self.current_mandant = None
-        self.status = Status(user=user, now=clock.now())
-        self.status_signal: Signal[Status] = Signal(self, "status")
-        self.mandant_signal: Signal = Signal(self, "mandant")
         self.mode_history: list[str] = []
         # screens that may hold work not yet saved or sent (see holds_unsaved_work)
         self.unsaved_work_holders: weakref.WeakSet[Screen] = weakref.WeakSet()
@@ -184,6 +187,8 @@ class VitoSmsApp(App[None]):
         active = mandanten.list_mandanten(active_only=True)
         if active:
             self.current_mandant = active[0]
+        # read once before the first paint; later in a thread (refresh_status)
+        _mandant, self.status, self.newest_reply = read_status(user, self._mandant_id(), ())
 
     def run(self, *args, **kwargs):
         # What was imported and built until now (modules, classes, models, the first view's
@@ -216,42 +221,30 @@ class VitoSmsApp(App[None]):
 
     # -- status line and Mandant -------------------------------------------------
 
+    def _mandant_id(self) -> int | None:
+        return self.current_mandant.id if self.current_mandant is not None else None
+
     def refresh_status(self) -> None:
-        """Re-read the balance (a cheap sum over an index) and publish the status line."""
-        if self.current_mandant is not None:
-            # re-read: name, threshold or "active" may have been changed elsewhere
-            self.current_mandant = (
-                mandanten.Mandant.get_or_none(mandanten.Mandant.id == self.current_mandant.id) or self.current_mandant
-            )
-        mandant = self.current_mandant
-        attention, (newest, unread) = journal.attention_count(), replies.marker()
+        """Re-read balance, failures and replies in a thread; the status line follows when it answers."""
+        self._read_status(self._mandant_id(), self.automation_warnings)
+
+    @work(thread=True, exclusive=True, group="status", exit_on_error=False)
+    def _read_status(self, mandant_id: int | None, warnings: tuple[str, ...]) -> None:
+        found = read_status(self.user, mandant_id, warnings)
+        if not get_current_worker().is_cancelled:  # a newer reading was asked for
+            self.call_from_thread(self._show_status, mandant_id, *found)
+
+    def _show_status(self, mandant_id: int | None, mandant, status: Status, newest: int | None) -> None:
+        if mandant_id != self._mandant_id():
+            return  # switched meanwhile: the switch reads again
+        if mandant is not None:
+            # name, threshold or "active" may have been changed elsewhere: no switch, no watchers
+            self.set_reactive(VitoSmsApp.current_mandant, mandant)
         if newest != self.newest_reply and self.newest_reply is not None:
             # a patient answered: the view on screen shows it now (the agenda's marks)
             getattr(self.screen_stack[0], "answers_arrived", lambda: None)()
         self.newest_reply = newest
-        if mandant is None:
-            self.status = Status(
-                user=self.user, now=clock.now(), attention=attention, warnings=self.automation_warnings, unread=unread
-            )
-        else:
-            balance = credits.balance(mandant)
-            now = clock.now()
-            quiet = (
-                quiet_hours.next_allowed_at_or_after(now, mandant) if quiet_hours.in_quiet_hours(now, mandant) else None
-            )
-            self.status = Status(
-                user=self.user,
-                mandant_code=mandant.code,
-                mandant_name=mandant.name,
-                balance=balance,
-                low=credits.is_low(mandant, balance),
-                now=now,
-                attention=attention,
-                warnings=self.automation_warnings,
-                quiet_until=quiet,
-                unread=unread,
-            )
-        self.status_signal.publish(self.status)
+        self.status = status
 
     @work(thread=True, exclusive=True, group="status-warnings", exit_on_error=False)
     def refresh_warnings(self) -> None:
@@ -266,13 +259,12 @@ class VitoSmsApp(App[None]):
         self.refresh_status()
 
     def set_mandant(self, mandant) -> None:
-        """Make ``mandant`` the current one and tell every view."""
-        if mandant is None or (self.current_mandant is not None and mandant.id == self.current_mandant.id):
-            return
-        self.current_mandant = mandant
+        """Make ``mandant`` the current one: the views watching it follow."""
+        if mandant is not None:
+            self.current_mandant = mandant  # the same Mandant again changes nothing
+
+    def watch_current_mandant(self) -> None:
         self.refresh_status()
-        self.mandant_signal.publish(mandant)
-        self.post_message(MandantChanged(mandant))
 
     def action_switch_mandant(self) -> None:
         from .modals.mandant_picker import MandantPicker

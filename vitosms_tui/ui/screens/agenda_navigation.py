@@ -82,10 +82,10 @@ class AgendaNavigation:
         self._after_mandant = load
         self.app.set_mandant(Mandant.get_by_id(mandant_id))
 
-    def on_mandant_changed(self, event) -> None:
+    def mandant_switched(self, mandant) -> None:
         load, self._after_mandant = self._after_mandant, None
         if load is None:
-            load = {"column_key": f"m{event.mandant.id}"} if not self.week else {}
+            load = {"column_key": f"m{mandant.id}"} if not self.week else {}
         self.load(**load)
 
     def action_toggle_week(self) -> None:

@@ -222,7 +222,7 @@ class ComposeScreen(ShellScreen[None]):
 
         self.app.push_screen(MandantPicker(self.mandant.id if self.mandant else None), chosen)
 
-    def on_mandant_changed(self, event) -> None:
+    def mandant_switched(self, mandant) -> None:
         if self.mandant_by_hand is None:
             self._update_mandant()
             self._changed()

@@ -213,10 +213,10 @@ class JournalScreen(ShellScreen[None]):
             return True
         return False
 
-    def on_mandant_changed(self, event) -> None:
+    def mandant_switched(self, mandant) -> None:
         # a list narrowed to one Mandant follows the switch; "all" stays all
-        if self.wanted.mandant_id is not None and event.mandant is not None:
-            self.set_filter(mandant_id=event.mandant.id)
+        if self.wanted.mandant_id is not None and mandant is not None:
+            self.set_filter(mandant_id=mandant.id)
 
     # -- the highlighted message ------------------------------------------------
 

@@ -120,7 +120,7 @@ class RecallScreen(ShellScreen[None]):
         if self.listing is not None:
             self.load()  # back from a window or another view: recalls may have changed
 
-    def on_mandant_changed(self, event) -> None:
+    def mandant_switched(self, mandant) -> None:
         self.selected.clear()
         self.load()
 

@@ -217,7 +217,7 @@ class ServiceSettingsScreen(ShellScreen[None]):
         self.query_one("#s-auto_reminders", Checkbox).focus()
         self.load_templates()
 
-    def on_mandant_changed(self, event) -> None:
+    def mandant_switched(self, mandant) -> None:
         self.fill_form()
         self.load_templates()
 
