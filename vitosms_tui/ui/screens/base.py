@@ -23,6 +23,10 @@ from ..widgets.status_line import StatusLine
 
 ResultType = TypeVar("ResultType")
 
+# The group of the workers that wait for the desk's answers in dialogs (push_screen_wait):
+# such a worker reads top to bottom, and tests know it waits for a person while its dialog is open.
+DIALOG = "dialog"
+
 
 class ShellScreen(Screen[ResultType]):
     """A full screen with the status line and the footer."""
