@@ -184,11 +184,13 @@ class VitoSmsApp(App[None]):
         self.newest_reply: int | None = None  # the newest patient's answer the views have seen
         for name in MODES:
             self.add_mode(name, screen_factory(name, self))
+        # before the app runs: set quietly (a watcher would start a worker, and there is no loop yet)
         active = mandanten.list_mandanten(active_only=True)
         if active:
-            self.current_mandant = active[0]
+            self.set_reactive(VitoSmsApp.current_mandant, active[0])
         # read once before the first paint; later in a thread (refresh_status)
-        _mandant, self.status, self.newest_reply = read_status(user, self._mandant_id(), ())
+        _mandant, status, self.newest_reply = read_status(user, self._mandant_id(), ())
+        self.set_reactive(VitoSmsApp.status, status)
 
     def run(self, *args, **kwargs):
         # What was imported and built until now (modules, classes, models, the first view's
