@@ -13,24 +13,26 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
+from textual.worker import get_current_worker
 
 from ...core import agenda, clock, journal, replies
+from ...core.db import connection
 from ...core.errors import NotFound
 from ...core.phone import format_phone
 from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _, format_date, format_datetime
 from ..sanitize import clean, plain
 from ..texts.appointment_text import kind_name, status_name, when
+from ..texts.reply_text import reply_line
 from ..views.agenda_data import SOURCE_NAMES
 from ..widgets.event_texts import event_detail
 from ..widgets.journal_table import EVENT_NAMES
 from ..widgets.message_line import MessageLine
 from ..widgets.reasons import reason_text
-from ..widgets.reply_text import reply_line
 from .appointment_actions import AppointmentActions
 from .base import ShellScreen
 
@@ -63,6 +65,7 @@ class AppointmentDetailScreen(AppointmentActions, ShellScreen[None]):
     def __init__(self, appointment_id: int, **kwargs) -> None:
         super().__init__(**kwargs)
         self.appointment_id = appointment_id
+        self.messages: dict = {}  # the appointment's messages by id, as last read
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="appointment-detail"):
@@ -89,16 +92,30 @@ class AppointmentDetailScreen(AppointmentActions, ShellScreen[None]):
         table.focus()
 
     def refresh_detail(self) -> None:
-        try:
-            appointment = agenda.get_appointment(self.appointment_id)
-        except NotFound:
-            self.query_one("#detail-head", Static).update(_("This appointment no longer exists."))
+        self._read_detail()
+
+    @work(thread=True, exclusive=True, group="appointment-detail")
+    def _read_detail(self) -> None:
+        """The appointment and its messages, read in a thread."""
+        with connection():
+            try:
+                appointment = agenda.get_appointment(self.appointment_id)
+            except NotFound:
+                head, messages = Text(_("This appointment no longer exists.")), None
+            else:
+                head = self._head(appointment)
+                messages = {m.id: m for m in agenda.appointment_timeline(appointment)}
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_detail, head, messages)
+
+    def _show_detail(self, head: Text, messages: dict | None) -> None:
+        self.query_one("#detail-head", Static).update(head)
+        if messages is None:
             return
-        self.query_one("#detail-head", Static).update(self._head(appointment))
         table = self.query_one(DataTable)
         keep = table.cursor_row
         table.clear()
-        self.messages = {m.id: m for m in agenda.appointment_timeline(appointment)}
+        self.messages = messages
         for message in self.messages.values():
             recipient = format_phone(message.recipient) if message.channel == "sms" else message.recipient
             done = message.delivered_at or message.sent_at
@@ -166,19 +183,27 @@ class AppointmentDetailScreen(AppointmentActions, ShellScreen[None]):
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key is None or event.row_key.value is None:
             return
-        message_id = int(event.row_key.value)
-        message = self.messages.get(message_id)
+        message = self.messages.get(int(event.row_key.value))
+        if message is not None:
+            self._read_events(message)
+
+    @work(thread=True, exclusive=True, group="appointment-events")
+    def _read_events(self, message) -> None:
+        """The highlighted message's error and events, read in a thread."""
         text = Text(end="")
-        if message is not None and message.error:
+        if message.error:
             text.append(_("Error: "), "bold red")
             text.append(plain(reason_text(message.error)))
             text.append("\n")
-        for event_row in journal.timeline(message_id):
+        with connection():
+            events = journal.timeline(message.id)
+        for event_row in events:
             text.append(f"{format_datetime(event_row.at)}  ", "dim")
             text.append(f"{_(EVENT_NAMES.get(event_row.kind, event_row.kind)):<14} ", "bold")
             text.append(plain(event_detail(event_row.kind, event_row.detail)))
             text.append("\n")
-        self.query_one("#detail-events", Static).update(text)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.query_one("#detail-events", Static).update, text)
 
     # -- the host's part of AppointmentActions ---------------------------------
 

@@ -29,10 +29,10 @@ from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _, ngettext
 from ..modals.confirm import Confirm
 from ..modals.template_picker import PURPOSE_NAMES, PickedTemplate, TemplatePicker
 from ..sanitize import clean
+from ..widgets.conversation import Conversation
 from ..widgets.cost_meter import Batch, CostMeter, CostState, cost_of, explain, preview, sms_meter
 from ..widgets.person_picker import PersonPicker
 from ..widgets.recipient_list import Recipient, RecipientPanel, channel_order, render_for
-from ..widgets.reply_text import Conversation
 from ..widgets.send_time import SendTime
 from ..widgets.titled_input import TitledInput
 from .base import ShellScreen
