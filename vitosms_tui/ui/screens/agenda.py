@@ -27,9 +27,8 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from ...core import agenda, clock
-from ...core.errors import VitosmsError
 from ..i18n import N_, _
-from ..texts.appointment_text import booked_text, explain
+from ..texts.appointment_text import booked_text
 from ..views import agenda_lines
 from ..views.agenda_ahead import ReadAhead
 from ..views.agenda_data import (
@@ -305,18 +304,6 @@ class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
             appointment_id = await self.app.push_screen_wait(PersonAppointments(ids[0]))
             if appointment_id is not None:
                 self.go_to_appointment(appointment_id)
-
-    def go_to_appointment(self, appointment_id: int) -> None:
-        try:
-            appointment = agenda.get_appointment(appointment_id)
-        except VitosmsError as error:
-            self.say(explain(error), error=True)
-            return
-        self.ahead.clear()  # back from the detail, where it may have been changed
-        self._place = {"select_id": appointment.id}
-        self.day = clock.local(appointment.start).date()
-        if self.week or not self.all_mandanten:
-            self._with_mandant(appointment.mandant_id)
 
     # -- acting on the appointment under the cursor -----------------------------
 

@@ -1,7 +1,7 @@
 """The agenda's ways around: a day or a week back and forth, today, a date or a time, day/week, all/one.
 
 A mixin of :class:`~.agenda.AgendaScreen` (which provides the reactive ``day``,
-``week`` and ``all_mandanten``, whose watchers load, and ``grid`` and ``say``): the keys are listed under
+``week`` and ``all_mandanten``, whose watchers load, and ``grid``, ``ahead`` and ``say``): the keys are listed under
 the grid (``AgendaKeys``) and in F1.
 """
 
@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from ...core import clock
+from textual import work
+
+from ...core import agenda, clock
+from ...core.db import connection
+from ...core.errors import VitosmsError
 from ...core.models import Mandant
 from ..i18n import _
+from ..texts.appointment_text import explain
 from ..views.agenda_data import week_start
 from ..widgets.agenda_grid import AgendaGrid
 
@@ -73,6 +78,27 @@ class AgendaNavigation:
             ),
             chosen,
         )
+
+    def go_to_appointment(self, appointment_id: int) -> None:
+        """Show the appointment's day with the cursor on it (the appointment read in a thread)."""
+        self._read_appointment(appointment_id)
+
+    @work(thread=True, exclusive=True, group="agenda-goto")
+    def _read_appointment(self, appointment_id: int) -> None:
+        try:
+            with connection():
+                appointment = agenda.get_appointment(appointment_id)
+        except VitosmsError as error:
+            self.app.call_from_thread(self.say, explain(error), True)
+            return
+        self.app.call_from_thread(self._go_to, appointment)
+
+    def _go_to(self, appointment) -> None:
+        self.ahead.clear()  # back from the detail, where it may have been changed
+        self._place = {"select_id": appointment.id}
+        self.day = clock.local(appointment.start).date()
+        if self.week or not self.all_mandanten:
+            self._with_mandant(appointment.mandant_id)
 
     def _with_mandant(self, mandant_id: int | None) -> None:
         """Make ``mandant_id`` the current Mandant (the status line and the agenda follow)."""
