@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from datetime import date, datetime
+from functools import partial
 
 from rich.text import Text
 from textual import on, work
@@ -296,12 +297,13 @@ class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
 
     @work(group=DIALOG)
     async def action_find_person(self) -> None:
-        from ..modals.person_appointments import PersonAppointments
+        from ..modals.person_appointments import PersonAppointments, read_appointments
         from ..widgets.person_picker import PersonPicker
 
         ids = await self.app.push_screen_wait(PersonPicker(title=_("Whose appointments?"), exclude_deceased=False))
         if ids:
-            appointment_id = await self.app.push_screen_wait(PersonAppointments(ids[0]))
+            found = await self.run_worker(partial(read_appointments, ids[0]), thread=True, group="agenda-read").wait()
+            appointment_id = await self.app.push_screen_wait(PersonAppointments(found))
             if appointment_id is not None:
                 self.go_to_appointment(appointment_id)
 
