@@ -548,7 +548,7 @@ async def test_person_text_is_shown_literally(make_app):
 
 
 def test_minutes_in_the_day_layout_follow_the_settings(practice):
-    from vitosms_tui.ui.widgets.agenda_data import AgendaRequest, GridLayout, fetch_columns, parse_clock
+    from vitosms_tui.ui.views.agenda_data import AgendaRequest, GridLayout, fetch_columns, parse_clock
 
     columns = fetch_columns(AgendaRequest(TODAY, False, True, mandant("DUB").id))
     layout = GridLayout(columns, parse_clock("08:00", "07:00"), parse_clock("12:00", "19:00"), 30)

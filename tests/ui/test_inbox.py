@@ -12,9 +12,9 @@ from vitosms_tui.ui.screens.agenda import AgendaScreen
 from vitosms_tui.ui.screens.appointment_detail import AppointmentDetailScreen
 from vitosms_tui.ui.screens.compose import ComposeScreen
 from vitosms_tui.ui.screens.inbox import InboxScreen
+from vitosms_tui.ui.views.agenda_lines import selection
 from vitosms_tui.ui.widgets.agenda_grid import AgendaGrid
-from vitosms_tui.ui.widgets.agenda_lines import selection
-from vitosms_tui.ui.widgets.reply_text import Conversation
+from vitosms_tui.ui.widgets.conversation import Conversation
 
 from .pilot_helpers import settle, shown_text, wait_until
 

@@ -139,7 +139,7 @@ async def test_escape_backs_out_one_step_at_a_time(make_app):
 async def test_f8_switches_the_mandant_in_the_status_line(make_app, monkeypatch):
     seen = []
     monkeypatch.setattr(
-        PersonsScreen, "on_mandant_changed", lambda self, event: seen.append(event.mandant.code), raising=False
+        PersonsScreen, "mandant_switched", lambda self, mandant: seen.append(mandant.code), raising=False
     )
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -94,7 +94,7 @@ async def test_agenda_titles_keep_whole_words_before_their_count(make_app):
 
 
 def test_shortened_by_whole_words_with_a_mark_that_it_goes_on():
-    from vitosms_tui.ui.widgets.fit import column_head, shorten
+    from vitosms_tui.ui.texts.fit import column_head, shorten
 
     assert shorten("DUB Dr méd. Claire Dubois", 19) == "DUB Dr méd. Claire…"
     assert shorten(" Huber Daniel · Besprechung", 22) == " Huber Daniel…"

@@ -105,6 +105,7 @@ async def _recall(pilot, state) -> None:
 async def _persons(pilot, state) -> None:
     await pilot.press("f7")
     await settle(pilot)
+    pilot.app.screen.query_one("#person-search").cursor_blink = False  # the same picture every time
 
 
 async def _service_settings(pilot, state) -> None:

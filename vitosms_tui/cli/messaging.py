@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 import re
 
-from ..core import clock, credits, journal, mandanten, outbox, persons
+from ..core import clock, credits, journal, mandanten, outbox, persons, quotes
 from ..core.drafts import Draft, check_send_time, quote, require_credits
 from ..core.errors import Refused, UsageError
 from ..core.models import CHANNELS, PURPOSES, STATUSES, CreditEntry, Mandant
-from ..core.states import Purpose, Status
+from ..core.states import Status
 
 _WHOLE = re.compile(r"^[+-]?\d+$")
 
@@ -51,8 +51,6 @@ def _channel_order(mandant: Mandant) -> tuple[str, ...]:
 
 
 def _person_draft(mandant: Mandant, person_id: int, args) -> Draft:
-    from ..core import templates
-
     person = persons.get_person(person_id)
     channel = args.channel or persons.channel_for(person, _channel_order(mandant))
     if channel is None:
@@ -63,9 +61,8 @@ def _person_draft(mandant: Mandant, person_id: int, args) -> Draft:
     if not recipient:
         what = "mobile number" if channel == "sms" else "e-mail address"
         raise Refused(f"{person.full_name} (person {person.id}) has no {what}", "no_address")
-    # placeholders such as {first_name} are filled in the person's language
-    subject, body = templates.render_message("free", channel, person, mandant, body=args.text, subject=args.subject)
-    return Draft(channel=channel, recipient=recipient, body=body, subject=subject, person=person, purpose=Purpose.FREE)
+    # placeholders such as {first_name} are filled in the person's language, as in the compose view
+    return quotes.fill("free", channel, recipient, person, args.text, args.subject, mandant)
 
 
 def _address_draft(mandant: Mandant, recipient: str, args) -> Draft:

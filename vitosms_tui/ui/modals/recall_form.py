@@ -61,7 +61,6 @@ def explain(error: VitosmsError) -> str:
 class RecallForm(ModalScreen[int | None]):
     """The fields of one new recall."""
 
-    CSS_PATH = "../screens/recall.tcss"
     BINDINGS = [
         Binding("ctrl+s", "save", N_("Save")),
         Binding("ctrl+o", "choose_person", N_("Person")),

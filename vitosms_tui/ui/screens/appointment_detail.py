@@ -15,24 +15,26 @@ from datetime import datetime
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
+from textual.worker import get_current_worker
 
 from ...core import agenda, clock, journal, replies
+from ...core.db import connection
 from ...core.errors import NotFound
 from ...core.phone import format_phone
 from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _, format_date, format_datetime
 from ..sanitize import clean, plain
-from ..widgets.agenda_data import SOURCE_NAMES
-from ..widgets.appointment_text import kind_name, status_name, when
+from ..texts.appointment_text import kind_name, status_name, when
+from ..texts.reply_text import reply_line
+from ..views.agenda_data import SOURCE_NAMES
 from ..widgets.event_texts import event_detail
 from ..widgets.journal_table import EVENT_NAMES
 from ..widgets.message_line import MessageLine
 from ..widgets.reasons import reason_text
-from ..widgets.reply_text import reply_line
 from ..widgets.tables import FittedTable
 from .appointment_actions import AppointmentActions
 from .base import ShellScreen
@@ -82,6 +84,7 @@ class AppointmentDetailScreen(AppointmentActions, ShellScreen[None]):
     def __init__(self, appointment_id: int, **kwargs) -> None:
         super().__init__(**kwargs)
         self.appointment_id = appointment_id
+        self.messages: dict = {}  # the appointment's messages by id, as last read
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="appointment-detail"):
@@ -96,16 +99,30 @@ class AppointmentDetailScreen(AppointmentActions, ShellScreen[None]):
         self.query_one(AppointmentMessagesTable).focus()
 
     def refresh_detail(self) -> None:
-        try:
-            appointment = agenda.get_appointment(self.appointment_id)
-        except NotFound:
-            self.query_one("#detail-head", Static).update(_("This appointment no longer exists."))
+        self._read_detail()
+
+    @work(thread=True, exclusive=True, group="appointment-detail")
+    def _read_detail(self) -> None:
+        """The appointment and its messages, read in a thread."""
+        with connection():
+            try:
+                appointment = agenda.get_appointment(self.appointment_id)
+            except NotFound:
+                head, messages = Text(_("This appointment no longer exists.")), None
+            else:
+                head = self._head(appointment)
+                messages = {m.id: m for m in agenda.appointment_timeline(appointment)}
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_detail, head, messages)
+
+    def _show_detail(self, head: Text | Group, messages: dict | None) -> None:
+        self.query_one("#detail-head", Static).update(head)
+        if messages is None:
             return
-        self.query_one("#detail-head", Static).update(self._head(appointment))
         table = self.query_one(AppointmentMessagesTable)
         keep = table.cursor_row
         table.clear()
-        self.messages = {m.id: m for m in agenda.appointment_timeline(appointment)}
+        self.messages = messages
         for message in self.messages.values():
             recipient = format_phone(message.recipient) if message.channel == "sms" else message.recipient
             done = message.delivered_at or message.sent_at
@@ -176,24 +193,33 @@ class AppointmentDetailScreen(AppointmentActions, ShellScreen[None]):
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key is None or event.row_key.value is None:
             return
-        message_id = int(event.row_key.value)
-        message = self.messages.get(message_id)
+        message = self.messages.get(int(event.row_key.value))
+        if message is not None:
+            self._read_events(message)
+
+    @work(thread=True, exclusive=True, group="appointment-events")
+    def _read_events(self, message) -> None:
+        """The highlighted message's error and events, read in a thread."""
         error = Text(end="")
-        if message is not None and message.error:
+        if message.error:
             error.append(_("Error: "), "bold red")
             error.append(plain(reason_text(message.error)))
+        with connection():
+            rows = journal.timeline(message.id)
         # when, what, detail in columns: a long detail wraps within its column
         events = Table.grid(padding=(0, 2, 0, 0))
         events.add_column(style="dim", no_wrap=True)
         events.add_column(style="bold", no_wrap=True, min_width=12)
         events.add_column(ratio=1)
-        for event_row in journal.timeline(message_id):
+        for event_row in rows:
             events.add_row(
                 format_datetime(event_row.at),
                 _(EVENT_NAMES.get(event_row.kind, event_row.kind)),
                 plain(event_detail(event_row.kind, event_row.detail)),
             )
-        self.query_one("#detail-events", Static).update(Group(error, events) if error else events)
+        shown = Group(error, events) if error else events
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.query_one("#detail-events", Static).update, shown)
 
     # -- the host's part of AppointmentActions ---------------------------------
 

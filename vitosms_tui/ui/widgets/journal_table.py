@@ -22,7 +22,7 @@ from ...core.models import STATUSES, Person
 from ...core.phone import format_phone
 from ..i18n import CHANNEL_NAMES, N_, _, format_datetime
 from ..sanitize import clean, plain
-from .journal_columns import TITLES, WIDTHS, journal_columns
+from ..views.journal_columns import TITLES, WIDTHS, journal_columns
 from .reasons import reason_text
 from .tables import cursor_id
 

@@ -23,8 +23,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
-from ...core import persons, templates
-from ...core.drafts import Draft
+from ...core import persons, quotes, templates
 from ...core.errors import Refused, VitosmsError
 from ...core.models import CHANNELS, Mandant, Person
 from ...core.phone import format_phone, looks_like_email, normalize_email, normalize_mobile
@@ -114,38 +113,12 @@ def other_channel(channel: str) -> str:
 def render_for(
     recipient: Recipient | None, purpose: str, body: str, subject: str, mandant: Mandant | None
 ) -> tuple[str, str]:
-    """(subject, body) this recipient gets: the editor's text filled in for them.
-
-    Without a recipient the text is filled as for a typed number (SMS).
-    An e-mail with an empty subject gets the purpose's template subject.
-    """
-    channel = recipient.channel if recipient is not None else "sms"
-    person = recipient.person if recipient is not None else None
-    return templates.render_message(purpose, channel, person, mandant, body=body, subject=subject)
-
-
-def build_drafts(
-    recipients: list[Recipient], purpose: str, body: str, subject: str, mandant: Mandant | None
-) -> tuple[list[Draft], list[tuple[Recipient, VitosmsError]]]:
-    """A draft per recipient with its own text, and the recipients whose text cannot be filled."""
-    drafts, problems = [], []
-    for recipient in recipients:
-        try:
-            filled_subject, filled_body = render_for(recipient, purpose, body, subject, mandant)
-        except VitosmsError as error:
-            problems.append((recipient, error))
-            continue
-        drafts.append(
-            Draft(
-                channel=recipient.channel,
-                recipient=recipient.address,
-                body=filled_body,
-                subject=filled_subject,
-                person=recipient.person,
-                purpose=purpose,
-            )
-        )
-    return drafts, problems
+    """(subject, body) this recipient gets (``quotes.fill``); without a recipient as for a typed number."""
+    if recipient is None:
+        draft = quotes.fill(purpose, "sms", "", None, body, subject, mandant)
+    else:
+        draft = quotes.fill(purpose, recipient.channel, recipient.address, recipient.person, body, subject, mandant)
+    return draft.subject, draft.body
 
 
 class RecipientTable(FittedTable):
