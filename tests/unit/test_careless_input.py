@@ -1,35 +1,15 @@
 """Careless input of an administrator: endless files, broken settings, odd values.
 
 Each answer is one line with exit code 1 or 2 and changes nothing; none is a
-traceback, none fills the memory.
+traceback, none fills the memory. (Endless files read by `vitosms` as a process of its
+own, under a memory limit, are in tests/integration/test_careless_input_cli.py.)
 """
 
 from __future__ import annotations
 
-import resource
-import subprocess
-import sys
-
 import pytest
 
 from vitosms_tui.cli.main import main
-
-# enough for the interpreter and its imports; far below what /dev/zero read whole would take
-MEMORY_LIMIT = 1 << 30
-
-
-def limit_memory() -> None:  # runs in the child before exec
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-
-
-def vitosms(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "vitosms_tui.cli.main", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        preexec_fn=limit_memory,
-    )
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -44,21 +24,7 @@ def one_line(err: str) -> str:
     return lines[0]
 
 
-# --- files that do not end --------------------------------------------------------------------
-
-
-def test_import_persons_from_dev_zero_is_refused_while_reading(tmp_path):
-    db = tmp_path / "practice.db"
-    assert vitosms("--db", str(db), "init").returncode == 0
-    done = vitosms("--db", str(db), "import-persons", "/dev/zero")
-    assert done.returncode == 2
-    assert "larger than 64 MiB" in one_line(done.stderr)
-
-
-def test_a_config_that_does_not_end_is_refused_too(tmp_path):
-    done = vitosms("--db", str(tmp_path / "practice.db"), "--config", "/dev/zero", "init")
-    assert done.returncode == 2 and "larger than 1 MiB" in one_line(done.stderr)
-    assert not (tmp_path / "practice.db").exists()
+# --- files that are no file ----------------------------------------------------------------------
 
 
 def test_import_of_a_folder_or_a_missing_file(capsys, tmp_path):
@@ -117,15 +83,6 @@ def test_bad_smtp_environment_is_refused(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("VITOSMS_SMTP_HOST", "mail\r\nhost")
     code, _out, err = run(capsys, "--db", db, "messages")
     assert code == 2 and "VITOSMS_SMTP_HOST" in one_line(err)
-
-
-def test_serve_refuses_a_bad_setting_before_it_listens(tmp_path):
-    config = tmp_path / "vitosms.toml"
-    config.write_text("[smtp]\nport = 99999\n")
-    db = tmp_path / "practice.db"
-    assert vitosms("--db", str(db), "init").returncode == 0
-    done = vitosms("--db", str(db), "--config", str(config), "serve", "--port", "1")
-    assert done.returncode == 2 and "[smtp] port = 99999" in one_line(done.stderr)
 
 
 def test_the_worker_unit_does_not_restart_on_a_configuration_error():

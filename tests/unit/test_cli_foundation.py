@@ -1,7 +1,5 @@
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 
@@ -150,28 +148,3 @@ def test_seed_builds_a_deterministic_practice(tmp_path, capsys):
     code, out, _ = run(capsys, "--db", str(tmp_path / "a.db"), "mandant", "list", "--json")
     assert all(m["balance"] == 500 for m in json.loads(out))
     assert run(capsys, "--db", str(tmp_path / "a.db"), "seed")[0] == 1  # not twice
-
-
-def test_console_script_runs_in_a_subprocess(tmp_path):
-    assert main(["--db", str(tmp_path / "x.db"), "init"]) == 0
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "vitosms_tui.cli.main",
-            "--db",
-            str(tmp_path / "x.db"),
-            "person",
-            "add",
-            "--first",
-            "A",
-            "--last",
-            "B",
-            "--mobile",
-            "123",
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 1
-    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1

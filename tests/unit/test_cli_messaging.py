@@ -1,8 +1,6 @@
 """`send`, `messages` and `credits …` as CONTRACT.md writes them: JSON shapes and exit codes."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -262,33 +260,3 @@ def test_migrate_legacy_splits_once(cli, practice):
         ("ZZ", 50, 50),
     ]
     assert cli("credits", "migrate-legacy", "--balance", "101", user="sd")[0] == 1
-
-
-def test_console_entry_point_runs_send(cli, practice):
-    """The same, through a real process (python -m vitosms_tui.cli.main)."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "vitosms_tui.cli.main",
-            "--db",
-            cli.db,
-            "--now",
-            NOW,
-            "--json",
-            "send",
-            "--mandant",
-            "HAU",
-            "--to",
-            "0791234567",
-            "--text",
-            "[Test] €",
-            "--dry-run",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    [line] = json.loads(result.stdout)["messages"]
-    assert (line["encoding"], line["segments"], line["status"]) == ("gsm7", 1, "preview")

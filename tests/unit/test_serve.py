@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import socket
-import subprocess
 import sys
 
 import pytest
@@ -127,27 +125,6 @@ def test_each_connection_runs_the_ui_of_this_interpreter_with_the_global_options
 def test_without_global_options_the_connection_runs_the_plain_ui():
     argv = shlex.split(serve.ui_command(parsed("serve")))
     assert argv == ["exec", sys.executable, "-P", "-m", "vitosms_tui.cli.main", "ui"]
-
-
-def test_the_command_for_a_connection_starts_vitosms(tmp_path):
-    # outside a browser and without a terminal the ui refuses: proof that the command reaches it
-    command = serve.ui_command(parsed("--db", str(tmp_path / "practice.db"), "serve"))
-    env = {k: v for k, v in os.environ.items() if k != "TEXTUAL_DRIVER"}
-    result = subprocess.run(
-        command, shell=True, capture_output=True, text=True, cwd=tmp_path, stdin=subprocess.DEVNULL, env=env
-    )
-    assert result.returncode == 2
-    assert "the interface needs a terminal" in result.stderr
-
-
-def test_the_command_line_does_not_load_the_web_server():
-    # the CLI's cold start matters: textual-serve and aiohttp come only with `serve` itself
-    probe = (
-        "import sys; from vitosms_tui.cli.main import build_parser; build_parser(); "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual_serve', 'aiohttp')))"
-    )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize(
