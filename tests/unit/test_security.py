@@ -57,6 +57,11 @@ SERVICE_DESK_ACTIONS = {
     "migrate the legacy balance": lambda hau, mue, user: credits.migrate_legacy(100, user),
     "add a service-desk login": lambda hau, mue, user: mandanten.add_staff("boss", "Boss", "servicedesk", user=user),
 }
+AUDITED_AS = {
+    "transfer credits": "transfer",
+    "migrate the legacy balance": "migrate_legacy",
+    "add a service-desk login": "staff_add",
+}
 
 
 @pytest.mark.parametrize("login", ["empfang", "someone-unknown"])
@@ -76,7 +81,9 @@ def test_the_service_desk_may(practice, action):
     before = counts()
     SERVICE_DESK_ACTIONS[action](hau, mue, "sd")
     assert counts() != before  # the action took place
-    assert AuditEntry.select().where(AuditEntry.user == "sd").exists()  # and says who did it
+    # and the audit trail says what was done and by whom
+    done = AuditEntry.select().where((AuditEntry.user == "sd") & (AuditEntry.action == AUDITED_AS[action]))
+    assert done.count() == 1
 
 
 def test_the_first_service_desk_login_can_be_set_up_without_one(db):

@@ -11,6 +11,7 @@ import pytest
 
 from vitosms_tui.cli import serve
 from vitosms_tui.cli.main import _defaults, build_parser, main
+from vitosms_tui.core.errors import UsageError
 
 
 def parsed(*argv):
@@ -38,7 +39,9 @@ def test_serve_refuses_a_remote_address_with_one_line(host, tmp_path, monkeypatc
 
 
 def test_allow_remote_lets_the_address_through_the_check():
-    serve.check_listen("0.0.0.0", 8000, allow_remote=True)
+    with pytest.raises(UsageError, match="--allow-remote"):
+        serve.check_listen("0.0.0.0", 8000, allow_remote=False)
+    assert serve.check_listen("0.0.0.0", 8000, allow_remote=True) is None  # no refusal
 
 
 @pytest.mark.parametrize("port", ["0", "65536", "-1"])
