@@ -44,7 +44,8 @@ def test_import_persons_from_dev_zero_is_refused_while_reading(tmp_path):
 
 def test_a_config_that_does_not_end_is_refused_too(tmp_path):
     done = vitosms("--db", str(tmp_path / "practice.db"), "--config", "/dev/zero", "init")
-    assert done.returncode == 2 and "larger than 1 MiB" in one_line(done.stderr)
+    assert done.returncode == 2
+    assert "larger than 1 MiB" in one_line(done.stderr)
     assert not (tmp_path / "practice.db").exists()
 
 
@@ -54,4 +55,5 @@ def test_serve_refuses_a_bad_setting_before_it_listens(tmp_path):
     db = tmp_path / "practice.db"
     assert vitosms("--db", str(db), "init").returncode == 0
     done = vitosms("--db", str(db), "--config", str(config), "serve", "--port", "1")
-    assert done.returncode == 2 and "[smtp] port = 99999" in one_line(done.stderr)
+    assert done.returncode == 2
+    assert "[smtp] port = 99999" in one_line(done.stderr)

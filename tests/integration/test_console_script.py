@@ -42,7 +42,8 @@ def test_console_script_runs_in_a_subprocess(tmp_path):
         text=True,
     )
     assert result.returncode == 1
-    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_console_entry_point_runs_send(cli, practice):

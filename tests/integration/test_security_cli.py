@@ -55,7 +55,8 @@ def test_the_command_line_refuses_a_transfer_by_the_front_desk_in_one_line(pract
     )
     assert run.returncode == 1
     assert json.loads(run.stdout)["error"]["code"] == "forbidden"
-    assert len(run.stderr.strip().splitlines()) == 1 and "service desk" in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert "service desk" in run.stderr
     assert CreditEntry.select().where(CreditEntry.kind.in_(("transfer_in", "transfer_out"))).count() == 0
 
 
@@ -177,12 +178,18 @@ def test_a_worker_logging_at_debug_writes_no_text_number_or_address(practice, db
         controller.stop()
     assert run.returncode == 0, run.stderr
     log = run.stderr
-    assert "DEBUG" in log and "INFO" in log  # it did log, and in detail
+    # it did log, and in detail
+    assert "DEBUG" in log
+    assert "INFO" in log
     assert Message.select().where(Message.purpose == "reminder").count() == 1  # automation queued
     for secret in ["XYZZY", "Diabetes", "Geheim", "Carla"]:
         assert secret not in log, secret
     for number in NUMBERS + ["+41797654321"]:
-        assert number not in log and number[3:] not in log and "0" + number[3:] not in log, number
+        assert number not in log, number
+        assert number[3:] not in log, number
+        assert "0" + number[3:] not in log, number
     for address in ADDRESSES:
         assert address.split("@")[0] not in log, address
-    assert "+4179*****67" in log and "a***@example.ch" in log  # masked, still useful
+    # masked, still useful
+    assert "+4179*****67" in log
+    assert "a***@example.ch" in log

@@ -59,7 +59,8 @@ def test_window_within_a_day(text, quiet):
 def test_equal_start_and_end_means_no_quiet_hours():
     assert not in_quiet_hours(zh("2026-05-04T00:00"), NONE)
     assert latest_allowed_before(zh("2026-05-04T03:00"), NONE) == zh("2026-05-04T03:00")
-    assert describe(NONE) == "none" and describe(NIGHT) == "20:00-08:00"
+    assert describe(NONE) == "none"
+    assert describe(NIGHT) == "20:00-08:00"
 
 
 def test_latest_allowed_before_moves_to_the_evening_before():

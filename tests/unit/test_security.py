@@ -71,7 +71,8 @@ def test_a_service_desk_action_is_refused_for_the_front_desk_and_leaves_nothing(
     before = counts()
     with pytest.raises(Refused) as refused:
         SERVICE_DESK_ACTIONS[action](hau, mue, login)
-    assert refused.value.code == "forbidden" and "service desk" in refused.value.message
+    assert refused.value.code == "forbidden"
+    assert "service desk" in refused.value.message
     assert counts() == before
 
 
@@ -143,7 +144,8 @@ def test_a_ledger_export_is_private(practice, tmp_path, loose_umask):
     ledger_export = pytest.importorskip("vitosms_tui.core.ledger_export")
     hau, _ = practice
     done = ledger_export.export_to_folder(hau, tmp_path / "state", ledger_export.period("all"))
-    assert mode(done.path) == 0o600 and mode(done.path.parent) == 0o700
+    assert mode(done.path) == 0o600
+    assert mode(done.path.parent) == 0o700
 
 
 def test_the_demo_worker_log_is_private(tmp_path, loose_umask):
@@ -196,7 +198,8 @@ def test_orders_transfers_and_migrations_are_audited(practice):
     [transfer] = audited("transfer", amount=7, to="MUE")
     assert (transfer.user, transfer.mandant_id) == ("sd", hau.id)
     [migration] = audited("migrate_legacy", total=11)
-    assert migration.user == "sd" and json.loads(migration.detail)["shares"] == {"HAU": 6, "MUE": 5}
+    assert migration.user == "sd"
+    assert json.loads(migration.detail)["shares"] == {"HAU": 6, "MUE": 5}
 
 
 def test_consent_changes_are_audited_with_who_and_what(practice):
@@ -227,10 +230,12 @@ def test_cancellations_and_withdrawals_are_audited(practice):
     [withdrawn] = audited("withdraw", message=free.id)
     assert (withdrawn.user, withdrawn.mandant_id) == ("empfang2", hau.id)
     [cancelled] = audited("appointment_cancel", appointment=appointment.id)
-    assert cancelled.user == "empfang3" and json.loads(cancelled.detail)["withdrawn"] == [reminder.id]
+    assert cancelled.user == "empfang3"
+    assert json.loads(cancelled.detail)["withdrawn"] == [reminder.id]
     # the reminder the cancellation withdrew is audited as a withdrawal of its own
     [by_cancel] = audited("withdraw", message=reminder.id)
-    assert by_cancel.user == "empfang3" and Message.get_by_id(reminder.id).status == "cancelled"
+    assert by_cancel.user == "empfang3"
+    assert Message.get_by_id(reminder.id).status == "cancelled"
 
 
 def test_audit_entries_carry_no_message_text(practice):

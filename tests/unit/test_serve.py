@@ -34,7 +34,10 @@ def test_serve_refuses_a_remote_address_with_one_line(host, tmp_path, monkeypatc
     code = main(["--db", str(tmp_path / "practice.db"), "serve", "--host", host])
     err = capsys.readouterr().err
     assert code == 2
-    assert err.count("\n") == 1 and "--allow-remote" in err and host in err and "login" in err
+    assert err.count("\n") == 1
+    assert "--allow-remote" in err
+    assert host in err
+    assert "login" in err
     assert not (tmp_path / "practice.db").exists()  # refused before anything was opened
 
 
@@ -49,7 +52,8 @@ def test_serve_refuses_a_port_out_of_range(port, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["serve", "--port", port]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "--port" in err
+    assert err.count("\n") == 1
+    assert "--port" in err
 
 
 @pytest.mark.parametrize("url", ["ftp://praxis.example", "praxis.example", "https://", "https://x.example/?a=1"])
@@ -57,7 +61,8 @@ def test_serve_refuses_a_public_url_browsers_could_not_use(url, tmp_path, monkey
     monkeypatch.chdir(tmp_path)
     assert main(["serve", "--public-url", url]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "--public-url" in err
+    assert err.count("\n") == 1
+    assert "--public-url" in err
 
 
 def test_public_url_loses_its_trailing_slash():
@@ -69,7 +74,8 @@ def test_serve_refuses_a_database_it_cannot_open_before_listening(tmp_path, monk
     (tmp_path / "folder").mkdir()
     assert main(["--json", "--db", str(tmp_path / "folder"), "serve", "--port", "1"]) == 2
     out, err = capsys.readouterr()
-    assert err.count("\n") == 1 and "folder" in err
+    assert err.count("\n") == 1
+    assert "folder" in err
     assert json.loads(out)["error"]["code"]
 
 

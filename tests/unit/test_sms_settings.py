@@ -50,13 +50,16 @@ def test_a_bad_value_is_refused_naming_key_and_value(tmp_path, line, named):
     with pytest.raises(UsageError) as refused:
         load(tmp_path, "[sms]\n" + others + line + "\n")
     message = str(refused.value)
-    assert message.startswith("config [sms]") and named in message and "\n" not in message
+    assert message.startswith("config [sms]")
+    assert named in message
+    assert "\n" not in message
 
 
 def test_a_too_long_password_is_refused_without_repeating_it(tmp_path):
     with pytest.raises(UsageError) as refused:
         load(tmp_path, '[sms]\ngateway = "smpp"\nhost = "h"\nsystem_id = "p"\npassword = "geheim1234"\n')
-    assert "password" in str(refused.value) and "geheim1234" not in str(refused.value)
+    assert "password" in str(refused.value)
+    assert "geheim1234" not in str(refused.value)
 
 
 def test_smpp_needs_a_host_and_a_system_id(tmp_path):
