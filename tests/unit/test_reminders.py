@@ -29,7 +29,8 @@ def test_reminder_at_the_lead_time():
 
 
 def test_lead_time_in_quiet_hours_moves_to_the_evening_before():
-    # 07:30 appointment: 24 h before is 07:30, in the night -> 19:59 two evenings before
+    # an appointment at 07:30: 24 hours before is 07:30, in the quiet hours, so the reminder goes
+    # at 19:59 two evenings before
     plan = plan_reminder(appointment("2026-05-06T07:30"), zh("2026-05-01T09:00"))
     assert plan.send_at == zh("2026-05-04T19:59")
     assert plan.reason == reminders.BEFORE_QUIET_HOURS
@@ -73,7 +74,8 @@ def test_short_notice_in_quiet_hours_sends_none():
 
 
 def test_quiet_shift_into_the_past_falls_back_to_short_notice():
-    # due 07:00 is quiet -> 19:59 the evening before, already past at 10:00 -> at once
+    # due at 07:00, in the quiet hours, it would move to 19:59 the evening before;
+    # at 10:00 that is already past, so it goes at once
     now = zh("2026-05-05T10:00")
     plan = plan_reminder(appointment("2026-05-06T07:00"), now)
     assert plan.send_at == now
