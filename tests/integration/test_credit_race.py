@@ -107,4 +107,5 @@ def test_two_workers_claim_each_message_once(tmp_path, db_path, few_credits):
     everything = claimed[0] + claimed[1]
     assert len(everything) == len(set(everything)) == 60
     owners = {m.id: m.claimed_by for m in Message.select()}
-    assert all(owners[i] == "w1" for i in claimed[0]) and all(owners[i] == "w2" for i in claimed[1])
+    assert all(owners[i] == "w1" for i in claimed[0])
+    assert all(owners[i] == "w2" for i in claimed[1])

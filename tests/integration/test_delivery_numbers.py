@@ -50,7 +50,8 @@ async def test_the_four_test_numbers_end_as_the_contract_says(mandant, tmp_path)
             refunded += message.credits
             assert message.error
         if status == "delivered":
-            assert message.delivered_at is not None and message.provider_id
+            assert message.delivered_at is not None
+            assert message.provider_id
     assert credits.balance(mandant) == before - spent + refunded
     assert tally.as_dict() == {"sent": 3, "delivered": 2, "failed": 2, "retried": 2}
     lines = [json.loads(x) for x in (tmp_path / "state" / HANDSET_FILE).read_text().splitlines()]
@@ -62,12 +63,14 @@ async def test_once_sends_what_is_due_and_leaves_reports_for_later(mandant, tmp_
     [message] = outbox.enqueue(mandant, [Draft("sms", "+41791234567", "Hallo")], user="test")
     s = settings(report_delay=3600)
     tally = await make_worker(tmp_path, s).run_once()
-    assert tally.sent == 1 and tally.delivered == 0
+    assert tally.sent == 1
+    assert tally.delivered == 0
     assert Message.get_by_id(message.id).status == "sent"
     # a later worker (a new process, a new gateway instance) picks the report up
     clock.set_now(clock.now() + timedelta(hours=2))
     tally = await make_worker(tmp_path, s).run_once()
-    assert tally.delivered == 1 and Message.get_by_id(message.id).status == "delivered"
+    assert tally.delivered == 1
+    assert Message.get_by_id(message.id).status == "delivered"
 
 
 async def test_drain_leaves_messages_scheduled_later_queued(mandant, tmp_path):

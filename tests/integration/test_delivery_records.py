@@ -28,8 +28,11 @@ def test_mark_sent_marks_only_what_the_worker_still_holds(mandant):
     held = sending.mark_sent("w1", {a.id: "p-a", b.id: "p-b", c.id: "p-c"})
     assert held == {a.id, b.id}
     a, b, c = (Message.get_by_id(m.id) for m in (a, b, c))
-    assert (a.status, a.provider_id, a.lease_until) == ("sent", "p-a", None) and a.sent_at
-    assert b.status == "sent" and c.status == "sending" and c.provider_id is None
+    assert (a.status, a.provider_id, a.lease_until) == ("sent", "p-a", None)
+    assert a.sent_at
+    assert b.status == "sent"
+    assert c.status == "sending"
+    assert c.provider_id is None
     assert kinds(a.id) == ["queued", "claimed", "sent"]
     assert sending.mark_sent("w1", {a.id: "again"}) == set()  # not sending any more
 
@@ -66,10 +69,13 @@ def test_record_reports_in_a_batch_is_idempotent(mandant):
     assert sending.record_reports(reports) == (1, 1)
     assert sending.record_reports(reports) == (0, 0)
     good, bad = Message.get_by_id(good.id), Message.get_by_id(bad.id)
-    assert good.status == "delivered" and good.delivered_at == at
-    assert bad.status == "failed" and bad.error == "undelivered"
+    assert good.status == "delivered"
+    assert good.delivered_at == at
+    assert bad.status == "failed"
+    assert bad.error == "undelivered"
     assert credits.balance(mandant) == before + bad.credits
-    assert kinds(good.id)[-1] == "delivered" and kinds(bad.id)[-2:] == ["failed", "refunded"]
+    assert kinds(good.id)[-1] == "delivered"
+    assert kinds(bad.id)[-2:] == ["failed", "refunded"]
     assert records.awaiting_report_ids(10) == []
 
 

@@ -42,9 +42,11 @@ def test_a_server_that_does_not_answer_is_one_line_without_the_password():
     url = "postgresql://desk:geheim@127.0.0.1:9/praxis?connect_timeout=2"
     run = vitosms(url, "init")
     assert run.returncode == 2
-    assert run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
+    assert run.stderr.count("\n") == 1
+    assert "Traceback" not in run.stderr
     assert "cannot connect to PostgreSQL" in run.stderr
-    assert "geheim" not in run.stderr and "desk:***@" in run.stderr
+    assert "geheim" not in run.stderr
+    assert "desk:***@" in run.stderr
 
 
 @pytest.mark.parametrize("url", ["postgresql://host/", "postgresql://host:99999/praxis", "postgresql://host/a/b"])

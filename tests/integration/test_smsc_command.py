@@ -72,7 +72,9 @@ def test_a_worker_drains_over_tls_to_the_simulator(tmp_path, db_path, mandant):
 )
 def test_bad_simulator_options_are_one_line_and_exit_2(tmp_path, options, said):
     run = vitosms(tmp_path, "smsc", *options)
-    assert run.returncode == 2 and said in run.stderr and len(run.stderr.strip().splitlines()) == 1
+    assert run.returncode == 2
+    assert said in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize(
@@ -85,5 +87,6 @@ def test_bad_simulator_options_are_one_line_and_exit_2(tmp_path, options, said):
 )
 def test_a_reply_that_is_not_one_sms_from_a_mobile_is_refused(tmp_path, options, code):
     run = vitosms(tmp_path, "smsc", "reply", *options)
-    assert run.returncode == code and len(run.stderr.strip().splitlines()) == 1, run.stderr
+    assert run.returncode == code, run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1, run.stderr
     assert not (tmp_path / "smsc-state" / "sms-handset-replies.jsonl").exists()

@@ -152,11 +152,14 @@ def test_sigterm_finishes_the_mail_in_hand_gives_back_the_rest_then_exits_0(prac
         # what reached the server was finished and recorded; the rest is queued again, unclaimed,
         # its claim not counted as an attempt, and due at once for the next worker
         sent = handler.seen
-        assert sent < 4 and out.strip() == f"sent {sent}, delivered 0, failed 0, retried 0"
+        assert sent < 4
+        assert out.strip() == f"sent {sent}, delivered 0, failed 0, retried 0"
         rows = [Message.get_by_id(m.id) for m in mails]
         assert Counter(m.status for m in rows) == Counter({"sent": sent, "queued": 4 - sent})
         for waiting in (m for m in rows if m.status == "queued"):
-            assert waiting.claimed_by is None and waiting.lease_until is None and waiting.attempts == 0
+            assert waiting.claimed_by is None
+            assert waiting.lease_until is None
+            assert waiting.attempts == 0
             assert "released" in [e.kind for e in waiting.events]
         # the next worker sends them, each mail arrives once
         again = vitosms(practice, config, "worker", "--drain")

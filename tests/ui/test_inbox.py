@@ -78,7 +78,8 @@ async def test_the_agenda_marks_answers_and_a_opens_the_no(make_app):
         quiet = next(a for a in agenda.day_appointments(hau, MONDAY) if a.answer is None)
         screen.go_to_appointment(quiet.id)  # nothing answered there: no A in the footer
         await settle(pilot)
-        assert grid.cursor_item.id == quiet.id and grid.cursor_item.marker != ("✔", "confirmed")
+        assert grid.cursor_item.id == quiet.id
+        assert grid.cursor_item.marker != ("✔", "confirmed")
         await wait_until(
             pilot,
             lambda: (
@@ -119,7 +120,8 @@ async def test_the_inbox_lists_unread_first_and_the_status_line_counts_them(make
         await pilot.press("enter")
         await settle(pilot)
         moved = Reply.get(Reply.text == "Ja gerne")
-        assert moved.person_id == found["lea"].id and moved.appointment_id == found["declined"].id
+        assert moved.person_id == found["lea"].id
+        assert moved.appointment_id == found["declined"].id
         assert Appointment.get_by_id(found["declined"].id).answer == "confirmed"
 
 
@@ -141,7 +143,9 @@ async def test_w_writes_back_with_the_conversation_above_the_text(make_app):
         conversation = compose.query_one(Conversation)
         assert conversation.has_class("-shown")
         shown = str(conversation.render())
-        assert "Nein, leider nicht" in shown and "bestätigen" in shown  # their answer and our SMS
+        # their answer and our SMS
+        assert "Nein, leider nicht" in shown
+        assert "bestätigen" in shown
         assert Reply.get(Reply.text == "Nein, leider nicht").read_at is not None
 
 
@@ -159,7 +163,8 @@ async def test_after_a_stop_the_desk_records_the_sms_consent_again_with_4(make_a
         await settle(pilot)
         assert table.current_id == lea.id
         detail = str(screen.query_one("#person-detail").render())
-        assert "SMS überhaupt" in detail and "reply" in detail
+        assert "SMS überhaupt" in detail
+        assert "reply" in detail
         await pilot.press("4")
         await settle(pilot)
         assert isinstance(pilot.app.screen, Confirm)
@@ -181,7 +186,8 @@ async def test_the_message_timeline_shows_the_answer(make_app):
         await settle(pilot)
         table = pilot.app.screen.query_one("#detail-timeline")
         last = [str(cell) for cell in table.get_row(f"reply-{Reply.get().id}")]
-        assert last[1] == "Antwort" and "abgesagt · Nein, leider nicht" in last[2]
+        assert last[1] == "Antwort"
+        assert "abgesagt · Nein, leider nicht" in last[2]
 
 
 async def test_an_answer_coming_in_shows_in_the_agenda_without_a_key(make_app):

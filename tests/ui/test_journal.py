@@ -170,15 +170,18 @@ async def test_filters_narrow_the_list(make_app):
         assert listed(screen) == [states["waiting"].id]
         await pilot.press("enter")  # back to the list, the filter stays
         await settle(pilot)
-        assert screen.query_one(JournalTable).has_focus and listed(screen) == [states["waiting"].id]
+        assert screen.query_one(JournalTable).has_focus
+        assert listed(screen) == [states["waiting"].id]
         await pilot.press("escape")  # Escape clears the person first
         await settle(pilot)
-        assert len(listed(screen)) == 5 and name_field.value == ""
+        assert len(listed(screen)) == 5
+        assert name_field.value == ""
         await pilot.press("s")
         await settle(pilot)
         await pilot.press("escape")  # then the other filters
         await settle(pilot)
-        assert len(listed(screen)) == 5 and app.current_mode == "journal"
+        assert len(listed(screen)) == 5
+        assert app.current_mode == "journal"
 
 
 async def test_detail_shows_the_text_and_the_whole_timeline(make_app):
@@ -190,7 +193,8 @@ async def test_detail_shows_the_text_and_the_whole_timeline(make_app):
         await pilot.press("enter")
         await settle(pilot)
         detail = app.screen
-        assert isinstance(detail, MessageDetailScreen) and detail.message_id == states["failed"].id
+        assert isinstance(detail, MessageDetailScreen)
+        assert detail.message_id == states["failed"].id
         kinds = [e.kind for e in journal.timeline(states["failed"].id)]
         assert kinds == ["queued", "claimed", "error", "failed", "refunded"]
         timeline = detail.query_one("#detail-timeline", DataTable)
@@ -266,7 +270,8 @@ async def test_resend_a_failed_sms_as_email_in_one_key(make_app):
         await pilot.press("j")
         await settle(pilot)
         new = Message.get(Message.resent_from == failed.id)
-        assert new.channel == "email" and new.status == "queued"
+        assert new.channel == "email"
+        assert new.status == "queued"
         assert new.recipient == states["people"][0].email
         await wait_until(pilot, lambda: listed(screen)[:1] == [new.id])
         assert screen.query_one(JournalTable).current_id == failed.id  # the cursor stayed
@@ -305,7 +310,8 @@ async def test_attention_view_lists_only_failed_and_the_status_line_leads_there(
         await pilot.press("ctrl+g")
         await settle(pilot)
         screen = app.screen
-        assert isinstance(screen, JournalScreen) and screen.wanted.attention
+        assert isinstance(screen, JournalScreen)
+        assert screen.wanted.attention
         assert listed(screen) == [skipped.id, states["failed"].id]
         table = screen.query_one(JournalTable)
         assert any(str(cell).startswith("Nicht genug Cr") for cell in table.get_row(str(skipped.id)))
@@ -370,19 +376,24 @@ async def test_a_twice_failed_message_stays_until_marked_done(make_app):
         await pilot.press("ctrl+g")
         await settle(pilot)
         screen = app.screen
-        assert isinstance(screen, JournalScreen) and screen.wanted.attention
+        assert isinstance(screen, JournalScreen)
+        assert screen.wanted.attention
         # the patient still got nothing: the newest of the chain is listed, and counted, once
         assert listed(screen) == [again.id]
         assert app.status.attention == 1 == journal.attention_count()
         await move_to(pilot, screen, again.id)
         done_key = app.active_bindings.get("d")
-        assert done_key is not None and done_key.enabled and done_key.binding.show  # in the footer
+        # in the footer
+        assert done_key is not None
+        assert done_key.enabled
+        assert done_key.binding.show
         await pilot.press("d")
         await settle(pilot)
         await wait_until(pilot, lambda: listed(screen) == [])
         await wait_until(pilot, lambda: app.status.attention == 0)
         done = Message.get_by_id(again.id)
-        assert done.attention_done_by == app.user and done.attention_done_at is not None
+        assert done.attention_done_by == app.user
+        assert done.attention_done_at is not None
         assert [e.kind for e in journal.timeline(again.id)][-1] == "dealt_with"
 
 
@@ -395,7 +406,9 @@ async def test_other_channel_is_dimmed_with_its_reason_when_it_cannot_work(make_
         screen = await open_journal(pilot)
         await move_to(pilot, screen, free.id)
         binding_state = app.active_bindings.get("o")
-        assert binding_state is not None and not binding_state.enabled  # shown, dimmed
+        # shown, dimmed
+        assert binding_state is not None
+        assert not binding_state.enabled
         assert "has no person" in str(screen.query_one("#journal-hint").render())
         await pilot.press("o")
         await settle(pilot)
@@ -405,7 +418,8 @@ async def test_other_channel_is_dimmed_with_its_reason_when_it_cannot_work(make_
         await settle(pilot)
         detail = app.screen
         assert isinstance(detail, MessageDetailScreen)
-        assert not app.active_bindings["o"].enabled and app.active_bindings["r"].enabled
+        assert not app.active_bindings["o"].enabled
+        assert app.active_bindings["r"].enabled
         assert "has no person" in str(detail.query_one("#detail-data").render())
 
 
@@ -422,7 +436,8 @@ async def test_send_again_is_dimmed_when_the_person_withdrew_consent(make_app):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_journal(pilot)
         await move_to(pilot, screen, recall_notice.id)
-        assert not app.active_bindings["r"].enabled and not app.active_bindings["o"].enabled
+        assert not app.active_bindings["r"].enabled
+        assert not app.active_bindings["o"].enabled
         assert "did not consent" in str(screen.query_one("#journal-hint").render())
         await pilot.press("r")
         await settle(pilot)

@@ -65,7 +65,10 @@ def test_backup_and_restore_into_a_new_file_keep_everything(practice, tmp_path, 
 
     fresh = tmp_path / "restored.db"
     code, _, err = run(capsys, "--db", fresh, "restore", target)
-    assert code == 2 and "vitosms init" in err and not fresh.exists()  # a typo restores nothing
+    # a typo restores nothing
+    assert code == 2
+    assert "vitosms init" in err
+    assert not fresh.exists()
     assert run(capsys, "--db", fresh, "init")[0] == 0
     code, out, err = run(capsys, "--db", fresh, "restore", target)
     assert code == 0, err
@@ -102,13 +105,16 @@ def test_a_backup_replaces_an_older_backup_of_the_same_name(practice, tmp_path, 
 def test_backup_refusals(practice, tmp_path, capsys, monkeypatch, target, needle):
     monkeypatch.chdir(tmp_path)
     code, out, err = run(capsys, "--db", practice, "backup", target)
-    assert code == 2 and needle in err and err.count("\n") == 1
+    assert code == 2
+    assert needle in err
+    assert err.count("\n") == 1
     assert table_count(practice, "message") == 3
 
 
 def test_a_backup_of_a_database_that_is_not_there_creates_none(tmp_path, capsys):
     code, _, err = run(capsys, "--db", tmp_path / "nope.db", "backup", tmp_path / "b.db")
-    assert code == 2 and "no database at" in err
+    assert code == 2
+    assert "no database at" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
@@ -117,8 +123,10 @@ def test_a_backup_of_another_sqlite_database_leaves_no_file(tmp_path, capsys):
     with sqlite3.connect(other) as conn:
         conn.execute("CREATE TABLE t (x)")
     code, _, err = run(capsys, "--db", other, "backup", tmp_path / "b.db")
-    assert code == 2 and "not a vitosms database" in err
-    assert not (tmp_path / "b.db").exists() and leftovers(tmp_path) == []
+    assert code == 2
+    assert "not a vitosms database" in err
+    assert not (tmp_path / "b.db").exists()
+    assert leftovers(tmp_path) == []
 
 
 def _garbage(path):
@@ -177,7 +185,9 @@ def test_restore_refuses_what_is_no_backup_of_ours_and_changes_nothing(practice,
 
     code, out, err = run(capsys, "--db", live, "--json", "restore", bad)
     assert code == 2, err
-    assert needle in err and err.count("\n") == 1 and "Traceback" not in err
+    assert needle in err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
     assert json.loads(out)["error"]["code"] == "usage"
     assert table_count(live, "message") == 4
     assert dump(live) == before
@@ -189,7 +199,8 @@ def test_restore_refuses_to_overwrite_a_database_that_is_not_ours(practice, tmp_
     foreign = tmp_path / "foreign.db"
     _other_database(foreign)
     code, _, err = run(capsys, "--db", foreign, "restore", good)
-    assert code == 2 and "not overwriting" in err
+    assert code == 2
+    assert "not overwriting" in err
     with sqlite3.connect(foreign) as conn:
         assert conn.execute("SELECT name FROM sqlite_master").fetchall() == [("person",)]
 
@@ -203,7 +214,9 @@ def test_restore_is_refused_while_a_worker_holds_messages_unless_forced(practice
     assert len(claimed) == 2
 
     code, out, err = run(capsys, "--db", practice, "restore", good)
-    assert code == 1 and "a worker is sending 2 message(s)" in err and err.count("\n") == 1
+    assert code == 1
+    assert "a worker is sending 2 message(s)" in err
+    assert err.count("\n") == 1
     assert table_count(practice, "message") == 4
 
     code, out, err = run(capsys, "--db", practice, "--json", "restore", good, "--force")

@@ -49,8 +49,11 @@ def test_enqueue_spends_and_stores(mandant, anna):
     assert credits.balance(mandant) == 98
     m1, m2 = Message.get_by_id(m1.id), Message.get_by_id(m2.id)
     assert (m1.status, m1.recipient, m1.encoding, m1.segments, m1.credits) == ("queued", "+41795551234", "gsm7", 1, 1)
-    assert m1.sender == mandant.sender and m1.created_by == "desk"
-    assert m2.recipient == "Anna@example.ch" and m2.encoding is None and m2.person_id == anna.id
+    assert m1.sender == mandant.sender
+    assert m1.created_by == "desk"
+    assert m2.recipient == "Anna@example.ch"
+    assert m2.encoding is None
+    assert m2.person_id == anna.id
     assert len({m1.idempotency_key, m2.idempotency_key}) == 2
     spends = list(CreditEntry.select().where(CreditEntry.kind == "spend").order_by(CreditEntry.id))
     assert [(e.message_id, e.delta) for e in spends] == [(m1.id, -1), (m2.id, -1)]
@@ -62,13 +65,17 @@ def test_cost_follows_segments_and_encoding(mandant):
     assert (long_gsm.segments, long_gsm.credits) == (2, 2)
     assert (ucs2.encoding, ucs2.credits) == ("ucs2", 1)
     found = quote(mandant, [sms(text="Grüezi 😀")])
-    assert found.lines[0].non_gsm == ["😀"] and found.balance == 97 and found.balance_after == 96
+    assert found.lines[0].non_gsm == ["😀"]
+    assert found.balance == 97
+    assert found.balance_after == 96
 
 
 def test_quote_writes_nothing_and_reports_shortage(mandant):
     before = rows()
     found = quote(mandant, [sms(text="x" * 900)] * 20)  # 6 segments each
-    assert found.total_credits == 120 and found.balance_after == -20 and not found.sufficient
+    assert found.total_credits == 120
+    assert found.balance_after == -20
+    assert not found.sufficient
     assert found.low_balance
     with pytest.raises(Refused) as info:
         require_credits(mandant, found)
@@ -112,7 +119,8 @@ def test_refusal_writes_nothing(mandant, case, code):
     with pytest.raises(Refused) as info:
         outbox.enqueue(mandant, drafts, "desk")
     assert info.value.code == code
-    assert rows() == before and credits.balance(mandant) == balance
+    assert rows() == before
+    assert credits.balance(mandant) == balance
 
 
 def test_reminder_without_a_person_is_refused(mandant):
@@ -125,7 +133,8 @@ def test_automatic_key_is_unique(mandant):
     before = rows()
     with pytest.raises(Refused) as info:
         outbox.enqueue(mandant, [sms(auto_key="birthday:1:2026")], "auto")
-    assert info.value.code == "duplicate" and rows() == before
+    assert info.value.code == "duplicate"
+    assert rows() == before
 
 
 def test_send_time_in_the_past_is_refused():
@@ -164,7 +173,9 @@ def test_expired_lease_is_taken_over_and_the_late_worker_changes_nothing(mandant
     assert sending.claim("w2", 5, 30) == []  # still leased
     advance(31)
     [again] = sending.claim("w2", 5, 30)
-    assert again.id == m.id and Message.get_by_id(m.id).claimed_by == "w2" and again.attempts == 2
+    assert again.id == m.id
+    assert Message.get_by_id(m.id).claimed_by == "w2"
+    assert again.attempts == 2
     assert "lease of w1 expired" in journal.timeline(m.id)[-1].detail
     # the dead worker wakes up: it no longer holds the message
     assert sending.mark_sent("w1", {m.id: "late"}) == set()
@@ -183,7 +194,9 @@ def test_a_message_whose_workers_keep_dying_is_given_up_and_refunded(mandant):
         advance(31)  # the worker died while sending: its lease runs out
     assert sending.claim("w4", 5, 30, max_attempts=3) == []
     m = Message.get_by_id(m.id)
-    assert m.status == "failed" and "worker stopped" in m.error and m.attempts == 3
+    assert m.status == "failed"
+    assert "worker stopped" in m.error
+    assert m.attempts == 3
     assert credits.balance(mandant) == 100
 
 
@@ -196,11 +209,15 @@ def test_passing_faults_back_off_exponentially_then_fail_with_refund(mandant):
         faulted_at = clock.now()
         assert sending.mark_passing_fault(m.id, "w1", "gateway busy", 3, 10, 15) == "queued"
         row = Message.get_by_id(m.id)
-        assert row.status == "queued" and row.claimed_by is None and row.error == "gateway busy"
+        assert row.status == "queued"
+        assert row.claimed_by is None
+        assert row.error == "gateway busy"
         delays.append((row.next_attempt_at - faulted_at).total_seconds())
         assert sending.claim("w1", 1, 30) == []  # not yet due
         advance(delays[-1] + 1)
-    assert 10 <= delays[0] < 11 and 15 <= delays[1] < 16  # 10 * 2**1 = 20, capped at 15
+    # 10 * 2**1 = 20, capped at 15
+    assert 10 <= delays[0] < 11
+    assert 15 <= delays[1] < 16
     sending.claim("w1", 1, 30)
     assert sending.mark_passing_fault(m.id, "w1", "gateway busy", 3, 10, 15) == "failed"
     assert Message.get_by_id(m.id).status == "failed"
@@ -237,7 +254,8 @@ def test_permanent_failure_refunds_once(mandant):
 def test_email_ends_at_sent_and_sms_waits_for_its_report(mandant):
     [mail, text] = outbox.enqueue(mandant, [Draft("email", "a@example.ch", "Hi", subject="s"), sms()], "desk")
     sending.claim("w1", 5, 30)
-    assert sending.mark_sent("w1", {mail.id: None}) and sending.mark_sent("w1", {text.id: "p-1"})
+    assert sending.mark_sent("w1", {mail.id: None})
+    assert sending.mark_sent("w1", {text.id: "p-1"})
     assert [m.id for m in journal.awaiting_reports()] == [text.id]
 
 
@@ -253,7 +271,8 @@ def test_reports_delivered_and_undelivered(mandant):
     assert sending.record_reports([DeliveryReport("p-ok", False, at)]) == (0, 0)  # a delivered message stays delivered
     assert sending.record_reports([DeliveryReport("unknown", True, at)]) == (0, 0)
     ok, lost = Message.get_by_id(ok.id), Message.get_by_id(lost.id)
-    assert ok.status == "delivered" and ok.delivered_at is not None
+    assert ok.status == "delivered"
+    assert ok.delivered_at is not None
     assert (lost.status, lost.error) == ("failed", "absent subscriber")
     assert credits.balance(mandant) == 99
     assert journal.awaiting_reports() == []
@@ -262,10 +281,12 @@ def test_reports_delivered_and_undelivered(mandant):
 def test_withdraw_refunds_and_twice_is_refused(mandant):
     [m, busy] = outbox.enqueue(mandant, [sms(), sms()], "desk")
     withdrawn = outbox.withdraw(m.id, "desk")
-    assert withdrawn.status == "cancelled" and credits.balance(mandant) == 99
+    assert withdrawn.status == "cancelled"
+    assert credits.balance(mandant) == 99
     with pytest.raises(Refused) as info:
         outbox.withdraw(m.id, "desk")
-    assert info.value.code == "not_withdrawable" and credits.balance(mandant) == 99
+    assert info.value.code == "not_withdrawable"
+    assert credits.balance(mandant) == 99
     sending.claim("w1", 5, 30)
     with pytest.raises(Refused):
         outbox.withdraw(busy.id, "desk")  # being sent: too late
@@ -281,9 +302,12 @@ def test_resend_sms_as_email(mandant, anna):
     assert credits.balance(mandant) == 100
     again = outbox.resend(m.id, "desk", channel="email")
     assert (again.channel, again.recipient, again.body) == ("email", "anna@example.ch", "Bitte rufen Sie an")
-    assert again.resent_from_id == m.id and again.subject and again.status == "queued"
+    assert again.resent_from_id == m.id
+    assert again.subject
+    assert again.status == "queued"
     assert credits.balance(mandant) == 99
-    assert kinds(m)[-1] == "resent" and kinds(again) == ["queued", "resent"]
+    assert kinds(m)[-1] == "resent"
+    assert kinds(again) == ["queued", "resent"]
     with pytest.raises(Refused) as info:
         outbox.resend(m.id, "desk")
     assert info.value.code == "already_resent"
@@ -323,6 +347,8 @@ def test_list_and_json(mandant, anna):
         "appointment_id",
     ):
         assert key in data
-    assert data["mandant"] == "HAU" and data["scheduled_at"].endswith("+01:00")
-    assert "text" not in data and journal.message_json(mine, with_body=True)["text"] == "Guten Tag"
+    assert data["mandant"] == "HAU"
+    assert data["scheduled_at"].endswith("+01:00")
+    assert "text" not in data
+    assert journal.message_json(mine, with_body=True)["text"] == "Guten Tag"
     assert journal.list_messages(status="failed") == []

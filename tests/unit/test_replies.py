@@ -86,7 +86,8 @@ def test_a_message_older_than_14_days_is_not_answered(hau):
     _confirm_sent(_booked(luca, 29))
     clock.set_now(clock.now() + timedelta(days=15))
     reply = _reply("JA", ref="r3")
-    assert reply.message_id is None and reply.appointment_id is None
+    assert reply.message_id is None
+    assert reply.appointment_id is None
     assert reply.person_id == luca.id  # the only person with that number
 
 
@@ -167,7 +168,8 @@ def test_the_templates_invite_an_answer_only_when_replies_come_in(hau):
     _, without = templates.render_message("reminder", "sms", None, None, appointment=appointment)
     replies.set_receiving(True)
     _, with_answer = templates.render_message("reminder", "sms", None, None, appointment=appointment)
-    assert "NEIN" not in without and "Antworten Sie" not in without
+    assert "NEIN" not in without
+    assert "Antworten Sie" not in without
     assert with_answer.replace(" Antworten Sie JA oder NEIN.", "") == without
     _, email = templates.render_message("reminder", "email", None, None, appointment=appointment)
     assert "JA oder NEIN" not in email
@@ -190,7 +192,8 @@ def test_inbox_and_appointment_show_on_the_command_line(cli):
     reply = _reply("Oui merci", ref="r8")
     _reply("Hallo?", sender="+41790000001", ref="r9")
     code, rows, _ = cli("inbox")
-    assert code == 0 and len(rows) == 2
+    assert code == 0
+    assert len(rows) == 2
     assert rows[1] == {
         "id": reply.id,
         "from": FAMILY,
@@ -204,9 +207,11 @@ def test_inbox_and_appointment_show_on_the_command_line(cli):
     }
     replies.mark_read(reply, "desk")
     code, rows, _ = cli("inbox", "--unread")
-    assert code == 0 and [r["text"] for r in rows] == ["Hallo?"]
+    assert code == 0
+    assert [r["text"] for r in rows] == ["Hallo?"]
     code, shown, _ = cli("appointment", "show", str(appointment.id))
-    assert code == 0 and shown["answer"] == "confirmed"
+    assert code == 0
+    assert shown["answer"] == "confirmed"
     assert [r["id"] for r in shown["replies"]] == [reply.id]
 
 

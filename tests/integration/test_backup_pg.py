@@ -98,7 +98,9 @@ def test_restore_refuses_what_is_no_dump_of_ours_and_changes_nothing(practice, t
     bad = tmp_path / "bad.backup"
     make(bad, good)
     code, _, err = run(capsys, "--db", practice, "restore", bad)
-    assert code == 2 and needle in err and err.count("\n") == 1, err
+    assert code == 2, err
+    assert needle in err, err
+    assert err.count("\n") == 1, err
     open_database(practice)
     assert Message.select().count() == 3
 
@@ -110,7 +112,8 @@ def test_restore_refuses_a_dump_of_a_newer_version(practice, tmp_path, capsys):
     open_database(practice)
     Setting.update(value=str(SCHEMA_VERSION)).where(Setting.key == "schema_version").execute()
     code, _, err = run(capsys, "--db", practice, "restore", newer)
-    assert code == 2 and "newer than this program" in err
+    assert code == 2
+    assert "newer than this program" in err
 
 
 def test_restore_is_refused_while_a_worker_holds_messages_unless_forced(practice, tmp_path, capsys):
@@ -119,7 +122,8 @@ def test_restore_is_refused_while_a_worker_holds_messages_unless_forced(practice
     open_database(practice)
     assert len(sending.claim("worker-1", 1, lease_seconds=600)) == 1
     code, _, err = run(capsys, "--db", practice, "restore", good)
-    assert code == 1 and "a worker is sending 1 message(s)" in err
+    assert code == 1
+    assert "a worker is sending 1 message(s)" in err
     code, out, err = run(capsys, "--db", practice, "--json", "restore", good, "--force")
     assert code == 0, err
     assert json.loads(out)["forced_over_leases"] == 1
@@ -130,4 +134,5 @@ def test_restore_is_refused_while_a_worker_holds_messages_unless_forced(practice
 def test_a_url_without_a_password_goes_to_the_tools_as_it_is(monkeypatch):
     monkeypatch.delenv("PGPASSWORD", raising=False)
     bare, env = backup_pg.connection("postgresql://praxis@localhost/vitosms")
-    assert bare == "postgresql://praxis@localhost/vitosms" and "PGPASSWORD" not in env
+    assert bare == "postgresql://praxis@localhost/vitosms"
+    assert "PGPASSWORD" not in env
