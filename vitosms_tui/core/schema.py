@@ -7,6 +7,8 @@ step in ``STEPS``. Running it twice changes nothing the second time.
 
 from __future__ import annotations
 
+import peewee
+
 from .db import database
 from .models import ALL_MODELS, Setting
 
@@ -108,7 +110,7 @@ def migrate() -> dict:
         db.create_tables([m for m in ALL_MODELS if m._meta.table_name not in existing])
         added = _add_missing_columns() if existing else []
         for model in ALL_MODELS:
-            model._schema.create_indexes(safe=True)
+            peewee.SchemaManager(model).create_indexes(safe=True)
         for version in range(max(before, 1) + 1, SCHEMA_VERSION + 1):
             if before and version in STEPS:
                 STEPS[version]()

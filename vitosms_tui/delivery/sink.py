@@ -93,24 +93,21 @@ class MaildirHandler:
         return f"250 OK queued as {name.split('.')[0]}.{self.received}"
 
 
-class SinkController(Controller):
-    """aiosmtpd's threaded controller, able to listen on an ephemeral port (port 0)."""
-
-    def _trigger_server(self):
-        # the server is bound now: learn the port the system gave before connecting to it
-        if not self.port and self.server is not None and self.server.sockets:
-            self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
+def _free_port(host: str) -> int:
+    """A port that is free on ``host`` now: aiosmtpd's controller needs the number before it listens."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
 
 
 def start_sink(maildir: Path, host: str = "127.0.0.1", port: int = 0, handler=None):
     """Start the sink in its own thread; returns ``(controller, port)``. Stop with ``controller.stop()``."""
     # aiosmtpd logs every envelope address at INFO: our logs never hold addresses
     logging.getLogger("mail.log").setLevel(logging.WARNING)
-    controller = SinkController(
+    controller = Controller(
         handler or MaildirHandler(Path(maildir)),
         hostname=host,
-        port=port,
+        port=port or _free_port(host),
         enable_SMTPUTF8=True,
         server_hostname="vitosms-sink",
     )
