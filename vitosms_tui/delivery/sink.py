@@ -100,14 +100,21 @@ def _free_port(host: str) -> int:
         return probe.getsockname()[1]
 
 
+class SinkController(Controller):
+    """aiosmtpd's threaded controller; port 0 takes a port the system has free (``.port`` says which)."""
+
+    def __init__(self, handler, hostname: str = "127.0.0.1", port: int = 0, **kwargs) -> None:
+        super().__init__(handler, hostname=hostname, port=port or _free_port(hostname), **kwargs)
+
+
 def start_sink(maildir: Path, host: str = "127.0.0.1", port: int = 0, handler=None):
     """Start the sink in its own thread; returns ``(controller, port)``. Stop with ``controller.stop()``."""
     # aiosmtpd logs every envelope address at INFO: our logs never hold addresses
     logging.getLogger("mail.log").setLevel(logging.WARNING)
-    controller = Controller(
+    controller = SinkController(
         handler or MaildirHandler(Path(maildir)),
         hostname=host,
-        port=port or _free_port(host),
+        port=port,
         enable_SMTPUTF8=True,
         server_hostname="vitosms-sink",
     )
