@@ -105,7 +105,8 @@ def serve_sessions_with(session_class: type) -> None:
     """Make textual-serve's server build each browser's session from ``session_class``."""
     from textual_serve import server
 
-    server.AppService = session_class
+    # a module global, read by handle_websocket at each connection (mypy: a class name assigned)
+    server.AppService = session_class  # type: ignore[misc,assignment]
 
 
 def running_process(session: Any) -> asyncio.subprocess.Process | None:
