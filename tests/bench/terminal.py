@@ -152,9 +152,15 @@ def _high_water_kib(pid: int) -> int:
     raise RuntimeError(f"no VmHWM for process {pid}")
 
 
+# The practice is SQLite, installed without the postgresql extra; the venv has psycopg for the
+# tests, and peewee would import it at every start: the program runs here as without it.
+WITHOUT_DRIVER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "without_postgresql_driver")
+
+
 def vitosms_argv(db: str) -> list[str]:
     vitosms = os.path.join(os.path.dirname(sys.executable), "vitosms")
-    return [vitosms, "--db", db, "--now", "2026-11-27T09:00", "--user", "empfang", "ui"]
+    argv = [vitosms, "--db", db, "--now", "2026-11-27T09:00", "--user", "empfang", "ui"]
+    return ["env", f"PYTHONPATH={WITHOUT_DRIVER}", *argv]  # env execs the program: the same process
 
 
 def cold_start(argv: list[str], env: dict | None = None) -> Run:

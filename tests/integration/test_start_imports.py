@@ -6,6 +6,7 @@ Each probe runs in a fresh interpreter, as the desk's start does.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -19,39 +20,46 @@ def probe(code: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-PEEWEE_STATE = """
-import json
-import peewee
-db = peewee.PostgresqlDatabase("practice")  # not connected: only the driver choice
-adapter = type(db._adapter)
-print(json.dumps({"adapter": adapter.__name__, "json": repr(db._adapter.json_type),
-                  "jsonb": repr(db._adapter.jsonb_type), "binary": repr(db._adapter.get_binary_type()),
-                  "states": [int(adapter.txn_idle), int(adapter.txn_inerror), int(adapter.txn_unknown)],
-                  "status": repr(peewee.TransactionStatus)}))
-"""
+# first on PYTHONPATH: an interpreter without PostgreSQL's driver, as a SQLite practice installs the package
+WITHOUT_DRIVER = ROOT / "tests" / "without_postgresql_driver"
 
 
-def test_the_package_keeps_psycopg_unimported_until_a_postgresql_database_is_opened():
-    loaded = probe(
-        "import json, sys, vitosms_tui.core.db, vitosms_tui.core.models\n"
-        "print(json.dumps({'psycopg': 'psycopg' in sys.modules}))"
+def without_driver(args: list[str]) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(WITHOUT_DRIVER)}
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
+
+
+def test_a_sqlite_practice_runs_without_postgresql_s_driver(tmp_path):
+    db = tmp_path / "practice.db"
+    result = without_driver(
+        [
+            "-c",
+            "import json, sys\nfrom vitosms_tui.core.db import open_database\n"
+            "from vitosms_tui.core.schema import migrate\n"
+            f"open_database({str(db)!r})\nmigrate()\n"
+            "print(json.dumps({'psycopg': 'psycopg' in sys.modules}))",
+        ]
     )
-    assert loaded == {"psycopg": False}
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == {"psycopg": False}
 
 
-def test_peewee_handed_psycopg_later_is_the_same_as_peewee_imported_with_it():
-    plain = probe("import psycopg\n" + PEEWEE_STATE)
-    handed = probe(
-        "import vitosms_tui.core.db as db\nimport peewee\nassert peewee.psycopg is None\n"
-        "db._give_peewee_psycopg()\n" + PEEWEE_STATE
+def test_a_postgresql_url_without_the_driver_is_refused_in_one_line_naming_the_extra():
+    result = without_driver(
+        ["-m", "vitosms_tui.cli.main", "--db", "postgresql://vitosms@127.0.0.1:9/practice", "mandant", "list"]
     )
-    assert plain["adapter"] == "Psycopg3Adapter"
-    assert handed == plain
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert "pip install 'vitosms-tui[postgresql]'" in result.stderr
 
 
-def test_peewee_imported_before_the_package_keeps_its_driver():
-    state = probe("import peewee, vitosms_tui.core.db as db\ndb._give_peewee_psycopg()\n" + PEEWEE_STATE)
-    assert state["adapter"] == "Psycopg3Adapter"
+def test_with_the_driver_installed_peewee_uses_psycopg_3():
+    state = probe(
+        "import json, peewee\n"
+        "print(json.dumps({'adapter': type(peewee.PostgresqlDatabase('practice')._adapter).__name__}))"
+    )
+    assert state == {"adapter": "Psycopg3Adapter"}
 
 
 def test_the_interface_s_start_builds_only_its_own_command_and_loads_no_number_or_address_checks():
@@ -60,7 +68,7 @@ def test_the_interface_s_start_builds_only_its_own_command_and_loads_no_number_o
         "args = build_parser(modules_for(['--db', 'practice.db', '--user', 'empfang'])).parse_args("
         "['--db', 'practice.db', '--user', 'empfang'])\n"
         "print(json.dumps({'command': args.command, 'loaded': sorted(m for m in sys.modules if m in "
-        "('psycopg', 'phonenumbers', 'email_validator', 'vitosms_tui.cli.foundation'))}))"
+        "('phonenumbers', 'email_validator', 'vitosms_tui.cli.foundation'))}))"
     )
     assert loaded == {"command": None, "loaded": []}
 

@@ -17,6 +17,7 @@ from vitosms_tui.ui.screens.message_detail import MessageDetailScreen
 from vitosms_tui.ui.widgets.journal_table import EVENT_NAMES, JournalTable, status_name
 from vitosms_tui.ui.widgets.status_line import StatusLine
 
+from .calm_view import CALM_VIEW
 from .pilot_helpers import settle, wait_until
 
 SIZE = (120, 40)
@@ -29,9 +30,7 @@ def calm_start_view(monkeypatch):
     """The app starts on another view; its state must not matter to the Journal's tests."""
     from vitosms_tui.ui import app as app_module
 
-    monkeypatch.setitem(
-        app_module.MODES, app_module.START_MODE, ("f2", "Agenda", "vitosms_tui.ui.screens.not_built_here:AgendaScreen")
-    )
+    monkeypatch.setitem(app_module.MODES, app_module.START_MODE, app_module.View("f2", "Agenda", CALM_VIEW))
 
 
 def reachable_persons(count: int) -> list[Person]:

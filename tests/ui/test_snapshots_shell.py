@@ -8,6 +8,7 @@ and look at the new SVGs before committing them.
 
 from __future__ import annotations
 
+from .calm_view import CALM_VIEW
 from .pilot_helpers import settle
 
 SIZE = (120, 40)
@@ -68,13 +69,11 @@ def test_person_form_with_an_inline_message(make_app, snap_compare):
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
 
 
-def test_pending_view_and_key_rows_in_english(make_app, snap_compare, monkeypatch):
+def test_key_rows_in_english(make_app, snap_compare, monkeypatch):
     from vitosms_tui.ui import app as app_module
 
-    # the start view, as it looks while its module does not exist
-    monkeypatch.setitem(
-        app_module.MODES, app_module.START_MODE, ("f2", "Agenda", "vitosms_tui.ui.screens.not_built_yet:AgendaScreen")
-    )
+    # a start view without keys of its own: the shell's keys and the view keys alone
+    monkeypatch.setitem(app_module.MODES, app_module.START_MODE, app_module.View("f2", "Agenda", CALM_VIEW))
 
     async def run_before(pilot) -> None:
         await settle(pilot)

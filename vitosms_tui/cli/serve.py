@@ -108,6 +108,8 @@ def ui_command(args) -> str:
 def _desk_session_class():
     from textual_serve.app_service import AppService
 
+    from ..ui.compat import running_process
+
     class DeskSession(AppService):
         """One browser's `vitosms ui`: stopping it waits until that process has ended.
 
@@ -116,8 +118,8 @@ def _desk_session_class():
         """
 
         async def stop(self) -> None:
-            process = self._process
-            if self._task is not None and process is not None and process.returncode is None:
+            process = running_process(self)
+            if process is not None:
                 await self.send_meta({"type": "quit"})
                 try:
                     await asyncio.wait_for(process.wait(), SHUTDOWN_SECONDS)
@@ -131,11 +133,11 @@ def _desk_session_class():
 
 def _desk_server(command: str, host: str, port: int, public_url: str):
     from aiohttp import web
-    from textual_serve import server as textual_server
     from textual_serve.server import Server
 
-    # Server.handle_websocket makes its sessions from this module's AppService
-    textual_server.AppService = _desk_session_class()
+    from ..ui.compat import serve_sessions_with
+
+    serve_sessions_with(_desk_session_class())
 
     origins = allowed_origins(public_url, host, port)
     log = logging.getLogger("vitosms.serve")
@@ -192,6 +194,8 @@ def cmd_serve(ctx, args) -> int:
 
     from aiohttp import web
 
+    from ..ui.compat import web_application
+
     server = _desk_server(ui_command(args), host, port, public_url)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
     if not is_loopback(host):
@@ -203,7 +207,7 @@ def cmd_serve(ctx, args) -> int:
     try:
         # handle_signals: SIGINT and SIGTERM end run_app normally, so serve exits 0
         web.run_app(
-            server._make_app(),
+            web_application(server),
             host=host,
             port=port,
             handle_signals=True,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+import peewee
+
 from .db import database
 from .models import ALL_MODELS, Setting
 
@@ -118,7 +120,7 @@ def migrate() -> Migration:
         db.create_tables([m for m in ALL_MODELS if m._meta.table_name not in existing])
         added = _add_missing_columns() if existing else []
         for model in ALL_MODELS:
-            model._schema.create_indexes(safe=True)  # type: ignore[attr-defined]  # not in peewee's stubs
+            peewee.SchemaManager(model).create_indexes(safe=True)
         for version in range(max(before, 1) + 1, SCHEMA_VERSION + 1):
             if before and version in STEPS:
                 STEPS[version]()

@@ -8,7 +8,6 @@ whatever the process umask is.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import logging
 import mailbox
@@ -17,6 +16,7 @@ import socket
 import time
 from email.parser import BytesHeaderParser
 from pathlib import Path
+from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -96,14 +96,19 @@ class MaildirHandler:
         return f"250 OK queued as {name.split('.')[0]}.{self.received}"
 
 
-class SinkController(Controller):
-    """aiosmtpd's threaded controller, able to listen on an ephemeral port (port 0)."""
+def _free_port(host: str) -> int:
+    """A port that is free on ``host`` now: aiosmtpd's controller needs the number before it listens."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+        return port
 
-    def _trigger_server(self) -> None:
-        # the server is bound now: learn the port the system gave before connecting to it
-        if not self.port and isinstance(self.server, asyncio.Server) and self.server.sockets:
-            self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()  # type: ignore[no-untyped-call]  # aiosmtpd leaves it unannotated
+
+class SinkController(Controller):
+    """aiosmtpd's threaded controller; port 0 takes a port the system has free (``.port`` says which)."""
+
+    def __init__(self, handler: Any, hostname: str = "127.0.0.1", port: int = 0, **kwargs: Any) -> None:
+        super().__init__(handler, hostname=hostname, port=port or _free_port(hostname), **kwargs)
 
 
 def start_sink(

@@ -1,12 +1,11 @@
 """The shell: views on function keys, the status line, help, palette and Escape.
 
-Each view is one entry of :data:`MODES`; adding a view is one line there. The
-screen class is imported when the view is first opened; while its module does
-not exist yet, a calm "follows later" screen stands in.
+Each view is one :class:`View` in :data:`MODES`; adding a view is one line there.
+The screen class is imported when the view is first opened.
 
 How a view plugs in:
 
-- ``MODES["name"] = ("f<n>", N_("Title"), "vitosms_tui.ui.screens.module:Class")``;
+- ``MODES["name"] = View("f<n>", N_("Title"), "vitosms_tui.ui.screens.module:Class")``;
   the class is built without arguments and finds its context on ``self.app``:
   ``user``, ``settings``, ``db_url``, ``current_mandant``.
 - Subclass ``screens.base.ShellScreen`` and yield the view from
@@ -28,6 +27,7 @@ import importlib
 import inspect
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from textual import work
@@ -41,21 +41,39 @@ from textual.worker import get_current_worker
 from ..core import automation, mandanten
 from ..core.config import Settings
 from ..core.db import connection
-from . import i18n
+from . import compat, i18n
 from .i18n import N_, _
 from .views.status import read_status
 from .widgets.status_line import ATTENTION_KEY, Status
 
-# view name: (function key, title msgid, "module:ScreenClass")
-MODES: dict[str, tuple[str, str, str]] = {
-    "agenda": ("f2", N_("Agenda"), "vitosms_tui.ui.screens.agenda:AgendaScreen"),
-    "compose": ("f3", N_("Compose"), "vitosms_tui.ui.screens.compose:ComposeScreen"),
-    "journal": ("f4", N_("Journal"), "vitosms_tui.ui.screens.journal:JournalScreen"),
-    "credits": ("f5", N_("Credits"), "vitosms_tui.ui.screens.credits:CreditsScreen"),
-    "recall": ("f6", N_("Recall"), "vitosms_tui.ui.screens.recall:RecallScreen"),
-    "persons": ("f7", N_("Persons"), "vitosms_tui.ui.screens.persons:PersonsScreen"),
+
+@dataclass(frozen=True)
+class View:
+    """One view of the shell: its function key, its title (an English msgid) and its screen class.
+
+    ``screen`` names the class as ``"module:Class"``: the module is imported when the
+    view is first opened, so the start imports only the first view's.
+    """
+
+    key: str
+    title: str
+    screen: str
+
+    def screen_class(self) -> type[Screen]:
+        module_name, _sep, class_name = self.screen.partition(":")
+        return getattr(importlib.import_module(module_name), class_name)
+
+
+# the views by their name (Textual's mode)
+MODES: dict[str, View] = {
+    "agenda": View("f2", N_("Agenda"), "vitosms_tui.ui.screens.agenda:AgendaScreen"),
+    "compose": View("f3", N_("Compose"), "vitosms_tui.ui.screens.compose:ComposeScreen"),
+    "journal": View("f4", N_("Journal"), "vitosms_tui.ui.screens.journal:JournalScreen"),
+    "credits": View("f5", N_("Credits"), "vitosms_tui.ui.screens.credits:CreditsScreen"),
+    "recall": View("f6", N_("Recall"), "vitosms_tui.ui.screens.recall:RecallScreen"),
+    "persons": View("f7", N_("Persons"), "vitosms_tui.ui.screens.persons:PersonsScreen"),
     # F8 switches the Mandant, F9 rewrites to GSM-7 in Compose
-    "inbox": ("f10", N_("Inbox"), "vitosms_tui.ui.screens.inbox:InboxScreen"),
+    "inbox": View("f10", N_("Inbox"), "vitosms_tui.ui.screens.inbox:InboxScreen"),
 }
 START_MODE = "agenda"
 STATUS_SECONDS = 2.0
@@ -63,39 +81,16 @@ HISTORY_LENGTH = 20
 # automation warnings scan the skipped messages: read in a thread, not with every status refresh
 WARNINGS_SECONDS = 30.0
 
-__all__ = ["MODES", "START_MODE", "VitoSmsApp"]
+__all__ = ["MODES", "START_MODE", "View", "VitoSmsApp"]
 
 
-def screen_class(name: str) -> type[Screen] | None:
-    """The view's screen class (its module imported now); None while the module does not exist."""
-    module_name, _sep, class_name = MODES[name][2].partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        if error.name != module_name:  # a broken import inside a built view must show
-            raise
-        return None
-    return getattr(module, class_name)
-
-
-def screen_factory(name: str, app: App | None = None) -> Callable[[], Screen]:
-    """Build the view's screen on first use; a missing module means "not built yet"."""
-    title = MODES[name][1]
+def screen_factory(name: str, app: App) -> Callable[[], Screen]:
+    """Build the view's screen when it is first opened (its module imported then)."""
 
     def build() -> Screen:
-        cls = screen_class(name)
-        if cls is None:
-            from .screens.pending import PendingScreen
-
-            screen: Screen = PendingScreen(_(title))
-        else:
-            screen = cls()
-        if app is not None:
-            # A new screen is styled with the current CSS when it mounts. Textual takes a
-            # screen it has not styled yet for one whose CSS went stale, and parses all the
-            # CSS again and restyles every widget of the app, twice (about 0.1 s for the first
-            # view, as much for each view opened later): tell it this one is up to date.
-            screen._css_update_count = app._css_update_count
+        screen = MODES[name].screen_class()()
+        # it is styled when it mounts; without the mark Textual would restyle the whole app
+        compat.mark_styled(screen, app)
         return screen
 
     return build
@@ -117,8 +112,8 @@ def _css_paths(start: str) -> list[Path]:
     """
     here = Path(__file__).parent
     paths = [here / "app.tcss", here / "modals" / "dialogs.tcss"]
-    cls = screen_class(start)
-    own = getattr(cls, "CSS_PATH", None) if cls is not None else None
+    cls = MODES[start].screen_class()
+    own = getattr(cls, "CSS_PATH", None)
     if own:
         folder = Path(inspect.getfile(cls)).parent
         paths += [folder / path for path in ([own] if isinstance(own, (str, Path)) else own)]
@@ -148,8 +143,8 @@ class VitoSmsApp(App[None]):
         *sorted(
             [
                 *[
-                    Binding(key, f"go('{name}')", title, key_display=key.upper())
-                    for name, (key, title, _target) in MODES.items()
+                    Binding(view.key, f"go('{name}')", view.title, key_display=view.key.upper())
+                    for name, view in MODES.items()
                 ],
                 Binding("f8", "switch_mandant", N_("Mandant"), key_display="F8"),
             ],
@@ -201,7 +196,7 @@ class VitoSmsApp(App[None]):
 
     @property
     def mode_titles(self) -> dict[str, str]:
-        return {name: _(title) for name, (_key, title, _target) in MODES.items()}
+        return {name: _(view.title) for name, view in MODES.items()}
 
     def on_mount(self) -> None:
         self.refresh_status()
@@ -339,10 +334,10 @@ class VitoSmsApp(App[None]):
             base.show_person(person_id)
 
     def get_system_commands(self, screen: Screen):
-        for name, (key, title, _target) in MODES.items():
+        for name, view in MODES.items():
             yield SystemCommand(
-                _(title),
-                _("Open the view {title} ({key})").format(title=_(title), key=key.upper()),
+                _(view.title),
+                _("Open the view {title} ({key})").format(title=_(view.title), key=view.key.upper()),
                 lambda name=name: self.go(name),
             )
         yield SystemCommand(

@@ -9,6 +9,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
+from ..compat import node_bindings
 from ..i18n import N_, _
 
 # Keys every list and form understands; Textual keeps them out of the footer.
@@ -38,7 +39,7 @@ def key_rows(screen: Screen) -> tuple[list[tuple[str, str]], list[tuple[str, str
     sources = [(node, view) for node in (screen, *screen.walk_children())] + [(app, everywhere)]
     for shown in (True, False):
         for node, target in sources:
-            for _key, binding in getattr(node, "_bindings", ()):
+            for _key, binding in node_bindings(node):
                 if binding.show != shown:
                     continue
                 action = _action(binding.action)

@@ -14,8 +14,8 @@ import re
 from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
 
+from ..compat import FooterKey
 from ..i18n import N_, _
 
 _FUNCTION_KEY = re.compile(r"f\d+")
@@ -38,6 +38,8 @@ class KeyBar(Footer):
     def __init__(self, views: bool, **kwargs) -> None:
         super().__init__(compact=True, show_command_palette=False, **kwargs)
         self.views = views
+        # the keys are known once the screen has told us its bindings (see bindings_changed)
+        self.keys_known = False
         self.add_class("-views" if views else "-actions")
 
     def _shown(self) -> list[tuple]:
@@ -88,7 +90,7 @@ class KeyBar(Footer):
         ]
 
     def compose(self) -> ComposeResult:
-        if not self._bindings_ready:
+        if not self.keys_known:
             return
         app = self.app
         shown = self._shown()
@@ -109,7 +111,7 @@ class KeyBar(Footer):
         # Textual rebuilds the row on every change of the bindings (focus moves, a
         # view opens: six times in the first second); most leave the keys as they were,
         # and building and styling some 40 keys again each time delayed the first paint
-        self._bindings_ready = True
+        self.keys_known = True
         if not screen.app.app_focus:
             return
         if self.is_attached and screen is self.screen:

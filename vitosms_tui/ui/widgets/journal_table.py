@@ -323,7 +323,7 @@ class JournalTable(DataTable):
     def _restore_scroll(self, scroll: float) -> None:
         """Stay where the reader was; show the cursor's message if it moved out of sight."""
         self.scroll_to(y=scroll, animate=False, immediate=True)
-        self._scroll_cursor_into_view(animate=False)
+        self.move_cursor(row=self.cursor_row, animate=False)  # where it is, scrolled into sight
 
     @property
     def current_id(self) -> int | None:
