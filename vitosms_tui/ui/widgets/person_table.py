@@ -27,7 +27,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ...core import persons
-from ...core.db import connection
+from ...core.db import connection, is_postgresql
 from ...core.models import Mandant, Person
 from ...core.phone import format_phone
 from ..i18n import _, format_date
@@ -48,15 +48,17 @@ class PersonRow:
     mandant_code: str
     deceased: bool
     inactive: bool
-    mobile_text: str = ""  # the mobile as shown, formatted once when the row is made
-    born_text: str = ""  # the birth date as shown, likewise (babel takes its time)
 
     @property
     def plain_name(self) -> str:
         return clean(f"{self.last_name} {self.first_name}")
 
     def birth_text(self) -> str:
-        return self.born_text or format_date(self.birth_date)
+        return format_date(self.birth_date)
+
+    def mobile_text(self) -> str:
+        # formatted when a row is drawn, not when it is read: of a hundred found, a screenful is shown
+        return _phone_text(self.mobile)
 
     def state_text(self) -> str:
         if self.deceased:
@@ -78,8 +80,6 @@ def row_of(person, codes: dict[int, str]) -> PersonRow:
         mandant_code=codes.get(person.mandant_id, ""),
         deceased=bool(person.deceased),
         inactive=bool(person.inactive),
-        mobile_text=_phone_text(person.mobile),
-        born_text=format_date(person.birth_date),
     )
 
 
@@ -128,11 +128,19 @@ def fetch_person_rows(text: str, limit: int = 200) -> list[PersonRow]:
                 mandant_code=codes.get(mandant_id, ""),
                 deceased=bool(deceased),
                 inactive=bool(inactive),
-                mobile_text=_phone_text(mobile),
-                born_text=format_date(birth),
             )
         )
     return rows
+
+
+def search_inline() -> bool:
+    """Whether a search is run as the key is handled instead of in a thread.
+
+    On SQLite it is: the file is local, a reader never waits for a writer (WAL),
+    and the query takes a few milliseconds, less than the way to a thread and
+    back through the event loop. PostgreSQL is across a network that may stall.
+    """
+    return not is_postgresql()
 
 
 @dataclass(frozen=True)
@@ -352,7 +360,7 @@ class PersonTable(Widget, can_focus=True):
         return {
             "name": row.plain_name,
             "birth": row.birth_text(),
-            "mobile": row.mobile_text,
+            "mobile": row.mobile_text(),
             "mandant": clean(row.mandant_code),
             "state": row.state_text(),
         }
