@@ -49,6 +49,7 @@ def _percentile(values: list[float], share: float) -> float:
 
 
 def measure_start(db: Path) -> list[Row]:
+    terminal.compile_package()
     grid = terminal.grid_markers(str(db))
     frames, grids, bares = [], [], []
     for _ in range(COLD_STARTS):  # alternate, so that a busy moment of the machine hits both

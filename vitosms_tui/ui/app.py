@@ -36,7 +36,7 @@ from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.signal import Signal
 
-from ..core import automation, clock, credits, journal, mandanten, quiet_hours, replies
+from ..core import clock, credits, journal, mandanten, quiet_hours, replies
 from ..core.config import Settings
 from ..core.db import connection
 from . import i18n
@@ -255,6 +255,8 @@ class VitoSmsApp(App[None]):
     @work(thread=True, exclusive=True, group="status-warnings", exit_on_error=False)
     def refresh_warnings(self) -> None:
         """Re-read the automation warnings (automatic messages skipped) for the status line."""
+        from ..core import automation  # first read after the first paint: not imported before it
+
         with connection():
             found = tuple(automation.automation_warnings())
         if found != self.automation_warnings:

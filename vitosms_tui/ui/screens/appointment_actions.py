@@ -4,7 +4,8 @@ Shared by the agenda and the appointment detail. Each action gathers its
 answers in dialogs, calls one function of :mod:`core.agenda` and says the
 outcome in one line — including why no reminder is sent and how many credits
 came back. The host screen provides ``say(text, error=False)`` and
-``appointment_changed(appointment_id, start=None)``.
+``appointment_changed(appointment_id, start=None)``. Each dialog is imported
+where it opens: the agenda's start needs none of them.
 """
 
 from __future__ import annotations
@@ -16,11 +17,6 @@ from ...core.errors import VitosmsError
 from ...core.models import Appointment
 from ...core.phone import format_phone
 from ..i18n import CHANNEL_NAMES, _, format_datetime, ngettext
-from ..modals.appointment_form import AppointmentForm
-from ..modals.confirm import Confirm
-from ..modals.date_time import AskDateTime
-from ..modals.remind_chooser import RemindChooser
-from ..modals.reminder_question import ReminderQuestion
 from ..widgets.appointment_text import (
     appointment_line,
     credits_back,
@@ -74,6 +70,8 @@ class AppointmentActions:
     # -- reminder and confirmation ----------------------------------------------
 
     def remind_appointment(self, appointment_id: int | None) -> None:
+        from ..modals.remind_chooser import RemindChooser
+
         appointment = self._appointment_for(appointment_id)
         if appointment is None:
             return
@@ -107,6 +105,8 @@ class AppointmentActions:
     # -- edit, copy, move, cancel -----------------------------------------------
 
     def edit_appointment(self, appointment_id: int | None) -> None:
+        from ..modals.appointment_form import AppointmentForm
+
         appointment = self._appointment_for(appointment_id)
         if appointment is None:
             return
@@ -120,6 +120,8 @@ class AppointmentActions:
 
     def _ask_when(self, question: str, appointment: Appointment, chosen) -> None:
         """The new start; a time alone keeps the day, so moving within the day is typing the time."""
+        from ..modals.date_time import AskDateTime
+
         self.app.push_screen(
             AskDateTime(
                 question + "\n" + appointment_line(appointment),
@@ -155,6 +157,8 @@ class AppointmentActions:
         self._ask_when(_("Copy to which date and time?"), appointment, chosen)
 
     def move_appointment(self, appointment_id: int | None) -> None:
+        from ..modals.reminder_question import ReminderQuestion
+
         appointment = self._appointment_for(appointment_id)
         if appointment is None:
             return
@@ -221,6 +225,8 @@ class AppointmentActions:
         self.appointment_changed(appointment.id, result.appointment.start)
 
     def cancel_appointment(self, appointment_id: int | None) -> None:
+        from ..modals.confirm import Confirm
+
         appointment = self._appointment_for(appointment_id)
         if appointment is None:
             return

@@ -145,7 +145,9 @@ class AgendaGrid(Widget, can_focus=True):
         now = clock.local(clock.now())
         today = [c for c in layout.columns if c.day == now.date()]
         self.now_minute = now.hour * 60 + now.minute if today else None
-        self._scroll_to_cursor(center=True)
+        self._unsized = not self.size.height  # read before the first layout: scrolled when it has its size
+        if not self._unsized:
+            self._scroll_to_cursor(center=True)
         self._moved()
 
     @property
@@ -263,7 +265,8 @@ class AgendaGrid(Widget, can_focus=True):
         self.top = max(0, min(self.top, self.sheet.slots - rows))
 
     def on_resize(self, _event: events.Resize) -> None:
-        self._scroll_to_cursor()
+        self._scroll_to_cursor(center=getattr(self, "_unsized", False))
+        self._unsized = False
         self.refresh()
 
     def on_mouse_scroll_down(self, _event: events.MouseScrollDown) -> None:
