@@ -26,7 +26,8 @@ from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _, format_date, format_dat
 from ..modals.confirm import Confirm
 from ..names import person_name
 from ..sanitize import clean, plain
-from ..widgets.person_table import PersonTable, fetch_person_rows, row_of, search_inline
+from ..widgets.person_rows import fetch_person_rows, row_of, search_inline
+from ..widgets.person_table import PersonTable
 from ..widgets.search_field import SearchField
 from .base import ShellScreen
 

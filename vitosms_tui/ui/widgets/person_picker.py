@@ -28,7 +28,8 @@ from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from ..i18n import N_, _
-from .person_table import PersonRow, PersonTable, fetch_person_rows, search_inline
+from .person_rows import PersonRow, fetch_person_rows, search_inline
+from .person_table import PersonTable
 from .search_field import SearchField
 
 PICK_LIMIT = 100
