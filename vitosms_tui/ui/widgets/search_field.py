@@ -24,11 +24,13 @@ class SearchField(Input):
     """An ``Input`` that searches for its value as it changes and keeps its scrollable width while the text fits."""
 
     def __init__(self, *args, searcher: Callable[[str], None], **kwargs) -> None:
-        self.searcher = searcher  # first: Input sets the starting value in its constructor
+        self.searcher = searcher
         super().__init__(*args, **kwargs)
 
     def watch_value(self, value: str) -> None:
-        self.searcher(value)
+        # a starting value is set before the field and its list are mounted: the screen searches for it on mount
+        if self.is_mounted:
+            self.searcher(value)
 
     @property
     def content_width(self) -> int:
