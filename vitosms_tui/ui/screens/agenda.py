@@ -146,7 +146,11 @@ class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
         return mandant.id if mandant is not None else None
 
     def load(
-        self, select_id: int | None = None, column_key: str | None = None, minute: int | None = None, at_once=False
+        self,
+        select_id: int | None = None,
+        column_key: str | None = None,
+        minute: int | None = None,
+        at_once: bool = False,
     ) -> None:
         """Load the day or week of ``self.day``; the cursor goes to ``select_id`` or column/minute.
 
