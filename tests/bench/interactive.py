@@ -137,7 +137,7 @@ def search_queries(db: str, repeat: int = 3) -> list[float]:
     """The query alone (what the search thread does) for every prefix typed above: best of ``repeat``."""
     from vitosms_tui.core.db import open_database
     from vitosms_tui.ui.screens.persons import SEARCH_LIMIT
-    from vitosms_tui.ui.widgets.person_table import fetch_person_rows
+    from vitosms_tui.ui.widgets.person_rows import fetch_person_rows
 
     database = open_database(db)
     times = []

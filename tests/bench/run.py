@@ -25,6 +25,7 @@ from pathlib import Path
 from . import interactive, practice, smpp, terminal, writes
 
 COLD_STARTS = 5
+START_GOAL = 1.3  # the start may take this many times the bare app's
 MEASURES = ("start", "memory", "keys", "reminders", "email", "sms", "smpp")
 
 
@@ -48,25 +49,35 @@ def _percentile(values: list[float], share: float) -> float:
 
 
 def measure_start(db: Path) -> list[Row]:
-    apps, bares = [], []
+    terminal.compile_package()
+    grid = terminal.grid_markers(str(db))
+    frames, grids, bares = [], [], []
     for _ in range(COLD_STARTS):  # alternate, so that a busy moment of the machine hits both
         bare = terminal.cold_start(terminal.bare_argv())
-        app = terminal.cold_start(terminal.vitosms_argv(str(db)))
-        if app.first_paint is None or bare.first_paint is None:
+        app = terminal.cold_start(terminal.vitosms_argv(str(db)), grid=grid)
+        if app.first_paint is None or app.grid_paint is None or bare.first_paint is None:
             raise RuntimeError("no painted agenda (or bare table) within 30 s")
-        apps.append(app.first_paint)
+        frames.append(app.first_paint)
+        grids.append(app.grid_paint)
         bares.append(bare.first_paint)
-    app, bare = statistics.median(apps), statistics.median(bares)
-    return [
-        Row(
-            f"cold start to painted agenda (median of {COLD_STARTS})",
-            _ms(app),
-            "<= 1.5x baseline",
-            f"{_ms(bare)} bare Textual app",
-            f"{app / bare:.2f}x",
-            app / bare <= 1.5,
+    bare = statistics.median(bares)
+    rows = []
+    for label, values in (
+        ("cold start to the agenda's grid with the day painted", grids),
+        ("cold start to the agenda's frame (its title)", frames),
+    ):
+        app = statistics.median(values)
+        rows.append(
+            Row(
+                f"{label} (median of {COLD_STARTS})",
+                _ms(app),
+                f"<= {START_GOAL}x baseline",
+                f"{_ms(bare)} bare Textual app",
+                f"{app / bare:.2f}x",
+                app / bare <= START_GOAL,
+            )
         )
-    ]
+    return rows
 
 
 def measure_memory(db: Path) -> list[Row]:
@@ -89,10 +100,10 @@ def measure_keys(db: Path) -> list[Row]:
     found = interactive.measure(str(db))
     queries = interactive.search_queries(str(db))
     rows = []
-    for name, label, goal in (
-        ("search", "person search, keystroke to results", 0.015),
-        ("day", "agenda day switch (, .), key to painted", 0.030),
-        ("week", "agenda week switch (w [ ]), key to painted", 0.030),
+    for name, label, goal, goal_p95 in (
+        ("search", "person search, keystroke to results", 0.015, 0.030),
+        ("day", "agenda day switch (, .), key to painted", 0.030, None),
+        ("week", "agenda week switch (w [ ]), key to painted", 0.030, None),
     ):
         values = found[name]
         median, p95 = statistics.median(values), _percentile(values, 0.95)
@@ -100,14 +111,15 @@ def measure_keys(db: Path) -> list[Row]:
         if name == "search":
             query = statistics.median(queries)
             baseline, ratio = f"{_ms(query)} the query alone", f"{median / query:.1f}x"
+        wanted = f"median <= {goal * 1000:.0f} ms" + (f", p95 <= {goal_p95 * 1000:.0f} ms" if goal_p95 else "")
         rows.append(
             Row(
                 f"{label} (n={len(values)})",
                 f"{_ms(median)} median, p95 {_ms(p95)}",
-                f"median <= {goal * 1000:.0f} ms",
+                wanted,
                 baseline,
                 ratio,
-                median <= goal,
+                median <= goal and (goal_p95 is None or p95 <= goal_p95),
             )
         )
     return rows

@@ -108,3 +108,12 @@ def test_help_still_lists_every_command():
         for command in commands:
             # a long name gets its help on the next line
             assert re.search(rf"\n    {command}[ \n]", result.stdout), command
+
+
+def test_the_agenda_s_start_leaves_its_dialogs_the_person_picker_babel_and_automation_unimported():
+    loaded = probe(
+        "import json, sys\nfrom vitosms_tui.ui.app import VitoSmsApp\nimport vitosms_tui.ui.screens.agenda\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('babel', 'vitosms_tui.ui.modals')) "
+        "or m in ('vitosms_tui.ui.widgets.person_picker', 'vitosms_tui.core.automation'))))"
+    )
+    assert loaded == []

@@ -322,3 +322,32 @@ async def test_the_list_moves_by_key_and_click_and_the_detail_follows(make_app):
         await settle(pilot)
         assert table.current_id == table.rows[table.top + 2].id
         assert table.rows[table.top + 2].first_name in str(screen.query_one("#person-detail").render())
+
+
+async def test_a_typed_letter_shows_its_results_at_once_and_the_field_keeps_its_width(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_persons(pilot)
+        field = screen.query_one("#person-search", Input)
+        table = screen.query_one("#persons-table")
+        await pilot.press("w")
+        await settle(pilot)
+        width = field.virtual_size.width
+        for letter in "yss":
+            await pilot.press(letter)
+            # searched in the key's handling: the answer is there when the key was handled
+            assert table.rows and all(field.value in f"{row.last_name} {row.first_name}".lower() for row in table.rows)
+        # the field's scrollable width stays its room on screen: typing asks for no new layout
+        assert field.virtual_size.width == width >= field.scrollable_content_region.width
+
+
+async def test_the_person_picker_searches_for_the_name_it_starts_with(make_app):
+    from vitosms_tui.ui.widgets.person_picker import PersonPicker
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(PersonPicker(query="wyss"))
+        await settle(pilot)
+        rows = app.screen.query_one("#picker-table").rows
+        assert rows and all(row.last_name == "Wyss" for row in rows)

@@ -85,3 +85,22 @@ def test_a_mobile_prefix_many_share_is_searched_in_name_order(practice, monkeypa
 def test_ids_come_in_the_order_of_the_persons(practice):
     ids = persons.search_ids("mül", 50)
     assert ids == [p.id for p in persons.search("mül", 50)]
+
+
+def test_the_rows_a_list_shows_are_the_persons_found_with_their_mandant(practice):
+    from vitosms_tui.core.mandanten import add_mandant
+    from vitosms_tui.ui.widgets.person_rows import fetch_person_rows, row_of
+
+    mandant = add_mandant("HAU", "Dr. med. Anna Hausarzt")
+    marc = practice["Rossi Marc"]
+    marc.mandant = mandant
+    marc.deceased = True
+    marc.save()
+    for text in ("mu", "rossi", "12.03.1980", "079 123", ""):
+        found = persons.search(text, 50)
+        codes = {mandant.id: "HAU"}
+        assert fetch_person_rows(text, 50) == [row_of(person, codes) for person in found], text
+    (rossi,) = fetch_person_rows("rossi", 50)
+    assert (rossi.mandant_code, rossi.deceased, rossi.inactive) == ("HAU", True, False)
+    (anna,) = fetch_person_rows("muller anna", 50)
+    assert anna.birth_date.isoformat() == "1980-03-12" and anna.mandant_code == ""

@@ -38,7 +38,7 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from ..core import automation, mandanten
+from ..core import mandanten
 from ..core.config import Settings
 from ..core.db import connection
 from . import compat, i18n
@@ -246,6 +246,8 @@ class VitoSmsApp(App[None]):
     @work(thread=True, exclusive=True, group="status-warnings", exit_on_error=False)
     def refresh_warnings(self) -> None:
         """Re-read the automation warnings (automatic messages skipped) for the status line."""
+        from ..core import automation  # first read after the first paint: not imported before it
+
         with connection():
             found = tuple(automation.automation_warnings())
         if found != self.automation_warnings:

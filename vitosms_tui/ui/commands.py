@@ -16,7 +16,7 @@ from textual.command import Hit, Hits, Provider
 from .i18n import _
 from .person_actions import ACTIONS, act_on_person
 from .sanitize import plain
-from .widgets.person_table import fetch_person_rows
+from .widgets.person_rows import fetch_person_rows
 
 MIN_QUERY = 2
 MAX_HITS = 8

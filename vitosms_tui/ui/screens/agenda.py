@@ -132,7 +132,7 @@ class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
         self.query_one("#agenda-legend", Static).update(legend)
         grid.focus()
         now = clock.local(clock.now())
-        self.load(minute=now.hour * 60 + now.minute)
+        self.load(minute=now.hour * 60 + now.minute, at_once=True)
 
     def on_screen_suspend(self) -> None:
         # another view took over (not a dialog on top): what it did may show here
@@ -175,8 +175,18 @@ class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
         mandant = getattr(self.app, "current_mandant", None)
         return mandant.id if mandant is not None else None
 
-    def load(self, select_id: int | None = None, column_key: str | None = None, minute: int | None = None) -> None:
-        """Load the day or week of ``self.day``; the cursor goes to ``select_id`` or column/minute."""
+    def load(
+        self,
+        select_id: int | None = None,
+        column_key: str | None = None,
+        minute: int | None = None,
+        at_once: bool = False,
+    ) -> None:
+        """Load the day or week of ``self.day``; the cursor goes to ``select_id`` or column/minute.
+
+        ``at_once``: read it here, not in a thread (the first day, before the first paint: the
+        query takes less than painting the screen twice, once without the day and once with it).
+        """
         grid = self.grid
         if select_id is None and column_key is None and minute is None and grid.starting_item is not None:
             select_id = grid.starting_item.id  # a plain reload keeps the appointment selected, if still there
@@ -200,7 +210,10 @@ class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
             # after the paint: the reading thread would slow the paint down
             self.call_after_refresh(self._check_shown, request)
             return
-        self._load_worker(request, select_id, column_key, minute)
+        if at_once:
+            self._loaded(request, fetch_columns(request), select_id, column_key, minute, check=False)
+        else:
+            self._load_worker(request, select_id, column_key, minute)
 
     def _layout(self, columns: list[AgendaColumn]) -> GridLayout:
         settings = self.app.settings.agenda

@@ -4,7 +4,8 @@ Shared by the agenda and the appointment detail. Each action gathers its
 answers in dialogs (a worker awaiting each one), calls one function of :mod:`core.agenda` and says the
 outcome in one line — including why no reminder is sent and how many credits
 came back. The host screen provides ``say(text, error=False)`` and
-``appointment_changed(appointment_id, start=None)``.
+``appointment_changed(appointment_id, start=None)``. Each dialog is imported
+where it opens: the agenda's start needs none of them.
 """
 
 from __future__ import annotations
@@ -18,11 +19,6 @@ from ...core.errors import VitosmsError
 from ...core.models import Appointment
 from ...core.phone import format_phone
 from ..i18n import CHANNEL_NAMES, _, format_datetime, ngettext
-from ..modals.appointment_form import AppointmentForm
-from ..modals.confirm import Confirm
-from ..modals.date_time import AskDateTime
-from ..modals.remind_chooser import RemindChooser
-from ..modals.reminder_question import ReminderQuestion
 from ..texts.appointment_text import (
     appointment_line,
     credits_back,
@@ -99,6 +95,9 @@ class AppointmentActions:
 
     @work(group=DIALOG)
     async def remind_appointment(self, appointment_id: int | None) -> None:
+        # imported where the dialog opens: not loaded before the agenda's first paint
+        from ..modals.remind_chooser import RemindChooser
+
         appointment = self._appointment_for(appointment_id)
         if appointment is None:
             return
@@ -130,6 +129,9 @@ class AppointmentActions:
 
     @work(group=DIALOG)
     async def edit_appointment(self, appointment_id: int | None) -> None:
+        # imported where the dialog opens: not loaded before the agenda's first paint
+        from ..modals.appointment_form import AppointmentForm
+
         appointment = self._appointment_for(appointment_id)
         if appointment is None:
             return
@@ -139,6 +141,9 @@ class AppointmentActions:
             self.appointment_changed(booking.appointment.id)
 
     async def _ask_when(self, question: str, appointment: Appointment) -> datetime | None:
+        # imported where the dialog opens: not loaded before the agenda's first paint
+        from ..modals.date_time import AskDateTime
+
         """The new start; a time alone keeps the day, so moving within the day is typing the time."""
         start = await self.app.push_screen_wait(
             AskDateTime(
@@ -174,6 +179,9 @@ class AppointmentActions:
 
     @work(group=DIALOG)
     async def move_appointment(self, appointment_id: int | None) -> None:
+        # imported where the dialog opens: not loaded before the agenda's first paint
+        from ..modals.reminder_question import ReminderQuestion
+
         appointment = self._appointment_for(appointment_id)
         if appointment is None:
             return
@@ -219,6 +227,9 @@ class AppointmentActions:
 
     @work(group=DIALOG)
     async def cancel_appointment(self, appointment_id: int | None) -> None:
+        # imported where the dialog opens: not loaded before the agenda's first paint
+        from ..modals.confirm import Confirm
+
         appointment = self._appointment_for(appointment_id)
         if appointment is None:
             return

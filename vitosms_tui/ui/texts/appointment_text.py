@@ -7,13 +7,11 @@ An unknown code shows the core's own sentence, so nothing is ever hidden.
 
 from __future__ import annotations
 
-from babel.dates import format_date as babel_date
-
 from ...core import clock, reminders
 from ...core.errors import VitosmsError
 from ...core.phone import format_phone
 from ...core.reminders import ReminderPlan
-from ..i18n import CHANNEL_NAMES, N_, _, babel_locale, format_datetime, ngettext
+from ..i18n import CHANNEL_NAMES, N_, _, format_date, format_datetime, ngettext, weekday
 from ..sanitize import clean
 
 KIND_NAMES = {
@@ -50,7 +48,7 @@ def gone_line(message) -> str:
 
 def weekday_date(day) -> str:
     """``Fr. 27.11.2026``."""
-    return babel_date(day, "EEE dd.MM.yyyy", locale=babel_locale())
+    return f"{weekday(day)} {format_date(day)}"
 
 
 def when(instant) -> str:

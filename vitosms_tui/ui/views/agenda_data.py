@@ -11,13 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from babel.dates import format_date as babel_date
-
 from ...core import agenda_view, clock, mandanten
 from ...core.agenda_view import AgendaEntry
 from ...core.db import connection
 from ...core.models import Mandant
-from ..i18n import N_, babel_locale
+from ..i18n import N_, weekday
 from ..sanitize import clean
 
 # the reminder marker: state of the latest reminder or confirmation
@@ -218,12 +216,12 @@ def fetch_columns(request: AgendaRequest) -> list[AgendaColumn]:
             columns = [
                 AgendaColumn(
                     f"d{day.isoformat()}",
-                    babel_date(day, "EEE dd.MM.", locale=babel_locale()),
+                    f"{weekday(day)} {day:%d.%m.}",
                     day,
                     mandant.id,
                     clean(mandant.code),
                     today=day == today,
-                    short_title=babel_date(day, "EEEEEE dd.MM", locale=babel_locale()),
+                    short_title=f"{weekday(day, 'short')} {day:%d.%m}",
                 )
                 for day in (first + timedelta(days=offset) for offset in range(7))
             ]

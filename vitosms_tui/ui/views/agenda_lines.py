@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from babel.dates import format_date as babel_date
 from rich.text import Text
 
 from ...core import clock
 from ...core.models import Mandant
-from ..i18n import _, babel_locale
+from ..i18n import _, format_date, weekday
 from ..sanitize import clean, plain
 from ..texts.appointment_text import when
 from ..widgets.agenda_grid import AgendaGrid
@@ -28,7 +27,7 @@ def title(request: AgendaRequest, mandant: Mandant | None) -> Text:
         head = _("Week {number}").format(number=first.isocalendar()[1])
         text = f"{head} · {first:%d.%m.}–{last:%d.%m.%Y} · {who}"
     else:
-        head = babel_date(request.day, "EEEE, dd.MM.yyyy", locale=babel_locale())
+        head = f"{weekday(request.day, 'wide')}, {format_date(request.day)}"
         text = f"{head} · {_('all Mandanten') if request.all_mandanten else who}"
         if request.day == clock.today():
             text += f" · {_('today')}"

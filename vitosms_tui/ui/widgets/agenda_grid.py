@@ -97,6 +97,7 @@ class AgendaGrid(Widget, can_focus=True):
         self.slot = 0
         self.index = 0
         self.top = 0
+        self._unsized = False  # shown before its first layout: scrolled to the cursor when it gets its size
         self.now_minute: int | None = None  # the slot of "now" on today's column
         # looked up once per paint, not once per cell: Textual resolves a component
         # style through the CSS each time (a third of drawing a day of 5 Mandanten)
@@ -145,7 +146,9 @@ class AgendaGrid(Widget, can_focus=True):
         now = clock.local(clock.now())
         today = [c for c in layout.columns if c.day == now.date()]
         self.now_minute = now.hour * 60 + now.minute if today else None
-        self._scroll_to_cursor(center=True)
+        self._unsized = not self.size.height
+        if not self._unsized:
+            self._scroll_to_cursor(center=True)
         self._moved()
 
     @property
@@ -263,7 +266,8 @@ class AgendaGrid(Widget, can_focus=True):
         self.top = max(0, min(self.top, self.sheet.slots - rows))
 
     def on_resize(self, _event: events.Resize) -> None:
-        self._scroll_to_cursor()
+        self._scroll_to_cursor(center=self._unsized)
+        self._unsized = False
         self.refresh()
 
     def on_mouse_scroll_down(self, _event: events.MouseScrollDown) -> None:

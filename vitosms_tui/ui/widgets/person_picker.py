@@ -28,7 +28,9 @@ from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from ..i18n import N_, _
-from .person_table import PersonRow, PersonTable, fetch_person_rows
+from .person_rows import PersonRow, fetch_person_rows, search_inline
+from .person_table import PersonTable
+from .search_field import SearchField
 
 PICK_LIMIT = 100
 
@@ -80,8 +82,11 @@ class PersonPicker(ModalScreen[list[int] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="person-picker", classes="dialog"):
             yield Static(self.title_text, classes="dialog-title", markup=False)
-            yield Input(
-                self.start_query, placeholder=_("Search: name, birth date (dd.mm.yyyy) or mobile"), id="picker-search"
+            yield SearchField(
+                self.start_query,
+                placeholder=_("Search: name, birth date (dd.mm.yyyy) or mobile"),
+                id="picker-search",
+                searcher=self.search,
             )
             yield PickerTable(id="picker-table")
             hint = (
@@ -96,10 +101,6 @@ class PersonPicker(ModalScreen[list[int] | None]):
         table.marked = set(self.start_marked)
         self.query_one("#picker-search", Input).focus()
         self.search(self.start_query)
-
-    @on(Input.Changed, "#picker-search")
-    def _changed(self, event: Input.Changed) -> None:
-        self.search(event.value)
 
     @on(Input.Submitted, "#picker-search")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -123,15 +124,25 @@ class PersonPicker(ModalScreen[list[int] | None]):
         if self.take_top_when_answered and text == self.query_one("#picker-search", Input).value:
             self.take_top_hit()
 
-    @work(thread=True, exclusive=True, group="picker-search")
     def search(self, text: str) -> None:
+        if search_inline():
+            rows = self._fetch(text)
+            if rows is not None:
+                self.show_answer(text, rows)
+        else:
+            self._search_in_thread(text)
+
+    def _fetch(self, text: str) -> list[PersonRow] | None:
         try:
             rows = fetch_person_rows(text, PICK_LIMIT)
         except peewee.PeeweeException:  # a busy database: the list stays, typing goes on
-            return
-        if self.exclude_deceased:
-            rows = [row for row in rows if not row.deceased]
-        if not get_current_worker().is_cancelled:
+            return None
+        return [row for row in rows if not row.deceased] if self.exclude_deceased else rows
+
+    @work(thread=True, exclusive=True, group="picker-search")
+    def _search_in_thread(self, text: str) -> None:
+        rows = self._fetch(text)
+        if rows is not None and not get_current_worker().is_cancelled:
             self.app.call_from_thread(self.show_answer, text, rows)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:

@@ -1,21 +1,15 @@
-"""Persons in a table: the rows of a search, shown as plain text.
+"""Persons in a table: the rows of a search (widgets/person_rows.py), shown as plain text.
 
-:func:`fetch_person_rows` runs the core search; it holds its own database
-connection for the call and formats the mobile numbers there, so that showing
-an answer costs the view little. :class:`PersonTable` shows the rows; the
-Persons view and the person picker both use it.
-
-The table draws only the lines on screen (Textual's line API, as the agenda's
-grid does): a new answer replaces a list and repaints the table, and never
-asks for a new layout of the screen, which made most of the time from a
-keystroke to the painted answer with a general-purpose table.
+:class:`PersonTable` shows the rows; the Persons view and the person picker
+both use it. The table draws only the lines on screen (Textual's line API, as
+the agenda's grid does): a new answer replaces a list and repaints the table,
+and never asks for a new layout of the screen, which made most of the time
+from a keystroke to the painted answer with a general-purpose table.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from functools import lru_cache
 
 from rich.cells import set_cell_size
 from rich.segment import Segment
@@ -26,113 +20,9 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ...core import persons
-from ...core.db import connection
-from ...core.models import Mandant, Person
-from ...core.phone import format_phone
-from ..i18n import _, format_date
+from ..i18n import _
 from ..sanitize import clean
-
-
-@dataclass(frozen=True)
-class PersonRow:
-    """What a list shows of a person (plain values, safe to pass between threads)."""
-
-    id: int
-    first_name: str
-    last_name: str
-    birth_date: date | None
-    mobile: str | None
-    email: str | None
-    language: str
-    mandant_code: str
-    deceased: bool
-    inactive: bool
-    mobile_text: str = ""  # the mobile as shown, formatted once when the row is made
-    born_text: str = ""  # the birth date as shown, likewise (babel takes its time)
-
-    @property
-    def plain_name(self) -> str:
-        return clean(f"{self.last_name} {self.first_name}")
-
-    def birth_text(self) -> str:
-        return self.born_text or format_date(self.birth_date)
-
-    def state_text(self) -> str:
-        if self.deceased:
-            return _("deceased")
-        if self.inactive:
-            return _("inactive")
-        return ""
-
-
-def row_of(person, codes: dict[int, str]) -> PersonRow:
-    return PersonRow(
-        id=person.id,
-        first_name=person.first_name,
-        last_name=person.last_name,
-        birth_date=person.birth_date,
-        mobile=person.mobile,
-        email=person.email,
-        language=person.language,
-        mandant_code=codes.get(person.mandant_id, ""),
-        deceased=bool(person.deceased),
-        inactive=bool(person.inactive),
-        mobile_text=_phone_text(person.mobile),
-        born_text=format_date(person.birth_date),
-    )
-
-
-# what a row shows, read as plain values: building 100 whole Person models took longer than the search
-_ROW_COLUMNS = (
-    Person.id,
-    Person.first_name,
-    Person.last_name,
-    Person.birth_date,
-    Person.mobile,
-    Person.email,
-    Person.language,
-    Person.mandant,
-    Person.deceased,
-    Person.inactive,
-)
-
-
-@lru_cache(maxsize=4096)
-def _phone_text(mobile: str | None) -> str:
-    return format_phone(mobile)  # parsed by phonenumbers: the same numbers come back with every keystroke
-
-
-def fetch_person_rows(text: str, limit: int = 200) -> list[PersonRow]:
-    """Search persons (name, ``dd.mm.yyyy`` or mobile) and return display rows."""
-    with connection():
-        ids = persons.search_ids(text, limit)
-        if not ids:
-            return []
-        codes = dict(Mandant.select(Mandant.id, Mandant.code).tuples())
-        found = {values[0]: values for values in Person.select(*_ROW_COLUMNS).where(Person.id.in_(ids)).tuples()}
-    rows = []
-    for person_id in ids:
-        if person_id not in found:
-            continue  # gone between the two reads
-        _, first, last, birth, mobile, email, language, mandant_id, deceased, inactive = found[person_id]
-        rows.append(
-            PersonRow(
-                id=person_id,
-                first_name=first,
-                last_name=last,
-                birth_date=birth,
-                mobile=mobile,
-                email=email,
-                language=language,
-                mandant_code=codes.get(mandant_id, ""),
-                deceased=bool(deceased),
-                inactive=bool(inactive),
-                mobile_text=_phone_text(mobile),
-                born_text=format_date(birth),
-            )
-        )
-    return rows
+from .person_rows import PersonRow
 
 
 @dataclass(frozen=True)
@@ -236,6 +126,7 @@ class PersonTable(Widget, can_focus=True):
             Column("state", _("State"), 11, 2),
         )
         self._paint: tuple[list[tuple[Column, int]], dict[str, Style]] | None = None
+        self._styles: tuple[tuple, dict[str, Style]] | None = None  # (what they depend on, the styles)
 
     # -- rows and cursor ----------------------------------------------------------
 
@@ -352,22 +243,26 @@ class PersonTable(Widget, can_focus=True):
         return {
             "name": row.plain_name,
             "birth": row.birth_text(),
-            "mobile": row.mobile_text,
+            "mobile": row.mobile_text(),
             "mandant": clean(row.mandant_code),
             "state": row.state_text(),
         }
 
     def render_lines(self, crop):
-        # the columns and styles hold for every line of one paint; the next paint
-        # looks them up again (theme, focus and size may have changed)
-        styles = {
-            name: self.get_component_rich_style(
-                f"person-table--{name}", partial=name in ("deceased", "inactive", "mark")
-            )
-            for name in ("header", "even", "cursor", "cursor-blurred", "deceased", "inactive", "mark")
-        }
-        styles["base"] = self.rich_style
-        self._paint = (self.layout_columns(self.size.width - self.HEAD_WIDTH), styles)
+        # the columns and styles hold for every line of one paint; the styles are looked up
+        # again when what they depend on changed (the theme, the focus, ANSI colours), not
+        # on every paint (Textual forgets its own cache of them at every refresh)
+        key = (self.app.theme, self.has_focus, self.app.ansi_color)
+        if self._styles is None or self._styles[0] != key:
+            styles = {
+                name: self.get_component_rich_style(
+                    f"person-table--{name}", partial=name in ("deceased", "inactive", "mark")
+                )
+                for name in ("header", "even", "cursor", "cursor-blurred", "deceased", "inactive", "mark")
+            }
+            styles["base"] = self.rich_style
+            self._styles = (key, styles)
+        self._paint = (self.layout_columns(self.size.width - self.HEAD_WIDTH), self._styles[1])
         try:
             return super().render_lines(crop)
         finally:
