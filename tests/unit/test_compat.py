@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import sys
 
 import pytest
 import textual.widgets
@@ -118,27 +117,3 @@ def test_sessions_are_built_from_the_class_textual_serve_s_server_names_at_the_t
         assert server.AppService is Desk
     finally:
         compat.serve_sessions_with(AppService)
-
-
-async def test_the_running_process_of_a_session_is_there_until_it_ends():
-    from textual_serve.app_service import AppService
-    from textual_serve.download_manager import DownloadManager
-
-    async def nothing(*_args) -> None:
-        return None
-
-    session = AppService(
-        f"exec {sys.executable} -c 'import time; time.sleep(60)'",
-        write_bytes=nothing,
-        write_str=nothing,
-        close=nothing,
-        download_manager=DownloadManager(),
-    )
-    assert compat.running_process(session) is None  # not started
-    await session.start(80, 24)
-    process = compat.running_process(session)
-    assert isinstance(process, asyncio.subprocess.Process) and process.returncode is None
-    process.kill()
-    await process.wait()
-    assert compat.running_process(session) is None
-    await session.stop()
