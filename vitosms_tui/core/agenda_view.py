@@ -44,11 +44,10 @@ def agenda_entries(mandanten: list[Mandant | int], since: datetime, until: datet
     The statement names the Mandanten and the time range only, so that SQLite
     walks the (mandant, start) index; the few cancelled appointments of the
     range are left out here. With the status in the statement too, SQLite
-    (without table statistics) took the status index and read every booked
-    appointment of all years: 110 ms against 7 ms for a day of 5 Mandanten
-    among 200,000. The reminder marker of each row is a correlated lookup on
-    the messages' appointment index, so the whole day or week is a single
-    statement.
+    (without table statistics) would take the status index and read every booked
+    appointment of all years (docs/performance.md, the agenda). The reminder
+    marker of each row is a correlated lookup on the messages' appointment
+    index, so the whole day or week is a single statement.
     """
     ids = [getattr(m, "id", m) for m in mandanten]
     if not ids:

@@ -10,7 +10,7 @@ sites or terminals that run the program on machines of their own. The code is
 the same on both; the few places where they differ are here and in the claim of
 due messages (:func:`is_postgresql`). Its driver, psycopg, is the package's
 ``postgresql`` extra: a SQLite practice goes without it (peewee imports it at
-its own import whenever it is installed, 0.2 s of every start).
+its own import whenever it is installed, which slows every start).
 """
 
 from __future__ import annotations

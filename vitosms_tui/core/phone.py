@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 # phonenumbers and email_validator are imported where a number or an address is
-# checked or formatted, not with this module: together they take 0.1-0.15 s to
-# import, and the start of the terminal interface (whose first view loads the
-# outbox, hence this module) needs neither.
+# checked or formatted, not with this module: they are slow to import, and the
+# start of the terminal interface (whose first view loads the outbox, hence this
+# module) needs neither.
 from typing import TYPE_CHECKING
 
 from .errors import Refused

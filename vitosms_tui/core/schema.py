@@ -64,8 +64,8 @@ def schema_version() -> int:
 
 
 def _add_missing_columns() -> list[str]:
-    # imported here, not at the top: playhouse.migrate imports psycopg (0.2 s) through its
-    # CockroachDB support, and every start reads schema_version() but rarely migrates
+    # imported here, not at the top: playhouse.migrate imports psycopg, when installed,
+    # for its CockroachDB support, and every start reads schema_version() but rarely migrates
     from playhouse.migrate import SchemaMigrator
     from playhouse.migrate import migrate as run_migrations
 

@@ -188,9 +188,9 @@ class VitoSmsApp(App[None]):
         self.set_reactive(VitoSmsApp.status, status)
 
     def run(self, *args, **kwargs):
-        # What was imported and built until now (modules, classes, models, the first view's
-        # module) lives as long as the program: the garbage collector's passes leave it out
-        # instead of walking it again and again while the first screen is built (about 0.1 s).
+        # Everything imported and built so far (modules, classes, models, the first view)
+        # lives as long as the program, so the garbage collector need not walk it again
+        # and again while the first screen is built (docs/performance.md, the start).
         gc.freeze()
         return super().run(*args, **kwargs)
 

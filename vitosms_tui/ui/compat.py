@@ -23,9 +23,9 @@ packages below their next major version.
 :func:`mark_styled` (``Screen._css_update_count``, ``App._css_update_count``)
     Why: Textual styles a screen when it mounts, but when a mode's screen is first
     shown it takes the screen's counter (-1 on a new screen) for stale CSS and parses
-    the whole stylesheet again and restyles every widget of the app, twice. Measured
-    headless on the benchmark practice: 14 such passes from the start through all seven
-    views, 2.3 s in all (about 0.16 s each, on a busy machine), none with the mark.
+    the whole stylesheet again and restyles every widget of the app, twice: 14 such
+    passes from the start through all seven views (docs/performance.md), none with
+    the mark.
     Touches: sets the new screen's counter to the app's before the screen is mounted;
     read nowhere else by us.
     When Textual changes: if ``App._init_mode``/``switch_mode`` stop comparing the

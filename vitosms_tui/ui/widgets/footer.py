@@ -63,21 +63,31 @@ class KeyBar(Footer):
         return self._fitting(shown)
 
     def _fitting(self, shown: list[tuple]) -> list[tuple]:
-        """The keys that fit the row whole, in their order; F1 lists the others.
+        """The keys of the row, each with ``bare`` last in its tuple.
 
-        A narrow terminal (80 columns) would cut the last key mid-word ("r Erinne");
-        a key that does not fit whole is left out instead, and so are those after it.
+        A narrow terminal (80 columns) would cut the last key mid-word ("r Erinne").
+        Instead the keys lose their words from the end of the row ("F7 F8 F10",
+        "Esc ^p ^q") until the row fits, so the first keys keep their words, every
+        key is still seen, and F1 says what each one does. The open view keeps its
+        name; a row too narrow even for bare keys ends after the last one that fits.
         """
         room = self.app.size.width
-        kept, used = [], 0
-        for item in shown:
-            binding = item[1]
-            width = cell_len(self.app.get_key_display(binding)) + 1 + cell_len(_(binding.description))
-            if used + width > room:
+        keys = [cell_len(self.app.get_key_display(item[1])) for item in shown]
+        words = [1 + cell_len(_(item[1].description)) for item in shown]
+        bare = [False] * len(shown)
+
+        def used(count: int) -> int:  # the first ``count`` keys, a space after each
+            return sum(keys[i] + (0 if bare[i] else words[i]) + 1 for i in range(count)) - 1
+
+        for index in reversed(range(len(shown))):
+            if used(len(shown)) <= room:
                 break
-            kept.append(item)
-            used += width + 1  # a key's right margin
-        return kept
+            if not shown[index][4]:
+                bare[index] = True
+        count = len(shown)
+        while count and used(count) > room:
+            count -= 1
+        return [(*item, bare[i]) for i, item in enumerate(shown[:count])]
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._recompose_if_changed)
@@ -85,8 +95,8 @@ class KeyBar(Footer):
     @staticmethod
     def _signature(shown: list[tuple]) -> list[tuple]:
         return [
-            (binding.key, binding.description, enabled, tooltip, is_current)
-            for _node, binding, enabled, tooltip, is_current in shown
+            (binding.key, binding.description, enabled, tooltip, is_current, bare)
+            for _node, binding, enabled, tooltip, is_current, bare in shown
         ]
 
     def compose(self) -> ComposeResult:
@@ -95,16 +105,18 @@ class KeyBar(Footer):
         app = self.app
         shown = self._shown()
         self._composed = self._signature(shown)
-        for _node, binding, enabled, tooltip, is_current in shown:
+        for _node, binding, enabled, tooltip, is_current, bare in shown:
             key = FooterKey(
                 binding.key,
                 app.get_key_display(binding),
-                _(binding.description),
+                "" if bare else _(binding.description),
                 binding.action,
                 disabled=not enabled,
                 tooltip=_(tooltip or binding.tooltip) if (tooltip or binding.tooltip) else "",
                 classes="-current" if is_current else "",
             )
+            if bare:
+                key.add_class("-bare")
             yield key.data_bind(compact=Footer.compact)
 
     def bindings_changed(self, screen) -> None:
