@@ -10,7 +10,7 @@ import argparse
 import re
 
 from ..core import clock, credits, mandanten, outbox, persons
-from ..core.errors import Refused, UsageError
+from ..core.errors import UsageError
 from ..core.models import CHANNELS, PURPOSES, STATUSES, CreditEntry, Mandant
 
 _WHOLE = re.compile(r"^[+-]?\d+$")
@@ -44,23 +44,12 @@ def _to_ref(text: str) -> tuple[str, object]:
 # --- send ----------------------------------------------------------------
 
 
-def _channel_order(mandant: Mandant) -> tuple[str, ...]:
-    return tuple(c for c in (mandant.channel_order or "sms,email").split(",") if c in CHANNELS)
-
-
 def _person_draft(mandant: Mandant, person_id: int, args) -> outbox.Draft:
     from ..core import templates
 
     person = persons.get_person(person_id)
-    channel = args.channel or persons.channel_for(person, _channel_order(mandant))
-    if channel is None:
-        raise Refused(
-            f"{person.full_name} (person {person.id}) has neither a mobile number nor an e-mail address", "no_address"
-        )
-    recipient = person.mobile if channel == "sms" else person.email
-    if not recipient:
-        what = "mobile number" if channel == "sms" else "e-mail address"
-        raise Refused(f"{person.full_name} (person {person.id}) has no {what}", "no_address")
+    channel = args.channel or persons.reachable_channel(person, mandanten.channel_order(mandant))
+    recipient = persons.address_for(person, channel)
     # placeholders such as {first_name} are filled in the person's language
     subject, body = templates.render_message("free", channel, person, mandant, body=args.text, subject=args.subject)
     return outbox.Draft(channel=channel, recipient=recipient, body=body, subject=subject, person=person, purpose="free")
@@ -77,9 +66,9 @@ def _address_draft(mandant: Mandant, recipient: str, args) -> outbox.Draft:
 
 def _drafts(mandant: Mandant, args) -> list[outbox.Draft]:
     if not args.recipients:
-        raise UsageError("send: name at least one recipient with --person ID or --to NUMBER_OR_ADDRESS")
+        raise UsageError("usage.send_name_least")
     if not (args.text or "").strip():
-        raise UsageError("send: --text must not be empty")
+        raise UsageError("usage.send_text_empty")
     return [
         _person_draft(mandant, value, args) if kind == "person" else _address_draft(mandant, value, args)
         for kind, value in args.recipients
@@ -106,7 +95,7 @@ def cmd_send(ctx, args) -> int:
     mandant = mandanten.get_mandant(args.mandant)
     if args.at is not None and not args.at.strip():
         # an empty value (a script's unset variable) must not quietly mean "now"
-        raise UsageError("--at is empty: give the send time (ISO-8601), or leave --at out to send now")
+        raise UsageError("usage.empty_send_time")
     at = outbox.check_send_time(args.at)
     drafts = _drafts(mandant, args)
     if args.dry_run:

@@ -48,7 +48,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from functools import reduce
 
-from . import clock, outbox, persons, reminders
+from . import clock, mandanten, outbox, persons, reminders
 
 # keys and the journal of skipped messages are part of this module's API
 from .auto_journal import (  # noqa: F401
@@ -108,7 +108,7 @@ class _Candidate:
 
 
 def _channels(mandant: Mandant) -> tuple[str, ...]:
-    return tuple(c for c in (mandant.channel_order or "sms,email").split(",") if c)
+    return mandanten.channel_order(mandant)
 
 
 def _person_excluded(person: Person, purpose: str, mandant: Mandant) -> str | None:

@@ -51,9 +51,9 @@ def _read_toml(name: str) -> dict:
         with open(path, "rb") as handle:
             return tomllib.load(handle)
     except FileNotFoundError:
-        raise UsageError(f"data file missing: {name}") from None
+        raise UsageError("usage.data_file_missing", name=name) from None
     except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"data file {name} is not valid TOML: {exc}") from None
+        raise UsageError("usage.data_file_valid", name=name, reason=exc) from None
 
 
 def tariff() -> Tariff:
@@ -62,9 +62,9 @@ def tariff() -> Tariff:
     try:
         result = Tariff(int(raw["sms_per_segment"]), int(raw["email"]))
     except (KeyError, TypeError, ValueError):
-        raise UsageError("data/tariff.toml needs whole numbers sms_per_segment and email") from None
+        raise UsageError("usage.tariff_whole_numbers") from None
     if result.sms_per_segment < 0 or result.email < 0:
-        raise UsageError("data/tariff.toml: prices cannot be negative")
+        raise UsageError("usage.tariff_negative")
     return result
 
 
@@ -77,7 +77,7 @@ def packages() -> list[Package]:
             price = Decimal(str(item["price_chf"]))
             result.append(Package(int(item["id"]), str(item["name"]), int(item["credits"]), int(price * 100)))
         except (KeyError, TypeError, ValueError, InvalidOperation):
-            raise UsageError("data/prices.toml: each package needs id, name, credits, price_chf") from None
+            raise UsageError("usage.data_prices_toml") from None
     return result
 
 
@@ -85,7 +85,7 @@ def package(package_id: int) -> Package:
     for item in packages():
         if item.id == package_id:
             return item
-    raise NotFound(f"no credit package with id {package_id}")
+    raise NotFound("not_found.credit_package", package_id=package_id)
 
 
 def balance(mandant: Mandant | int) -> int:
@@ -122,8 +122,7 @@ def spend(mandant: Mandant, amount: int, message: Message, user: str) -> CreditE
     available = balance(mandant)
     if available < amount:
         raise Refused(
-            f"not enough credits for Mandant {mandant.code}: needs {amount}, has {available}",
-            "insufficient_credits",
+            "insufficient_credits.enough_credits_mandant", mandant=mandant.code, amount=amount, available=available
         )
     return _entry(mandant, -amount, "spend", user, message=message)
 
@@ -186,7 +185,7 @@ def order(mandant: Mandant, package_id: int, user: str) -> Order:
 def purchase(mandant: Mandant, amount: int, user: str, note: str = "") -> CreditEntry:
     """Book credits without an order (seed data, corrections by support)."""
     if amount <= 0:
-        raise Refused("a purchase must be a positive number of credits", "invalid_amount")
+        raise Refused("invalid_amount.purchase_positive_number")
     with write_transaction():
         return _entry(mandant, amount, "purchase", user, note=note)
 
@@ -195,13 +194,13 @@ def transfer(source: Mandant, target: Mandant, amount: int, user: str, note: str
     """Move credits between Mandanten (service desk only): an atomic out/in pair."""
     roles.require_servicedesk(user, "transfer credits")
     if source.id == target.id:
-        raise Refused("source and target Mandant are the same", "invalid_transfer")
+        raise Refused("invalid_transfer")
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-        raise Refused("the amount must be a positive whole number of credits", "invalid_amount")
+        raise Refused("invalid_amount.amount_positive_whole")
     with write_transaction():
         available = balance(source)
         if amount > available:
-            raise Refused(f"Mandant {source.code} has only {available} credits", "insufficient_credits")
+            raise Refused("insufficient_credits.mandant_only_credits", source=source.code, available=available)
         text = note or f"{source.code} -> {target.code}"
         out = _entry(source, -amount, "transfer_out", user, note=text)
         into = _entry(target, amount, "transfer_in", user, note=text)
@@ -220,13 +219,13 @@ def migrate_legacy(total: int, user: str) -> dict[str, int]:
     """Carry the old version's SMS balance over, split evenly; runs once."""
     roles.require_servicedesk(user, "migrate the legacy balance")
     if not isinstance(total, int) or isinstance(total, bool) or total < 0:
-        raise Refused("the legacy balance must be a whole number of credits, not negative", "invalid_amount")
+        raise Refused("invalid_amount.legacy_balance_whole")
     with write_transaction():
         if Setting.get_or_none(Setting.key == "legacy_migrated"):
-            raise Refused("the legacy balance was already migrated", "already_migrated")
+            raise Refused("already_migrated")
         mandanten = {m.code: m for m in Mandant.select().where(Mandant.active == True)}  # noqa: E712
         if not mandanten:
-            raise Refused("there is no active Mandant to receive the balance", "no_mandant")
+            raise Refused("no_mandant")
         shares = split_evenly(total, list(mandanten))
         for code, share in shares.items():
             if share:

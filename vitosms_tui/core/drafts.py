@@ -68,7 +68,7 @@ class Quote:
 
 def _short_of(mandant: Mandant, needed: int, available: int) -> Refused:
     return Refused(
-        f"not enough credits for Mandant {mandant.code}: needs {needed}, has {available}", "insufficient_credits"
+        "insufficient_credits.enough_credits_mandant", mandant=mandant.code, available=available, amount=needed
     )
 
 
@@ -88,7 +88,7 @@ def check_send_time(at: datetime | str | None) -> datetime | None:
     value = clock.parse_instant(at) if isinstance(at, str) else clock.to_utc(at)
     now = clock.now()
     if value < now - PAST_GRACE:
-        raise Refused(f"the send time {clock.iso(value)} lies in the past", "time_in_past")
+        raise Refused("time_in_past", when=clock.iso(value))
     return max(value, now)
 
 
@@ -127,24 +127,24 @@ def _check_person(person: Person | None, purpose: str, current: dict[int, Person
     """Read the person afresh (consent may just have changed) and apply the rules."""
     if person is None:
         if purpose in CONSENT_PURPOSES:
-            raise Refused(f"a {purpose} message needs a person who consented", "no_consent")
+            raise Refused("no_consent.message_needs_person", purpose=purpose)
         return None
     current = current.get(person.id) if current is not None else Person.get_or_none(Person.id == person.id)
     if current is None:
-        raise NotFound(f"no person with id {person.id}")
+        raise NotFound("not_found.person", person_id=person.id)
     if current.deceased:
-        raise Refused(f"{current.full_name} (person {current.id}) is deceased: no messages", "deceased")
+        raise Refused("deceased.person_deceased_messages", name=current.full_name, person_id=current.id)
     if purpose in CONSENT_PURPOSES and not current.consents(purpose):
-        raise Refused(f"{current.full_name} (person {current.id}) did not consent to {purpose} messages", "no_consent")
+        raise Refused("no_consent.person_did_consent", name=current.full_name, person_id=current.id, purpose=purpose)
     return current
 
 
 def _check_texts(draft: Draft) -> None:
     body = draft.body if isinstance(draft.body, str) else ""
     if not body.strip():
-        raise Refused("the message text is empty", "empty_text")
+        raise Refused("empty_text.message_text_empty")
     if len(body) > MAX_BODY:
-        raise Refused(f"the message text is longer than {MAX_BODY} characters", "text_too_long")
+        raise Refused("text_too_long.message_text_longer", limit=MAX_BODY)
     subject = draft.subject or ""
     if draft.channel == "email":
         # a line break in a subject (also one hidden in an encoded word) would be a header of its own
@@ -163,9 +163,9 @@ def _analysed(body: str) -> sms_text.SmsAnalysis:
 def _line(draft: Draft, tariff: credits.Tariff, max_parts: int, person: Person | None = None) -> QuoteLine:
     """Check one draft (channel, purpose, recipient, text) and cost it."""
     if draft.channel not in CHANNELS:
-        raise Refused(f"unknown channel {draft.channel!r}: use sms or email", "invalid_channel")
+        raise Refused("invalid_channel.unknown_channel_sms", channel=draft.channel)
     if draft.purpose not in PURPOSES:
-        raise Refused(f"unknown purpose {draft.purpose!r}", "invalid_purpose")
+        raise Refused("invalid_purpose.unknown_purpose", purpose=draft.purpose)
     _check_texts(draft)
     if draft.channel == "sms":
         if person is not None and draft.recipient == person.mobile and _E164.fullmatch(draft.recipient):
@@ -191,9 +191,9 @@ def _line(draft: Draft, tariff: credits.Tariff, max_parts: int, person: Person |
 def check_drafts(mandant: Mandant, drafts: list[Draft], max_parts: int) -> tuple[Quote, list]:
     """The quote, and the id of each draft's person as checked now (None where there is none)."""
     if not drafts:
-        raise Refused("no recipient given", "no_recipient")
+        raise Refused("no_recipient")
     if not mandant.active:
-        raise Refused(f"Mandant {mandant.code} is not active", "inactive_mandant")
+        raise Refused("inactive_mandant", mandant=mandant.code)
     tariff = credits.tariff()
     lines, person_ids = [], []
     current = _read_persons(drafts)
@@ -212,7 +212,7 @@ def check_drafts(mandant: Mandant, drafts: list[Draft], max_parts: int) -> tuple
 
 def _stopped(number: str, person: Person | None) -> Refused:
     who = f"{person.full_name} (person {person.id})" if person is not None else number
-    return Refused(f"{who} answered STOP: no more SMS to {number}", "sms_stopped")
+    return Refused("sms_stopped", who=who, number=number)
 
 
 def _refuse_stopped_numbers(lines: list[QuoteLine]) -> None:

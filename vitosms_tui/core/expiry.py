@@ -77,7 +77,7 @@ def refuse_if_past(purpose: str, moment: datetime | None, send_at: datetime) -> 
     from .errors import Refused
 
     if moment is not None and moment <= send_at:
-        raise Refused(f"too late for this {purpose} message: {reason(purpose, moment)}", "expired")
+        raise Refused("expired", purpose=purpose, reason=reason(purpose, moment))
 
 
 def past_its_moment(expires_at: datetime | None, now: datetime | None = None) -> bool:

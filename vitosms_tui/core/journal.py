@@ -61,7 +61,7 @@ def list_messages(
         (purpose, PURPOSES, "purpose"),
     ):
         if value is not None and value not in known:
-            raise UsageError(f"unknown {what} {value!r}: use one of {', '.join(known)}")
+            raise UsageError("usage.unknown_one", what=what, value=value, known=", ".join(known))
     query = Message.select(Message, Mandant).join(Mandant)
     if status is not None:
         query = query.where(Message.status == status)

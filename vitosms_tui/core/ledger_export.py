@@ -70,7 +70,7 @@ def period(kind: str, today: date | None = None) -> Period:
         return Period(kind, date(today.year, 1, 1), date(today.year, 12, 31))
     if kind == "all":
         return Period(kind)
-    raise Refused(f"unknown period {kind!r} (known: {', '.join(PERIODS)})", "invalid_period")
+    raise Refused("invalid_period", kind=kind, known=", ".join(PERIODS))
 
 
 def next_period(kind: str) -> str:
@@ -92,11 +92,11 @@ def parse_range(text: str) -> Period:
     """
     parts = [part for part in re.split(r"\s*(?:-|–|bis|to|\s)\s*", text.strip()) if part]
     if not parts or len(parts) > 2:
-        raise Refused("write the period as dd.mm.yyyy - dd.mm.yyyy", "invalid_date")
+        raise Refused("invalid_date.write_period_dd")
     first = dates.parse_date(parts[0])
     last = dates.parse_date(parts[-1])
     if last < first:
-        raise Refused("the period ends before it begins", "invalid_date")
+        raise Refused("invalid_date.period_ends_before")
     return Period("range", first, last)
 
 
@@ -276,7 +276,7 @@ def export_to_folder(
         # the folder itself must not be a symlink leading elsewhere
         folder_fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | nofollow)
     except OSError as exc:
-        raise Refused(f"cannot write into the export folder {folder}: {exc.strerror}", "invalid_path") from None
+        raise Refused("invalid_path.cannot_write_into", folder=folder, reason=exc.strerror) from None
     try:
         name = export_name(mandant, chosen)
         for number in range(1, 100):
@@ -286,9 +286,9 @@ def export_to_folder(
             except FileExistsError:
                 continue  # two exports in the same second: number the second one
             except OSError as exc:
-                raise Refused(f"cannot write into the export folder {folder}: {exc.strerror}", "invalid_path") from None
+                raise Refused("invalid_path.cannot_write_into", folder=folder, reason=exc.strerror) from None
             return Export(folder.resolve() / candidate, _write(fd, mandant, chosen, headers, kind_names))
-        raise Refused(f"too many exports of this second in {folder}", "invalid_path")
+        raise Refused("invalid_path.too_many_exports", folder=folder)
     finally:
         os.close(folder_fd)
 

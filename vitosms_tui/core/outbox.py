@@ -18,7 +18,7 @@ from datetime import datetime
 
 import peewee as pw
 
-from . import audit, clock, credits, expiry, sms_text
+from . import audit, clock, credits, expiry, persons, sms_text
 from .db import database, write_transaction
 
 # Drafts, quotes and queries are part of the outbox's API (outbox.Draft, outbox.quote, …).
@@ -125,7 +125,7 @@ def _refuse_known_auto_keys(keys: list[str]) -> None:
             Message.select(Message.auto_key).where(Message.auto_key.in_(keys[start : start + 500])).limit(1).tuples()
         )
         for (key,) in known:
-            raise Refused(f"this automatic message exists already ({key})", "duplicate")
+            raise Refused("duplicate.automatic_key", key=key)
 
 
 def _id(record) -> int | None:
@@ -207,7 +207,7 @@ def enqueue(
         return enqueue_quoted(mandant, drafts, user, scheduled_at, max_parts)[0]
     except pw.IntegrityError:
         # two automation runs raced for the same auto_key: the database kept one
-        raise Refused("this automatic message exists already", "duplicate") from None
+        raise Refused("duplicate.automatic") from None
 
 
 def withdraw(message_id: int, user: str, reason: str = "withdrawn") -> Message:
@@ -218,16 +218,14 @@ def withdraw(message_id: int, user: str, reason: str = "withdrawn") -> Message:
     with write_transaction():
         message = Message.get_or_none(Message.id == message_id)
         if message is None:
-            raise NotFound(f"no message with id {message_id}")
+            raise NotFound("not_found.message", message_id=message_id)
         changed = (
             Message.update(status="cancelled", lease_until=None)
             .where((Message.id == message.id) & (Message.status == "queued"))
             .execute()
         )
         if not changed:
-            raise Refused(
-                f"message {message.id} is {message.status} and can no longer be withdrawn", "not_withdrawable"
-            )
+            raise Refused("not_withdrawable", message_id=message.id, status=message.status)
         add_event(message, "cancelled", f"{reason} by {user}")
         back = credits.refund(message, user, note=f"message {message.id} {reason}")
         if back:
@@ -247,19 +245,16 @@ def resend(message_id: int, user: str, channel: str | None = None) -> Message:
     with write_transaction():
         original = Message.get_or_none(Message.id == message_id)
         if original is None:
-            raise NotFound(f"no message with id {message_id}")
+            raise NotFound("not_found.message", message_id=message_id)
         if original.status not in ("failed", "cancelled"):
-            raise Refused(
-                f"message {original.id} is {original.status}: only failed or cancelled messages are sent again",
-                "not_resendable",
-            )
+            raise Refused("not_resendable", original_id=original.id, status=original.status)
         earlier = (
             Message.select(Message.id)
             .where((Message.resent_from == original.id) & Message.status.not_in(("failed", "cancelled")))
             .first()
         )
         if earlier is not None:
-            raise Refused(f"message {original.id} was sent again already as message {earlier.id}", "already_resent")
+            raise Refused("already_resent", original_id=original.id, earlier_id=earlier.id)
         channel = channel or original.channel
         recipient = original.recipient
         if channel != original.channel:
@@ -287,12 +282,8 @@ def resend(message_id: int, user: str, channel: str | None = None) -> Message:
 
 def _address_of(person: Person | None, channel: str) -> str:
     if person is None:
-        raise Refused("the message has no person: it can only be sent again on the same channel", "no_person")
-    value = person.mobile if channel == "sms" else person.email
-    if not value:
-        what = "mobile number" if channel == "sms" else "e-mail address"
-        raise Refused(f"{person.full_name} (person {person.id}) has no {what}", "no_address")
-    return value
+        raise Refused("no_person")
+    return persons.address_for(person, channel)
 
 
 def default_subject(person: Person | None, mandant: Mandant) -> str:

@@ -52,11 +52,7 @@ def schema_version() -> int:
     except (TypeError, ValueError):
         from .errors import UsageError
 
-        raise UsageError(
-            f"the database's schema version {row.value!r} is not a number (setting "
-            "schema_version); restore the last backup or set it to the version of this "
-            f"program ({SCHEMA_VERSION})"
-        ) from None
+        raise UsageError("usage.database_schema_version", value=row.value, SCHEMA_VERSION=SCHEMA_VERSION) from None
 
 
 def _add_missing_columns() -> list[str]:
@@ -102,7 +98,7 @@ def migrate() -> dict:
     if before > SCHEMA_VERSION:
         from .errors import UsageError
 
-        raise UsageError(f"the database has schema version {before}, newer than this program ({SCHEMA_VERSION})")
+        raise UsageError("usage.schema_version_newer_db", before=before, SCHEMA_VERSION=SCHEMA_VERSION)
     with db.atomic():
         existing = set(db.get_tables())
         db.create_tables([m for m in ALL_MODELS if m._meta.table_name not in existing])

@@ -456,14 +456,14 @@ def seed_practice(
     many years and the coming eight weeks (a practice with a long history).
     """
     if not 1 <= mandanten <= len(MANDANTEN):
-        raise Refused(f"the demo practice has 1 to {len(MANDANTEN)} Mandanten", "invalid_amount")
+        raise Refused("invalid_amount.demo_practice_mandanten", count=len(MANDANTEN))
     if persons < 1:
-        raise Refused("the demo practice needs at least one person", "invalid_amount")
+        raise Refused("invalid_amount.demo_practice_needs")
     rng = random.Random(seed)
     stamp = Person.created_at.db_value(clock.now())  # one instant, converted once
     with write_transaction():
         if Mandant.select().exists() or Person.select().exists():
-            raise Refused("the database already holds a practice; seed only an empty one", "not_empty")
+            raise Refused("not_empty")
         # each with the practice's details its texts name (phone for cancellations, address, signature)
         created = [
             Mandant.create(

@@ -22,7 +22,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Static, TextArea
 from textual.worker import get_current_worker
 
-from ...core import sms_text
+from ...core import mandanten, sms_text
 from ...core.db import connection
 from ...core.drafts import Draft, check_send_time
 from ...core.errors import VitosmsError
@@ -35,7 +35,7 @@ from ..modals.template_picker import PURPOSE_NAMES, PickedTemplate, TemplatePick
 from ..sanitize import clean
 from ..widgets.cost_meter import Batch, CostMeter, CostState, cost_of, explain, preview, sms_meter
 from ..widgets.person_picker import PersonPicker
-from ..widgets.recipient_list import Recipient, RecipientPanel, channel_order, render_for
+from ..widgets.recipient_list import Recipient, RecipientPanel, render_for
 from ..widgets.reply_text import Conversation
 from ..widgets.send_time import SendTime
 from ..widgets.titled_input import TitledInput
@@ -188,7 +188,7 @@ class ComposeScreen(ShellScreen[None]):
     def _update_mandant(self) -> None:
         chosen = Mandant.get_or_none(Mandant.id == self.mandant_by_hand) if self.mandant_by_hand is not None else None
         self.mandant = chosen or self.default_mandant()
-        self.query_one(RecipientPanel).set_order(channel_order(self.mandant))
+        self.query_one(RecipientPanel).set_order(mandanten.channel_order(self.mandant))
         self._show_header()
 
     def _show_header(self) -> None:

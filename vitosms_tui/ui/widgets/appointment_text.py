@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from babel.dates import format_date as babel_date
 
-from ...core import clock, reminders
+from ...core import clock, mandanten, reminders
 from ...core.errors import VitosmsError
 from ...core.phone import format_phone
 from ...core.reminders import ReminderPlan
@@ -147,7 +147,7 @@ def default_channel(mandant, person) -> str | None:
 
     if not person.consent_reminder:
         return None
-    order = tuple(c for c in (mandant.channel_order or "sms,email").split(",") if c)
+    order = mandanten.channel_order(mandant)
     return persons.channel_for(person, order)
 
 

@@ -26,7 +26,7 @@ from textual.widgets import DataTable, Input, Static
 from ...core import persons, templates
 from ...core.drafts import Draft
 from ...core.errors import Refused, VitosmsError
-from ...core.models import CHANNELS, Mandant, Person
+from ...core.models import Mandant, Person
 from ...core.phone import format_phone, looks_like_email, normalize_email, normalize_mobile
 from ..i18n import CHANNEL_NAMES, N_, _
 from ..names import person_name
@@ -62,13 +62,6 @@ class Recipient:
         return format_phone(self.address) if self.channel == "sms" else self.address
 
 
-def channel_order(mandant: Mandant | None) -> tuple[str, ...]:
-    """The Mandant's channel order (``sms,email``), known channels only."""
-    raw = (mandant.channel_order if mandant is not None else "") or "sms,email"
-    order = tuple(c.strip() for c in raw.split(",") if c.strip() in CHANNELS)
-    return order or ("sms", "email")
-
-
 def _address_of(person: Person, channel: str) -> str:
     return (person.mobile if channel == "sms" else person.email) or ""
 
@@ -77,10 +70,8 @@ def person_recipient(person: Person, order: tuple[str, ...]) -> Recipient:
     """A person as recipient on their channel; Refused when deceased or unreachable."""
     name = clean(f"{person.last_name} {person.first_name}")
     if person.deceased:
-        raise Refused(f"{person.full_name} is deceased: no messages", "deceased")
-    channel = persons.channel_for(person, order)
-    if channel is None:
-        raise Refused(f"{person.full_name} has neither a mobile number nor an e-mail address", "unreachable")
+        raise Refused("deceased.person_deceased_messages", name=person.full_name, person_id=person.id)
+    channel = persons.reachable_channel(person, order)
     return Recipient(f"p:{person.id}", name, channel, _address_of(person, channel), person)
 
 
@@ -99,11 +90,8 @@ def with_channel(recipient: Recipient, channel: str, by_hand: bool = True) -> Re
     if recipient.channel == channel:
         return recipient
     if recipient.person is None:
-        raise Refused("a typed number or address has only its own channel", "fixed_channel")
-    address = _address_of(recipient.person, channel)
-    if not address:
-        what = "mobile number" if channel == "sms" else "e-mail address"
-        raise Refused(f"{recipient.person.full_name} has no {what}", "no_address")
+        raise Refused("fixed_channel")
+    address = persons.address_for(recipient.person, channel)
     return replace(recipient, channel=channel, address=address, channel_by_hand=by_hand)
 
 

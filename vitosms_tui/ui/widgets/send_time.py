@@ -41,7 +41,7 @@ class SendTimeError(VitosmsError):
     """The send time as typed is no date and time; the message is for the desk as it is."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(message, "invalid_time")
+        super().__init__("invalid_time.as_typed", problem=message)
 
 
 class SendTime(Vertical):
