@@ -184,7 +184,7 @@ def _person(value) -> Person:
     if found is None:
         raise NotFound("not_found.person", person_id=person_id)
     if found.deceased:
-        raise Refused("deceased.person_deceased", name=found.full_name, person_id=found.id)
+        raise Refused("deceased.person", name=found.full_name, person_id=found.id)
     return found
 
 
@@ -199,16 +199,16 @@ def _start(value: datetime | str) -> datetime:
 
 def _minutes(value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_MINUTES:
-        raise Refused("invalid_duration.duration_minutes", limit=MAX_MINUTES, value=value)
+        raise Refused("invalid_duration.out_of_range", limit=MAX_MINUTES, value=value)
     return value
 
 
 def _reason(value: str | None) -> str:
     text = (value or "").strip()
     if _CONTROL.search(text):
-        raise Refused("invalid_reason.reason_contains_control")
+        raise Refused("invalid_reason.control")
     if len(text) > 200:
-        raise Refused("invalid_reason.reason_longer_than")
+        raise Refused("invalid_reason.too_long")
     return text
 
 

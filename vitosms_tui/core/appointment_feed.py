@@ -93,7 +93,7 @@ def zurich_instant(naive: datetime) -> datetime:
     if first.utcoffset() != second.utcoffset():
         stamp = naive.strftime("%d.%m.%Y %H:%M")
         if first.astimezone(UTC).astimezone(clock.ZURICH).replace(tzinfo=None) != naive:
-            raise Refused("dst_gap.does_exist_zurich", stamp=stamp)
+            raise Refused("dst_gap.zurich", stamp=stamp)
         raise Refused("dst_fold", stamp=stamp)
     return first.astimezone(UTC)
 
@@ -107,7 +107,7 @@ def _aware(value: datetime) -> datetime:
     there = value.astimezone(UTC).astimezone(value.tzinfo).replace(tzinfo=None)
     if there != naive:
         zone = getattr(value.tzinfo, "key", None) or value.tzname() or "its time zone"
-        raise Refused("dst_gap.does_exist_clocks", stamp=f"{naive:%d.%m.%Y %H:%M}", zone=zone)
+        raise Refused("dst_gap.zone", stamp=f"{naive:%d.%m.%Y %H:%M}", zone=zone)
     return value.astimezone(UTC)
 
 
@@ -116,9 +116,9 @@ def _minutes(start: datetime, end: datetime | None, duration: timedelta | None) 
         duration = end - start
     minutes = int(duration.total_seconds() // 60) if duration is not None else 0
     if minutes < 0:
-        raise Refused("invalid_duration.appointment_ends_before")
+        raise Refused("invalid_duration.ends_before")
     if minutes > MAX_MINUTES:
-        raise Refused("invalid_duration.appointment_lasts_longer", limit=MAX_MINUTES)
+        raise Refused("invalid_duration.too_long", limit=MAX_MINUTES)
     return minutes or DEFAULT_MINUTES  # an event without an end: the agenda's usual slot
 
 
@@ -283,14 +283,14 @@ def _csv_date(text: str) -> date:
             return datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    raise Refused("invalid_date.date_dd_mm", text=text)
+    raise Refused("invalid_date.import", text=text)
 
 
 def _csv_time(text: str, what: str) -> tuple[int, int]:
     try:
         parsed = datetime.strptime(text.replace(".", ":"), "%H:%M")
     except ValueError:
-        raise Refused("invalid_time.hh_mm", what=what, text=text) from None
+        raise Refused("invalid_time.import", what=what, text=text) from None
     return parsed.hour, parsed.minute
 
 
@@ -303,7 +303,7 @@ def _csv_row(values: dict[str, str], line: int, mandant: str) -> ExternalAppoint
     end = None
     if values.get("minutes"):
         if not values["minutes"].isdigit():
-            raise Refused("invalid_duration.duration_number_minutes", minutes=values["minutes"])
+            raise Refused("invalid_duration.not_a_number", minutes=values["minutes"])
         duration = timedelta(minutes=int(values["minutes"]))
     elif values.get("end"):
         end_hour, end_minute = _csv_time(values["end"], "end")
@@ -320,7 +320,7 @@ def _csv_row(values: dict[str, str], line: int, mandant: str) -> ExternalAppoint
         mobile=values.get("mobile", ""),
     )
     if not (patient.last_name or patient.full_name or patient.mobile):
-        raise Refused("no_patient.row_names_patient")
+        raise Refused("no_patient.row")
     return ExternalAppointment(
         {"line": line},
         values["id"],

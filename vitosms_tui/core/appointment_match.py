@@ -60,18 +60,16 @@ def match_person(key: PatientKey) -> Person:
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
-            raise Refused("ambiguous.persons_share_mobile", count=len(found), described=_described(key))
+            raise Refused("ambiguous.mobile", count=len(found), described=_described(key))
     if not names:
         if not key.mobile.strip():
-            raise Refused("no_patient.names_patient_attendee")
-        raise Refused("no_match.person_mobile_number")
+            raise Refused("no_patient.event")
+        raise Refused("no_match.mobile")
     found = narrowed(Person.select().where(Person.search_name.in_(names)))
     born_text = f" born {born:%d.%m.%Y}" if born else ""
     if not found:
-        raise Refused("no_match.person_master_data", described=_described(key), born_text=born_text)
+        raise Refused("no_match.name", described=_described(key), born_text=born_text)
     if len(found) > 1:
         hint = "" if born else ": add the birth date (Geburtsdatum)"
-        raise Refused(
-            "ambiguous.persons_named", count=len(found), described=_described(key), born_text=born_text, hint=hint
-        )
+        raise Refused("ambiguous.name", count=len(found), described=_described(key), born_text=born_text, hint=hint)
     return found[0]

@@ -32,7 +32,7 @@ def mark_done(message_id: int, user: str) -> Message:
         Message.update(attention_done_by=user, attention_done_at=now).where(
             (Message.id == message.id) & Message.attention_done_at.is_null()
         ).execute()
-        add_event(message, "dealt_with", f"marked done by {user}")
+        add_event(message, "dealt_with", f"marked done by {user}", {"user": user})
         audit.record(user, "attention_done", mandant=message.mandant_id, person=message.person_id, message=message.id)
     return Message.get_by_id(message.id)
 

@@ -390,7 +390,9 @@ def _queue(candidate: _Candidate, user: str, report: TickReport) -> None:
     report.messages.append(message.id)
     skipped = Message.get_or_none(Message.auto_key == skipped_key(draft.auto_key))
     if skipped is not None:
-        outbox.note_event(skipped.id, "resent", f"queued as message {message.id} after all")
+        outbox.note_event(
+            skipped.id, "resent", f"queued as message {message.id} after all", {"queued_as_id": message.id}
+        )
 
 
 # --- the tick ---------------------------------------------------------------------------

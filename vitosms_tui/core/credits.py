@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 import peewee as pw
 
 from . import audit, roles
+from .coded import Coded
 from .db import write_transaction
 from .errors import NotFound, Refused, UsageError
 from .models import CreditEntry, Mandant, Message, Order, Setting
@@ -106,9 +107,20 @@ def balances() -> dict[int, int]:
     return {m.id: int(sums.get(m.id) or 0) for m in Mandant.select(Mandant.id)}
 
 
-def _entry(mandant, delta: int, kind: str, user: str, note: str = "", message=None, order=None):
+def _entry(mandant, delta: int, kind: str, user: str, note: str | Coded = "", message=None, order=None):
+    """A ledger line; a note the program writes is a :class:`Coded` (its code and values stored beside it)."""
+    code, data = (note.code, note.data()) if isinstance(note, Coded) else (None, None)
+    text = note.text if isinstance(note, Coded) else note
     return CreditEntry.create(
-        mandant=mandant, delta=delta, kind=kind, user=user, note=note, message=message, order=order
+        mandant=mandant,
+        delta=delta,
+        kind=kind,
+        user=user,
+        note=text,
+        message=message,
+        order=order,
+        note_code=code,
+        note_data=data,
     )
 
 
@@ -121,13 +133,11 @@ def spend(mandant: Mandant, amount: int, message: Message, user: str) -> CreditE
         return None
     available = balance(mandant)
     if available < amount:
-        raise Refused(
-            "insufficient_credits.enough_credits_mandant", mandant=mandant.code, amount=amount, available=available
-        )
+        raise Refused("insufficient_credits.needs", mandant=mandant.code, amount=amount, available=available)
     return _entry(mandant, -amount, "spend", user, message=message)
 
 
-def refund(message: Message, user: str, note: str = "") -> int:
+def refund(message: Message, user: str, note: str | Coded = "") -> int:
     """Give back what a message still holds; a second refund gives nothing."""
     held = -int(
         CreditEntry.select(pw.fn.COALESCE(pw.fn.SUM(CreditEntry.delta), 0))
@@ -175,17 +185,24 @@ def order(mandant: Mandant, package_id: int, user: str) -> Order:
             customer_number=number,
             user=user,
         )
-        _entry(mandant, item.credits, "purchase", user, note=f"package {item.name}", order=placed)
+        _entry(
+            mandant,
+            item.credits,
+            "purchase",
+            user,
+            note=Coded("package", f"package {item.name}", {"name": item.name}),
+            order=placed,
+        )
         audit.record(
             user, "order", mandant=mandant, package=item.id, credits=item.credits, price_rappen=item.price_rappen
         )
     return placed
 
 
-def purchase(mandant: Mandant, amount: int, user: str, note: str = "") -> CreditEntry:
+def purchase(mandant: Mandant, amount: int, user: str, note: str | Coded = "") -> CreditEntry:
     """Book credits without an order (seed data, corrections by support)."""
     if amount <= 0:
-        raise Refused("invalid_amount.purchase_positive_number")
+        raise Refused("invalid_amount.purchase")
     with write_transaction():
         return _entry(mandant, amount, "purchase", user, note=note)
 
@@ -196,11 +213,11 @@ def transfer(source: Mandant, target: Mandant, amount: int, user: str, note: str
     if source.id == target.id:
         raise Refused("invalid_transfer")
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-        raise Refused("invalid_amount.amount_positive_whole")
+        raise Refused("invalid_amount.transfer")
     with write_transaction():
         available = balance(source)
         if amount > available:
-            raise Refused("insufficient_credits.mandant_only_credits", source=source.code, available=available)
+            raise Refused("insufficient_credits.transfer", source=source.code, available=available)
         text = note or f"{source.code} -> {target.code}"
         out = _entry(source, -amount, "transfer_out", user, note=text)
         into = _entry(target, amount, "transfer_in", user, note=text)
@@ -219,7 +236,7 @@ def migrate_legacy(total: int, user: str) -> dict[str, int]:
     """Carry the old version's SMS balance over, split evenly; runs once."""
     roles.require_servicedesk(user, "migrate the legacy balance")
     if not isinstance(total, int) or isinstance(total, bool) or total < 0:
-        raise Refused("invalid_amount.legacy_balance_whole")
+        raise Refused("invalid_amount.legacy")
     with write_transaction():
         if Setting.get_or_none(Setting.key == "legacy_migrated"):
             raise Refused("already_migrated")
@@ -229,7 +246,7 @@ def migrate_legacy(total: int, user: str) -> dict[str, int]:
         shares = split_evenly(total, list(mandanten))
         for code, share in shares.items():
             if share:
-                _entry(mandanten[code], share, "migration", user, note="legacy SMS balance")
+                _entry(mandanten[code], share, "migration", user, note=Coded("legacy", "legacy SMS balance"))
         from . import clock
 
         Setting.create(key="legacy_migrated", value=clock.now().isoformat())

@@ -67,9 +67,7 @@ class Quote:
 
 
 def _short_of(mandant: Mandant, needed: int, available: int) -> Refused:
-    return Refused(
-        "insufficient_credits.enough_credits_mandant", mandant=mandant.code, available=available, amount=needed
-    )
+    return Refused("insufficient_credits.needs", mandant=mandant.code, available=available, amount=needed)
 
 
 def require_credits(mandant: Mandant, quote: Quote) -> None:
@@ -127,24 +125,24 @@ def _check_person(person: Person | None, purpose: str, current: dict[int, Person
     """Read the person afresh (consent may just have changed) and apply the rules."""
     if person is None:
         if purpose in CONSENT_PURPOSES:
-            raise Refused("no_consent.message_needs_person", purpose=purpose)
+            raise Refused("no_consent.no_person", purpose=purpose)
         return None
     current = current.get(person.id) if current is not None else Person.get_or_none(Person.id == person.id)
     if current is None:
         raise NotFound("not_found.person", person_id=person.id)
     if current.deceased:
-        raise Refused("deceased.person_deceased_messages", name=current.full_name, person_id=current.id)
+        raise Refused("deceased.no_messages", name=current.full_name, person_id=current.id)
     if purpose in CONSENT_PURPOSES and not current.consents(purpose):
-        raise Refused("no_consent.person_did_consent", name=current.full_name, person_id=current.id, purpose=purpose)
+        raise Refused("no_consent.person", name=current.full_name, person_id=current.id, purpose=purpose)
     return current
 
 
 def _check_texts(draft: Draft) -> None:
     body = draft.body if isinstance(draft.body, str) else ""
     if not body.strip():
-        raise Refused("empty_text.message_text_empty")
+        raise Refused("empty_text.message")
     if len(body) > MAX_BODY:
-        raise Refused("text_too_long.message_text_longer", limit=MAX_BODY)
+        raise Refused("text_too_long.message", limit=MAX_BODY)
     subject = draft.subject or ""
     if draft.channel == "email":
         # a line break in a subject (also one hidden in an encoded word) would be a header of its own
@@ -163,9 +161,9 @@ def _analysed(body: str) -> sms_text.SmsAnalysis:
 def _line(draft: Draft, tariff: credits.Tariff, max_parts: int, person: Person | None = None) -> QuoteLine:
     """Check one draft (channel, purpose, recipient, text) and cost it."""
     if draft.channel not in CHANNELS:
-        raise Refused("invalid_channel.unknown_channel_sms", channel=draft.channel)
+        raise Refused("invalid_channel.draft", channel=draft.channel)
     if draft.purpose not in PURPOSES:
-        raise Refused("invalid_purpose.unknown_purpose", purpose=draft.purpose)
+        raise Refused("invalid_purpose.draft", purpose=draft.purpose)
     _check_texts(draft)
     if draft.channel == "sms":
         if person is not None and draft.recipient == person.mobile and _E164.fullmatch(draft.recipient):

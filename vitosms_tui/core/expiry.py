@@ -28,6 +28,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from . import clock
+from .coded import Coded
 from .db import rows_locked
 from .events import add_event
 from .models import Mandant, Message, Recall
@@ -57,19 +58,28 @@ def _when(instant: datetime) -> str:
     return clock.local(instant).strftime("%d.%m.%Y %H:%M")
 
 
+def why(purpose: str, expires_at: datetime | None, recall_status: str | None = None, cause: str | None = None) -> Coded:
+    """Why the message expired: a code with its moment, and one English line for the timeline."""
+    if cause == QUIET:
+        text = f"the quiet hours last beyond its moment ({_when(expires_at)}): not sent at all"
+        return Coded("quiet_hours_beyond", text, {"when": expires_at})
+    if purpose == "recall" and recall_status:
+        text = f"its recall is {recall_status}: the notice is no longer needed"
+        return Coded("recall_closed", text, {"state": recall_status})
+    if purpose == "birthday":
+        return Coded("birthday_over", f"its birthday was over at {_when(expires_at)}", {"when": expires_at})
+    if purpose in DATED and expires_at is not None:
+        return Coded("appointment_began", f"its appointment began at {_when(expires_at)}", {"when": expires_at})
+    if expires_at:
+        return Coded("moment_passed", f"its moment ({_when(expires_at)}) has passed", {"when": expires_at})
+    return Coded("moment_passed", "its moment has passed")
+
+
 def reason(
     purpose: str, expires_at: datetime | None, recall_status: str | None = None, cause: str | None = None
 ) -> str:
     """One line for the timeline: why the message expired."""
-    if cause == QUIET:
-        return f"the quiet hours last beyond its moment ({_when(expires_at)}): not sent at all"
-    if purpose == "recall" and recall_status:
-        return f"its recall is {recall_status}: the notice is no longer needed"
-    if purpose == "birthday":
-        return f"its birthday was over at {_when(expires_at)}"
-    if purpose in DATED and expires_at is not None:
-        return f"its appointment began at {_when(expires_at)}"
-    return f"its moment ({_when(expires_at)}) has passed" if expires_at else "its moment has passed"
+    return why(purpose, expires_at, recall_status, cause).text
 
 
 def refuse_if_past(purpose: str, moment: datetime | None, send_at: datetime) -> None:
@@ -85,11 +95,11 @@ def past_its_moment(expires_at: datetime | None, now: datetime | None = None) ->
     return expires_at is not None and expires_at <= (now or clock.now())
 
 
-def _expire(message: Message, why: str, who: str, condition) -> bool:
+def _expire(message: Message, cause: Coded, who: str, condition) -> bool:
     """Expired and refunded; False when ``condition`` no longer holds (another was first)."""
     from .sending import end_with_refund  # sending calls expire_due: imported when needed
 
-    return end_with_refund(message, "expired", why[:500], who, condition)
+    return end_with_refund(message, "expired", cause.text[:500], who, condition, cause)
 
 
 def mark_expired(message_id: int, worker_id: str) -> bool:
@@ -101,7 +111,7 @@ def mark_expired(message_id: int, worker_id: str) -> bool:
         message = Message.get_or_none(held)
         if message is None:
             return False
-        return _expire(message, reason(message.purpose, message.expires_at), worker_id, held)
+        return _expire(message, why(message.purpose, message.expires_at), worker_id, held)
 
 
 def expire_due(due, now: datetime, who: str) -> int:
@@ -129,8 +139,8 @@ def expire_due(due, now: datetime, who: str) -> int:
         if message.purpose == "recall" and message.recall_id is not None:
             status = Recall.select(Recall.status).where(Recall.id == message.recall_id).scalar()
             status = status if status in RECALL_CLOSED else None
-        why = reason(message.purpose, message.expires_at, status)
-        expired += _expire(message, why, who, (Message.id == message.id) & due)
+        cause = why(message.purpose, message.expires_at, status)
+        expired += _expire(message, cause, who, (Message.id == message.id) & due)
     _hold_in_quiet_hours(due, now, who)
     return expired
 
@@ -154,7 +164,7 @@ def _hold_in_quiet_hours(due, now: datetime, who: str) -> None:
         until = next_allowed_at_or_after(now, quiet[message.mandant_id])
         condition = (Message.id == message.id) & due
         if past_its_moment(message.expires_at, until):
-            _expire(message, reason(message.purpose, message.expires_at, cause=QUIET), who, condition)
+            _expire(message, why(message.purpose, message.expires_at, cause=QUIET), who, condition)
             continue
         # scheduled anew for the morning: ``worker --drain`` need not wait the night for it
         changed = (
@@ -165,7 +175,7 @@ def _hold_in_quiet_hours(due, now: datetime, who: str) -> None:
             .execute()
         )
         if changed:
-            add_event(message, "held", f"quiet hours: waits until {_when(until)}")
+            add_event(message, "held", f"quiet hours: waits until {_when(until)}", {"until": until})
 
 
 def fill_moments() -> int:

@@ -172,6 +172,7 @@ def message_json(message: Message, with_body: bool = False) -> dict:
         "delivered_at": clock.iso(message.delivered_at),
         "attempts": message.attempts,
         "error": message.error,
+        "error_code": message.error_code,
         "appointment_id": message.appointment_id,
         "person_id": message.person_id,
         "recall_id": message.recall_id,

@@ -63,7 +63,7 @@ def add_mandant(code: str, name: str, sender: str | None = None, user: str = "")
     sender = check_sender(sender)
     with write_transaction():
         if Mandant.get_or_none(Mandant.code == code):
-            raise Refused("duplicate.mandant_code_exists", code=code)
+            raise Refused("duplicate.mandant", code=code)
         mandant = Mandant.create(code=code, name=name, sender=sender)
         audit.record(user, "mandant_add", mandant=mandant)
     return mandant
@@ -72,7 +72,7 @@ def add_mandant(code: str, name: str, sender: str | None = None, user: str = "")
 def parse_clock_time(text: str, what: str) -> str:
     value = (text or "").strip()
     if not _TIME.match(value):
-        raise Refused("invalid_time.hh_mm_hours", what=what, text=text)
+        raise Refused("invalid_time.setting", what=what, text=text)
     return value
 
 
@@ -98,17 +98,17 @@ def update_settings(mandant: Mandant, user: str = "", **changes) -> Mandant:
         elif key == "quiet":
             start, sep, end = str(value).partition("-")
             if not sep:
-                raise Refused("invalid_time.quiet_hours_hh", value=value)
+                raise Refused("invalid_time.quiet_hours", value=value)
             updates["quiet_start"] = parse_clock_time(start, "start of quiet hours")
             updates["quiet_end"] = parse_clock_time(end, "end of quiet hours")
         elif key == "low_balance":
             if not isinstance(value, int) or value < 0:
-                raise Refused("invalid_amount.lowbalance_threshold_whole")
+                raise Refused("invalid_amount.low_balance")
             updates[key] = value
         elif key == "channel_order":
             channels = [c.strip() for c in value]
             if not channels or any(c not in CHANNELS for c in channels) or len(set(channels)) != len(channels):
-                raise Refused("invalid_channel.channel_order_list")
+                raise Refused("invalid_channel.order")
             updates[key] = ",".join(channels)
         elif key in LIMITS:  # the practice's details in this Mandant's texts
             updates[key] = check_detail(key, value)
@@ -144,12 +144,12 @@ def add_staff(
         raise Refused("invalid_role", role=role)
     name = (name or "").strip()
     if not name or any(ord(c) < 32 for c in name):
-        raise Refused("invalid_name.staff_name_required")
+        raise Refused("invalid_name.staff")
     if email is not None:
         email = normalize_email(email)  # the staff member's own address, for exports
     with write_transaction():
         if Staff.get_or_none(Staff.login == login):
-            raise Refused("duplicate.staff_login_exists", login=login)
+            raise Refused("duplicate.login", login=login)
         # naming a service-desk login is a service-desk action once the practice has one
         # (else any login could make itself service desk); the first one sets the practice up
         if role == roles.SERVICEDESK and Staff.select().where(Staff.role == roles.SERVICEDESK).exists():

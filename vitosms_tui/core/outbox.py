@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import peewee as pw
 
 from . import audit, clock, credits, expiry, persons, sms_text
+from .coded import Coded
 from .db import database, write_transaction
 
 # Drafts, quotes and queries are part of the outbox's API (outbox.Draft, outbox.quote, …).
@@ -102,7 +105,12 @@ def enqueue_quoted(
         suffix = f", for {clock.iso(when)}" if due is not None else ""
         add_events(
             [
-                (m.id, "queued", f"by {user}, {m.credits} credit{'s' if m.credits != 1 else ''}{suffix}")
+                (
+                    m.id,
+                    "queued",
+                    f"by {user}, {m.credits} credit{'s' if m.credits != 1 else ''}{suffix}",
+                    {"user": user, "credits": m.credits, "at": due},
+                )
                 for m in messages
             ]
         )
@@ -226,10 +234,11 @@ def withdraw(message_id: int, user: str, reason: str = "withdrawn") -> Message:
         )
         if not changed:
             raise Refused("not_withdrawable", message_id=message.id, status=message.status)
-        add_event(message, "cancelled", f"{reason} by {user}")
-        back = credits.refund(message, user, note=f"message {message.id} {reason}")
+        add_event(message, "cancelled", f"{reason} by {user}", {"why": reason, "user": user})
+        note = Coded("message", f"message {message.id} {reason}", {"message_id": message.id, "why": reason})
+        back = credits.refund(message, user, note=note)
         if back:
-            add_event(message, "refunded", f"{back} credit{'s' if back != 1 else ''}")
+            add_event(message, "refunded", f"{back} credit{'s' if back != 1 else ''}", {"credits": back})
         audit.record(
             user, "withdraw", mandant=message.mandant_id, person=message.person_id, message=message.id, reason=reason
         )
@@ -275,8 +284,13 @@ def resend(message_id: int, user: str, channel: str | None = None) -> Message:
             expires_at=original.expires_at if original.purpose == "birthday" else None,
         )
         messages, _ = enqueue_quoted(original.mandant, [draft], user, resent_from=original)
-        add_event(messages[0], "resent", f"from message {original.id}")
-        add_event(original, "resent", f"as message {messages[0].id} ({channel})")
+        add_event(messages[0], "resent", f"from message {original.id}", {"from_id": original.id})
+        add_event(
+            original,
+            "resent",
+            f"as message {messages[0].id} ({channel})",
+            {"as_id": messages[0].id, "channel": channel},
+        )
     return messages[0]
 
 
@@ -297,7 +311,7 @@ def default_subject(person: Person | None, mandant: Mandant) -> str:
         return mandant.name
 
 
-def note_event(message_id: int, kind: str, detail: str = "") -> MessageEvent:
+def note_event(message_id: int, kind: str, detail: str = "", values: Mapping[str, Any] | None = None) -> MessageEvent:
     """Add a line to a message's timeline without a change of state (e.g. ``skipped``)."""
     with write_transaction():
-        return add_event(message_id, kind, detail)
+        return add_event(message_id, kind, detail, values)

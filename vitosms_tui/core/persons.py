@@ -33,11 +33,11 @@ def clean_name(value: str, what: str) -> str:
     """A name as typed, without control characters; refuses empty names."""
     text = (value or "").strip()
     if _CONTROL.search(text):
-        raise Refused("invalid_name.contains_control_characters", what=what)
+        raise Refused("invalid_name.control", what=what)
     if not text:
         raise Refused("invalid_name.required", what=what)
     if len(text) > 80:
-        raise Refused("invalid_name.longer_than_characters", what=what)
+        raise Refused("invalid_name.too_long", what=what)
     return text
 
 
@@ -86,7 +86,7 @@ def validate(data: PersonInput) -> dict:
     fields["language"] = language
     channel = (data.preferred_channel or "").strip().lower() or None
     if channel and channel not in CHANNELS:
-        raise Refused("invalid_channel.channel_sms_email", channel=channel)
+        raise Refused("invalid_channel.person", channel=channel)
     fields["preferred_channel"] = channel
     fields["mandant"] = None
     if data.mandant:
@@ -135,7 +135,7 @@ def set_consent(person: Person, purpose: str, given: bool, user: str, source: st
     ``sms`` is the consent to SMS at all, withdrawn by a patient's STOP (core.replies).
     """
     if purpose not in (*CONSENT_PURPOSES, "sms"):
-        raise Refused("invalid_purpose.unknown_consent_purpose", purpose=purpose)
+        raise Refused("invalid_purpose.consent", purpose=purpose)
     with write_transaction():
         setattr(person, f"consent_{purpose}", bool(given))
         setattr(person, f"consent_{purpose}_at", clock.now())

@@ -22,20 +22,20 @@ def _parse(text: str) -> phonenumbers.PhoneNumber:
 
     raw = (text or "").strip()
     if not raw:
-        raise Refused("invalid_number.phone_number_given")
+        raise Refused("invalid_number.empty")
     if len(raw) > 40:
-        raise Refused("invalid_number.phone_number_too")
+        raise Refused("invalid_number.too_long")
     # "+41 (0)79 …" is a common Swiss spelling: the (0) is not dialled.
     raw = raw.replace("(0)", "")
     try:
         number = phonenumbers.parse(raw, REGION)
     except NumberParseException:
-        raise Refused("invalid_number.phone_number", text=raw) from None
+        raise Refused("invalid_number.not_phone", text=raw) from None
     if not phonenumbers.is_valid_number(number):
-        raise Refused("invalid_number.valid_phone_number", text=raw)
+        raise Refused("invalid_number.invalid", text=raw)
     if number.extension:
         # an SMS cannot reach an extension: dropping it would store another number than typed
-        raise Refused("invalid_number.phone_number_extension", text=raw)
+        raise Refused("invalid_number.extension", text=raw)
     return number
 
 
@@ -86,14 +86,14 @@ def normalize_email(text: str) -> str:
     """A syntactically valid address (no DNS look-up), normalised."""
     raw = (text or "").strip()
     if not raw:
-        raise Refused("invalid_email.email_address_given")
+        raise Refused("invalid_email.empty")
     from email_validator import EmailNotValidError, validate_email
 
     try:
         result = validate_email(raw, check_deliverability=False)
     except EmailNotValidError as exc:
         reason = str(exc).splitlines()[0] if str(exc) else "invalid"
-        raise Refused("invalid_email.valid_email_address", text=raw, reason=reason) from None
+        raise Refused("invalid_email.invalid", text=raw, reason=reason) from None
     return result.normalized
 
 

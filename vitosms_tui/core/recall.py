@@ -88,9 +88,9 @@ def parse_due(value: date | str) -> date:
 def _reason(text: str) -> str:
     value = (text or "").strip()
     if not value:
-        raise Refused("invalid_reason.recall_needs_reason")
+        raise Refused("invalid_reason.recall_empty")
     if _CONTROL.search(value) or len(value) > 200:
-        raise Refused("invalid_reason.reason_one_line")
+        raise Refused("invalid_reason.recall")
     return value
 
 
@@ -151,7 +151,7 @@ def add_recall(
         due = add_months(clock.local(appt.start).date(), every)
     due = parse_due(due)
     if person.deceased:
-        raise Refused("deceased.person_deceased", name=person.full_name, person_id=person.id)
+        raise Refused("deceased.person", name=person.full_name, person_id=person.id)
     if not mandant.active:
         raise Refused("inactive_mandant", mandant=mandant.code)
     with write_transaction():

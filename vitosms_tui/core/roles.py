@@ -29,7 +29,7 @@ def may_order(login: str) -> bool:
 def require_order_right(login: str) -> None:
     """Refuse an order unless ``login`` may order credits."""
     if not may_order(login):
-        raise Refused("forbidden.only_service_desk", login=login)
+        raise Refused("forbidden.order", login=login)
 
 
 def require_servicedesk(login: str, action: str) -> None:

@@ -13,7 +13,9 @@ from .models import ALL_MODELS, Setting
 # 3: Staff.may_order and email; appointments from another agenda; the moments of messages
 # 4: patients' replies (table reply), Appointment.answer, Person.consent_sms (no step: the
 #    defaults fit the existing rows)
-SCHEMA_VERSION = 4
+# 5: codes and values beside the English texts (MessageEvent.data, Message.error_code and
+#    error_data, CreditEntry.note_code and note_data); no step: old rows keep their texts
+SCHEMA_VERSION = 5
 
 
 def _step_2_search_names() -> None:

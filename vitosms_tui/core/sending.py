@@ -13,8 +13,10 @@ import logging
 from datetime import datetime, timedelta
 
 from . import clock, credits, expiry
+from .coded import Coded
 from .db import claim_transaction, database, rows_locked, write_transaction
 from .events import add_event, add_events
+from .faults import fault
 from .models import Message
 from .phone import mask_recipient
 
@@ -97,13 +99,25 @@ def _claim(
         for row in claimed:
             message_id, attempts = (row[0], row[-1]) if tuples else (row.id, row.attempts)
             detail = f"attempt {attempts} by {worker_id}"
+            values = {"attempt": attempts, "worker": worker_id}
             if before.get(message_id):
                 detail += f"; lease of {before[message_id]} expired"
-            events.append((message_id, "claimed", detail))
+                values["expired"] = before[message_id]
+            events.append((message_id, "claimed", detail, values))
         add_events(events)
     if tuples:
         claimed = [row[:-1] for row in claimed]
     return claimed
+
+
+def _sent_by(worker_id: str, provider_id: str | None) -> dict[str, object]:
+    return {"worker": worker_id, "provider_id": provider_id}
+
+
+def _attempt(message: Message, error: str) -> dict[str, object]:
+    """The values of an ``error`` line: the attempt and the delivery answer's code."""
+    why = fault(error)
+    return {"attempt": message.attempts, "fault": why.code, **why.values}
 
 
 def _held(message_id: int, worker_id: str) -> Message | None:
@@ -122,19 +136,26 @@ def _fail(message: Message, error: str, who: str, condition) -> bool:
     return end_with_refund(message, "failed", error, who, condition)
 
 
-def end_with_refund(message: Message, status: str, error: str, who: str, condition) -> bool:
+def end_with_refund(message: Message, status: str, error: str, who: str, condition, why: Coded | None = None) -> bool:
     """End the message in ``status`` (failed, expired) and give its credits back, once.
 
+    ``why`` is ``error`` as a code (:mod:`.faults` finds it for a delivery answer).
     False when ``condition`` no longer holds: another worker, a report or the
     desk changed the message first, and nothing is written.
     """
-    changed = Message.update(status=status, error=error, lease_until=None).where(condition).execute()
+    why = why or fault(error)
+    changed = (
+        Message.update(status=status, error=error, error_code=why.code, error_data=why.data(), lease_until=None)
+        .where(condition)
+        .execute()
+    )
     if not changed:
         return False
-    add_event(message, status, error)
-    back = credits.refund(message, who[:64], note=f"message {message.id} {status}")
+    add_event(message, status, error, {"fault": why.code, **why.values})
+    note = Coded("message", f"message {message.id} {status}", {"message_id": message.id, "why": status})
+    back = credits.refund(message, who[:64], note=note)
     if back:
-        add_event(message, "refunded", f"{back} credit{'s' if back != 1 else ''}")
+        add_event(message, "refunded", f"{back} credit{'s' if back != 1 else ''}", {"credits": back})
     log.info("message %s %s (%s)", message.id, status, mask_recipient(message.recipient))
     return True
 
@@ -146,12 +167,25 @@ def mark_sent(message_id: int, worker_id: str, provider_id: str | None) -> bool:
     """
     with write_transaction():
         changed = (
-            Message.update(status="sent", sent_at=clock.now(), provider_id=provider_id, lease_until=None, error=None)
+            Message.update(
+                status="sent",
+                sent_at=clock.now(),
+                provider_id=provider_id,
+                lease_until=None,
+                error=None,
+                error_code=None,
+                error_data=None,
+            )
             .where(_guarded(message_id, worker_id))
             .execute()
         )
         if changed:
-            add_event(message_id, "sent", f"by {worker_id}" + (f", provider id {provider_id}" if provider_id else ""))
+            add_event(
+                message_id,
+                "sent",
+                f"by {worker_id}" + (f", provider id {provider_id}" if provider_id else ""),
+                {"worker": worker_id, "provider_id": provider_id},
+            )
     return bool(changed)
 
 
@@ -185,13 +219,18 @@ def mark_sent_many(worker_id: str, sent: list[tuple[int, str | None]]) -> set[in
         p = db.param
         sql = (
             f'UPDATE "message" SET "status" = \'sent\', "sent_at" = {p}, "provider_id" = {p}, '
-            f'"lease_until" = NULL, "error" = NULL WHERE "id" = {p}'
+            f'"lease_until" = NULL, "error" = NULL, "error_code" = NULL, "error_data" = NULL WHERE "id" = {p}'
         )
         at = Message.sent_at.db_value(now)
         db.cursor().executemany(sql, [(at, pid, message_id) for pid, message_id in rows])
         add_events(
             [
-                (message_id, "sent", f"by {worker_id}" + (f", provider id {pid}" if pid else ""))
+                (
+                    message_id,
+                    "sent",
+                    f"by {worker_id}" + (f", provider id {pid}" if pid else ""),
+                    _sent_by(worker_id, pid),
+                )
                 for pid, message_id in rows
             ]
         )
@@ -212,7 +251,7 @@ def mark_passing_fault(
         message = _held(message_id, worker_id)
         if message is None:
             return LOST
-        add_event(message, "error", f"attempt {message.attempts}: {error}")
+        add_event(message, "error", f"attempt {message.attempts}: {error}", _attempt(message, error))
         if message.attempts >= max_attempts:
             _fail(
                 message,
@@ -223,12 +262,21 @@ def mark_passing_fault(
             return "failed"
         delay = min(backoff * 2 ** max(0, message.attempts - 1), backoff_max)
         retry_at = clock.now() + timedelta(seconds=delay)
+        why = fault(error)
         (
-            Message.update(status="queued", next_attempt_at=retry_at, claimed_by=None, lease_until=None, error=error)
+            Message.update(
+                status="queued",
+                next_attempt_at=retry_at,
+                claimed_by=None,
+                lease_until=None,
+                error=error,
+                error_code=why.code,
+                error_data=why.data(),
+            )
             .where(_guarded(message_id, worker_id))
             .execute()
         )
-        add_event(message, "retry", f"in {delay:g} s, at {clock.iso(retry_at)}")
+        add_event(message, "retry", f"in {delay:g} s, at {clock.iso(retry_at)}", {"seconds": delay, "at": retry_at})
     return "queued"
 
 
@@ -239,7 +287,7 @@ def mark_permanent_failure(message_id: int, worker_id: str, error: str) -> bool:
         message = _held(message_id, worker_id)
         if message is None:
             return False
-        add_event(message, "error", f"attempt {message.attempts}: {error}")
+        add_event(message, "error", f"attempt {message.attempts}: {error}", _attempt(message, error))
         return _fail(message, error, worker_id, _guarded(message_id, worker_id))
 
 
@@ -260,7 +308,7 @@ def record_report(provider_id: str, delivered: bool, at: datetime, error: str | 
         condition = (Message.id == message.id) & (Message.status == "sent")
         if delivered:
             Message.update(status="delivered", delivered_at=clock.to_utc(at)).where(condition).execute()
-            add_event(message, "delivered", f"report of {clock.iso(at)}")
+            add_event(message, "delivered", f"report of {clock.iso(at)}", {"at": clock.to_utc(at)})
             return True
         return _fail(message, (error or "undelivered")[:MAX_ERROR], "gateway", condition)
 
@@ -297,7 +345,12 @@ def record_reports(reports: list[tuple[str, bool, datetime, str | None]]) -> tup
             db.cursor().executemany(
                 sql, [(Message.delivered_at.db_value(clock.to_utc(good[pid])), mid) for pid, mid in pending.items()]
             )
-            add_events([(mid, "delivered", f"report of {clock.iso(good[pid])}") for pid, mid in pending.items()])
+            add_events(
+                [
+                    (mid, "delivered", f"report of {clock.iso(good[pid])}", {"at": clock.to_utc(good[pid])})
+                    for pid, mid in pending.items()
+                ]
+            )
             delivered = len(pending)
         for pid, ok, at, error in reports:
             if not ok and record_report(pid, False, at, error):  # failed: refund, per message
@@ -328,5 +381,10 @@ def release_claims(worker_id: str, message_ids: list[int]) -> list[int]:
                 .returning(Message.id)
                 .execute()
             ]
-        add_events([(message_id, "released", f"not begun by {worker_id}, which stopped") for message_id in released])
+        add_events(
+            [
+                (message_id, "released", f"not begun by {worker_id}, which stopped", {"worker": worker_id})
+                for message_id in released
+            ]
+        )
     return released

@@ -102,12 +102,12 @@ def _parse(text: str) -> tuple[tuple[str, str], ...]:
             literal.append(char)
             i += 2
         elif char == "}":
-            raise Refused("unbalanced_braces.opening_literal_brace", where=_where(text, i))
+            raise Refused("unbalanced_braces.close", where=_where(text, i))
         else:
             end = text.find("}", i + 1)
             inner = text[i + 1 : end] if end != -1 else ""
             if end == -1 or "{" in inner or not inner.isprintable():
-                raise Refused("unbalanced_braces.closed_write_literal", where=_where(text, i))
+                raise Refused("unbalanced_braces.open", where=_where(text, i))
             _check_name(inner.strip())
             if literal:
                 parts.append(("text", "".join(literal)))
@@ -146,9 +146,9 @@ def validate_template(body: str, subject: str = "", purpose: str | None = None) 
     if not isinstance(body, str) or not isinstance(subject, str):
         raise Refused("invalid_template")
     if not body.strip():
-        raise Refused("empty_text.text_empty")
+        raise Refused("empty_text.template")
     if len(body) > MAX_BODY:
-        raise Refused("text_too_long.text_longer_than", limit=MAX_BODY)
+        raise Refused("text_too_long.template", limit=MAX_BODY)
     header_text.check(subject, "the subject", MAX_SUBJECT, "invalid_subject")
     for name in placeholders_in(subject) + placeholders_in(body):
         allowed = _ONLY_FOR.get(name)
@@ -270,9 +270,9 @@ def _check_text(purpose: str, language: str, channel: str, body: str, subject: s
     """Refuse what a stored template may not be (an SMS has no subject, an e-mail needs one)."""
     _check_kind(purpose, language, channel)
     if channel == "sms" and subject:
-        raise Refused("invalid_subject.sms_subject")
+        raise Refused("invalid_subject.sms_has_none")
     if channel == "email" and not subject:
-        raise Refused("invalid_subject.email_template_needs")
+        raise Refused("invalid_subject.email_needs")
     validate_template(body, subject, purpose)
 
 

@@ -28,6 +28,7 @@ from textual.worker import get_current_worker
 from ...core import agenda, clock
 from ...core.errors import VitosmsError
 from ..i18n import N_, _
+from ..texts.refusals import refusal_text
 from ..widgets import agenda_lines
 from ..widgets.agenda_ahead import ReadAhead
 from ..widgets.agenda_data import (
@@ -42,7 +43,7 @@ from ..widgets.agenda_data import (
 )
 from ..widgets.agenda_grid import AgendaGrid
 from ..widgets.agenda_keys import AgendaKeys
-from ..widgets.appointment_text import booked_text, explain
+from ..widgets.appointment_text import booked_text
 from ..widgets.message_line import MessageLine
 from .agenda_navigation import AgendaNavigation
 from .appointment_actions import AppointmentActions
@@ -282,7 +283,7 @@ class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
         try:
             appointment = agenda.get_appointment(appointment_id)
         except VitosmsError as error:
-            self.say(explain(error), error=True)
+            self.say(refusal_text(error), error=True)
             return
         self.day = clock.local(appointment.start).date()
         self.ahead.clear()  # back from the detail, where it may have been changed

@@ -21,11 +21,11 @@ from ..modals.confirm import Confirm
 from ..modals.date_time import AskDateTime
 from ..modals.remind_chooser import RemindChooser
 from ..modals.reminder_question import ReminderQuestion
+from ..texts.refusals import refusal_text
 from ..widgets.appointment_text import (
     appointment_line,
     credits_back,
     describe_plan,
-    explain,
     kind_name,
     overlap_warning,
     status_name,
@@ -64,7 +64,7 @@ class AppointmentActions:
         try:
             appointment = agenda.get_appointment(appointment_id)
         except VitosmsError as error:
-            self.say(explain(error), error=True)
+            self.say(refusal_text(error), error=True)
             return None
         if booked and appointment.status != "booked":
             self.say(_("The appointment is cancelled."), error=True)
@@ -85,7 +85,7 @@ class AppointmentActions:
             try:
                 result = agenda.remind(appointment.id, self.app.user, kind=kind, channel=channel, again=again)
             except VitosmsError as error:
-                self.say(explain(error), error=True)
+                self.say(refusal_text(error), error=True)
                 return
             message = result.message
             self.app.refresh_status()
@@ -141,7 +141,7 @@ class AppointmentActions:
             try:
                 booking = agenda.copy_appointment(appointment.id, start, self.app.user)
             except VitosmsError as error:
-                self.say(explain(error), error=True)
+                self.say(refusal_text(error), error=True)
                 return
             copy = booking.appointment
             self.say(
@@ -199,7 +199,7 @@ class AppointmentActions:
         try:
             result = agenda.move_appointment(appointment.id, start, self.app.user, reminder=decision)
         except VitosmsError as error:
-            self.say(explain(error), error=True)
+            self.say(refusal_text(error), error=True)
             return
         parts = [_("Moved to {when}.").format(when=when(result.appointment.start)), _withdrawn_text(result.withdrawn)]
         for message in result.created:
@@ -231,7 +231,7 @@ class AppointmentActions:
             try:
                 result = agenda.cancel_appointment(appointment.id, self.app.user)
             except VitosmsError as error:
-                self.say(explain(error), error=True)
+                self.say(refusal_text(error), error=True)
                 return
             parts = [_("Appointment cancelled."), _withdrawn_text(result.withdrawn) or _("No message was pending.")]
             if result.in_flight:

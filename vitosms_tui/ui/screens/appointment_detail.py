@@ -24,12 +24,12 @@ from ...core.errors import NotFound
 from ...core.phone import format_phone
 from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _, format_date, format_datetime
 from ..sanitize import clean, plain
+from ..texts.events import event_text
+from ..texts.reasons import error_text
 from ..widgets.agenda_data import SOURCE_NAMES
 from ..widgets.appointment_text import kind_name, status_name, when
-from ..widgets.event_texts import event_detail
 from ..widgets.journal_table import EVENT_NAMES
 from ..widgets.message_line import MessageLine
-from ..widgets.reasons import reason_text
 from ..widgets.reply_text import reply_line
 from .appointment_actions import AppointmentActions
 from .base import ShellScreen
@@ -171,12 +171,12 @@ class AppointmentDetailScreen(AppointmentActions, ShellScreen[None]):
         text = Text(end="")
         if message is not None and message.error:
             text.append(_("Error: "), "bold red")
-            text.append(plain(reason_text(message.error)))
+            text.append(plain(error_text(message)))
             text.append("\n")
         for event_row in journal.timeline(message_id):
             text.append(f"{format_datetime(event_row.at)}  ", "dim")
             text.append(f"{_(EVENT_NAMES.get(event_row.kind, event_row.kind)):<14} ", "bold")
-            text.append(plain(event_detail(event_row.kind, event_row.detail)))
+            text.append(plain(event_text(event_row)))
             text.append("\n")
         self.query_one("#detail-events", Static).update(text)
 

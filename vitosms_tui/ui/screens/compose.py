@@ -33,7 +33,8 @@ from ..modals.confirm import Confirm
 from ..modals.send_confirm import SendConfirm, SendSummary
 from ..modals.template_picker import PURPOSE_NAMES, PickedTemplate, TemplatePicker
 from ..sanitize import clean
-from ..widgets.cost_meter import Batch, CostMeter, CostState, cost_of, explain, preview, sms_meter
+from ..texts.refusals import refusal_text
+from ..widgets.cost_meter import Batch, CostMeter, CostState, cost_of, preview, sms_meter
 from ..widgets.person_picker import PersonPicker
 from ..widgets.recipient_list import Recipient, RecipientPanel, render_for
 from ..widgets.reply_text import Conversation
@@ -268,7 +269,7 @@ class ComposeScreen(ShellScreen[None]):
         try:
             subject, body = render_for(recipient, self.purpose, body, subject, self.mandant)
         except VitosmsError as error:
-            reason = explain(error) if body.strip() else ""
+            reason = refusal_text(error) if body.strip() else ""
         shown = preview(body, subject, channel)
         if reason:
             shown = Text.assemble(Text("✗ " + reason + "\n\n", style="bold red"), shown)
@@ -392,7 +393,7 @@ class ComposeScreen(ShellScreen[None]):
                     Mandant.get_by_id(mandant_id), drafts, self.app.user, scheduled_at=due
                 )
         except VitosmsError as error:
-            self.app.call_from_thread(self._not_sent, explain(error))
+            self.app.call_from_thread(self._not_sent, refusal_text(error))
             return
         self.app.call_from_thread(self._sent, len(messages))
 

@@ -31,7 +31,7 @@ from ...core.phone import format_phone, looks_like_email, normalize_email, norma
 from ..i18n import CHANNEL_NAMES, N_, _
 from ..names import person_name
 from ..sanitize import clean, plain
-from .cost_meter import explain
+from ..texts.refusals import refusal_text
 from .tables import cursor_key
 
 
@@ -70,7 +70,7 @@ def person_recipient(person: Person, order: tuple[str, ...]) -> Recipient:
     """A person as recipient on their channel; Refused when deceased or unreachable."""
     name = clean(f"{person.last_name} {person.first_name}")
     if person.deceased:
-        raise Refused("deceased.person_deceased_messages", name=person.full_name, person_id=person.id)
+        raise Refused("deceased.no_messages", name=person.full_name, person_id=person.id)
     channel = persons.reachable_channel(person, order)
     return Recipient(f"p:{person.id}", name, channel, _address_of(person, channel), person)
 
@@ -228,7 +228,7 @@ class RecipientPanel(Vertical):
             try:
                 recipient = person_recipient(person, self.order)
             except Refused as error:
-                refused.append(f"{person_name(person)}: {explain(error)}")
+                refused.append(f"{person_name(person)}: {refusal_text(error)}")
                 continue
             if recipient.key not in listed:
                 self.recipients.append(recipient)
@@ -243,7 +243,7 @@ class RecipientPanel(Vertical):
         try:
             recipient = free_recipient(text)
         except VitosmsError as error:
-            self._reason(Text("✗ " + explain(error), style="bold red"))
+            self._reason(Text("✗ " + refusal_text(error), style="bold red"))
             return False
         if recipient.key not in {r.key for r in self.recipients}:
             self.recipients.append(recipient)
@@ -266,7 +266,7 @@ class RecipientPanel(Vertical):
         try:
             changed = with_channel(recipient, other_channel(recipient.channel))
         except Refused as error:
-            self.app.notify(f"{clean(recipient.name)}: {explain(error)}", severity="warning", markup=False)
+            self.app.notify(f"{clean(recipient.name)}: {refusal_text(error)}", severity="warning", markup=False)
             return
         self.recipients[self.recipients.index(recipient)] = changed
         self._show(keep=changed.key)
@@ -300,7 +300,7 @@ class RecipientPanel(Vertical):
         try:
             recipient = free_recipient(event.value)
         except VitosmsError as error:
-            self._reason(Text("✗ " + explain(error), style="bold red"))
+            self._reason(Text("✗ " + refusal_text(error), style="bold red"))
             return
         self._reason(
             Text(

@@ -19,7 +19,7 @@ from ...core.drafts import check_send_time
 from ...core.errors import VitosmsError
 from ..i18n import _, format_datetime
 from ..modals.date_time import DateTimeError, parse_date_time
-from .cost_meter import explain
+from ..texts.refusals import refusal_text
 from .titled_input import TitledInput
 
 
@@ -63,7 +63,7 @@ class SendTime(Vertical):
         try:
             when = parse_when(self.field.value)
         except VitosmsError as error:
-            self.problem = error.message if isinstance(error, SendTimeError) else explain(error)
+            self.problem = error.message if isinstance(error, SendTimeError) else refusal_text(error)
             reason.update(Text("✗ " + self.problem, style="bold red"))
             return None, False
         self.problem = None
