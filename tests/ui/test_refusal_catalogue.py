@@ -25,7 +25,7 @@ from vitosms_tui.ui.texts.refusals import REFUSALS, refusal_text
 from vitosms_tui.ui.texts.usage import USAGE
 
 PACKAGE = Path(vitosms_tui.__file__).parent
-RAISERS = {"Refused", "NotFound", "UsageError", "CalendarUnreachable"}
+RAISERS = {"Refused", "NotFound", "UsageError", "CalendarUnreachable", "VitosmsError"}
 
 
 def _keys_raised() -> dict[str, str]:

@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     except peewee.DatabaseError as error:
         # e.g. the database stayed locked longer than the busy timeout, or the
         # PostgreSQL server went away
-        return _report(VitosmsError(f"database error: {error}", "database"), as_json)
+        return _report(VitosmsError("database", error=error), as_json)
     except KeyboardInterrupt:
         print("vitosms: interrupted", file=sys.stderr)
         return 130

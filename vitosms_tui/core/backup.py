@@ -250,7 +250,7 @@ def _sqlite_restore(db_url: str, source: Path, force: bool) -> dict:
                 # one write transaction on the live database: all or nothing
                 backup_file.backup(db.connection(), pages=-1)
         except sqlite3.DatabaseError as exc:
-            raise VitosmsError(f"restore failed, the database is unchanged: {exc}", "restore_failed") from None
+            raise VitosmsError("restore_failed", reason=exc) from None
         restored_version = bring_up_to_date()
         summary = counts()
     finally:

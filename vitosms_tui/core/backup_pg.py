@@ -180,7 +180,7 @@ def restore(url: str, source: Path, force: bool) -> dict:
         text=True,
     )
     if run.returncode != 0:
-        raise VitosmsError(f"restore failed, the database is unchanged: {_reason(run.stderr)}", "restore_failed")
+        raise VitosmsError("restore_failed", reason=_reason(run.stderr))
     open_database(url)
     try:
         restored_version = bring_up_to_date()

@@ -36,7 +36,8 @@ def add_events(rows: Sequence[EventRow]) -> None:
         return
     db = database.obj
     p = db.param
-    at = MessageEvent.at.db_value(clock.now())
+    field: Any = MessageEvent.at  # the model's fields are not typed
+    at = field.db_value(clock.now())
     db.cursor().executemany(
         f'INSERT INTO "message_event" ("message_id", "at", "kind", "detail", "data") VALUES ({p}, {p}, {p}, {p}, {p})',
         [(row[0], at, row[1], row[2], _data(row)) for row in rows],
@@ -44,5 +45,5 @@ def add_events(rows: Sequence[EventRow]) -> None:
 
 
 def _data(row: EventRow) -> str | None:
-    values = row[3] if len(row) > 3 else None  # type: ignore[misc]
+    values = row[3] if len(row) > 3 else None
     return dumps(values) if values is not None else None

@@ -33,6 +33,8 @@ _SMSC = re.compile(r"SMSC: (?P<status>0x[0-9A-Fa-f]{8})(?: (?P<name>\w+))?")
 _SMTP_REFUSED = re.compile(r"recipient refused: (?P<reply>\d{3}|None)\b.*")
 _SMTP_ANSWER = re.compile(r"SMTP answer (?P<reply>\d{3})\b.*")
 _GAVE_UP = re.compile(r"(?P<error>.+) \(gave up after (?P<attempts>\d+) attempts\)")
+# automation's own line for a message it skipped (rows of before the codes)
+_CREDITS = re.compile(r"not enough credits \(needs (?P<needs>\d+), has (?P<has>-?\d+)\)")
 
 # whole answers, and answers that begin with a fixed text (the rest is technical detail)
 _FIXED = {
@@ -56,6 +58,7 @@ _PREFIXES = (
     ("address cannot be sent: ", "address_unusable"),
     ("mail cannot be built: ", "mail_unbuildable"),
     ("SMTP error: ", "server_unreachable"),
+    ("no SMTP server configured", "mail_not_configured"),
 )
 # SMTP replies about the recipient's mailbox (RFC 5321 4.2.3): the address is wrong
 _NO_MAILBOX = ("550", "551", "553")
@@ -91,6 +94,9 @@ def fault(text: str | None) -> Coded:
         reply = found["reply"] if found["reply"] != "None" else None
         code = _smtp(reply, text.startswith("recipient refused"))
         return Coded(code, text, {"provider_code": reply} if reply else {})
+    found = _CREDITS.fullmatch(text)
+    if found:
+        return Coded("no_credits", text, {"needs": int(found["needs"]), "has": int(found["has"])})
     for prefix, code in _PREFIXES:
         if text.startswith(prefix):
             return Coded(code, text)

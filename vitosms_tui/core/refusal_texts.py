@@ -190,4 +190,8 @@ REFUSALS: dict[str, str] = {
     "calendar_unreachable.unreachable": "the calendar server {host} cannot be reached: {reason}",
     "calendar_unreachable.not_icalendar": "the calendar at {url} {reason}",
     "invalid_time.as_typed": "{problem}",
+    "smtp.not_configured": "no SMTP server configured ([smtp] host or VITOSMS_SMTP_HOST)",
+    "smtp.not_sent": "the e-mail could not be sent: {reason}",
+    "database": "database error: {error}",
+    "restore_failed": "restore failed, the database is unchanged: {reason}",
 }

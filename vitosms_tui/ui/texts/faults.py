@@ -37,6 +37,7 @@ FAULTS: dict[str, str] = {
     "server_unreachable": N_("The mail server could not be reached; the e-mail is tried again by itself"),
     "address_unusable": N_("The e-mail address cannot be used: check it with the patient"),
     "mail_unbuildable": N_("The e-mail could not be put together: tell the service desk"),
+    "mail_not_configured": N_("No mail server is set up; the e-mail waits: tell the service desk"),
     # the practice's side
     "no_credits": N_("Not enough credits (needs {needs}, has {has}): order credits"),
     "appointment_began": N_("its appointment began at {when}"),

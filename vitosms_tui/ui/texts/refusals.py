@@ -195,6 +195,10 @@ REFUSALS: dict[str, str] = {
     "unknown_placeholder": N_("The placeholder {{{shown}}} cannot be used here."),
     "unknown_purpose": N_("Choose one of the kinds of message."),
     "worker_running": N_("Messages are being sent right now: stop the workers first."),
+    "smtp.not_configured": N_("No mail server is set up: tell the service desk."),
+    "smtp.not_sent": N_("The e-mail could not be sent ({reason}): try again later, or tell the service desk."),
+    "database": N_("The database answered with an error: try again; if it stays, tell the service desk."),
+    "restore_failed": N_("The backup could not be restored; the database is unchanged ({reason})."),
 }
 # the rows of a recall's refusals name the recall's person first
 _NAMED = frozenset(key for key in REFUSALS if key.endswith((".recall", ".recall_sms", ".recall_email")))
