@@ -21,11 +21,13 @@ test: lint
 	$(PY) -m pytest -q -n 2 -p no:cacheprovider; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo 'pytest ran no tests' >&2; exit 1; fi; exit $$rc
 
-# the layers' contracts, then style (ruff: pycodestyle, pyflakes, isort, bugbear, pyupgrade, format)
+# the layers' contracts, then style (ruff: pycodestyle, pyflakes, isort, bugbear, pyupgrade, format),
+# then the types of core and delivery (mypy --strict; which files and flags: pyproject.toml)
 lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check vitosms_tui tests tools
 	$(VENV)/bin/ruff format --check vitosms_tui tests tools
+	$(VENV)/bin/mypy
 
 # STRESS_DB=postgresql://… runs it on an empty PostgreSQL database instead of a SQLite file;
 # STRESS_SMPP=1 sends the SMS over SMPP to `vitosms smsc` instead of the in-process mock gateway

@@ -220,7 +220,7 @@ def kind_of(channel: str, recipient: str) -> str:
 
 def draft_for(n: int):
     """The n-th message: 60 % SMS (2 % each to a test number), 40 % e-mail (2 % refused, 2 % greylisted)."""
-    from vitosms_tui.core import outbox
+    from vitosms_tui.core.drafts import Draft
 
     text = f"{TEXTS[n % len(TEXTS)]} Nr. {n}"
     if n % 5 < 3:
@@ -229,10 +229,10 @@ def draft_for(n: int):
             number = ("+41799990100", "+41799990101", "+41799990102")[slot]
         else:
             number = f"+4179{2_000_000 + n:07d}"
-        return outbox.Draft("sms", number, text)
+        return Draft("sms", number, text)
     slot = n % 100  # 3 and 53: refused, 4 and 54: greylisted (n % 5 is 3 or 4 for e-mails)
     local = "refused" if slot in (3, 53) else "grey" if slot in (4, 54) else "patient"
-    return outbox.Draft("email", f"{local}.{n}@example.ch", text, subject=f"Ihre Praxis ({n})")
+    return Draft("email", f"{local}.{n}@example.ch", text, subject=f"Ihre Praxis ({n})")
 
 
 def prepare(run: Run, count: int) -> dict[int, int]:

@@ -11,7 +11,7 @@ import sys as _sys
 # URL is opened (core.db._give_peewee_psycopg). A program that imported
 # peewee or psycopg itself before us keeps them as they are.
 if "peewee" not in _sys.modules and "psycopg" not in _sys.modules:
-    _sys.modules["psycopg"] = None
+    _sys.modules["psycopg"] = None  # type: ignore[assignment]  # None is the "not installed" mark
     try:
         import peewee as _peewee  # noqa: F401
     finally:

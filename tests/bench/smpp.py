@@ -99,6 +99,7 @@ async def _raw_loop(port: int, count: int, round_: int) -> float:
 def smpp_throughput(path: Path, folder: Path) -> tuple[float, float]:
     """(worker SMS/s over SMPP: claim, submit, record; raw aiosmpplib loop SMS/s), medians."""
     from vitosms_tui.core import credits, outbox
+    from vitosms_tui.core.drafts import Draft
     from vitosms_tui.core.sms_settings import SmsSettings
     from vitosms_tui.delivery.gateways.smpp import SmppGateway
     from vitosms_tui.delivery.worker import DeliveryWorker
@@ -119,7 +120,7 @@ def smpp_throughput(path: Path, folder: Path) -> tuple[float, float]:
             raws.append(asyncio.run(_raw_loop(port, SMS, round_)))
             outbox.enqueue(
                 mandant,
-                [outbox.Draft("sms", f"+4179{2000000 + round_ * SMS + i:07d}", BODY) for i in range(SMS)],
+                [Draft("sms", f"+4179{2000000 + round_ * SMS + i:07d}", BODY) for i in range(SMS)],
                 user="bench",
             )
             worker = DeliveryWorker(settings, SmppGateway(settings.sms, folder / "state"), poll_seconds=0.05)

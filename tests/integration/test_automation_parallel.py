@@ -79,7 +79,8 @@ def test_parallel_workers_create_nothing_twice(practice):
             totals.update(report)
     messages = list(Message.select())
     keys = [m.auto_key for m in messages]
-    assert None not in keys and len(keys) == len(set(keys))
+    assert None not in keys
+    assert len(keys) == len(set(keys))
     real = [m for m in messages if not m.auto_key.startswith("skipped:")]
     skipped = [m for m in messages if m.auto_key.startswith("skipped:")]
     per_appointment = Counter(m.appointment_id for m in real if m.purpose == "reminder")
@@ -87,7 +88,8 @@ def test_parallel_workers_create_nothing_twice(practice):
     skipped_reminders = {m.appointment_id for m in skipped if m.purpose == "reminder"}
     assert len(per_appointment) + len(skipped_reminders) == len(appointments)
     greeted = Counter(m.person_id for m in messages if m.purpose == "birthday")
-    assert greeted and set(greeted.values()) == {1}
+    assert greeted
+    assert set(greeted.values()) == {1}
     # each message was counted by the one process that made it
     assert totals["reminders"] + totals["birthdays"] == len(real)
     assert totals["birthdays"] == sum(1 for m in real if m.purpose == "birthday")

@@ -257,7 +257,8 @@ def test_stepping_the_command_line_through_days(tmp_path, capsys):
     assert sent == [1, 0, 1, 0, 2]
     handset = [json.loads(line) for line in (state / "sms-handset.jsonl").read_text("utf-8").splitlines()]
     # Anna: three reminders and one greeting; Nora: nothing (no consent to either)
-    assert created == 4 and len(handset) == 4
+    assert created == 4
+    assert len(handset) == 4
     assert {line["to"] for line in handset} == {"+41791234567"}
     assert len({line["client_ref"] for line in handset}) == 4
     assert sum("Geburtstag" in line["text"] for line in handset) == 1

@@ -26,6 +26,7 @@ import pytest
 from tests.processes import vitosms, wait_for
 from vitosms_tui.core import credits, mandanten, outbox
 from vitosms_tui.core.db import database, open_database
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.models import CreditEntry, Message, Person
 from vitosms_tui.delivery.gateways.mock import HANDSET_FILE
 from vitosms_tui.delivery.sink import MaildirHandler, start_sink
@@ -110,7 +111,7 @@ def count(status: str, channel: str | None = None) -> int:
 def enqueue_sms(payers, indexes) -> None:
     for index in indexes:
         payer = payers[index % 2]
-        outbox.enqueue(payer, [outbox.Draft("sms", f"+417912{index:05d}", f"Termin {index}")], user="test")
+        outbox.enqueue(payer, [Draft("sms", f"+417912{index:05d}", f"Termin {index}")], user="test")
 
 
 def messages() -> dict[str, tuple]:
@@ -157,7 +158,7 @@ def test_a_backup_under_a_running_worker_restores_to_a_database_that_loses_and_r
     enqueue_sms(payers, range(half))
     outbox.enqueue(
         mandant,
-        [outbox.Draft("email", f"p{i}@example.ch", "Termin", subject="Termin") for i in range(MAIL_COUNT)],
+        [Draft("email", f"p{i}@example.ch", "Termin", subject="Termin") for i in range(MAIL_COUNT)],
         user="test",
     )
 
@@ -189,9 +190,11 @@ def test_a_backup_under_a_running_worker_restores_to_a_database_that_loses_and_r
         worker.send_signal(signal.SIGTERM)
         finished(worker, "worker")
         finished(vitosms(live, tmp_path, config, "worker", "--drain"), "the delivery reports")
-        assert count("delivered") == SMS_COUNT and count("sent") == MAIL_COUNT
+        assert count("delivered") == SMS_COUNT
+        assert count("sent") == MAIL_COUNT
         assert backup_file.stat().st_mode & 0o777 == 0o600
-        assert summary["persons"] == 1 and half + MAIL_COUNT <= summary["messages"] <= SMS_COUNT + MAIL_COUNT
+        assert summary["persons"] == 1
+        assert half + MAIL_COUNT <= summary["messages"] <= SMS_COUNT + MAIL_COUNT
 
         live_messages, live_ledger = messages(), ledger()
         restore = vitosms(fresh_db, tmp_path, config, "--json", "restore", str(backup_file))
@@ -210,7 +213,8 @@ def test_a_backup_under_a_running_worker_restores_to_a_database_that_loses_and_r
         ]
         assert held
         states = Counter((channel, status) for _id, channel, status, _pid in snapshot.values())
-        assert states[("sms", "sent")] >= 30 and states[("sms", "delivered")] == 0
+        assert states[("sms", "sent")] >= 30
+        assert states[("sms", "delivered")] == 0
         # nothing of the snapshot is lost: ledger and messages are the live ones up to that
         # moment (a ledger is never changed, only added to; messages in the order they came)
         assert snapshot_ledger == live_ledger[: len(snapshot_ledger)]
@@ -220,7 +224,8 @@ def test_a_backup_under_a_running_worker_restores_to_a_database_that_loses_and_r
             assert credits.balance(mandant_id) == sum(kinds.values()) >= 0
             spent = -kinds["spend"]
             price = sum(m.credits for m in Message.select().where(Message.mandant == mandant_id))
-            assert spent == price and kinds["refund"] == 0
+            assert spent == price
+            assert kinds["refund"] == 0
         balances_before_drain = credits.balances()
 
         # a worker on the restored database finishes what the snapshot left open
@@ -275,8 +280,11 @@ def test_the_nightly_backup_script_keeps_the_days_it_is_told(db_path, mandant, t
     run = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=WAIT)
     assert run.returncode == 0, run.stderr
     names = sorted(p.name for p in folder.iterdir())
-    assert not old.exists() and recent.exists() and unrelated.exists()
+    assert not old.exists()
+    assert recent.exists()
+    assert unrelated.exists()
     [new] = [n for n in names if n not in (recent.name, unrelated.name)]
-    assert new.startswith("vitosms-") and new.endswith(".backup")
+    assert new.startswith("vitosms-")
+    assert new.endswith(".backup")
     assert (folder / new).stat().st_mode & 0o777 == 0o600
     assert run.stdout.startswith(f"backup {folder / new}: schema version")

@@ -118,7 +118,8 @@ def test_refused_login_and_a_server_that_is_down_change_nothing(practice, hau_ca
     with caplog.at_level("DEBUG"):
         assert run_due_syncs(settings()) == 1
     [kept] = list_syncs()
-    assert "connection refused" in kept.last_error and kept.last_ok_at is None
+    assert "connection refused" in kept.last_error
+    assert kept.last_ok_at is None
     assert PASSWORD not in caplog.text
 
 
@@ -132,7 +133,8 @@ def test_the_worker_runs_a_remembered_calendar_when_its_interval_has_passed(prac
     ticker()
     ticker._thread.join(60)
     [kept] = list_syncs()
-    assert kept.last_error is None and last_counts(kept)["added"] == 1
+    assert kept.last_error is None
+    assert last_counts(kept)["added"] == 1
     assert run_due_syncs(settings()) == 0  # not due again before five minutes
     clock.set_now("2026-12-01T08:06")
     assert run_due_syncs(settings()) == 1
@@ -159,7 +161,8 @@ def test_the_command_reads_the_password_from_the_config_and_remembers_the_calend
 
     dry = vitosms("--config", str(config), "sync", "caldav", url, "--mandant", "HAU", "--dry-run")
     assert dry.returncode == 0, dry.stderr
-    assert json.loads(dry.stdout)["added"] == 1 and CalendarSync.select().count() == 0
+    assert json.loads(dry.stdout)["added"] == 1
+    assert CalendarSync.select().count() == 0
     run = vitosms("--config", str(config), "sync", "caldav", url, "--mandant", "HAU", "--every", "10")
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["added"] == 1
@@ -168,8 +171,10 @@ def test_the_command_reads_the_password_from_the_config_and_remembers_the_calend
     wrong = vitosms(
         "sync", "caldav", url, "--mandant", "HAU", "--login", LOGIN, env={"VITOSMS_CALDAV_PASSWORD": "nein-nein"}
     )
-    assert wrong.returncode == 2 and len(wrong.stderr.strip().splitlines()) == 1
-    assert "refused the login" in wrong.stderr and "nein-nein" not in wrong.stderr + wrong.stdout
+    assert wrong.returncode == 2
+    assert len(wrong.stderr.strip().splitlines()) == 1
+    assert "refused the login" in wrong.stderr
+    assert "nein-nein" not in wrong.stderr + wrong.stdout
     assert json.loads(wrong.stdout)["error"]["message"].startswith("the calendar server")
     assert Appointment.select().count() == 1
 
@@ -198,7 +203,10 @@ def test_the_worker_process_syncs_a_due_calendar_and_logs_no_patient_data(practi
         env={**os.environ, "VITOSMS_CALDAV_PASSWORD": PASSWORD, "VITOSMS_LOG_LEVEL": "DEBUG"},
     )
     assert run.returncode == 0, run.stderr
-    assert "Muster" not in run.stderr and PASSWORD not in run.stderr and "BEGIN:VEVENT" not in run.stderr
+    assert "Muster" not in run.stderr
+    assert PASSWORD not in run.stderr
+    assert "BEGIN:VEVENT" not in run.stderr
     [kept] = list_syncs()
-    assert kept.last_error is None and last_counts(kept)["added"] == 1
+    assert kept.last_error is None
+    assert last_counts(kept)["added"] == 1
     assert Appointment.get(Appointment.external_id == "a1").status == "booked"

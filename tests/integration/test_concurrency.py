@@ -24,6 +24,7 @@ import pytest
 
 from tests.processes import vitosms, wait_for
 from vitosms_tui.core import agenda, clock, credits, mandanten, outbox, persons
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.models import CreditEntry, Message
 from vitosms_tui.delivery.gateways.mock import HANDSET_FILE
 from vitosms_tui.delivery.sink import start_sink
@@ -108,7 +109,8 @@ def test_three_send_processes_spend_the_last_credits_once(db, db_path, tmp_path,
     for code, out, err in results:
         assert "Traceback" not in err
         if code == 1:
-            assert len(err.strip().splitlines()) == 1 and "not enough credits" in err
+            assert len(err.strip().splitlines()) == 1
+            assert "not enough credits" in err
             assert json.loads(out)["error"]["code"] == "insufficient_credits"
         else:
             assert [m["status"] for m in json.loads(out)["messages"]] == ["queued", "queued"]
@@ -151,10 +153,10 @@ def practice(db, db_path, tmp_path):
         )
     # and free texts from the desk, test numbers among them
     numbers = ["+41799990100", "+41799990101", "+41799990102"] + [f"+4179555{3000 + i}" for i in range(17)]
-    free = outbox.enqueue(hau, [outbox.Draft("sms", n, f"Nachricht {n[-4:]}") for n in numbers], user="desk")
+    free = outbox.enqueue(hau, [Draft("sms", n, f"Nachricht {n[-4:]}") for n in numbers], user="desk")
     free += outbox.enqueue(
         mue,
-        [outbox.Draft("email", f"info{i}@example.ch", f"Mail {i}", subject="Praxis") for i in range(10)],
+        [Draft("email", f"info{i}@example.ch", f"Mail {i}", subject="Praxis") for i in range(10)],
         user="desk",
     )
     return {"mandanten": (hau, mue), "appointments": appointments, "free": free}
@@ -211,7 +213,8 @@ def test_two_workers_and_automation_runs_create_and_send_everything_once(practic
         json.loads(line)["client_ref"] for line in (tmp_path / "state" / HANDSET_FILE).read_text().splitlines()
     )
     mails = Counter(m["X-Vitosms-Ref"] for m in mailbox.Maildir(str(tmp_path / "mailbox"), create=False))
-    assert max(handset.values()) == 1 and max(mails.values()) == 1
+    assert max(handset.values()) == 1
+    assert max(mails.values()) == 1
     for m in messages:
         expected = EXPECTED.get(m.recipient, "delivered" if m.channel == "sms" else "sent")
         assert m.status == expected, (m.id, m.recipient, m.status, m.error)

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from vitosms_tui.core import credits, mandanten, outbox
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.models import CreditEntry, Message
 
 # Each process waits for the start file, then races the others.
@@ -16,13 +17,14 @@ SENDER = textwrap.dedent("""
     import json, os, sys, time
     from vitosms_tui.core import mandanten, outbox
     from vitosms_tui.core.db import open_database
+    from vitosms_tui.core.drafts import Draft, quote
     from vitosms_tui.core.errors import Refused
 
     db, go, tries = sys.argv[1], sys.argv[2], int(sys.argv[3])
     open_database(db)
     mandant = mandanten.get_mandant("HAU")
-    draft = outbox.Draft("sms", "079 123 45 67", "Nachricht")
-    outbox.quote(mandant, [draft])  # warm up: number metadata, tariff
+    draft = Draft("sms", "079 123 45 67", "Nachricht")
+    quote(mandant, [draft])  # warm up: number metadata, tariff
     while not os.path.exists(go):
         pass  # spin: all start within microseconds of each other
     queued = refused = 0
@@ -40,7 +42,7 @@ SENDER = textwrap.dedent("""
 
 CLAIMER = textwrap.dedent("""
     import json, os, sys, time
-    from vitosms_tui.core import outbox
+    from vitosms_tui.core import sending
     from vitosms_tui.core.db import open_database
 
     db, go, worker = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -49,7 +51,7 @@ CLAIMER = textwrap.dedent("""
         pass  # spin: all start within microseconds of each other
     mine = []
     while True:
-        batch = outbox.claim_due(worker, 1, 300)
+        batch = sending.claim(worker, 1, 300)
         if not batch:
             break
         mine += [m.id for m in batch]
@@ -99,10 +101,11 @@ def test_three_processes_cannot_overspend(tmp_path, db_path, few_credits):
 
 def test_two_workers_claim_each_message_once(tmp_path, db_path, few_credits):
     credits.purchase(few_credits, 50, "test")
-    outbox.enqueue(few_credits, [outbox.Draft("sms", "0791234567", f"Nr. {i}") for i in range(60)], "desk")
+    outbox.enqueue(few_credits, [Draft("sms", "0791234567", f"Nr. {i}") for i in range(60)], "desk")
     go = str(tmp_path / "go")
     claimed = _race(CLAIMER, tmp_path, [[str(db_path), go, "w1"], [str(db_path), go, "w2"]])
     everything = claimed[0] + claimed[1]
     assert len(everything) == len(set(everything)) == 60
     owners = {m.id: m.claimed_by for m in Message.select()}
-    assert all(owners[i] == "w1" for i in claimed[0]) and all(owners[i] == "w2" for i in claimed[1])
+    assert all(owners[i] == "w1" for i in claimed[0])
+    assert all(owners[i] == "w2" for i in claimed[1])

@@ -111,7 +111,8 @@ def test_no_command_creates_a_database_that_is_not_there(tmp_path):
             [*MAIN, "--db", str(typo), *argv], capture_output=True, text=True, stdin=subprocess.DEVNULL
         )
         assert run.returncode == 2, (argv, run.stderr)
-        assert "Traceback" not in run.stderr and run.stderr.count("\n") == 1, run.stderr
+        assert "Traceback" not in run.stderr, run.stderr
+        assert run.stderr.count("\n") == 1, run.stderr
         assert str(typo) in run.stderr or argv[0] in ("backup", "restore")
     assert not typo.parent.exists()  # not even the folder
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from vitosms_tui.core import clock, credits, outbox
 from vitosms_tui.core.config import Settings
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.models import Message
 from vitosms_tui.delivery.gateways.mock import HANDSET_FILE, MockGateway
 from vitosms_tui.delivery.worker import DeliveryWorker
@@ -37,7 +38,7 @@ def make_worker(tmp_path, s=None, **kwargs) -> DeliveryWorker:
 
 async def test_the_four_test_numbers_end_as_the_contract_says(mandant, tmp_path):
     before = credits.balance(mandant)
-    queued = outbox.enqueue(mandant, [outbox.Draft("sms", n, "Ihr Termin morgen 09:00") for n in NUMBERS], user="test")
+    queued = outbox.enqueue(mandant, [Draft("sms", n, "Ihr Termin morgen 09:00") for n in NUMBERS], user="test")
     spent = sum(m.credits for m in queued)
     tally = await make_worker(tmp_path).drain()
     refunded = 0
@@ -49,7 +50,8 @@ async def test_the_four_test_numbers_end_as_the_contract_says(mandant, tmp_path)
             refunded += message.credits
             assert message.error
         if status == "delivered":
-            assert message.delivered_at is not None and message.provider_id
+            assert message.delivered_at is not None
+            assert message.provider_id
     assert credits.balance(mandant) == before - spent + refunded
     assert tally.as_dict() == {"sent": 3, "delivered": 2, "failed": 2, "retried": 2}
     lines = [json.loads(x) for x in (tmp_path / "state" / HANDSET_FILE).read_text().splitlines()]
@@ -58,23 +60,23 @@ async def test_the_four_test_numbers_end_as_the_contract_says(mandant, tmp_path)
 
 
 async def test_once_sends_what_is_due_and_leaves_reports_for_later(mandant, tmp_path):
-    [message] = outbox.enqueue(mandant, [outbox.Draft("sms", "+41791234567", "Hallo")], user="test")
+    [message] = outbox.enqueue(mandant, [Draft("sms", "+41791234567", "Hallo")], user="test")
     s = settings(report_delay=3600)
     tally = await make_worker(tmp_path, s).run_once()
-    assert tally.sent == 1 and tally.delivered == 0
+    assert tally.sent == 1
+    assert tally.delivered == 0
     assert Message.get_by_id(message.id).status == "sent"
     # a later worker (a new process, a new gateway instance) picks the report up
     clock.set_now(clock.now() + timedelta(hours=2))
     tally = await make_worker(tmp_path, s).run_once()
-    assert tally.delivered == 1 and Message.get_by_id(message.id).status == "delivered"
+    assert tally.delivered == 1
+    assert Message.get_by_id(message.id).status == "delivered"
 
 
 async def test_drain_leaves_messages_scheduled_later_queued(mandant, tmp_path):
     later = clock.now() + timedelta(hours=3)
-    [scheduled] = outbox.enqueue(
-        mandant, [outbox.Draft("sms", "+41791234568", "Später")], user="test", scheduled_at=later
-    )
-    [now] = outbox.enqueue(mandant, [outbox.Draft("sms", "+41791234569", "Jetzt")], user="test")
+    [scheduled] = outbox.enqueue(mandant, [Draft("sms", "+41791234568", "Später")], user="test", scheduled_at=later)
+    [now] = outbox.enqueue(mandant, [Draft("sms", "+41791234569", "Jetzt")], user="test")
     await make_worker(tmp_path).drain()
     assert Message.get_by_id(scheduled.id).status == "queued"
     assert Message.get_by_id(now.id).status == "delivered"
@@ -92,14 +94,14 @@ async def test_a_failing_automation_tick_does_not_stop_delivery(mandant, tmp_pat
     def broken():
         raise RuntimeError("automation bug")
 
-    [message] = outbox.enqueue(mandant, [outbox.Draft("sms", "+41791234567", "Hallo")], user="test")
+    [message] = outbox.enqueue(mandant, [Draft("sms", "+41791234567", "Hallo")], user="test")
     await make_worker(tmp_path, automation_tick=broken).drain()
     assert Message.get_by_id(message.id).status == "delivered"
 
 
 async def test_logs_hold_neither_bodies_nor_numbers(mandant, tmp_path, caplog):
     caplog.set_level("DEBUG", logger="vitosms")  # our loggers (peewee echoes SQL at DEBUG)
-    outbox.enqueue(mandant, [outbox.Draft("sms", n, "Geheimer Befund XYZ") for n in NUMBERS], user="test")
+    outbox.enqueue(mandant, [Draft("sms", n, "Geheimer Befund XYZ") for n in NUMBERS], user="test")
     await make_worker(tmp_path).drain()
     text = caplog.text
     assert "Geheimer" not in text

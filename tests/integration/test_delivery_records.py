@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from vitosms_tui.core import clock, credits, outbox
+from vitosms_tui.core import clock, credits, outbox, sending
 from vitosms_tui.core.config import DeliverySettings
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.models import Message, MessageEvent
 from vitosms_tui.delivery import records
 from vitosms_tui.delivery.gateways.base import ACCEPTED, PASSING, PERMANENT, DeliveryReport
@@ -12,7 +13,7 @@ from vitosms_tui.delivery.records import Outcome
 
 def queue(mandant, count):
     return outbox.enqueue(
-        mandant, [outbox.Draft("sms", f"+4179123{4500 + i:04d}", "Hallo") for i in range(count)], user="test"
+        mandant, [Draft("sms", f"+4179123{4500 + i:04d}", "Hallo") for i in range(count)], user="test"
     )
 
 
@@ -20,23 +21,26 @@ def kinds(message_id):
     return [e.kind for e in MessageEvent.select().where(MessageEvent.message == message_id).order_by(MessageEvent.id)]
 
 
-def test_mark_sent_many_marks_only_what_the_worker_still_holds(mandant):
+def test_mark_sent_marks_only_what_the_worker_still_holds(mandant):
     a, b, c = queue(mandant, 3)
-    outbox.claim_due("w1", 2, 30)  # a and b for w1
-    outbox.claim_due("w2", 5, 30)  # c for w2
-    held = outbox.mark_sent_many("w1", [(a.id, "p-a"), (b.id, "p-b"), (c.id, "p-c")])
+    sending.claim("w1", 2, 30)  # a and b for w1
+    sending.claim("w2", 5, 30)  # c for w2
+    held = sending.mark_sent("w1", {a.id: "p-a", b.id: "p-b", c.id: "p-c"})
     assert held == {a.id, b.id}
     a, b, c = (Message.get_by_id(m.id) for m in (a, b, c))
-    assert (a.status, a.provider_id, a.lease_until) == ("sent", "p-a", None) and a.sent_at
-    assert b.status == "sent" and c.status == "sending" and c.provider_id is None
+    assert (a.status, a.provider_id, a.lease_until) == ("sent", "p-a", None)
+    assert a.sent_at
+    assert b.status == "sent"
+    assert c.status == "sending"
+    assert c.provider_id is None
     assert kinds(a.id) == ["queued", "claimed", "sent"]
-    assert outbox.mark_sent_many("w1", [(a.id, "again")]) == set()  # not sending any more
+    assert sending.mark_sent("w1", {a.id: "again"}) == set()  # not sending any more
 
 
 def test_record_writes_a_mixed_batch(mandant):
     ok, retry, refused = queue(mandant, 3)
     before = credits.balance(mandant)
-    jobs = {job.id: job for job in records.claim("w", 10, 30)}
+    jobs = {job.id: job for job in sending.claim("w", 10, 30)}
     states = records.record(
         "w",
         [
@@ -53,8 +57,8 @@ def test_record_writes_a_mixed_batch(mandant):
 
 def test_record_reports_in_a_batch_is_idempotent(mandant):
     good, bad = queue(mandant, 2)
-    outbox.claim_due("w", 5, 30)
-    outbox.mark_sent_many("w", [(good.id, "p-good"), (bad.id, "p-bad")])
+    sending.claim("w", 5, 30)
+    sending.mark_sent("w", {good.id: "p-good", bad.id: "p-bad"})
     before = credits.balance(mandant)
     at = clock.now()
     reports = [
@@ -62,13 +66,16 @@ def test_record_reports_in_a_batch_is_idempotent(mandant):
         DeliveryReport("p-bad", False, at, "undelivered"),
         DeliveryReport("p-unknown", True, at),
     ]
-    assert records.record_reports(reports) == (1, 1)
-    assert records.record_reports(reports) == (0, 0)
+    assert sending.record_reports(reports) == (1, 1)
+    assert sending.record_reports(reports) == (0, 0)
     good, bad = Message.get_by_id(good.id), Message.get_by_id(bad.id)
-    assert good.status == "delivered" and good.delivered_at == at
-    assert bad.status == "failed" and bad.error == "undelivered"
+    assert good.status == "delivered"
+    assert good.delivered_at == at
+    assert bad.status == "failed"
+    assert bad.error == "undelivered"
     assert credits.balance(mandant) == before + bad.credits
-    assert kinds(good.id)[-1] == "delivered" and kinds(bad.id)[-2:] == ["failed", "refunded"]
+    assert kinds(good.id)[-1] == "delivered"
+    assert kinds(bad.id)[-2:] == ["failed", "refunded"]
     assert records.awaiting_report_ids(10) == []
 
 
@@ -76,9 +83,7 @@ def test_remaining_for_drain_ignores_what_is_scheduled_later(mandant):
     from datetime import timedelta
 
     started = clock.now()
-    outbox.enqueue(
-        mandant, [outbox.Draft("sms", "+41791234567", "x")], user="test", scheduled_at=started + timedelta(hours=1)
-    )
+    outbox.enqueue(mandant, [Draft("sms", "+41791234567", "x")], user="test", scheduled_at=started + timedelta(hours=1))
     assert records.remaining_for_drain(started) == 0
     queue(mandant, 1)
     assert records.remaining_for_drain(clock.now()) == 1

@@ -9,6 +9,7 @@ from tests.processes import wait_for
 from vitosms_tui.cli.demo import BackgroundWorker, start_simulator
 from vitosms_tui.core import credits, outbox
 from vitosms_tui.core.config import Settings
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.journal import timeline
 from vitosms_tui.core.models import Message
 
@@ -21,9 +22,10 @@ def test_the_demo_sends_every_sms_over_smpp_to_the_simulator(tmp_path, mandant):
     smsc = start_simulator(ctx)
     worker = BackgroundWorker(settings, ctx.state_dir)
     try:
-        assert settings.sms.gateway == "smpp" and settings.sms.port == smsc.port
+        assert settings.sms.gateway == "smpp"
+        assert settings.sms.port == smsc.port
         worker.start()
-        [message] = outbox.enqueue(mandant, [outbox.Draft("sms", "+41791234567", "Hallo")], user="test")
+        [message] = outbox.enqueue(mandant, [Draft("sms", "+41791234567", "Hallo")], user="test")
         wait_for(lambda: Message.get_by_id(message.id).status == "delivered", "the delivery receipt")
     finally:
         worker.stop()
@@ -31,9 +33,11 @@ def test_the_demo_sends_every_sms_over_smpp_to_the_simulator(tmp_path, mandant):
     stored = Message.get_by_id(message.id)
     assert stored.provider_id.startswith("smsc-")
     [line] = [json.loads(x) for x in (ctx.state_dir / "sms-handset.jsonl").read_text().splitlines()]
-    assert line["provider_id"] == stored.provider_id and line["text"] == "Hallo"
+    assert line["provider_id"] == stored.provider_id
+    assert line["text"] == "Hallo"
     # the journal shows the provider's id and the receipt
     details = " ".join(f"{e.kind} {e.detail}" for e in timeline(message.id))
-    assert stored.provider_id in details and "delivered" in details
+    assert stored.provider_id in details
+    assert "delivered" in details
     events = [json.loads(x)["event"] for x in (ctx.state_dir / "smsc-events.jsonl").read_text().splitlines()]
     assert events == ["bind", "receipt delivered", "unbind"]

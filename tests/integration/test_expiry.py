@@ -11,8 +11,9 @@ from datetime import timedelta
 
 import pytest
 
-from vitosms_tui.core import agenda, clock, credits, outbox, recall
+from vitosms_tui.core import agenda, clock, credits, journal, outbox, recall, sending
 from vitosms_tui.core.config import Settings
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.errors import Refused
 from vitosms_tui.core.models import CreditEntry, Message
 from vitosms_tui.core.persons import PersonInput, add_person
@@ -38,7 +39,7 @@ def handset(tmp_path) -> list[dict]:
 
 
 def kinds(message) -> list[str]:
-    return [e.kind for e in outbox.timeline(message.id)]
+    return [e.kind for e in journal.timeline(message.id)]
 
 
 def refunds(message) -> list[int]:
@@ -71,14 +72,16 @@ async def test_a_reminder_found_after_its_appointment_began_expires_and_is_refun
     clock.set_now("2026-12-04T12:00")  # the worker was down from Thursday till Friday noon
     await worker(tmp_path).run_once()
     reminder = Message.get_by_id(reminder.id)
-    assert reminder.status == "expired" and "appointment began at 04.12.2026 11:00" in reminder.error
+    assert reminder.status == "expired"
+    assert "appointment began at 04.12.2026 11:00" in reminder.error
     assert kinds(reminder)[-2:] == ["expired", "refunded"]
     assert refunds(reminder) == [reminder.credits]
     assert credits.balance(mandant) == before + reminder.credits
     assert handset(tmp_path) == []
     # another worker, another pass: nothing more happens to it
     await worker(tmp_path).run_once()
-    assert refunds(reminder) == [reminder.credits] and kinds(reminder).count("expired") == 1
+    assert refunds(reminder) == [reminder.credits]
+    assert kinds(reminder).count("expired") == 1
 
 
 async def test_a_reminder_in_the_last_hour_still_goes_out(mandant, anna, tmp_path):
@@ -93,7 +96,7 @@ async def test_a_reminder_in_the_last_hour_still_goes_out(mandant, anna, tmp_pat
 async def test_a_birthday_greeting_expires_at_the_end_of_its_day(mandant, anna, tmp_path):
     [greeting] = outbox.enqueue(
         mandant,
-        [outbox.Draft("sms", anna.mobile, "Alles Gute!", person=anna, purpose="birthday")],
+        [Draft("sms", anna.mobile, "Alles Gute!", person=anna, purpose="birthday")],
         "automation",
         scheduled_at=zh("2026-12-03T09:00"),
     )
@@ -101,8 +104,10 @@ async def test_a_birthday_greeting_expires_at_the_end_of_its_day(mandant, anna, 
     clock.set_now("2026-12-04T09:00")
     await worker(tmp_path).run_once()
     greeting = Message.get_by_id(greeting.id)
-    assert greeting.status == "expired" and "birthday" in greeting.error
-    assert refunds(greeting) == [1] and handset(tmp_path) == []
+    assert greeting.status == "expired"
+    assert "birthday" in greeting.error
+    assert refunds(greeting) == [1]
+    assert handset(tmp_path) == []
 
 
 async def test_a_recall_notice_expires_when_its_recall_is_cancelled(mandant, anna, tmp_path):
@@ -115,15 +120,18 @@ async def test_a_recall_notice_expires_when_its_recall_is_cancelled(mandant, ann
     clock.set_now("2026-12-03T10:00")
     await worker(tmp_path).run_once()
     message = Message.get_by_id(message.id)
-    assert notice and message.status == "expired" and "recall is cancelled" in message.error
-    assert refunds(message) == [message.credits] and handset(tmp_path) == []
+    assert notice
+    assert message.status == "expired"
+    assert "recall is cancelled" in message.error
+    assert refunds(message) == [message.credits]
+    assert handset(tmp_path) == []
 
 
 async def test_checked_again_right_before_hand_over(mandant, anna, tmp_path):
     appt = book(mandant, anna, "2026-12-04T11:00")
     reminder = agenda.remind(appt, "desk").message
     clock.set_now("2026-12-04T10:59:59")
-    [job] = records.claim("slow-worker", 10, 30)
+    [job] = sending.claim("slow-worker", 10, 30)
     assert not job.past_its_moment()
     clock.set_now("2026-12-04T11:00:01")  # the claimed batch waited: the moment passed meanwhile
     late = worker(tmp_path, worker_id="slow-worker")
@@ -131,7 +139,8 @@ async def test_checked_again_right_before_hand_over(mandant, anna, tmp_path):
     states = records.record("slow-worker", late._outcomes, late.delivery)
     assert states == ["expired"]
     reminder = Message.get_by_id(reminder.id)
-    assert reminder.status == "expired" and refunds(reminder) == [reminder.credits]
+    assert reminder.status == "expired"
+    assert refunds(reminder) == [reminder.credits]
     assert handset(tmp_path) == []
 
 
@@ -141,7 +150,7 @@ async def test_a_lapsed_lease_after_the_moment_expires_once_and_the_late_worker_
     appt = book(mandant, anna, "2026-12-04T11:00")
     reminder = agenda.remind(appt, "desk").message
     clock.set_now("2026-12-04T10:58")
-    [job] = records.claim("dying-worker", 10, 30)  # ...and the worker dies
+    [job] = sending.claim("dying-worker", 10, 30)  # ...and the worker dies
     clock.set_now("2026-12-04T11:05")
     await worker(tmp_path).run_once()  # takes over the lapsed lease: past the moment
     reminder = Message.get_by_id(reminder.id)
@@ -162,9 +171,12 @@ async def test_quiet_hours_hold_a_reminder_till_morning_or_it_expires(mandant, a
     clock.set_now("2026-12-05T03:00")  # the worker comes back in the night
     await worker(tmp_path).run_once()
     held_back, waits = Message.get_by_id(held_back.id), Message.get_by_id(waits.id)
-    assert held_back.status == "expired" and "quiet hours" in held_back.error
-    assert waits.status == "queued" and waits.next_attempt_at == zh("2026-12-05T08:00")
-    assert "held" in kinds(waits) and handset(tmp_path) == []
+    assert held_back.status == "expired"
+    assert "quiet hours" in held_back.error
+    assert waits.status == "queued"
+    assert waits.next_attempt_at == zh("2026-12-05T08:00")
+    assert "held" in kinds(waits)
+    assert handset(tmp_path) == []
     clock.set_now("2026-12-05T08:00")
     await worker(tmp_path).run_once()
     assert Message.get_by_id(waits.id).status in ("sent", "delivered")
@@ -179,7 +191,8 @@ def test_a_resend_after_the_appointment_began_is_refused(mandant, anna):
     before = Message.select().count()
     with pytest.raises(Refused) as refused:
         outbox.resend(reminder.id, "desk")
-    assert refused.value.code == "expired" and "appointment began" in str(refused.value)
+    assert refused.value.code == "expired"
+    assert "appointment began" in str(refused.value)
     assert Message.select().count() == before
 
 
@@ -197,18 +210,21 @@ def test_two_workers_racing_expire_each_message_once(mandant, anna, db_path, tmp
     for message in messages:
         message = Message.get_by_id(message.id)
         assert message.status == "expired"
-        assert refunds(message) == [message.credits] and kinds(message).count("expired") == 1
-    assert credits.balance(mandant) == 100 and handset(tmp_path) == []
+        assert refunds(message) == [message.credits]
+        assert kinds(message).count("expired") == 1
+    assert credits.balance(mandant) == 100
+    assert handset(tmp_path) == []
 
 
 def test_the_json_and_the_status_filter_know_expired(mandant, anna):
     appt = book(mandant, anna, "2026-12-04T11:00")
     reminder = agenda.remind(appt, "desk").message
     clock.set_now("2026-12-04T11:00")
-    outbox.claim_due("w", 10, 30)
-    [row] = outbox.list_messages(status="expired")
-    data = outbox.message_json(row)
-    assert data["status"] == "expired" and data["expires_at"] == "2026-12-04T11:00:00+01:00"
+    sending.claim("w", 10, 30)
+    [row] = journal.list_messages(status="expired")
+    data = journal.message_json(row)
+    assert data["status"] == "expired"
+    assert data["expires_at"] == "2026-12-04T11:00:00+01:00"
     assert timedelta(0) == zh(data["expires_at"]) - reminder.expires_at
 
 
@@ -219,7 +235,7 @@ def test_a_database_of_version_2_gets_the_moments_of_its_pending_messages(mandan
     appt = book(mandant, anna, "2026-12-04T11:00")
     reminder = agenda.remind(appt, "desk").message
     [greeting] = outbox.enqueue(
-        mandant, [outbox.Draft("sms", anna.mobile, "Alles Gute!", person=anna, purpose="birthday")], "automation"
+        mandant, [Draft("sms", anna.mobile, "Alles Gute!", person=anna, purpose="birthday")], "automation"
     )
     db = database.obj
     for table, column in (
@@ -234,7 +250,8 @@ def test_a_database_of_version_2_gets_the_moments_of_its_pending_messages(mandan
     open_database(str(db_path))
     assert schema_version() == 2
     result = migrate()
-    assert result["from_version"] == 2 and result["schema_version"] == SCHEMA_VERSION == 5
+    assert result["from_version"] == 2
+    assert result["schema_version"] == SCHEMA_VERSION == 5
     assert {"message.expires_at", "appointment.no_reminder"} <= set(result["added_columns"])
     assert Message.get_by_id(reminder.id).expires_at == zh("2026-12-04T11:00")
     assert Message.get_by_id(greeting.id).expires_at == zh("2026-12-04T00:00")

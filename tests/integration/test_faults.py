@@ -26,6 +26,7 @@ import pytest
 from tests.processes import free_port, vitosms, wait_for
 from vitosms_tui.core import credits, outbox
 from vitosms_tui.core.config import Settings
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.models import Message, MessageEvent
 from vitosms_tui.delivery.gateways.mock import FLAKY_NUMBER, MockGateway
 from vitosms_tui.delivery.sink import MaildirHandler, start_sink
@@ -121,7 +122,7 @@ def refs_in_mailbox(tmp_path) -> Counter:
 def queue_mails(mandant, count=1, body="Ihr Termin morgen um 09:00."):
     return outbox.enqueue(
         mandant,
-        [outbox.Draft("email", f"patient{i}@example.ch", body, subject="Termin") for i in range(count)],
+        [Draft("email", f"patient{i}@example.ch", body, subject="Termin") for i in range(count)],
         user="desk",
     )
 
@@ -159,7 +160,9 @@ async def test_a_4xx_answer_is_retried_and_the_mail_arrives_once(mandant, tmp_pa
     tally = await make_worker(settings_for(port), tmp_path).drain()
     message = Message.get_by_id(message.id)
     assert (message.status, message.attempts, message.error) == ("sent", 2, None)
-    assert tally.retried == 1 and tally.sent == 1 and tally.failed == 0
+    assert tally.retried == 1
+    assert tally.sent == 1
+    assert tally.failed == 0
     code = answer.split()[0]
     assert any(kind == "error" and code in detail for kind, detail in journal(message))
     assert kinds(message) == ["queued", "claimed", "error", "retry", "claimed", "sent"]
@@ -175,11 +178,14 @@ async def test_a_5xx_answer_fails_with_its_reason_in_the_journal_and_refunds(man
     tally = await make_worker(settings_for(port), tmp_path).drain()
     message = Message.get_by_id(message.id)
     code = answer.split()[0]
-    assert message.status == "failed" and message.attempts == 1
-    assert code in message.error and "\n" not in message.error
+    assert message.status == "failed"
+    assert message.attempts == 1
+    assert code in message.error
+    assert "\n" not in message.error
     assert kinds(message) == ["queued", "claimed", "error", "failed", "refunded"]
     assert code in dict(journal(message))["failed"]
-    assert tally.failed == 1 and tally.retried == 0
+    assert tally.failed == 1
+    assert tally.retried == 0
     assert credits.balance(mandant) == before
     assert refs_in_mailbox(tmp_path) == Counter()
 
@@ -211,10 +217,13 @@ async def test_a_server_that_stays_too_slow_fails_after_the_last_attempt_and_ref
     settings.smtp.timeout = 0.3
     tally = await make_worker(settings, tmp_path).drain()
     message = Message.get_by_id(message.id)
-    assert message.status == "failed" and message.attempts == 2
-    assert "SMTP connection" in message.error and "gave up after 2 attempts" in message.error
+    assert message.status == "failed"
+    assert message.attempts == 2
+    assert "SMTP connection" in message.error
+    assert "gave up after 2 attempts" in message.error
     assert kinds(message) == ["queued", "claimed", "error", "retry", "claimed", "error", "failed", "refunded"]
-    assert tally.failed == 1 and credits.balance(mandant) == before
+    assert tally.failed == 1
+    assert credits.balance(mandant) == before
     assert refs_in_mailbox(tmp_path) == Counter()
 
 
@@ -272,7 +281,8 @@ def test_the_server_down_while_the_worker_runs_then_back_up(mandant, tmp_path, d
     assert refs_in_mailbox(tmp_path) == Counter({m.idempotency_key: 1 for m in queued})
     for message in queued:
         events = journal(message)
-        assert "retry" in [k for k, _ in events] and any(k == "error" and "SMTP connection" in d for k, d in events)
+        assert "retry" in [k for k, _ in events]
+        assert any(k == "error" and "SMTP connection" in d for k, d in events)
         assert Message.get_by_id(message.id).error is None  # cleared once sent
 
 
@@ -281,21 +291,26 @@ def test_the_server_down_while_the_worker_runs_then_back_up(mandant, tmp_path, d
 
 async def test_gateway_faults_that_outlast_the_attempts_fail_the_sms_and_refund_it(mandant, tmp_path):
     before = credits.balance(mandant)
-    [sms] = outbox.enqueue(mandant, [outbox.Draft("sms", FLAKY_NUMBER, "Ihr Termin")], user="desk")
+    [sms] = outbox.enqueue(mandant, [Draft("sms", FLAKY_NUMBER, "Ihr Termin")], user="desk")
     tally = await make_worker(settings_for(None, max_attempts=2), tmp_path).drain()
     sms = Message.get_by_id(sms.id)
-    assert sms.status == "failed" and sms.attempts == 2
-    assert "gateway busy" in sms.error and "gave up after 2 attempts" in sms.error
+    assert sms.status == "failed"
+    assert sms.attempts == 2
+    assert "gateway busy" in sms.error
+    assert "gave up after 2 attempts" in sms.error
     assert kinds(sms) == ["queued", "claimed", "error", "retry", "claimed", "error", "failed", "refunded"]
-    assert tally.failed == 1 and tally.retried == 1
+    assert tally.failed == 1
+    assert tally.retried == 1
     assert credits.balance(mandant) == before
 
 
 async def test_gateway_faults_within_the_attempts_are_retried_with_growing_back_off(mandant, tmp_path):
-    [sms] = outbox.enqueue(mandant, [outbox.Draft("sms", FLAKY_NUMBER, "Ihr Termin")], user="desk")
+    [sms] = outbox.enqueue(mandant, [Draft("sms", FLAKY_NUMBER, "Ihr Termin")], user="desk")
     await make_worker(settings_for(None, backoff_seconds=0.05, backoff_max_seconds=10), tmp_path).drain()
     sms = Message.get_by_id(sms.id)
-    assert sms.status == "delivered" and sms.attempts == 3 and sms.error is None
+    assert sms.status == "delivered"
+    assert sms.attempts == 3
+    assert sms.error is None
     retries = [detail for kind, detail in journal(sms) if kind == "retry"]
     assert [r.split(",")[0] for r in retries] == ["in 0.05 s", "in 0.1 s"]
 
@@ -346,7 +361,7 @@ def released_at(locker) -> datetime:
 
 def test_send_and_a_draining_worker_wait_for_a_locked_database_and_succeed(mandant, tmp_path, db_path):
     config = write_config(tmp_path, free_port())
-    [waiting] = outbox.enqueue(mandant, [outbox.Draft("sms", "+41791234567", "Erste")], user="desk")
+    [waiting] = outbox.enqueue(mandant, [Draft("sms", "+41791234567", "Erste")], user="desk")
     locker = hold_write_lock(db_path)
     send = vitosms(
         db_path,
@@ -371,7 +386,8 @@ def test_send_and_a_draining_worker_wait_for_a_locked_database_and_succeed(manda
     # both were written once the other process let go of the lock: they waited, they did not fail
     [line] = json.loads(out)["messages"]
     sent = Message.get_by_id(line["id"])
-    assert sent.status in ("queued", "delivered") and sent.created_at >= released
+    assert sent.status in ("queued", "delivered")
+    assert sent.created_at >= released
     waiting = Message.get_by_id(waiting.id)
     assert waiting.status == "delivered"
     [claimed] = [
@@ -384,11 +400,11 @@ def test_a_running_worker_waits_out_a_locked_database_and_goes_on(mandant, tmp_p
     config = write_config(tmp_path, free_port())
     worker = vitosms(db_path, tmp_path, config, "worker")
     try:
-        [first] = outbox.enqueue(mandant, [outbox.Draft("sms", "+41791234567", "Erste")], user="desk")
+        [first] = outbox.enqueue(mandant, [Draft("sms", "+41791234567", "Erste")], user="desk")
         wait_for(lambda: Message.get_by_id(first.id).status == "delivered", "the first SMS")
         locker = hold_write_lock(db_path)
         # queued while the lock is held: this waits for it too
-        [second] = outbox.enqueue(mandant, [outbox.Draft("sms", "+41791234568", "Zweite")], user="desk")
+        [second] = outbox.enqueue(mandant, [Draft("sms", "+41791234568", "Zweite")], user="desk")
         released = released_at(locker)
         assert Message.get_by_id(second.id).created_at >= released
         wait_for(lambda: Message.get_by_id(second.id).status == "delivered", "the second SMS")
@@ -396,4 +412,5 @@ def test_a_running_worker_waits_out_a_locked_database_and_goes_on(mandant, tmp_p
         worker.send_signal(signal.SIGTERM)
         out, err = worker.communicate(timeout=WAIT)
     assert worker.returncode == 0, err
-    assert "Traceback" not in err and "failed" not in err
+    assert "Traceback" not in err
+    assert "failed" not in err

@@ -19,6 +19,7 @@ import pytest
 
 from tests.integration.test_smtp_delivery import settings_for, worker
 from vitosms_tui.core import outbox, templates
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.errors import Refused
 from vitosms_tui.core.models import Message, Setting
 from vitosms_tui.delivery.sink import MaildirHandler, start_sink
@@ -69,7 +70,7 @@ def server(tmp_path):
 def queued_with(mandant, subject: str) -> Message:
     """A queued e-mail carrying ``subject`` (written to the row, past the checks of queueing)."""
     message = outbox.enqueue(
-        mandant, [outbox.Draft("email", "anna.muster@example.ch", "Ihr Termin.", subject="Termin")], user="test"
+        mandant, [Draft("email", "anna.muster@example.ch", "Ihr Termin.", subject="Termin")], user="test"
     )[0]
     Message.update(subject=subject).where(Message.id == message.id).execute()
     return message
@@ -89,7 +90,8 @@ async def test_an_encoded_line_break_in_the_subject_stays_in_the_subject(mandant
     assert headers_of(raw) == list(HEADERS)
     head, _blank, body = raw.partition(b"\r\n\r\n")
     assert b"Reply-To" not in head.split(b"\r\nSubject:")[0]
-    assert b"<a href" not in body and body.strip() == b"Ihr Termin."
+    assert b"<a href" not in body
+    assert body.strip() == b"Ihr Termin."
     parsed = BytesHeaderParser(policy=compat32).parsebytes(raw)
     assert parsed["X-Vitosms-Ref"] == Message.get_by_id(message.id).idempotency_key
     # what a mail reader shows is one line: the text, without a break
@@ -116,10 +118,11 @@ def test_such_a_subject_is_refused_when_queued(mandant, name):
     with pytest.raises(Refused) as info:
         outbox.enqueue(
             mandant,
-            [outbox.Draft("email", "anna.muster@example.ch", "Ihr Termin.", subject=SUBJECTS[name])],
+            [Draft("email", "anna.muster@example.ch", "Ihr Termin.", subject=SUBJECTS[name])],
             user="test",
         )
-    assert info.value.code == "invalid_subject" and "one line" in info.value.message
+    assert info.value.code == "invalid_subject"
+    assert "one line" in info.value.message
     assert Message.select().count() == before
 
 

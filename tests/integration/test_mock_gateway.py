@@ -35,12 +35,15 @@ def test_accepted_sms_is_written_once_with_the_contract_fields(tmp_path):
     sms = Sms("ref-1", "+41791234567", "DrHauser", "Grüezi Frau Muster", 1)
     first = gateway.submit([sms])[0]
     again = gateway.submit([sms])[0]
-    assert first.outcome == ACCEPTED and first.provider_id
-    assert again.outcome == ACCEPTED and again.provider_id == first.provider_id
+    assert first.outcome == ACCEPTED
+    assert first.provider_id
+    assert again.outcome == ACCEPTED
+    assert again.provider_id == first.provider_id
     lines = handset(tmp_path)
     assert len(lines) == 1
     assert set(lines[0]) == {"client_ref", "provider_id", "to", "sender", "text", "segments", "at"}
-    assert lines[0]["text"] == "Grüezi Frau Muster" and lines[0]["client_ref"] == "ref-1"
+    assert lines[0]["text"] == "Grüezi Frau Muster"
+    assert lines[0]["client_ref"] == "ref-1"
     assert (tmp_path / HANDSET_FILE).stat().st_mode & 0o077 == 0
 
 
@@ -54,7 +57,8 @@ def test_a_second_gateway_instance_sees_the_first_ones_submissions(tmp_path):
 def test_test_numbers(tmp_path):
     gateway = MockGateway(tmp_path, report_delay_seconds=0)
     rejected = gateway.submit([Sms("r0", REJECTED_NUMBER, "S", "x")])[0]
-    assert rejected.outcome == PERMANENT and rejected.error
+    assert rejected.outcome == PERMANENT
+    assert rejected.error
     # the flaky number: two passing faults per client_ref, counted across instances
     assert gateway.submit([Sms("r1", FLAKY_NUMBER, "S", "x")])[0].outcome == PASSING
     assert MockGateway(tmp_path).submit([Sms("r1", FLAKY_NUMBER, "S", "x")])[0].outcome == PASSING
@@ -80,9 +84,11 @@ def test_reports_come_after_the_delay_and_survive_a_new_instance(tmp_path):
     clock.set_now(clock.now() + timedelta(seconds=31))
     # a fresh process knows nothing but the handset log, and still reports
     report = MockGateway(tmp_path, report_delay_seconds=30).status([pid])[0]
-    assert report.delivered and report.provider_id == pid
+    assert report.delivered
+    assert report.provider_id == pid
     unknown = gateway.status(["mock-never-seen"])[0]
-    assert unknown.delivered is False and "unknown" in unknown.error
+    assert unknown.delivered is False
+    assert "unknown" in unknown.error
 
 
 _SUBMITTER = textwrap.dedent("""

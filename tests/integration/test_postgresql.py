@@ -11,8 +11,9 @@ import psycopg
 import pytest
 
 from tests import postgres
-from vitosms_tui.core import credits, mandanten, outbox
+from vitosms_tui.core import credits, mandanten, outbox, sending
 from vitosms_tui.core.db import open_database, postgresql_parameters, redact
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.errors import UsageError
 from vitosms_tui.core.models import Message
 
@@ -41,9 +42,11 @@ def test_a_server_that_does_not_answer_is_one_line_without_the_password():
     url = "postgresql://desk:geheim@127.0.0.1:9/praxis?connect_timeout=2"
     run = vitosms(url, "init")
     assert run.returncode == 2
-    assert run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
+    assert run.stderr.count("\n") == 1
+    assert "Traceback" not in run.stderr
     assert "cannot connect to PostgreSQL" in run.stderr
-    assert "geheim" not in run.stderr and "desk:***@" in run.stderr
+    assert "geheim" not in run.stderr
+    assert "desk:***@" in run.stderr
 
 
 @pytest.mark.parametrize("url", ["postgresql://host/", "postgresql://host:99999/praxis", "postgresql://host/a/b"])
@@ -70,14 +73,14 @@ def test_a_worker_claims_past_a_message_another_transaction_holds_instead_of_wai
     open_database(pg_url)
     mandant = mandanten.add_mandant("HAU", "Dr. Hauser", "DrHauser", user="test")
     credits.purchase(mandant, 50, user="test")
-    queued = outbox.enqueue(mandant, [outbox.Draft("sms", f"+4179123450{i}", "Termin") for i in range(3)], user="desk")
+    queued = outbox.enqueue(mandant, [Draft("sms", f"+4179123450{i}", "Termin") for i in range(3)], user="desk")
     held = queued[0].id
     holder = psycopg.connect(**postgresql_parameters(pg_url))
     holder.execute("SELECT id FROM message WHERE id = %s FOR UPDATE", (held,))
     try:
         result: list = []
         # in a thread, so that a claim that waited for the lock would show as a hang, not a pass
-        claim = threading.Thread(target=lambda: result.extend(outbox.claim_due("w1", 10, 60)))
+        claim = threading.Thread(target=lambda: result.extend(sending.claim("w1", 10, 60)))
         claim.start()
         claim.join(20)
         assert not claim.is_alive(), "the claim waited for the locked row"
@@ -85,7 +88,7 @@ def test_a_worker_claims_past_a_message_another_transaction_holds_instead_of_wai
     finally:
         holder.rollback()
         holder.close()
-    assert [m.id for m in outbox.claim_due("w2", 10, 60)] == [held]
+    assert [m.id for m in sending.claim("w2", 10, 60)] == [held]
     assert Message.select().where(Message.status == "sending").count() == 3
 
 

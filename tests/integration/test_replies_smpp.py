@@ -155,7 +155,9 @@ def test_ja_nein_stop_through_the_smsc_reach_the_agenda_and_the_consents(practic
         "sms",
     )
     out, err = send.communicate(timeout=WAIT)
-    assert send.returncode == 1 and "STOP" in err and json.loads(out)["error"]["code"] == "sms_stopped"
+    assert send.returncode == 1
+    assert "STOP" in err
+    assert json.loads(out)["error"]["code"] == "sms_stopped"
 
 
 def test_a_reply_the_link_kept_twice_is_stored_once(practice):

@@ -258,6 +258,7 @@ def test_the_browser_shows_the_desk_and_serve_stops_cleanly(practice, browser, t
         assert served.process.wait(WAIT) == 0
         assert ui_processes(str(practice)) == []  # the browser's session ended with serve
         output = (tmp_path / "serve.err").read_text() + "".join(served.lines.queue)
-        assert "Traceback" not in output and "Error" not in output, output
+        assert "Traceback" not in output, output
+        assert "Error" not in output, output
     finally:
         served.stop(str(practice))

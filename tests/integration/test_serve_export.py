@@ -62,6 +62,8 @@ def test_the_export_comes_to_the_browser_as_a_download(practice, tmp_path, monke
     finally:
         served.stop(str(practice))
     [made] = list((practice.parent / "vitosms-state" / "exports").iterdir())
-    assert content == made.read_bytes() and content.startswith(b"\xef\xbb\xbfTime;Mandant;Kind")
+    assert content == made.read_bytes()
+    assert content.startswith(b"\xef\xbb\xbfTime;Mandant;Kind")
     assert f"attachment; filename={made.name}" in disposition
-    assert made.name.startswith("ledger-") and made.name.endswith(".csv")
+    assert made.name.startswith("ledger-")
+    assert made.name.endswith(".csv")

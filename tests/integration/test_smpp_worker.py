@@ -13,6 +13,7 @@ import pytest
 from tests.processes import WAIT, wait_for
 from tests.smsc_helpers import SmscProcess, smpp_config
 from vitosms_tui.core import credits, outbox
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.models import Message
 
 
@@ -52,7 +53,7 @@ def worker(practice, config, *args) -> subprocess.Popen:
 
 
 def queue(practice, numbers, text="Guten Tag, Ihr Termin ist morgen.") -> list[Message]:
-    return outbox.enqueue(practice["mandant"], [outbox.Draft("sms", n, text) for n in numbers], user="test")
+    return outbox.enqueue(practice["mandant"], [Draft("sms", n, text) for n in numbers], user="test")
 
 
 def statuses(messages) -> Counter:
@@ -78,8 +79,11 @@ def test_drain_over_smpp_keeps_the_test_numbers_and_records_the_receipts(practic
     accepted = [m for m in sms if m.recipient != "+41799990100"]
     assert smsc.handset_refs() == Counter({m.idempotency_key: 1 for m in accepted})
     # the worker unbound when it was done (no link just dropped), and bound once
-    assert smsc.count("bind") == 1 and smsc.count("unbind") == 1 and smsc.count("lost") == 0
-    assert Message.get_by_id(sms[0].id).error and "Guten Tag" not in err
+    assert smsc.count("bind") == 1
+    assert smsc.count("unbind") == 1
+    assert smsc.count("lost") == 0
+    assert Message.get_by_id(sms[0].id).error
+    assert "Guten Tag" not in err
 
 
 def test_a_long_message_goes_in_the_parts_it_was_charged_for(practice, smsc):
@@ -90,7 +94,8 @@ def test_a_long_message_goes_in_the_parts_it_was_charged_for(practice, smsc):
     _, err = run.communicate(timeout=WAIT)
     assert run.returncode == 0, err
     [line] = smsc.handset()
-    assert line["text"] == text and line["segments"] == 5
+    assert line["text"] == text
+    assert line["segments"] == 5
     stored = Message.get_by_id(message.id)
     assert stored.status == "delivered"
     assert len(stored.provider_id.split()) == 5  # one id per part, each with its receipt
@@ -107,7 +112,8 @@ def test_a_wrong_password_is_one_clear_error_and_the_messages_wait(practice, sms
     assert run.returncode == 0, err
     assert smsc.count("bind refused") == 1  # no reconnect storm: the next try waits 30 s
     refusals = [line for line in err.splitlines() if "bind refused" in line]
-    assert len(refusals) == 1 and "0x0000000E ESME_RINVPASWD" in refusals[0]
+    assert len(refusals) == 1
+    assert "0x0000000E ESME_RINVPASWD" in refusals[0]
     assert statuses(sms) == Counter({"queued": 2})
     assert all("bind refused" in Message.get_by_id(m.id).error for m in sms)
     assert smsc.handset() == []
@@ -124,7 +130,8 @@ def test_a_link_dropped_with_submissions_outstanding_loses_and_doubles_nothing(p
     assert run.returncode == 0, err
     assert statuses(sms) == Counter({"delivered": 30})
     assert smsc.handset_refs() == Counter({m.idempotency_key: 1 for m in sms})
-    assert smsc.count("dropped") >= 3 and smsc.count("bind") >= 4
+    assert smsc.count("dropped") >= 3
+    assert smsc.count("bind") >= 4
 
 
 def test_throttling_slows_the_window_instead_of_burning_attempts(practice, tmp_path):
@@ -181,7 +188,8 @@ def test_a_patients_reply_reaches_the_practice_link_and_is_kept(practice, smsc):
     queue(practice, ["+41791234567"])
     config = smpp_config(practice["tmp"] / "w.toml", smsc.port)
     run = worker(practice, config, "--drain")
-    assert run.communicate(timeout=WAIT)[0] and run.returncode == 0
+    assert run.communicate(timeout=WAIT)[0]
+    assert run.returncode == 0
     reply = subprocess.run(
         [
             sys.executable,

@@ -10,6 +10,7 @@ import pytest
 from tests.processes import WAIT
 from tests.smsc_helpers import SmscProcess, smpp_config
 from vitosms_tui.core import credits, outbox
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.models import Message
 
 
@@ -33,7 +34,7 @@ def test_a_worker_drains_over_tls_to_the_simulator(tmp_path, db_path, mandant):
     authority.cert_pem.write_to_path(str(ca))
     smsc = SmscProcess(tmp_path, "--tls-cert", str(cert), "--tls-key", str(key)).start()
     credits.purchase(mandant, 10, user="test")
-    [message] = outbox.enqueue(mandant, [outbox.Draft("sms", "+41791234567", "Hallo")], user="test")
+    [message] = outbox.enqueue(mandant, [Draft("sms", "+41791234567", "Hallo")], user="test")
     try:
         config = smpp_config(tmp_path / "w.toml", smsc.port, tls=True, tls_ca_file=str(ca))
         run = subprocess.run(
@@ -71,7 +72,9 @@ def test_a_worker_drains_over_tls_to_the_simulator(tmp_path, db_path, mandant):
 )
 def test_bad_simulator_options_are_one_line_and_exit_2(tmp_path, options, said):
     run = vitosms(tmp_path, "smsc", *options)
-    assert run.returncode == 2 and said in run.stderr and len(run.stderr.strip().splitlines()) == 1
+    assert run.returncode == 2
+    assert said in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize(
@@ -84,5 +87,6 @@ def test_bad_simulator_options_are_one_line_and_exit_2(tmp_path, options, said):
 )
 def test_a_reply_that_is_not_one_sms_from_a_mobile_is_refused(tmp_path, options, code):
     run = vitosms(tmp_path, "smsc", "reply", *options)
-    assert run.returncode == code and len(run.stderr.strip().splitlines()) == 1, run.stderr
+    assert run.returncode == code, run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1, run.stderr
     assert not (tmp_path / "smsc-state" / "sms-handset-replies.jsonl").exists()

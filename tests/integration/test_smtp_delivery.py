@@ -11,6 +11,7 @@ import pytest
 
 from vitosms_tui.core import credits, outbox
 from vitosms_tui.core.config import Settings
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.models import Message, MessageEvent
 from vitosms_tui.delivery.gateways.mock import MockGateway
 from vitosms_tui.delivery.sink import MaildirHandler, SinkController, start_sink
@@ -76,7 +77,7 @@ def mails(tmp_path) -> list:
 
 
 def queue_mail(mandant, to="anna.muster@example.ch", body="Ihr Termin morgen um 09:00."):
-    return outbox.enqueue(mandant, [outbox.Draft("email", to, body, subject="Termin")], user="test")[0]
+    return outbox.enqueue(mandant, [Draft("email", to, body, subject="Termin")], user="test")[0]
 
 
 async def test_a_queued_mail_arrives_with_its_reference(mandant, tmp_path, sink):
@@ -85,12 +86,16 @@ async def test_a_queued_mail_arrives_with_its_reference(mandant, tmp_path, sink)
     tally = await worker(settings_for(port), tmp_path).run_once()
     assert tally.sent == 1
     message = Message.get_by_id(message.id)
-    assert message.status == "sent" and message.sent_at is not None
+    assert message.status == "sent"
+    assert message.sent_at is not None
     [mail] = mails(tmp_path)
     assert mail["X-Vitosms-Ref"] == message.idempotency_key
-    assert "Hauser" in mail["From"] and "praxis@hauser.example.ch" in mail["From"]
-    assert mail["To"] == "anna.muster@example.ch" and mail["Subject"] == "Termin"
-    assert mail["Message-ID"] and mail["Date"]
+    assert "Hauser" in mail["From"]
+    assert "praxis@hauser.example.ch" in mail["From"]
+    assert mail["To"] == "anna.muster@example.ch"
+    assert mail["Subject"] == "Termin"
+    assert mail["Message-ID"]
+    assert mail["Date"]
     assert mail.get_payload(decode=True).decode().strip() == "Ihr Termin morgen um 09:00."
     box = tmp_path / "mailbox"
     assert os.stat(box).st_mode & 0o777 == 0o700
@@ -102,8 +107,10 @@ async def test_a_4xx_answer_is_retried_then_accepted(mandant, tmp_path, sink):
     message = queue_mail(mandant)
     tally = await worker(settings_for(port), tmp_path).drain()
     message = Message.get_by_id(message.id)
-    assert message.status == "sent" and message.attempts == 2
-    assert tally.retried == 1 and tally.sent == 1
+    assert message.status == "sent"
+    assert message.attempts == 2
+    assert tally.retried == 1
+    assert tally.sent == 1
     kinds = [e.kind for e in MessageEvent.select().where(MessageEvent.message == message)]
     assert "retry" in kinds
     assert len(mails(tmp_path)) == 1
@@ -115,8 +122,11 @@ async def test_a_5xx_answer_fails_and_refunds(mandant, tmp_path, sink):
     message = queue_mail(mandant)
     tally = await worker(settings_for(port), tmp_path).drain()
     message = Message.get_by_id(message.id)
-    assert message.status == "failed" and "554" in message.error and message.attempts == 1
-    assert tally.failed == 1 and credits.balance(mandant) == before
+    assert message.status == "failed"
+    assert "554" in message.error
+    assert message.attempts == 1
+    assert tally.failed == 1
+    assert credits.balance(mandant) == before
     assert mails(tmp_path) == []
 
 
@@ -129,7 +139,8 @@ async def test_a_refused_recipient_fails_that_mail_only(mandant, tmp_path, sink)
     settings.smtp.pool_size = 1  # one connection carries both: it must survive the refusal
     await worker(settings, tmp_path).drain()
     refused, good = Message.get_by_id(refused.id), Message.get_by_id(good.id)
-    assert refused.status == "failed" and "recipient refused" in refused.error
+    assert refused.status == "failed"
+    assert "recipient refused" in refused.error
     assert good.status == "sent"
     assert credits.balance(mandant) == before - good.credits
     assert [m["X-Vitosms-Ref"] for m in mails(tmp_path)] == [good.idempotency_key]
@@ -147,11 +158,15 @@ async def test_server_down_then_up(mandant, tmp_path, sink):
     finally:
         probe.close()
     message = Message.get_by_id(message.id)
-    assert first.retried == 1 and message.status == "queued" and "connection" in message.error
+    assert first.retried == 1
+    assert message.status == "queued"
+    assert "connection" in message.error
     sink(port=port)
     second = await worker(settings_for(port), tmp_path).drain()
     message = Message.get_by_id(message.id)
-    assert second.sent == 1 and message.status == "sent" and message.attempts == 2
+    assert second.sent == 1
+    assert message.status == "sent"
+    assert message.attempts == 2
     assert len(mails(tmp_path)) == 1
 
 
@@ -159,14 +174,16 @@ async def test_without_smtp_server_mails_wait_as_passing_faults(mandant, tmp_pat
     message = queue_mail(mandant)
     tally = await worker(settings_for(None), tmp_path).run_once()
     message = Message.get_by_id(message.id)
-    assert tally.retried == 1 and message.status == "queued" and message.error == NOT_CONFIGURED
+    assert tally.retried == 1
+    assert message.status == "queued"
+    assert message.error == NOT_CONFIGURED
 
 
 async def test_many_mails_over_the_pool_each_once(mandant, tmp_path, sink):
     port = sink()
     credits.purchase(mandant, 200, user="test")
     queued = outbox.enqueue(
-        mandant, [outbox.Draft("email", f"p{i}@example.ch", f"Text {i}", subject="S") for i in range(60)], user="test"
+        mandant, [Draft("email", f"p{i}@example.ch", f"Text {i}", subject="S") for i in range(60)], user="test"
     )
     settings = settings_for(port)
     settings.delivery.batch_size = 8
@@ -189,7 +206,9 @@ async def test_a_server_that_does_not_answer_in_time_is_a_passing_fault(mandant,
     settings.smtp.timeout = 0.5
     tally = await worker(settings, tmp_path).run_once()
     message = Message.get_by_id(message.id)
-    assert tally.retried == 1 and message.status == "queued" and "connection" in message.error
+    assert tally.retried == 1
+    assert message.status == "queued"
+    assert "connection" in message.error
 
 
 def _authenticator(server, session, envelope, mechanism, auth_data):

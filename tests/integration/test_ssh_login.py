@@ -150,7 +150,8 @@ def snippet_for_test(wrapper: Path) -> str:
     text = (DEPLOY / "sshd_config.d" / "vitosms.conf").read_text()
     text, matched = re.subn(r"(?m)^Match Group vitosms-desk$", f"Match User {login_name()}", text)
     text, forced = re.subn(r"(?m)^(\s*)ForceCommand .*$", rf"\1ForceCommand {wrapper}", text)
-    assert matched == 1 and forced == 1, "the snippet changed: adapt this test"
+    assert matched == 1, "the snippet changed: adapt this test"
+    assert forced == 1, "the snippet changed: adapt this test"
     return text
 
 
@@ -211,7 +212,8 @@ def test_without_a_terminal_the_login_gets_a_one_line_reason_and_no_shell(sshd):
     assert run.stderr.strip() == (
         "vitosms: the interface needs a terminal; use the commands (vitosms --help) in scripts"
     )
-    assert run.stdout == "" and not marker.exists()
+    assert run.stdout == ""
+    assert not marker.exists()
     # sftp (and scp, which speaks it) get the app too, which finds no terminal: the app's exit code
     # 2 is the proof that no sftp server answered (sshd keeps a subsystem's stderr to itself)
     run = subprocess.run(
@@ -220,7 +222,8 @@ def test_without_a_terminal_the_login_gets_a_one_line_reason_and_no_shell(sshd):
         timeout=WAIT,
         stdin=subprocess.DEVNULL,
     )
-    assert run.returncode == 2 and run.stdout == b""
+    assert run.returncode == 2
+    assert run.stdout == b""
 
 
 def test_forwarding_is_refused_for_the_desk(sshd):
@@ -633,7 +636,8 @@ def test_a_desk_login_goes_through_sudo_and_the_app_names_the_staff_login(desk, 
     # the status line, the screen's first: "user · Mandant code name · balance"
     status = text.partition("\n")[0].strip()
     assert status.startswith(f"{STAFF} · HAU Dr. med. Anna Hauser · 100 "), status
-    assert SERVICE not in text and "root" not in status
+    assert SERVICE not in text
+    assert "root" not in status
     # the app itself runs as the service account, the only one that can open the 0600 database
     running = [_command_line(pid) for pid in _processes_of(pwd.getpwnam(SERVICE).pw_uid)]
     assert any(len(line) >= 2 and Path(line[-2]).name == "vitosms" and line[-1] == "ui" for line in running), running
@@ -644,7 +648,8 @@ def test_a_desk_login_goes_through_sudo_and_the_app_names_the_staff_login(desk, 
 def test_the_staff_login_reaches_the_database_only_through_the_app(desk):
     database = str(desk["database"])
     for path, mode in ((desk["database"], 0o600), (desk["database"].parent, 0o700)):
-        assert path.owner() == SERVICE and stat.S_IMODE(path.stat().st_mode) == mode, path
+        assert path.owner() == SERVICE, path
+        assert stat.S_IMODE(path.stat().st_mode) == mode, path
     # a command asked for over SSH is not run: the wrapper is, and the app finds no terminal
     run = subprocess.run(
         [*desk["client"], "-T", desk["target"], f"cat {database}"],
@@ -653,10 +658,13 @@ def test_the_staff_login_reaches_the_database_only_through_the_app(desk):
         stdin=subprocess.DEVNULL,
     )
     assert run.returncode == 2, run.stderr
-    assert b"the interface needs a terminal" in run.stderr and run.stdout == b""
+    assert b"the interface needs a terminal" in run.stderr
+    assert run.stdout == b""
     # on the machine itself, the file and its folder are the service account's alone
     run = as_account(STAFF, "cat", database, groups=(DESK,))
-    assert run.returncode != 0 and "Permission denied" in run.stderr and run.stdout == ""
+    assert run.returncode != 0
+    assert "Permission denied" in run.stderr
+    assert run.stdout == ""
     # sudo lets the desk start the wrapper as the service account, and nothing else: another
     # command or arguments match no rule, so sudo wants the password the login does not have;
     # and the staff login cannot be passed in
@@ -698,27 +706,35 @@ def in_checkout(path: str) -> Path:
 def test_the_worker_unit_runs_the_worker_as_the_vitosms_account_with_hardening():
     service = unit("vitosms-worker.service")["Service"]
     program, *args = shlex.split(service["ExecStart"])
-    assert in_checkout(program) == REPO / ".venv" / "bin" / "vitosms" and args == ["worker"]
+    assert in_checkout(program) == REPO / ".venv" / "bin" / "vitosms"
+    assert args == ["worker"]
     from vitosms_tui.cli.main import build_parser
 
     assert build_parser().parse_args(args).command == "worker"
-    assert service["User"] == "vitosms" and service["EnvironmentFile"] == "/etc/vitosms/env"
-    assert service["Restart"] == "on-failure" and service["KillSignal"] == "SIGTERM"
+    assert service["User"] == "vitosms"
+    assert service["EnvironmentFile"] == "/etc/vitosms/env"
+    assert service["Restart"] == "on-failure"
+    assert service["KillSignal"] == "SIGTERM"
     # longer than an SMTP hand-over may take (the config's default timeout is 30 s)
     assert int(service["TimeoutStopSec"].rstrip("s")) >= 60
-    assert service["UMask"] == "0077" and service["ProtectSystem"] == "strict"
-    assert service["NoNewPrivileges"] == "yes" and service["PrivateTmp"] == "yes"
+    assert service["UMask"] == "0077"
+    assert service["ProtectSystem"] == "strict"
+    assert service["NoNewPrivileges"] == "yes"
+    assert service["PrivateTmp"] == "yes"
     assert service["ReadWritePaths"] == "/var/lib/vitosms"
 
 
 def test_the_backup_timer_starts_the_backup_service_each_night():
     timer = unit("vitosms-backup.timer")
-    assert timer["Timer"]["OnCalendar"] == "*-*-* 02:30:00" and timer["Timer"]["Persistent"] == "true"
+    assert timer["Timer"]["OnCalendar"] == "*-*-* 02:30:00"
+    assert timer["Timer"]["Persistent"] == "true"
     assert "Unit" not in timer["Timer"]  # so it starts vitosms-backup.service, its namesake
     service = unit("vitosms-backup.service")["Service"]
-    assert service["Type"] == "oneshot" and service["User"] == "vitosms"
+    assert service["Type"] == "oneshot"
+    assert service["User"] == "vitosms"
     script = in_checkout(service["ExecStart"])
-    assert script == DEPLOY / "vitosms-backup-nightly" and os.access(script, os.X_OK)
+    assert script == DEPLOY / "vitosms-backup-nightly"
+    assert os.access(script, os.X_OK)
     assert "/opt/vitosms/.venv/bin" in service["Environment"]
     assert set(service["ReadWritePaths"].split()) == {"/var/lib/vitosms", "/var/backups/vitosms"}
 
@@ -727,8 +743,10 @@ def test_the_sshd_snippet_and_sudoers_name_the_login_wrapper():
     snippet = (DEPLOY / "sshd_config.d" / "vitosms.conf").read_text()
     [forced] = re.findall(r"(?m)^\s*ForceCommand (.*)$", snippet)
     sudo, *options, wrapper = shlex.split(forced)
-    assert sudo == "/usr/bin/sudo" and options == ["-n", "-u", "vitosms"]
-    assert in_checkout(wrapper) == DEPLOY / "vitosms-login" and os.access(DEPLOY / "vitosms-login", os.X_OK)
+    assert sudo == "/usr/bin/sudo"
+    assert options == ["-n", "-u", "vitosms"]
+    assert in_checkout(wrapper) == DEPLOY / "vitosms-login"
+    assert os.access(DEPLOY / "vitosms-login", os.X_OK)
     sudoers = (DEPLOY / "sudoers.d" / "vitosms").read_text()
     # only the wrapper, without arguments, as vitosms
     assert f'%vitosms-desk ALL=(vitosms) NOPASSWD: {wrapper} ""' in sudoers.splitlines()
@@ -744,7 +762,8 @@ def test_systemd_analyze_finds_nothing_to_say_about_the_units(tmp_path):
         ["systemd-analyze", "verify", *(str(tmp_path / n) for n in names)], capture_output=True, text=True, timeout=WAIT
     )
     about_ours = [line for line in (run.stdout + run.stderr).splitlines() if "vitosms" in line]
-    assert run.returncode == 0 and about_ours == []
+    assert run.returncode == 0
+    assert about_ours == []
 
 
 def test_sshd_accepts_the_snippet_as_shipped(_ssh_tools, tmp_path):
@@ -756,7 +775,8 @@ def test_sshd_accepts_the_snippet_as_shipped(_ssh_tools, tmp_path):
     if os.geteuid() == 0:
         os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
     check = subprocess.run([SSHD, "-t", "-f", str(config)], capture_output=True, text=True)
-    assert check.returncode == 0 and check.stderr == "", check.stderr
+    assert check.returncode == 0, check.stderr
+    assert check.stderr == "", check.stderr
 
 
 @pytest.mark.skipif(not shutil.which("visudo"), reason="sudo is not installed")

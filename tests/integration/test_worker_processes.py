@@ -16,6 +16,7 @@ from collections import Counter
 import pytest
 
 from vitosms_tui.core import credits, outbox
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.models import Message
 from vitosms_tui.delivery.gateways.mock import HANDSET_FILE
 from vitosms_tui.delivery.sink import MaildirHandler, start_sink
@@ -109,10 +110,10 @@ def statuses(messages) -> Counter:
 def test_drain_exits_when_everything_is_final_and_prints_the_tally(practice):
     mandant = practice["mandant"]
     numbers = ["+41799990100", "+41799990101", "+41799990102", "+41791234567"]
-    sms = outbox.enqueue(mandant, [outbox.Draft("sms", n, "Hallo") for n in numbers], user="test")
+    sms = outbox.enqueue(mandant, [Draft("sms", n, "Hallo") for n in numbers], user="test")
     controller, port = start_sink(practice["tmp"] / "mailbox")
     try:
-        mail = outbox.enqueue(mandant, [outbox.Draft("email", "anna@example.ch", "Hallo", subject="S")], user="test")
+        mail = outbox.enqueue(mandant, [Draft("email", "anna@example.ch", "Hallo", subject="S")], user="test")
         run = vitosms(practice, write_config(practice, port), "--json", "worker", "--drain")
         out, err = run.communicate(timeout=WAIT)
     finally:
@@ -124,7 +125,7 @@ def test_drain_exits_when_everything_is_final_and_prints_the_tally(practice):
 
 
 def test_once_makes_one_pass_and_exits(practice):
-    sms = outbox.enqueue(practice["mandant"], [outbox.Draft("sms", "+41791234567", "Hallo")], user="test")
+    sms = outbox.enqueue(practice["mandant"], [Draft("sms", "+41791234567", "Hallo")], user="test")
     run = vitosms(practice, write_config(practice, report_delay_seconds=3600), "worker", "--once")
     out, err = run.communicate(timeout=WAIT)
     assert run.returncode == 0, err
@@ -139,7 +140,7 @@ def test_sigterm_finishes_the_mail_in_hand_gives_back_the_rest_then_exits_0(prac
     try:
         mails = outbox.enqueue(
             practice["mandant"],
-            [outbox.Draft("email", f"p{i}@example.ch", "T", subject="S") for i in range(4)],
+            [Draft("email", f"p{i}@example.ch", "T", subject="S") for i in range(4)],
             user="test",
         )
         config = write_config(practice, port)
@@ -151,11 +152,14 @@ def test_sigterm_finishes_the_mail_in_hand_gives_back_the_rest_then_exits_0(prac
         # what reached the server was finished and recorded; the rest is queued again, unclaimed,
         # its claim not counted as an attempt, and due at once for the next worker
         sent = handler.seen
-        assert sent < 4 and out.strip() == f"sent {sent}, delivered 0, failed 0, retried 0"
+        assert sent < 4
+        assert out.strip() == f"sent {sent}, delivered 0, failed 0, retried 0"
         rows = [Message.get_by_id(m.id) for m in mails]
         assert Counter(m.status for m in rows) == Counter({"sent": sent, "queued": 4 - sent})
         for waiting in (m for m in rows if m.status == "queued"):
-            assert waiting.claimed_by is None and waiting.lease_until is None and waiting.attempts == 0
+            assert waiting.claimed_by is None
+            assert waiting.lease_until is None
+            assert waiting.attempts == 0
             assert "released" in [e.kind for e in waiting.events]
         # the next worker sends them, each mail arrives once
         again = vitosms(practice, config, "worker", "--drain")
@@ -171,9 +175,9 @@ def test_a_killed_worker_leaves_its_messages_to_the_next_one_each_sent_once(prac
     handler = GatedHandler(practice["tmp"] / "mailbox", hold=4)
     controller, port = start_sink(practice["tmp"] / "mailbox", handler=handler)
     try:
-        sms = outbox.enqueue(mandant, [outbox.Draft("sms", f"+4179123450{i}", "Hallo") for i in range(6)], user="test")
+        sms = outbox.enqueue(mandant, [Draft("sms", f"+4179123450{i}", "Hallo") for i in range(6)], user="test")
         mails = outbox.enqueue(
-            mandant, [outbox.Draft("email", f"p{i}@example.ch", "Text", subject="S") for i in range(8)], user="test"
+            mandant, [Draft("email", f"p{i}@example.ch", "Text", subject="S") for i in range(8)], user="test"
         )
         config = write_config(practice, port)
         first = vitosms(practice, config, "worker", start_new_session=True)

@@ -29,9 +29,11 @@ async def test_the_second_slot_of_an_appointment_selects_it(make_app):
         await pilot.press("shift+down")  # the next slot: the appointment runs on through it
         await settle(pilot)
         assert grid.slot == start_slot + 1
-        assert grid.cursor_item is not None and grid.cursor_item.id == appointment.id
+        assert grid.cursor_item is not None
+        assert grid.cursor_item.id == appointment.id
         line = str(screen.query_one("#agenda-selection").render())
-        assert "frei" not in line and clock.local(appointment.start).strftime("%H:%M") in line
+        assert "frei" not in line
+        assert clock.local(appointment.start).strftime("%H:%M") in line
         await pilot.press("r")  # the reminder menu opens for it instead of "no appointment"
         await settle(pilot)
         assert isinstance(app.screen, RemindChooser)

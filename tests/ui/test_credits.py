@@ -73,10 +73,13 @@ async def test_balances_mark_the_current_mandant_and_a_low_balance(app_for):
         shown = rows(screen, "#balances")
         assert [row[1] for row in shown] == ["DUB", "HAU", "ROS"]
         assert [row[0] for row in shown] == ["●", "", ""]
-        assert shown[1][3] == "500" and shown[1][5] == "low" and shown[0][5] == ""
+        assert shown[1][3] == "500"
+        assert shown[1][5] == "low"
+        assert shown[0][5] == ""
         table = screen.query_one("#balances")
         balance_cell = table.get_row_at(1)[3]
-        assert balance_cell.style == table.style_of("low") and table.style_of("low") != table.style_of("dim")
+        assert balance_cell.style == table.style_of("low")
+        assert table.style_of("low") != table.style_of("dim")
         assert "Ledger of DUB" in text_of(screen, "#ledger-title")
         assert rows(screen, "#ledger")[0][1:3] == ["Purchase", "+500"]
         # another row chooses whose ledger is shown; F8 (set_mandant) moves the mark
@@ -106,7 +109,9 @@ async def test_an_order_grows_the_balance_and_adds_a_ledger_line(app_for):
         await settle(pilot)
         assert isinstance(app.screen, Confirm)
         question = app.screen.message
-        assert "Praxis" in question and "CHF 180.00" in question and "DUB" in question
+        assert "Praxis" in question
+        assert "CHF 180.00" in question
+        assert "DUB" in question
         assert "opens the practice's customer account" in question
         await pilot.press("j")
         await settle(pilot)
@@ -133,7 +138,8 @@ async def test_an_order_grows_the_balance_and_adds_a_ledger_line(app_for):
         assert isinstance(app.screen, OrderWindow)
         await pilot.press("escape")
         await settle(pilot)
-        assert app.screen is screen and Order.select().count() == 1
+        assert app.screen is screen
+        assert Order.select().count() == 1
 
 
 async def test_front_desk_sees_order_transfer_and_legacy_dimmed_and_the_reason(app_for):
@@ -142,14 +148,16 @@ async def test_front_desk_sees_order_transfer_and_legacy_dimmed_and_the_reason(a
         screen = await open_credits(pilot)
         assert all(screen.check_action(action, ()) is None for action in ("order", "transfer", "migrate"))
         note = text_of(screen, "#role-note")
-        assert "service desk only" in note and "o Order (needs the right to order)" in note
+        assert "service desk only" in note
+        assert "o Order (needs the right to order)" in note
         before = snapshot()
         for key in ("o", "t", "m"):
             await pilot.press(key)
             await settle(pilot)
             assert app.screen is screen  # no window opened
             message = text_of(screen, "#credits-message")
-            assert "Only the service desk" in message and "empfang" in message
+            assert "Only the service desk" in message
+            assert "empfang" in message
             assert screen.query_one("#credits-message").has_class("-error")
         assert "--may-order" in message if key == "o" else True
         assert snapshot() == before
@@ -164,7 +172,8 @@ async def test_the_right_to_order_granted_meanwhile_undims_the_key(app_for):
         Staff.update(may_order=True).where(Staff.login == "empfang").execute()
         await pilot.press("o")  # the refusal looks again and finds the right
         await settle(pilot)
-        assert screen.check_action("order", ()) is True and "o Order" not in text_of(screen, "#role-note")
+        assert screen.check_action("order", ()) is True
+        assert "o Order" not in text_of(screen, "#role-note")
         assert "t Transfer and m Legacy balance are for the service desk only" in text_of(screen, "#role-note")
 
 
@@ -254,11 +263,13 @@ async def test_periods_range_export_and_escape(app_for, tmp_path, monkeypatch):
         await pilot.press("r")
         await settle(pilot)
         field = screen.query_one("#prompt-input", Input)
-        assert app.focused is field and field.value == "01.11.2026 - 30.11.2026"
+        assert app.focused is field
+        assert field.value == "01.11.2026 - 30.11.2026"
         field.value = "31.11.2026"
         await pilot.press("enter")
         await settle(pilot)
-        assert "There is no such date." in text_of(screen, "#credits-message") and screen.prompt_mode == "range"
+        assert "There is no such date." in text_of(screen, "#credits-message")
+        assert screen.prompt_mode == "range"
         field.value = "20.11.2026 - 26.11.2026"
         await pilot.press("enter")
         await settle(pilot)
@@ -271,7 +282,8 @@ async def test_periods_range_export_and_escape(app_for, tmp_path, monkeypatch):
         await settle(pilot)
         await pilot.press("x")
         await settle(pilot)
-        assert screen.prompt_mode is None and not screen.query_one("#credits-prompt").display
+        assert screen.prompt_mode is None
+        assert not screen.query_one("#credits-prompt").display
         folder = tmp_path / "state" / "exports"
         [made] = list(folder.iterdir())
         assert made.name.startswith("ledger-DUB-2026-11-01_2026-11-30-20261127-0900")  # the clock runs on
@@ -283,14 +295,17 @@ async def test_periods_range_export_and_escape(app_for, tmp_path, monkeypatch):
         # a second export gets its own file, the first stays as it was
         await pilot.press("x")
         await settle(pilot)
-        assert len(list(folder.iterdir())) == 2 and made.read_bytes() == content
+        assert len(list(folder.iterdir())) == 2
+        assert made.read_bytes() == content
         # Escape: closes the prompt, then goes back to this month, then to the previous view
         await pilot.press("r")
         await settle(pilot)
         await pilot.press("escape")
         await settle(pilot)
-        assert screen.prompt_mode is None and not screen.query_one("#credits-prompt").display
-        assert app.screen is screen and "Period" in title()
+        assert screen.prompt_mode is None
+        assert not screen.query_one("#credits-prompt").display
+        assert app.screen is screen
+        assert "Period" in title()
         await pilot.press("escape")
         await settle(pilot)
         assert "This month" in title()

@@ -47,7 +47,8 @@ async def test_database_config_and_ssh_paths_stay_untouched(practice, tmp_path):
         # x asks for nothing: no field to type a path into appears
         await pilot.press("x")
         await settle(pilot)
-        assert not isinstance(app.focused, Input) and not screen.query_one("#credits-prompt").display
+        assert not isinstance(app.focused, Input)
+        assert not screen.query_one("#credits-prompt").display
         [made] = list((state / "exports").iterdir())
         # the one field of the view takes dates: a path typed there is refused as a date
         for target in targets:
@@ -74,8 +75,10 @@ async def test_database_config_and_ssh_paths_stay_untouched(practice, tmp_path):
     assert not (tmp_path / "practice.db").exists() or (tmp_path / "practice.db").read_bytes()[:16] == (
         b"SQLite format 3\x00"
     )
-    assert CreditEntry.select().count() == entries and Mandant.select().count() == 3
-    assert made.name.startswith("ledger-DUB-") and made.parent.name == "exports"
+    assert CreditEntry.select().count() == entries
+    assert Mandant.select().count() == 3
+    assert made.name.startswith("ledger-DUB-")
+    assert made.parent.name == "exports"
 
 
 async def test_over_ssh_the_export_is_mailed_to_the_staff_members_own_address(practice, tmp_path):
@@ -107,9 +110,11 @@ async def test_over_ssh_the_export_is_mailed_to_the_staff_members_own_address(pr
         controller.stop()
     [made] = list((tmp_path / "state" / "exports").iterdir())
     [mail] = list(mailbox.Maildir(str(tmp_path / "mailbox"), create=False))
-    assert mail["To"] == "eva.empfang@praxis.example" and made.name in mail["Subject"]
+    assert mail["To"] == "eva.empfang@praxis.example"
+    assert made.name in mail["Subject"]
     [attachment] = [part for part in mail.walk() if part.get_filename()]
-    assert attachment.get_filename() == made.name and attachment.get_payload(decode=True) == made.read_bytes()
+    assert attachment.get_filename() == made.name
+    assert attachment.get_payload(decode=True) == made.read_bytes()
     assert AuditEntry.select().where(AuditEntry.action == "export_mailed", AuditEntry.user == "empfang").count() == 1
 
 

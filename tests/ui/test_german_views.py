@@ -266,4 +266,5 @@ async def test_textuals_own_keys_are_german_too(make_app):
         await pilot.press("enter")
         await settle(pilot)
         described = [key.description for key in pilot.app.screen.query(FooterKey)]
-        assert "Liste schliessen" in described and "Dismiss menu" not in described
+        assert "Liste schliessen" in described
+        assert "Dismiss menu" not in described

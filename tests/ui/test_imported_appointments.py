@@ -16,7 +16,7 @@ from vitosms_tui.ui.screens.appointment_detail import AppointmentDetailScreen
 from vitosms_tui.ui.widgets.agenda_grid import AgendaGrid
 from vitosms_tui.ui.widgets.calendar_sync_table import CalendarSyncTable
 
-from .pilot_helpers import settle, wait_until
+from .pilot_helpers import settle, shown_text, wait_until
 from .test_service_settings import open_settings
 
 SIZE = (120, 40)
@@ -48,7 +48,8 @@ async def test_an_imported_appointment_shows_its_mark_and_source_and_can_be_canc
         screen.go_to_appointment(appointment.id)
         await settle(pilot)
         grid = screen.query_one(AgendaGrid)
-        assert grid.cursor_item.id == appointment.id and grid.cursor_item.source == "ical"
+        assert grid.cursor_item.id == appointment.id
+        assert grid.cursor_item.source == "ical"
         assert "⇄" in row_text(grid, appointment)
         assert "⇄ importiert" in str(screen.query_one("#agenda-legend").render())
         assert "aus der anderen Agenda (iCalendar)" in str(screen.query_one("#agenda-selection").render())
@@ -56,7 +57,7 @@ async def test_an_imported_appointment_shows_its_mark_and_source_and_can_be_canc
         await settle(pilot)
         detail = pilot.app.screen
         assert isinstance(detail, AppointmentDetailScreen)
-        await wait_until(pilot, lambda: "praxis-uid-1" in str(detail.query_one("#detail-head").render()))
+        await wait_until(pilot, lambda: "praxis-uid-1" in shown_text(app))
         await pilot.press("escape")
         await settle(pilot)
         # the desk cancels it here like any other; it keeps its external id, so that the
@@ -84,10 +85,15 @@ async def test_the_service_settings_show_each_calendar_with_its_last_run_and_err
         await wait_until(pilot, lambda: table.row_count == 2)
         first = [str(cell) for cell in table.get_row_at(0)]
         second = [str(cell) for cell in table.get_row_at(1)]
-    assert first[0] == "DUB" and "alle 5 Minuten" in first[2] and "neue Erinnerung" in first[3]
+    assert first[0] == "DUB"
+    assert "alle 5 Minuten" in first[2]
+    assert "neue Erinnerung" in first[3]
     assert "3 neu, 1 verschoben, 0 abgesagt, 1 abgewiesen" in first[5]
-    assert second[0] == "HAU" and "von Hand" in second[2] and "keine Erinnerung" in second[3]
-    assert "Fehler: " in second[5] and "connection refused" in second[5]
+    assert second[0] == "HAU"
+    assert "von Hand" in second[2]
+    assert "keine Erinnerung" in second[3]
+    assert "Fehler: " in second[5]
+    assert "connection refused" in second[5]
 
 
 @pytest.fixture

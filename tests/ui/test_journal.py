@@ -7,8 +7,10 @@ import uuid
 import pytest
 from textual.widgets import DataTable, Input
 
-from vitosms_tui.core import credits, journal, outbox
+from vitosms_tui.core import credits, journal, outbox, sending
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.models import CreditEntry, Mandant, Message, MessageEvent, Person
+from vitosms_tui.core.sending import DeliveryReport
 from vitosms_tui.ui.modals.confirm import Confirm
 from vitosms_tui.ui.screens.journal import JournalScreen
 from vitosms_tui.ui.screens.message_detail import MessageDetailScreen
@@ -43,7 +45,7 @@ def reachable_persons(count: int) -> list[Person]:
 
 def queue(person: Person, mandant: Mandant, channel: str = "sms", purpose: str = "free") -> Message:
     recipient = person.mobile if channel == "sms" else person.email
-    draft = outbox.Draft(
+    draft = Draft(
         channel=channel,
         recipient=recipient,
         body=BODY,
@@ -55,14 +57,14 @@ def queue(person: Person, mandant: Mandant, channel: str = "sms", purpose: str =
 
 
 def fail(message: Message, error: str = "gateway: number unknown") -> None:
-    [claimed] = [m for m in outbox.claim_due(WORKER, 50, 60) if m.id == message.id] or [None]
+    [claimed] = [m for m in sending.claim(WORKER, 50, 60) if m.id == message.id] or [None]
     assert claimed is not None
-    assert outbox.mark_permanent_failure(message.id, WORKER, error)
+    assert sending.mark_permanent_failure(message.id, WORKER, error)
 
 
 def deliver(message: Message) -> None:
-    assert any(m.id == message.id for m in outbox.claim_due(WORKER, 50, 60))
-    assert outbox.mark_sent(message.id, WORKER, f"gw-{message.id}")
+    assert any(m.id == message.id for m in sending.claim(WORKER, 50, 60))
+    assert sending.mark_sent(WORKER, {message.id: f"gw-{message.id}"})
 
 
 def journal_with_states():
@@ -73,7 +75,7 @@ def journal_with_states():
     fail(failed)
     delivered = queue(people[1], hau)
     deliver(delivered)
-    outbox.record_report(f"gw-{delivered.id}", True, delivered.created_at)
+    sending.record_reports([DeliveryReport(f"gw-{delivered.id}", True, delivered.created_at)])
     mailed = queue(people[2], ros, channel="email")
     deliver(mailed)
     waiting = queue(people[3], dub)
@@ -168,15 +170,18 @@ async def test_filters_narrow_the_list(make_app):
         assert listed(screen) == [states["waiting"].id]
         await pilot.press("enter")  # back to the list, the filter stays
         await settle(pilot)
-        assert screen.query_one(JournalTable).has_focus and listed(screen) == [states["waiting"].id]
+        assert screen.query_one(JournalTable).has_focus
+        assert listed(screen) == [states["waiting"].id]
         await pilot.press("escape")  # Escape clears the person first
         await settle(pilot)
-        assert len(listed(screen)) == 5 and name_field.value == ""
+        assert len(listed(screen)) == 5
+        assert name_field.value == ""
         await pilot.press("s")
         await settle(pilot)
         await pilot.press("escape")  # then the other filters
         await settle(pilot)
-        assert len(listed(screen)) == 5 and app.current_mode == "journal"
+        assert len(listed(screen)) == 5
+        assert app.current_mode == "journal"
 
 
 async def test_detail_shows_the_text_and_the_whole_timeline(make_app):
@@ -188,7 +193,8 @@ async def test_detail_shows_the_text_and_the_whole_timeline(make_app):
         await pilot.press("enter")
         await settle(pilot)
         detail = app.screen
-        assert isinstance(detail, MessageDetailScreen) and detail.message_id == states["failed"].id
+        assert isinstance(detail, MessageDetailScreen)
+        assert detail.message_id == states["failed"].id
         kinds = [e.kind for e in journal.timeline(states["failed"].id)]
         assert kinds == ["queued", "claimed", "error", "failed", "refunded"]
         timeline = detail.query_one("#detail-timeline", DataTable)
@@ -241,7 +247,7 @@ async def test_a_message_on_its_way_cannot_be_withdrawn(make_app):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_journal(pilot)
         await move_to(pilot, screen, states["waiting"].id)
-        outbox.claim_due(WORKER, 50, 60)  # a worker takes it while the desk looks at it
+        sending.claim(WORKER, 50, 60)  # a worker takes it while the desk looks at it
         await pilot.press("x")
         await settle(pilot)
         if isinstance(app.screen, Confirm):  # the list had not caught up yet: the core says no
@@ -264,7 +270,8 @@ async def test_resend_a_failed_sms_as_email_in_one_key(make_app):
         await pilot.press("j")
         await settle(pilot)
         new = Message.get(Message.resent_from == failed.id)
-        assert new.channel == "email" and new.status == "queued"
+        assert new.channel == "email"
+        assert new.status == "queued"
         assert new.recipient == states["people"][0].email
         await wait_until(pilot, lambda: listed(screen)[:1] == [new.id])
         assert screen.query_one(JournalTable).current_id == failed.id  # the cursor stayed
@@ -303,7 +310,8 @@ async def test_attention_view_lists_only_failed_and_the_status_line_leads_there(
         await pilot.press("ctrl+g")
         await settle(pilot)
         screen = app.screen
-        assert isinstance(screen, JournalScreen) and screen.wanted.attention
+        assert isinstance(screen, JournalScreen)
+        assert screen.wanted.attention
         assert listed(screen) == [skipped.id, states["failed"].id]
         table = screen.query_one(JournalTable)
         assert any(str(cell).startswith("Zu wenig Cr") for cell in table.get_row(str(skipped.id)))
@@ -368,32 +376,39 @@ async def test_a_twice_failed_message_stays_until_marked_done(make_app):
         await pilot.press("ctrl+g")
         await settle(pilot)
         screen = app.screen
-        assert isinstance(screen, JournalScreen) and screen.wanted.attention
+        assert isinstance(screen, JournalScreen)
+        assert screen.wanted.attention
         # the patient still got nothing: the newest of the chain is listed, and counted, once
         assert listed(screen) == [again.id]
         assert app.status.attention == 1 == journal.attention_count()
         await move_to(pilot, screen, again.id)
         done_key = app.active_bindings.get("d")
-        assert done_key is not None and done_key.enabled and done_key.binding.show  # in the footer
+        # in the footer
+        assert done_key is not None
+        assert done_key.enabled
+        assert done_key.binding.show
         await pilot.press("d")
         await settle(pilot)
         await wait_until(pilot, lambda: listed(screen) == [])
         await wait_until(pilot, lambda: app.status.attention == 0)
         done = Message.get_by_id(again.id)
-        assert done.attention_done_by == app.user and done.attention_done_at is not None
-        assert [e.kind for e in outbox.timeline(again.id)][-1] == "dealt_with"
+        assert done.attention_done_by == app.user
+        assert done.attention_done_at is not None
+        assert [e.kind for e in journal.timeline(again.id)][-1] == "dealt_with"
 
 
 async def test_other_channel_is_dimmed_with_its_reason_when_it_cannot_work(make_app):
     dub = Mandant.get(Mandant.code == "DUB")
-    [free] = outbox.enqueue(dub, [outbox.Draft("sms", "079 555 12 34", BODY)], "empfang")  # no person
+    [free] = outbox.enqueue(dub, [Draft("sms", "079 555 12 34", BODY)], "empfang")  # no person
     fail(free)
     app = make_app(language="en")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_journal(pilot)
         await move_to(pilot, screen, free.id)
         binding_state = app.active_bindings.get("o")
-        assert binding_state is not None and not binding_state.enabled  # shown, dimmed
+        # shown, dimmed
+        assert binding_state is not None
+        assert not binding_state.enabled
         assert "has no person" in str(screen.query_one("#journal-hint").render())
         await pilot.press("o")
         await settle(pilot)
@@ -403,7 +418,8 @@ async def test_other_channel_is_dimmed_with_its_reason_when_it_cannot_work(make_
         await settle(pilot)
         detail = app.screen
         assert isinstance(detail, MessageDetailScreen)
-        assert not app.active_bindings["o"].enabled and app.active_bindings["r"].enabled
+        assert not app.active_bindings["o"].enabled
+        assert app.active_bindings["r"].enabled
         assert "has no person" in str(detail.query_one("#detail-data").render())
 
 
@@ -411,7 +427,7 @@ async def test_send_again_is_dimmed_when_the_person_withdrew_consent(make_app):
     dub = Mandant.get(Mandant.code == "DUB")
     [person] = reachable_persons(1)
     [recall_notice] = outbox.enqueue(
-        dub, [outbox.Draft("sms", person.mobile, BODY, person=person, purpose="recall")], "empfang"
+        dub, [Draft("sms", person.mobile, BODY, person=person, purpose="recall")], "empfang"
     )
     fail(recall_notice)
     person.consent_recall = False  # asked not to be written to about recalls any more
@@ -420,7 +436,8 @@ async def test_send_again_is_dimmed_when_the_person_withdrew_consent(make_app):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_journal(pilot)
         await move_to(pilot, screen, recall_notice.id)
-        assert not app.active_bindings["r"].enabled and not app.active_bindings["o"].enabled
+        assert not app.active_bindings["r"].enabled
+        assert not app.active_bindings["o"].enabled
         assert "did not consent" in str(screen.query_one("#journal-hint").render())
         await pilot.press("r")
         await settle(pilot)
@@ -435,7 +452,7 @@ async def test_an_expired_message_says_why_in_german(make_app):
     appointment = agenda.add_appointment("DUB", person, "2026-11-27T15:00", 15, user="empfang").appointment
     reminder = agenda.remind(appointment, "empfang").message  # short notice: at once
     clock.set_now("2026-11-27T15:05")  # no worker ran before the appointment began
-    outbox.claim_due(WORKER, 50, 60)
+    sending.claim(WORKER, 50, 60)
     assert Message.get_by_id(reminder.id).status == "expired"
     app = make_app(language="de")
     async with app.run_test(size=SIZE) as pilot:

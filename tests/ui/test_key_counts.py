@@ -100,11 +100,13 @@ async def test_reminder_for_the_1300_appointment_in_four_keys(make_app):
         await keys.press("g")
         await keys.type("13")
         await keys.press("enter")
-        assert grid.cursor_item is not None and grid.cursor_item.id == target.id
+        assert grid.cursor_item is not None
+        assert grid.cursor_item.id == target.id
         await keys.press("r", "enter")  # the reminder by the person's channel
         await wait_until(pilot, lambda: Message.select().where(Message.appointment == target.id).count() == 1)
         message = Message.get(Message.appointment == target.id)
-        assert message.purpose == "reminder" and message.status == "queued"
+        assert message.purpose == "reminder"
+        assert message.status == "queued"
         assert message.recipient == person.mobile
         assert keys.keys <= 4, keys.keys
         assert keys.typed == 2
@@ -126,7 +128,8 @@ async def test_appointment_tomorrow_for_a_patient_found_by_name_with_confirmatio
         await keys.type(f"{person.last_name} {person.first_name}")
         await keys.press("enter")  # takes the top hit
         form = app.screen
-        assert isinstance(form, AppointmentForm) and form.person.id == person.id
+        assert isinstance(form, AppointmentForm)
+        assert form.person.id == person.id
         assert form.confirm == "sms"  # the confirmation is offered by the person's channel
         await keys.press("enter")  # from the start (prefilled with the cursor's time) to the minutes
         await keys.type("30")  # replaces the prefilled duration
@@ -134,9 +137,11 @@ async def test_appointment_tomorrow_for_a_patient_found_by_name_with_confirmatio
         await wait_until(pilot, lambda: not isinstance(app.screen, AppointmentForm))
         start = clock.zurich_datetime(tomorrow, 10, 30)
         booked_now = Appointment.get(Appointment.person == person.id, Appointment.start == start)
-        assert booked_now.minutes == 30 and booked_now.mandant_id == mandant.id
+        assert booked_now.minutes == 30
+        assert booked_now.mandant_id == mandant.id
         confirmation = Message.get(Message.appointment == booked_now.id)
-        assert confirmation.purpose == "confirmation" and confirmation.channel == "sms"
+        assert confirmation.purpose == "confirmation"
+        assert confirmation.channel == "sms"
         assert keys.keys <= 10, keys.keys
         assert keys.typed == len("10:30") + len(f"{person.last_name} {person.first_name}") + 2
 
@@ -168,7 +173,8 @@ async def test_move_with_a_prepared_reminder_to_1100_the_same_day(make_app):
         assert moved.start == clock.zurich_datetime(TODAY, 11, 0)
         assert Message.get_by_id(prepared.id).status == "cancelled"  # the old one withdrawn, refunded
         renewed = Message.select().where(Message.appointment == appointment.id, Message.status == "queued")
-        assert renewed.count() == 1 and renewed.get().purpose == "reminder"
+        assert renewed.count() == 1
+        assert renewed.get().purpose == "reminder"
         assert keys.keys <= 5, keys.keys
         assert keys.typed == len(f"{clock.local(start):%H:%M}") + len("11:00")
 
@@ -193,7 +199,9 @@ async def test_free_sms_to_a_patient_found_by_name(make_app):
         await keys.press("j")
         await wait_until(pilot, lambda: Message.select().where(Message.person == person.id).count() == 1)
         message = Message.get(Message.person == person.id)
-        assert message.body == text and message.channel == "sms" and message.status == "queued"
+        assert message.body == text
+        assert message.channel == "sms"
+        assert message.status == "queued"
         assert keys.keys <= 6, keys.keys
         assert keys.typed == len(f"{person.last_name} {person.first_name}") + len(text)
 
@@ -214,7 +222,8 @@ async def test_message_and_appointment_for_a_person_from_personen(make_app):
         )
         await keys.press("ctrl+t")  # book: the agenda's form, for this person, no second search
         await wait_until(pilot, lambda: isinstance(app.screen, AppointmentForm))
-        assert app.screen.person.id == person.id and app.screen.confirm == "sms"
+        assert app.screen.person.id == person.id
+        assert app.screen.confirm == "sms"
         await pilot.press("escape")  # nothing typed: leaves at once
         await settle(pilot)
         await keys.press("f7", "ctrl+o")  # message: Compose with the person as recipient
@@ -242,8 +251,15 @@ async def test_the_palettes_person_search_offers_message_appointment_and_recall(
             return [str(commands.get_option_at_index(i).prompt) for i in range(commands.option_count)]
 
         await wait_until(pilot, lambda: f"Recall für {name}" in prompts())
-        assert f"Nachricht an {name}" in prompts() and f"Termin für {name}" in prompts()
-        commands.highlighted = prompts().index(f"Recall für {name}")
+        assert f"Nachricht an {name}" in prompts()
+        assert f"Termin für {name}" in prompts()
+        # down the list with the arrow key, as a person would, to the recall hit
+        target = prompts().index(f"Recall für {name}")
+        for _step in range(len(prompts()) + 1):
+            if commands.highlighted == target:
+                break
+            await pilot.press("down")
+        assert commands.highlighted == target
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, RecallForm))
         assert app.screen.person_id == person.id

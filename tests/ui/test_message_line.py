@@ -17,7 +17,8 @@ async def test_an_answer_in_the_agenda_goes_after_a_while_and_a_new_one_starts_i
         line = app.screen.query_one("#agenda-message", MessageLine)
         app.screen.say("Nicht verschoben.", error=True)
         await pilot.pause()
-        assert line.text == "Nicht verschoben." and line.has_class("-error")
+        assert line.text == "Nicht verschoben."
+        assert line.has_class("-error")
         await wait_until(pilot, lambda: line.text == "", tries=400)
         assert not line.has_class("-error")
         app.screen.say("Gebucht.")

@@ -180,7 +180,8 @@ async def test_consent_toggle_records_date_user_and_source(make_app):
     assert fresh.consent_birthday_source == "tui"
     assert clock.local(fresh.consent_birthday_at).strftime("%d.%m.%Y %H") == "27.11.2026 09"
     entry = AuditEntry.select().where(AuditEntry.action == "consent").order_by(AuditEntry.id.desc()).first()
-    assert entry.user == "empfang" and entry.person_id == person.id
+    assert entry.user == "empfang"
+    assert entry.person_id == person.id
 
 
 async def test_new_person_with_ctrl_n(make_app):
@@ -203,9 +204,12 @@ async def test_new_person_with_ctrl_n(make_app):
         table = pilot.app.screen.query_one("#persons-table")
         await wait_until(pilot, lambda: table.current_id is not None)
         created = Person.get_by_id(table.current_id)
-    assert created.full_name == "Greta Neuhaus" and created.mobile == "+41794445566"
+    assert created.full_name == "Greta Neuhaus"
+    assert created.mobile == "+41794445566"
     assert created.mandant.code == "DUB"  # the Mandant in the status line
-    assert created.consent_reminder and created.consent_recall and not created.consent_birthday
+    assert created.consent_reminder
+    assert created.consent_recall
+    assert not created.consent_birthday
     assert created.consent_reminder_source == "tui"
 
 
@@ -225,7 +229,8 @@ async def test_markup_and_escape_sequences_in_names_are_shown_literally(make_app
         assert cell == "EvilName [bold]x[/]"  # no escape byte, no bell
         await settle(pilot)
         detail = screen.query_one("#person-detail").render()
-        assert "EvilName [bold]x[/]" in str(detail) and "[red]mail@example.ch" in str(detail)
+        assert "EvilName [bold]x[/]" in str(detail)
+        assert "[red]mail@example.ch" in str(detail)
         # what reaches the screen: the brackets, literally, and no escape byte
         svg = html.unescape(app.export_screenshot()).replace("\xa0", " ")
         text = re.sub(r"<[^>]+>", "", svg)

@@ -80,7 +80,9 @@ async def test_enter_in_the_person_form_moves_on_and_only_ctrl_s_saves(make_app)
         field.value = "Umbenannt"
         await pilot.press("enter")
         await settle(pilot)
-        assert app.screen is form and form.focused is not field  # moved on, not saved
+        # moved on, not saved
+        assert app.screen is form
+        assert form.focused is not field
         assert Person.get_by_id(person_id).last_name == old_last
         await pilot.press("ctrl+s")
         await settle(pilot)

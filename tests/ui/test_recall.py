@@ -103,7 +103,8 @@ async def test_the_list_shows_due_recalls_and_greys_those_left_out(make_app):
         assert cell(screen, made["inactive"].id, 6) == "⊘ inactive"
         table = screen.query_one("#recall-table")
         greyed = table.get_row(str(made["deceased"].id))[2].style
-        assert greyed and greyed == table.style_of("excluded")
+        assert greyed
+        assert greyed == table.style_of("excluded")
         # those left out cannot be selected, not even with "all"
         await select(pilot, screen, made["deceased"])
         assert screen.selected == set()
@@ -135,7 +136,8 @@ async def test_a_typed_range(make_app):
         await pilot.press("r")
         await settle(pilot)
         field = screen.query_one("#recall-range", Input)
-        assert field.has_focus and field.value == " - 30.11.2026"
+        assert field.has_focus
+        assert field.value == " - 30.11.2026"
         field.value = "26.11.2026 - 15.12.2026x"
         await pilot.press("enter")
         await settle(pilot)
@@ -201,7 +203,8 @@ async def test_sending_queues_the_notices_and_marks_the_recalls_notified(make_ap
     assert credits.balance(dub) == before - 2
     for item in pair:
         fresh = Recall.get_by_id(item.id)
-        assert fresh.status == "notified" and fresh.notified_at is not None
+        assert fresh.status == "notified"
+        assert fresh.notified_at is not None
     assert Recall.get_by_id(made["month_end"].id).status == "open"
 
 
@@ -238,7 +241,8 @@ async def test_out_of_credits_nothing_is_sent_and_the_warnings_show(make_app):
     agenda.add_appointment(dub, someone, "2026-11-27T13:00", 20, user="test")
     assert automation.run_tick().skipped >= 1
     warnings = automation.automation_warnings()
-    assert warnings and warnings[0].startswith("Mandant DUB:")
+    assert warnings
+    assert warnings[0].startswith("Mandant DUB:")
     app = make_app(language="en")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_recall(pilot)
@@ -265,7 +269,8 @@ async def test_a_new_recall_through_the_form(make_app):
         await settle(pilot)
         await take_in_picker(pilot, person)
         form = pilot.app.screen
-        assert isinstance(form, RecallForm) and form.person_id == person.id
+        assert isinstance(form, RecallForm)
+        assert form.person_id == person.id
         assert form.query_one("#rf-reason", Input).has_focus
         await pilot.press(*"Kontrolle")
         form.query_one("#rf-due", Input).value = "31.02.2027"
@@ -331,7 +336,8 @@ async def test_a_recall_from_a_person_and_from_an_appointment(make_app):
         await pilot.press("R")
         await settle(pilot)
         form = pilot.app.screen
-        assert isinstance(form, RecallForm) and form.person_id == person.id
+        assert isinstance(form, RecallForm)
+        assert form.person_id == person.id
         await pilot.press(*"Kontrolle")
         form.query_one("#rf-due", Input).value = "15.01.2027"
         await pilot.press("ctrl+s")
@@ -346,7 +352,8 @@ async def test_a_recall_from_a_person_and_from_an_appointment(make_app):
         await pilot.press("R")
         await settle(pilot)
         form = pilot.app.screen
-        assert isinstance(form, RecallForm) and form.appointment.id == appointment.id
+        assert isinstance(form, RecallForm)
+        assert form.appointment.id == appointment.id
         assert form.person_id == appointment.person_id
         await pilot.press("escape")
         await settle(pilot)

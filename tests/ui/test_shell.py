@@ -96,7 +96,9 @@ async def test_f1_lists_every_key_of_the_view(make_app):
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
         rows = dict(reversed(list(help_rows(app))))  # a key of the view before the general ones
-        assert rows["F2"] == "Agenda" and rows["F7"] == "Personen" and rows["F8"] == "Mandant"
+        assert rows["F2"] == "Agenda"
+        assert rows["F7"] == "Personen"
+        assert rows["F8"] == "Mandant"
         assert rows["^n"] == "Neue Person"
         assert rows["⏎"] == "Bearbeiten"
         assert rows["1"] == "Einwilligung für Terminerinnerungen erfassen oder widerrufen"
@@ -121,10 +123,12 @@ async def test_escape_backs_out_one_step_at_a_time(make_app):
         await settle(pilot)
         await pilot.press("escape")  # closes the help
         await settle(pilot)
-        assert app.current_mode == "persons" and search.value == "wyss"
+        assert app.current_mode == "persons"
+        assert search.value == "wyss"
         await pilot.press("escape")  # clears the search
         await settle(pilot)
-        assert app.current_mode == "persons" and search.value == ""
+        assert app.current_mode == "persons"
+        assert search.value == ""
         await pilot.press("escape")  # back to the previous view
         await settle(pilot)
         assert app.current_mode == "credits"
@@ -133,13 +137,14 @@ async def test_escape_backs_out_one_step_at_a_time(make_app):
         assert app.current_mode == app_module.START_MODE
         await pilot.press("escape")  # nothing left to back out of: stays
         await settle(pilot)
-        assert app.current_mode == app_module.START_MODE and app.is_running
+        assert app.current_mode == app_module.START_MODE
+        assert app.is_running
 
 
 async def test_f8_switches_the_mandant_in_the_status_line(make_app, monkeypatch):
     seen = []
     monkeypatch.setattr(
-        PersonsScreen, "on_mandant_changed", lambda self, event: seen.append(event.mandant.code), raising=False
+        PersonsScreen, "mandant_switched", lambda self, mandant: seen.append(mandant.code), raising=False
     )
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -203,7 +208,9 @@ async def test_english_is_a_setting(make_app):
         await pilot.press("f7")
         await settle(pilot)
         text = key_bar_text(app)
-        assert "F1 Help" in text and "F7 Persons" in text and "^n New person" in text
+        assert "F1 Help" in text
+        assert "F7 Persons" in text
+        assert "^n New person" in text
         assert "500 credits" in status_text(app)
 
 

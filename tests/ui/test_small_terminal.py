@@ -30,9 +30,11 @@ async def test_journal_keeps_status_and_error_at_80_and_all_columns_after_growin
         table = pilot.app.screen.query_one(JournalTable)
         small = column_keys(table)
         assert {"status", "error", "person", "at"} <= set(small)
-        assert "mandant" not in small and "credits" not in small
+        assert "mandant" not in small
+        assert "credits" not in small
         row = [str(cell) for cell in table.get_row(str(state["refused"].id))]
-        assert "fehlgeschlagen" in row and any(cell.startswith("Diese Nummer kann keine") for cell in row)
+        assert "fehlgeschlagen" in row
+        assert any(cell.startswith("Diese Nummer kann keine") for cell in row)
         assert table.current_id == state["refused"].id
 
         await pilot.resize_terminal(*LARGE)
@@ -75,8 +77,10 @@ async def test_compose_fields_keep_a_label_and_room_at_80_columns(make_app):
         await VIEWS["compose"](pilot, state)
         subject = pilot.app.screen.query_one("#compose-subject", Input)
         when = pilot.app.screen.query_one("#compose-when", Input)
-        assert subject.border_title == "Betreff" and when.border_title == "Senden am"
-        assert subject.content_region.width >= 15 and when.content_region.width >= 15
+        assert subject.border_title == "Betreff"
+        assert when.border_title == "Senden am"
+        assert subject.content_region.width >= 15
+        assert when.content_region.width >= 15
         await pilot.resize_terminal(*LARGE)
         await settle(pilot)
         assert subject.border_title == "Betreff (nur E-Mail)"
@@ -87,14 +91,15 @@ async def test_agenda_titles_keep_whole_words_before_their_count(make_app):
     async with make_app().run_test(size=SMALL) as pilot:
         await VIEWS["agenda_day"](pilot, state)
         head = screen_lines(pilot.app.export_screenshot())[2]
-        assert "Dr méd. Claire… " in head and "Claire D" not in head
+        assert "Dr méd. Claire… " in head
+        assert "Claire D" not in head
         await VIEWS["agenda_week"](pilot, state)
         head = screen_lines(pilot.app.export_screenshot())[2]
         assert "Mo 30.11" in head
 
 
 def test_shortened_by_whole_words_with_a_mark_that_it_goes_on():
-    from vitosms_tui.ui.widgets.fit import column_head, shorten
+    from vitosms_tui.ui.texts.fit import column_head, shorten
 
     assert shorten("DUB Dr méd. Claire Dubois", 19) == "DUB Dr méd. Claire…"
     assert shorten(" Huber Daniel · Besprechung", 22) == " Huber Daniel…"
@@ -128,5 +133,6 @@ async def test_at_80_columns_the_balance_stays_beside_failures_replies_and_quiet
         )
         line = str(app.screen.query_one(StatusLine).render())
         assert "998 Credits" in line  # what the desk may spend stays in sight
-        assert "⚠ 2" in line and "✉ 7 F10" in line
+        assert "⚠ 2" in line
+        assert "✉ 7 F10" in line
         assert len(line) <= SMALL[0]

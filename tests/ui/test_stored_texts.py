@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from vitosms_tui.core import clock, credits, journal, outbox
+from vitosms_tui.core import clock, credits, journal, outbox, sending
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.models import CreditEntry, Message, MessageEvent
+from vitosms_tui.core.sending import DeliveryReport
 from vitosms_tui.ui.i18n import set_language
 from vitosms_tui.ui.texts.events import event_text, ledger_note
 from vitosms_tui.ui.texts.reasons import error_text
@@ -23,7 +25,7 @@ def german():
 
 
 def _queue(mandant, due=None):
-    draft = outbox.Draft(channel="sms", recipient="+41791234567", body="Guten Tag")
+    draft = Draft(channel="sms", recipient="+41791234567", body="Guten Tag")
     return outbox.enqueue(mandant, [draft], "root", scheduled_at=due)[0]
 
 
@@ -33,8 +35,8 @@ def _timeline(message_id) -> list[str]:
 
 def _fail(mandant, answer: str) -> Message:
     message = _queue(mandant)
-    outbox.claim_due(WORKER, 10, 60)
-    assert outbox.mark_permanent_failure(message.id, WORKER, answer)
+    sending.claim(WORKER, 10, 60)
+    assert sending.mark_permanent_failure(message.id, WORKER, answer)
     return Message.get_by_id(message.id)
 
 
@@ -42,8 +44,8 @@ def test_a_failed_sms_reads_german_from_queueing_to_refund(mandant, german):
     clock.set_now("2026-12-01T10:00")
     message = _queue(mandant, due=clock.parse_instant("2026-12-02T11:00"))
     clock.set_now("2026-12-02T11:00")
-    assert [m.id for m in outbox.claim_due(WORKER, 10, 60)] == [message.id]
-    assert outbox.mark_permanent_failure(message.id, WORKER, "SMSC: 0x0000000B ESME_RINVDSTADR")
+    assert [m.id for m in sending.claim(WORKER, 10, 60)] == [message.id]
+    assert sending.mark_permanent_failure(message.id, WORKER, "SMSC: 0x0000000B ESME_RINVDSTADR")
     number = "Diese Nummer kann keine SMS empfangen: die Natelnummer in den Personendaten prüfen (ESME_RINVDSTADR)"
     assert _timeline(message.id) == [
         "durch root, 1 Credit, für 02.12.2026 11:00",
@@ -72,12 +74,12 @@ def test_a_withdrawn_message_names_why_and_who(mandant, german):
 def test_a_passing_fault_then_delivery(mandant, german):
     clock.set_now("2026-12-02T11:00")
     message = _queue(mandant)
-    outbox.claim_due(WORKER, 10, 60)
-    outbox.mark_passing_fault(message.id, WORKER, "gateway busy, try again later (1 of 2)", 5, 5, 60)
+    sending.claim(WORKER, 10, 60)
+    sending.mark_passing_fault(message.id, WORKER, "gateway busy, try again later (1 of 2)", 5, 5, 60)
     clock.set_now("2026-12-02T11:01")
-    outbox.claim_due(WORKER, 10, 60)
-    assert outbox.mark_sent(message.id, WORKER, "p-77")
-    assert outbox.record_report("p-77", True, clock.now())
+    sending.claim(WORKER, 10, 60)
+    assert sending.mark_sent(WORKER, {message.id: "p-77"})
+    assert sending.record_reports([DeliveryReport("p-77", True, clock.now())])
     lines = _timeline(message.id)
     assert lines[2] == "Versuch 1: Der SMS-Anbieter ist ausgelastet; das SMS wird von selbst nochmals versucht"
     assert lines[3] == "in 5 s, um 02.12.2026 11:00"

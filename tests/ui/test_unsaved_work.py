@@ -26,7 +26,8 @@ async def test_ctrl_q_with_a_message_being_written_asks_and_no_keeps_it(make_app
         assert "Nachricht" in str(app.screen.message)
         await pilot.press("enter")  # "Zurück" has the focus
         await settle(pilot)
-        assert app.is_running and app.screen is compose
+        assert app.is_running
+        assert app.screen is compose
         assert compose.query_one(MessageEditor).text == "Ihr Rezept liegt bereit."
         await pilot.press("f2", "ctrl+q")  # from another view: the draft still counts
         await settle(pilot)
@@ -46,7 +47,8 @@ async def test_ctrl_q_with_the_send_question_open_asks_too(make_app):
         await settle(pilot)
         await pilot.press("ctrl+q")
         await settle(pilot)
-        assert app.is_running and "beenden" in str(app.screen.message)
+        assert app.is_running
+        assert "beenden" in str(app.screen.message)
 
 
 async def test_ctrl_q_with_nothing_held_quits_at_once(make_app):
@@ -77,7 +79,8 @@ async def test_escape_in_a_new_appointment_with_a_reason_typed_asks_first(make_a
         assert isinstance(app.screen, Confirm)
         await pilot.press("escape")  # no: back to the form, as it was
         await settle(pilot)
-        assert app.screen is form and form.query_one("#a-reason").value == "Kontrolle"
+        assert app.screen is form
+        assert form.query_one("#a-reason").value == "Kontrolle"
         await pilot.press("escape", "j")
         await settle(pilot)
         assert not isinstance(app.screen, AppointmentForm)

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from vitosms_tui.core import agenda, credits, mandanten, outbox
+from vitosms_tui.core import agenda, credits, mandanten, outbox, sending
 from vitosms_tui.core.models import Mandant, Order, Setting
+from vitosms_tui.core.sending import DeliveryReport
 
 from .pilot_helpers import settle, wait_until
 from .test_journal import WORKER, deliver, queue, reachable_persons
@@ -28,14 +29,14 @@ def practice_day() -> dict:
     dub, hau, _ros = Mandant.select().order_by(Mandant.code)
     people = reachable_persons(5)
     refused = queue(people[0], dub)
-    assert any(m.id == refused.id for m in outbox.claim_due(WORKER, 50, 60))
-    assert outbox.mark_permanent_failure(refused.id, WORKER, SMSC_REFUSAL)
+    assert any(m.id == refused.id for m in sending.claim(WORKER, 50, 60))
+    assert sending.mark_permanent_failure(refused.id, WORKER, SMSC_REFUSAL)
     bounced = queue(people[1], dub, channel="email")
-    assert any(m.id == bounced.id for m in outbox.claim_due(WORKER, 50, 60))
-    assert outbox.mark_permanent_failure(bounced.id, WORKER, MAIL_REFUSAL)
+    assert any(m.id == bounced.id for m in sending.claim(WORKER, 50, 60))
+    assert sending.mark_permanent_failure(bounced.id, WORKER, MAIL_REFUSAL)
     delivered = queue(people[2], dub)
     deliver(delivered)
-    outbox.record_report(f"gw-{delivered.id}", True, delivered.created_at)
+    sending.record_reports([DeliveryReport(f"gw-{delivered.id}", True, delivered.created_at)])
     withdrawn = queue(people[3], dub)
     outbox.withdraw(withdrawn.id, "empfang", reason="appointment moved")
     credits.order(dub, 1, "servicedesk")
@@ -104,6 +105,7 @@ async def _recall(pilot, state) -> None:
 async def _persons(pilot, state) -> None:
     await pilot.press("f7")
     await settle(pilot)
+    pilot.app.screen.query_one("#person-search").cursor_blink = False  # the same picture every time
 
 
 async def _service_settings(pilot, state) -> None:

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from vitosms_tui.core import agenda, clock, credits, outbox, persons, reminders
+from vitosms_tui.core import agenda, clock, credits, persons, reminders, sending
 from vitosms_tui.core.errors import Refused
 from vitosms_tui.core.models import AuditEntry, CreditEntry, Message
 
@@ -44,7 +44,7 @@ def refunds_of(message):
 
 
 def claim_now():
-    return outbox.claim_due("test-worker", 10, 60)
+    return sending.claim("test-worker", 10, 60)
 
 
 # --- booking and overlaps ---------------------------------------------------
@@ -55,7 +55,8 @@ def test_overlap_is_allowed_and_returned(mandant, person, now):
     book(mandant, person, "2026-05-08T10:30", 15)  # touches, does not overlap
     result = agenda.add_appointment(mandant, person, "2026-05-08T10:15", 15, user="desk")
     assert [a.id for a in result.overlaps] == [first.id]
-    assert result.appointment.id and result.appointment.status == "booked"
+    assert result.appointment.id
+    assert result.appointment.status == "booked"
     # a cancelled appointment and another Mandant's appointment are no overlap
     agenda.cancel_appointment(first, "desk")
     from vitosms_tui.core import mandanten
@@ -83,7 +84,8 @@ def test_edit_changes_duration_and_reason(mandant, person, now):
     appt = book(mandant, person, "2026-05-08T10:00", 15)
     later = book(mandant, person, "2026-05-08T10:30", 15)
     result = agenda.edit_appointment(appt, "desk", minutes=45, reason="Nachkontrolle")
-    assert result.appointment.minutes == 45 and result.appointment.reason == "Nachkontrolle"
+    assert result.appointment.minutes == 45
+    assert result.appointment.reason == "Nachkontrolle"
     assert [a.id for a in result.overlaps] == [later.id]
 
 
@@ -102,8 +104,10 @@ def test_copy_carries_no_reminder(mandant, person, now):
     original = book(mandant, person)
     reminder = agenda.remind(original, "desk").message
     copy = agenda.copy_appointment(original, "2026-05-15T10:00", "desk").appointment
-    assert copy.copied_from_id == original.id and copy.id != original.id
-    assert copy.minutes == original.minutes and copy.person_id == person.id
+    assert copy.copied_from_id == original.id
+    assert copy.id != original.id
+    assert copy.minutes == original.minutes
+    assert copy.person_id == person.id
     assert agenda.appointment_timeline(copy) == []
     assert not agenda.needs_reminder_decision(copy)
     assert Message.get_by_id(reminder.id).status == "queued"  # the original keeps its own
@@ -116,7 +120,8 @@ def test_move_without_a_prepared_reminder_needs_no_decision(mandant, person, now
     appt = book(mandant, person)
     result = agenda.move_appointment(appt, "2026-05-11T14:00", "desk")
     assert result.appointment.start == zh("2026-05-11T14:00")
-    assert result.withdrawn == [] and result.created == []
+    assert result.withdrawn == []
+    assert result.created == []
 
 
 def test_move_with_a_prepared_reminder_needs_a_decision(mandant, person, now):
@@ -131,13 +136,19 @@ def test_move_with_a_prepared_reminder_needs_a_decision(mandant, person, now):
 def test_move_regenerate_withdraws_refunds_and_plans_anew(mandant, person, now):
     appt = book(mandant, person)
     old = agenda.remind(appt, "desk").message
-    assert "08.05.2026" in old.body and credits.balance(mandant) == 99
+    assert "08.05.2026" in old.body
+    assert credits.balance(mandant) == 99
     result = agenda.move_appointment(appt, "2026-05-11T14:00", "desk", reminder="regenerate")
     assert [m.id for m in result.withdrawn] == [old.id]
-    assert Message.get_by_id(old.id).status == "cancelled" and len(refunds_of(old)) == 1
+    assert Message.get_by_id(old.id).status == "cancelled"
+    assert len(refunds_of(old)) == 1
     [new] = result.created
-    assert new.purpose == "reminder" and new.channel == old.channel and new.status == "queued"
-    assert "11.05.2026" in new.body and "14:00" in new.body and "08.05.2026" not in new.body
+    assert new.purpose == "reminder"
+    assert new.channel == old.channel
+    assert new.status == "queued"
+    assert "11.05.2026" in new.body
+    assert "14:00" in new.body
+    assert "08.05.2026" not in new.body
     assert new.scheduled_at == zh("2026-05-10T14:00")
     assert credits.balance(mandant) == 99  # one refunded, one spent
     audit = AuditEntry.select().where(AuditEntry.action == "appointment_move").get()
@@ -148,8 +159,10 @@ def test_move_withdraw_withdraws_refunds_and_creates_none(mandant, person, now):
     appt = book(mandant, person)
     old = agenda.remind(appt, "desk").message
     result = agenda.move_appointment(appt, "2026-05-11T14:00", "desk", reminder="withdraw")
-    assert [m.id for m in result.withdrawn] == [old.id] and result.created == []
-    assert Message.get_by_id(old.id).status == "cancelled" and len(refunds_of(old)) == 1
+    assert [m.id for m in result.withdrawn] == [old.id]
+    assert result.created == []
+    assert Message.get_by_id(old.id).status == "cancelled"
+    assert len(refunds_of(old)) == 1
     assert credits.balance(mandant) == 100
     assert [m.status for m in agenda.appointment_timeline(appt)] == ["cancelled"]
 
@@ -158,17 +171,20 @@ def test_move_after_the_reminder_went_out(mandant, person, now):
     appt = book(mandant, person, "2026-05-04T14:00")  # short notice: sent at once
     old = agenda.remind(appt, "desk").message
     [claimed] = claim_now()
-    outbox.mark_sent(claimed.id, "test-worker", "p-1")
+    sending.mark_sent("test-worker", {claimed.id: "p-1"})
     assert agenda.needs_reminder_decision(appt)
     with pytest.raises(Refused):
         agenda.move_appointment(appt, "2026-05-06T09:00", "desk")
     result = agenda.move_appointment(appt, "2026-05-06T09:00", "desk", reminder="regenerate")
-    assert result.withdrawn == [] and Message.get_by_id(old.id).status == "sent"
+    assert result.withdrawn == []
+    assert Message.get_by_id(old.id).status == "sent"
     [new] = result.created
-    assert "06.05.2026" in new.body and new.scheduled_at == zh("2026-05-05T09:00")
+    assert "06.05.2026" in new.body
+    assert new.scheduled_at == zh("2026-05-05T09:00")
     # the second move asks again, for the new reminder
     withdrawn = agenda.move_appointment(appt, "2026-05-07T09:00", "desk", reminder="withdraw")
-    assert [m.id for m in withdrawn.withdrawn] == [new.id] and withdrawn.created == []
+    assert [m.id for m in withdrawn.withdrawn] == [new.id]
+    assert withdrawn.created == []
 
 
 def test_move_is_refused_while_the_old_reminder_is_being_sent(mandant, person, now):
@@ -188,7 +204,8 @@ def test_move_regenerate_into_short_notice_moves_and_tells_why(mandant, person, 
     old = agenda.remind(appt, "desk").message
     result = agenda.move_appointment(appt, "2026-05-04T11:00", "desk", reminder="regenerate")
     assert result.appointment.start == zh("2026-05-04T11:00")
-    assert result.created == [] and [m.id for m in result.withdrawn] == [old.id]
+    assert result.created == []
+    assert [m.id for m in result.withdrawn] == [old.id]
     assert [n.reason for n in result.notes] == [reminders.SHORT_NOTICE_REFUSED]
 
 
@@ -199,8 +216,10 @@ def test_move_regenerates_a_pending_confirmation_too(mandant, person, now):
     result = agenda.move_appointment(appt, "2026-05-12T15:30", "desk", reminder="regenerate")
     assert len(result.withdrawn) == 2
     made = {m.purpose: m for m in result.created}
-    assert made["reminder"].channel == "email" and "15:30" in made["reminder"].body
-    assert made["confirmation"].channel == "sms" and "12.05.2026" in made["confirmation"].body
+    assert made["reminder"].channel == "email"
+    assert "15:30" in made["reminder"].body
+    assert made["confirmation"].channel == "sms"
+    assert "12.05.2026" in made["confirmation"].body
 
 
 def test_a_cancelled_appointment_cannot_be_moved(mandant, person, now):
@@ -220,12 +239,14 @@ def test_cancel_withdraws_and_refunds_pending_messages(mandant, person, now):
     confirmation = agenda.remind(appt, "desk", kind="confirmation").message
     assert credits.balance(mandant) == 98
     result = agenda.cancel_appointment(appt, "desk")
-    assert result.appointment.status == "cancelled" and result.refunded == 2
+    assert result.appointment.status == "cancelled"
+    assert result.refunded == 2
     assert {m.id for m in result.withdrawn} == {reminder.id, confirmation.id}
     assert all(len(refunds_of(m)) == 1 for m in (reminder, confirmation))
     assert credits.balance(mandant) == 100
     entry = AuditEntry.select().where(AuditEntry.action == "appointment_cancel").get()
-    assert json.loads(entry.detail)["refunded"] == 2 and entry.user == "desk"
+    assert json.loads(entry.detail)["refunded"] == 2
+    assert entry.user == "desk"
     with pytest.raises(Refused) as no:
         agenda.remind(appt, "desk")
     assert no.value.code == "appointment_cancelled"
@@ -236,7 +257,8 @@ def test_cancel_names_a_message_already_being_sent(mandant, person, now):
     sending = agenda.remind(appt, "desk").message
     claim_now()
     result = agenda.cancel_appointment(appt, "desk")
-    assert result.withdrawn == [] and [m.id for m in result.in_flight] == [sending.id]
+    assert result.withdrawn == []
+    assert [m.id for m in result.in_flight] == [sending.id]
     assert result.appointment.status == "cancelled"
 
 
@@ -248,9 +270,12 @@ def test_reminder_is_scheduled_at_the_lead_time_in_the_persons_language(mandant,
     result = agenda.remind(appt, "desk")
     message = result.message
     assert result.plan.reason == reminders.SCHEDULED
-    assert message.scheduled_at == zh("2026-05-07T10:00") and message.channel == "sms"
-    assert message.recipient == "+41791234567" and message.purpose == "reminder"
-    assert "Frau Muster" in message.body and "10:00" in message.body
+    assert message.scheduled_at == zh("2026-05-07T10:00")
+    assert message.channel == "sms"
+    assert message.recipient == "+41791234567"
+    assert message.purpose == "reminder"
+    assert "Frau Muster" in message.body
+    assert "10:00" in message.body
     assert "Kontrolle" not in message.body  # the reason is never in a text
     with pytest.raises(Refused) as no:
         agenda.remind(appt, "desk")
@@ -271,12 +296,14 @@ def test_short_notice_sent_at_once_or_refused(mandant, person, now):
     too_soon = book(mandant, person, "2026-05-04T11:30")
     with pytest.raises(Refused) as no:
         agenda.remind(too_soon, "desk")
-    assert no.value.code == "short_notice" and "2 hours" in no.value.message
+    assert no.value.code == "short_notice"
+    assert "2 hours" in no.value.message
     clock.set_now("2026-05-04T21:00")
     tomorrow = book(mandant, person, "2026-05-05T10:00")
     with pytest.raises(Refused) as no:
         agenda.remind(tomorrow, "desk")
-    assert no.value.code == "short_notice" and "quiet hours" in no.value.message
+    assert no.value.code == "short_notice"
+    assert "quiet hours" in no.value.message
 
 
 def test_reminder_for_a_past_appointment_is_refused(mandant, person, now):
@@ -284,14 +311,17 @@ def test_reminder_for_a_past_appointment_is_refused(mandant, person, now):
     with pytest.raises(Refused) as no:
         agenda.remind(appt, "desk")
     assert no.value.code == "appointment_past"
-    assert Message.select().count() == 0 and credits.balance(mandant) == 100
+    assert Message.select().count() == 0
+    assert credits.balance(mandant) == 100
 
 
 def test_confirmation_at_once_or_after_quiet_hours(mandant, person, now):
     appt = book(mandant, person, "2026-05-08T10:00")
     message = agenda.remind(appt, "desk", kind="confirmation", channel="email").message
-    assert message.purpose == "confirmation" and message.channel == "email"
-    assert message.subject and "08.05.2026" in message.body
+    assert message.purpose == "confirmation"
+    assert message.channel == "email"
+    assert message.subject
+    assert "08.05.2026" in message.body
     assert message.scheduled_at <= clock.now()
     clock.set_now("2026-05-04T22:30")
     late = book(mandant, person, "2026-05-09T10:00")
@@ -347,4 +377,5 @@ def test_reminder_text_and_time_in_zurich_across_dst(mandant, person, start, sun
     assert message.scheduled_at.isoformat() == sunday_utc
     local = clock.local(message.scheduled_at)
     assert local.strftime("%A %H:%M") == "Sunday 09:00"
-    assert "09:00" in message.body and clock.local(appt.start).strftime("%d.%m.%Y") in message.body
+    assert "09:00" in message.body
+    assert clock.local(appt.start).strftime("%d.%m.%Y") in message.body

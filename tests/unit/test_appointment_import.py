@@ -136,7 +136,8 @@ def test_vanished_and_cancelled_appointments_are_cancelled_and_refunded(practice
     )
     # appointments booked here, or before now, are never cancelled by an import
     own = agenda.add_appointment(mandant, practice["anna"], "2026-12-10T10:00", 15, user="desk")
-    assert ics()["cancelled"] == 1 and own.appointment.status == "booked"
+    assert ics()["cancelled"] == 1
+    assert own.appointment.status == "booked"
     assert Appointment.get_by_id(own.appointment.id).status == "booked"
 
 
@@ -149,7 +150,8 @@ def test_a_change_made_here_stands_until_the_other_agenda_changes(practice):
     assert clock.iso(Appointment.get_by_id(appointment.id).start) == "2026-12-05T11:00:00+01:00"
     agenda.cancel_appointment(appointment, "desk")
     report = ics(event("a1", "20261206T090000", "", attendee=ANNA))
-    assert report["unchanged"] == 1 and report["added"] == 0
+    assert report["unchanged"] == 1
+    assert report["added"] == 0
     assert Appointment.get_by_id(appointment.id).status == "cancelled"
 
 
@@ -162,12 +164,14 @@ def test_namesakes_and_strangers_are_rejected_never_guessed(practice):
     )
     reasons = {r["uid"]: r["reason"] for r in report["rejected"]}
     assert sorted(reasons) == ["m1", "n1", "x1"], reasons
-    assert "2 persons named Max Meier" in reasons["m1"] and "Geburtsdatum" in reasons["m1"]
+    assert "2 persons named Max Meier" in reasons["m1"]
+    assert "Geburtsdatum" in reasons["m1"]
     assert "no person Xaver Niemand" in reasons["x1"]
     assert "no patient" in reasons["n1"]
     assert Appointment.get(Appointment.external_id == "m2").person_id == practice["max2"].id
     # a rejected event is never taken for vanished: nothing of it is cancelled either
-    assert report["added"] == 1 and report["cancelled"] == 0
+    assert report["added"] == 1
+    assert report["cancelled"] == 0
 
 
 def test_dry_run_shows_the_changes_and_keeps_everything(practice):
@@ -225,7 +229,8 @@ def test_a_broken_event_is_rejected_with_its_uid_and_the_rest_is_read(practice, 
     report = ics(bad, event("ok", "20261204T090000", "", attendee=ANNA))
     assert report["added"] == 1
     [rejected] = report["rejected"]
-    assert rejected["uid"] == "bad" and needle in rejected["reason"]
+    assert rejected["uid"] == "bad"
+    assert needle in rejected["reason"]
 
 
 def test_unknown_mandant_is_refused_before_anything_changes(practice):
@@ -316,7 +321,8 @@ def test_a_series_that_cannot_be_read_any_more_keeps_its_appointments(practice):
     assert ics(series)["added"] == 3
     broken = series.replace("RRULE:FREQ=WEEKLY;COUNT=3", "RRULE:FREQ=SOMETIMES")
     report = ics(broken)
-    assert report["cancelled"] == 0 and report["rejected"][0]["uid"] == "kg@praxis.example"
+    assert report["cancelled"] == 0
+    assert report["rejected"][0]["uid"] == "kg@praxis.example"
     assert len(booked()) == 3
     # one visit fewer there: only that occurrence is cancelled
     fewer = ics(series.replace("COUNT=3", "COUNT=2"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from vitosms_tui.core import agenda, automation, clock, credits, mandanten, outbox, persons, recall
+from vitosms_tui.core import agenda, automation, clock, credits, journal, mandanten, persons, recall
 from vitosms_tui.core.models import Message, MessageEvent
 from vitosms_tui.core.quiet_hours import in_quiet_hours
 
@@ -63,8 +63,10 @@ def test_a_reminder_is_queued_once_for_its_lead_time(hau, anna):
     report = tick("2026-05-04T10:00")
     assert (report.reminders, report.birthdays, report.skipped) == (1, 0, 0)
     [message] = reminders_of(soon)
-    assert message.scheduled_at == zh("2026-05-04T14:00") and message.status == "queued"
-    assert message.auto_key == automation.reminder_key(soon) and message.created_by == "automation"
+    assert message.scheduled_at == zh("2026-05-04T14:00")
+    assert message.status == "queued"
+    assert message.auto_key == automation.reminder_key(soon)
+    assert message.created_by == "automation"
     assert reminders_of(later) == []  # its time is more than the look-ahead away
     assert tick("2026-05-04T10:01").reminders == 0
     assert tick("2026-05-05T08:00").reminders == 1
@@ -84,7 +86,8 @@ def test_a_reminder_due_in_quiet_hours_goes_out_before_them(hau, anna):
 def test_no_reminders_when_the_mandant_has_them_off(hau, anna):
     mandanten.update_settings(hau, auto_reminders=False)
     book(hau, anna, "2026-05-05T14:00")
-    assert tick("2026-05-04T10:00").reminders == 0 and Message.select().count() == 0
+    assert tick("2026-05-04T10:00").reminders == 0
+    assert Message.select().count() == 0
 
 
 def test_deceased_inactive_without_consent_or_address_get_none(hau):
@@ -97,7 +100,8 @@ def test_deceased_inactive_without_consent_or_address_get_none(hau):
     dora.deceased = True  # died after the booking
     dora.save()
     report = tick("2026-05-04T10:00")
-    assert report.reminders == 1 and [m.person_id for m in automatic()] == [emil.id]
+    assert report.reminders == 1
+    assert [m.person_id for m in automatic()] == [emil.id]
     assert automatic()[0].channel == "email"
     assert {k: report.excluded[k] for k in ("deceased", "inactive", "no_consent", "no_address")} == {
         "deceased": 1,
@@ -111,7 +115,8 @@ def test_short_notice_rule_for_late_bookings(hau, anna):
     in_three_hours = book(hau, anna, "2026-05-04T13:00")
     in_one_hour = book(hau, anna, "2026-05-04T11:00")
     report = tick("2026-05-04T10:00")
-    assert report.reminders == 1 and report.excluded["short_notice"] == 1
+    assert report.reminders == 1
+    assert report.excluded["short_notice"] == 1
     [message] = reminders_of(in_three_hours)
     assert message.scheduled_at <= clock.now()  # at once
     assert reminders_of(in_one_hour) == []
@@ -125,7 +130,8 @@ def test_cancelled_appointment_gets_none_and_its_reminder_is_withdrawn(hau, anna
     [message] = reminders_of(appt)
     agenda.cancel_appointment(appt, "desk")
     assert Message.get_by_id(message.id).status == "cancelled"
-    assert tick("2026-05-04T10:05").reminders == 0 and reminders_of(other) == []
+    assert tick("2026-05-04T10:05").reminders == 0
+    assert reminders_of(other) == []
 
 
 def test_a_moved_appointment_answered_no_gets_no_reminder_from_automation(hau, anna):
@@ -246,16 +252,18 @@ def test_out_of_credits_is_visible_once_and_retried_when_credits_arrive(db):
     for message in skipped:
         assert (message.credits, message.error) == (0, "not enough credits (needs 1, has 0)")
         assert message.auto_key.startswith("skipped:reminder:")
-        assert [e.kind for e in outbox.timeline(message.id)] == ["skipped"]
+        assert [e.kind for e in journal.timeline(message.id)] == ["skipped"]
     assert automation.automation_warnings() == ["Mandant HAU: 2 automatic messages skipped, not enough credits"]
     rows = Message.select().count(), MessageEvent.select().count()
     again = tick("2026-05-04T10:01")
-    assert again.skipped == 0 and again.excluded["no_credits"] == 2  # no new entry, not even tried
+    # no new entry, not even tried
+    assert again.skipped == 0
+    assert again.excluded["no_credits"] == 2
     assert (Message.select().count(), MessageEvent.select().count()) == rows
     credits.purchase(poor, 10, "test")
     assert tick("2026-05-04T10:02").reminders == 2
     assert [m.status for m in reminders_of(second)] == ["failed", "queued"]
-    assert "resent" in [e.kind for e in outbox.timeline(skipped[0].id)]
+    assert "resent" in [e.kind for e in journal.timeline(skipped[0].id)]
     assert automation.automation_warnings() == []
     assert credits.balance(poor) == 8
 

@@ -9,8 +9,10 @@ import sqlite3
 import pytest
 
 from vitosms_tui.cli.main import main
-from vitosms_tui.core import credits, outbox
+from vitosms_tui.core import credits, outbox, sending
 from vitosms_tui.core.db import open_database
+from vitosms_tui.core.drafts import Draft
+from vitosms_tui.core.models import Mandant
 from vitosms_tui.core.schema import SCHEMA_VERSION
 
 
@@ -23,7 +25,7 @@ def run(capsys, *argv):
 @pytest.fixture
 def practice(db_path, mandant):
     """The mandant fixture's database with three queued SMS (so a ledger with spends)."""
-    outbox.enqueue(mandant, [outbox.Draft("sms", f"+4179123456{i}", "Hallo") for i in range(3)], user="test")
+    outbox.enqueue(mandant, [Draft("sms", f"+4179123456{i}", "Hallo") for i in range(3)], user="test")
     return db_path
 
 
@@ -63,7 +65,10 @@ def test_backup_and_restore_into_a_new_file_keep_everything(practice, tmp_path, 
 
     fresh = tmp_path / "restored.db"
     code, _, err = run(capsys, "--db", fresh, "restore", target)
-    assert code == 2 and "vitosms init" in err and not fresh.exists()  # a typo restores nothing
+    # a typo restores nothing
+    assert code == 2
+    assert "vitosms init" in err
+    assert not fresh.exists()
     assert run(capsys, "--db", fresh, "init")[0] == 0
     code, out, err = run(capsys, "--db", fresh, "restore", target)
     assert code == 0, err
@@ -100,13 +105,16 @@ def test_a_backup_replaces_an_older_backup_of_the_same_name(practice, tmp_path, 
 def test_backup_refusals(practice, tmp_path, capsys, monkeypatch, target, needle):
     monkeypatch.chdir(tmp_path)
     code, out, err = run(capsys, "--db", practice, "backup", target)
-    assert code == 2 and needle in err and err.count("\n") == 1
+    assert code == 2
+    assert needle in err
+    assert err.count("\n") == 1
     assert table_count(practice, "message") == 3
 
 
 def test_a_backup_of_a_database_that_is_not_there_creates_none(tmp_path, capsys):
     code, _, err = run(capsys, "--db", tmp_path / "nope.db", "backup", tmp_path / "b.db")
-    assert code == 2 and "no database at" in err
+    assert code == 2
+    assert "no database at" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
@@ -115,8 +123,10 @@ def test_a_backup_of_another_sqlite_database_leaves_no_file(tmp_path, capsys):
     with sqlite3.connect(other) as conn:
         conn.execute("CREATE TABLE t (x)")
     code, _, err = run(capsys, "--db", other, "backup", tmp_path / "b.db")
-    assert code == 2 and "not a vitosms database" in err
-    assert not (tmp_path / "b.db").exists() and leftovers(tmp_path) == []
+    assert code == 2
+    assert "not a vitosms database" in err
+    assert not (tmp_path / "b.db").exists()
+    assert leftovers(tmp_path) == []
 
 
 def _garbage(path):
@@ -169,13 +179,15 @@ def test_restore_refuses_what_is_no_backup_of_ours_and_changes_nothing(practice,
     live = tmp_path / "live.db"
     assert run(capsys, "--db", live, "init")[0] == 0
     assert run(capsys, "--db", live, "restore", good)[0] == 0
-    outbox.enqueue(outbox.Mandant.get_by_id(1), [outbox.Draft("sms", "+41791230000", "x")], user="test")
+    outbox.enqueue(Mandant.get_by_id(1), [Draft("sms", "+41791230000", "x")], user="test")
     # read through SQLite: opening and closing the live file by another route drops this process's locks
     before = dump(live)
 
     code, out, err = run(capsys, "--db", live, "--json", "restore", bad)
     assert code == 2, err
-    assert needle in err and err.count("\n") == 1 and "Traceback" not in err
+    assert needle in err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
     assert json.loads(out)["error"]["code"] == "usage"
     assert table_count(live, "message") == 4
     assert dump(live) == before
@@ -187,7 +199,8 @@ def test_restore_refuses_to_overwrite_a_database_that_is_not_ours(practice, tmp_
     foreign = tmp_path / "foreign.db"
     _other_database(foreign)
     code, _, err = run(capsys, "--db", foreign, "restore", good)
-    assert code == 2 and "not overwriting" in err
+    assert code == 2
+    assert "not overwriting" in err
     with sqlite3.connect(foreign) as conn:
         assert conn.execute("SELECT name FROM sqlite_master").fetchall() == [("person",)]
 
@@ -196,12 +209,14 @@ def test_restore_is_refused_while_a_worker_holds_messages_unless_forced(practice
     good = tmp_path / "good.db"
     assert run(capsys, "--db", practice, "backup", good)[0] == 0
     open_database(str(practice))
-    outbox.enqueue(outbox.Mandant.get_by_id(1), [outbox.Draft("sms", "+41791230000", "x")], user="test")
-    claimed = outbox.claim_due("worker-1", 2, lease_seconds=600)
+    outbox.enqueue(Mandant.get_by_id(1), [Draft("sms", "+41791230000", "x")], user="test")
+    claimed = sending.claim("worker-1", 2, lease_seconds=600)
     assert len(claimed) == 2
 
     code, out, err = run(capsys, "--db", practice, "restore", good)
-    assert code == 1 and "a worker is sending 2 message(s)" in err and err.count("\n") == 1
+    assert code == 1
+    assert "a worker is sending 2 message(s)" in err
+    assert err.count("\n") == 1
     assert table_count(practice, "message") == 4
 
     code, out, err = run(capsys, "--db", practice, "--json", "restore", good, "--force")
@@ -214,7 +229,7 @@ def test_an_expired_lease_does_not_stop_a_restore(practice, tmp_path, capsys):
     good = tmp_path / "good.db"
     assert run(capsys, "--db", practice, "backup", good)[0] == 0
     open_database(str(practice))
-    assert outbox.claim_due("worker-1", 1, lease_seconds=0.0)
+    assert sending.claim("worker-1", 1, lease_seconds=0.0)
     assert run(capsys, "--db", practice, "restore", good)[0] == 0
 
 

@@ -125,7 +125,8 @@ def check_answer(code: int, out: str, err: str, before: dict, as_json: bool) -> 
     if code == 0:
         return
     lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("vitosms: "), err
+    assert len(lines) == 1, err
+    assert lines[0].startswith("vitosms: "), err
     if as_json:
         assert set(json.loads(out)["error"]) == {"code", "message"}
     assert counts() == before, "a refused command changed the database"
@@ -332,7 +333,8 @@ def test_an_import_of_any_file_reports_or_refuses_and_never_half_imports(practic
             report = json.loads(out)
             assert counts()["Person"] - before["Person"] == report["imported"]
             for rejected in report["rejected"]:
-                assert rejected["line"] >= 2 and "\n" not in rejected["reason"]
+                assert rejected["line"] >= 2
+                assert "\n" not in rejected["reason"]
 
     check()
 
@@ -379,7 +381,8 @@ def test_a_template_is_refused_or_renders(practice):
         try:
             templates.validate_template(body, subject, purpose)
         except Refused as refusal:
-            assert refusal.message and "\n" not in refusal.message
+            assert refusal.message
+            assert "\n" not in refusal.message
             return
         # accepted: it renders with every placeholder filled, braces as written
         templates.render(body, full_context)
@@ -402,11 +405,13 @@ def test_saving_a_bad_template_changes_nothing(practice):
         try:
             row = templates.save_template(purpose, language, channel, body, subject, user="desk")
         except (Refused, UsageError) as refusal:
-            assert refusal.message and "\n" not in refusal.message
+            assert refusal.message
+            assert "\n" not in refusal.message
             assert (Template.select().count(), AuditEntry.select().count()) == before
             return
         stored = templates.find_template(purpose, language, channel)
-        assert stored.id == row.id and stored.body == body.strip()
+        assert stored.id == row.id
+        assert stored.body == body.strip()
 
     check()
 
@@ -487,7 +492,8 @@ def test_any_config_file_is_taken_or_refused_in_one_line(practice):
         assert code in (0, 2), err
         assert "Traceback" not in err
         if code == 2:
-            assert len(err.strip().splitlines()) == 1 and "config" in err, err
+            assert len(err.strip().splitlines()) == 1, err
+            assert "config" in err, err
             return
         # taken: every number in it is one the worker can compute with
         loaded = load_settings(path)
@@ -504,7 +510,9 @@ def test_a_config_that_is_not_utf8_or_not_a_file_is_a_usage_error(practice):
     path.write_bytes(b'[smtp]\nhost = "m\xe4il"\n')
     for config in (str(path), str(practice["tmp"]), str(practice["tmp"] / "missing.toml")):
         code, out, err = run(["--db", practice["db"], "--config", config, "credits"])
-        assert code == 2 and len(err.strip().splitlines()) == 1 and "config" in err, err
+        assert code == 2, err
+        assert len(err.strip().splitlines()) == 1, err
+        assert "config" in err, err
 
 
 # --- what the generators found, kept as plain cases -----------------------------------------------
@@ -515,7 +523,9 @@ def test_a_config_number_out_of_range_is_refused(practice, value):
     path = practice["tmp"] / "vitosms.toml"
     path.write_text(f"[delivery]\nlease_seconds = {value}\nmax_attempts = {value}\n")
     code, out, err = run(["--db", practice["db"], "--config", str(path), "credits"])
-    assert code == 2 and len(err.strip().splitlines()) == 1 and "config [delivery]" in err, err
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "config [delivery]" in err, err
 
 
 @pytest.mark.parametrize(

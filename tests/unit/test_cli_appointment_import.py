@@ -39,7 +39,9 @@ def test_human_answer_names_the_counts_and_each_rejection(cli, tmp_path):
     assert Appointment.select().count() == 0
     code, out, _ = cli("import-appointments", str(export), "--mandant", "HAU", "--json")
     report = json.loads(out)
-    assert code == 0 and report["added"] == 1 and report["rejected"][0]["line"] == 3
+    assert code == 0
+    assert report["added"] == 1
+    assert report["rejected"][0]["line"] == 3
     assert set(report) >= {"added", "moved", "cancelled", "unchanged", "rejected"}
 
 
@@ -58,8 +60,11 @@ def test_bad_input_is_one_line_and_changes_nothing(cli, tmp_path, name, content,
     path = tmp_path / name
     path.write_bytes(content)
     got, out, err = cli("import-appointments", str(path), *argv)
-    assert got == code and needle in err and len(err.strip().splitlines()) == 1, err
-    assert "Traceback" not in err and Appointment.select().count() == 0
+    assert got == code, err
+    assert needle in err, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
+    assert Appointment.select().count() == 0
 
 
 def test_a_missing_file_and_a_folder_are_refused(cli, tmp_path):
@@ -67,7 +72,8 @@ def test_a_missing_file_and_a_folder_are_refused(cli, tmp_path):
     folder = tmp_path / "x.ics"
     folder.mkdir()
     code, _, err = cli("import-appointments", str(folder), "--mandant", "HAU")
-    assert code == 2 and "is a folder" in err
+    assert code == 2
+    assert "is a folder" in err
 
 
 @pytest.mark.parametrize(
@@ -80,18 +86,22 @@ def test_a_missing_file_and_a_folder_are_refused(cli, tmp_path):
 )
 def test_sync_caldav_refuses_addresses_before_reaching_out(cli, url, needle):
     code, out, err = cli("sync", "caldav", url, "--mandant", "HAU")
-    assert code == 2 and needle in err and "secret" not in err
+    assert code == 2
+    assert needle in err
+    assert "secret" not in err
 
 
 @pytest.mark.parametrize("every", ["-1", "10081", "ten"])
 def test_sync_caldav_refuses_an_interval_out_of_range(cli, every):
     code, _, err = cli("sync", "caldav", "https://c.example.ch/", "--mandant", "HAU", "--every", every)
-    assert code == 2 and "--every" in err
+    assert code == 2
+    assert "--every" in err
 
 
 def test_sync_caldav_takes_no_password_on_the_command_line(cli):
     code, _, err = cli("sync", "caldav", "https://c.example.ch/", "--mandant", "HAU", "--password", "x")
-    assert code == 2 and "unrecognized arguments" in err
+    assert code == 2
+    assert "unrecognized arguments" in err
 
 
 def test_human_answer_names_the_visit_of_a_rejected_series(cli, tmp_path):

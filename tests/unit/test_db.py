@@ -27,7 +27,8 @@ def test_database_folder_created_owner_only(tmp_path):
 def test_init_is_idempotent(db):
     assert schema_version() == SCHEMA_VERSION
     again = migrate()
-    assert again["from_version"] == SCHEMA_VERSION and again["added_columns"] == []
+    assert again["from_version"] == SCHEMA_VERSION
+    assert again["added_columns"] == []
 
 
 def test_older_schema_is_upgraded_and_keeps_its_data(tmp_path):

@@ -39,10 +39,12 @@ def test_every_state_is_there(db_path, tmp_path, now):
         delivered = Message.get(Message.appointment == states["delivered"], Message.purpose == "reminder")
         assert delivered.status == "delivered"
         prepared = Message.get(Message.appointment == states["prepared"], Message.purpose == "reminder")
-        assert prepared.status == "queued" and prepared.scheduled_at > clock.now()
+        assert prepared.status == "queued"
+        assert prepared.scheduled_at > clock.now()
         assert any(row.recall.id == states["recall"] and row.eligible for row in recall.due_recalls(until=today))
         low = Mandant.get(Mandant.code == states["low_balance"])
-        assert credits.is_low(low) and credits.balance(low) > 0
+        assert credits.is_low(low)
+        assert credits.balance(low) > 0
         for mandant in Mandant.select():  # every credit accounted for: purchases less what is spent
             entries = CreditEntry.select().where(CreditEntry.mandant == mandant)
             assert credits.balance(mandant) == sum(e.delta for e in entries) >= 0
@@ -64,7 +66,8 @@ def test_seed_alone_adds_none_of_them(db_path):
         database = open_database(str(db_path))
         migrate()
         seed_practice(user="seed")
-        assert Message.select().count() == 0 and not recall.due_recalls()
+        assert Message.select().count() == 0
+        assert not recall.due_recalls()
         database.close()
     finally:
         clock.set_now(None)

@@ -19,7 +19,9 @@ from vitosms_tui.core import (
     mandanten,
     outbox,
     persons,
+    sending,
 )
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.errors import Refused
 from vitosms_tui.core.models import Appointment, AuditEntry, Message
 
@@ -72,7 +74,8 @@ def test_move_withdraw_on_the_command_line_keeps_automation_away(cli, luca):
     assert code == 0, err
     assert moved["no_reminder"] is True
     code, ran, _ = cli("automation", "run", now="2026-05-04T16:00")
-    assert code == 0 and ran["reminders"] == 0
+    assert code == 0
+    assert ran["reminders"] == 0
     assert [m.status for m in reminders_of(appt)] == ["cancelled"]
     code, shown, _ = cli("appointment", "show", str(appt.id))
     assert shown["no_reminder"] is True
@@ -87,7 +90,7 @@ def test_withdrawing_a_reminder_in_the_journal_means_no_reminder(hau, luca):
     assert AuditEntry.select().where(AuditEntry.action == "no_reminder").count() == 1
     assert automation.run_tick(clock.parse_instant("2026-05-04T14:00")).reminders == 0
     # a free text withdrawn in the journal says nothing about reminders
-    [free] = outbox.enqueue(hau, [outbox.Draft("sms", luca.mobile, "Hallo", person=luca, appointment=appt)], "desk")
+    [free] = outbox.enqueue(hau, [Draft("sms", luca.mobile, "Hallo", person=luca, appointment=appt)], "desk")
     other = book(luca, "2026-05-06T09:00")
     desk_answers.withdraw_at_desk(free.id, "desk")
     assert not Appointment.get_by_id(other.id).no_reminder
@@ -101,12 +104,16 @@ def test_a_second_reminder_needs_again(cli, luca):
     code, first, err = cli("appointment", "remind", str(appt.id))
     assert code == 0, err
     code, refused, err = cli("appointment", "remind", str(appt.id))  # queued: it exists already
-    assert code == 1 and refused["error"]["code"] == "already_reminded"
+    assert code == 1
+    assert refused["error"]["code"] == "already_reminded"
     Message.update(status="delivered").where(Message.id == first["id"]).execute()
     balance = credits.balance("HAU")
     code, refused, err = cli("appointment", "remind", str(appt.id))
-    assert code == 1 and refused["error"]["code"] == "already_reminded" and "--again" in err
-    assert credits.balance("HAU") == balance and len(reminders_of(appt)) == 1
+    assert code == 1
+    assert refused["error"]["code"] == "already_reminded"
+    assert "--again" in err
+    assert credits.balance("HAU") == balance
+    assert len(reminders_of(appt)) == 1
     code, second, err = cli("appointment", "remind", str(appt.id), "--again")
     assert code == 0, err
     assert second["id"] != first["id"]
@@ -158,7 +165,8 @@ def test_add_with_confirm_books_and_confirms_in_one_step(cli, luca):
         "--confirm",
         "email",
     )
-    assert code == 0 and booked["confirmation"]["channel"] == "email"
+    assert code == 0
+    assert booked["confirmation"]["channel"] == "email"
 
 
 def test_add_with_a_confirmation_that_cannot_go_books_nothing(cli, hau):
@@ -178,7 +186,9 @@ def test_add_with_a_confirmation_that_cannot_go_books_nothing(cli, hau):
         "--confirm",
         "sms",
     )
-    assert code == 1 and refused["error"]["code"] == "no_address" and "mobile" in err
+    assert code == 1
+    assert refused["error"]["code"] == "no_address"
+    assert "mobile" in err
     assert (Appointment.select().count(), Message.select().count(), credits.balance("HAU")) == before
     code, _, err = cli(
         "appointment",
@@ -194,7 +204,8 @@ def test_add_with_a_confirmation_that_cannot_go_books_nothing(cli, hau):
         "--confirm",
         "fax",
     )
-    assert code == 2 and "--confirm" in err
+    assert code == 2
+    assert "--confirm" in err
 
 
 # --- attention until dealt with -------------------------------------------------------------
@@ -202,12 +213,12 @@ def test_add_with_a_confirmation_that_cannot_go_books_nothing(cli, hau):
 
 def fail(message: Message) -> None:
     """As a worker records a permanent refusal."""
-    outbox.claim_due("w", 50, 30)
-    assert outbox.mark_permanent_failure(message.id, "w", "rejected")
+    sending.claim("w", 50, 30)
+    assert sending.mark_permanent_failure(message.id, "w", "rejected")
 
 
 def test_a_twice_failed_message_stays_in_attention_until_dealt_with(cli, hau, luca):
-    [first] = outbox.enqueue(hau, [outbox.Draft("sms", luca.mobile, "Bitte anrufen", person=luca)], "desk")
+    [first] = outbox.enqueue(hau, [Draft("sms", luca.mobile, "Bitte anrufen", person=luca)], "desk")
     fail(first)
     assert [m.id for m in journal.list_messages(attention=True)] == [first.id]
     again = outbox.resend(first.id, "desk")
@@ -216,9 +227,8 @@ def test_a_twice_failed_message_stays_in_attention_until_dealt_with(cli, hau, lu
     # the patient still got nothing: the newest of the chain asks for attention, once
     assert [m.id for m in journal.list_messages(attention=True)] == [again.id]
     code, listed, _ = cli("messages", "--attention")
-    assert code == 0 and [m["id"] for m in listed] == [again.id] == [
-        m.id for m in journal.list_messages(attention=True)
-    ]
+    assert code == 0
+    assert [m["id"] for m in listed] == [again.id] == [m.id for m in journal.list_messages(attention=True)]
     assert journal.attention_count() == len(listed) == 1
     # resent from the original once more, and that one is delivered: the chain is dealt with
     third = outbox.resend(first.id, "desk")
@@ -227,7 +237,7 @@ def test_a_twice_failed_message_stays_in_attention_until_dealt_with(cli, hau, lu
 
 
 def test_marking_done_says_who_and_when(cli, hau, luca):
-    [message] = outbox.enqueue(hau, [outbox.Draft("sms", luca.mobile, "Bitte anrufen", person=luca)], "desk")
+    [message] = outbox.enqueue(hau, [Draft("sms", luca.mobile, "Bitte anrufen", person=luca)], "desk")
     with pytest.raises(Refused) as refused:
         attention.mark_done(message.id, "desk")
     assert refused.value.code == "not_failed"
@@ -236,12 +246,13 @@ def test_marking_done_says_who_and_when(cli, hau, luca):
     done = attention.mark_done(message.id, "maria")
     assert done.attention_done_by == "maria"
     assert clock.iso(done.attention_done_at.replace(microsecond=0)) == "2026-05-04T11:30:00+02:00"
-    [event] = [e for e in outbox.timeline(message.id) if e.kind == "dealt_with"]
+    [event] = [e for e in journal.timeline(message.id) if e.kind == "dealt_with"]
     assert event.detail == "marked done by maria"
     attention.mark_done(message.id, "other")  # once is enough: the first mark stays
     assert Message.get_by_id(message.id).attention_done_by == "maria"
     code, listed, _ = cli("messages", "--attention", now="2026-05-04T11:31")
-    assert listed == [] and journal.attention_count() == 0
+    assert listed == []
+    assert journal.attention_count() == 0
 
 
 def test_what_stands_in_the_way_of_sending_again_is_known_before_the_desk_chooses(hau, luca):

@@ -66,7 +66,8 @@ def test_export_is_semicolon_utf8_bom_0600_with_running_balance(mandant, tmp_pat
     clock.set_now("2030-11-27T09:00")
     credits.purchase(mandant, 7, user="empfang", note="Gutschrift; Zürich")
     done = ledger_export.export_to_folder(mandant, tmp_path / "state", period("this_month"))
-    assert done.rows == 1 and done.path.parent == (tmp_path / "state" / "exports").resolve()
+    assert done.rows == 1
+    assert done.path.parent == (tmp_path / "state" / "exports").resolve()
     raw = done.path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     assert stat.S_IMODE(os.stat(done.path).st_mode) == 0o600
@@ -78,7 +79,8 @@ def test_export_is_semicolon_utf8_bom_0600_with_running_balance(mandant, tmp_pat
     done = ledger_export.export_to_folder(
         mandant, tmp_path / "state", period("all"), headers=list("ABCDEFGHI"), kind_names={"purchase": "Kauf"}
     )
-    assert done.rows == 3 and stat.S_IMODE(os.stat(done.path).st_mode) == 0o600
+    assert done.rows == 3
+    assert stat.S_IMODE(os.stat(done.path).st_mode) == 0o600
     rows = done.path.read_text(encoding="utf-8-sig").splitlines()
     assert rows[0] == "A;B;C;D;E;F;G;H;I"
     assert rows[2] == '20.10.2030 10:00;HAU;Kauf;5;105;;;Käthi;"\'=HYPERLINK(""x"")"'
@@ -119,9 +121,12 @@ def test_export_to_folder_never_replaces_and_never_leaves_it(mandant, tmp_path, 
     taken = ledger_export.export_name(mandant, period("all")).replace(".csv", "-2.csv")
     (folder / taken).symlink_to(elsewhere)
     done = ledger_export.export_to_folder(mandant, tmp_path / "state", period("all"))
-    assert done.path.parent == folder.resolve() and done.path.name not in (name, taken)
-    assert (folder / name).read_text() == "earlier" and elsewhere.read_text() == "database"
-    assert done.rows == 1 and stat.S_IMODE(os.stat(done.path).st_mode) == 0o600
+    assert done.path.parent == folder.resolve()
+    assert done.path.name not in (name, taken)
+    assert (folder / name).read_text() == "earlier"
+    assert elsewhere.read_text() == "database"
+    assert done.rows == 1
+    assert stat.S_IMODE(os.stat(done.path).st_mode) == 0o600
 
 
 def test_export_folder_that_is_a_symlink_is_refused(mandant, tmp_path):
@@ -132,7 +137,8 @@ def test_export_folder_that_is_a_symlink_is_refused(mandant, tmp_path):
     (state / "exports").symlink_to(ssh)
     with pytest.raises(Refused) as info:
         ledger_export.export_to_folder(mandant, state, period("all"))
-    assert info.value.code == "invalid_path" and list(ssh.iterdir()) == []
+    assert info.value.code == "invalid_path"
+    assert list(ssh.iterdir()) == []
 
 
 def test_lines_and_orders_for_the_view(mandant):

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from vitosms_tui.core import credits, mandanten, outbox
 from vitosms_tui.core.db import write_transaction
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.errors import Refused
 from vitosms_tui.core.models import AuditEntry, CreditEntry, Mandant, Message, MessageEvent, Order, Setting
 
@@ -94,7 +95,7 @@ def test_any_sequence_keeps_the_ledger_consistent(practice, operations):
                 credits.order(practice[who], amount, SERVICE)  # the front desk may not order
                 expected[who] += credits.package(amount).credits
             elif kind == "sms":
-                drafts = [outbox.Draft("sms", "079 123 45 67", "Guten Tag") for _ in range(amount)]
+                drafts = [Draft("sms", "079 123 45 67", "Guten Tag") for _ in range(amount)]
                 queued = outbox.enqueue(practice[who], drafts, DESK)  # 1 segment each: 1 credit
                 expected[who] -= amount
                 made += [(m.id, who, m.credits) for m in queued]
@@ -116,7 +117,8 @@ def test_any_sequence_keeps_the_ledger_consistent(practice, operations):
                 expected[target] += amount
             elif kind == "migrate":
                 shares = credits.migrate_legacy(amount, who)
-                assert not migrated and who == SERVICE
+                assert not migrated
+                assert who == SERVICE
                 assert shares == credits.split_evenly(amount, list(CODES))
                 for c, share in shares.items():
                     expected[c] += share
@@ -143,18 +145,20 @@ def test_refused_spend_of_the_last_credit_leaves_nothing(practice):
     with pytest.raises(Refused) as info:
         direct_spend(practice["HAU"], 1)
     assert info.value.code == "insufficient_credits"
-    assert tables() == before and credits.balance(practice["HAU"]) == 0
+    assert tables() == before
+    assert credits.balance(practice["HAU"]) == 0
 
 
 def test_a_second_withdrawal_is_refused_and_refunds_nothing(practice):
     credits.purchase(practice["HAU"], 5, DESK)
-    (message,) = outbox.enqueue(practice["HAU"], [outbox.Draft("sms", "079 123 45 67", "Hallo")], DESK)
+    (message,) = outbox.enqueue(practice["HAU"], [Draft("sms", "079 123 45 67", "Hallo")], DESK)
     outbox.withdraw(message.id, DESK)
     before = tables()
     with pytest.raises(Refused) as info:
         outbox.withdraw(message.id, DESK)
     assert info.value.code == "not_withdrawable"
-    assert tables() == before and credits.balance(practice["HAU"]) == 5
+    assert tables() == before
+    assert credits.balance(practice["HAU"]) == 5
 
 
 # -- the legacy split ------------------------------------------------------------
@@ -173,7 +177,8 @@ def test_hundred_over_three_is_34_33_33_in_code_order():
 )
 def test_split_is_even_and_the_remainder_goes_in_code_order(total, codes):
     shares = credits.split_evenly(total, codes)
-    assert sum(shares.values()) == total and set(shares) == set(codes)
+    assert sum(shares.values()) == total
+    assert set(shares) == set(codes)
     ordered = [shares[c] for c in sorted(codes)]
     assert max(ordered) - min(ordered) <= 1
     assert ordered == sorted(ordered, reverse=True)  # the larger shares come first in code order
@@ -186,7 +191,8 @@ def test_migration_books_the_split_once_with_an_audit_entry(practice):
     assert {c: credits.balance(m) for c, m in practice.items()} == {"HAU": 50, "DUB": 50, "ROS": 0}
     assert {e.kind for e in CreditEntry.select()} == {"migration"}
     audit = AuditEntry.get(AuditEntry.action == "migrate_legacy")
-    assert audit.user == SERVICE and '"total": 100' in audit.detail
+    assert audit.user == SERVICE
+    assert '"total": 100' in audit.detail
     before = tables()
     with pytest.raises(Refused) as info:
         credits.migrate_legacy(7, SERVICE)

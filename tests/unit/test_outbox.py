@@ -4,10 +4,12 @@ from datetime import timedelta
 
 import pytest
 
-from vitosms_tui.core import clock, credits, mandanten, outbox
+from vitosms_tui.core import clock, credits, journal, mandanten, outbox, sending
+from vitosms_tui.core.drafts import Draft, check_send_time, quote, require_credits
 from vitosms_tui.core.errors import NotFound, Refused
 from vitosms_tui.core.models import CreditEntry, Message, MessageEvent
 from vitosms_tui.core.persons import PersonInput, add_person
+from vitosms_tui.core.sending import DeliveryReport
 
 START = "2026-11-27T09:00:00+01:00"
 
@@ -29,7 +31,7 @@ def anna(db):
 
 
 def sms(to="079 555 12 34", text="Guten Tag", **kw):
-    return outbox.Draft(channel="sms", recipient=to, body=text, **kw)
+    return Draft(channel="sms", recipient=to, body=text, **kw)
 
 
 def rows() -> tuple[int, int, int]:
@@ -37,18 +39,21 @@ def rows() -> tuple[int, int, int]:
 
 
 def kinds(message) -> list[str]:
-    return [e.kind for e in outbox.timeline(message.id)]
+    return [e.kind for e in journal.timeline(message.id)]
 
 
 def test_enqueue_spends_and_stores(mandant, anna):
     [m1, m2] = outbox.enqueue(
-        mandant, [sms(), outbox.Draft("email", "Anna@Example.ch", "Hallo", subject="Termin", person=anna)], "desk"
+        mandant, [sms(), Draft("email", "Anna@Example.ch", "Hallo", subject="Termin", person=anna)], "desk"
     )
     assert credits.balance(mandant) == 98
     m1, m2 = Message.get_by_id(m1.id), Message.get_by_id(m2.id)
     assert (m1.status, m1.recipient, m1.encoding, m1.segments, m1.credits) == ("queued", "+41795551234", "gsm7", 1, 1)
-    assert m1.sender == mandant.sender and m1.created_by == "desk"
-    assert m2.recipient == "Anna@example.ch" and m2.encoding is None and m2.person_id == anna.id
+    assert m1.sender == mandant.sender
+    assert m1.created_by == "desk"
+    assert m2.recipient == "Anna@example.ch"
+    assert m2.encoding is None
+    assert m2.person_id == anna.id
     assert len({m1.idempotency_key, m2.idempotency_key}) == 2
     spends = list(CreditEntry.select().where(CreditEntry.kind == "spend").order_by(CreditEntry.id))
     assert [(e.message_id, e.delta) for e in spends] == [(m1.id, -1), (m2.id, -1)]
@@ -59,17 +64,21 @@ def test_cost_follows_segments_and_encoding(mandant):
     [long_gsm, ucs2] = outbox.enqueue(mandant, [sms(text="a" * 161), sms(text="Grüezi 😀")], "desk")
     assert (long_gsm.segments, long_gsm.credits) == (2, 2)
     assert (ucs2.encoding, ucs2.credits) == ("ucs2", 1)
-    found = outbox.quote(mandant, [sms(text="Grüezi 😀")])
-    assert found.lines[0].non_gsm == ["😀"] and found.balance == 97 and found.balance_after == 96
+    found = quote(mandant, [sms(text="Grüezi 😀")])
+    assert found.lines[0].non_gsm == ["😀"]
+    assert found.balance == 97
+    assert found.balance_after == 96
 
 
 def test_quote_writes_nothing_and_reports_shortage(mandant):
     before = rows()
-    found = outbox.quote(mandant, [sms(text="x" * 900)] * 20)  # 6 segments each
-    assert found.total_credits == 120 and found.balance_after == -20 and not found.sufficient
+    found = quote(mandant, [sms(text="x" * 900)] * 20)  # 6 segments each
+    assert found.total_credits == 120
+    assert found.balance_after == -20
+    assert not found.sufficient
     assert found.low_balance
     with pytest.raises(Refused) as info:
-        outbox.require_credits(mandant, found)
+        require_credits(mandant, found)
     assert info.value.code == "insufficient_credits"
     assert rows() == before
 
@@ -97,20 +106,21 @@ def test_refusal_writes_nothing(mandant, case, code):
     bad = {
         "bad number": sms(to="12"),
         "landline": sms(to="044 123 45 67"),
-        "bad email": outbox.Draft("email", "anna@", "Hallo", subject="x"),
+        "bad email": Draft("email", "anna@", "Hallo", subject="x"),
         "no consent": sms(to=person.mobile, person=person, purpose="reminder"),
         "deceased": sms(to=person.mobile, person=person),
         "too few credits": sms(text="y" * 153 * 6),
         "too many parts": sms(text="z" * (153 * 6 + 1)),
         "empty text": sms(text="  \n"),
-        "subject with a line break": outbox.Draft("email", "a@example.ch", "Hi", subject="a\nBcc: x"),
+        "subject with a line break": Draft("email", "a@example.ch", "Hi", subject="a\nBcc: x"),
     }[case]
     drafts = [good] + [bad] * (17 if case == "too few credits" else 1)  # 1 + 17*6 > 100 credits
     before, balance = rows(), credits.balance(mandant)
     with pytest.raises(Refused) as info:
         outbox.enqueue(mandant, drafts, "desk")
     assert info.value.code == code
-    assert rows() == before and credits.balance(mandant) == balance
+    assert rows() == before
+    assert credits.balance(mandant) == balance
 
 
 def test_reminder_without_a_person_is_refused(mandant):
@@ -123,64 +133,70 @@ def test_automatic_key_is_unique(mandant):
     before = rows()
     with pytest.raises(Refused) as info:
         outbox.enqueue(mandant, [sms(auto_key="birthday:1:2026")], "auto")
-    assert info.value.code == "duplicate" and rows() == before
+    assert info.value.code == "duplicate"
+    assert rows() == before
 
 
 def test_send_time_in_the_past_is_refused():
     with pytest.raises(Refused):
-        outbox.check_send_time("2026-11-27T08:00")
-    assert outbox.check_send_time(None) is None
-    assert outbox.check_send_time("2026-11-27T10:00") == clock.parse_instant("2026-11-27T10:00+01:00")
+        check_send_time("2026-11-27T08:00")
+    assert check_send_time(None) is None
+    assert check_send_time("2026-11-27T10:00") == clock.parse_instant("2026-11-27T10:00+01:00")
 
 
 def test_two_workers_never_claim_the_same_message(mandant):
     outbox.enqueue(mandant, [sms(text=f"Nachricht {i}") for i in range(20)], "desk")
     seen = []
     for turn in range(20):
-        batch = outbox.claim_due(f"w{turn % 2}", 3, 30)
+        batch = sending.claim(f"w{turn % 2}", 3, 30)
         if not batch:
             break
-        assert all(m.status == "sending" and m.claimed_by == f"w{turn % 2}" for m in batch)
+        rows = Message.select().where(Message.id.in_([job.id for job in batch]))
+        assert all(m.status == "sending" and m.claimed_by == f"w{turn % 2}" for m in rows)
         seen += [m.id for m in batch]
     assert len(seen) == len(set(seen)) == 20
-    assert outbox.claim_due("w9", 10, 30) == []
+    assert sending.claim("w9", 10, 30) == []
 
 
 def test_scheduled_message_waits(mandant):
     later = clock.now() + timedelta(hours=2)
     [m] = outbox.enqueue(mandant, [sms()], "desk", scheduled_at=later)
-    assert outbox.claim_due("w1", 10, 30) == []
+    assert sending.claim("w1", 10, 30) == []
     advance(2 * 3600 + 1)
-    assert [x.id for x in outbox.claim_due("w1", 10, 30)] == [m.id]
+    assert [x.id for x in sending.claim("w1", 10, 30)] == [m.id]
 
 
 def test_expired_lease_is_taken_over_and_the_late_worker_changes_nothing(mandant):
     [m] = outbox.enqueue(mandant, [sms()], "desk")
-    [first] = outbox.claim_due("w1", 5, lease_seconds=30)
+    [first] = sending.claim("w1", 5, lease_seconds=30)
     assert first.attempts == 1
-    assert outbox.claim_due("w2", 5, 30) == []  # still leased
+    assert sending.claim("w2", 5, 30) == []  # still leased
     advance(31)
-    [again] = outbox.claim_due("w2", 5, 30)
-    assert again.id == m.id and again.claimed_by == "w2" and again.attempts == 2
-    assert "lease of w1 expired" in outbox.timeline(m.id)[-1].detail
+    [again] = sending.claim("w2", 5, 30)
+    assert again.id == m.id
+    assert Message.get_by_id(m.id).claimed_by == "w2"
+    assert again.attempts == 2
+    assert "lease of w1 expired" in journal.timeline(m.id)[-1].detail
     # the dead worker wakes up: it no longer holds the message
-    assert outbox.mark_sent(m.id, "w1", "late") is False
-    assert outbox.mark_permanent_failure(m.id, "w1", "late") is False
-    assert outbox.mark_passing_fault(m.id, "w1", "late", 5, 1, 10) == "lost"
-    assert outbox.mark_sent(m.id, "w2", "prov-1") is True
+    assert sending.mark_sent("w1", {m.id: "late"}) == set()
+    assert sending.mark_permanent_failure(m.id, "w1", "late") is False
+    assert sending.mark_passing_fault(m.id, "w1", "late", 5, 1, 10) == "lost"
+    assert sending.mark_sent("w2", {m.id: "prov-1"}) == {m.id}
     m = Message.get_by_id(m.id)
-    assert (m.status, m.provider_id, m.idempotency_key) == ("sent", "prov-1", first.idempotency_key)
+    assert (m.status, m.provider_id, m.idempotency_key) == ("sent", "prov-1", first.ref)
     assert credits.balance(mandant) == 99
 
 
 def test_a_message_whose_workers_keep_dying_is_given_up_and_refunded(mandant):
     [m] = outbox.enqueue(mandant, [sms()], "desk")
     for worker in ("w1", "w2", "w3"):
-        assert [c.id for c in outbox.claim_due(worker, 5, 30, max_attempts=3)] == [m.id]
+        assert [c.id for c in sending.claim(worker, 5, 30, max_attempts=3)] == [m.id]
         advance(31)  # the worker died while sending: its lease runs out
-    assert outbox.claim_due("w4", 5, 30, max_attempts=3) == []
+    assert sending.claim("w4", 5, 30, max_attempts=3) == []
     m = Message.get_by_id(m.id)
-    assert m.status == "failed" and "worker stopped" in m.error and m.attempts == 3
+    assert m.status == "failed"
+    assert "worker stopped" in m.error
+    assert m.attempts == 3
     assert credits.balance(mandant) == 100
 
 
@@ -188,18 +204,22 @@ def test_passing_faults_back_off_exponentially_then_fail_with_refund(mandant):
     [m] = outbox.enqueue(mandant, [sms()], "desk")
     delays = []
     for attempt in (1, 2):
-        [claimed] = outbox.claim_due("w1", 1, 30)
+        [claimed] = sending.claim("w1", 1, 30)
         assert claimed.attempts == attempt
         faulted_at = clock.now()
-        assert outbox.mark_passing_fault(m.id, "w1", "gateway busy", 3, 10, 15) == "queued"
+        assert sending.mark_passing_fault(m.id, "w1", "gateway busy", 3, 10, 15) == "queued"
         row = Message.get_by_id(m.id)
-        assert row.status == "queued" and row.claimed_by is None and row.error == "gateway busy"
+        assert row.status == "queued"
+        assert row.claimed_by is None
+        assert row.error == "gateway busy"
         delays.append((row.next_attempt_at - faulted_at).total_seconds())
-        assert outbox.claim_due("w1", 1, 30) == []  # not yet due
+        assert sending.claim("w1", 1, 30) == []  # not yet due
         advance(delays[-1] + 1)
-    assert 10 <= delays[0] < 11 and 15 <= delays[1] < 16  # 10 * 2**1 = 20, capped at 15
-    outbox.claim_due("w1", 1, 30)
-    assert outbox.mark_passing_fault(m.id, "w1", "gateway busy", 3, 10, 15) == "failed"
+    # 10 * 2**1 = 20, capped at 15
+    assert 10 <= delays[0] < 11
+    assert 15 <= delays[1] < 16
+    sending.claim("w1", 1, 30)
+    assert sending.mark_passing_fault(m.id, "w1", "gateway busy", 3, 10, 15) == "failed"
     assert Message.get_by_id(m.id).status == "failed"
     assert credits.balance(mandant) == 100
     assert kinds(m) == [
@@ -220,9 +240,9 @@ def test_passing_faults_back_off_exponentially_then_fail_with_refund(mandant):
 def test_permanent_failure_refunds_once(mandant):
     [m] = outbox.enqueue(mandant, [sms(text="b" * 200)], "desk")
     assert credits.balance(mandant) == 98
-    outbox.claim_due("w1", 1, 30)
-    assert outbox.mark_permanent_failure(m.id, "w1", "550 unknown subscriber") is True
-    assert outbox.mark_permanent_failure(m.id, "w1", "again") is False
+    sending.claim("w1", 1, 30)
+    assert sending.mark_permanent_failure(m.id, "w1", "550 unknown subscriber") is True
+    assert sending.mark_permanent_failure(m.id, "w1", "again") is False
     assert credits.refund(Message.get_by_id(m.id), "someone") == 0
     refunds = CreditEntry.select().where((CreditEntry.kind == "refund") & (CreditEntry.message == m.id))
     assert [e.delta for e in refunds] == [2]
@@ -232,38 +252,42 @@ def test_permanent_failure_refunds_once(mandant):
 
 
 def test_email_ends_at_sent_and_sms_waits_for_its_report(mandant):
-    [mail, text] = outbox.enqueue(mandant, [outbox.Draft("email", "a@example.ch", "Hi", subject="s"), sms()], "desk")
-    outbox.claim_due("w1", 5, 30)
-    assert outbox.mark_sent(mail.id, "w1", None) and outbox.mark_sent(text.id, "w1", "p-1")
-    assert [m.id for m in outbox.awaiting_reports()] == [text.id]
+    [mail, text] = outbox.enqueue(mandant, [Draft("email", "a@example.ch", "Hi", subject="s"), sms()], "desk")
+    sending.claim("w1", 5, 30)
+    assert sending.mark_sent("w1", {mail.id: None})
+    assert sending.mark_sent("w1", {text.id: "p-1"})
+    assert [m.id for m in journal.awaiting_reports()] == [text.id]
 
 
 def test_reports_delivered_and_undelivered(mandant):
     [ok, lost] = outbox.enqueue(mandant, [sms(), sms(to="0799990102")], "desk")
-    outbox.claim_due("w1", 5, 30)
-    outbox.mark_sent(ok.id, "w1", "p-ok")
-    outbox.mark_sent(lost.id, "w1", "p-lost")
+    sending.claim("w1", 5, 30)
+    sending.mark_sent("w1", {ok.id: "p-ok"})
+    sending.mark_sent("w1", {lost.id: "p-lost"})
     at = clock.now()
-    assert outbox.record_report("p-ok", True, at) is True
-    assert outbox.record_report("p-lost", False, at, "absent subscriber") is True
-    assert outbox.record_report("p-lost", False, at) is False  # idempotent
-    assert outbox.record_report("p-ok", False, at) is False  # a delivered message stays delivered
-    assert outbox.record_report("unknown", True, at) is False
+    assert sending.record_reports([DeliveryReport("p-ok", True, at)]) != (0, 0)
+    assert sending.record_reports([DeliveryReport("p-lost", False, at, "absent subscriber")]) != (0, 0)
+    assert sending.record_reports([DeliveryReport("p-lost", False, at)]) == (0, 0)  # idempotent
+    assert sending.record_reports([DeliveryReport("p-ok", False, at)]) == (0, 0)  # a delivered message stays delivered
+    assert sending.record_reports([DeliveryReport("unknown", True, at)]) == (0, 0)
     ok, lost = Message.get_by_id(ok.id), Message.get_by_id(lost.id)
-    assert ok.status == "delivered" and ok.delivered_at is not None
+    assert ok.status == "delivered"
+    assert ok.delivered_at is not None
     assert (lost.status, lost.error) == ("failed", "absent subscriber")
     assert credits.balance(mandant) == 99
-    assert outbox.awaiting_reports() == []
+    assert journal.awaiting_reports() == []
 
 
 def test_withdraw_refunds_and_twice_is_refused(mandant):
     [m, busy] = outbox.enqueue(mandant, [sms(), sms()], "desk")
     withdrawn = outbox.withdraw(m.id, "desk")
-    assert withdrawn.status == "cancelled" and credits.balance(mandant) == 99
+    assert withdrawn.status == "cancelled"
+    assert credits.balance(mandant) == 99
     with pytest.raises(Refused) as info:
         outbox.withdraw(m.id, "desk")
-    assert info.value.code == "not_withdrawable" and credits.balance(mandant) == 99
-    outbox.claim_due("w1", 5, 30)
+    assert info.value.code == "not_withdrawable"
+    assert credits.balance(mandant) == 99
+    sending.claim("w1", 5, 30)
     with pytest.raises(Refused):
         outbox.withdraw(busy.id, "desk")  # being sent: too late
     with pytest.raises(NotFound):
@@ -273,14 +297,17 @@ def test_withdraw_refunds_and_twice_is_refused(mandant):
 
 def test_resend_sms_as_email(mandant, anna):
     [m] = outbox.enqueue(mandant, [sms(to=anna.mobile, person=anna, text="Bitte rufen Sie an")], "desk")
-    outbox.claim_due("w1", 1, 30)
-    outbox.mark_permanent_failure(m.id, "w1", "rejected")
+    sending.claim("w1", 1, 30)
+    sending.mark_permanent_failure(m.id, "w1", "rejected")
     assert credits.balance(mandant) == 100
     again = outbox.resend(m.id, "desk", channel="email")
     assert (again.channel, again.recipient, again.body) == ("email", "anna@example.ch", "Bitte rufen Sie an")
-    assert again.resent_from_id == m.id and again.subject and again.status == "queued"
+    assert again.resent_from_id == m.id
+    assert again.subject
+    assert again.status == "queued"
     assert credits.balance(mandant) == 99
-    assert kinds(m)[-1] == "resent" and kinds(again) == ["queued", "resent"]
+    assert kinds(m)[-1] == "resent"
+    assert kinds(again) == ["queued", "resent"]
     with pytest.raises(Refused) as info:
         outbox.resend(m.id, "desk")
     assert info.value.code == "already_resent"
@@ -301,9 +328,9 @@ def test_list_and_json(mandant, anna):
     credits.purchase(other, 5, "test")
     outbox.enqueue(mandant, [sms(to=anna.mobile, person=anna)], "desk")
     outbox.enqueue(other, [sms()], "desk")
-    assert [m.mandant.code for m in outbox.list_messages()] == ["ZZ", "HAU"]
-    [mine] = outbox.list_messages(mandant=mandant, person=anna, status="queued")
-    data = outbox.message_json(mine)
+    assert [m.mandant.code for m in journal.list_messages()] == ["ZZ", "HAU"]
+    [mine] = journal.list_messages(mandant=mandant, person=anna, status="queued")
+    data = journal.message_json(mine)
     for key in (
         "id",
         "mandant",
@@ -320,6 +347,8 @@ def test_list_and_json(mandant, anna):
         "appointment_id",
     ):
         assert key in data
-    assert data["mandant"] == "HAU" and data["scheduled_at"].endswith("+01:00")
-    assert "text" not in data and outbox.message_json(mine, with_body=True)["text"] == "Guten Tag"
-    assert outbox.list_messages(status="failed") == []
+    assert data["mandant"] == "HAU"
+    assert data["scheduled_at"].endswith("+01:00")
+    assert "text" not in data
+    assert journal.message_json(mine, with_body=True)["text"] == "Guten Tag"
+    assert journal.list_messages(status="failed") == []

@@ -14,13 +14,19 @@ def test_swiss_excel_export_with_bom_and_semicolons(mandant):
         "Herr;Luca;Rossi;1975-12-31;+41 (0)78 222 33 44;;it;;\r\n"
     ).encode("utf-8")
     report = import_persons(csv)
-    assert report["imported"] == 2 and report["rejected"] == []
+    assert report["imported"] == 2
+    assert report["rejected"] == []
     assert report["ignored_columns"] == ["Versicherung"]
     anna = Person.get(Person.first_name == "Anna")
-    assert anna.mobile == "+41791234567" and anna.mandant.code == "HAU" and anna.salutation == "Frau"
-    assert anna.consent_reminder and not anna.consent_birthday and anna.consent_reminder_source == "import"
+    assert anna.mobile == "+41791234567"
+    assert anna.mandant.code == "HAU"
+    assert anna.salutation == "Frau"
+    assert anna.consent_reminder
+    assert not anna.consent_birthday
+    assert anna.consent_reminder_source == "import"
     luca = Person.get(Person.first_name == "Luca")
-    assert luca.language == "it" and luca.mobile == "+41782223344"
+    assert luca.language == "it"
+    assert luca.mobile == "+41782223344"
 
 
 def test_bad_rows_are_reported_with_line_numbers_and_good_rows_kept(db):
@@ -46,7 +52,8 @@ def test_bad_rows_are_reported_with_line_numbers_and_good_rows_kept(db):
 
 def test_unknown_mandant_rejects_the_row(db):
     report = import_persons(b"Vorname;Name;Mandant\nAnna;Muster;NOPE\n")
-    assert report["imported"] == 0 and "NOPE" in report["rejected"][0]["reason"]
+    assert report["imported"] == 0
+    assert "NOPE" in report["rejected"][0]["reason"]
 
 
 @pytest.mark.parametrize(

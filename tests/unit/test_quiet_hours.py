@@ -59,7 +59,8 @@ def test_window_within_a_day(text, quiet):
 def test_equal_start_and_end_means_no_quiet_hours():
     assert not in_quiet_hours(zh("2026-05-04T00:00"), NONE)
     assert latest_allowed_before(zh("2026-05-04T03:00"), NONE) == zh("2026-05-04T03:00")
-    assert describe(NONE) == "none" and describe(NIGHT) == "20:00-08:00"
+    assert describe(NONE) == "none"
+    assert describe(NIGHT) == "20:00-08:00"
 
 
 def test_latest_allowed_before_moves_to_the_evening_before():
@@ -78,13 +79,13 @@ def test_next_allowed_is_the_end_of_the_window():
 
 
 def test_windows_keep_wall_clock_times_across_dst():
-    # night of the autumn change (25.10.2026, 03:00 CEST -> 02:00 CET): 13 h of real time
+    # the night the clocks go back (25.10.2026, 03:00 summer time becomes 02:00): 13 hours of real time
     end = next_allowed_at_or_after(zh("2026-10-24T21:00"), NIGHT)
     assert clock.local(end).strftime("%H:%M") == "08:00"
     assert end == datetime(2026, 10, 25, 7, 0, tzinfo=clock.UTC)
     start = latest_allowed_before(zh("2026-10-25T05:00"), NIGHT)
     assert start == datetime(2026, 10, 24, 17, 59, tzinfo=clock.UTC)  # 19:59 CEST
-    # night of the spring change (29.03.2026, 02:00 CET -> 03:00 CEST)
+    # the night the clocks go forward (29.03.2026, 02:00 winter time becomes 03:00)
     end = next_allowed_at_or_after(zh("2026-03-28T23:00"), NIGHT)
     assert end == datetime(2026, 3, 29, 6, 0, tzinfo=clock.UTC)  # 08:00 CEST
     assert in_quiet_hours(datetime(2026, 3, 29, 5, 59, tzinfo=clock.UTC), NIGHT)

@@ -129,7 +129,8 @@ def test_due_list_leaves_out_with_a_reason(mandant):
         row = rows[recall_id]
         assert (row.eligible, row.excluded, row.reason_excluded, row.channel) == (False, code, text, None)
     doc = recall.recall_json(rows[refused.id])
-    assert doc["eligible"] is False and doc["reason_excluded"] == "no consent to recall messages"
+    assert doc["eligible"] is False
+    assert doc["reason_excluded"] == "no consent to recall messages"
     assert {
         "id",
         "person_id",
@@ -161,11 +162,13 @@ def test_quote_then_notify_by_each_persons_channel(mandant, anna):
     assert [m.recall_id for m in notice.messages] == [first.id, second.id]
     assert credits.balance(mandant) == 98
     for message in notice.messages:
-        assert "Diabetes" not in message.body and "Diabetes" not in message.subject
+        assert "Diabetes" not in message.body
+        assert "Diabetes" not in message.subject
     assert "20.05.2026" in notice.messages[0].body
     first, second = recall.get_recall(first.id), recall.get_recall(second.id)
     assert (first.status, second.status) == ("notified", "notified")
-    assert first.notified_at is not None and first.notified_at <= clock.now()
+    assert first.notified_at is not None
+    assert first.notified_at <= clock.now()
 
 
 def test_notify_refuses_what_may_not_go_out(mandant, anna):
@@ -185,7 +188,8 @@ def test_notify_refuses_what_may_not_go_out(mandant, anna):
     with pytest.raises(Refused) as caught:
         recall.notify_recalls([fine.id], "desk", channel="email")  # Anna has no e-mail address
     assert caught.value.code == "no_address"
-    assert Message.select().count() == 0 and recall.get_recall(fine.id).status == "open"
+    assert Message.select().count() == 0
+    assert recall.get_recall(fine.id).status == "open"
     recall.notify_recalls([fine.id], "desk")
     with pytest.raises(Refused) as caught:  # the first notice still waits in the outbox
         recall.notify_recalls([fine.id], "desk")
@@ -201,7 +205,8 @@ def test_notify_is_all_or_nothing_when_credits_are_short(db):
     with pytest.raises(Refused) as caught:
         recall.notify_recalls([a.id, b.id], "desk")
     assert caught.value.code == "insufficient_credits"
-    assert Message.select().count() == 0 and credits.balance(poor) == 1
+    assert Message.select().count() == 0
+    assert credits.balance(poor) == 1
     assert {r.status for r in Recall.select()} == {"open"}
 
 
@@ -221,7 +226,8 @@ def test_a_booking_after_the_notice_books_the_recall_and_a_repeat_follows(mandan
     assert recall.mark_booked_recalls() == 0  # once
     yearly, once = recall.get_recall(yearly.id), recall.get_recall(once.id)
     assert (yearly.status, yearly.booked_appointment_id) == ("booked", booked.id)
-    assert once.status == "booked" and booked.id != earlier.id
+    assert once.status == "booked"
+    assert booked.id != earlier.id
     [following] = Recall.select().where(Recall.previous == yearly.id)
     assert (following.due, following.every_months, following.status) == (date(2027, 5, 20), 12, "open")
     assert not Recall.select().where(Recall.previous == once.id).exists()
@@ -281,27 +287,41 @@ def test_cli_add_due_notify(tmp_path, capsys):
         "--every-months",
         "6",
     )
-    assert code == 0 and made["status"] == "open" and made["every_months"] == 6
+    assert code == 0
+    assert made["status"] == "open"
+    assert made["every_months"] == 6
     code, other, _ = cli(
         "recall", "add", "--person", str(nein["id"]), "--mandant", "HAU", "--reason", "x", "--due", "2026-05-21"
     )
     code, rows, _ = cli("recall", "due")
-    assert code == 0 and [r["id"] for r in rows] == [made["id"], other["id"]]
-    assert rows[0]["eligible"] and rows[0]["channel"] == "sms" and rows[0]["person_id"] == anna["id"]
-    assert not rows[1]["eligible"] and rows[1]["reason_excluded"] == "no consent to recall messages"
+    assert code == 0
+    assert [r["id"] for r in rows] == [made["id"], other["id"]]
+    assert rows[0]["eligible"]
+    assert rows[0]["channel"] == "sms"
+    assert rows[0]["person_id"] == anna["id"]
+    assert not rows[1]["eligible"]
+    assert rows[1]["reason_excluded"] == "no consent to recall messages"
     code, preview, _ = cli("recall", "notify", str(made["id"]), "--dry-run")
     [line] = preview["messages"]
-    assert code == 0 and line["id"] is None and line["status"] == "preview"
+    assert code == 0
+    assert line["id"] is None
+    assert line["status"] == "preview"
     assert (preview["total_credits"], line["recipient"], line["encoding"]) == (1, "+41791234567", "gsm7")
     balance = preview["balance_after"]
     code, sent, _ = cli("recall", "notify", str(made["id"]))
-    assert code == 0 and isinstance(sent["messages"][0]["id"], int) and sent["balance_after"] == balance
+    assert code == 0
+    assert isinstance(sent["messages"][0]["id"], int)
+    assert sent["balance_after"] == balance
     assert sent["messages"][0]["status"] == "queued"
     code, error, err = cli("recall", "notify", str(other["id"]))
-    assert code == 1 and error["error"]["code"] == "no_consent" and "consent" in err
+    assert code == 1
+    assert error["error"]["code"] == "no_consent"
+    assert "consent" in err
     code, error, _ = cli("recall", "add", "--person", str(anna["id"]), "--mandant", "HAU", "--reason", "x")
-    assert code == 2 and error["error"]["code"] == "usage"
+    assert code == 2
+    assert error["error"]["code"] == "usage"
     code, error, _ = cli(
         "recall", "add", "--person", str(anna["id"]), "--mandant", "HAU", "--reason", "x", "--due", "2026-13-01"
     )
-    assert code == 1 and error["error"]["code"] == "invalid_date"
+    assert code == 1
+    assert error["error"]["code"] == "invalid_date"

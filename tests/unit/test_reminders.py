@@ -22,15 +22,19 @@ def appointment(start: str, lead_hours: int = 24, status: str = "booked", **quie
 
 def test_reminder_at_the_lead_time():
     plan = plan_reminder(appointment("2026-05-06T10:00"), zh("2026-05-01T09:00"))
-    assert plan.send_at == zh("2026-05-05T10:00") and plan.reason == reminders.SCHEDULED
-    assert plan.sends and plan.due == plan.send_at
+    assert plan.send_at == zh("2026-05-05T10:00")
+    assert plan.reason == reminders.SCHEDULED
+    assert plan.sends
+    assert plan.due == plan.send_at
 
 
 def test_lead_time_in_quiet_hours_moves_to_the_evening_before():
-    # 07:30 appointment: 24 h before is 07:30, in the night -> 19:59 two evenings before
+    # an appointment at 07:30: 24 hours before is 07:30, in the quiet hours, so the reminder goes
+    # at 19:59 two evenings before
     plan = plan_reminder(appointment("2026-05-06T07:30"), zh("2026-05-01T09:00"))
     assert plan.send_at == zh("2026-05-04T19:59")
-    assert plan.reason == reminders.BEFORE_QUIET_HOURS and plan.due == zh("2026-05-05T07:30")
+    assert plan.reason == reminders.BEFORE_QUIET_HOURS
+    assert plan.due == zh("2026-05-05T07:30")
     # 21:00 appointment in a practice with evening hours: 19:59 the day before
     plan = plan_reminder(appointment("2026-05-06T21:00"), zh("2026-05-01T09:00"))
     assert plan.send_at == zh("2026-05-05T19:59")
@@ -51,31 +55,37 @@ def test_lead_time_of_hours_is_real_time():
 def test_short_notice_is_sent_at_once_when_two_hours_away_and_not_quiet():
     now = zh("2026-05-06T09:00")
     plan = plan_reminder(appointment("2026-05-06T11:00"), now)
-    assert plan.send_at == now and plan.reason == reminders.AT_ONCE
+    assert plan.send_at == now
+    assert plan.reason == reminders.AT_ONCE
 
 
 def test_short_notice_under_two_hours_sends_none():
     plan = plan_reminder(appointment("2026-05-06T10:59"), zh("2026-05-06T09:00"))
-    assert plan.send_at is None and plan.reason == reminders.SHORT_NOTICE_REFUSED
+    assert plan.send_at is None
+    assert plan.reason == reminders.SHORT_NOTICE_REFUSED
     assert "2 hours" in plan.detail
 
 
 def test_short_notice_in_quiet_hours_sends_none():
     plan = plan_reminder(appointment("2026-05-07T10:00"), zh("2026-05-06T21:00"))
-    assert plan.send_at is None and plan.reason == reminders.SHORT_NOTICE_REFUSED
+    assert plan.send_at is None
+    assert plan.reason == reminders.SHORT_NOTICE_REFUSED
     assert "quiet hours" in plan.detail
 
 
 def test_quiet_shift_into_the_past_falls_back_to_short_notice():
-    # due 07:00 is quiet -> 19:59 the evening before, already past at 10:00 -> at once
+    # due at 07:00, in the quiet hours, it would move to 19:59 the evening before;
+    # at 10:00 that is already past, so it goes at once
     now = zh("2026-05-05T10:00")
     plan = plan_reminder(appointment("2026-05-06T07:00"), now)
-    assert plan.send_at == now and plan.reason == reminders.AT_ONCE
+    assert plan.send_at == now
+    assert plan.reason == reminders.AT_ONCE
 
 
 def test_past_and_cancelled_appointments_get_none():
     plan = plan_reminder(appointment("2026-05-06T10:00"), zh("2026-05-06T10:00"))
-    assert plan.send_at is None and plan.reason == reminders.APPOINTMENT_PAST
+    assert plan.send_at is None
+    assert plan.reason == reminders.APPOINTMENT_PAST
     plan = plan_reminder(appointment("2026-05-09T10:00", status="cancelled"), zh("2026-05-06T10:00"))
     assert plan.reason == reminders.APPOINTMENT_CANCELLED
 
@@ -110,17 +120,20 @@ def test_two_day_lead_over_the_monday_after_a_change():
 def test_confirmation_at_once_outside_quiet_hours():
     now = zh("2026-05-06T10:00")
     plan = plan_confirmation(appointment("2026-05-06T10:30"), now)
-    assert plan.send_at == now and plan.reason == reminders.AT_ONCE
+    assert plan.send_at == now
+    assert plan.reason == reminders.AT_ONCE
 
 
 def test_confirmation_in_quiet_hours_waits_for_their_end():
     plan = plan_confirmation(appointment("2026-05-08T10:00"), zh("2026-05-06T22:15"))
-    assert plan.send_at == zh("2026-05-07T08:00") and plan.reason == reminders.AFTER_QUIET_HOURS
+    assert plan.send_at == zh("2026-05-07T08:00")
+    assert plan.reason == reminders.AFTER_QUIET_HOURS
 
 
 def test_confirmation_none_when_quiet_hours_last_until_the_start():
     plan = plan_confirmation(appointment("2026-05-07T07:30"), zh("2026-05-06T22:15"))
-    assert plan.send_at is None and plan.reason == reminders.QUIET_HOURS
+    assert plan.send_at is None
+    assert plan.reason == reminders.QUIET_HOURS
 
 
 def test_plan_by_kind_and_auto_key():
@@ -134,5 +147,6 @@ def test_short_notice_counts_whole_minutes():
     # booked at 09:00:40 for 11:00: two hours ahead as the desk counts them
     now = zh("2026-05-06T09:00:40")
     plan = plan_reminder(appointment("2026-05-06T11:00"), now)
-    assert plan.send_at == now and plan.reason == reminders.AT_ONCE
+    assert plan.send_at == now
+    assert plan.reason == reminders.AT_ONCE
     assert plan_reminder(appointment("2026-05-06T10:59"), now).send_at is None

@@ -9,6 +9,7 @@ import pytest
 
 from vitosms_tui.cli.main import main
 from vitosms_tui.core import agenda, automation, clock, credits, mandanten, outbox, persons, replies, sending, templates
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.errors import Refused
 from vitosms_tui.core.models import Appointment, AuditEntry, Message, Person, Reply
 from vitosms_tui.core.replies import Incoming
@@ -36,9 +37,9 @@ def _booked(person: Person, day: int, hour: int = 9) -> Appointment:
 def _confirm_sent(appointment: Appointment) -> Message:
     """The confirmation queued and handed to the gateway now, as the worker does."""
     message = agenda.remind(appointment, "test", kind="confirmation").message
-    claimed = sending.claim_due("w1", 10, 30)
+    claimed = sending.claim("w1", 10, 30)
     assert message.id in [m.id for m in claimed]
-    assert sending.mark_sent(message.id, "w1", f"p{message.id}")
+    assert sending.mark_sent("w1", {message.id: f"p{message.id}"})
     return Message.get_by_id(message.id)
 
 
@@ -85,7 +86,8 @@ def test_a_message_older_than_14_days_is_not_answered(hau):
     _confirm_sent(_booked(luca, 29))
     clock.set_now(clock.now() + timedelta(days=15))
     reply = _reply("JA", ref="r3")
-    assert reply.message_id is None and reply.appointment_id is None
+    assert reply.message_id is None
+    assert reply.appointment_id is None
     assert reply.person_id == luca.id  # the only person with that number
 
 
@@ -126,7 +128,7 @@ def test_stop_ends_every_sms_to_that_number_automatic_ones_too(hau):
     luca = _person("Luca", email="luca@example.ch")
     anna = _person("Anna")  # the same handset
     _confirm_sent(_booked(luca, 6))
-    queued = outbox.enqueue(hau, [outbox.Draft("sms", FAMILY, "Bis bald", person=anna)], "desk")[0]
+    queued = outbox.enqueue(hau, [Draft("sms", FAMILY, "Bis bald", person=anna)], "desk")[0]
     balance = credits.balance(hau)
     reply = _reply("STOP", ref="r7")
     assert reply.action == "stop"
@@ -136,7 +138,7 @@ def test_stop_ends_every_sms_to_that_number_automatic_ones_too(hau):
         assert fresh.consent_sms_at is not None
     assert Message.get_by_id(queued.id).status == "cancelled"
     assert credits.balance(hau) == balance + queued.credits
-    for draft in (outbox.Draft("sms", FAMILY, "Hallo"), outbox.Draft("sms", FAMILY, "Hallo", person=anna)):
+    for draft in (Draft("sms", FAMILY, "Hallo"), Draft("sms", FAMILY, "Hallo", person=anna)):
         with pytest.raises(Refused) as refused:
             outbox.enqueue(hau, [draft], "desk")
         assert refused.value.code == "sms_stopped"
@@ -148,7 +150,7 @@ def test_stop_ends_every_sms_to_that_number_automatic_ones_too(hau):
     made = Message.select().where(Message.purpose == "reminder")
     assert [(m.person_id, m.channel) for m in made] == [(luca.id, "email")]
     persons.set_consent(Person.get_by_id(anna.id), "sms", True, "desk")  # she told the desk: SMS again
-    assert outbox.enqueue(hau, [outbox.Draft("sms", FAMILY, "Hallo", person=anna)], "desk")
+    assert outbox.enqueue(hau, [Draft("sms", FAMILY, "Hallo", person=anna)], "desk")
 
 
 def test_the_inbox_lists_unread_first_newest_first(hau):
@@ -166,7 +168,8 @@ def test_the_templates_invite_an_answer_only_when_replies_come_in(hau):
     _, without = templates.render_message("reminder", "sms", None, None, appointment=appointment)
     replies.set_receiving(True)
     _, with_answer = templates.render_message("reminder", "sms", None, None, appointment=appointment)
-    assert "NEIN" not in without and "Antworten Sie" not in without
+    assert "NEIN" not in without
+    assert "Antworten Sie" not in without
     assert with_answer.replace(" Antworten Sie JA oder NEIN.", "") == without
     _, email = templates.render_message("reminder", "email", None, None, appointment=appointment)
     assert "JA oder NEIN" not in email
@@ -189,7 +192,8 @@ def test_inbox_and_appointment_show_on_the_command_line(cli):
     reply = _reply("Oui merci", ref="r8")
     _reply("Hallo?", sender="+41790000001", ref="r9")
     code, rows, _ = cli("inbox")
-    assert code == 0 and len(rows) == 2
+    assert code == 0
+    assert len(rows) == 2
     assert rows[1] == {
         "id": reply.id,
         "from": FAMILY,
@@ -203,9 +207,11 @@ def test_inbox_and_appointment_show_on_the_command_line(cli):
     }
     replies.mark_read(reply, "desk")
     code, rows, _ = cli("inbox", "--unread")
-    assert code == 0 and [r["text"] for r in rows] == ["Hallo?"]
+    assert code == 0
+    assert [r["text"] for r in rows] == ["Hallo?"]
     code, shown, _ = cli("appointment", "show", str(appointment.id))
-    assert code == 0 and shown["answer"] == "confirmed"
+    assert code == 0
+    assert shown["answer"] == "confirmed"
     assert [r["id"] for r in shown["replies"]] == [reply.id]
 
 

@@ -34,12 +34,14 @@ def test_roles_of_staff_and_of_an_unknown_login(practice):
     assert roles.role_of("servicedesk") == roles.SERVICEDESK
     assert roles.role_of("empfang") == roles.FRONTDESK
     assert roles.role_of("nobody-known") == roles.FRONTDESK  # the least rights
-    assert roles.is_servicedesk("servicedesk") and not roles.is_servicedesk("empfang")
+    assert roles.is_servicedesk("servicedesk")
+    assert not roles.is_servicedesk("empfang")
     assert not roles.is_servicedesk("nobody-known")
     roles.require_servicedesk("servicedesk", "do it")
     with pytest.raises(Refused) as info:
         roles.require_servicedesk("empfang", "do it")
-    assert info.value.code == "forbidden" and "empfang" in info.value.message
+    assert info.value.code == "forbidden"
+    assert "empfang" in info.value.message
 
 
 @pytest.mark.parametrize("login", REFUSED_LOGINS)
@@ -69,7 +71,9 @@ def test_the_service_desk_may_transfer_and_migrate(practice):
     assert (out.kind, out.delta, into.kind, into.delta) == ("transfer_out", -30, "transfer_in", 30)
     assert out.note == into.note == "Q4"
     audit = AuditEntry.get(AuditEntry.action == "transfer")
-    assert audit.user == "servicedesk" and audit.mandant_id == hau.id and '"to": "DUB"' in audit.detail
+    assert audit.user == "servicedesk"
+    assert audit.mandant_id == hau.id
+    assert '"to": "DUB"' in audit.detail
     assert credits.migrate_legacy(5, "servicedesk") == {"DUB": 3, "HAU": 2}
     assert (credits.balance(hau), credits.balance(dub)) == (72, 33)
 
@@ -97,5 +101,6 @@ def test_the_cli_exits_1_for_anyone_but_the_service_desk(practice, db_path, caps
     code = main(["--db", str(db_path), "--user", login, *command])
     err = capsys.readouterr().err
     assert code == 1
-    assert "only the service desk" in err and err.count("\n") == 1
+    assert "only the service desk" in err
+    assert err.count("\n") == 1
     assert snapshot() == before

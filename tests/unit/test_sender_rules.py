@@ -21,6 +21,7 @@ def test_letters_or_an_international_number_are_taken(db, sender):
 def test_anything_else_is_refused_and_nothing_is_saved(db, sender):
     with pytest.raises(Refused) as refused:
         mandanten.add_mandant("M1", "Dr. med. Muster", sender, user="test")
-    assert refused.value.code == "invalid_sender" and "\n" not in str(refused.value)
+    assert refused.value.code == "invalid_sender"
+    assert "\n" not in str(refused.value)
     with pytest.raises(NotFound):
         mandanten.get_mandant("M1")

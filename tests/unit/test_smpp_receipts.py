@@ -46,10 +46,12 @@ def test_a_long_sms_is_reported_once_every_part_has_its_receipt(tmp_path):
     assert book.reports(["p1 p2"]) == []
     take("p2", "EXPIRED")
     [report] = book.reports(["p1 p2"])
-    assert not report.delivered and "EXPIRED" in report.error
+    assert not report.delivered
+    assert "EXPIRED" in report.error
     # another worker (or this one after a restart) reads the same receipts from the file
     [again] = ReceiptBook(tmp_path).reports(["p1 p2"])
-    assert again.provider_id == "p1 p2" and not again.delivered
+    assert again.provider_id == "p1 p2"
+    assert not again.delivered
     assert oct((tmp_path / "smpp-receipts.jsonl").stat().st_mode & 0o777) == "0o600"
 
 

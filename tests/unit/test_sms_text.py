@@ -207,7 +207,8 @@ def test_check_parts(segments, max_parts, refused):
         check_parts(analysis, max_parts)
     assert caught.value.code == "too_long"
     assert caught.value.exit_code == 1
-    assert str(segments) in caught.value.message and "\n" not in caught.value.message
+    assert str(segments) in caught.value.message
+    assert "\n" not in caught.value.message
 
 
 def test_check_parts_reason():
@@ -306,7 +307,8 @@ def test_separate_surrogate_code_points_are_not_merged():
     text = "ê" * 66 + "\ud83d\ude00" + "ê" * 10  # a pair spelled as two code points
     result = analyse(text)
     assert "".join(result.parts) == text
-    assert result.units == 78 and result.segments == 2
+    assert result.units == 78
+    assert result.segments == 2
 
 
 @given(st.text() | st.text(ANY_CODE_POINT))

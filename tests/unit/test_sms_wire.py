@@ -18,7 +18,8 @@ def test_packing_matches_the_example_of_the_standard():
 
 def test_seven_spare_bits_hold_a_cr_not_an_at_sign():
     packed = pack_septets(gsm7_septets("1234567"))  # 49 bits: 7 spare in the 7th octet
-    assert packed[-1] >> 1 == 0x0D and gsm7_text(unpack_septets(packed)) == "1234567"
+    assert packed[-1] >> 1 == 0x0D
+    assert gsm7_text(unpack_septets(packed)) == "1234567"
 
 
 def test_extension_characters_are_escaped():
@@ -30,14 +31,16 @@ def test_gsm7_parts_join_to_the_text_packed_or_not(text):
     analysis = analyse(text)
     for packed in (False, True):
         coding, parts = wire_parts(text, 42, packed=packed)
-        assert coding == 0 and len(parts) == analysis.segments
+        assert coding == 0
+        assert len(parts) == analysis.segments
         header = UDH_LENGTH if len(parts) > 1 else 0
         if packed:
             fill = (7 - header * 8 % 7) % 7
             texts = [gsm7_text(unpack_septets(p[header:], fill)) for p in parts]
         else:
             texts = [gsm7_text(p[header:]) for p in parts]
-        assert "".join(texts) == text and texts == list(analysis.parts)
+        assert "".join(texts) == text
+        assert texts == list(analysis.parts)
         assert all(len(p) <= 140 if packed else len(p) <= 160 for p in parts)
         if header:
             assert [p[:UDH_LENGTH] for p in parts] == [
@@ -49,6 +52,7 @@ def test_gsm7_parts_join_to_the_text_packed_or_not(text):
 def test_ucs2_parts_join_to_the_text_and_fit_140_octets(text):
     coding, parts = wire_parts(text, 7)
     header = UDH_LENGTH if len(parts) > 1 else 0
-    assert coding == 8 and len(parts) == analyse(text).segments
+    assert coding == 8
+    assert len(parts) == analyse(text).segments
     assert "".join(p[header:].decode("utf-16-be", "surrogatepass") for p in parts) == text
     assert all(len(p) <= 140 for p in parts)

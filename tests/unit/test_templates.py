@@ -138,16 +138,19 @@ def test_the_appointment_reason_never_reaches_a_message(db):
                 texts = t.render_message(purpose, channel, visit.person, doctor, appointment=visit, recall=due)
                 assert "Diabetes" not in " ".join(texts)
     reason = refusal(t.validate_template, "Ihr Termin wegen {reason}")
-    assert reason.code == "unknown_placeholder" and "diagnosis" in reason.message
+    assert reason.code == "unknown_placeholder"
+    assert "diagnosis" in reason.message
 
 
 def test_salutations_per_language():
     assert [t.title_of("Herr", lang) for lang in LANGUAGES] == ["Herr", "Monsieur", "Signor", "Mr"]
     assert [t.title_of("Frau", lang) for lang in LANGUAGES] == ["Frau", "Madame", "Signora", "Ms"]
-    assert t.title_of("Mme.", "de") == "Frau" and t.title_of("", "fr") == ""
+    assert t.title_of("Mme.", "de") == "Frau"
+    assert t.title_of("", "fr") == ""
     nobody = t.context_for(practice={}, language="it")
     assert nobody["salutation"] == nobody["greeting"] == "Buongiorno"
-    assert "first_name" not in nobody and "date" not in nobody
+    assert "first_name" not in nobody
+    assert "date" not in nobody
 
 
 def test_an_untitled_person_is_greeted_by_name_and_salutation_is_neutral(db):
@@ -162,7 +165,8 @@ def test_recall_due_and_today_use_the_date_rule(db):
     values = t.context_for(due.person, due.mandant, recall=due, practice={})
     assert (values["due"], values["today"]) == ("30/11/2026", "03/08/2026")
     subject, body = t.render_message("recall", "sms", None, None, recall=due)
-    assert "due from 30/11/2026" in body and subject == ""
+    assert "due from 30/11/2026" in body
+    assert subject == ""
 
 
 # ---- syntax -------------------------------------------------------------------------
@@ -182,7 +186,8 @@ def test_unbalanced_braces_are_refused(text):
 
 def test_unknown_placeholder_names_itself():
     refused = refusal(t.validate_template, "Hallo {vorname}")
-    assert refused.code == "unknown_placeholder" and "{vorname}" in refused.message
+    assert refused.code == "unknown_placeholder"
+    assert "{vorname}" in refused.message
     assert "did you mean {first_name}" in refusal(t.render, "{First_Name}", {}).message
     assert refusal(t.validate_template, "ok", subject="{x}").code == "unknown_placeholder"
 
@@ -195,7 +200,8 @@ def test_values_are_inserted_literally(db):
 
 def test_a_placeholder_without_its_record_is_refused_not_left_blank(db):
     refused = refusal(t.render_message, "free", "sms", person(), mandant(), body="Am {date}")
-    assert refused.code == "missing_value" and "appointment" in refused.message
+    assert refused.code == "missing_value"
+    assert "appointment" in refused.message
 
 
 def test_placeholders_that_do_not_fit_the_purpose_are_refused():
@@ -215,7 +221,8 @@ def test_validate_never_raises_anything_but_refused(body, subject, purpose):
     try:
         t.validate_template(body, subject, purpose)
     except Refused as refused:
-        assert refused.message and len(refused.message.splitlines()) == 1
+        assert refused.message
+        assert len(refused.message.splitlines()) == 1
     else:  # what validates also renders, given every value
         t.render(body, dict.fromkeys(t.PLACEHOLDERS, "x"))
 
@@ -269,7 +276,8 @@ def test_sms_defaults_are_gsm7_and_fit_one_segment(db):
 def test_reminders_name_the_practice_and_its_phone():
     for (purpose, _, _), text in t.default_templates().items():
         if purpose in ("reminder", "confirmation", "recall"):
-            assert "{practice}" in text["body"] and "{practice_phone}" in text["body"]
+            assert "{practice}" in text["body"]
+            assert "{practice_phone}" in text["body"]
 
 
 def test_install_defaults_is_idempotent_and_keeps_the_practice_texts(db):
@@ -301,7 +309,8 @@ def test_save_refuses_an_unknown_placeholder_and_stores_nothing(db):
     t.install_default_templates()
     before = (Template.select().count(), AuditEntry.select().count())
     refused = refusal(t.save_template, "reminder", "de", "sms", "Hallo {vorname}", user="anna")
-    assert refused.code == "unknown_placeholder" and "{vorname}" in refused.message
+    assert refused.code == "unknown_placeholder"
+    assert "{vorname}" in refused.message
     assert (Template.select().count(), AuditEntry.select().count()) == before
     assert "{vorname}" not in t.find_template("reminder", "de", "sms").body
 
@@ -326,7 +335,8 @@ def test_save_updates_in_place_and_is_audited(db):
     doctor = mandant()
     first = t.save_template("free", "de", "sms", "Eins", mandant="AM", user="anna")
     second = t.save_template("free", "de", "sms", "Zwei", mandant=doctor, user="anna")
-    assert first.id == second.id and Template.get_by_id(first.id).body == "Zwei"
+    assert first.id == second.id
+    assert Template.get_by_id(first.id).body == "Zwei"
     audit = AuditEntry.select().where(AuditEntry.action == "template_save")
     assert [(a.user, a.mandant_id, a.detail) for a in audit] == [("anna", doctor.id, "free/sms/de")] * 2
     assert isinstance(refusal(t.save_template, "free", "de", "sms", "x", mandant="ZZ"), NotFound)
@@ -352,7 +362,9 @@ def test_find_template_fallback_order(db, no_defaults):
 
 def test_without_stored_rows_the_default_file_is_used(db):
     found = t.find_template("birthday", "it", "email")
-    assert found.id is None and found.language == "it" and found.subject == "Buon compleanno"
+    assert found.id is None
+    assert found.language == "it"
+    assert found.subject == "Buon compleanno"
 
 
 def test_a_german_fallback_text_gets_german_dates(db, no_defaults):
@@ -404,7 +416,8 @@ def test_a_sentence_that_needs_an_empty_detail_is_left_out_as_a_whole():
         "Guten Tag Frau Muster, wir erinnern Sie an Ihren Termin am Freitag, 04.12.2026,"
         " 11:00 Uhr bei Dr. med. Anna Muster. Praxis am See"
     )
-    assert "Absage" not in text and ": ." not in text
+    assert "Absage" not in text
+    assert ": ." not in text
     full = t.render(REMINDER, {**VALUES, "practice_phone": "044 123 45 67"})
     assert full.endswith("Absage: 044 123 45 67. Praxis am See")
 
@@ -427,7 +440,9 @@ def test_the_mandants_details_come_first_and_the_defaults_say_no_broken_sentence
 
     Setting.delete().where(Setting.key == "practice_phone").execute()
     subject, body = t.render_message("reminder", "sms", None, mandant, appointment=_appointment(mandant))
-    assert "Absage" not in body and ": ." not in body and not subject
+    assert "Absage" not in body
+    assert ": ." not in body
+    assert not subject
     mandant = mandanten.update_settings(
         mandant,
         "test",

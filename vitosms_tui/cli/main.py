@@ -18,25 +18,11 @@ import peewee
 
 from ..core.errors import UsageError, VitosmsError
 
-# Each module adds its commands with register(subparsers, common).
-COMMAND_MODULES = [
-    "foundation",
-    "ui_command",
-    "messaging",
-    "agenda",
-    "worker",
-    "recall",
-    "demo",
-    "backup",
-    "serve",
-    "appointment_import",
-    "smsc",
-    "inbox",
-]
-# The commands each module adds, so that a start builds (and imports) only the
-# module of the command given: `vitosms` and `vitosms ui` need none of the
-# others' imports (phonenumbers, email_validator). A command missing here still
-# works: it is looked for in all modules, as for `vitosms --help`.
+# The command modules, in the order of `vitosms --help`, each with the commands its
+# register(subparsers, common) adds: the one list of them. A start builds (and
+# imports) only the module of the command given: `vitosms` and `vitosms ui` need
+# none of the others' imports (phonenumbers, email_validator); help and an unknown
+# command build them all. tests/unit/test_start_imports.py holds each module to its line.
 COMMANDS_OF_MODULE = {
     "foundation": ("init", "seed", "import-persons", "mandant", "staff", "person"),
     "ui_command": ("ui",),
@@ -79,7 +65,7 @@ def build_parser(modules: tuple[str, ...] | None = None) -> argparse.ArgumentPar
         prog="vitosms", parents=[common], description="Patient messaging (SMS and e-mail) for the practice front desk."
     )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
-    for name in COMMAND_MODULES if modules is None else modules:
+    for name in COMMANDS_OF_MODULE if modules is None else modules:
         module = importlib.import_module(f"{__package__}.{name}")
         module.register(sub, common)
     return parser
@@ -110,7 +96,7 @@ def modules_for(argv: list[str]) -> tuple[str, ...] | None:
         return ("ui_command",)
     command = rest[0]
     for module, commands in COMMANDS_OF_MODULE.items():
-        if command in commands and module in COMMAND_MODULES:
+        if command in commands:
             return (module,)
     return None
 

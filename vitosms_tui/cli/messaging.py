@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import re
 
-from ..core import clock, credits, mandanten, outbox, persons
+from ..core import clock, credits, journal, mandanten, outbox, persons, quotes
+from ..core.drafts import Draft, check_send_time, quote, require_credits
 from ..core.errors import UsageError
 from ..core.models import CHANNELS, PURPOSES, STATUSES, CreditEntry, Mandant
+from ..core.states import Status
 
 _WHOLE = re.compile(r"^[+-]?\d+$")
 
@@ -44,27 +46,24 @@ def _to_ref(text: str) -> tuple[str, object]:
 # --- send ----------------------------------------------------------------
 
 
-def _person_draft(mandant: Mandant, person_id: int, args) -> outbox.Draft:
-    from ..core import templates
-
+def _person_draft(mandant: Mandant, person_id: int, args) -> Draft:
     person = persons.get_person(person_id)
     channel = args.channel or persons.reachable_channel(person, mandanten.channel_order(mandant))
     recipient = persons.address_for(person, channel)
-    # placeholders such as {first_name} are filled in the person's language
-    subject, body = templates.render_message("free", channel, person, mandant, body=args.text, subject=args.subject)
-    return outbox.Draft(channel=channel, recipient=recipient, body=body, subject=subject, person=person, purpose="free")
+    # placeholders such as {first_name} are filled in the person's language, as in the compose view
+    return quotes.fill("free", channel, recipient, person, args.text, args.subject, mandant)
 
 
-def _address_draft(mandant: Mandant, recipient: str, args) -> outbox.Draft:
+def _address_draft(mandant: Mandant, recipient: str, args) -> Draft:
     channel = args.channel or ("email" if "@" in recipient else "sms")
     subject = ""
     if channel == "email":
         subject = (args.subject or "").strip() or outbox.default_subject(None, mandant)
     # a typed text to a bare number or address is sent as typed: braces stay braces
-    return outbox.Draft(channel=channel, recipient=recipient, body=args.text, subject=subject)
+    return Draft(channel=channel, recipient=recipient, body=args.text, subject=subject)
 
 
-def _drafts(mandant: Mandant, args) -> list[outbox.Draft]:
+def _drafts(mandant: Mandant, args) -> list[Draft]:
     if not args.recipients:
         raise UsageError("usage.send_name_least")
     if not (args.text or "").strip():
@@ -96,15 +95,15 @@ def cmd_send(ctx, args) -> int:
     if args.at is not None and not args.at.strip():
         # an empty value (a script's unset variable) must not quietly mean "now"
         raise UsageError("usage.empty_send_time")
-    at = outbox.check_send_time(args.at)
+    at = check_send_time(args.at)
     drafts = _drafts(mandant, args)
     if args.dry_run:
-        found = outbox.quote(mandant, drafts)
-        outbox.require_credits(mandant, found)
+        found = quote(mandant, drafts)
+        require_credits(mandant, found)
         rows = [(None, "preview", line) for line in found.lines]
     else:
         queued, found = outbox.enqueue_quoted(mandant, drafts, ctx.user, scheduled_at=at)
-        rows = [(m.id, m.status, line) for m, line in zip(queued, found.lines, strict=True)]
+        rows = [(message_id, Status.QUEUED, line) for message_id, line in zip(queued.ids, found.lines, strict=True)]
     doc = {
         "messages": [
             {
@@ -140,7 +139,7 @@ def cmd_messages(ctx, args) -> int:
     ctx.open()
     mandant = mandanten.get_mandant(args.mandant) if args.mandant else None
     person = persons.get_person(args.person) if args.person is not None else None
-    found = outbox.list_messages(
+    found = journal.list_messages(
         status=args.status,
         mandant=mandant,
         person=person,
@@ -149,7 +148,7 @@ def cmd_messages(ctx, args) -> int:
         limit=args.limit,
         attention=args.attention,
     )
-    rows = [outbox.message_json(m) for m in found]
+    rows = [journal.message_json(m) for m in found]
 
     def human(rs):
         if not rs:

@@ -19,6 +19,7 @@ import signal
 import sys
 
 from ..core.errors import UsageError
+from ..core.states import WorkerMode
 
 
 def _configure_logging() -> None:
@@ -38,7 +39,7 @@ def _configure_logging() -> None:
         logging.getLogger(name).setLevel(max(logging.INFO, root.level))
 
 
-async def _run(worker, mode: str):
+async def _run(worker, mode: WorkerMode):
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -46,9 +47,9 @@ async def _run(worker, mode: str):
             loop.add_signal_handler(signum, stop.set)
         except (NotImplementedError, RuntimeError):  # not the main thread
             pass
-    if mode == "once":
+    if mode == WorkerMode.ONCE:
         return await worker.run_once(stop)
-    if mode == "drain":
+    if mode == WorkerMode.DRAIN:
         return await worker.drain(stop)
     return await worker.run_forever(stop)
 
@@ -65,7 +66,7 @@ def cmd_worker(ctx, args) -> int:
         logging.getLogger("vitosms.delivery").warning(
             "no SMTP server configured: e-mails wait as passing faults until one is"
         )
-    mode = "once" if args.once else "drain" if args.drain else "forever"
+    mode = WorkerMode.ONCE if args.once else WorkerMode.DRAIN if args.drain else WorkerMode.FOREVER
     from ..delivery.caldav_sync import CalendarTicker
 
     calendars = CalendarTicker(ctx.settings)

@@ -28,25 +28,26 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from . import audit, clock, desk_answers, outbox, reminders
 from .db import write_transaction
 from .errors import NotFound, Refused, UsageError
 from .journal import list_messages
 from .mandanten import get_mandant
-from .models import Appointment, Mandant, Message, Person
+from .models import Appointment, Mandant, Message, Person, id_of
 from .quiet_hours import in_quiet_hours
 from .reminders import KINDS, ReminderPlan
+from .states import PENDING, Purpose, Status
 
 REGENERATE = "regenerate"
 WITHDRAW = "withdraw"
 DECISIONS = (REGENERATE, WITHDRAW)
 MAX_MINUTES = 24 * 60
 # messages that carry the appointment's date and time
-DATED_PURPOSES = ("reminder", "confirmation")
+DATED_PURPOSES = (Purpose.REMINDER, Purpose.CONFIRMATION)
 # a reminder counts as prepared from queueing on, until it failed or was withdrawn
-PREPARED_STATUSES = ("queued", "sending", "sent", "delivered")
+PREPARED_STATUSES = (Status.QUEUED, Status.SENDING, Status.SENT, Status.DELIVERED)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -116,7 +117,7 @@ def list_appointments(
     return list(query.order_by(Appointment.start, Appointment.id))
 
 
-def day_appointments(mandant: Mandant | str, day) -> list[Appointment]:
+def day_appointments(mandant: Mandant | str, day: date) -> list[Appointment]:
     """The booked appointments of one Zurich calendar day (the agenda's day view)."""
     since = clock.zurich_datetime(day, 0)
     return list_appointments(mandant, since, clock.zurich_datetime(day + timedelta(days=1), 0))
@@ -167,7 +168,7 @@ def needs_reminder_decision(appointment: Appointment | int) -> bool:
 # --- checks ------------------------------------------------------------------
 
 
-def _mandant(value) -> Mandant:
+def _mandant(value: Mandant | int | str) -> Mandant:
     if isinstance(value, Mandant):
         return value
     if isinstance(value, int):
@@ -178,7 +179,7 @@ def _mandant(value) -> Mandant:
     return get_mandant(value)
 
 
-def _person(value) -> Person:
+def _person(value: Person | int) -> Person:
     person_id = getattr(value, "id", value)
     found = Person.get_or_none(Person.id == person_id)
     if found is None:
@@ -197,7 +198,7 @@ def _start(value: datetime | str) -> datetime:
     return clock.to_utc(value).replace(second=0, microsecond=0)
 
 
-def _minutes(value) -> int:
+def _minutes(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_MINUTES:
         raise Refused("invalid_duration.out_of_range", limit=MAX_MINUTES, value=value)
     return value
@@ -226,7 +227,7 @@ def _plan_refusal(plan: reminders.ReminderPlan, kind: str, appt: Appointment) ->
 
 def _fresh(appointment: Appointment | int) -> Appointment:
     """Read the appointment again inside the transaction: another terminal may have changed it."""
-    return get_appointment(getattr(appointment, "id", appointment))
+    return get_appointment(id_of(appointment))
 
 
 def _booked(appointment: Appointment) -> Appointment:
@@ -331,7 +332,7 @@ def copy_appointment(appointment: Appointment | int, start: datetime | str, user
 
 
 def _queued_dated(appointment: Appointment) -> list[Message]:
-    return [m for m in prepared_messages(appointment) if m.status == "queued"]
+    return [m for m in prepared_messages(appointment) if m.status == Status.QUEUED]
 
 
 def move_appointment(
@@ -351,7 +352,7 @@ def move_appointment(
     with write_transaction():
         appt = _booked(_fresh(appointment))
         prepared = prepared_messages(appt)
-        sending = [m for m in prepared if m.status == "sending"]
+        sending = [m for m in prepared if m.status == Status.SENDING]
         if sending:
             raise Refused("message_in_flight", purpose=sending[0].purpose, message_id=sending[0].id)
         if prepared and reminder is None:
@@ -407,16 +408,14 @@ def cancel_appointment(appointment: Appointment | int, user: str) -> CancelResul
     with write_transaction():
         appt = _booked(_fresh(appointment))
         pending = list(
-            Message.select()
-            .where((Message.appointment == appt.id) & Message.status.in_(("queued", "sending")))
-            .order_by(Message.id)
+            Message.select().where((Message.appointment == appt.id) & Message.status.in_(PENDING)).order_by(Message.id)
         )
         withdrawn = [
-            outbox.withdraw(m.id, user, reason="appointment cancelled") for m in pending if m.status == "queued"
+            outbox.withdraw(m.id, user, reason="appointment cancelled") for m in pending if m.status == Status.QUEUED
         ]
         appt.status = "cancelled"
         appt.save()
-        in_flight = [m for m in pending if m.status == "sending"]
+        in_flight = [m for m in pending if m.status == Status.SENDING]
         refunded = sum(m.credits for m in withdrawn)
         audit.record(
             user,

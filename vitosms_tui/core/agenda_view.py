@@ -8,12 +8,15 @@ the state of its latest reminder, in one statement.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import NamedTuple
 
 from . import clock
 from .agenda import DATED_PURPOSES
-from .models import Appointment, Mandant, Message, Person
+from .db import tuples_of
+from .models import Appointment, Mandant, Message, Person, id_of
+from .states import Status
 
 # SQLite builds before 3.32 allow 999 parameters per statement
 _ID_CHUNK = 900
@@ -54,7 +57,9 @@ def agenda_entries(mandanten: list[Mandant | int], since: datetime, until: datet
     reminder = (
         latest.select(latest.status)
         .where(
-            (latest.appointment == Appointment.id) & latest.purpose.in_(DATED_PURPOSES) & (latest.status != "cancelled")
+            (latest.appointment == Appointment.id)
+            & latest.purpose.in_(DATED_PURPOSES)
+            & (latest.status != Status.CANCELLED)
         )
         .order_by(latest.id.desc())
         .limit(1)
@@ -82,27 +87,28 @@ def agenda_entries(mandanten: list[Mandant | int], since: datetime, until: datet
         )
         .order_by(Appointment.start, Appointment.id)
     )
-    return [AgendaEntry._make(row[:-1]) for row in query.tuples() if row[-1] == "booked"]
+    return [AgendaEntry._make(row[:-1]) for row in tuples_of(query) if row[-1] == "booked"]
 
 
-def reminder_states(appointment_ids) -> dict[int, str]:
+def reminder_states(appointment_ids: Iterable[Appointment | int]) -> dict[int, str]:
     """The state of each appointment's latest reminder or confirmation (the agenda's marker).
 
     ``queued``, ``sending``, ``sent``, ``delivered`` or ``failed``; withdrawn
     messages are left out, and so are appointments without any. One grouped
     query per 900 ids.
     """
-    ids = sorted({int(getattr(a, "id", a)) for a in appointment_ids})
+    ids = sorted({id_of(a) for a in appointment_ids})
     states: dict[int, str] = {}
     for begin in range(0, len(ids), _ID_CHUNK):
         chunk = ids[begin : begin + _ID_CHUNK]
-        rows = (
+        rows = tuples_of(
             Message.select(Message.appointment, Message.status)
             .where(
-                Message.appointment.in_(chunk) & Message.purpose.in_(DATED_PURPOSES) & (Message.status != "cancelled")
+                Message.appointment.in_(chunk)
+                & Message.purpose.in_(DATED_PURPOSES)
+                & (Message.status != Status.CANCELLED)
             )
             .order_by(Message.id)
-            .tuples()
         )
         for appointment_id, status in rows:
             states[appointment_id] = status  # ids follow queueing: the latest one wins

@@ -16,10 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from . import clock
 from .csv_table import decode, read_table
 from .errors import Refused, UsageError
+
+if TYPE_CHECKING:
+    import icalendar
 
 # how far ahead recurring events are expanded and appointments are taken
 HORIZON_DAYS = 366
@@ -56,9 +60,9 @@ class PatientKey:
 
 @dataclass
 class ExternalAppointment:
-    ref: dict  # {"line": n} or {"uid": "…"}: where to find it in the source
+    ref: dict[str, object]  # {"line": n} or {"uid": "…"}: where to find it in the source
     external_id: str
-    start: datetime | None = None  # aware UTC
+    start: datetime  # aware UTC
     minutes: int = DEFAULT_MINUTES
     reason: str = ""
     mandant: str = ""
@@ -71,13 +75,13 @@ class Feed:
     """Everything one import read: appointments, rejections, and what was left aside."""
 
     appointments: list[ExternalAppointment] = field(default_factory=list)
-    rejected: list[dict] = field(default_factory=list)
+    rejected: list[dict[str, object]] = field(default_factory=list)  # ref and "reason"
     seen_ids: set[str] = field(default_factory=set)  # also of rejected ones: never cancel those
     unreadable: set[str] = field(default_factory=set)  # UIDs with an event that could not be read:
     # none of their occurrences is taken for vanished either
     skipped: int = 0  # all-day events, past or beyond the horizon
-    since: datetime | None = None
-    until: datetime | None = None
+    since: datetime = field(kw_only=True)
+    until: datetime = field(kw_only=True)
 
 
 def window() -> tuple[datetime, datetime]:
@@ -125,7 +129,7 @@ def _minutes(start: datetime, end: datetime | None, duration: timedelta | None) 
 # --- iCalendar ---------------------------------------------------------------
 
 
-def _attendee_key(event, description: str) -> PatientKey:
+def _attendee_key(event: icalendar.Component, description: str) -> PatientKey:
     key = PatientKey()
     attendees = event.get("ATTENDEE") or []
     if not isinstance(attendees, list):
@@ -149,13 +153,15 @@ def _attendee_key(event, description: str) -> PatientKey:
     return key
 
 
-def _recurring_uids(calendar) -> set[str]:
+def _recurring_uids(calendar: icalendar.Calendar) -> set[str]:
     return {
         str(e.get("UID")) for e in calendar.walk("VEVENT") if e.get("RRULE") or e.get("RDATE") or e.get("RECURRENCE-ID")
     }
 
 
-def _occurrence(event, recurring: set[str], since: datetime, until: datetime):
+def _occurrence(
+    event: icalendar.Component, recurring: set[str], since: datetime, until: datetime
+) -> ExternalAppointment | None:
     """The appointment of one (expanded) event; None when it is no appointment to take."""
     uid = str(event.get("UID", "")).strip()
     if not uid:
@@ -195,12 +201,12 @@ def _gist(exc: Exception) -> str:
     return " ".join(str(exc).split())[:160]
 
 
-def _series(calendar) -> dict[str, list]:
+def _series(calendar: icalendar.Calendar) -> dict[str, icalendar.Calendar]:
     """The events by UID: a recurring event and its changed occurrences belong together."""
     import icalendar
 
     zones = [c for c in calendar.subcomponents if c.name == "VTIMEZONE"]
-    series: dict[str, object] = {}
+    series: dict[str, icalendar.Calendar] = {}
     for event in calendar.walk("VEVENT"):
         uid = str(event.get("UID", "")).strip()
         if uid not in series:
@@ -212,7 +218,7 @@ def _series(calendar) -> dict[str, list]:
     return series
 
 
-def _read_calendar(text: str):
+def _read_calendar(text: str) -> icalendar.Calendar:
     import icalendar
 
     try:
@@ -254,7 +260,7 @@ def parse_ics(raw: bytes | list[bytes], mandant: str) -> Feed:
     return feed
 
 
-def _take_occurrence(feed: Feed, event, recurring: set[str], mandant: str) -> None:
+def _take_occurrence(feed: Feed, event: icalendar.Component, recurring: set[str], mandant: str) -> None:
     uid = str(event.get("UID", "")).strip()
     try:
         item = _occurrence(event, recurring, feed.since, feed.until)

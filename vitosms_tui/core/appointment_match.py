@@ -9,6 +9,8 @@ falls back to the name, so a child is never booked onto a parent's record.
 
 from __future__ import annotations
 
+import peewee as pw
+
 from .appointment_feed import PatientKey
 from .errors import Refused, VitosmsError
 from .models import Person
@@ -47,7 +49,7 @@ def match_person(key: PatientKey) -> Person:
     born = parse_birth_date(key.birth_date) if key.birth_date else None
     mobile = _mobile(key.mobile)
 
-    def narrowed(query):
+    def narrowed(query: pw.ModelSelect[Person]) -> list[Person]:
         if born is not None:
             query = query.where(Person.birth_date == born)
         return list(query.order_by(Person.id).limit(3))

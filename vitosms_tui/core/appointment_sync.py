@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Literal, TypedDict
 
 from . import agenda, audit, clock
 from .appointment_feed import ExternalAppointment, Feed
@@ -33,9 +34,25 @@ from .appointment_match import match_person
 from .db import write_transaction
 from .errors import Refused, UsageError
 from .mandanten import get_mandant
-from .models import Appointment, Mandant
+from .models import Appointment, Mandant, Person
 
 SOURCES = ("ical", "csv")
+
+# the counts an appointment falls under
+Counted = Literal["added", "moved", "cancelled", "unchanged", "changed"]
+
+
+class SyncReport(TypedDict):
+    """An import's report (CONTRACT.md, plus ``changed`` and ``skipped``)."""
+
+    added: int
+    moved: int
+    cancelled: int
+    unchanged: int
+    changed: int
+    skipped: int
+    rejected: list[dict[str, object]]  # where in the source, and "reason"
+    dry_run: bool
 
 
 class _DryRun(Exception):
@@ -47,9 +64,10 @@ class _Run:
     source: str
     moved: str
     user: str
-    report: dict
-    known: dict = field(default_factory=dict)  # Mandant id -> {external id: newest appointment}
-    taken: set = field(default_factory=set)  # (Mandant id, external id) already in this import
+    report: SyncReport
+    # Mandant id -> {external id: newest appointment}
+    known: dict[int, dict[str | None, Appointment]] = field(default_factory=dict)
+    taken: set[tuple[int, str]] = field(default_factory=set)  # (Mandant id, external id) already in this import
 
 
 def _version(item: ExternalAppointment, person_id: int) -> str:
@@ -73,7 +91,7 @@ def _known(run: _Run, mandant: Mandant, external_id: str) -> Appointment | None:
     return run.known[mandant.id].get(external_id)
 
 
-def _book(run: _Run, mandant: Mandant, item: ExternalAppointment, person) -> None:
+def _book(run: _Run, mandant: Mandant, item: ExternalAppointment, person: Person) -> None:
     booking = agenda.add_appointment(mandant, person, item.start, item.minutes, item.reason, user=run.user)
     appointment = booking.appointment
     appointment.source, appointment.external_id = run.source, item.external_id
@@ -82,14 +100,14 @@ def _book(run: _Run, mandant: Mandant, item: ExternalAppointment, person) -> Non
     run.known[mandant.id][item.external_id] = appointment
 
 
-def _follow(run: _Run, known: Appointment, item: ExternalAppointment, person) -> str:
+def _follow(run: _Run, known: Appointment, item: ExternalAppointment, person: Person) -> Counted:
     """Apply what changed there; the name of the count it falls under."""
     version = _version(item, person.id)
     if known.person_id != person.id:
         agenda.cancel_appointment(known, run.user)
         _book(run, known.mandant, item, person)
         return "added"
-    counted = "changed"
+    counted: Counted = "changed"
     if known.start != item.start:
         decision = run.moved if agenda.needs_reminder_decision(known) else None
         known = agenda.move_appointment(known, item.start, run.user, reminder=decision).appointment
@@ -100,7 +118,7 @@ def _follow(run: _Run, known: Appointment, item: ExternalAppointment, person) ->
     return counted
 
 
-def _take(run: _Run, mandant: Mandant, item: ExternalAppointment) -> str:
+def _take(run: _Run, mandant: Mandant, item: ExternalAppointment) -> Counted:
     """Bring one appointment in line; the name of the count it falls under.
 
     Reading and matching come first; only a change opens a savepoint, so that
@@ -144,6 +162,7 @@ def _vanished(run: _Run, mandanten: list[Mandant], feed: Feed) -> None:
         )
         for appointment in gone:
             external_id = appointment.external_id
+            assert external_id is not None  # the query reads only those that have one
             # an occurrence of a series is "UID@start"; a series that could not be read keeps all
             if external_id in feed.seen_ids or external_id.rsplit("@", 1)[0] in feed.unreadable:
                 continue
@@ -169,7 +188,7 @@ def _mandanten(feed: Feed, default: str) -> dict[str, Mandant]:
 
 def apply_feed(
     feed: Feed, source: str, mandant: str = "", moved: str = agenda.REGENERATE, user: str = "", dry_run: bool = False
-) -> dict:
+) -> SyncReport:
     """Sync the agenda with ``feed``; the report of CONTRACT.md (plus ``changed``, ``skipped``).
 
     ``mandant`` (a code) is the Mandant of rows that name none; an unknown code
@@ -181,7 +200,7 @@ def apply_feed(
         raise UsageError("usage.moved_regenerate_withdraw", moved=moved)
     if mandant:
         get_mandant(mandant)  # NotFound: exit 1 before anything is read into the agenda
-    report = {
+    report: SyncReport = {
         "added": 0,
         "moved": 0,
         "cancelled": 0,

@@ -13,7 +13,8 @@ from . import audit, clock
 from .db import write_transaction
 from .errors import NotFound, Refused
 from .events import add_event
-from .models import CONSENT_PURPOSES, Message
+from .models import CONSENT_PURPOSES, Message, Person
+from .states import Status
 
 OTHER_CHANNEL = {"sms": "email", "email": "sms"}
 
@@ -24,7 +25,7 @@ def mark_done(message_id: int, user: str) -> Message:
         message = Message.get_or_none(Message.id == message_id)
         if message is None:
             raise NotFound("not_found.message", message_id=message_id)
-        if message.status != "failed":
+        if message.status != Status.FAILED:
             raise Refused("not_failed", message_id=message.id, status=message.status)
         if message.attention_done_at is not None:
             return message  # marked already: once is enough, the first one is kept
@@ -37,7 +38,7 @@ def mark_done(message_id: int, user: str) -> Message:
     return Message.get_by_id(message.id)
 
 
-def resend_obstacle(message: Message, person, other: bool = False) -> str:
+def resend_obstacle(message: Message, person: Person | None, other: bool = False) -> str:
     """Why sending a failed message again (``other``: on the other channel) cannot work: the
     outbox's refusal code, or "" when it can. Screens ask before they offer the choice.
 

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import json
 
-from .models import AuditEntry
+from .models import AuditEntry, Mandant, Person
 
 
-def record(user: str, action: str, *, mandant=None, person=None, **detail) -> AuditEntry:
+def record(
+    user: str,
+    action: str,
+    *,
+    mandant: Mandant | int | None = None,
+    person: Person | int | None = None,
+    **detail: object,
+) -> AuditEntry:
     """Write one audit entry; ``detail`` holds ids and amounts, never message texts."""
     return AuditEntry.create(
         user=user,

@@ -17,16 +17,18 @@ import logging
 import uuid
 from collections import Counter
 from datetime import date, datetime, timedelta
+from typing import Any, Protocol
 
 import peewee as pw
 
-from . import clock, credits
+from . import bulk, clock, credits
 from .coded import Coded, dumps
-from .db import write_transaction
+from .db import tuples_of, write_transaction
 from .drafts import Draft, QuoteLine, quote
 from .errors import Refused
 from .models import Appointment, AuditEntry, Mandant, Message, MessageEvent, Person
 from .phone import mask_recipient
+from .states import RESENDABLE, Status
 
 log = logging.getLogger("vitosms.automation")
 
@@ -36,7 +38,16 @@ SHORT_OF_CREDITS = "not enough credits"
 WARNING_DAYS = 15
 
 
-def reminder_key(appointment: Appointment) -> str:
+class Dated(Protocol):
+    """An appointment, or just enough of one (automation's first look)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def start(self) -> datetime: ...
+
+
+def reminder_key(appointment: Dated) -> str:
     """Once per appointment and start: a moved appointment has a new key."""
     start = clock.to_utc(appointment.start)
     return f"reminder:{appointment.id}:{start:%Y%m%dT%H%MZ}"
@@ -52,17 +63,17 @@ def skipped_key(key: str) -> str:
     return SKIPPED + key
 
 
-def with_keys(keys: list[str], *fields) -> list[Message]:
+def with_keys(keys: list[str], *fields: pw.Field[Any]) -> list[Message]:
     """The messages holding these automation keys (with ``fields`` loaded)."""
     rows: list[Message] = []
-    for start in range(0, len(keys), 500):  # SQLite's limit on bound parameters
-        rows.extend(Message.select(Message.auto_key, *fields).where(Message.auto_key.in_(keys[start : start + 500])))
+    for chunk in bulk.chunks(keys):  # SQLite's limit on bound parameters
+        rows.extend(Message.select(Message.auto_key, *fields).where(Message.auto_key.in_(chunk)))
     return rows
 
 
 def existing_keys(keys: list[str]) -> set[str]:
     """Which of the keys the database holds already."""
-    return {m.auto_key for m in with_keys(keys)}
+    return {m.auto_key for m in with_keys(keys) if m.auto_key is not None}
 
 
 class Unpaid:
@@ -73,7 +84,7 @@ class Unpaid:
     queues them. Balances are read once per Mandant.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.tariff = credits.tariff()
         self.balances: dict[int, int] = {}
 
@@ -89,12 +100,17 @@ def still_unpaid(keys: list[str]) -> set[str]:
     """Those of ``keys`` whose message was skipped for want of credits and still cannot be paid."""
     unpaid = Unpaid()
     return {
-        row.auto_key[len(SKIPPED) :]
+        _unskipped(row)
         for row in with_keys(
             [skipped_key(k) for k in keys], Message.mandant, Message.channel, Message.segments, Message.error
         )
         if unpaid(row)
     }
+
+
+def _unskipped(message: Message) -> str:
+    """The key of the message a journal entry ``skipped:<key>`` stands for."""
+    return (message.auto_key or "")[len(SKIPPED) :]
 
 
 def _refusal(exc: Refused) -> Coded:
@@ -118,6 +134,7 @@ def record_skip(mandant: Mandant, draft: Draft, send_at: datetime, exc: Refused,
 
     True when written now; False when it (or the real message) exists already.
     """
+    assert draft.auto_key is not None  # automation's drafts carry their key
     key = skipped_key(draft.auto_key)
     why, line = _skip_error(mandant, draft, exc)
     error = why.text
@@ -137,7 +154,7 @@ def record_skip(mandant: Mandant, draft: Draft, send_at: datetime, exc: Refused,
                 subject=draft.subject if draft.channel == "email" else "",
                 body=draft.body,
                 purpose=draft.purpose,
-                status="failed",
+                status=Status.FAILED,
                 credits=0,
                 idempotency_key=uuid.uuid4().hex,
                 auto_key=key,
@@ -189,10 +206,12 @@ def reminded_by_hand(appointments: list[Appointment]) -> set[int]:
     for row in Message.select(Message.id, Message.appointment, Message.created_at, Message.auto_key).where(
         Message.appointment.in_([a.id for a in appointments]) & (Message.purpose == "reminder")
     ):
-        if row.auto_key:  # automatic ones are known by their key (a skipped one is no reminder)
+        # automatic ones are known by their key (a skipped one is no reminder); the query
+        # reads messages of appointments only, the None is for the type checker
+        if row.auto_key or row.appointment_id is None:
             continue
         made.setdefault(row.appointment_id, []).append((row.id, row.created_at))
-    result = set()
+    result: set[int] = set()
     for appointment_id, rows in made.items():
         move = _last_move(appointment_id)
         if move is None or any(at >= move[0] or ident in move[1] for ident, at in rows):
@@ -207,15 +226,15 @@ def greeted_by_hand(person_ids: list[int], day: date) -> set[int]:
     since = clock.zurich_datetime(date(day.year, 1, 1), 0)
     return {
         pid
-        for (pid,) in Message.select(Message.person)
-        .where(
-            Message.person.in_(person_ids)
-            & (Message.purpose == "birthday")
-            & Message.auto_key.is_null()
-            & (Message.created_at >= since)
-            & Message.status.not_in(("failed", "cancelled"))
+        for (pid,) in tuples_of(
+            Message.select(Message.person).where(
+                Message.person.in_(person_ids)
+                & (Message.purpose == "birthday")
+                & Message.auto_key.is_null()
+                & (Message.created_at >= since)
+                & Message.status.not_in(RESENDABLE)
+            )
         )
-        .tuples()
     }
 
 
@@ -243,11 +262,11 @@ def skipped_messages(
     rows = list(query)
     if not open_only:
         return rows
-    done = existing_keys([m.auto_key[len(SKIPPED) :] for m in rows])
+    done = existing_keys([_unskipped(m) for m in rows])
     today = clock.local(now).date()
     result = []
     for message in rows:
-        if message.auto_key[len(SKIPPED) :] in done:
+        if _unskipped(message) in done:
             continue
         if message.purpose == "reminder":
             appointment = Appointment.get_or_none(Appointment.id == message.appointment_id)
@@ -256,7 +275,7 @@ def skipped_messages(
                 or appointment is None
                 or appointment.status != "booked"
                 or appointment.start <= now
-                or reminder_key(appointment) != message.auto_key[len(SKIPPED) :]
+                or reminder_key(appointment) != _unskipped(message)
             ):
                 continue
         elif not message.mandant.auto_birthday or clock.local(message.scheduled_at).date() != today:
@@ -270,8 +289,8 @@ def automation_warnings(now: datetime | None = None) -> list[str]:
 
     e.g. "Mandant HAU: 3 automatic messages skipped, not enough credits".
     """
-    short: Counter = Counter()
-    other: Counter = Counter()
+    short: Counter[str] = Counter()
+    other: Counter[str] = Counter()
     for message in skipped_messages(now=now):
         target = short if (message.error or "").startswith(SHORT_OF_CREDITS) else other
         target[message.mandant.code] += 1

@@ -48,6 +48,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from functools import reduce
 
+import peewee as pw
+
 from . import clock, mandanten, outbox, persons, reminders
 
 # keys and the journal of skipped messages are part of this module's API
@@ -64,7 +66,8 @@ from .auto_journal import (  # noqa: F401
     skipped_messages,
     still_unpaid,
 )
-from .db import write_transaction
+from .db import tuples_of, write_transaction
+from .drafts import Draft
 from .errors import Refused
 from .models import Appointment, Mandant, Message, Person
 from .quiet_hours import latest_allowed_before, next_allowed_at_or_after, window_of
@@ -92,9 +95,9 @@ class TickReport:
     recalls_booked: int = 0
     deferred: int = 0  # left for the next tick (not in the JSON)
     messages: list[int] = field(default_factory=list)  # ids of the messages queued
-    excluded: Counter = field(default_factory=Counter)  # reason code -> count (not in the JSON)
+    excluded: Counter[str] = field(default_factory=Counter)  # reason code -> count (not in the JSON)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, int]:
         data = asdict(self)
         return {key: data[key] for key in ("reminders", "birthdays", "skipped", "recalls_booked")}
 
@@ -102,9 +105,15 @@ class TickReport:
 @dataclass
 class _Candidate:
     mandant: Mandant
-    draft: outbox.Draft
+    draft: Draft
     send_at: datetime
     kind: str  # reminder | birthday
+
+    @property
+    def key(self) -> str:
+        """The automation key of its draft (every candidate's draft has one)."""
+        assert self.draft.auto_key is not None
+        return self.draft.auto_key
 
 
 def _channels(mandant: Mandant) -> tuple[str, ...]:
@@ -143,7 +152,7 @@ def _quiet_length(mandant: Mandant) -> timedelta:
     return timedelta(minutes=minutes)
 
 
-def _known_reminders(mandant: Mandant, window) -> dict[int, list[Message]]:
+def _known_reminders(mandant: Mandant, window: pw.Expression) -> dict[int, list[Message]]:
     """Automatic reminders and skipped entries of the appointments in ``window``, per appointment."""
     in_window = Appointment.select(Appointment.id).where(
         (Appointment.mandant == mandant) & (Appointment.status == "booked") & window
@@ -152,7 +161,8 @@ def _known_reminders(mandant: Mandant, window) -> dict[int, list[Message]]:
     for row in Message.select(
         Message.appointment, Message.mandant, Message.auto_key, Message.channel, Message.segments, Message.error
     ).where(Message.appointment.in_(in_window) & Message.auto_key.is_null(False) & (Message.purpose == "reminder")):
-        known.setdefault(row.appointment_id, []).append(row)
+        if row.appointment_id is not None:  # always: the query reads messages of appointments
+            known.setdefault(row.appointment_id, []).append(row)
     return known
 
 
@@ -175,7 +185,7 @@ def _reminder_candidates(now: datetime, report: TickReport) -> list[_Candidate]:
     few to be made are loaded, checked once more and rendered.
     """
     unpaid = Unpaid()
-    due: dict[str, tuple[Mandant, _Slot, reminders.ReminderPlan]] = {}
+    due: dict[str, tuple[Mandant, _Slot, datetime]] = {}  # key -> Mandant, appointment, when to send
     for mandant in Mandant.select().where(
         (Mandant.active == True)  # noqa: E712
         & (Mandant.auto_reminders == True)
@@ -186,7 +196,7 @@ def _reminder_candidates(now: datetime, report: TickReport) -> list[_Candidate]:
         window = (Appointment.start > now) & (Appointment.start < horizon)
         known = _known_reminders(mandant, window)
         order = _channels(mandant)
-        rows = (
+        rows = tuples_of(
             Appointment.select(Appointment.id, Appointment.start, *_PERSON)
             .join(Person)
             .where(
@@ -197,7 +207,6 @@ def _reminder_candidates(now: datetime, report: TickReport) -> list[_Candidate]:
                 & (Appointment.no_reminder == False)
             )  # noqa: E712
             .order_by(Appointment.start, Appointment.id)
-            .tuples()
         )
         for ident, start, deceased, inactive, consent, mobile, email, preferred, sms_ok in rows:
             mobile = mobile if sms_ok is not False else None  # answered STOP: no SMS
@@ -226,8 +235,8 @@ def _reminder_candidates(now: datetime, report: TickReport) -> list[_Candidate]:
             plan = reminders.plan_reminder(slot, now)
             if not plan.sends:
                 report.excluded[plan.reason] += 1
-            elif plan.send_at <= now + LOOKAHEAD:
-                due[key] = (mandant, slot, plan)
+            elif plan.send_at is not None and plan.send_at <= now + LOOKAHEAD:  # sends: it has its time
+                due[key] = (mandant, slot, plan.send_at)
     if not due:
         return []
     loaded = {
@@ -238,7 +247,7 @@ def _reminder_candidates(now: datetime, report: TickReport) -> list[_Candidate]:
     }
     by_hand = reminded_by_hand(list(loaded.values()))
     result = []
-    for key, (mandant, slot, plan) in due.items():
+    for key, (mandant, slot, send_at) in due.items():
         appointment = loaded.get(slot.id)
         if (
             appointment is None
@@ -256,12 +265,12 @@ def _reminder_candidates(now: datetime, report: TickReport) -> list[_Candidate]:
             report.excluded[exc.code] += 1
             log.info("no automatic reminder for appointment %s: %s", appointment.id, exc.code)
             continue
-        result.append(_Candidate(mandant, draft, plan.send_at, "reminder"))
+        result.append(_Candidate(mandant, draft, send_at, "reminder"))
     return result
 
 
-def _reachable(mobile, email, preferred, order) -> bool:
-    usable = {"sms": bool(mobile), "email": bool(email)}
+def _reachable(mobile: str | None, email: str | None, preferred: str | None, order: tuple[str, ...]) -> bool:
+    usable: dict[str | None, bool] = {"sms": bool(mobile), "email": bool(email)}
     return bool(usable.get(preferred)) or any(usable.get(c) for c in order)
 
 
@@ -339,13 +348,15 @@ def _birthday_candidates(now: datetime, report: TickReport) -> list[_Candidate]:
     return result
 
 
-def _birthday_draft(person: Person, mandant: Mandant, key: str) -> outbox.Draft:
+def _birthday_draft(person: Person, mandant: Mandant, key: str) -> Draft:
     from . import templates
 
     channel = persons.channel_for(person, _channels(mandant))
     recipient = person.mobile if channel == "sms" else person.email
+    # the person passed _person_excluded(): reachable on a channel, with its address
+    assert channel is not None and recipient is not None
     subject, body = templates.render_message("birthday", channel, person, mandant)
-    return outbox.Draft(
+    return Draft(
         channel=channel,
         recipient=recipient,
         body=body,
@@ -369,9 +380,9 @@ def _queue_all(candidates: list[_Candidate], user: str, report: TickReport) -> N
     for first in range(0, len(candidates), CHUNK):
         chunk = candidates[first : first + CHUNK]
         with write_transaction():
-            existing = existing_keys([c.draft.auto_key for c in chunk])
+            existing = existing_keys([c.key for c in chunk])
             for candidate in chunk:
-                if candidate.draft.auto_key not in existing:
+                if candidate.key not in existing:
                     _queue(candidate, user, report)
 
 
@@ -388,7 +399,7 @@ def _queue(candidate: _Candidate, user: str, report: TickReport) -> None:
         return
     setattr(report, candidate.kind + "s", getattr(report, candidate.kind + "s") + 1)
     report.messages.append(message.id)
-    skipped = Message.get_or_none(Message.auto_key == skipped_key(draft.auto_key))
+    skipped = Message.get_or_none(Message.auto_key == skipped_key(candidate.key))
     if skipped is not None:
         outbox.note_event(
             skipped.id, "resent", f"queued as message {message.id} after all", {"queued_as_id": message.id}

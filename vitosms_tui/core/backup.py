@@ -27,21 +27,25 @@ import os
 import sqlite3
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from . import clock
 from .db import BUSY_TIMEOUT_MS, database, open_database, resolve_path
 from .errors import Refused, UsageError, VitosmsError
 from .models import CreditEntry, Message, Person, Setting
+from .states import Status
 
 # what a summary counts, by the name it has in the JSON document
 COUNTED = {"persons": Person, "messages": Message, "credit_entries": CreditEntry}
+# what `vitosms backup` and `restore` print (CONTRACT.md): named values and a count per COUNTED
+Report = dict[str, Any]
 
 
 def is_postgresql_url(url: str) -> bool:
     return url.strip().startswith(("postgres://", "postgresql://"))
 
 
-def backup(db_url: str, target: str | Path) -> dict:
+def backup(db_url: str, target: str | Path) -> Report:
     """Copy the database at ``db_url`` into the file ``target``; return its summary."""
     target = _target_path(target)
     if is_postgresql_url(db_url):
@@ -51,7 +55,7 @@ def backup(db_url: str, target: str | Path) -> dict:
     return _sqlite_backup(_live_sqlite_path(db_url), target)
 
 
-def restore(db_url: str, source: str | Path, force: bool = False) -> dict:
+def restore(db_url: str, source: str | Path, force: bool = False) -> Report:
     """Replace the database at ``db_url`` by the backup ``source`` and bring it up to date.
 
     Refused while a worker holds messages it is sending (unless ``force``): the
@@ -95,7 +99,7 @@ def leased_messages() -> int:
     """Messages of the open database that a worker is sending right now (lease not run out)."""
     if not database.obj.table_exists(Message._meta.table_name):
         return 0
-    return Message.select().where((Message.status == "sending") & (Message.lease_until > clock.now())).count()
+    return Message.select().where((Message.status == Status.SENDING) & (Message.lease_until > clock.now())).count()
 
 
 def refuse_under_worker(force: bool) -> int:
@@ -117,7 +121,7 @@ def bring_up_to_date() -> int:
     return before
 
 
-def counts() -> dict:
+def counts() -> dict[str, int]:
     """The counts a summary reports, read from the open database."""
     return {name: model.select().count() for name, model in COUNTED.items()}
 
@@ -146,7 +150,7 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def inspect_sqlite(path: Path) -> dict:
+def inspect_sqlite(path: Path) -> Report:
     """Check that ``path`` is a whole vitosms database and summarise it."""
     try:
         with contextlib.closing(sqlite3.connect(_uri(path, "ro"), uri=True)) as conn:
@@ -193,7 +197,7 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def _sqlite_backup(source: Path, target: Path) -> dict:
+def _sqlite_backup(source: Path, target: Path) -> Report:
     if _same_file(source, target) or target.resolve() == source.resolve():
         raise UsageError("usage.backup_file_database")
     # mkstemp creates the file 0600, beside the target so the rename stays on one file system
@@ -225,7 +229,7 @@ def _sqlite_backup(source: Path, target: Path) -> dict:
     return {"file": str(target), "size": target.stat().st_size, **summary}
 
 
-def _sqlite_restore(db_url: str, source: Path, force: bool) -> dict:
+def _sqlite_restore(db_url: str, source: Path, force: bool) -> Report:
     path = resolve_path(db_url)
     if path is None:
         raise UsageError("usage.cannot_restore_into")

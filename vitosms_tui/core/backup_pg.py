@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from .backup import COUNTED, bring_up_to_date, check_version, counts, refuse_under_worker
+from .backup import COUNTED, Report, bring_up_to_date, check_version, counts, refuse_under_worker
 from .db import database, open_database, postgresql_parameters, redact
 from .errors import UsageError, VitosmsError
 from .models import Setting
@@ -31,7 +31,7 @@ MAGIC = b"PGDMP"  # how every pg_dump custom-format file begins
 _TABLE_DATA = re.compile(r"^\d+; \d+ \d+ TABLE DATA (\S+) (\S+) ")
 
 
-def connection(url: str) -> tuple[str, dict]:
+def connection(url: str) -> tuple[str, dict[str, str]]:
     """The URL without its password, and the environment that carries the password."""
     params = postgresql_parameters(url)  # refuses a URL without a database, a bad port
     parts = urlsplit(url.strip())
@@ -40,7 +40,7 @@ def connection(url: str) -> tuple[str, dict]:
     bare = urlunsplit(parts._replace(netloc=f"{user}@{hostport}" if user else hostport))
     env = dict(os.environ)
     if "password" in params:
-        env["PGPASSWORD"] = params["password"]
+        env["PGPASSWORD"] = str(params["password"])
     return bare, env
 
 
@@ -60,7 +60,7 @@ def _table_name(qualified: str) -> str:
     return qualified.rsplit(".", 1)[-1].strip('"')
 
 
-def inspect_dump(path: Path) -> dict:
+def inspect_dump(path: Path) -> Report:
     """Check that ``path`` is a pg_dump of a vitosms database and summarise it."""
     with open(path, "rb") as handle:
         start = handle.read(16)
@@ -100,6 +100,7 @@ def _read_data(path: Path, tables: set[str]) -> tuple[dict[str, int], dict[str, 
         encoding="utf-8",
         errors="replace",
     ) as reader:
+        assert reader.stdout is not None and reader.stderr is not None  # both are pipes
         table = None
         for line in reader.stdout:
             line = line.rstrip("\n")
@@ -120,7 +121,7 @@ def _read_data(path: Path, tables: set[str]) -> tuple[dict[str, int], dict[str, 
     return rows, settings
 
 
-def backup(url: str, target: Path) -> dict:
+def backup(url: str, target: Path) -> Report:
     bare, env = connection(url)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(fd)
@@ -150,7 +151,7 @@ def _close_all() -> None:
         getattr(db, "close_all", db.close)()
 
 
-def restore(url: str, source: Path, force: bool) -> dict:
+def restore(url: str, source: Path, force: bool) -> Report:
     found = inspect_dump(source)
     check_version(found["schema_version"], source)
     bare, env = connection(url)

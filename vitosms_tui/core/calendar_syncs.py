@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import peewee as pw
 
 from . import audit, clock
 from .db import write_transaction
 from .mandanten import get_mandant
 from .models import CalendarSync, Mandant
+
+if TYPE_CHECKING:
+    from .appointment_sync import SyncReport
 
 
 def remember_sync(mandant: str, url: str, login: str, moved: str, every: int | None, user: str = "") -> CalendarSync:
@@ -30,10 +36,10 @@ def remember_sync(mandant: str, url: str, login: str, moved: str, every: int | N
     return sync
 
 
-def record_run(sync_id: int, report: dict | None, error: str | None) -> None:
+def record_run(sync_id: int, report: SyncReport | None, error: str | None) -> None:
     """Note how a run went: its counts, or its one-line error."""
     stamp = clock.now()
-    changes = {CalendarSync.last_run_at: stamp, CalendarSync.last_error: error}
+    changes: dict[pw.Field[Any], object] = {CalendarSync.last_run_at: stamp, CalendarSync.last_error: error}
     if report is not None:
         counts = {k: v for k, v in report.items() if isinstance(v, int) and not isinstance(v, bool)}
         counts["rejected"] = len(report.get("rejected", []))
@@ -60,7 +66,10 @@ def due_syncs(now: datetime | None = None) -> list[CalendarSync]:
 
 def sync_of(mandant_id: int) -> CalendarSync | None:
     """The calendar remembered for this Mandant, if any."""
-    return CalendarSync.select(CalendarSync, Mandant).join(Mandant).where(CalendarSync.mandant == mandant_id).first()
+    sync: CalendarSync | None = (
+        CalendarSync.select(CalendarSync, Mandant).join(Mandant).where(CalendarSync.mandant == mandant_id).first()
+    )
+    return sync
 
 
 def list_syncs() -> list[CalendarSync]:
@@ -68,8 +77,9 @@ def list_syncs() -> list[CalendarSync]:
     return list(CalendarSync.select(CalendarSync, Mandant).join(Mandant).order_by(Mandant.code))
 
 
-def last_counts(sync: CalendarSync) -> dict:
+def last_counts(sync: CalendarSync) -> dict[str, int]:
     try:
-        return json.loads(sync.last_result) if sync.last_result else {}
+        counts: dict[str, int] = json.loads(sync.last_result) if sync.last_result else {}
+        return counts
     except ValueError:
         return {}

@@ -18,6 +18,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import UsageError
 from .paths import read_limited
@@ -84,7 +85,7 @@ MAX_NUMBER = 1_000_000_000
 _SECTIONS = {"smtp": SmtpSettings, "delivery": DeliverySettings, "agenda": AgendaSettings, "caldav": CaldavSettings}
 
 
-def _apply(target, values: dict, section: str) -> None:
+def _apply(target: object, values: dict[str, object], section: str) -> None:
     for key, value in values.items():
         if not hasattr(target, key):
             raise UsageError("usage.config_unknown_setting", section=section, key=key)
@@ -122,7 +123,7 @@ _ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@" + _HOSTNAME.patt
 _CLOCK = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
 
-def host(value) -> str | None:
+def host(value: object) -> str | None:
     """A host name or an IP address, as a resolver takes it."""
     text = str(value)
     try:
@@ -133,31 +134,32 @@ def host(value) -> str | None:
     return None if _HOSTNAME.fullmatch(text) else "is not a host name or IP address"
 
 
-def port(value) -> str | None:
+def port(value: object) -> str | None:
     return None if isinstance(value, int) and 1 <= value <= 65535 else "is not a port number (1-65535)"
 
 
-def address(value) -> str | None:
+def address(value: object) -> str | None:
     """One plain e-mail address (the envelope sender; no name, no line break)."""
     return None if _ADDRESS.fullmatch(str(value)) else "is not one e-mail address like praxis@example.ch"
 
 
-def one_line(value) -> str | None:
+def one_line(value: object) -> str | None:
     return None if str(value).isprintable() else "must be one line without control characters"
 
 
-def between(low: float, high: float) -> Callable[[object], str | None]:
-    def check(value) -> str | None:
+def between(low: float, high: float) -> Callable[[float], str | None]:
+    def check(value: float) -> str | None:
         return None if low <= value <= high else f"must be between {low:g} and {high:g}"
 
     return check
 
 
-def clock_time(value) -> str | None:
+def clock_time(value: object) -> str | None:
     return None if _CLOCK.fullmatch(str(value)) else "is not a time of day HH:MM"
 
 
-CHECKS: dict[str, dict[str, Callable[[object], str | None]]] = {
+# a value's type is checked before its check runs: numbers go to between(), text to the others
+CHECKS: dict[str, dict[str, Callable[[Any], str | None]]] = {
     "smtp": {
         "host": host,
         "port": port,
@@ -183,7 +185,7 @@ CHECKS: dict[str, dict[str, Callable[[object], str | None]]] = {
 SECRET_KEYS = {"password"}  # named in an error, never shown
 
 
-def check_value(section: str, key: str, value) -> None:
+def check_value(section: str, key: str, value: object) -> None:
     """Refuse ``value`` for ``[section] key`` in one line naming both (a secret stays hidden)."""
     check = CHECKS.get(section, {}).get(key)
     problem = check(value) if check is not None and value is not None else None
@@ -206,7 +208,7 @@ def _check_together(settings: Settings) -> None:
         )
 
 
-def load_settings(path: str | os.PathLike | None = None) -> Settings:
+def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     """Read the config file (if any) and the ``VITOSMS_SMTP_*`` variables."""
     settings = Settings()
     path = path or os.environ.get("VITOSMS_CONFIG") or None

@@ -12,12 +12,13 @@ import tomllib
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import peewee as pw
 
 from . import audit, roles
 from .coded import Coded
-from .db import write_transaction
+from .db import tuples_of, write_transaction
 from .errors import NotFound, Refused, UsageError
 from .models import CreditEntry, Mandant, Message, Order, Setting
 from .paths import data_dir
@@ -46,7 +47,7 @@ class Package:
         return f"{self.price_rappen // 100}.{self.price_rappen % 100:02d}"
 
 
-def _read_toml(name: str) -> dict:
+def _read_toml(name: str) -> dict[str, Any]:
     path = data_dir() / name
     try:
         with open(path, "rb") as handle:
@@ -101,13 +102,21 @@ def balance(mandant: Mandant | int) -> int:
 
 def balances() -> dict[int, int]:
     """Balance per Mandant id, for all Mandanten (zero where no entry)."""
-    sums = dict(
-        CreditEntry.select(CreditEntry.mandant, pw.fn.SUM(CreditEntry.delta)).group_by(CreditEntry.mandant).tuples()
+    sums: dict[int, int | None] = dict(
+        tuples_of(CreditEntry.select(CreditEntry.mandant, pw.fn.SUM(CreditEntry.delta)).group_by(CreditEntry.mandant))
     )
     return {m.id: int(sums.get(m.id) or 0) for m in Mandant.select(Mandant.id)}
 
 
-def _entry(mandant, delta: int, kind: str, user: str, note: str | Coded = "", message=None, order=None):
+def _entry(
+    mandant: Mandant | int,
+    delta: int,
+    kind: str,
+    user: str,
+    note: str | Coded = "",
+    message: Message | None = None,
+    order: Order | None = None,
+) -> CreditEntry:
     """A ledger line; a note the program writes is a :class:`Coded` (its code and values stored beside it)."""
     code, data = (note.code, note.data()) if isinstance(note, Coded) else (None, None)
     text = note.text if isinstance(note, Coded) else note
@@ -207,7 +216,9 @@ def purchase(mandant: Mandant, amount: int, user: str, note: str | Coded = "") -
         return _entry(mandant, amount, "purchase", user, note=note)
 
 
-def transfer(source: Mandant, target: Mandant, amount: int, user: str, note: str = "") -> tuple:
+def transfer(
+    source: Mandant, target: Mandant, amount: int, user: str, note: str = ""
+) -> tuple[CreditEntry, CreditEntry]:
     """Move credits between Mandanten (service desk only): an atomic out/in pair."""
     roles.require_servicedesk(user, "transfer credits")
     if source.id == target.id:
@@ -254,7 +265,9 @@ def migrate_legacy(total: int, user: str) -> dict[str, int]:
     return shares
 
 
-def ledger(mandant: Mandant, since: datetime | None = None, until: datetime | None = None):
+def ledger(
+    mandant: Mandant, since: datetime | None = None, until: datetime | None = None
+) -> pw.ModelSelect[CreditEntry]:
     """The Mandant's entries, newest first, optionally within a period."""
     query = CreditEntry.select().where(CreditEntry.mandant == mandant)
     if since is not None:

@@ -12,8 +12,12 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .errors import UsageError
+
+if TYPE_CHECKING:
+    from _csv import Reader
 
 MAX_BYTES = 64 * 1024 * 1024
 
@@ -62,7 +66,8 @@ def read_table(raw: bytes, aliases: dict[str, str]) -> Table:
         header = next(reader)
     except csv.Error as exc:
         raise UsageError("usage.csv_header_cannot", reason=exc) from None
-    mapping, ignored = {}, []
+    mapping: dict[int, str] = {}
+    ignored: list[str] = []
     for index, name in enumerate(header):
         key = aliases.get(name.strip().casefold())
         if key is None:
@@ -74,7 +79,7 @@ def read_table(raw: bytes, aliases: dict[str, str]) -> Table:
     return Table(set(mapping.values()), ignored, _rows(reader, mapping, len(header)))
 
 
-def _rows(reader, mapping: dict[int, str], width: int) -> Iterator[Row]:
+def _rows(reader: Reader, mapping: dict[int, str], width: int) -> Iterator[Row]:
     while True:
         try:
             row = next(reader)

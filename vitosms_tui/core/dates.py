@@ -44,7 +44,7 @@ class DateRefused(Refused):
         self.form = form
 
 
-def _date_of(found: re.Match, text: str, what: str) -> date:
+def _date_of(found: re.Match[str], text: str, what: str) -> date:
     if found.group("d") is not None:
         day, month, year = int(found.group("d")), int(found.group("m")), int(found.group("y"))
         if year < 100:
@@ -57,7 +57,7 @@ def _date_of(found: re.Match, text: str, what: str) -> date:
         raise DateRefused(NO_SUCH_DATE, text, what) from None
 
 
-def _time_of(found: re.Match, text: str, what: str) -> tuple[int, int]:
+def _time_of(found: re.Match[str], text: str, what: str) -> tuple[int, int]:
     hour, minute = int(found.group("hh")), int(found.group("mm") or 0)
     if hour > 23 or minute > 59:
         raise DateRefused(NO_SUCH_TIME, text, what, "HH:MM")

@@ -16,13 +16,17 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import peewee
 from playhouse.pool import PooledPostgresqlDatabase
 
 from .errors import UsageError
+
+_Query = TypeVar("_Query", bound=peewee.Select)
 
 # Every model binds to this proxy; open_database() points it at a database.
 database = peewee.DatabaseProxy()
@@ -78,7 +82,7 @@ def is_postgresql(db: peewee.Database | None = None) -> bool:
     return isinstance(db if db is not None else database.obj, peewee.PostgresqlDatabase)
 
 
-def postgresql_parameters(url: str) -> dict:
+def postgresql_parameters(url: str) -> dict[str, str | int]:
     """Connection parameters of a ``postgresql://`` URL (psycopg's names)."""
     try:
         parts = urlsplit(url)
@@ -91,7 +95,7 @@ def postgresql_parameters(url: str) -> dict:
         port = parts.port
     except ValueError:
         raise UsageError("usage.postgresql_url_bad", url=redact(url)) from None
-    params = {"dbname": name}
+    params: dict[str, str | int] = {"dbname": name}
     for key, value in (
         ("user", parts.username),
         ("password", parts.password),
@@ -125,14 +129,15 @@ def _give_peewee_psycopg() -> None:
     (peewee 4.5: the module, its transaction states and JSON adapters), so a
     database opened afterwards is the same as with a plain ``import peewee``.
     """
-    if peewee.psycopg is not None:  # peewee was imported with psycopg: nothing to do
+    # peewee's stubs leave out these optional names of its module
+    if peewee.psycopg is not None:  # type: ignore[attr-defined]  # imported with psycopg: nothing to do
         return
     import psycopg
     from psycopg.pq import TransactionStatus
     from psycopg.types.json import Json, Jsonb
 
-    peewee.psycopg, peewee.TransactionStatus = psycopg, TransactionStatus
-    peewee.Json_pg3, peewee.Jsonb_pg3 = Json, Jsonb
+    peewee.psycopg, peewee.TransactionStatus = psycopg, TransactionStatus  # type: ignore[attr-defined]
+    peewee.Json_pg3, peewee.Jsonb_pg3 = Json, Jsonb  # type: ignore[attr-defined]
     adapter = peewee.Psycopg3Adapter
     adapter.txn_idle = TransactionStatus.IDLE
     adapter.txn_inerror = TransactionStatus.INERROR
@@ -144,10 +149,10 @@ def _open_postgresql(url: str) -> peewee.Database:
     params = postgresql_parameters(url)
     params.setdefault("connect_timeout", 10)
     params.setdefault("application_name", "vitosms")
-    name = params.pop("dbname")
+    name = str(params.pop("dbname"))
     # a pool: the screens open and close a connection for each read, which would
     # otherwise cost a log-in to the server every time
-    db = PooledPostgresqlDatabase(name, max_connections=16, stale_timeout=300, **params)
+    db: peewee.Database = PooledPostgresqlDatabase(name, max_connections=16, stale_timeout=300, **params)
     database.initialize(db)
     try:
         db.connect(reuse_if_open=True)
@@ -209,7 +214,7 @@ def open_database(url_or_path: str, create: bool = True) -> peewee.Database:
     return db
 
 
-def write_transaction():
+def write_transaction() -> contextlib.AbstractContextManager[object]:
     """A transaction that takes the write lock at once.
 
     Read-check-write sequences (spend credits, book an order) must hold the
@@ -217,7 +222,7 @@ def write_transaction():
     credit. SQLite: ``BEGIN IMMEDIATE``. PostgreSQL: one advisory lock for the
     transaction, so both databases keep the same rules with the same code.
     Claiming due messages does not take it on PostgreSQL: row locks that skip
-    locked rows let workers claim side by side (see outbox.claim_due).
+    locked rows let workers claim side by side (see sending.claim).
     """
     db = database.obj
     if db.transaction_depth() > 0:
@@ -227,7 +232,7 @@ def write_transaction():
     return _locked_transaction(db)
 
 
-def claim_transaction():
+def claim_transaction() -> contextlib.AbstractContextManager[object]:
     """The transaction in which workers claim due messages.
 
     SQLite has one writer at a time anyway. On PostgreSQL the rows themselves
@@ -238,25 +243,34 @@ def claim_transaction():
     return database.atomic() if is_postgresql(db) else write_transaction()
 
 
-def rows_locked(query, skip_locked: bool = False):
+def rows_locked(query: _Query, skip_locked: bool = False) -> _Query:
     """``query`` locking the rows it reads until the transaction ends (PostgreSQL).
 
     SQLite needs no row locks: the whole database is locked for writing.
     """
     if not is_postgresql():
         return query
-    return query.for_update("FOR UPDATE SKIP LOCKED" if skip_locked else True)
+    return query.for_update(skip_locked=skip_locked)  # FOR UPDATE [SKIP LOCKED]
+
+
+def tuples_of(query: peewee.BaseQuery) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``query`` as tuples of its columns' values.
+
+    The same as iterating ``query.tuples()``, which peewee's type stubs take for
+    an iteration over model instances.
+    """
+    return iter(query.tuples())
 
 
 @contextlib.contextmanager
-def _locked_transaction(db):
+def _locked_transaction(db: peewee.Database) -> Iterator[object]:
     with db.atomic() as transaction:
         db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
         yield transaction
 
 
 @contextlib.contextmanager
-def connection():
+def connection() -> Iterator[peewee.Database]:
     """Hold a connection for the block (and close it after, for threads)."""
     db = database.obj
     opened = db.connect(reuse_if_open=True)

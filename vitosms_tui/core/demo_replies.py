@@ -33,7 +33,8 @@ SENT_AT = (14, 0)  # yesterday, Zurich time
 def _answerable(count: int) -> list[Appointment]:
     """Booked appointments of the coming week whose persons have a mobile, one per person."""
     now = clock.now()
-    found, persons = [], set()
+    found: list[Appointment] = []
+    persons: set[int] = set()
     query = (
         Appointment.select(Appointment, Person)
         .join(Person)
@@ -65,12 +66,10 @@ def _confirm(appointments: list[Appointment]) -> list[Appointment]:
         except VitosmsError:  # no consent, no credits …: not this one
             continue
         confirmed.append(appointment)
-    delivered = [
-        (f"demo-{m.id}", True, clock.now(), None)
-        for m in sending.claim_due(WORKER, len(confirmed), 60)
-        if sending.mark_sent(m.id, WORKER, f"demo-{m.id}")
-    ]
-    sending.record_reports(delivered)
+    handed_over = sending.mark_sent(
+        WORKER, {job.id: f"demo-{job.id}" for job in sending.claim(WORKER, len(confirmed), 60)}
+    )
+    sending.record_reports([sending.DeliveryReport(f"demo-{mid}", True, clock.now()) for mid in handed_over])
     return confirmed
 
 
@@ -82,8 +81,10 @@ def add_demo_replies() -> int:
     with clock.as_of(clock.zurich_datetime(yesterday, *SENT_AT)):
         confirmed = _confirm(appointments)
         for index, (appointment, text) in enumerate(zip(confirmed, ANSWERS, strict=False), start=1):
+            mobile = appointment.person.mobile
+            assert mobile is not None  # _answerable() takes persons with a mobile only
             incoming = replies.Incoming(
-                appointment.person.mobile,
+                mobile,
                 text,
                 clock.now() + timedelta(minutes=index),
                 "demo",

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import peewee as pw
+
 from . import agenda, clock, credits, outbox, recall, reminders, sending
 from .drafts import Draft
 from .errors import VitosmsError
@@ -34,7 +36,7 @@ MAIL_REFUSED = "550 5.1.1 mailbox unknown"
 LOW_BALANCE_LEFT = 30  # below the default warning threshold of 50
 
 
-def _reachable(channel: str):
+def _reachable(channel: str) -> pw.ModelSelect[Person]:
     """Persons who may get a message on ``channel`` and have agreed to reminders."""
     query = Person.select().where(
         Person.deceased == False,
@@ -52,18 +54,18 @@ def _reachable(channel: str):
 def _send(message: Message, at: datetime, delivered: bool | None = True, error: str = "") -> None:
     """The worker's part just after ``at``: claim, hand over, then the report (SMS) or the refusal."""
     with clock.as_of(at + timedelta(seconds=5)):  # after the queueing, which ran at ``at`` and on
-        claimed = sending.claim_due(WORKER, 50, 60.0)
-        sending.release_claims(WORKER, [m.id for m in claimed if m.id != message.id])
-        if message.id not in {m.id for m in claimed}:
+        claimed = sending.claim(WORKER, 50, 60.0)
+        sending.release_claims(WORKER, [job.id for job in claimed if job.id != message.id])
+        if message.id not in {job.id for job in claimed}:
             return  # not due after all: it stays queued, as it would
         if message.channel == "email" and delivered is False:
             sending.mark_permanent_failure(message.id, WORKER, error)
             return
         provider_id = f"demo-{message.id}" if message.channel == "sms" else None
-        sending.mark_sent(message.id, WORKER, provider_id)
+        sending.mark_sent(WORKER, {message.id: provider_id})
     if provider_id and delivered is not None:
         with clock.as_of(at + timedelta(minutes=1)):
-            sending.record_report(provider_id, delivered, clock.now(), error or None)
+            sending.record_reports([sending.DeliveryReport(provider_id, delivered, clock.now(), error or None)])
 
 
 def _free_message(
@@ -76,6 +78,7 @@ def _free_message(
     error: str = "",
 ) -> Message:
     address = person.mobile if channel == "sms" else person.email
+    assert address is not None  # the demo writes to persons it can reach (_reachable)
     subject = outbox.default_subject(person, mandant) if channel == "email" else ""
     with clock.as_of(at):
         message = outbox.enqueue(mandant, [Draft(channel, address, text, subject, person=person)], "empfang")[0]
@@ -131,7 +134,7 @@ def _failures(mandanten: list[Mandant], now: datetime) -> None:
     )
 
 
-def _appointments_from(start: datetime):
+def _appointments_from(start: datetime) -> pw.ModelSelect[Appointment]:
     return (
         Appointment.select()
         .join(Person)
@@ -146,10 +149,10 @@ def _appointments_from(start: datetime):
     )
 
 
-def _reminders(now: datetime) -> dict:
+def _reminders(now: datetime) -> dict[str, int]:
     """A reminder delivered (an appointment of the coming day, else of the last days) and one
     prepared (in a few days)."""
-    done = {}
+    done: dict[str, int] = {}
     candidates = [
         *_appointments_from(now + timedelta(hours=1)).limit(20),
         *_appointments_from(now - timedelta(days=3)).limit(20),
@@ -157,7 +160,7 @@ def _reminders(now: datetime) -> dict:
     for appointment in candidates:
         asked = appointment.start - timedelta(days=3)
         planned = reminders.plan("reminder", appointment, asked)
-        if not planned.sends or planned.send_at >= now - timedelta(minutes=5):
+        if not planned.sends or planned.send_at is None or planned.send_at >= now - timedelta(minutes=5):
             continue  # none, or its moment is still ahead: not the one wanted here
         with clock.as_of(asked):
             message = agenda.remind(appointment.id, "empfang").message
@@ -174,11 +177,11 @@ def _reminders(now: datetime) -> dict:
     return done
 
 
-def add_demo_states(user: str = "demo") -> dict:
+def add_demo_states(user: str = "demo") -> dict[str, int | str]:
     """Add the states above to a freshly seeded practice; says what was added."""
     now = clock.now()
     mandanten = list(Mandant.select().order_by(Mandant.id))
-    added = {"past_messages": _past_days(mandanten, now)}
+    added: dict[str, int | str] = {"past_messages": _past_days(mandanten, now)}
     _failures(mandanten, now)
     added["failed"] = 2
     added.update(_reminders(now))

@@ -17,9 +17,10 @@ from . import audit, outbox
 from .db import write_transaction
 from .errors import Refused
 from .models import Appointment, Message
+from .states import Status
 
 # a reminder counts as existing from queueing on, until it failed, was withdrawn or expired
-EXISTING = ("queued", "sending", "sent", "delivered")
+EXISTING = (Status.QUEUED, Status.SENDING, Status.SENT, Status.DELIVERED)
 
 
 def existing(appointment: Appointment | int, kind: str) -> list[Message]:

@@ -9,14 +9,15 @@ from the tariff, without writing anything: the compose screen and ``send
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from . import clock, credits, header_text, sms_text
+from . import bulk, clock, credits, header_text, sms_text
 from .errors import NotFound, Refused
-from .models import CHANNELS, CONSENT_PURPOSES, PURPOSES, Appointment, Mandant, Person, Recall
+from .models import CHANNELS, PURPOSES, Appointment, Mandant, Person, Recall
 from .phone import normalize_email, normalize_mobile
+from .states import CONSENT_PURPOSES, Channel, Purpose
 
 MAX_BODY = 10_000
 MAX_SUBJECT = 200
@@ -35,7 +36,7 @@ class Draft:
     person: Person | None = None
     appointment: Appointment | None = None
     recall: Recall | None = None
-    purpose: str = "free"
+    purpose: str = Purpose.FREE
     auto_key: str | None = None
     # its moment (core.expiry); None: worked out from the purpose when it is queued
     expires_at: datetime | None = None
@@ -90,51 +91,61 @@ def check_send_time(at: datetime | str | None) -> datetime | None:
     return max(value, now)
 
 
-# What the checks read of a person: a whole row costs several times more to read,
-# which showed when thousands of reminders are queued at once
-_CHECKED = (
-    Person.id,
-    Person.first_name,
-    Person.last_name,
-    Person.mobile,
-    Person.deceased,
-    Person.consent_reminder,
-    Person.consent_recall,
-    Person.consent_birthday,
-    Person.consent_sms,
-)
+@dataclass(frozen=True)
+class _Checked:
+    """What the checks read of a person: not a whole person, and not handed on.
 
-
-def _read_persons(drafts: list[Draft]) -> dict[int, Person]:
-    """Every person of the drafts read afresh, 500 to a query (not one query per draft).
-
-    Only the columns the checks need: these are not whole persons, and not handed on.
+    A whole row costs several times more to read, which showed when thousands
+    of reminders are queued at once.
     """
+
+    id: int
+    mobile: str | None
+    deceased: bool
+    consent_reminder: bool
+    consent_recall: bool
+    consent_birthday: bool
+    consent_sms: bool
+
+    @property
+    def full_name(self) -> str:
+        """The person's name for a refusal (read then: the checks of thousands need no names)."""
+        return str(Person.get_by_id(self.id).full_name)
+
+    def who(self) -> str:
+        """The person's name and id for a refusal."""
+        return f"{self.full_name} (person {self.id})"
+
+    def consents(self, purpose: str) -> bool:
+        """The person's consent to a purpose of :data:`CONSENT_PURPOSES`: its column of the person."""
+        return bool(getattr(self, f"consent_{purpose}"))
+
+
+def _read_persons(drafts: list[Draft]) -> dict[int, _Checked]:
+    """Every person of the drafts read afresh, 500 to a query (not one query per draft)."""
     ids = list({owner.id for owner in map(_person_of, drafts) if owner is not None})
-    found: dict[int, Person] = {}
-    for start in range(0, len(ids), 500):
-        found.update((p.id, p) for p in Person.select(*_CHECKED).where(Person.id.in_(ids[start : start + 500])))
-    return found
+    columns = [getattr(Person, field.name) for field in fields(_Checked)]
+    return {row[0]: _Checked(*row) for row in bulk.select_in(columns, Person.id, ids)}
 
 
 def _person_of(draft: Draft) -> Person | None:
     return draft.person or _owner(draft)
 
 
-def _check_person(person: Person | None, purpose: str, current: dict[int, Person] | None = None) -> Person | None:
-    """Read the person afresh (consent may just have changed) and apply the rules."""
+def _check_person(person: Person | None, purpose: str, current: dict[int, _Checked]) -> _Checked | None:
+    """The person as read afresh (consent may just have changed), with the rules applied."""
     if person is None:
         if purpose in CONSENT_PURPOSES:
             raise Refused("no_consent.no_person", purpose=purpose)
         return None
-    current = current.get(person.id) if current is not None else Person.get_or_none(Person.id == person.id)
-    if current is None:
+    checked = current.get(person.id)
+    if checked is None:
         raise NotFound("not_found.person", person_id=person.id)
-    if current.deceased:
-        raise Refused("deceased.no_messages", name=current.full_name, person_id=current.id)
-    if purpose in CONSENT_PURPOSES and not current.consents(purpose):
-        raise Refused("no_consent.person", name=current.full_name, person_id=current.id, purpose=purpose)
-    return current
+    if checked.deceased:
+        raise Refused("deceased.no_messages", name=checked.full_name, person_id=checked.id)
+    if purpose in CONSENT_PURPOSES and not checked.consents(purpose):
+        raise Refused("no_consent.person", name=checked.full_name, person_id=checked.id, purpose=purpose)
+    return checked
 
 
 def _check_texts(draft: Draft) -> None:
@@ -144,7 +155,7 @@ def _check_texts(draft: Draft) -> None:
     if len(body) > MAX_BODY:
         raise Refused("text_too_long.message", limit=MAX_BODY)
     subject = draft.subject or ""
-    if draft.channel == "email":
+    if draft.channel == Channel.EMAIL:
         # a line break in a subject (also one hidden in an encoded word) would be a header of its own
         header_text.check(subject, "the subject", MAX_SUBJECT, "invalid_subject")
 
@@ -158,14 +169,14 @@ def _analysed(body: str) -> sms_text.SmsAnalysis:
     return sms_text.analyse(body)
 
 
-def _line(draft: Draft, tariff: credits.Tariff, max_parts: int, person: Person | None = None) -> QuoteLine:
+def _line(draft: Draft, tariff: credits.Tariff, max_parts: int, person: _Checked | None = None) -> QuoteLine:
     """Check one draft (channel, purpose, recipient, text) and cost it."""
     if draft.channel not in CHANNELS:
         raise Refused("invalid_channel.draft", channel=draft.channel)
     if draft.purpose not in PURPOSES:
         raise Refused("invalid_purpose.draft", purpose=draft.purpose)
     _check_texts(draft)
-    if draft.channel == "sms":
+    if draft.channel == Channel.SMS:
         if person is not None and draft.recipient == person.mobile and _E164.fullmatch(draft.recipient):
             # the person's own mobile was checked when it was stored: parsing it again
             # was most of the cost of queueing thousands of reminders
@@ -175,31 +186,32 @@ def _line(draft: Draft, tariff: credits.Tariff, max_parts: int, person: Person |
         analysis = _analysed(draft.body)
         sms_text.check_parts(analysis, max_parts)
         return QuoteLine(
-            "sms",
+            Channel.SMS,
             recipient,
             analysis.encoding,
             analysis.segments,
-            tariff.cost("sms", analysis.segments),
+            tariff.cost(Channel.SMS, analysis.segments),
             list(analysis.non_gsm),
         )
     recipient = normalize_email(draft.recipient)
-    return QuoteLine("email", recipient, None, None, tariff.cost("email", None), [])
+    return QuoteLine(Channel.EMAIL, recipient, None, None, tariff.cost(Channel.EMAIL, None), [])
 
 
-def check_drafts(mandant: Mandant, drafts: list[Draft], max_parts: int) -> tuple[Quote, list]:
+def check_drafts(mandant: Mandant, drafts: list[Draft], max_parts: int) -> tuple[Quote, list[int | None]]:
     """The quote, and the id of each draft's person as checked now (None where there is none)."""
     if not drafts:
         raise Refused("no_recipient")
     if not mandant.active:
         raise Refused("inactive_mandant", mandant=mandant.code)
     tariff = credits.tariff()
-    lines, person_ids = [], []
+    lines: list[QuoteLine] = []
+    person_ids: list[int | None] = []
     current = _read_persons(drafts)
     for draft in drafts:
         person = _check_person(_person_of(draft), draft.purpose, current)
         person_ids.append(person.id if person is not None else None)
         lines.append(_line(draft, tariff, max_parts, person))
-        if lines[-1].channel == "sms" and person is not None and person.consent_sms is False:
+        if lines[-1].channel == Channel.SMS and person is not None and person.consent_sms is False:
             raise _stopped(lines[-1].recipient, person)
     _refuse_stopped_numbers([line for line, owner in zip(lines, person_ids, strict=True) if owner is None])
     total = sum(line.credits for line in lines)
@@ -208,8 +220,8 @@ def check_drafts(mandant: Mandant, drafts: list[Draft], max_parts: int) -> tuple
     return Quote(lines, total, balance, after, credits.is_low(mandant, after)), person_ids
 
 
-def _stopped(number: str, person: Person | None) -> Refused:
-    who = f"{person.full_name} (person {person.id})" if person is not None else number
+def _stopped(number: str, person: _Checked | None) -> Refused:
+    who = person.who() if person is not None else number
     return Refused("sms_stopped", who=who, number=number)
 
 
@@ -220,7 +232,7 @@ def _refuse_stopped_numbers(lines: list[QuoteLine]) -> None:
     """
     from .replies import stopped_numbers
 
-    stopped = stopped_numbers([line.recipient for line in lines if line.channel == "sms"])
+    stopped = stopped_numbers([line.recipient for line in lines if line.channel == Channel.SMS])
     if stopped:
         raise _stopped(next(line.recipient for line in lines if line.recipient in stopped), None)
 

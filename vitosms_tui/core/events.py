@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from . import clock
+from . import bulk, clock
 from .coded import dumps
-from .db import database
 from .models import Message, MessageEvent
 
 # (message id, kind, detail) or (message id, kind, detail, values)
 EventRow = tuple[int, str, str] | tuple[int, str, str, Mapping[str, Any] | None]
+
+_COLUMNS = (MessageEvent.message, MessageEvent.at, MessageEvent.kind, MessageEvent.detail, MessageEvent.data)
 
 
 def add_event(
@@ -27,21 +28,9 @@ def add_event(
 
 
 def add_events(rows: Sequence[EventRow]) -> None:
-    """Many timeline lines in one executemany.
-
-    peewee builds SQL row by row (also for insert_many), which made the
-    timeline the delivery worker's main cost; the statement is the same for all.
-    """
-    if not rows:
-        return
-    db = database.obj
-    p = db.param
-    field: Any = MessageEvent.at  # the model's fields are not typed
-    at = field.db_value(clock.now())
-    db.cursor().executemany(
-        f'INSERT INTO "message_event" ("message_id", "at", "kind", "detail", "data") VALUES ({p}, {p}, {p}, {p}, {p})',
-        [(row[0], at, row[1], row[2], _data(row)) for row in rows],
-    )
+    """Many timeline lines at once (see :mod:`.bulk`)."""
+    at = clock.now()
+    bulk.insert(MessageEvent, _COLUMNS, [(row[0], at, row[1], row[2], _data(row)) for row in rows])
 
 
 def _data(row: EventRow) -> str | None:

@@ -27,16 +27,19 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import peewee as pw
+
 from . import clock
 from .coded import Coded
 from .db import rows_locked
 from .events import add_event
-from .models import Mandant, Message, Recall
+from .models import Appointment, Mandant, Message, Recall
 from .quiet_hours import in_quiet_hours, next_allowed_at_or_after
+from .states import PENDING, Purpose, Status
 
-DATED = ("reminder", "confirmation")
+DATED = (Purpose.REMINDER, Purpose.CONFIRMATION)
 # what the quiet hours hold back; a free text is the desk's own decision to send now
-HELD_IN_QUIET_HOURS = ("reminder", "confirmation", "birthday", "recall")
+HELD_IN_QUIET_HOURS = (Purpose.REMINDER, Purpose.CONFIRMATION, Purpose.BIRTHDAY, Purpose.RECALL)
 # a recall notice is of no use once its recall is one of these
 RECALL_CLOSED = ("booked", "done", "cancelled")
 QUIET = "quiet_hours"
@@ -44,11 +47,11 @@ QUIET = "quiet_hours"
 BATCH = 500
 
 
-def moment_of(purpose: str, appointment=None, send_at: datetime | None = None) -> datetime | None:
+def moment_of(purpose: str, appointment: Appointment | None = None, send_at: datetime | None = None) -> datetime | None:
     """When a new message of ``purpose`` expires (None: never), queued to go out at ``send_at``."""
     if purpose in DATED and appointment is not None:
         return clock.to_utc(appointment.start)
-    if purpose == "birthday":
+    if purpose == Purpose.BIRTHDAY:
         day = clock.local(send_at or clock.now()).date()
         return clock.zurich_datetime(day + timedelta(days=1), 0)
     return None
@@ -60,13 +63,13 @@ def _when(instant: datetime) -> str:
 
 def why(purpose: str, expires_at: datetime | None, recall_status: str | None = None, cause: str | None = None) -> Coded:
     """Why the message expired: a code with its moment, and one English line for the timeline."""
-    if cause == QUIET:
+    if cause == QUIET and expires_at is not None:
         text = f"the quiet hours last beyond its moment ({_when(expires_at)}): not sent at all"
         return Coded("quiet_hours_beyond", text, {"when": expires_at})
-    if purpose == "recall" and recall_status:
+    if purpose == Purpose.RECALL and recall_status:
         text = f"its recall is {recall_status}: the notice is no longer needed"
         return Coded("recall_closed", text, {"state": recall_status})
-    if purpose == "birthday":
+    if purpose == Purpose.BIRTHDAY and expires_at is not None:
         return Coded("birthday_over", f"its birthday was over at {_when(expires_at)}", {"when": expires_at})
     if purpose in DATED and expires_at is not None:
         return Coded("appointment_began", f"its appointment began at {_when(expires_at)}", {"when": expires_at})
@@ -95,11 +98,11 @@ def past_its_moment(expires_at: datetime | None, now: datetime | None = None) ->
     return expires_at is not None and expires_at <= (now or clock.now())
 
 
-def _expire(message: Message, cause: Coded, who: str, condition) -> bool:
+def _expire(message: Message, cause: Coded, who: str, condition: pw.Expression) -> bool:
     """Expired and refunded; False when ``condition`` no longer holds (another was first)."""
     from .sending import end_with_refund  # sending calls expire_due: imported when needed
 
-    return end_with_refund(message, "expired", cause.text[:500], who, condition, cause)
+    return end_with_refund(message, Status.EXPIRED, cause.text[:500], who, condition, cause)
 
 
 def mark_expired(message_id: int, worker_id: str) -> bool:
@@ -107,21 +110,21 @@ def mark_expired(message_id: int, worker_id: str) -> bool:
     from .db import write_transaction
 
     with write_transaction():
-        held = (Message.id == message_id) & (Message.claimed_by == worker_id) & (Message.status == "sending")
+        held = (Message.id == message_id) & (Message.claimed_by == worker_id) & (Message.status == Status.SENDING)
         message = Message.get_or_none(held)
         if message is None:
             return False
         return _expire(message, why(message.purpose, message.expires_at), worker_id, held)
 
 
-def expire_due(due, now: datetime, who: str) -> int:
+def expire_due(due: pw.Expression, now: datetime, who: str) -> int:
     """Expire the due messages past their moment, hold those in quiet hours; how many expired.
 
     ``due`` is the claim's condition of a claimable message; call it in the
     claim's transaction, before claiming.
     """
     closed = Recall.select(Recall.id).where(Recall.status.in_(RECALL_CLOSED))
-    past = (Message.expires_at <= now) | ((Message.purpose == "recall") & Message.recall.in_(closed))
+    past = (Message.expires_at <= now) | ((Message.purpose == Purpose.RECALL) & Message.recall.in_(closed))
     stale = list(
         rows_locked(
             Message.select(
@@ -136,7 +139,7 @@ def expire_due(due, now: datetime, who: str) -> int:
     expired = 0
     for message in stale:
         status = None
-        if message.purpose == "recall" and message.recall_id is not None:
+        if message.purpose == Purpose.RECALL and message.recall_id is not None:
             status = Recall.select(Recall.status).where(Recall.id == message.recall_id).scalar()
             status = status if status in RECALL_CLOSED else None
         cause = why(message.purpose, message.expires_at, status)
@@ -145,7 +148,7 @@ def expire_due(due, now: datetime, who: str) -> int:
     return expired
 
 
-def _hold_in_quiet_hours(due, now: datetime, who: str) -> None:
+def _hold_in_quiet_hours(due: pw.Expression, now: datetime, who: str) -> None:
     quiet = {
         m.id: m for m in Mandant.select(Mandant.id, Mandant.quiet_start, Mandant.quiet_end) if in_quiet_hours(now, m)
     }
@@ -169,7 +172,7 @@ def _hold_in_quiet_hours(due, now: datetime, who: str) -> None:
         # scheduled anew for the morning: ``worker --drain`` need not wait the night for it
         changed = (
             Message.update(
-                status="queued", next_attempt_at=until, scheduled_at=until, claimed_by=None, lease_until=None
+                status=Status.QUEUED, next_attempt_at=until, scheduled_at=until, claimed_by=None, lease_until=None
             )
             .where(condition)
             .execute()
@@ -183,8 +186,8 @@ def fill_moments() -> int:
     from .models import Appointment
 
     filled = 0
-    pending = Message.status.in_(("queued", "sending")) & Message.expires_at.is_null()
-    dated = Message.purpose.in_(DATED + ("birthday",))
+    pending = Message.status.in_(PENDING) & Message.expires_at.is_null()
+    dated = Message.purpose.in_((*DATED, Purpose.BIRTHDAY))
     for message in Message.select(Message.id, Message.purpose, Message.appointment, Message.scheduled_at).where(
         pending & dated
     ):

@@ -8,12 +8,15 @@ scripts' output, and a text may say more about a patient than the list needs.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import peewee as pw
 
 from . import clock
 from .errors import UsageError
 from .models import CHANNELS, PURPOSES, STATUSES, Mandant, Message, MessageEvent, Person
+from .record_fields import HasId
+from .states import Channel, Status
 
 # A failure older than this no longer asks for the desk's attention.
 ATTENTION_DAYS = 7
@@ -21,14 +24,14 @@ ATTENTION_DAYS = 7
 LATE_FAILURE_MARGIN = timedelta(days=14)
 
 
-def _id_of(value) -> int | None:
+def _id_of(value: Any) -> int | None:
     """A record or an id -> the id (None stays None)."""
     if value is None:
         return None
     return value.id if hasattr(value, "id") else int(value)
 
 
-def timeline(message_id) -> list[MessageEvent]:
+def timeline(message_id: HasId | int) -> list[MessageEvent]:
     """A message's events in the order they happened: queued, claimed, sent, …"""
     return list(
         MessageEvent.select()
@@ -38,15 +41,15 @@ def timeline(message_id) -> list[MessageEvent]:
 
 
 def list_messages(
-    status=None,
-    mandant=None,
-    person=None,
-    channel=None,
-    purpose=None,
-    limit=None,
-    newest_first=True,
-    appointment=None,
-    attention=False,
+    status: str | None = None,
+    mandant: Any = None,
+    person: Any = None,
+    channel: str | None = None,
+    purpose: str | None = None,
+    limit: int | str | None = None,
+    newest_first: bool = True,
+    appointment: Any = None,
+    attention: bool = False,
 ) -> list[Message]:
     """Messages filtered by status, Mandant, person, channel, purpose (and appointment).
 
@@ -88,7 +91,7 @@ def list_messages(
     return list(query)
 
 
-def needs_attention(now: datetime | None = None, days: int = ATTENTION_DAYS):
+def needs_attention(now: datetime | None = None, days: int = ATTENTION_DAYS) -> pw.Expression:
     """The condition "failed, and nobody has dealt with it yet".
 
     Failed (or skipped by the automation) within the last ``days`` days, the
@@ -106,7 +109,7 @@ def needs_attention(now: datetime | None = None, days: int = ATTENTION_DAYS):
     recent = Message.next_attempt_at >= cutoff - LATE_FAILURE_MARGIN
     failed_lately = pw.fn.EXISTS(
         event.select(pw.SQL("1")).where(
-            (event.message == Message.id) & event.kind.in_(("failed", "skipped")) & (event.at >= cutoff)
+            (event.message == Message.id) & event.kind.in_((Status.FAILED, "skipped")) & (event.at >= cutoff)
         )
     )
     # (is_null first: NOT of a NULL test would drop every message without a key)
@@ -123,17 +126,18 @@ def needs_attention(now: datetime | None = None, days: int = ATTENTION_DAYS):
             | ((resend.resent_from == Message.resent_from) & (resend.id > Message.id))
         )
     )
-    return (
-        (Message.status == "failed")
+    condition: pw.Expression = (
+        (Message.status == Status.FAILED)
         & recent
         & failed_lately
         & Message.attention_done_at.is_null()
         & ~sent_again
         & ~queued_after_all
     )
+    return condition
 
 
-def attention_count(mandant=None, now: datetime | None = None) -> int:
+def attention_count(mandant: Any = None, now: datetime | None = None) -> int:
     """How many failed messages need the desk's attention (see :func:`needs_attention`)."""
     query = Message.select().where(needs_attention(now))
     if mandant is not None:
@@ -152,7 +156,7 @@ def change_marker() -> tuple[int, int]:
     return last_message, last_event
 
 
-def message_json(message: Message, with_body: bool = False) -> dict:
+def message_json(message: Message, with_body: bool = False) -> dict[str, Any]:
     """The CONTRACT.md ``messages`` object (times ISO-8601 with offset, Zurich).
 
     The text and subject are added only with ``with_body`` (a detail view).
@@ -193,13 +197,13 @@ def awaiting_reports(limit: int = 500) -> list[Message]:
     """SMS handed to the gateway whose delivery report is still to come."""
     return list(
         Message.select()
-        .where((Message.status == "sent") & (Message.channel == "sms") & Message.provider_id.is_null(False))
+        .where((Message.status == Status.SENT) & (Message.channel == Channel.SMS) & Message.provider_id.is_null(False))
         .order_by(Message.sent_at, Message.id)
         .limit(limit)
     )
 
 
-def event_json(event: MessageEvent) -> dict:
+def event_json(event: MessageEvent) -> dict[str, Any]:
     """One line of a timeline as JSON."""
     return {
         "id": event.id,

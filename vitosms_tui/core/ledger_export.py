@@ -22,7 +22,7 @@ from pathlib import Path
 import peewee as pw
 
 from . import clock, credits, dates
-from .db import resolve_path
+from .db import resolve_path, tuples_of
 from .errors import Refused, UsageError
 from .models import CreditEntry, Mandant, Message, Order
 
@@ -52,7 +52,7 @@ class Period:
     @property
     def slug(self) -> str:
         """A file-name part: ``2026-11-01_2026-11-30`` or ``all``."""
-        if self.first is None:
+        if self.first is None or self.last is None:
             return "all"
         return f"{self.first.isoformat()}_{self.last.isoformat()}"
 
@@ -140,7 +140,7 @@ def ledger_lines(mandant: Mandant | int, chosen: Period, limit: int | None = Non
     )
     if limit is not None:
         query = query.limit(limit)
-    return [LedgerLine(*row) for row in query.tuples()]
+    return [LedgerLine(*row) for row in tuples_of(query)]
 
 
 @dataclass(frozen=True)
@@ -171,15 +171,16 @@ def order_lines(mandant: Mandant | int, limit: int | None = None) -> list[OrderL
     )
     if limit is not None:
         query = query.limit(limit)
-    return [OrderLine(row[0], row[1], names.get(row[2], row[2]), *row[3:]) for row in query.tuples()]
+    return [OrderLine(row[0], row[1], names.get(row[2], row[2]), *row[3:]) for row in tuples_of(query)]
 
 
 def count_entries(mandant: Mandant | int, chosen: Period) -> int:
     since, until = chosen.bounds()
-    return CreditEntry.select().where(_within(mandant, since, until)).count()
+    entries: int = CreditEntry.select().where(_within(mandant, since, until)).count()
+    return entries
 
 
-def _within(mandant, since, until):
+def _within(mandant: Mandant | int, since: datetime | None, until: datetime | None) -> pw.Expression:
     condition = CreditEntry.mandant == mandant
     if since is not None:
         condition &= CreditEntry.at >= since
@@ -213,7 +214,7 @@ def _cell(value: object) -> str:
     return text
 
 
-def _rows(mandant: Mandant, chosen: Period, kind_names: dict[str, str]) -> Iterator[list]:
+def _rows(mandant: Mandant, chosen: Period, kind_names: dict[str, str]) -> Iterator[list[str | int]]:
     since, until = chosen.bounds()
     running = 0
     if since is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from . import audit, roles
 from .db import write_transaction
@@ -76,14 +77,15 @@ def parse_clock_time(text: str, what: str) -> str:
     return value
 
 
-def update_settings(mandant: Mandant, user: str = "", **changes) -> Mandant:
+def update_settings(mandant: Mandant, user: str = "", **changes: Any) -> Mandant:
     """Change service settings; every value is checked before anything is saved.
 
     Known keys: auto_reminders, lead_hours, auto_birthday, birthday_time,
     quiet ("HH:MM-HH:MM"), low_balance, channel_order (list), name, sender,
     practice_phone, practice_address, signature (empty: none).
     """
-    updates = {}
+    # the values come from the command line and the forms: each is checked for its key below
+    updates: dict[str, Any] = {}
     for key, value in changes.items():
         if value is None:
             continue
@@ -127,7 +129,7 @@ def update_settings(mandant: Mandant, user: str = "", **changes) -> Mandant:
     return Mandant.get_by_id(mandant.id)
 
 
-def list_mandanten(active_only: bool = False):
+def list_mandanten(active_only: bool = False) -> list[Mandant]:
     query = Mandant.select().order_by(Mandant.code)
     if active_only:
         query = query.where(Mandant.active == True)  # noqa: E712

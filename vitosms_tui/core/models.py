@@ -6,58 +6,37 @@ credits are integers; a balance is never stored, it is the sum of the ledger.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import peewee as pw
 
-from . import clock
+from . import clock, states
 from .db import database
+from .record_fields import UtcDateTimeField as UtcDateTimeField
+from .record_fields import id_of as id_of
+from .states import Channel, Purpose, Status
 
-CHANNELS = ("sms", "email")
+CHANNELS = tuple(channel.value for channel in Channel)
 LANGUAGES = ("de", "fr", "it", "en")
 ROLES = ("frontdesk", "servicedesk")
-PURPOSES = ("free", "reminder", "confirmation", "recall", "birthday")
-CONSENT_PURPOSES = ("reminder", "recall", "birthday")
-STATUSES = ("queued", "sending", "sent", "delivered", "failed", "cancelled", "expired")
-# A message in one of these states may still reach the patient.
-PENDING_STATUSES = ("queued", "sending")
+# as plain text (command-line choices, lists of words); the words themselves are in core.states
+PURPOSES = tuple(purpose.value for purpose in Purpose)
+CONSENT_PURPOSES = tuple(purpose.value for purpose in states.CONSENT_PURPOSES)
+STATUSES = tuple(status.value for status in Status)
 LEDGER_KINDS = ("purchase", "spend", "refund", "transfer_out", "transfer_in", "migration", "correction")
 APPOINTMENT_STATUSES = ("booked", "cancelled")
 RECALL_STATUSES = ("open", "notified", "booked", "done", "cancelled")
 
-_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
-
-class UtcDateTimeField(pw.Field):
-    """An aware instant stored as fixed-width UTC text, so text order is time order."""
-
-    field_type = "DATETIME"
-
-    def db_value(self, value):
-        if value is None:
-            return None
-        if isinstance(value, str):
-            return value
-        return clock.to_utc(value).strftime(_FORMAT)
-
-    def python_value(self, value):
-        if value is None:
-            return None
-        if isinstance(value, datetime):  # PostgreSQL hands back a naive timestamp
-            return value if value.tzinfo else value.replace(tzinfo=UTC)
-        # the stored text is ISO: fromisoformat reads it ~20x faster than strptime
-        # (it showed when the delivery worker claims hundreds of messages at a time)
-        parsed = datetime.fromisoformat(value)
-        if parsed.tzinfo is not None:
-            return parsed.astimezone(UTC)
-        return parsed.replace(tzinfo=UTC)
-
-
-def _now():
+def _now() -> datetime:
     return clock.now()
 
 
 class BaseModel(pw.Model):
+    """The models below name for the type checker what peewee adds by itself: ``id =
+    pw.AutoField()`` (the same column peewee would make) and ``<foreign key>_id: int``
+    (the id accessor of each foreign key; peewee ignores bare annotations)."""
+
     class Meta:
         database = database
         legacy_table_names = False
@@ -73,6 +52,7 @@ class Setting(BaseModel):
 class Mandant(BaseModel):
     """A billing entity (usually one doctor): owns credits and appointments."""
 
+    id = pw.AutoField()
     code = pw.CharField(unique=True, max_length=16)
     name = pw.CharField(max_length=120)
     sender = pw.CharField(max_length=11)  # alphanumeric SMS sender
@@ -93,6 +73,7 @@ class Mandant(BaseModel):
 
 
 class Staff(BaseModel):
+    id = pw.AutoField()
     login = pw.CharField(unique=True, max_length=64)
     name = pw.CharField(max_length=120)
     role = pw.CharField(max_length=16, default="frontdesk")
@@ -105,6 +86,7 @@ class Staff(BaseModel):
 class Person(BaseModel):
     """A patient's master data, with consent recorded per purpose."""
 
+    id = pw.AutoField()
     salutation = pw.CharField(max_length=16, default="")
     first_name = pw.CharField(max_length=80)
     last_name = pw.CharField(max_length=80, index=True)
@@ -129,6 +111,7 @@ class Person(BaseModel):
     deceased = pw.BooleanField(default=False)
     inactive = pw.BooleanField(default=False)
     mandant = pw.ForeignKeyField(Mandant, null=True, backref="persons", on_delete="SET NULL")
+    mandant_id: int | None
     # lower-case "last first" without accents, for incremental search
     search_name = pw.CharField(max_length=170, index=True, default="")
     created_at = UtcDateTimeField(default=_now)
@@ -139,23 +122,27 @@ class Person(BaseModel):
 
     def consents(self, purpose: str) -> bool:
         """Whether the person agreed to messages of this purpose (free texts need none)."""
-        if purpose in ("free", "confirmation"):
+        if purpose in (Purpose.FREE, Purpose.CONFIRMATION):
             return True
-        if purpose == "recall":
+        if purpose == Purpose.RECALL:
             return self.consent_recall
-        if purpose == "birthday":
+        if purpose == Purpose.BIRTHDAY:
             return self.consent_birthday
         return self.consent_reminder
 
 
 class Appointment(BaseModel):
+    id = pw.AutoField()
     mandant = pw.ForeignKeyField(Mandant, backref="appointments")
+    mandant_id: int
     person = pw.ForeignKeyField(Person, backref="appointments")
+    person_id: int
     start = UtcDateTimeField(index=True)
     minutes = pw.IntegerField(default=15)
     reason = pw.CharField(max_length=200, default="")
     status = pw.CharField(max_length=12, default="booked", index=True)
-    copied_from = pw.ForeignKeyField("self", null=True, on_delete="SET NULL")
+    copied_from: pw.ForeignKeyField[Appointment | None] = pw.ForeignKeyField("self", null=True, on_delete="SET NULL")
+    copied_from_id: int | None
     created_at = UtcDateTimeField(default=_now)
     created_by = pw.CharField(max_length=64, default="")
     # brought in from another agenda: "" (booked here), "ical" (.ics file or CalDAV) or "csv";
@@ -182,16 +169,24 @@ class Appointment(BaseModel):
 
 
 class Recall(BaseModel):
+    id = pw.AutoField()
     person = pw.ForeignKeyField(Person, backref="recalls")
+    person_id: int
     mandant = pw.ForeignKeyField(Mandant, backref="recalls")
+    mandant_id: int
     reason = pw.CharField(max_length=200)
     due = pw.DateField(index=True)
     every_months = pw.IntegerField(null=True)
     status = pw.CharField(max_length=12, default="open", index=True)
     appointment = pw.ForeignKeyField(Appointment, null=True, backref="recalls", on_delete="SET NULL")
+    appointment_id: int | None
     notified_at = UtcDateTimeField(null=True)
     booked_appointment = pw.ForeignKeyField(Appointment, null=True, on_delete="SET NULL")
-    previous = pw.ForeignKeyField("self", null=True, backref="next_recalls", on_delete="SET NULL")
+    booked_appointment_id: int | None
+    previous: pw.ForeignKeyField[Recall | None] = pw.ForeignKeyField(
+        "self", null=True, backref="next_recalls", on_delete="SET NULL"
+    )
+    previous_id: int | None
     created_at = UtcDateTimeField(default=_now)
     created_by = pw.CharField(max_length=64, default="")
 
@@ -199,10 +194,12 @@ class Recall(BaseModel):
 class Template(BaseModel):
     """A message text with placeholders, per purpose and language (and Mandant)."""
 
+    id = pw.AutoField()
     purpose = pw.CharField(max_length=16)
     language = pw.CharField(max_length=2)
     channel = pw.CharField(max_length=5, default="sms")
     mandant = pw.ForeignKeyField(Mandant, null=True, backref="templates", on_delete="CASCADE")
+    mandant_id: int | None
     name = pw.CharField(max_length=80, default="")
     subject = pw.CharField(max_length=200, default="")
     body = pw.TextField()
@@ -215,17 +212,22 @@ class Template(BaseModel):
 class Message(BaseModel):
     """One SMS or e-mail to one recipient, from queueing to its fate."""
 
+    id = pw.AutoField()
     mandant = pw.ForeignKeyField(Mandant, backref="messages")
+    mandant_id: int
     person = pw.ForeignKeyField(Person, null=True, backref="messages", on_delete="SET NULL")
+    person_id: int | None
     appointment = pw.ForeignKeyField(Appointment, null=True, backref="messages", on_delete="SET NULL")
+    appointment_id: int | None
     recall = pw.ForeignKeyField(Recall, null=True, backref="messages", on_delete="SET NULL")
+    recall_id: int | None
     channel = pw.CharField(max_length=5)
     recipient = pw.CharField(max_length=254)
     sender = pw.CharField(max_length=254, default="")
     subject = pw.CharField(max_length=200, default="")
     body = pw.TextField()
-    purpose = pw.CharField(max_length=16, default="free", index=True)
-    status = pw.CharField(max_length=10, default="queued")
+    purpose = pw.CharField(max_length=16, default=Purpose.FREE, index=True)
+    status = pw.CharField(max_length=10, default=Status.QUEUED)
     encoding = pw.CharField(max_length=5, null=True)
     segments = pw.IntegerField(null=True)
     credits = pw.IntegerField(default=0)
@@ -242,7 +244,8 @@ class Message(BaseModel):
     sent_at = UtcDateTimeField(null=True)
     delivered_at = UtcDateTimeField(null=True)
     error = pw.TextField(null=True)
-    resent_from = pw.ForeignKeyField("self", null=True, on_delete="SET NULL")
+    resent_from: pw.ForeignKeyField[Message | None] = pw.ForeignKeyField("self", null=True, on_delete="SET NULL")
+    resent_from_id: int | None
     # its moment (see core.expiry): never handed over from then on, expired and refunded
     expires_at = UtcDateTimeField(null=True)
     # a failed message someone has dealt with (out of "needs attention"), who and when
@@ -264,7 +267,9 @@ class Message(BaseModel):
 class MessageEvent(BaseModel):
     """A line of a message's timeline: queued, claimed, attempt, error, sent, …"""
 
+    id = pw.AutoField()
     message = pw.ForeignKeyField(Message, backref="events", on_delete="CASCADE")
+    message_id: int
     at = UtcDateTimeField(default=_now)
     kind = pw.CharField(max_length=16)
     detail = pw.TextField(default="")
@@ -275,7 +280,9 @@ class MessageEvent(BaseModel):
 class Order(BaseModel):
     """A purchase of a credit package in the order window."""
 
+    id = pw.AutoField()
     mandant = pw.ForeignKeyField(Mandant, backref="orders")
+    mandant_id: int
     package = pw.CharField(max_length=32)
     credits = pw.IntegerField()
     price_rappen = pw.IntegerField()  # CHF * 100, money is never a float
@@ -287,11 +294,15 @@ class Order(BaseModel):
 class CreditEntry(BaseModel):
     """One line of a Mandant's ledger; the balance is the sum of its deltas."""
 
+    id = pw.AutoField()
     mandant = pw.ForeignKeyField(Mandant, backref="ledger")
+    mandant_id: int
     delta = pw.IntegerField()
     kind = pw.CharField(max_length=16)
     message = pw.ForeignKeyField(Message, null=True, backref="ledger", on_delete="SET NULL")
+    message_id: int | None
     order = pw.ForeignKeyField(Order, null=True, backref="ledger", on_delete="SET NULL")
+    order_id: int | None
     note = pw.CharField(max_length=200, default="")
     user = pw.CharField(max_length=64, default="")
     at = UtcDateTimeField(default=_now)
@@ -306,18 +317,23 @@ class CreditEntry(BaseModel):
 class AuditEntry(BaseModel):
     """Who did what that matters: orders, transfers, consents, withdrawals."""
 
+    id = pw.AutoField()
     at = UtcDateTimeField(default=_now, index=True)
     user = pw.CharField(max_length=64)
     action = pw.CharField(max_length=32)
     mandant = pw.ForeignKeyField(Mandant, null=True, on_delete="SET NULL")
+    mandant_id: int | None
     person = pw.ForeignKeyField(Person, null=True, on_delete="SET NULL")
+    person_id: int | None
     detail = pw.TextField(default="")
 
 
 class CalendarSync(BaseModel):
     """A Mandant's CalDAV calendar: where it is, how often the worker reads it, how it went."""
 
+    id = pw.AutoField()
     mandant = pw.ForeignKeyField(Mandant, unique=True, backref="calendar_syncs", on_delete="CASCADE")
+    mandant_id: int
     url = pw.CharField(max_length=500)
     login = pw.CharField(max_length=120, default="")
     moved = pw.CharField(max_length=10, default="regenerate")
@@ -331,6 +347,7 @@ class CalendarSync(BaseModel):
 class Reply(BaseModel):
     """An SMS a patient sent back, matched to the message it answers (core.replies)."""
 
+    id = pw.AutoField()
     # the SMSC's id of the reply, else one made from its content: kept once however often it comes
     key = pw.CharField(max_length=80, unique=True)
     sender = pw.CharField(max_length=20, index=True)  # E.164
@@ -338,9 +355,13 @@ class Reply(BaseModel):
     received_at = UtcDateTimeField(default=_now, index=True)
     link = pw.CharField(max_length=64, default="")  # the gateway and number it came in on
     person = pw.ForeignKeyField(Person, null=True, backref="replies", on_delete="SET NULL")
+    person_id: int | None
     message = pw.ForeignKeyField(Message, null=True, backref="replies", on_delete="SET NULL")
+    message_id: int | None
     appointment = pw.ForeignKeyField(Appointment, null=True, backref="replies", on_delete="SET NULL")
+    appointment_id: int | None
     recall = pw.ForeignKeyField(Recall, null=True, backref="replies", on_delete="SET NULL")
+    recall_id: int | None
     action = pw.CharField(max_length=10, default="none")  # confirmed | declined | stop | none
     read_at = UtcDateTimeField(null=True, index=True)  # the status line counts the unread ones
     read_by = pw.CharField(max_length=64, null=True)

@@ -1,53 +1,115 @@
 """The outbox: every message goes through the database, from queueing to its fate.
 
-States: queued -> sending -> sent -> delivered | failed, plus cancelled. An
-e-mail ends at ``sent`` (no delivery report); an SMS in ``sent`` waits for its
-report. Every transition appends a :class:`MessageEvent` for the timeline.
+States (:class:`.states.Status`): queued -> sending -> sent -> delivered |
+failed, plus cancelled and expired. An e-mail ends at ``sent`` (no delivery
+report); an SMS in ``sent`` waits for its report. Every transition appends a
+:class:`MessageEvent` for the timeline.
 
 Queueing is one write transaction: check, cost, consent, spend, store. A
 refusal raises :class:`Refused` and leaves nothing behind. Withdrawing and
-sending again are here too; what workers do with a message (claim it, record
-its fate) is in :mod:`.sending`, whose functions this module names as well.
+sending again are here too. Drafts and their quotes are in :mod:`.drafts`,
+what workers do with a message (claim it, record its fate) in :mod:`.sending`,
+the journal's queries in :mod:`.journal`.
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import Mapping
+import os
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 import peewee as pw
 
-from . import audit, clock, credits, expiry, persons, sms_text
+from . import audit, bulk, clock, credits, expiry, persons, sms_text
 from .coded import Coded
-from .db import database, write_transaction
-
-# Drafts, quotes and queries are part of the outbox's API (outbox.Draft, outbox.quote, …).
-from .drafts import Draft, Quote, QuoteLine, check_drafts, check_send_time, quote, require_credits  # noqa: F401
+from .db import write_transaction
+from .drafts import Draft, Quote, check_drafts, require_credits
 from .errors import NotFound, Refused
 from .events import add_event, add_events
-from .expiry import mark_expired  # noqa: F401  (the workers' side, as below)
-from .journal import awaiting_reports, event_json, list_messages, message_json, timeline  # noqa: F401
-from .models import CreditEntry, Mandant, Message, MessageEvent, Person, UtcDateTimeField
+from .models import Appointment, CreditEntry, Mandant, Message, MessageEvent, Person, Recall
 from .phone import mask_recipient
-
-# the workers' side, here too so that callers find the whole outbox in one place
-from .sending import (  # noqa: F401
-    LOST,
-    MAX_ERROR,
-    claim_due,
-    claim_due_rows,
-    mark_passing_fault,
-    mark_permanent_failure,
-    mark_sent,
-    mark_sent_many,
-    record_report,
-    record_reports,
-)
+from .states import RESENDABLE, Channel, Purpose, Status
 
 log = logging.getLogger("vitosms.outbox")
+
+# what queueing writes of a new message, in this order
+_STORED = (
+    Message.mandant,
+    Message.person,
+    Message.appointment,
+    Message.recall,
+    Message.channel,
+    Message.recipient,
+    Message.sender,
+    Message.subject,
+    Message.body,
+    Message.purpose,
+    Message.status,
+    Message.encoding,
+    Message.segments,
+    Message.credits,
+    Message.idempotency_key,
+    Message.auto_key,
+    Message.scheduled_at,
+    Message.next_attempt_at,
+    Message.attempts,
+    Message.created_at,
+    Message.created_by,
+    Message.resent_from,
+    Message.expires_at,
+)
+_NAMES = tuple(field.name for field in _STORED)
+_KEY = _NAMES.index("idempotency_key")  # (a field's == makes a query expression, not a bool)
+_SPENT = (
+    CreditEntry.mandant,
+    CreditEntry.delta,
+    CreditEntry.kind,
+    CreditEntry.message,
+    CreditEntry.note,
+    CreditEntry.user,
+    CreditEntry.at,
+)
+
+
+class Queued(Sequence[Message]):
+    """The messages one call queued, in the order of its drafts.
+
+    Each becomes a :class:`Message` when it is first looked at: building
+    thousands of model instances cost more than storing the rows, and a large
+    batch is mostly only counted or listed by id (:attr:`ids`).
+    """
+
+    def __init__(self, mandant: Mandant, rows: list[tuple[Any, ...]], ids: list[int]):
+        self._mandant = mandant
+        self._rows = rows
+        self.ids = ids
+        self._made: dict[int, Message] = {}
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Message: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Message]: ...
+
+    def __getitem__(self, index: int | slice) -> Message | list[Message]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        index = range(len(self))[index]
+        if index not in self._made:
+            values = dict(zip(_NAMES, self._rows[index], strict=True))
+            self._made[index] = Message(**{**values, "id": self.ids[index], "mandant": self._mandant})
+        return self._made[index]
+
+    def __iter__(self) -> Iterator[Message]:
+        return (self[i] for i in range(len(self)))
+
+    def __add__(self, other: Sequence[Message]) -> list[Message]:
+        return [*self, *other]
 
 
 def enqueue_quoted(
@@ -57,7 +119,7 @@ def enqueue_quoted(
     scheduled_at: datetime | None = None,
     max_parts: int = sms_text.MAX_PARTS_DEFAULT,
     resent_from: Message | None = None,
-) -> tuple[list[Message], Quote]:
+) -> tuple[Queued, Quote]:
     """:func:`enqueue`, also returning the quote as it was inside the transaction."""
     due = clock.to_utc(scheduled_at) if scheduled_at is not None else None
     with write_transaction():
@@ -69,55 +131,71 @@ def enqueue_quoted(
         _refuse_known_auto_keys([draft.auto_key for draft in drafts if draft.auto_key])
         now = clock.now()
         when = due or now
-        moments = [_moment(draft, when) for draft in drafts]
-        messages = _store(
-            mandant,
+        rows = [
+            (
+                mandant.id,
+                person_id,
+                _id(draft.appointment),
+                _id(draft.recall),
+                line.channel,
+                line.recipient,
+                mandant.sender if line.channel == Channel.SMS else mandant.name,
+                draft.subject if line.channel == Channel.EMAIL else "",
+                draft.body,
+                draft.purpose,
+                Status.QUEUED,
+                line.encoding,
+                line.segments,
+                line.credits,
+                key,
+                draft.auto_key or None,
+                when,
+                when,
+                0,
+                now,
+                user,
+                _id(resent_from),
+                _moment(draft, when),
+            )
+            for draft, line, person_id, key in zip(drafts, found.lines, person_ids, _new_keys(len(drafts)), strict=True)
+        ]
+        # the ids come back with the unique keys: the databases return new rows in no set order
+        by_key = dict(
+            (key, message_id)
+            for message_id, key in bulk.insert_returning(Message, _STORED, rows, (Message.id, Message.idempotency_key))
+        )
+        ids = [by_key[row[_KEY]] for row in rows]
+        bulk.insert(
+            CreditEntry,
+            _SPENT,
             [
-                {
-                    "mandant": mandant.id,
-                    "person": person_id,
-                    "appointment": _id(draft.appointment),
-                    "recall": _id(draft.recall),
-                    "channel": line.channel,
-                    "recipient": line.recipient,
-                    "sender": mandant.sender if line.channel == "sms" else mandant.name,
-                    "subject": draft.subject if line.channel == "email" else "",
-                    "body": draft.body,
-                    "purpose": draft.purpose,
-                    "status": "queued",
-                    "encoding": line.encoding,
-                    "segments": line.segments,
-                    "credits": line.credits,
-                    "idempotency_key": uuid.uuid4().hex,
-                    "auto_key": draft.auto_key or None,
-                    "scheduled_at": when,
-                    "next_attempt_at": when,
-                    "attempts": 0,
-                    "created_at": now,
-                    "created_by": user,
-                    "resent_from": _id(resent_from),
-                    "expires_at": moment,
-                }
-                for draft, line, person_id, moment in zip(drafts, found.lines, person_ids, moments, strict=True)
+                (mandant.id, -line.credits, "spend", message_id, "", user, now)
+                for message_id, line in zip(ids, found.lines, strict=True)
+                if line.credits > 0
             ],
         )
-        _spend(mandant, messages, user, now)
         suffix = f", for {clock.iso(when)}" if due is not None else ""
         add_events(
             [
                 (
-                    m.id,
+                    message_id,
                     "queued",
-                    f"by {user}, {m.credits} credit{'s' if m.credits != 1 else ''}{suffix}",
-                    {"user": user, "credits": m.credits, "at": due},
+                    f"by {user}, {line.credits} credit{'s' if line.credits != 1 else ''}{suffix}",
+                    {"user": user, "credits": line.credits, "at": due},
                 )
-                for m in messages
+                for message_id, line in zip(ids, found.lines, strict=True)
             ]
         )
     if log.isEnabledFor(logging.INFO):
-        for message in messages:
-            log.info("queued message %s (%s to %s)", message.id, message.channel, mask_recipient(message.recipient))
-    return messages, found
+        for message_id, line in zip(ids, found.lines, strict=True):
+            log.info("queued message %s (%s to %s)", message_id, line.channel, mask_recipient(line.recipient))
+    return Queued(mandant, rows, ids), found
+
+
+def _new_keys(count: int) -> list[str]:
+    """``count`` random idempotency keys of 32 hex digits, from one read of the system's randomness."""
+    randomness = os.urandom(16 * count).hex()
+    return [randomness[i : i + 32] for i in range(0, 32 * count, 32)]
 
 
 def _moment(draft: Draft, when: datetime) -> datetime | None:
@@ -128,74 +206,13 @@ def _moment(draft: Draft, when: datetime) -> datetime | None:
 
 
 def _refuse_known_auto_keys(keys: list[str]) -> None:
-    for start in range(0, len(keys), 500):
-        known = (
-            Message.select(Message.auto_key).where(Message.auto_key.in_(keys[start : start + 500])).limit(1).tuples()
-        )
-        for (key,) in known:
+    for chunk in bulk.chunks(keys):
+        for (key,) in bulk.tuples(Message.select(Message.auto_key).where(Message.auto_key.in_(chunk)).limit(1)):
             raise Refused("duplicate.automatic_key", key=key)
 
 
-def _id(record) -> int | None:
+def _id(record: Appointment | Recall | Message | None) -> int | None:
     return record.id if record is not None else None
-
-
-def _store(mandant: Mandant, rows: list[dict]) -> list[Message]:
-    """Insert new messages with one executemany; return them as messages with their ids.
-
-    ``rows`` hold the values of the message fields (ids for the foreign keys). peewee
-    builds the SQL of every row (``create`` and ``insert_many``) and converts every
-    value; that cost more than the database's work when thousands of reminders are
-    queued. The instants are the same for the whole batch: converted once. The ids
-    are read back by the unique idempotency keys (both databases).
-    """
-    db = database.obj
-    names = list(rows[0])
-    fields = [Message._meta.fields[name] for name in names]
-    sql = 'INSERT INTO "message" ({}) VALUES ({})'.format(
-        ", ".join(f'"{f.column_name}"' for f in fields), ", ".join([db.param] * len(fields))
-    )
-    instants = [i for i, f in enumerate(fields) if isinstance(f, UtcDateTimeField)]
-    stored: dict = {}  # instant -> its text in the database
-
-    def values(row: dict) -> list:
-        out = [row[name] for name in names]
-        for i in instants:
-            at = out[i]
-            if at not in stored:
-                stored[at] = fields[i].db_value(at)
-            out[i] = stored[at]
-        return out
-
-    db.cursor().executemany(sql, [values(row) for row in rows])
-    by_key = {row["idempotency_key"]: row for row in rows}
-    keys = list(by_key)
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        # written out: peewee's building of a query with 500 parameters cost more than the query
-        cursor = db.cursor()
-        cursor.execute(
-            'SELECT "id", "idempotency_key" FROM "message" WHERE "idempotency_key" IN ({})'.format(
-                ", ".join([db.param] * len(chunk))
-            ),
-            chunk,
-        )
-        for message_id, key in cursor.fetchall():
-            by_key[key]["id"] = message_id
-    # as peewee makes the messages it reads (no defaults, no field marked changed)
-    return [Message(__no_default__=1, **{**row, "mandant": mandant}) for row in rows]
-
-
-def _spend(mandant: Mandant, messages: list[Message], user: str, at: datetime) -> None:
-    """The ledger's spend entry of each message that costs credits (as credits.spend writes it)."""
-    db = database.obj
-    p = db.param
-    stamp = CreditEntry.at.db_value(at)
-    db.cursor().executemany(
-        f'INSERT INTO "credit_entry" ("mandant_id", "delta", "kind", "message_id", "order_id", "note", '
-        f"\"user\", \"at\") VALUES ({p}, {p}, 'spend', {p}, NULL, '', {p}, {p})",
-        [(mandant.id, -m.credits, m.id, user, stamp) for m in messages if m.credits > 0],
-    )
 
 
 def enqueue(
@@ -204,7 +221,7 @@ def enqueue(
     user: str,
     scheduled_at: datetime | None = None,
     max_parts: int = sms_text.MAX_PARTS_DEFAULT,
-) -> list[Message]:
+) -> Queued:
     """Queue the drafts in one transaction: all of them, or (Refused) none.
 
     Checks recipients (mobile for SMS, valid address for e-mail), deceased
@@ -228,13 +245,13 @@ def withdraw(message_id: int, user: str, reason: str = "withdrawn") -> Message:
         if message is None:
             raise NotFound("not_found.message", message_id=message_id)
         changed = (
-            Message.update(status="cancelled", lease_until=None)
-            .where((Message.id == message.id) & (Message.status == "queued"))
+            Message.update(status=Status.CANCELLED, lease_until=None)
+            .where((Message.id == message.id) & (Message.status == Status.QUEUED))
             .execute()
         )
         if not changed:
             raise Refused("not_withdrawable", message_id=message.id, status=message.status)
-        add_event(message, "cancelled", f"{reason} by {user}", {"why": reason, "user": user})
+        add_event(message, Status.CANCELLED, f"{reason} by {user}", {"why": reason, "user": user})
         note = Coded("message", f"message {message.id} {reason}", {"message_id": message.id, "why": reason})
         back = credits.refund(message, user, note=note)
         if back:
@@ -255,11 +272,11 @@ def resend(message_id: int, user: str, channel: str | None = None) -> Message:
         original = Message.get_or_none(Message.id == message_id)
         if original is None:
             raise NotFound("not_found.message", message_id=message_id)
-        if original.status not in ("failed", "cancelled"):
+        if original.status not in RESENDABLE:
             raise Refused("not_resendable", original_id=original.id, status=original.status)
         earlier = (
             Message.select(Message.id)
-            .where((Message.resent_from == original.id) & Message.status.not_in(("failed", "cancelled")))
+            .where((Message.resent_from == original.id) & Message.status.not_in(RESENDABLE))
             .first()
         )
         if earlier is not None:
@@ -269,19 +286,19 @@ def resend(message_id: int, user: str, channel: str | None = None) -> Message:
         if channel != original.channel:
             recipient = _address_of(original.person, channel)
         subject = original.subject
-        if channel == "email" and not subject:
+        if channel == Channel.EMAIL and not subject:
             subject = default_subject(original.person, original.mandant)
         draft = Draft(
             channel=channel,
             recipient=recipient,
             body=original.body,
-            subject=subject if channel == "email" else "",
+            subject=subject if channel == Channel.EMAIL else "",
             person=original.person,
             appointment=original.appointment,
             recall=original.recall,
             purpose=original.purpose,
             # a birthday keeps its day; a reminder's moment is its appointment's start now
-            expires_at=original.expires_at if original.purpose == "birthday" else None,
+            expires_at=original.expires_at if original.purpose == Purpose.BIRTHDAY else None,
         )
         messages, _ = enqueue_quoted(original.mandant, [draft], user, resent_from=original)
         add_event(messages[0], "resent", f"from message {original.id}", {"from_id": original.id})
@@ -305,7 +322,7 @@ def default_subject(person: Person | None, mandant: Mandant) -> str:
     from . import templates
 
     try:
-        row = templates.find_template("free", templates.language_of(person), "email", mandant)
+        row = templates.find_template(Purpose.FREE, templates.language_of(person), Channel.EMAIL, mandant)
         return templates.render(row.subject, templates.context_for(person=person, mandant=mandant))
     except Refused:
         return mandant.name

@@ -19,7 +19,7 @@ def data_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "data"
 
 
-def read_limited(path: str | os.PathLike, limit: int, what: str) -> bytes:
+def read_limited(path: str | os.PathLike[str], limit: int, what: str) -> bytes:
     """The file's bytes, read in pieces and refused as soon as they pass ``limit``.
 
     The size is checked while reading, not after: ``/dev/zero``, a pipe or a
@@ -49,7 +49,7 @@ def read_limited(path: str | os.PathLike, limit: int, what: str) -> bytes:
     return b"".join(pieces)
 
 
-def writable_folder(path: str | os.PathLike, what: str) -> Path:
+def writable_folder(path: str | os.PathLike[str], what: str) -> Path:
     """The folder, created (0700) if missing; a usage error naming it when it cannot be written.
 
     A worker under systemd that failed here with a traceback was restarted in

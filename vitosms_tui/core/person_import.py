@@ -9,7 +9,9 @@ imported.
 
 from __future__ import annotations
 
-from . import audit, clock
+from typing import TypedDict
+
+from . import audit, bulk, clock
 from .csv_table import read_table
 from .db import write_transaction
 from .errors import Refused, UsageError
@@ -30,14 +32,28 @@ REQUIRED = ("first_name", "last_name")
 _ALIASES = {alias: key for key, alias in COLUMNS.items()} | {key: key for key in COLUMNS}
 
 
-def import_persons(raw: bytes, user: str = "", source: str = "import") -> dict:
+class Rejection(TypedDict):
+    line: int
+    reason: str
+
+
+class ImportReport(TypedDict):
+    """What `vitosms import persons` prints (CONTRACT.md)."""
+
+    imported: int
+    rejected: list[Rejection]
+    ignored_columns: list[str]
+
+
+def import_persons(raw: bytes, user: str = "", source: str = "import") -> ImportReport:
     """Validate every row, store the good ones; return the report of CONTRACT.md."""
     table = read_table(raw, _ALIASES)
     missing = [c for c in REQUIRED if c not in table.columns]
     if missing:
         columns = ", ".join(f"{c} ({COLUMNS[c].title()})" for c in missing)
         raise UsageError("usage.csv_header_lacks", columns=columns)
-    good, rejected = [], []
+    good: list[dict[str, object]] = []
+    rejected: list[Rejection] = []
     stamp = clock.now()
     for row in table.rows:
         if row.problem:
@@ -66,7 +82,7 @@ def import_persons(raw: bytes, user: str = "", source: str = "import") -> dict:
             fields[f"consent_{purpose}_source"] = source
         good.append(fields)
     with write_transaction():
-        for start in range(0, len(good), 500):
-            Person.insert_many(good[start : start + 500]).execute()
+        for chunk in bulk.chunks(good):
+            Person.insert_many(chunk).execute()
         audit.record(user, "import_persons", imported=len(good), rejected=len(rejected))
     return {"imported": len(good), "rejected": rejected, "ignored_columns": table.ignored}

@@ -10,7 +10,7 @@ from datetime import date, datetime
 import peewee as pw
 
 from . import audit, clock, dates
-from .db import is_postgresql, write_transaction
+from .db import is_postgresql, tuples_of, write_transaction
 from .errors import NotFound, Refused
 from .models import CHANNELS, CONSENT_PURPOSES, LANGUAGES, Mandant, Person
 from .phone import normalize_email, normalize_mobile
@@ -67,19 +67,18 @@ class PersonInput:
     inactive: bool = False
 
 
-def validate(data: PersonInput) -> dict:
+def validate(data: PersonInput) -> dict[str, object]:
     """Check every field; the first problem is refused with its reason."""
-    fields = {
-        "first_name": clean_name(data.first_name, "first name"),
-        "last_name": clean_name(data.last_name, "last name"),
-    }
+    first_name = clean_name(data.first_name, "first name")
+    last_name = clean_name(data.last_name, "last name")
+    fields: dict[str, object] = {"first_name": first_name, "last_name": last_name}
     salutation = (data.salutation or "").strip()
     if salutation not in SALUTATIONS:
         raise Refused("invalid_salutation", salutation=salutation)
     fields["salutation"] = salutation
     fields["birth_date"] = parse_birth_date(data.birth_date)
-    fields["mobile"] = normalize_mobile(data.mobile) if (data.mobile or "").strip() else None
-    fields["email"] = normalize_email(data.email) if (data.email or "").strip() else None
+    fields["mobile"] = normalize_mobile(data.mobile) if data.mobile and data.mobile.strip() else None
+    fields["email"] = normalize_email(data.email) if data.email and data.email.strip() else None
     language = (data.language or "de").strip().lower()
     if language not in LANGUAGES:
         raise Refused("invalid_language", known=", ".join(LANGUAGES), language=language)
@@ -96,7 +95,7 @@ def validate(data: PersonInput) -> dict:
         fields["mandant"] = mandant
     fields["deceased"] = bool(data.deceased)
     fields["inactive"] = bool(data.inactive)
-    fields["search_name"] = search_name_of(fields["first_name"], fields["last_name"])
+    fields["search_name"] = search_name_of(first_name, last_name)
     return fields
 
 
@@ -159,7 +158,7 @@ _TOP = "\U0010ffff"
 _FEW_MOBILES = 500
 
 
-def _starting_with(field, prefix: str):
+def _starting_with(field: pw.CharField[str] | pw.CharField[str | None], prefix: str) -> pw.Expression:
     """Values starting with ``prefix``.
 
     On SQLite a range the field's index serves (its case-insensitive LIKE cannot
@@ -182,14 +181,14 @@ def search_ids(text: str, limit: int = 50) -> list[int]:
     by_name = (Person.search_name, Person.id)
     query = Person.select(Person.id)
     if not raw:
-        return [i for (i,) in query.order_by(*by_name).limit(limit).tuples()]
+        return [i for (i,) in tuples_of(query.order_by(*by_name).limit(limit))]
     digits = re.sub(r"[^\d+]", "", raw)
     if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", raw):
         try:
             day = datetime.strptime(raw, "%d.%m.%Y").date()
         except ValueError:
             return []
-        return [i for (i,) in query.where(Person.birth_date == day).order_by(*by_name).limit(limit).tuples()]
+        return [i for (i,) in tuples_of(query.where(Person.birth_date == day).order_by(*by_name).limit(limit))]
     if len(digits) >= 3 and len(digits) >= len(raw.replace(" ", "")) - 2:
         if digits.startswith("0") and not digits.startswith("00"):
             digits = "+41" + digits[1:]
@@ -198,21 +197,19 @@ def search_ids(text: str, limit: int = 50) -> list[int]:
         matching = _starting_with(Person.mobile, digits)
         if not is_postgresql():
             # a long prefix: the few holders from the mobile index, then put in name order
-            few = [i for (i,) in query.where(matching).limit(_FEW_MOBILES + 1).tuples()]
+            few = [i for (i,) in tuples_of(query.where(matching).limit(_FEW_MOBILES + 1))]
             if len(few) <= _FEW_MOBILES:
                 if not few:
                     return []
                 return [
                     i
-                    for (i,) in Person.select(Person.id)
-                    .where(Person.id.in_(few))
-                    .order_by(*by_name)
-                    .limit(limit)
-                    .tuples()
+                    for (i,) in tuples_of(
+                        Person.select(Person.id).where(Person.id.in_(few)).order_by(*by_name).limit(limit)
+                    )
                 ]
         # a short prefix many share: walking the names in order meets a page of them at once
         # (LIKE, which SQLite does not serve from the mobile index, keeps it on the name index)
-        return [i for (i,) in query.where(Person.mobile.startswith(digits)).order_by(*by_name).limit(limit).tuples()]
+        return [i for (i,) in tuples_of(query.where(Person.mobile.startswith(digits)).order_by(*by_name).limit(limit))]
     words = fold(raw).split()
     # the first word is an indexed prefix on "last first"; the others narrow it
     condition = _starting_with(Person.search_name, words[0])
@@ -220,10 +217,10 @@ def search_ids(text: str, limit: int = 50) -> list[int]:
     query = query.where(condition | first_word_any) if len(words) == 1 else query.where(condition)
     for word in words[1:]:
         query = query.where(Person.search_name.contains(word))
-    return [i for (i,) in query.order_by(*by_name).limit(limit).tuples()]
+    return [i for (i,) in tuples_of(query.order_by(*by_name).limit(limit))]
 
 
-def search(text: str, limit: int = 50):
+def search(text: str, limit: int = 50) -> list[Person]:
     """Persons matching a name prefix, a birth date (dd.mm.yyyy) or a phone number, by name.
 
     Uses indexed prefix queries so that typing stays instant among 50,000.
@@ -280,4 +277,5 @@ def channel_for(person: Person, order: tuple[str, ...] = ("sms", "email")) -> st
 
 
 def count() -> int:
-    return Person.select(pw.fn.COUNT(Person.id)).scalar()
+    persons: int = Person.select(pw.fn.COUNT(Person.id)).scalar()
+    return persons

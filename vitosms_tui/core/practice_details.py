@@ -15,6 +15,11 @@ value such as "Dr. med. Muster" never cuts a sentence short.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import Mandant
 
 # placeholders whose sentence is left out when they are empty
 # ("answer": the invitation to answer by SMS, only when the gateway takes replies)
@@ -23,7 +28,7 @@ _END_BEFORE = re.compile(r"(?:[.!?](?=\s)|\n)")
 _END_AFTER = re.compile(r"[.!?]|\n")
 
 
-def values_for(mandant, practice: dict) -> dict[str, str]:
+def values_for(mandant: Mandant | None, practice: Mapping[str, object]) -> dict[str, str]:
     """The Mandant's details, the practice-wide phone where the Mandant has none."""
     from .phone import format_phone
 
@@ -35,21 +40,21 @@ def values_for(mandant, practice: dict) -> dict[str, str]:
     }
 
 
-def leave_out_empty(parts: tuple[tuple[str, str], ...], context: dict) -> list[tuple[str, str]]:
+def leave_out_empty(parts: Sequence[tuple[str, str]], context: Mapping[str, object]) -> list[tuple[str, str]]:
     """The parsed template without the sentences whose optional placeholder is empty."""
-    parts = list(parts)
+    kept = list(parts)
     while True:
         empty = next(
             (
                 i
-                for i, (kind, name) in enumerate(parts)
+                for i, (kind, name) in enumerate(kept)
                 if kind == "field" and name in OPTIONAL and not str(context.get(name, "")).strip()
             ),
             None,
         )
         if empty is None:
-            return parts
-        parts = _without_sentence(parts, empty)
+            return kept
+        kept = _without_sentence(kept, empty)
 
 
 def _without_sentence(parts: list[tuple[str, str]], index: int) -> list[tuple[str, str]]:
@@ -94,7 +99,7 @@ _PHONE = re.compile(r"\+?[0-9][0-9 ./()-]{5,30}")
 LIMITS = {"practice_phone": 40, "practice_address": 200, "signature": 500}
 
 
-def check_detail(key: str, value) -> str | None:
+def check_detail(key: str, value: object) -> str | None:
     """A practice detail as stored (None: empty), or Refused (``invalid_<key>``) with the reason."""
     from .errors import Refused
 

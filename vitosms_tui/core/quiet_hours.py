@@ -13,8 +13,12 @@ window is one minute before it starts (settings have minute precision).
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from . import clock
+
+if TYPE_CHECKING:
+    from .models import Mandant
 
 DEFAULT_QUIET = ("20:00", "08:00")
 # the last allowed moment before a window: settings are whole minutes
@@ -30,7 +34,7 @@ def _parse(text: str | None, fallback: str) -> time:
         return time(int(hours), int(minutes))
 
 
-def window_of(mandant) -> tuple[time, time]:
+def window_of(mandant: Mandant | None) -> tuple[time, time]:
     """(start, end) of the Mandant's quiet hours as wall-clock times (defaults 20:00, 08:00)."""
     start = getattr(mandant, "quiet_start", None) if mandant is not None else None
     end = getattr(mandant, "quiet_end", None) if mandant is not None else None
@@ -42,7 +46,7 @@ def _at(day: date, moment: time) -> datetime:
     return clock.zurich_datetime(day, moment.hour, moment.minute)
 
 
-def _current_window(instant: datetime, mandant) -> tuple[datetime, datetime] | None:
+def _current_window(instant: datetime, mandant: Mandant | None) -> tuple[datetime, datetime] | None:
     """The quiet window (start, end) as UTC instants that holds ``instant``, or None."""
     start, end = window_of(mandant)
     if start == end:
@@ -61,7 +65,7 @@ def _current_window(instant: datetime, mandant) -> tuple[datetime, datetime] | N
     return None
 
 
-def in_quiet_hours(instant: datetime, mandant) -> bool:
+def in_quiet_hours(instant: datetime, mandant: Mandant | None) -> bool:
     """Whether ``instant`` lies in the Mandant's quiet hours (Zurich wall time)."""
     window = _current_window(clock.to_utc(instant), mandant)
     if window is None:
@@ -70,7 +74,7 @@ def in_quiet_hours(instant: datetime, mandant) -> bool:
     return window[0] <= clock.to_utc(instant) < window[1]
 
 
-def latest_allowed_before(instant: datetime, mandant) -> datetime:
+def latest_allowed_before(instant: datetime, mandant: Mandant | None) -> datetime:
     """``instant`` itself when allowed, else one minute before the quiet window it falls in."""
     instant = clock.to_utc(instant)
     window = _current_window(instant, mandant)
@@ -79,7 +83,7 @@ def latest_allowed_before(instant: datetime, mandant) -> datetime:
     return window[0] - MARGIN
 
 
-def next_allowed_at_or_after(instant: datetime, mandant) -> datetime:
+def next_allowed_at_or_after(instant: datetime, mandant: Mandant | None) -> datetime:
     """``instant`` itself when allowed, else the end of the quiet window it falls in."""
     instant = clock.to_utc(instant)
     window = _current_window(instant, mandant)
@@ -88,7 +92,7 @@ def next_allowed_at_or_after(instant: datetime, mandant) -> datetime:
     return window[1]
 
 
-def describe(mandant) -> str:
+def describe(mandant: Mandant | None) -> str:
     """The window as the desk reads it: ``20:00-08:00`` (or ``none``)."""
     start, end = window_of(mandant)
     if start == end:

@@ -23,17 +23,20 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TypedDict
 
 import peewee as pw
 
 from . import audit, clock, dates, mandanten, outbox, persons
-from .db import write_transaction
-from .drafts import Draft, Quote
+from .db import tuples_of, write_transaction
+from .drafts import Draft, Quote, quote
 from .errors import NotFound, Refused, UsageError
 from .mandanten import get_mandant
-from .models import CHANNELS, Appointment, Mandant, Message, Person, Recall
+from .models import CHANNELS, Appointment, Mandant, Message, Person, Recall, id_of
+from .states import PENDING
 
 OPEN, NOTIFIED, BOOKED, DONE, CANCELLED = "open", "notified", "booked", "done", "cancelled"
 NOTIFIABLE = (OPEN, NOTIFIED)
@@ -63,7 +66,7 @@ class RecallNotice:
     recalls: list[Recall]
     drafts: list[Draft]
     quote: Quote
-    messages: list[Message] = field(default_factory=list)
+    messages: Sequence[Message] = field(default_factory=list)
 
 
 # --- dates -------------------------------------------------------------------
@@ -94,7 +97,7 @@ def _reason(text: str) -> str:
     return value
 
 
-def _every(value) -> int | None:
+def _every(value: object) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_EVERY_MONTHS:
@@ -129,14 +132,18 @@ def add_recall(
     """
     appt = None
     if appointment is not None:
-        appt = Appointment.get_or_none(Appointment.id == getattr(appointment, "id", appointment))
+        appt = Appointment.get_or_none(Appointment.id == id_of(appointment))
         if appt is None:
             raise NotFound("not_found.appointment", appointment_id=getattr(appointment, "id", appointment))
     every = _every(every_months)
     reason = _reason(reason)
-    if person is None and appt is None:
+    if person is not None:
+        person_id = id_of(person)
+    elif appt is not None:
+        person_id = appt.person_id
+    else:
         raise UsageError("usage.recall_needs_person")
-    person = persons.get_person(getattr(person, "id", person) if person is not None else appt.person_id)
+    person = persons.get_person(person_id)
     if mandant is None:
         if appt is None:
             raise UsageError("usage.recall_needs_mandant")
@@ -179,7 +186,7 @@ def add_recall(
 
 
 def _set_status(recall: Recall | int, status: str, allowed: tuple[str, ...], user: str) -> Recall:
-    recall_id = getattr(recall, "id", recall)
+    recall_id = id_of(recall)
     with write_transaction():
         current = get_recall(recall_id)
         if current.status not in allowed:
@@ -283,8 +290,8 @@ def due_recalls(
 # --- notices -------------------------------------------------------------------
 
 
-def _load(recall_ids) -> list[Recall]:
-    ids = list(dict.fromkeys(int(getattr(r, "id", r)) for r in recall_ids))
+def _load(recall_ids: Iterable[Recall | int]) -> list[Recall]:
+    ids = list(dict.fromkeys(id_of(r) for r in recall_ids))
     if not ids:
         raise UsageError("usage.name_least_one")
     found = {
@@ -316,6 +323,8 @@ def recall_draft(recall: Recall, channel: str | None = None) -> Draft:
         )
     person = recall.person
     recipient = person.mobile if row.channel == "sms" else person.email
+    # an eligible recall has its channel and the person's address on it
+    assert row.channel is not None and recipient is not None
     subject, body = templates.render_message("recall", row.channel, person, recall.mandant, recall=recall)
     return Draft(
         channel=row.channel,
@@ -335,7 +344,7 @@ def _one_mandant(recalls: list[Recall]) -> Mandant:
     return recalls[0].mandant
 
 
-def quote_recalls(recall_ids, channel: str | None = None) -> RecallNotice:
+def quote_recalls(recall_ids: Iterable[Recall | int], channel: str | None = None) -> RecallNotice:
     """Drafts and their cost for a selection of one Mandant's recalls; writes nothing.
 
     Refused when a recall may not be notified (its excluded code) or the
@@ -345,10 +354,10 @@ def quote_recalls(recall_ids, channel: str | None = None) -> RecallNotice:
     recalls = _load(recall_ids)
     mandant = _one_mandant(recalls)
     drafts = [recall_draft(r, channel) for r in recalls]
-    return RecallNotice(mandant, recalls, drafts, outbox.quote(mandant, drafts))
+    return RecallNotice(mandant, recalls, drafts, quote(mandant, drafts))
 
 
-def notify_recalls(recall_ids, user: str, channel: str | None = None) -> RecallNotice:
+def notify_recalls(recall_ids: Iterable[Recall | int], user: str, channel: str | None = None) -> RecallNotice:
     """Queue the notices (one transaction: all or none) and mark the recalls ``notified``.
 
     Refused also when a recall's earlier notice is still waiting to be sent.
@@ -358,7 +367,7 @@ def notify_recalls(recall_ids, user: str, channel: str | None = None) -> RecallN
         ids = [r.id for r in notice.recalls]
         pending = (
             Message.select(Message.id, Message.recall)
-            .where(Message.recall.in_(ids) & Message.status.in_(("queued", "sending")))
+            .where(Message.recall.in_(ids) & Message.status.in_(PENDING))
             .first()
         )
         if pending is not None:
@@ -369,7 +378,7 @@ def notify_recalls(recall_ids, user: str, channel: str | None = None) -> RecallN
         Recall.update(status=NOTIFIED, notified_at=now).where(
             Recall.id.in_(ids) & Recall.status.in_(NOTIFIABLE)
         ).execute()
-        audit.record(user, "recall_notify", mandant=notice.mandant, recalls=ids, messages=[m.id for m in messages])
+        audit.record(user, "recall_notify", mandant=notice.mandant, recalls=ids, messages=messages.ids)
     return notice
 
 
@@ -384,12 +393,11 @@ def mark_booked_recalls(now: datetime | None = None, user: str = "automation") -
     process that changes the status creates the successor.
     """
     appt = Appointment.alias()
-    rows = (
+    rows = tuples_of(
         Recall.select(Recall.id, pw.fn.MIN(appt.id))
         .join(appt, on=((appt.person == Recall.person) & (appt.mandant == Recall.mandant)))
         .where((Recall.status == NOTIFIED) & (appt.status == "booked") & (appt.created_at >= Recall.notified_at))
         .group_by(Recall.id)
-        .tuples()
     )
     found = list(rows)
     booked = 0
@@ -420,7 +428,28 @@ def mark_booked_recalls(now: datetime | None = None, user: str = "automation") -
 # --- JSON ------------------------------------------------------------------------
 
 
-def recall_json(row: RecallRow | Recall) -> dict:
+class RecallJson(TypedDict):
+    """The ``recall due`` object of CONTRACT.md."""
+
+    id: int
+    person_id: int
+    person: str
+    mandant: str
+    reason: str
+    due: str
+    every_months: int | None
+    status: str
+    eligible: bool
+    excluded: str | None
+    reason_excluded: str | None
+    channel: str | None
+    appointment_id: int | None
+    notified_at: str | None
+    booked_appointment_id: int | None
+    previous_id: int | None
+
+
+def recall_json(row: RecallRow | Recall) -> RecallJson:
     """The ``recall due`` object: id, person, Mandant, reason, due, status, eligibility, channel."""
     if isinstance(row, Recall):
         row = eligibility(row)

@@ -28,11 +28,32 @@ or a note (a move, a run of automation).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
 
 from . import clock, mandanten
 from .errors import Refused
 from .quiet_hours import in_quiet_hours, latest_allowed_before, next_allowed_at_or_after
+from .states import Channel, Purpose
+
+if TYPE_CHECKING:  # drafts imports what builds a draft; at run time it is imported where used
+    from .drafts import Draft
+    from .models import Appointment, Mandant, Person
+
+
+class Booked(Protocol):
+    """What planning a reminder reads of an appointment: an Appointment, or the
+    lighter row that automation reads for thousands of them."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def mandant(self) -> Mandant: ...
+    @property
+    def status(self) -> str: ...
+
 
 SHORT_NOTICE = timedelta(hours=2)
 DEFAULT_LEAD_HOURS = 24
@@ -72,7 +93,7 @@ def lead_time_before(start: datetime, lead_hours: int) -> datetime:
     start = clock.to_utc(start)
     if lead_hours > 0 and lead_hours % 24 == 0:
         local = clock.local(start).replace(tzinfo=None) - timedelta(days=lead_hours // 24)
-        return local.replace(tzinfo=clock.ZURICH).astimezone(clock.UTC)
+        return local.replace(tzinfo=clock.ZURICH).astimezone(UTC)
     return start - timedelta(hours=lead_hours)
 
 
@@ -80,7 +101,7 @@ def _when(instant: datetime) -> str:
     return clock.local(instant).strftime("%d.%m.%Y %H:%M")
 
 
-def _unsendable(appointment, now: datetime, what: str) -> ReminderPlan | None:
+def _unsendable(appointment: Booked, now: datetime, what: str) -> ReminderPlan | None:
     if appointment.status == "cancelled":
         return ReminderPlan(None, APPOINTMENT_CANCELLED, f"the appointment is cancelled: no {what}")
     if clock.to_utc(appointment.start) <= now:
@@ -90,10 +111,10 @@ def _unsendable(appointment, now: datetime, what: str) -> ReminderPlan | None:
     return None
 
 
-KINDS = ("reminder", "confirmation")
+KINDS = (Purpose.REMINDER, Purpose.CONFIRMATION)
 
 
-def plan_reminder(appointment, now: datetime | None = None) -> ReminderPlan:
+def plan_reminder(appointment: Booked, now: datetime | None = None) -> ReminderPlan:
     """When the reminder for ``appointment`` goes out (lead time, quiet hours, short notice)."""
     now = clock.to_utc(now or clock.now())
     refused = _unsendable(appointment, now, "reminder")
@@ -124,7 +145,7 @@ def plan_reminder(appointment, now: datetime | None = None) -> ReminderPlan:
     return ReminderPlan(now, AT_ONCE, "short notice: reminder sent at once", due)
 
 
-def plan_confirmation(appointment, now: datetime | None = None) -> ReminderPlan:
+def plan_confirmation(appointment: Appointment, now: datetime | None = None) -> ReminderPlan:
     """When the confirmation for ``appointment`` goes out: now, or after the quiet hours."""
     now = clock.to_utc(now or clock.now())
     refused = _unsendable(appointment, now, "confirmation")
@@ -140,26 +161,31 @@ def plan_confirmation(appointment, now: datetime | None = None) -> ReminderPlan:
     )
 
 
-def plan(kind: str, appointment, now: datetime | None = None) -> ReminderPlan:
+def plan(kind: str, appointment: Appointment, now: datetime | None = None) -> ReminderPlan:
     """:func:`plan_reminder` or :func:`plan_confirmation` by ``kind``."""
-    if kind == "confirmation":
+    if kind == Purpose.CONFIRMATION:
         return plan_confirmation(appointment, now)
     return plan_reminder(appointment, now)
 
 
-def auto_key_for(appointment) -> str:
+def auto_key_for(appointment: Appointment) -> str:
     """Automation's once-per-appointment key: the appointment, not its time, so that a
     reminder the desk withdrew on a move is not created again."""
     return f"reminder:{appointment.id}"
 
 
-def _address(person, channel: str) -> str | None:
-    return person.mobile if channel == "sms" else person.email
+def _address(person: Person, channel: str) -> str | None:
+    address: str | None = person.mobile if channel == Channel.SMS else person.email
+    return address
 
 
 def reminder_draft(
-    appointment, kind: str = "reminder", channel: str | None = None, fallback: bool = False, auto_key: str | None = None
-):
+    appointment: Appointment,
+    kind: str = Purpose.REMINDER,
+    channel: str | None = None,
+    fallback: bool = False,
+    auto_key: str | None = None,
+) -> Draft:
     """The message (an outbox Draft) reminding of or confirming ``appointment``.
 
     The channel defaults to the person's: the preferred one if usable, else the

@@ -27,16 +27,18 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypedDict
 
 import peewee as pw
 
-from . import audit, clock, outbox
+from . import audit, bulk, clock, outbox
 from . import persons as person_records
 from .db import write_transaction
 from .errors import NotFound, Refused
-from .models import Appointment, Message, Person, Reply
+from .models import Appointment, Message, Person, Reply, id_of
 from .phone import mask_number
 from .reply_words import CONFIRMED, DECLINED, STOP, understand
+from .states import Status
 
 log = logging.getLogger("vitosms.replies")
 
@@ -63,11 +65,11 @@ class Incoming:
         return "sha:" + hashlib.sha256(content.encode("utf-8")).hexdigest()[:64]
 
 
-def _sms_sent_to(number: str, before: datetime):
+def _sms_sent_to(number: str, before: datetime) -> pw.Expression:
     return (
         (Message.channel == "sms")
         & (Message.recipient == number)
-        & Message.status.in_(("sent", "delivered"))
+        & Message.status.in_((Status.SENT, Status.DELIVERED))
         & Message.sent_at.is_null(False)
         & (Message.sent_at <= before)
         & (Message.sent_at >= before - timedelta(days=MATCH_DAYS))
@@ -76,7 +78,10 @@ def _sms_sent_to(number: str, before: datetime):
 
 def answered_message(number: str, at: datetime) -> Message | None:
     """The newest SMS sent to ``number`` within the 14 days before ``at``."""
-    return Message.select().where(_sms_sent_to(number, at)).order_by(Message.sent_at.desc(), Message.id.desc()).first()
+    newest: Message | None = (
+        Message.select().where(_sms_sent_to(number, at)).order_by(Message.sent_at.desc(), Message.id.desc()).first()
+    )
+    return newest
 
 
 def _person_of_number(number: str) -> Person | None:
@@ -164,7 +169,7 @@ def stop_sms(number: str, source: str) -> list[int]:
         person_records.set_consent(person, "sms", False, user=source, source=source)
     queued = Message.select(Message.id).where(
         (Message.channel == "sms")
-        & (Message.status == "queued")
+        & (Message.status == Status.QUEUED)
         & ((Message.recipient == number) | Message.person.in_([p.id for p in persons] or [0]))
     )
     for row in list(queued):
@@ -176,12 +181,11 @@ def stopped_numbers(numbers: list[str]) -> set[str]:
     """Those of ``numbers`` whose owner answered STOP (500 to a query)."""
     found: set[str] = set()
     unique = sorted(set(numbers))
-    for start in range(0, len(unique), 500):
+    for chunk in bulk.chunks(unique):
         found.update(
             row.mobile
-            for row in Person.select(Person.mobile).where(
-                Person.mobile.in_(unique[start : start + 500]) & (Person.consent_sms == False)
-            )
+            for row in Person.select(Person.mobile).where(Person.mobile.in_(chunk) & (Person.consent_sms == False))
+            if row.mobile is not None  # never: IN leaves out NULL
         )  # noqa: E712
     return found
 
@@ -229,7 +233,7 @@ def mark_read(reply: Reply | int, user: str) -> None:
 def reassign(reply: Reply | int, person: Person | int, user: str) -> Reply:
     """Give the reply to another person (a family's shared number): their newest SMS is the one answered."""
     with write_transaction():
-        reply = get_reply(getattr(reply, "id", reply))
+        reply = get_reply(id_of(reply))
         target = Person.get_or_none(Person.id == getattr(person, "id", person))
         if target is None:
             raise NotFound("not_found.person", person_id=getattr(person, "id", person))
@@ -284,7 +288,24 @@ def conversation(person: Person | int, limit: int = 20) -> list[tuple[datetime, 
     return sorted(out + back, key=lambda row: row[0])[-limit:]
 
 
-def reply_json(reply: Reply) -> dict:
+# "from" is a keyword: the functional form
+InboxReply = TypedDict(
+    "InboxReply",
+    {
+        "id": int,
+        "from": str,
+        "person_id": int | None,
+        "text": str,
+        "received_at": str | None,
+        "message_id": int | None,
+        "appointment_id": int | None,
+        "action": str,
+        "read_at": str | None,
+    },
+)
+
+
+def reply_json(reply: Reply) -> InboxReply:
     """The CONTRACT.md ``inbox`` object (and whether the desk read it)."""
     return {
         "id": reply.id,

@@ -7,6 +7,8 @@ step in ``STEPS``. Running it twice changes nothing the second time.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from .db import database
 from .models import ALL_MODELS, Setting
 
@@ -65,7 +67,7 @@ def _add_missing_columns() -> list[str]:
 
     db = database.obj
     migrator = SchemaMigrator.from_database(db)
-    added = []
+    added: list[str] = []
     for model in ALL_MODELS:
         table = model._meta.table_name
         existing = {c.name for c in db.get_columns(table)}
@@ -93,7 +95,15 @@ def _add_missing_columns() -> list[str]:
     return added
 
 
-def migrate() -> dict:
+class Migration(TypedDict):
+    """What `vitosms init` did (CONTRACT.md)."""
+
+    from_version: int
+    schema_version: int
+    added_columns: list[str]
+
+
+def migrate() -> Migration:
     """Create or upgrade the schema; return what was done."""
     db = database.obj
     before = schema_version()
@@ -106,7 +116,7 @@ def migrate() -> dict:
         db.create_tables([m for m in ALL_MODELS if m._meta.table_name not in existing])
         added = _add_missing_columns() if existing else []
         for model in ALL_MODELS:
-            model._schema.create_indexes(safe=True)
+            model._schema.create_indexes(safe=True)  # type: ignore[attr-defined]  # not in peewee's stubs
         for version in range(max(before, 1) + 1, SCHEMA_VERSION + 1):
             if before and version in STEPS:
                 STEPS[version]()

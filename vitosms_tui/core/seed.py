@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from typing import Any
+
+import peewee as pw
 
 from . import audit, clock, credits
 from .coded import Coded, dumps
-from .db import write_transaction
+from .db import tuples_of, write_transaction
 from .errors import Refused
 from .models import Appointment, CreditEntry, Mandant, Message, MessageEvent, Person, Setting, Staff
 from .persons import fold, search_name_of
+from .states import Channel, Purpose, Status
 
 MANDANTEN = [
     ("HAU", "Dr. med. Anna Hauser", "Dr Hauser"),
@@ -163,10 +167,14 @@ def _mobile(rng: random.Random) -> str:
             return number
 
 
-def _person_rows(count: int, rng: random.Random, mandanten: list[Mandant], stamp) -> list[dict]:
+# a table row for the bulk insert: column name -> value, of the column's type
+Row = dict[str, Any]
+
+
+def _person_rows(count: int, rng: random.Random, mandanten: list[Mandant], stamp: str) -> list[Row]:
     languages = [lang for lang, weight in LANGUAGE_WEIGHTS for _ in range(weight)]
     today = clock.today()
-    rows = []
+    rows: list[Row] = []
     for index in range(count):
         language = rng.choice(languages)
         last_names, first_names = NAMES[language]
@@ -178,7 +186,7 @@ def _person_rows(count: int, rng: random.Random, mandanten: list[Mandant], stamp
         if index % 97 == 5:  # a few persons can be reached by neither channel
             has_mobile = has_email = False
         mail_name = fold(f"{first}.{last}").replace(" ", "").replace("'", "")
-        row = {
+        row: Row = {
             "salutation": salutation,
             "first_name": first,
             "last_name": last,
@@ -214,10 +222,15 @@ def _history_days(years: int) -> list[date]:
 
 
 def _appointment_rows(
-    count: int | None, rng: random.Random, mandanten: list[Mandant], person_ids: list[int], stamp, years: int = 0
-) -> list[dict]:
+    count: int | None,
+    rng: random.Random,
+    mandanten: list[Mandant],
+    person_ids: list[int],
+    stamp: str,
+    years: int = 0,
+) -> list[Row]:
     days = _history_days(years) if years and count is not None else _working_days(clock.today())
-    rows = []
+    rows: list[Row] = []
     if count is None:
         # a realistic agenda: about eight appointments per Mandant and day, no overlaps
         for day in days:
@@ -255,7 +268,9 @@ def _start(day: date, minute: int) -> str:
     return _starts[key]
 
 
-def _appointment(rng, mandant_id, person_id, day, minute, minutes, stamp) -> dict:
+def _appointment(
+    rng: random.Random, mandant_id: int, person_id: int, day: date, minute: int, minutes: int, stamp: str
+) -> Row:
     return {
         "mandant": mandant_id,
         "person": person_id,
@@ -269,8 +284,14 @@ def _appointment(rng, mandant_id, person_id, day, minute, minutes, stamp) -> dic
 
 
 # a history of messages: how they ended (a queued one waits for a day to come)
-MESSAGE_FATES = [("delivered", 80), ("failed", 6), ("cancelled", 4), ("queued", 2), ("sent", 8)]
-MESSAGE_PURPOSES = [("reminder", 60), ("recall", 15), ("birthday", 5), ("free", 20)]
+MESSAGE_FATES = [
+    (Status.DELIVERED, 80),
+    (Status.FAILED, 6),
+    (Status.CANCELLED, 4),
+    (Status.QUEUED, 2),
+    (Status.SENT, 8),
+]
+MESSAGE_PURPOSES = [(Purpose.REMINDER, 60), (Purpose.RECALL, 15), (Purpose.BIRTHDAY, 5), (Purpose.FREE, 20)]
 MESSAGE_BODY = "Guten Tag, wir erinnern Sie an Ihren Termin bei {sender}. Bei Verhinderung bitte 044 123 45 67 anrufen."
 HISTORY_DAYS = 5 * 365
 
@@ -287,7 +308,7 @@ def _messages(count: int, rng: random.Random, mandanten: list[Mandant]) -> None:
         return
     fates = [fate for fate, weight in MESSAGE_FATES for _ in range(weight)]
     purposes = [purpose for purpose, weight in MESSAGE_PURPOSES for _ in range(weight)]
-    people = list(Person.select(Person.id, Person.mandant, Person.mobile, Person.email).order_by(Person.id).tuples())
+    people = list(tuples_of(Person.select(Person.id, Person.mandant, Person.mobile, Person.email).order_by(Person.id)))
     tariff = credits.tariff()
     now = clock.now()
     instants: dict[int, str] = {}
@@ -297,53 +318,54 @@ def _messages(count: int, rng: random.Random, mandanten: list[Mandant]) -> None:
             instants[minutes_ago] = Message.created_at.db_value(now - timedelta(minutes=minutes_ago))
         return instants[minutes_ago]
 
-    rows, fates_of = [], []
+    rows: list[Row] = []
+    fates_of: list[tuple[Status, str]] = []
     spent = {m.id: 0 for m in mandanten}
     by_id = {m.id: m for m in mandanten}
     for index in range(count):
         person_id, mandant_id, mobile, email = rng.choice(people)
         mandant = by_id.get(mandant_id) or rng.choice(mandanten)
-        channel = "sms" if mobile and (not email or rng.random() < 0.75) else "email"
-        recipient = (mobile if channel == "sms" else email) or f"patient{index}@example.ch"
+        channel = Channel.SMS if mobile and (not email or rng.random() < 0.75) else Channel.EMAIL
+        recipient = (mobile if channel == Channel.SMS else email) or f"patient{index}@example.ch"
         fate = rng.choice(fates)
-        if fate == "sent" and channel == "sms":
-            fate = "delivered"
-        if fate == "delivered" and channel == "email":
-            fate = "sent"
-        created = rng.randrange(60, HISTORY_DAYS * 24 * 60) // 15 * 15  # minutes ago, quarter hours
-        due = at(created) if fate != "queued" else at(-rng.randrange(1, 30 * 24 * 60) // 15 * 15)
+        if fate == Status.SENT and channel == Channel.SMS:
+            fate = Status.DELIVERED
+        if fate == Status.DELIVERED and channel == Channel.EMAIL:
+            fate = Status.SENT
+        ago = rng.randrange(60, HISTORY_DAYS * 24 * 60) // 15 * 15  # minutes ago, quarter hours
+        due = at(ago) if fate != Status.QUEUED else at(-rng.randrange(1, 30 * 24 * 60) // 15 * 15)
         cost = tariff.cost(channel, 1)
         spent[mandant.id] += cost
-        done = at(max(0, created - 1)) if fate in ("sent", "delivered") else None
+        done = at(max(0, ago - 1)) if fate in (Status.SENT, Status.DELIVERED) else None
         rows.append(
             {
                 "mandant": mandant.id,
                 "person": person_id,
                 "channel": channel,
                 "recipient": recipient,
-                "sender": mandant.sender if channel == "sms" else mandant.name,
-                "subject": "Ihr Termin" if channel == "email" else "",
+                "sender": mandant.sender if channel == Channel.SMS else mandant.name,
+                "subject": "Ihr Termin" if channel == Channel.EMAIL else "",
                 "body": MESSAGE_BODY.format(sender=mandant.name),
                 "purpose": rng.choice(purposes),
                 "status": fate,
-                "encoding": "gsm" if channel == "sms" else None,
-                "segments": 1 if channel == "sms" else None,
+                "encoding": "gsm" if channel == Channel.SMS else None,
+                "segments": 1 if channel == Channel.SMS else None,
                 "credits": cost,
                 "idempotency_key": f"seed{index:08d}{rng.getrandbits(32):08x}",
                 "scheduled_at": due,
                 "next_attempt_at": due,
-                "attempts": 0 if fate in ("queued", "cancelled") else 1,
-                "provider_id": f"seed-{index}" if channel == "sms" and fate != "queued" else None,
+                "attempts": 0 if fate in (Status.QUEUED, Status.CANCELLED) else 1,
+                "provider_id": f"seed-{index}" if channel == Channel.SMS and fate != Status.QUEUED else None,
                 "sent_at": done,
-                "delivered_at": done if fate == "delivered" else None,
-                "error": "undelivered: number not reachable" if fate == "failed" else None,
-                "error_code": "undelivered" if fate == "failed" else None,
-                "error_data": "{}" if fate == "failed" else None,
-                "created_at": at(created),
+                "delivered_at": done if fate == Status.DELIVERED else None,
+                "error": "undelivered: number not reachable" if fate == Status.FAILED else None,
+                "error_code": "undelivered" if fate == Status.FAILED else None,
+                "error_data": "{}" if fate == Status.FAILED else None,
+                "created_at": at(ago),
                 "created_by": "seed",
             }
         )
-        fates_of.append((fate, at(created)))
+        fates_of.append((fate, at(ago)))
     for mandant in mandanten:
         CreditEntry.create(
             mandant=mandant,
@@ -356,13 +378,15 @@ def _messages(count: int, rng: random.Random, mandanten: list[Mandant]) -> None:
     _insert(Message, rows)
     ids = [
         mid
-        for (mid,) in Message.select(Message.id)
-        .order_by(Message.id)
-        .limit(count)
-        .where(Message.idempotency_key.startswith("seed"))
-        .tuples()
+        for (mid,) in tuples_of(
+            Message.select(Message.id)
+            .order_by(Message.id)
+            .limit(count)
+            .where(Message.idempotency_key.startswith("seed"))
+        )
     ]
-    ledger, events = [], []
+    ledger: list[Row] = []
+    events: list[Row] = []
     for message_id, row, (fate, created) in zip(ids, rows, fates_of, strict=True):
         ledger.append(
             {
@@ -382,22 +406,22 @@ def _messages(count: int, rng: random.Random, mandanten: list[Mandant]) -> None:
         events.append(
             _event(message_id, created, "queued", f"by seed, {cost} credit{plural}", user="seed", credits=cost)
         )
-        if fate == "queued":
+        if fate == Status.QUEUED:
             continue
-        if fate == "cancelled":
+        if fate == Status.CANCELLED:
             events.append(_event(message_id, created, "cancelled", "withdrawn by seed", why="withdrawn", user="seed"))
         else:
             events.append(_event(message_id, created, "claimed", "attempt 1 by seed", attempt=1, worker="seed"))
-            if fate == "failed":
+            if fate == Status.FAILED:
                 events.append(
                     _event(message_id, row["sent_at"] or created, "failed", row["error"], fault="undelivered")
                 )
             else:
                 events.append(_event(message_id, row["sent_at"] or created, "sent", "by seed", worker="seed"))
-            if fate == "delivered":
+            if fate == Status.DELIVERED:
                 events.append(_event(message_id, row["delivered_at"], "delivered", "report"))
-        if fate in ("failed", "cancelled"):
-            note = Coded("message", f"message {message_id} {fate}", {"message_id": message_id, "why": fate})
+        if fate in (Status.FAILED, Status.CANCELLED):
+            note = Coded("message", f"message {message_id} {fate}", {"message_id": message_id, "why": str(fate)})
             ledger.append(
                 {
                     "mandant": row["mandant"],
@@ -416,12 +440,12 @@ def _messages(count: int, rng: random.Random, mandanten: list[Mandant]) -> None:
     _insert(MessageEvent, events)
 
 
-def _event(message_id: int, at, kind: str, detail: str, **values) -> dict:
+def _event(message_id: int, at: str, kind: str, detail: str, **values: object) -> Row:
     """A timeline row with its English detail and its values."""
     return {"message": message_id, "at": at, "kind": kind, "detail": detail, "data": dumps(values)}
 
 
-def _insert(model, rows: list[dict], chunk: int = 5000) -> None:
+def _insert(model: type[pw.Model], rows: list[Row], chunk: int = 5000) -> None:
     """Bulk insert with executemany: peewee's per-row SQL building is too slow for 250,000 rows."""
     if not rows:
         return
@@ -451,7 +475,7 @@ def seed_practice(
     user: str = "seed",
     messages: int = 0,
     years: int = 0,
-) -> dict:
+) -> dict[str, int]:
     """Fill an empty database with a demo practice; refuses a database with data.
 
     ``appointments`` lie within four weeks of today, or with ``years`` over that
@@ -479,10 +503,12 @@ def seed_practice(
             for i, (code, name, sender) in enumerate(MANDANTEN[:mandanten])
         ]
         for login, name, role in (("empfang", "Empfang", "frontdesk"), ("servicedesk", "Service Desk", "servicedesk")):
-            Staff.get_or_create(login=login, defaults={"name": name, "role": role})
+            Staff.get_or_create(login=login, defaults={"name": name, "role": role})  # type: ignore[no-untyped-call]
         if user and user != "seed":
             # whoever builds a demo practice may try the order window in it
-            Staff.get_or_create(login=user, defaults={"name": user, "role": "frontdesk", "may_order": True})
+            Staff.get_or_create(  # type: ignore[no-untyped-call]  # peewee's stubs leave it unannotated
+                login=user, defaults={"name": user, "role": "frontdesk", "may_order": True}
+            )
         for key, value in (("practice_name", "Praxis am See"), ("practice_phone", "044 123 45 67")):
             Setting.insert(key=key, value=value).on_conflict_ignore().execute()
         for mandant in created:
@@ -495,7 +521,7 @@ def seed_practice(
                 note_code=_STARTING_NOTE.code,
             )
         _insert(Person, _person_rows(persons, rng, created, stamp))
-        person_ids = [pid for (pid,) in Person.select(Person.id).order_by(Person.id).tuples()]
+        person_ids = [pid for (pid,) in tuples_of(Person.select(Person.id).order_by(Person.id))]
         appointment_rows = _appointment_rows(appointments, rng, created, person_ids, stamp, years)
         _insert(Appointment, appointment_rows)
         _messages(messages, rng, created)

@@ -51,11 +51,11 @@ _NUMBER_LIMITS = {
 _KNOWN = {f.name for f in fields(SmsSettings)}
 
 
-def _refuse(key: str, value, expected: str) -> UsageError:
+def _refuse(key: str, value: object, expected: str) -> UsageError:
     return UsageError("usage.config_sms", key=key, value=value, expected=expected)
 
 
-def load_sms_settings(values: dict) -> SmsSettings:
+def load_sms_settings(values: dict[str, object]) -> SmsSettings:
     """The ``[sms]`` table checked key by key; the first bad one is refused (exit 2)."""
     sms = SmsSettings()
     for key, value in values.items():

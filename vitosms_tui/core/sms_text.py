@@ -36,6 +36,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from .errors import Refused
 
@@ -72,6 +73,8 @@ _EXTENSION_TABLE = "\f^{}\\[~]|€"
 # On the wire an extension character is ESC (0x1B) + the character.
 _ESCAPED = str.maketrans({c: "\x1b" + c for c in _EXTENSION_TABLE})
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# what a text is cut as: characters (GSM-7, escapes included) or UTF-16 bytes
+_Wire = TypeVar("_Wire", str, bytes)
 
 GSM_BASIC: frozenset[str] = frozenset(_BASIC_TABLE)
 GSM_EXTENSION: frozenset[str] = frozenset(_EXTENSION_TABLE)
@@ -171,14 +174,14 @@ def _ucs2(text: str, non_gsm: tuple[str, ...]) -> SmsAnalysis:
     return SmsAnalysis("ucs2", units, len(parts), non_gsm, parts, UCS2_MULTI, UCS2_MULTI - last)
 
 
-def _cut(wire: str | bytes, limit: int, half: int, opens_pair) -> tuple[list, int]:
+def _cut(wire: _Wire, limit: int, half: int, opens_pair: Callable[[Any], bool]) -> tuple[list[_Wire], int]:
     """Cut ``wire`` into pieces of at most ``limit`` units of ``half`` items each.
 
     When the last unit before a cut opens a pair (``opens_pair(last_item)``),
     the cut moves one unit back so the pair stays together. Returns the pieces
     and the number of items in the last one.
     """
-    pieces = []
+    pieces: list[_Wire] = []
     start, size, step = 0, len(wire), limit * half
     while start + step < size:
         end = start + step
@@ -308,7 +311,7 @@ def _transliterate(char: str) -> str:
     return "".join(pieces) if pieces else "?"
 
 
-class _RewriteTable(dict):
+class _RewriteTable(dict[int, str]):
     """Code point -> replacement for str.translate, filled on first use."""
 
     _MAX = 20_000  # an open cache must not grow without end on hostile input

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 
@@ -25,7 +26,7 @@ from babel.dates import format_date, get_date_format
 from . import clock, header_text
 from .db import write_transaction
 from .errors import NotFound, Refused, UsageError
-from .models import CHANNELS, LANGUAGES, PURPOSES, AuditEntry, Mandant, Setting, Template
+from .models import CHANNELS, LANGUAGES, PURPOSES, Appointment, AuditEntry, Mandant, Person, Recall, Setting, Template
 from .paths import data_dir
 from .practice_details import OPTIONAL, leave_out_empty, values_for
 from .reply_words import INVITATION
@@ -162,7 +163,8 @@ def render(body: str, context: dict[str, str]) -> str:
     Values are inserted as they are: a name containing ``{last_name}`` stays
     that text, because the template is parsed before any value goes in.
     """
-    out, parts = [], _parse(body)
+    out: list[str] = []
+    parts: Sequence[tuple[str, str]] = _parse(body)
     if any(kind == "field" and value in OPTIONAL for kind, value in parts):
         parts = leave_out_empty(parts, context)  # no "Absage: ." when a detail is missing
     for kind, value in parts:
@@ -175,12 +177,12 @@ def render(body: str, context: dict[str, str]) -> str:
     return "".join(out)
 
 
-def _clean(value) -> str:
+def _clean(value: object) -> str:
     """One line, single spaces: master data must not break a text's layout."""
     return " ".join(str(value or "").split())
 
 
-def language_of(person=None, language: str | None = None) -> str:
+def language_of(person: Person | None = None, language: str | None = None) -> str:
     """The language to write in: the explicit one, else the person's, else German."""
     if language is not None:
         if language not in LANGUAGES:
@@ -208,7 +210,7 @@ def title_of(salutation: str | None, language: str) -> str:
     return TITLES[kind][language] if kind else ""
 
 
-def practice_info() -> dict:
+def practice_info() -> dict[str, str]:
     """The practice's name and phone from the settings (defaults: "Praxis", "")."""
     values = {"practice_name": "Praxis", "practice_phone": "", "sms_replies": "off"}
     for row in Setting.select().where(Setting.key.in_(list(values))):
@@ -218,7 +220,12 @@ def practice_info() -> dict:
 
 
 def context_for(
-    person=None, mandant=None, appointment=None, recall=None, practice: dict | None = None, language: str | None = None
+    person: Person | None = None,
+    mandant: Mandant | None = None,
+    appointment: Appointment | None = None,
+    recall: Recall | None = None,
+    practice: dict[str, str] | None = None,
+    language: str | None = None,
 ) -> dict[str, str]:
     """Every placeholder value these records can give, in the person's language.
 
@@ -276,7 +283,7 @@ def _check_text(purpose: str, language: str, channel: str, body: str, subject: s
     validate_template(body, subject, purpose)
 
 
-def _mandant(mandant) -> Mandant | None:
+def _mandant(mandant: Mandant | int | str | None) -> Mandant | None:
     """A Mandant from a record, an id or a code (None: practice-wide)."""
     if mandant is None or isinstance(mandant, Mandant):
         return mandant
@@ -334,21 +341,21 @@ def install_default_templates(overwrite: bool = False) -> int:
     return written
 
 
-def _stored(purpose: str, language: str, channel: str, mandant: Mandant | None):
+def _stored(purpose: str, language: str, channel: str, mandant: Mandant | None) -> Template | None:
     owner = Template.mandant.is_null() if mandant is None else Template.mandant == mandant
     return Template.get_or_none(
         (Template.purpose == purpose) & (Template.language == language) & (Template.channel == channel) & owner
     )
 
 
-def find_template(purpose: str, language: str, channel: str, mandant=None) -> Template:
+def find_template(purpose: str, language: str, channel: str, mandant: Mandant | int | str | None = None) -> Template:
     """The Mandant's own text, else the practice's, else the default file (unsaved,
     ``id`` None); for a language without any of these, the same in German."""
     _check_kind(purpose, language, channel)
-    mandant = _mandant(mandant)
+    owned_by = _mandant(mandant)
     defaults = None
     for lang in dict.fromkeys((language, "de")):
-        for owner in (mandant, None) if mandant is not None else (None,):
+        for owner in (owned_by, None) if owned_by is not None else (None,):
             row = _stored(purpose, lang, channel, owner)
             if row is not None:
                 return row
@@ -367,27 +374,33 @@ def find_template(purpose: str, language: str, channel: str, mandant=None) -> Te
 
 
 def save_template(
-    purpose: str, language: str, channel: str, body: str, subject: str = "", mandant=None, user: str = ""
+    purpose: str,
+    language: str,
+    channel: str,
+    body: str,
+    subject: str = "",
+    mandant: Mandant | int | str | None = None,
+    user: str = "",
 ) -> Template:
     """Store a text (for one Mandant, or practice-wide); a refused text changes nothing."""
     body, subject = (body or "").strip(), (subject or "").strip()
     _check_text(purpose, language, channel, body, subject)
-    mandant = _mandant(mandant)
+    owner = _mandant(mandant)
     with write_transaction():
-        row = _stored(purpose, language, channel, mandant)
+        row = _stored(purpose, language, channel, owner)
         if row is None:
-            suffix = f"/{mandant.code}" if mandant is not None else ""
+            suffix = f"/{owner.code}" if owner is not None else ""
             row = Template(
                 purpose=purpose,
                 language=language,
                 channel=channel,
-                mandant=mandant,
+                mandant=owner,
                 name=f"{purpose}/{channel}/{language}{suffix}",
             )
         row.body, row.subject, row.updated_at = body, subject, clock.now()
         row.save()
         AuditEntry.create(
-            user=user or "", action="template_save", mandant=mandant, detail=f"{purpose}/{channel}/{language}"
+            user=user or "", action="template_save", mandant=owner, detail=f"{purpose}/{channel}/{language}"
         )
     return row
 
@@ -407,10 +420,10 @@ def list_templates(
 def render_message(
     purpose: str,
     channel: str,
-    person,
-    mandant,
-    appointment=None,
-    recall=None,
+    person: Person | None,
+    mandant: Mandant | int | str | None,
+    appointment: Appointment | None = None,
+    recall: Recall | None = None,
     body: str | None = None,
     subject: str | None = None,
     language: str | None = None,
@@ -425,18 +438,21 @@ def render_message(
     _check_kind(purpose, "de", channel)
     source = appointment if appointment is not None else recall
     person = person if person is not None else getattr(source, "person", None)
-    mandant = _mandant(mandant if mandant is not None else getattr(source, "mandant", None))
+    writer = _mandant(mandant if mandant is not None else getattr(source, "mandant", None))
     language = language_of(person, language)
     template = None
     if body is None or (channel == "email" and not (subject or "").strip()):
-        template = find_template(purpose, language, channel, mandant)
+        template = find_template(purpose, language, channel, writer)
     if body is None:
+        assert template is not None  # read above
         # a German fallback text gets German dates, not a mix of languages
         language, body = template.language, template.body
     if channel == "sms":
         subject = ""
     elif not (subject or "").strip():
+        assert template is not None  # read above for an e-mail without its subject
         subject = template.subject
+    assert subject is not None  # "", the template's or the one given
     validate_template(body, subject, purpose)
-    context = context_for(person, mandant, appointment, recall, language=language)
+    context = context_for(person, writer, appointment, recall, language=language)
     return _clean(render(subject, context)), render(body, context)

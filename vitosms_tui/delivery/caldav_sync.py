@@ -16,9 +16,10 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from ..core.appointment_feed import parse_ics, window
-from ..core.appointment_sync import apply_feed
+from ..core.appointment_sync import SyncReport, apply_feed
 from ..core.config import Settings
 from ..core.errors import UsageError, VitosmsError
+from ..core.models import CalendarSync
 
 log = logging.getLogger("vitosms.caldav")
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -44,14 +45,14 @@ def _checked_url(url: str) -> str:
 
 def fetch_calendar(settings: Settings, url: str, login: str = "") -> list[bytes]:
     """The calendar objects (iCalendar texts) of the collection at ``url`` in the import window."""
-    import caldav
+    from caldav.davclient import DAVClient
     from caldav.lib import error as dav_error
 
     url = _checked_url(url)
     login = login or settings.caldav.login
     host = urlsplit(url).hostname
     since, until = window()
-    client = caldav.DAVClient(
+    client = DAVClient(
         url=url,
         username=login or None,
         password=settings.caldav.password,
@@ -98,7 +99,7 @@ def sync_calendar(
     moved: str = "regenerate",
     user: str = "",
     dry_run: bool = False,
-) -> dict:
+) -> SyncReport:
     """Read the calendar and bring the agenda of ``mandant`` in line; the import's report."""
     from ..core.mandanten import get_mandant
 
@@ -113,7 +114,7 @@ def sync_calendar(
     return apply_feed(feed, "ical", mandant, moved, user, dry_run)
 
 
-def run_remembered(settings: Settings, sync, user: str) -> tuple[dict | None, str | None]:
+def run_remembered(settings: Settings, sync: CalendarSync, user: str) -> tuple[SyncReport | None, str | None]:
     """Sync one remembered calendar and note how it went: (report, None) or (None, error)."""
     from ..core.calendar_syncs import record_run
 

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("vitosms.delivery.files")
 
@@ -22,7 +23,7 @@ class Tail:
         self.path = path
         self.offset = 0
 
-    def new_lines(self) -> list[dict]:
+    def new_lines(self) -> list[dict[str, Any]]:
         try:
             size = os.stat(self.path).st_size
         except FileNotFoundError:

@@ -1,7 +1,7 @@
 """The worker's side of the database: short, batched calls into the outbox.
 
 Everything here is synchronous (peewee) and runs on the worker's one database
-thread. A claimed message becomes a plain :class:`Job`, so no database row is
+thread. A claimed message is a plain :class:`core.sending.Job`, so no database row is
 touched while the network is busy; results are written back many at a time in
 one transaction (each outbox call nests as a savepoint), never across network
 I/O.
@@ -14,19 +14,29 @@ import os
 import secrets
 import socket
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Protocol
 
 import peewee as pw
 
-from ..core import clock, expiry, outbox, sending
+from ..core import bulk, clock, expiry, sending
 from ..core.db import write_transaction
 from ..core.models import Message
-from ..core.phone import mask_recipient
-from .gateways.base import ACCEPTED, PASSING, DeliveryReport
+from ..core.sending import Job
+from ..core.states import PENDING, Channel, Fate, Status
+from .gateways.base import ACCEPTED, PASSING
 
 log = logging.getLogger("vitosms.delivery")
 # what the worker itself decides right before hand-over: the message's moment has passed
 EXPIRED = "expired"
+
+
+class RetryRules(Protocol):
+    """What :func:`record` needs of the delivery settings."""
+
+    max_attempts: int
+    backoff_seconds: float
+    backoff_max_seconds: float
 
 
 def new_worker_id() -> str:
@@ -42,43 +52,18 @@ class Tally:
     failed: int = 0
     retried: int = 0
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, int]:
         return asdict(self)
 
-    def count(self, states: list[str]) -> None:
-        """Count the states recorded for a batch of answers."""
-        for state in states:
-            if state == "sent":
+    def count(self, fates: list[Fate]) -> None:
+        """Count the fates recorded for a batch of answers."""
+        for fate in fates:
+            if fate == Fate.SENT:
                 self.sent += 1
-            elif state == "queued":
+            elif fate == Fate.QUEUED:
                 self.retried += 1
-            elif state == "failed":
+            elif fate == Fate.FAILED:
                 self.failed += 1
-
-
-@dataclass(frozen=True)
-class Job:
-    """A claimed message, detached from the database."""
-
-    id: int
-    channel: str
-    recipient: str
-    sender: str  # SMS: the Mandant's sender id; e-mail: the Mandant's name
-    subject: str
-    body: str
-    ref: str  # idempotency key: client_ref / X-Vitosms-Ref
-    segments: int
-    attempts: int
-    lease_until: datetime | None
-    expires_at: datetime | None = None
-
-    def past_its_moment(self) -> bool:
-        """Whether it must no longer be handed over (see core.expiry)."""
-        return expiry.past_its_moment(self.expires_at)
-
-    @property
-    def masked(self) -> str:
-        return mask_recipient(self.recipient)
 
 
 @dataclass(frozen=True)
@@ -91,53 +76,25 @@ class Outcome:
     error: str | None = None
 
 
-# the columns of a Job, and the due time to keep the claimed order (plain tuples: see outbox.claim_due_rows)
-CLAIMED = (
-    Message.id,
-    Message.channel,
-    Message.recipient,
-    Message.sender,
-    Message.subject,
-    Message.body,
-    Message.idempotency_key,
-    Message.segments,
-    Message.attempts,
-    Message.lease_until,
-    Message.expires_at,
-    Message.next_attempt_at,
-)
+def record(worker_id: str, outcomes: list[Outcome], delivery: RetryRules) -> list[Fate]:
+    """Write the answers back in one transaction; what became of each.
 
-
-def claim(worker_id: str, limit: int, lease_seconds: float, max_attempts: int | None = None) -> list[Job]:
-    """Claim up to ``limit`` due messages; they come back as jobs."""
-    rows = outbox.claim_due_rows(worker_id, limit, lease_seconds, max_attempts, CLAIMED)
-    rows.sort(key=lambda row: (row[-1], row[0]))  # oldest due first, as claimed
-    return [
-        Job(mid, channel, recipient, sender or "", subject or "", body, ref, segments or 1, attempts, lease, expires)
-        for mid, channel, recipient, sender, subject, body, ref, segments, attempts, lease, expires, _due in rows
-    ]
-
-
-def record(worker_id: str, outcomes: list[Outcome], delivery) -> list[str]:
-    """Write the answers back in one transaction; the resulting state per outcome.
-
-    States: ``sent``, ``queued`` (retried), ``failed``, ``expired``, or ``lost`` when this
-    worker no longer held the message (its lease ran out and another took it).
-    Acceptances, the bulk, are written together; faults one by one.
+    ``LOST`` when this worker no longer held the message (its lease ran out and
+    another took it). Acceptances, the bulk, are written together; faults one by one.
     """
     with write_transaction():
-        accepted = [item for item in outcomes if item.outcome == ACCEPTED]
-        held = outbox.mark_sent_many(worker_id, [(item.job.id, item.provider_id) for item in accepted])
-        states = []
+        accepted = {item.job.id: item.provider_id for item in outcomes if item.outcome == ACCEPTED}
+        held = sending.mark_sent(worker_id, accepted)
+        fates = []
         for item in outcomes:
             job = item.job
             try:
                 if item.outcome == ACCEPTED:
-                    state = "sent" if job.id in held else "lost"
+                    fate = Fate.SENT if job.id in held else Fate.LOST
                 elif item.outcome == EXPIRED:
-                    state = EXPIRED if outbox.mark_expired(job.id, worker_id) else "lost"
+                    fate = Fate.EXPIRED if expiry.mark_expired(job.id, worker_id) else Fate.LOST
                 elif item.outcome == PASSING:
-                    state = outbox.mark_passing_fault(
+                    fate = sending.mark_passing_fault(
                         job.id,
                         worker_id,
                         item.error or "passing fault",
@@ -145,74 +102,62 @@ def record(worker_id: str, outcomes: list[Outcome], delivery) -> list[str]:
                         delivery.backoff_seconds,
                         delivery.backoff_max_seconds,
                     )
-                    if state not in ("queued", "failed"):
-                        state = "lost"
                 else:
-                    state = (
-                        "failed"
-                        if outbox.mark_permanent_failure(job.id, worker_id, item.error or "refused")
-                        else "lost"
-                    )
+                    failed = sending.mark_permanent_failure(job.id, worker_id, item.error or "refused")
+                    fate = Fate.FAILED if failed else Fate.LOST
             except pw.IntegrityError:
                 log.exception("message %s: could not record the result", job.id)
-                state = "lost"
-            states.append(state)
-            _log_state(job, state, item)
-    return states
+                fate = Fate.LOST
+            fates.append(fate)
+            _log_fate(job, fate)
+    return fates
 
 
-def _log_state(job: Job, state: str, item: Outcome) -> None:
-    if state == "lost":
+def _log_fate(job: Job, fate: Fate) -> None:
+    if fate == Fate.LOST:
         log.warning(
             "message %s (%s to %s): no longer held by this worker, result not recorded", job.id, job.channel, job.masked
         )
     elif log.isEnabledFor(logging.INFO):
-        log.info("message %s (%s to %s): %s", job.id, job.channel, job.masked, state)
+        log.info("message %s (%s to %s): %s", job.id, job.channel, job.masked, fate)
+
+
+_AWAITING_REPORT = (
+    (Message.status == Status.SENT) & (Message.channel == Channel.SMS) & Message.provider_id.is_null(False)
+)
 
 
 def awaiting_report_ids(limit: int) -> list[str]:
     """Provider ids of SMS that are sent and wait for their delivery report (oldest first)."""
-    return [
-        row[0]
-        for row in (
-            Message.select(Message.provider_id)
-            .where((Message.status == "sent") & (Message.channel == "sms") & Message.provider_id.is_null(False))
-            .order_by(Message.sent_at, Message.id)
-            .limit(limit)
-            .tuples()
-        )
-    ]
-
-
-def record_reports(reports: list[DeliveryReport]) -> tuple[int, int]:
-    """Record delivery reports in one transaction; (delivered, failed) newly recorded."""
-    return outbox.record_reports([(r.provider_id, r.delivered, r.at, r.error) for r in reports])
+    query = Message.select(Message.provider_id).where(_AWAITING_REPORT).order_by(Message.sent_at, Message.id)
+    return [provider_id for (provider_id,) in bulk.tuples(query.limit(limit))]
 
 
 def remaining_for_drain(started: datetime) -> int:
     """Messages ``--drain`` still waits for: pending ones scheduled by ``started``, SMS awaiting a report."""
-    pending = (Message.status.in_(("queued", "sending"))) & (Message.scheduled_at <= started)
-    awaiting = (Message.status == "sent") & (Message.channel == "sms") & Message.provider_id.is_null(False)
-    return Message.select().where(pending | awaiting).count()
+    pending = Message.status.in_(PENDING) & (Message.scheduled_at <= started)
+    return int(Message.select().where(pending | _AWAITING_REPORT).count())
 
 
 def next_due(worker_id: str) -> datetime | None:
     """When the next message becomes claimable: a back-off ending or a lease running out."""
-    queued = Message.select(pw.fn.MIN(Message.next_attempt_at)).where(Message.status == "queued").scalar()
+    queued = Message.select(pw.fn.MIN(Message.next_attempt_at)).where(Message.status == Status.QUEUED).scalar()
     leased = (
         Message.select(pw.fn.MIN(Message.lease_until))
-        .where((Message.status == "sending") & (Message.claimed_by != worker_id))
+        .where((Message.status == Status.SENDING) & (Message.claimed_by != worker_id))
         .scalar()
     )
     times = [_as_instant(t) for t in (queued, leased) if t is not None]
     return min(times) if times else None
 
 
-def _as_instant(value) -> datetime:
+def _as_instant(value: datetime | str) -> datetime:
     # an aggregate comes back as the stored text, not through the field
     if isinstance(value, datetime):
         return value
-    return Message.next_attempt_at.python_value(value)
+    instant = Message.next_attempt_at.python_value(value)
+    assert instant is not None  # MIN() of a non-empty set of instants
+    return instant
 
 
 def lease_left(job: Job, until: datetime | None = None) -> float:
@@ -221,34 +166,3 @@ def lease_left(job: Job, until: datetime | None = None) -> float:
     if until is None:
         return float("inf")
     return (until - clock.now()).total_seconds()
-
-
-def renew_leases(worker_id: str, ids: list[int], lease_seconds: float) -> tuple[datetime, set[int]]:
-    """Extend the leases of the messages ``worker_id`` still holds; (new end, the ids renewed).
-
-    A message another worker took over, or one already recorded, is left alone.
-    """
-    until = clock.now() + timedelta(seconds=lease_seconds)
-    renewed: set[int] = set()
-    with write_transaction():
-        for start in range(0, len(ids), 500):
-            renewed.update(
-                m.id
-                for m in Message.update(lease_until=until)
-                .where(
-                    Message.id.in_(ids[start : start + 500])
-                    & (Message.claimed_by == worker_id)
-                    & (Message.status == "sending")
-                )
-                .returning(Message.id)
-                .execute()
-            )
-    return until, renewed
-
-
-def release(worker_id: str, ids: list[int]) -> list[int]:
-    """Give back claimed messages not begun (the worker stops); see ``sending.release_claims``."""
-    released = sending.release_claims(worker_id, ids)
-    if released:
-        log.info("%d claimed message(s) given back on stopping", len(released))
-    return released

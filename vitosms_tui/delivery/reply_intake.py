@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from ..core import replies
 from ..core.replies import Incoming
@@ -21,7 +22,7 @@ from .smpp.receipts import INBOUND_FILE
 log = logging.getLogger("vitosms.delivery.replies")
 
 
-def incoming_of(line: dict) -> Incoming | None:
+def incoming_of(line: dict[str, Any]) -> Incoming | None:
     """One line of the file as a reply; None for a damaged one."""
     try:
         sender, text = str(line["from"]), line["text"]

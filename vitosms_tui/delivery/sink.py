@@ -8,6 +8,7 @@ whatever the process umask is.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import mailbox
@@ -18,6 +19,7 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
 
 _counter = itertools.count(1)
 _HOST = socket.gethostname().replace("/", "\\057").replace(":", "\\072") or "localhost"
@@ -79,8 +81,9 @@ class MaildirHandler:
                 if ref:
                     self.references.add(ref)
 
-    async def handle_DATA(self, server, session, envelope):
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         data = envelope.original_content or envelope.content
+        assert data is not None  # aiosmtpd hands over an envelope once its DATA came
         if isinstance(data, str):
             data = data.encode("utf-8", "surrogateescape")
         ref = reference_of(data)
@@ -96,14 +99,16 @@ class MaildirHandler:
 class SinkController(Controller):
     """aiosmtpd's threaded controller, able to listen on an ephemeral port (port 0)."""
 
-    def _trigger_server(self):
+    def _trigger_server(self) -> None:
         # the server is bound now: learn the port the system gave before connecting to it
-        if not self.port and self.server is not None and self.server.sockets:
+        if not self.port and isinstance(self.server, asyncio.Server) and self.server.sockets:
             self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
+        super()._trigger_server()  # type: ignore[no-untyped-call]  # aiosmtpd leaves it unannotated
 
 
-def start_sink(maildir: Path, host: str = "127.0.0.1", port: int = 0, handler=None):
+def start_sink(
+    maildir: Path, host: str = "127.0.0.1", port: int = 0, handler: object = None
+) -> tuple[SinkController, int]:
     """Start the sink in its own thread; returns ``(controller, port)``. Stop with ``controller.stop()``."""
     # aiosmtpd logs every envelope address at INFO: our logs never hold addresses
     logging.getLogger("mail.log").setLevel(logging.WARNING)

@@ -151,7 +151,7 @@ def classify(error: BaseException) -> tuple[str, str, bool]:
 class _Slot:
     """One connection of the pool (connected lazily, again after a failure)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.smtp: aiosmtplib.SMTP | None = None
         self.used_at = 0.0
 
@@ -162,7 +162,7 @@ class SmtpPool:
     def __init__(self, settings: SmtpSettings, pool_size: int | None = None):
         self.settings = settings
         self.size = max(1, int(pool_size or settings.pool_size or 1))
-        self._slots: asyncio.LifoQueue | None = None
+        self._slots: asyncio.LifoQueue[_Slot] | None = None
         self._all: list[_Slot] = []
         self._local_hostname = socket.gethostname() or "localhost"
         self.seconds_per_mail: float | None = None  # moving average of one accepted mail
@@ -181,7 +181,7 @@ class SmtpPool:
     def configured(self) -> bool:
         return bool(self.settings.host)
 
-    def _queue(self) -> asyncio.LifoQueue:
+    def _queue(self) -> asyncio.LifoQueue[_Slot]:
         # made on first use, so the pool binds to the loop that runs the worker
         if self._slots is None:
             self._slots = asyncio.LifoQueue()

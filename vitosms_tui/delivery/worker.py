@@ -12,7 +12,7 @@ moment (core.expiry) is never handed over. Logs never hold message bodies.
 Modes: :meth:`DeliveryWorker.run_once` (what is due now), :meth:`run_forever`
 (until the stop event) and :meth:`drain` (until nothing is pending or awaiting
 a report but messages scheduled later). On the stop event the messages in hand
-are finished; claimed ones not yet begun are given back (records.release).
+are finished; claimed ones not yet begun are given back (sending.release_claims).
 Patients' replies are stored as they come (``reply_intake``). Recipients are
 masked in the logs.
 """
@@ -23,23 +23,27 @@ import asyncio
 import inspect
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeVar
 
 import peewee as pw
 
-from ..core import clock
+from ..core import clock, sending
 from ..core.config import Settings
 from ..core.db import database
 from ..core.replies import set_receiving
+from ..core.sending import Job
+from ..core.states import Channel, Fate, WorkerMode
 from . import records
 from .gateways.base import PASSING, Sms, SmsGateway
-from .records import Job, Outcome, Tally, new_worker_id  # noqa: F401 (both used to live here)
+from .records import Outcome, Tally, new_worker_id
 from .reply_intake import ReplyIntake
 from .smtp import Mail, SmtpPool
 
 log = logging.getLogger("vitosms.delivery")
+T = TypeVar("T")
 
 AUTOMATION_EVERY_SECONDS = 60.0
 REPORT_PAGE = 500
@@ -61,7 +65,7 @@ class DeliveryWorker:
         worker_id: str | None = None,
         automation_tick: Callable[[], Any] | None = None,
         poll_seconds: float = 1.0,
-    ):
+    ) -> None:
         self.settings = settings
         self.delivery = settings.delivery
         self.gateway = gateway
@@ -73,12 +77,12 @@ class DeliveryWorker:
         self.tally = Tally()
         self._executor: ThreadPoolExecutor | None = None
         self._last_tick: float | None = None
-        self._tasks: set[asyncio.Task] = set()
-        self._waiting: dict[asyncio.Task, list[Job]] = {}  # claimed, not yet being sent
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._waiting: dict[asyncio.Task[None], list[Job]] = {}  # claimed, not yet being sent
         self._outcomes: list[Outcome] = []
         self._in_flight = 0
         # the lease of each job in hand, as last renewed (see _renewer)
-        self._leases: dict[int, Any] = {}
+        self._leases: dict[int, datetime | None] = {}
         # patients' replies come in where the gateway can receive them (SMPP)
         folder = getattr(gateway, "reply_folder", None)
         self._intake = ReplyIntake(folder) if folder is not None else None
@@ -92,7 +96,7 @@ class DeliveryWorker:
 
     # -- the database thread ------------------------------------------------
 
-    async def _db(self, function, *args):
+    async def _db(self, function: Callable[..., T], *args: Any) -> T:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vitosms-db")
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
@@ -115,26 +119,26 @@ class DeliveryWorker:
 
     async def run_once(self, stop_event: asyncio.Event | None = None) -> Tally:
         """One pass over what is due now (and the delivery reports already due)."""
-        return await self._run("once", stop_event or asyncio.Event())
+        return await self._run(WorkerMode.ONCE, stop_event or asyncio.Event())
 
     async def run_forever(self, stop_event: asyncio.Event) -> Tally:
         """Deliver until ``stop_event`` is set, then finish the messages in hand."""
-        return await self._run("forever", stop_event)
+        return await self._run(WorkerMode.FOREVER, stop_event)
 
     async def drain(self, stop_event: asyncio.Event | None = None) -> Tally:
         """Deliver until nothing is left to wait for (see CONTRACT.md ``--drain``)."""
-        return await self._run("drain", stop_event or asyncio.Event())
+        return await self._run(WorkerMode.DRAIN, stop_event or asyncio.Event())
 
     # -- the loop ---------------------------------------------------------------
 
-    async def _run(self, mode: str, stop: asyncio.Event) -> Tally:
+    async def _run(self, mode: WorkerMode, stop: asyncio.Event) -> Tally:
         self._new_events()
         await self._db(set_receiving, self._intake is not None)  # the templates invite answers or not
         started = clock.now()
         closing = asyncio.Event()
         recorder = asyncio.create_task(self._recorder(closing))
         renewer = asyncio.create_task(self._renewer(closing))
-        reporter = asyncio.create_task(self._reporter(closing)) if mode != "once" else None
+        reporter = asyncio.create_task(self._reporter(closing)) if mode != WorkerMode.ONCE else None
         if reporter is not None and hasattr(self.gateway, "listen"):
             self.gateway.listen()  # a link that brings receipts and replies by itself (SMPP)
         try:
@@ -149,7 +153,7 @@ class DeliveryWorker:
                     continue
                 try:
                     jobs = await self._db(
-                        records.claim,
+                        sending.claim,
                         self.worker_id,
                         min(self.batch, room),
                         self.delivery.lease_seconds,
@@ -171,10 +175,10 @@ class DeliveryWorker:
                             break
                         await self._wait(stop, self._changed, self.poll_seconds)
                     continue
-                if mode == "once":
+                if mode == WorkerMode.ONCE:
                     break
                 try:
-                    if mode == "drain" and await self._db(records.remaining_for_drain, started) == 0:
+                    if mode == WorkerMode.DRAIN and await self._db(records.remaining_for_drain, started) == 0:
                         break
                     idle = await self._idle_seconds()
                 except pw.OperationalError:
@@ -190,7 +194,7 @@ class DeliveryWorker:
                 await reporter
             await recorder
             await renewer
-            if mode == "once" and not stop.is_set():
+            if mode == WorkerMode.ONCE and not stop.is_set():
                 await self._poll_reports()
             await self.mailer.close()
             await self.gateway.close()
@@ -246,14 +250,14 @@ class DeliveryWorker:
     def _dispatch(self, jobs: list[Job]) -> None:
         self._in_flight += len(jobs)
         self._leases.update((job.id, job.lease_until) for job in jobs)
-        sms = [job for job in jobs if job.channel == "sms"]
+        sms = [job for job in jobs if job.channel == Channel.SMS]
         if sms:
             self._spawn(self._send_sms(sms))  # handed over at once: in hand
         for job in jobs:
-            if job.channel != "sms":
+            if job.channel != Channel.SMS:
                 self._waiting[self._spawn(self._send_mail(job))] = [job]
 
-    def _spawn(self, coroutine) -> asyncio.Task:
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -266,7 +270,9 @@ class DeliveryWorker:
         jobs = [job for task, held in waiting.items() if task.cancel() for job in held]
         await asyncio.gather(*waiting, return_exceptions=True)
         if jobs:
-            await self._db(records.release, self.worker_id, [job.id for job in jobs])
+            released = await self._db(sending.release_claims, self.worker_id, [job.id for job in jobs])
+            if released:
+                log.info("%d claimed message(s) given back on stopping", len(released))
             self._in_flight -= len(jobs)
             for job in jobs:
                 self._leases.pop(job.id, None)
@@ -303,6 +309,7 @@ class DeliveryWorker:
             return
         try:
             task = asyncio.current_task()
+            assert task is not None  # (this runs in its task)
             result = await self.mailer.send(
                 Mail(job.ref, job.recipient, job.subject, job.body, job.sender),
                 begun=lambda: self._waiting.pop(task, None),
@@ -346,7 +353,7 @@ class DeliveryWorker:
             self._in_flight -= len(batch)
             self._changed.set()
 
-    async def _record_with_retry(self, batch: list[Outcome]) -> list[str]:
+    async def _record_with_retry(self, batch: list[Outcome]) -> list[Fate]:
         for attempt in range(5):
             try:
                 return await self._db(records.record, self.worker_id, batch, self.delivery)
@@ -354,7 +361,7 @@ class DeliveryWorker:
                 log.exception("recording %d results failed (try %d of 5)", len(batch), attempt + 1)
                 await asyncio.sleep(0.2 * (attempt + 1))
         # the leases run out and the messages are claimed again (a gateway resend is harmless)
-        return ["lost"] * len(batch)
+        return [Fate.LOST] * len(batch)
 
     # -- leases ----------------------------------------------------------------------
 
@@ -373,7 +380,7 @@ class DeliveryWorker:
             if not ids:
                 continue
             try:
-                until, renewed = await self._db(records.renew_leases, self.worker_id, ids, self.delivery.lease_seconds)
+                until, renewed = await self._db(sending.renew_leases, self.worker_id, ids, self.delivery.lease_seconds)
             except Exception:  # e.g. locked: the leases still run, try again at the next turn
                 log.exception("renewing %d leases failed", len(ids))
                 continue
@@ -406,7 +413,7 @@ class DeliveryWorker:
                 return
             reports = await self.gateway.reports(ids)
             if reports:
-                delivered, failed = await self._db(records.record_reports, reports)
+                delivered, failed = await self._db(sending.record_reports, reports)
                 self.tally.delivered += delivered
                 self.tally.failed += failed
             if len(ids) < REPORT_PAGE or len(reports) < len(ids):

@@ -13,7 +13,8 @@ How a view plugs in:
   ``compose_body()``: the status line and the two key rows come with it.
 - Escape asks ``screen.back_out()`` first (True: the screen took the step);
   then a pushed screen is dismissed, then the previous view returns.
-- ``on_mandant_changed(event)`` runs when F8 switches the Mandant.
+- ``mandant_switched(mandant)`` runs when F8 switches the Mandant (the screen watches
+  the app's reactive ``current_mandant``).
 - Binding descriptions and every shown string are English msgids marked with
   ``N_``/``_`` from ``ui.i18n``; ``tools/i18n.py update`` collects them and the
   German ``msgstr`` goes into ``locale/de/LC_MESSAGES/vitosms.po``.
@@ -33,15 +34,16 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
+from textual.reactive import var
 from textual.screen import Screen
-from textual.signal import Signal
+from textual.worker import get_current_worker
 
-from ..core import automation, clock, credits, journal, mandanten, quiet_hours, replies
+from ..core import automation, mandanten
 from ..core.config import Settings
 from ..core.db import connection
 from . import i18n
 from .i18n import N_, _
-from .screens.base import MandantChanged
+from .views.status import read_status
 from .widgets.status_line import ATTENTION_KEY, Status
 
 # view name: (function key, title msgid, "module:ScreenClass")
@@ -61,7 +63,7 @@ HISTORY_LENGTH = 20
 # automation warnings scan the skipped messages: read in a thread, not with every status refresh
 WARNINGS_SECONDS = 30.0
 
-__all__ = ["MODES", "START_MODE", "MandantChanged", "VitoSmsApp"]
+__all__ = ["MODES", "START_MODE", "VitoSmsApp"]
 
 
 def screen_class(name: str) -> type[Screen] | None:
@@ -107,13 +109,14 @@ def _person_commands():
 
 
 def _css_paths(start: str) -> list[Path]:
-    """The app's stylesheet and the first view's own (its CSS_PATH), read together at start.
+    """The app's stylesheet, the dialogs' and the first view's own (its CSS_PATH), read together at start.
 
     Textual reads a screen's CSS_PATH when the screen is first shown and then
     parses all the CSS again from scratch; the first view is always shown, so
     its stylesheet is read with the app's and parsed once (in the same order).
     """
-    paths = [Path(__file__).with_name("app.tcss")]
+    here = Path(__file__).parent
+    paths = [here / "app.tcss", here / "modals" / "dialogs.tcss"]
     cls = screen_class(start)
     own = getattr(cls, "CSS_PATH", None) if cls is not None else None
     if own:
@@ -125,7 +128,7 @@ def _css_paths(start: str) -> list[Path]:
 class VitoSmsApp(App[None]):
     """The front-desk application."""
 
-    CSS_PATH = "app.tcss"  # with the first view's own: see _css_paths
+    CSS_PATH = "app.tcss"  # with the dialogs' and the first view's own: see _css_paths
     TITLE = "vitosms"
     ENABLE_COMMAND_PALETTE = True
     # a terminal of 80 columns or 24 lines gets the classes -narrow / -short on its
@@ -133,6 +136,11 @@ class VitoSmsApp(App[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     COMMANDS = App.COMMANDS | {_person_commands}
+
+    # the Mandant the desk works for (F8): screens watch it (ShellScreen.mandant_switched)
+    current_mandant: var[mandanten.Mandant | None] = var(None, init=False)
+    # what the status line shows: it watches this
+    status: var[Status | None] = var(None, init=False)
 
     BINDINGS = [
         Binding("f1", "help", N_("Help"), key_display="F1"),
@@ -169,10 +177,6 @@ class VitoSmsApp(App[None]):
         self.db_url = db_url
         self.embedded_worker = embedded_worker
         self.state_dir = state_dir  # exports go to its exports/ folder (None: as the CLI finds it)
-        self.current_mandant = None
-        self.status = Status(user=user, now=clock.now())
-        self.status_signal: Signal[Status] = Signal(self, "status")
-        self.mandant_signal: Signal = Signal(self, "mandant")
         self.mode_history: list[str] = []
         # screens that may hold work not yet saved or sent (see holds_unsaved_work)
         self.unsaved_work_holders: weakref.WeakSet[Screen] = weakref.WeakSet()
@@ -180,9 +184,13 @@ class VitoSmsApp(App[None]):
         self.newest_reply: int | None = None  # the newest patient's answer the views have seen
         for name in MODES:
             self.add_mode(name, screen_factory(name, self))
+        # before the app runs: set quietly (a watcher would start a worker, and there is no loop yet)
         active = mandanten.list_mandanten(active_only=True)
         if active:
-            self.current_mandant = active[0]
+            self.set_reactive(VitoSmsApp.current_mandant, active[0])
+        # read once before the first paint; later in a thread (refresh_status)
+        _mandant, status, self.newest_reply = read_status(user, self._mandant_id(), ())
+        self.set_reactive(VitoSmsApp.status, status)
 
     def run(self, *args, **kwargs):
         # What was imported and built until now (modules, classes, models, the first view's
@@ -215,42 +223,30 @@ class VitoSmsApp(App[None]):
 
     # -- status line and Mandant -------------------------------------------------
 
+    def _mandant_id(self) -> int | None:
+        return self.current_mandant.id if self.current_mandant is not None else None
+
     def refresh_status(self) -> None:
-        """Re-read the balance (a cheap sum over an index) and publish the status line."""
-        if self.current_mandant is not None:
-            # re-read: name, threshold or "active" may have been changed elsewhere
-            self.current_mandant = (
-                mandanten.Mandant.get_or_none(mandanten.Mandant.id == self.current_mandant.id) or self.current_mandant
-            )
-        mandant = self.current_mandant
-        attention, (newest, unread) = journal.attention_count(), replies.marker()
+        """Re-read balance, failures and replies in a thread; the status line follows when it answers."""
+        self._read_status(self._mandant_id(), self.automation_warnings)
+
+    @work(thread=True, exclusive=True, group="status", exit_on_error=False)
+    def _read_status(self, mandant_id: int | None, warnings: tuple[str, ...]) -> None:
+        found = read_status(self.user, mandant_id, warnings)
+        if not get_current_worker().is_cancelled:  # a newer reading was asked for
+            self.call_from_thread(self._show_status, mandant_id, *found)
+
+    def _show_status(self, mandant_id: int | None, mandant, status: Status, newest: int | None) -> None:
+        if mandant_id != self._mandant_id():
+            return  # switched meanwhile: the switch reads again
+        if mandant is not None:
+            # name, threshold or "active" may have been changed elsewhere: no switch, no watchers
+            self.set_reactive(VitoSmsApp.current_mandant, mandant)
         if newest != self.newest_reply and self.newest_reply is not None:
             # a patient answered: the view on screen shows it now (the agenda's marks)
             getattr(self.screen_stack[0], "answers_arrived", lambda: None)()
         self.newest_reply = newest
-        if mandant is None:
-            self.status = Status(
-                user=self.user, now=clock.now(), attention=attention, warnings=self.automation_warnings, unread=unread
-            )
-        else:
-            balance = credits.balance(mandant)
-            now = clock.now()
-            quiet = (
-                quiet_hours.next_allowed_at_or_after(now, mandant) if quiet_hours.in_quiet_hours(now, mandant) else None
-            )
-            self.status = Status(
-                user=self.user,
-                mandant_code=mandant.code,
-                mandant_name=mandant.name,
-                balance=balance,
-                low=credits.is_low(mandant, balance),
-                now=now,
-                attention=attention,
-                warnings=self.automation_warnings,
-                quiet_until=quiet,
-                unread=unread,
-            )
-        self.status_signal.publish(self.status)
+        self.status = status
 
     @work(thread=True, exclusive=True, group="status-warnings", exit_on_error=False)
     def refresh_warnings(self) -> None:
@@ -265,13 +261,12 @@ class VitoSmsApp(App[None]):
         self.refresh_status()
 
     def set_mandant(self, mandant) -> None:
-        """Make ``mandant`` the current one and tell every view."""
-        if mandant is None or (self.current_mandant is not None and mandant.id == self.current_mandant.id):
-            return
-        self.current_mandant = mandant
+        """Make ``mandant`` the current one: the views watching it follow."""
+        if mandant is not None:
+            self.current_mandant = mandant  # the same Mandant again changes nothing
+
+    def watch_current_mandant(self) -> None:
         self.refresh_status()
-        self.mandant_signal.publish(mandant)
-        self.post_message(MandantChanged(mandant))
 
     def action_switch_mandant(self) -> None:
         from .modals.mandant_picker import MandantPicker

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Protocol, runtime_checkable
+
+from ...core.sending import DeliveryReport
 
 ACCEPTED = "accepted"
 PASSING = "passing"  # try again after a back-off
@@ -44,16 +45,6 @@ class SubmitResult:
     @property
     def accepted(self) -> bool:
         return self.outcome == ACCEPTED
-
-
-@dataclass(frozen=True)
-class DeliveryReport:
-    """The handset's answer for one accepted SMS."""
-
-    provider_id: str
-    delivered: bool
-    at: datetime
-    error: str | None = None
 
 
 @runtime_checkable

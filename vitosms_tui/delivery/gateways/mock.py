@@ -30,14 +30,15 @@ import json
 import logging
 import os
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from ...core import clock
 from ...core.phone import mask_number
+from ...core.sending import DeliveryReport
 from ..jsonl import Tail, append_lines
-from .base import ACCEPTED, PASSING, PERMANENT, DeliveryReport, Sms, SubmitResult
+from .base import ACCEPTED, PASSING, PERMANENT, Sms, SubmitResult
 
 log = logging.getLogger("vitosms.delivery.mock")
 
@@ -97,7 +98,7 @@ class MockGateway:
                 self._faults[ref] = self._faults.get(ref, 0) + 1
 
     @contextlib.contextmanager
-    def _locked(self):
+    def _locked(self) -> Iterator[None]:
         if self._lock_fd is None:
             self._lock_fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(self._lock_fd, fcntl.LOCK_EX)

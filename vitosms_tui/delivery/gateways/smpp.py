@@ -36,11 +36,12 @@ from pathlib import Path
 from aiosmpplib import NPI, TON, OptionalParam, PhoneNumber, SmppCommandStatus, SubmitSm
 
 from ...core.phone import mask_number
+from ...core.sending import DeliveryReport
 from ...core.sms_settings import SmsSettings
 from ...core.sms_wire import DATA_CODING_UCS2, wire_parts
 from ..smpp.link import LinkDown, SmppLink, status_name
 from ..smpp.receipts import ReceiptBook
-from .base import ACCEPTED, PASSING, PERMANENT, DeliveryReport, Sms, SubmitResult
+from .base import ACCEPTED, PASSING, PERMANENT, Sms, SubmitResult
 
 log = logging.getLogger("vitosms.delivery.smpp")
 
@@ -81,7 +82,7 @@ class SmppGateway:
         self.link = SmppLink(settings, self.book.take)
         # the concatenation reference: different for messages sent close together
         self._references = itertools.count(secrets.randbelow(256))
-        self._listener: asyncio.Task | None = None
+        self._listener: asyncio.Task[None] | None = None
 
     async def send_many(self, batch: Sequence[Sms]) -> list[SubmitResult]:
         return list(await asyncio.gather(*(self._send(sms) for sms in batch)))
@@ -103,9 +104,9 @@ class SmppGateway:
         errors = [(outcome, error) for outcome, _, error in answers if outcome != ACCEPTED]
         if errors:
             outcome = PERMANENT if any(o == PERMANENT for o, _ in errors) else PASSING
-            error = next(e for o, e in errors if o == outcome)
-            log.info("SMS to %s: %s (%s)", mask_number(sms.to), outcome, error)
-            return SubmitResult(sms.client_ref, outcome, error=error)
+            reason = next(e for o, e in errors if o == outcome)
+            log.info("SMS to %s: %s (%s)", mask_number(sms.to), outcome, reason)
+            return SubmitResult(sms.client_ref, outcome, error=reason)
         ids = " ".join(message_id for _, message_id, _ in answers)
         if len(ids) > PROVIDER_ID_ROOM:
             # rare: long ids times many parts; the last part's receipt then speaks for all
@@ -114,7 +115,8 @@ class SmppGateway:
 
     async def _submit_part(
         self, sms: Sms, source: PhoneNumber, destination: PhoneNumber, coding: int, octets: bytes, concatenated: bool
-    ):
+    ) -> tuple[str, str, str | None]:
+        """(outcome, the SMSC's message id or "", what went wrong or None)"""
         try:
             message = SubmitSm(
                 # the text travels in the octets set below; short_message only names the part

@@ -37,6 +37,7 @@ from aiosmpplib import (
     PduHeader,
     SmppCommand,
     SmppCommandStatus,
+    SmppMessage,
     SubmitSm,
     Unbind,
     UnbindResp,
@@ -78,9 +79,9 @@ class Window:
         self.size = size
         self.limit = size
         self.busy = 0
-        self._waiting: collections.deque[asyncio.Future] = collections.deque()
+        self._waiting: collections.deque[asyncio.Future[None]] = collections.deque()
 
-    async def __aenter__(self):
+    async def __aenter__(self) -> None:
         if self.busy < self.limit and not self._waiting:
             self.busy += 1
             return
@@ -95,7 +96,7 @@ class Window:
                 self._waiting.remove(turn)
             raise
 
-    async def __aexit__(self, *exc):
+    async def __aexit__(self, *exc: object) -> None:
         self._leave()
 
     def _leave(self) -> None:
@@ -127,8 +128,8 @@ class SmppLink:
         self.window = Window(settings.window)
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
-        self._tasks: list[asyncio.Task] = []
-        self._pending: dict[int, asyncio.Future] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._pending: dict[int, asyncio.Future[tuple[int, bytes]]] = {}
         self._sequence = 0
         self._opening = asyncio.Lock()
         self._bound = False
@@ -169,12 +170,12 @@ class SmppLink:
         self._sequence = self._sequence % 0x7FFFFFFF + 1
         return self._sequence
 
-    async def _request(self, message, timeout: float) -> tuple[int, bytes]:
+    async def _request(self, message: SmppMessage, timeout: float) -> tuple[int, bytes]:
         if self._writer is None:
             raise LinkDown("not connected")
         message.sequence_num = self._next_sequence()
         loop = asyncio.get_running_loop()
-        answer = loop.create_future()
+        answer: asyncio.Future[tuple[int, bytes]] = loop.create_future()
         self._pending[message.sequence_num] = answer
         # a plain timer rather than wait_for: this runs once per SMS part
         timer = loop.call_later(timeout, self._overdue, answer, timeout)
@@ -189,7 +190,7 @@ class SmppLink:
             timer.cancel()
             self._pending.pop(message.sequence_num, None)
 
-    def _overdue(self, answer: asyncio.Future, timeout: float) -> None:
+    def _overdue(self, answer: asyncio.Future[tuple[int, bytes]], timeout: float) -> None:
         """No answer: the link is not to be trusted any more (a real SMSC answers in ms)."""
         if not answer.done():
             self._drop(f"no answer within {timeout:g} s")
@@ -236,11 +237,12 @@ class SmppLink:
         context = None
         if s.tls:
             context = ssl.create_default_context(cafile=os.path.expanduser(s.tls_ca_file) or None)
-        self._reader, self._writer = await asyncio.wait_for(
+        reader, self._writer = await asyncio.wait_for(
             asyncio.open_connection(s.host, s.port, ssl=context), s.response_timeout_seconds
         )
+        self._reader = reader
         self._last_heard = time.monotonic()
-        self._tasks = [asyncio.create_task(self._read_loop(self._reader)), asyncio.create_task(self._keep_alive())]
+        self._tasks = [asyncio.create_task(self._read_loop(reader)), asyncio.create_task(self._keep_alive())]
         bind = BindTransceiver(system_id=s.system_id, password=s.password, system_type=s.system_type)
         try:
             status, _ = await self._request(bind, s.response_timeout_seconds)
@@ -335,7 +337,7 @@ class SmppLink:
         status = await self.on_deliver(message)
         return DeliverSmResp(sequence_num=sequence, command_status=SmppCommandStatus(status))
 
-    def _write(self, message) -> None:
+    def _write(self, message: SmppMessage) -> None:
         if self._writer is not None:
             self._writer.write(message.pdu())
 

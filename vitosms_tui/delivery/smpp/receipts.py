@@ -21,12 +21,13 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from aiosmpplib import DeliverSm
 
 from ...core import clock
 from ...core.phone import mask_number
-from ..gateways.base import DeliveryReport
+from ...core.sending import DeliveryReport
 from ..jsonl import Tail, append_lines
 
 log = logging.getLogger("vitosms.delivery.smpp")
@@ -41,7 +42,7 @@ _FINAL_STATES = {2: "DELIVRD", 3: "EXPIRED", 4: "DELETED", 5: "UNDELIV", 7: "UNK
 _FINAL_WORDS = set(_FINAL_STATES.values())
 
 
-def _tlv(message: DeliverSm, tag: int):
+def _tlv(message: DeliverSm, tag: int) -> Any:  # aiosmpplib is untyped: str, int or bytes by tag
     for param in message.optional_params or []:
         if param.tag == tag:
             return param.value
@@ -123,10 +124,11 @@ class ReceiptBook:
         reports = []
         for provider_id in provider_ids:
             parts = [self._states.get(part) for part in provider_id.split()]
-            if not parts or any(part is None for part in parts):
+            known = [part for part in parts if part is not None]
+            if not parts or len(known) < len(parts):
                 continue
-            failed = [state for state, _ in parts if state != "DELIVRD"]
-            at = max(at for _, at in parts)
+            failed = [state for state, _ in known if state != "DELIVRD"]
+            at = max(at for _, at in known)
             error = f"delivery receipt: {failed[0]}" if failed else None
             reports.append(DeliveryReport(provider_id, not failed, at, error))
         return reports

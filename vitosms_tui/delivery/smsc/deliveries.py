@@ -58,7 +58,7 @@ def receipt_body(
 class DeliveryQueue:
     """Deliveries by due time (a heap: thousands may wait for their receipt delay)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.items: dict[int, Delivery] = {}
         self._heap: list[tuple[float, int]] = []
         self._sent: dict[tuple[int, int], int] = {}  # (session id, sequence) -> key
@@ -88,12 +88,12 @@ class DeliveryQueue:
         """Not now (no session to take it, or its body is not decided yet)."""
         self._at(item, time.monotonic() + seconds)
 
-    def sent(self, item: Delivery, session, sequence: int) -> None:
+    def sent(self, item: Delivery, session: object, sequence: int) -> None:
         item.session, item.sequence = session, sequence
         self._sent[(id(session), sequence)] = item.key
         self._at(item, time.monotonic() + RESEND_AFTER)  # unless answered before
 
-    def answered(self, session, sequence: int, status: int) -> Delivery | None:
+    def answered(self, session: object, sequence: int, status: int) -> Delivery | None:
         """The session answered one of its deliveries: done when the status is 0."""
         item = self.items.get(self._sent.pop((id(session), sequence), -1))
         if item is None or item.session is not session:
@@ -103,7 +103,7 @@ class DeliveryQueue:
         self.later(item, 1.0)  # refused: offer it again after a while
         return None
 
-    def lost(self, session) -> None:
+    def lost(self, session: object) -> None:
         """The session is gone: what it did not acknowledge goes again at once."""
         for item in self.items.values():
             if item.session is session:

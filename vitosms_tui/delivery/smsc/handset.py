@@ -14,6 +14,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from ...core import clock
 from ...core.errors import UsageError
@@ -34,7 +35,11 @@ class Reply:
     body: bytes  # the deliver_sm body
 
 
-def write_reply(state_dir: Path, number: str, text: str) -> dict:
+# what `vitosms smsc reply` prints ("from" is a keyword: the functional form)
+QueuedReply = TypedDict("QueuedReply", {"id": str, "from": str})
+
+
+def write_reply(state_dir: Path, number: str, text: str) -> QueuedReply:
     """Queue a handset's answer; refused (exit 2) when it is not one valid SMS."""
     number = normalize_mobile(number)  # refused (exit 1) with the reason when not a mobile
     if not text.strip():
@@ -42,9 +47,10 @@ def write_reply(state_dir: Path, number: str, text: str) -> dict:
     if analyse(text).segments > 1:
         raise UsageError("usage.smsc_reply_too_long")
     state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    reply = {"id": secrets.token_hex(8), "from": number, "text": text, "at": clock.iso(clock.now())}
+    reply_id = secrets.token_hex(8)
+    reply = {"id": reply_id, "from": number, "text": text, "at": clock.iso(clock.now())}
     append_lines(state_dir / REPLIES_FILE, [json.dumps(reply, ensure_ascii=False) + "\n"])
-    return {"id": reply["id"], "from": number}
+    return {"id": reply_id, "from": number}
 
 
 class HandsetReplies:
@@ -54,7 +60,7 @@ class HandsetReplies:
         self._replies = Tail(state_dir / REPLIES_FILE)
         self._events = Tail(events_path)
         self._handset = Tail(state_dir / HANDSET_FILE)
-        self._done: set[str] = set()
+        self._done: set[str | None] = set()  # a damaged event line adds None, which no reply has
         self._sender_of: dict[str, str] = {}  # number -> the practice's sender that wrote last
 
     def new_replies(self) -> list[Reply]:

@@ -91,7 +91,7 @@ class Smsc:
         self._submissions = 0
         self._second, self._in_second = 0, 0
         self._server: asyncio.base_events.Server | None = None
-        self._pump: asyncio.Task | None = None
+        self._pump: asyncio.Task[None] | None = None
 
     # -- running ---------------------------------------------------------------------
 
@@ -100,7 +100,8 @@ class Smsc:
         self._receipts_not_taken()
         self._server = await asyncio.start_server(self._serve, host, port, ssl=tls)
         self._pump = asyncio.create_task(self._deliver_loop())
-        return self._server.sockets[0].getsockname()[1]
+        port_taken: int = self._server.sockets[0].getsockname()[1]
+        return port_taken
 
     async def close(self) -> None:
         if self._pump is not None:
@@ -111,7 +112,7 @@ class Smsc:
             session.close(abort=True)
         await self.gateway.close()
 
-    def _event(self, event: str, **details) -> None:
+    def _event(self, event: str, **details: object) -> None:
         append_lines(self.events_path, [json.dumps({"event": event, **details, "at": clock.iso(clock.now())}) + "\n"])
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -262,6 +263,7 @@ class Smsc:
         result = self.gateway.submit([sms], {key: " ".join(part_ids)})[0]
         if result.outcome == ACCEPTED:
             del self._assembling[key]
+            assert result.provider_id is not None  # the mock gateway names every SMS it accepts
             self._receipts(result.provider_id, part_ids, to, sender)
             return codec.OK, parts[number][0]
         if total == 1:
@@ -320,6 +322,7 @@ class Smsc:
                 continue
             for turn, item in enumerate(self.queue.due()):
                 if item.body is None:
+                    assert item.make is not None  # a delivery without its body has what makes it
                     item.body = item.make()
                     if item.body is None:
                         self.queue.later(item, 0.1)

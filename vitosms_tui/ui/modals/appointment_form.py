@@ -28,8 +28,8 @@ from ...core.errors import VitosmsError
 from ...core.models import Mandant, Person
 from ..i18n import N_, _
 from ..sanitize import clean, plain
+from ..texts.appointment_text import address_of, confirmation_offer, default_channel, when
 from ..texts.refusals import refusal_text
-from ..widgets.appointment_text import address_of, confirmation_offer, default_channel, when
 from ..widgets.person_picker import PersonPicker
 from .date_time import DateTimeError, format_for_input, parse_date_time
 

@@ -23,8 +23,6 @@ from ..sanitize import clean
 from ..texts.refusals import refusal_text
 from .confirm import Confirm
 
-CSS_FILE = "../screens/credits.tcss"
-
 
 def shares_text(shares: dict[str, int]) -> str:
     """``DUB 34 · HAU 33 · ROS 33`` in code order."""
@@ -34,7 +32,6 @@ def shares_text(shares: dict[str, int]) -> str:
 class MigrateWindow(ModalScreen[dict | None]):
     """The legacy balance, its split, and a confirmation."""
 
-    CSS_PATH = CSS_FILE
     BINDINGS = [
         Binding("ctrl+s", "submit", N_("Carry over"), key_display="Ctrl+S"),
         Binding("escape", "cancel", N_("Cancel"), key_display="Esc"),

@@ -23,8 +23,6 @@ from ..sanitize import clean
 from ..texts.refusals import refusal_text
 from .confirm import Confirm
 
-CSS_FILE = "../screens/credits.tcss"
-
 
 def price_text(rappen: int) -> str:
     """``CHF 1'400.00``: Swiss grouping, always two decimals."""
@@ -34,7 +32,6 @@ def price_text(rappen: int) -> str:
 class OrderWindow(ModalScreen[int | None]):
     """Choose a package for the Mandant; returns its id (None: nothing ordered)."""
 
-    CSS_PATH = CSS_FILE
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"), key_display="Esc")]
 
     def __init__(self, mandant) -> None:

@@ -6,6 +6,8 @@ starts on the first appointment that is still to come.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,12 +16,32 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from ...core import agenda, agenda_view, clock
+from ...core.db import connection
 from ...core.models import Person
 from ..i18n import N_, _
 from ..sanitize import clean, plain
-from ..widgets.agenda_data import MARKER_NAMES, MARKERS
-from ..widgets.appointment_text import when
+from ..texts.appointment_text import when
+from ..views.agenda_data import MARKER_NAMES, MARKERS
 from ..widgets.tables import cursor_id
+
+
+@dataclass(frozen=True)
+class Found:
+    """A person's booked appointments with their Mandanten and reminder states, read in a thread."""
+
+    person: Person
+    appointments: list
+    states: dict
+
+
+def read_appointments(person_id: int) -> Found:
+    """Read what the dialog lists (call it in a thread worker: the dialog itself reads nothing)."""
+    with connection():
+        appointments = agenda.list_appointments(person=person_id)
+        for appointment in appointments:
+            _mandant = appointment.mandant  # read now, not row by row when the table is filled
+        states = agenda_view.reminder_states([a.id for a in appointments])
+        return Found(Person.get_by_id(person_id), appointments, states)
 
 
 class PersonAppointments(ModalScreen[int | None]):
@@ -30,11 +52,9 @@ class PersonAppointments(ModalScreen[int | None]):
         Binding("escape", "cancel", N_("Cancel"), key_display="Esc"),
     ]
 
-    def __init__(self, person_id: int) -> None:
+    def __init__(self, found: Found) -> None:
         super().__init__(classes="dialog-screen")
-        self.person = Person.get_by_id(person_id)
-        self.appointments = agenda.list_appointments(person=person_id)
-        self.states = agenda_view.reminder_states([a.id for a in self.appointments])
+        self.person, self.appointments, self.states = found.person, found.appointments, found.states
 
     def compose(self) -> ComposeResult:
         with Vertical(id="person-appointments", classes="dialog"):

@@ -40,7 +40,6 @@ FIELD_OF_CODE = {
 class RecallForm(ModalScreen[int | None]):
     """The fields of one new recall."""
 
-    CSS_PATH = "../screens/recall.tcss"
     BINDINGS = [
         Binding("ctrl+s", "save", N_("Save")),
         Binding("ctrl+o", "choose_person", N_("Person")),

@@ -29,7 +29,7 @@ from ...core import desk_answers, mandanten, persons, reminders
 from ...core.phone import format_phone
 from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _, format_datetime
 from ..sanitize import clean
-from ..widgets.appointment_text import appointment_line, describe_plan, gone_line, kind_name
+from ..texts.appointment_text import appointment_line, describe_plan, gone_line, kind_name
 
 
 class RemindChooser(ModalScreen[tuple[str, str | None, bool] | None]):

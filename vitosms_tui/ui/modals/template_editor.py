@@ -81,7 +81,6 @@ class TemplateBody(TextArea, inherit_bindings=False):
 class TemplateEditor(ModalScreen[bool]):
     """One template's text, checked on saving."""
 
-    CSS_PATH = "../screens/recall.tcss"
     BINDINGS = [
         Binding("ctrl+s", "save", N_("Save")),
         Binding("escape", "cancel", N_("Cancel"), key_display="Esc"),

@@ -24,7 +24,6 @@ from ..i18n import N_, _, format_number
 from ..sanitize import clean
 from ..texts.refusals import refusal_text
 
-CSS_FILE = "../screens/credits.tcss"
 NOTE_LENGTH = 160
 
 
@@ -46,7 +45,6 @@ class Moved:
 class TransferWindow(ModalScreen[Moved | None]):
     """Source, target, amount, note; Ctrl+S (or ⏎ in a field) books the transfer."""
 
-    CSS_PATH = CSS_FILE
     BINDINGS = [
         Binding("ctrl+s", "submit", N_("Transfer"), key_display="Ctrl+S"),
         Binding("escape", "cancel", N_("Cancel"), key_display="Esc"),

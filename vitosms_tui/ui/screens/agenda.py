@@ -9,29 +9,30 @@ the patient's SMS answer (shown when there is one).
 
 A day or a week is loaded with one query (and one grouped query for the reminder markers)
 in a thread worker; moving the cursor only redraws. The neighbours of what is shown are
-read ahead (widgets/agenda_ahead.py); a change made here forgets them.
+read ahead (views/agenda_ahead.py); a change made here forgets them.
 """
 
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import date, datetime
+from functools import partial
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.reactive import var
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from ...core import agenda, clock
-from ...core.errors import VitosmsError
 from ..i18n import N_, _
-from ..texts.refusals import refusal_text
-from ..widgets import agenda_lines
-from ..widgets.agenda_ahead import ReadAhead
-from ..widgets.agenda_data import (
+from ..texts.appointment_text import booked_text
+from ..views import agenda_lines
+from ..views.agenda_ahead import ReadAhead
+from ..views.agenda_data import (
     IMPORTED_MARK,
     MARKER_NAMES,
     MARKERS,
@@ -43,11 +44,10 @@ from ..widgets.agenda_data import (
 )
 from ..widgets.agenda_grid import AgendaGrid
 from ..widgets.agenda_keys import AgendaKeys
-from ..widgets.appointment_text import booked_text
 from ..widgets.message_line import MessageLine
 from .agenda_navigation import AgendaNavigation
 from .appointment_actions import AppointmentActions
-from .base import ShellScreen
+from .base import DIALOG, ShellScreen
 
 
 class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
@@ -90,13 +90,17 @@ class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
         Binding("slash", "find_person", show=False, key_display="/"),
     ]
 
+    # What is shown; a change reloads (the watchers below). The day is set again to go to it
+    # once more (the cursor to a time); moving the cursor within a week sets it quietly.
+    day: var[date] = var(clock.today, always_update=True, init=False)
+    week: var[bool] = var(False, init=False)
+    all_mandanten: var[bool] = var(True, init=False)
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.day = clock.today()
-        self.week = False
-        self.all_mandanten = True
         self.loaded: AgendaRequest | None = None
-        self._after_mandant: dict | None = None
+        self._place: dict = {}  # where the cursor goes when the change is loaded (see load)
+        self._reload_due = False
         self._stale = False
         self._shown_columns: list[AgendaColumn] | None = None
         self._wanted: AgendaRequest | None = None  # the latest load asked for
@@ -141,6 +145,31 @@ class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
             self.load()
 
     # -- loading ----------------------------------------------------------------
+
+    def watch_day(self) -> None:
+        self._reload_soon()
+
+    def watch_week(self) -> None:
+        self._reload_soon()
+
+    def watch_all_mandanten(self) -> None:
+        self._reload_soon()
+
+    def mandant_switched(self, mandant) -> None:
+        if not self._place and mandant is not None and not self.week:
+            self._place = {"column_key": f"m{mandant.id}"}
+        self._reload_soon()
+
+    def _reload_soon(self) -> None:
+        """Load once after the handler that changed what is shown (it may change several things)."""
+        if not self._reload_due:
+            self._reload_due = True
+            self.call_next(self._reload)
+
+    def _reload(self) -> None:
+        self._reload_due = False
+        place, self._place = self._place, {}
+        self.load(**place)
 
     def _mandant_id(self) -> int | None:
         mandant = getattr(self.app, "current_mandant", None)
@@ -237,7 +266,8 @@ class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
         self.loaded = request
         self.grid.show(layout, select_id=select_id, column_key=column_key, minute=minute)
         # one line of fixed height: no new layout of the screen for a new title
-        self.query_one("#agenda-title", Static).update(agenda_lines.title(request), layout=False)
+        mandant = self.app.current_mandant if request.mandant_id == self._mandant_id() else None
+        self.query_one("#agenda-title", Static).update(agenda_lines.title(request, mandant), layout=False)
         person_id, self._book_for = self._book_for, None
         if person_id is not None:
             self.call_after_refresh(self.action_new, person_id)
@@ -248,7 +278,7 @@ class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
     def _cursor_moved(self, event: AgendaGrid.CursorMoved) -> None:
         column = event.grid.cursor_column
         if self.week and column is not None:
-            self.day = column.day
+            self.set_reactive(AgendaScreen.day, column.day)  # the week shown stays: nothing to load
         self.query_one("#agenda-selection", Static).update(agenda_lines.selection(event.grid), layout=False)
         answered = bool(event.grid.cursor_item and event.grid.cursor_item.answer)
         if answered != self._answered:
@@ -265,32 +295,17 @@ class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
 
     # -- finding a person's appointments ----------------------------------------
 
-    def action_find_person(self) -> None:
-        from ..modals.person_appointments import PersonAppointments
+    @work(group=DIALOG)
+    async def action_find_person(self) -> None:
+        from ..modals.person_appointments import PersonAppointments, read_appointments
         from ..widgets.person_picker import PersonPicker
 
-        def chosen_appointment(appointment_id: int | None) -> None:
+        ids = await self.app.push_screen_wait(PersonPicker(title=_("Whose appointments?"), exclude_deceased=False))
+        if ids:
+            found = await self.run_worker(partial(read_appointments, ids[0]), thread=True, group="agenda-read").wait()
+            appointment_id = await self.app.push_screen_wait(PersonAppointments(found))
             if appointment_id is not None:
                 self.go_to_appointment(appointment_id)
-
-        def picked(ids: list[int] | None) -> None:
-            if ids:
-                self.app.push_screen(PersonAppointments(ids[0]), chosen_appointment)
-
-        self.app.push_screen(PersonPicker(title=_("Whose appointments?"), exclude_deceased=False), picked)
-
-    def go_to_appointment(self, appointment_id: int) -> None:
-        try:
-            appointment = agenda.get_appointment(appointment_id)
-        except VitosmsError as error:
-            self.say(refusal_text(error), error=True)
-            return
-        self.day = clock.local(appointment.start).date()
-        self.ahead.clear()  # back from the detail, where it may have been changed
-        if self.week or not self.all_mandanten:
-            self._with_mandant(appointment.mandant_id, select_id=appointment.id)
-        else:
-            self.load(select_id=appointment.id)
 
     # -- acting on the appointment under the cursor -----------------------------
 
@@ -300,9 +315,11 @@ class AgendaScreen(AgendaNavigation, AppointmentActions, ShellScreen[None]):
 
     def appointment_changed(self, appointment_id: int, start: datetime | None = None) -> None:
         self.ahead.clear()  # what was read ahead may miss this change
-        if start is not None:
+        if start is None:
+            self.load(select_id=appointment_id)
+        else:
+            self._place = {"select_id": appointment_id}
             self.day = clock.local(start).date()
-        self.load(select_id=appointment_id)
 
     def action_open_detail(self) -> None:
         from .appointment_detail import AppointmentDetailScreen

@@ -1,7 +1,7 @@
 """What the desk does to one appointment: remind, edit, copy, move, cancel.
 
 Shared by the agenda and the appointment detail. Each action gathers its
-answers in dialogs, calls one function of :mod:`core.agenda` and says the
+answers in dialogs (a worker awaiting each one), calls one function of :mod:`core.agenda` and says the
 outcome in one line — including why no reminder is sent and how many credits
 came back. The host screen provides ``say(text, error=False)`` and
 ``appointment_changed(appointment_id, start=None)``.
@@ -9,7 +9,9 @@ came back. The host screen provides ``say(text, error=False)`` and
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
+
+from textual import work
 
 from ...core import agenda, clock
 from ...core.errors import VitosmsError
@@ -21,8 +23,7 @@ from ..modals.confirm import Confirm
 from ..modals.date_time import AskDateTime
 from ..modals.remind_chooser import RemindChooser
 from ..modals.reminder_question import ReminderQuestion
-from ..texts.refusals import refusal_text
-from ..widgets.appointment_text import (
+from ..texts.appointment_text import (
     appointment_line,
     credits_back,
     describe_plan,
@@ -31,6 +32,8 @@ from ..widgets.appointment_text import (
     status_name,
     when,
 )
+from ..texts.refusals import refusal_text
+from .base import DIALOG
 
 
 def _join(*parts: str) -> str:
@@ -45,6 +48,24 @@ def _withdrawn_text(messages) -> str:
     return _join(
         ngettext("{count} message withdrawn,", "{count} messages withdrawn,", count).format(count=count),
         credits_back(refunded),
+    )
+
+
+def _move_question(appointment: Appointment, start: datetime, prepared) -> str:
+    """Moving an appointment with messages prepared: generate them new for the new time?"""
+    return "\n".join(
+        (
+            f"{appointment_line(appointment)}",
+            _("→ {when}").format(when=when(start)),
+            "",
+            _("Prepared: {what}.").format(
+                what=", ".join(
+                    f"{kind_name(m.purpose)} ({status_name(m.status)}, {_(CHANNEL_NAMES.get(m.channel, m.channel))})"
+                    for m in prepared
+                )
+            ),
+            _("Generate a new one for the new time?"),
+        )
     )
 
 
@@ -73,127 +94,103 @@ class AppointmentActions:
 
     # -- reminder and confirmation ----------------------------------------------
 
-    def remind_appointment(self, appointment_id: int | None) -> None:
+    # Each action is a worker: it waits for the desk's answers in dialogs (push_screen_wait)
+    # and reads top to bottom.
+
+    @work(group=DIALOG)
+    async def remind_appointment(self, appointment_id: int | None) -> None:
         appointment = self._appointment_for(appointment_id)
         if appointment is None:
             return
-
-        def chosen(answer: tuple[str, str | None, bool] | None) -> None:
-            if answer is None:
-                return
-            kind, channel, again = answer
-            try:
-                result = agenda.remind(appointment.id, self.app.user, kind=kind, channel=channel, again=again)
-            except VitosmsError as error:
-                self.say(refusal_text(error), error=True)
-                return
-            message = result.message
-            self.app.refresh_status()
-            recipient = format_phone(message.recipient) if message.channel == "sms" else message.recipient
-            cost = ngettext("{count} credit", "{count} credits", message.credits).format(count=message.credits)
-            self.say(
-                _("{kind} by {channel} to {recipient}: {plan} ({cost}).").format(
-                    kind=kind_name(kind),
-                    channel=_(CHANNEL_NAMES.get(message.channel, message.channel)),
-                    recipient=recipient,
-                    plan=describe_plan(kind, result.plan),
-                    cost=cost,
-                )
+        answer: tuple[str, str | None, bool] | None = await self.app.push_screen_wait(RemindChooser(appointment))
+        if answer is None:
+            return
+        kind, channel, again = answer
+        try:
+            result = agenda.remind(appointment.id, self.app.user, kind=kind, channel=channel, again=again)
+        except VitosmsError as error:
+            self.say(refusal_text(error), error=True)
+            return
+        message = result.message
+        self.app.refresh_status()
+        recipient = format_phone(message.recipient) if message.channel == "sms" else message.recipient
+        cost = ngettext("{count} credit", "{count} credits", message.credits).format(count=message.credits)
+        self.say(
+            _("{kind} by {channel} to {recipient}: {plan} ({cost}).").format(
+                kind=kind_name(kind),
+                channel=_(CHANNEL_NAMES.get(message.channel, message.channel)),
+                recipient=recipient,
+                plan=describe_plan(kind, result.plan),
+                cost=cost,
             )
-            self.appointment_changed(appointment.id)
-
-        self.app.push_screen(RemindChooser(appointment), chosen)
+        )
+        self.appointment_changed(appointment.id)
 
     # -- edit, copy, move, cancel -----------------------------------------------
 
-    def edit_appointment(self, appointment_id: int | None) -> None:
+    @work(group=DIALOG)
+    async def edit_appointment(self, appointment_id: int | None) -> None:
         appointment = self._appointment_for(appointment_id)
         if appointment is None:
             return
+        booking: agenda.Booking | None = await self.app.push_screen_wait(AppointmentForm(appointment_id=appointment.id))
+        if booking is not None:
+            self.say(_join(_("Saved."), overlap_warning(booking.overlaps)))
+            self.appointment_changed(booking.appointment.id)
 
-        def saved(booking: agenda.Booking | None) -> None:
-            if booking is not None:
-                self.say(_join(_("Saved."), overlap_warning(booking.overlaps)))
-                self.appointment_changed(booking.appointment.id)
-
-        self.app.push_screen(AppointmentForm(appointment_id=appointment.id), saved)
-
-    def _ask_when(self, question: str, appointment: Appointment, chosen) -> None:
+    async def _ask_when(self, question: str, appointment: Appointment) -> datetime | None:
         """The new start; a time alone keeps the day, so moving within the day is typing the time."""
-        self.app.push_screen(
+        start = await self.app.push_screen_wait(
             AskDateTime(
                 question + "\n" + appointment_line(appointment),
                 appointment.start,
                 day=clock.local(appointment.start).date(),
                 hint=_("11:00 keeps the day · 15.12.2026 11:00 another day · Esc cancels"),
-            ),
-            chosen,
+            )
         )
+        return start if isinstance(start, datetime) else None
 
-    def copy_appointment(self, appointment_id: int | None) -> None:
+    @work(group=DIALOG)
+    async def copy_appointment(self, appointment_id: int | None) -> None:
         appointment = self._appointment_for(appointment_id, booked=False)
         if appointment is None:
             return
-
-        def chosen(start: datetime | date | None) -> None:
-            if not isinstance(start, datetime):
-                return
-            try:
-                booking = agenda.copy_appointment(appointment.id, start, self.app.user)
-            except VitosmsError as error:
-                self.say(refusal_text(error), error=True)
-                return
-            copy = booking.appointment
-            self.say(
-                _join(
-                    _("Copied to {when}; the copy has no reminder (r creates one).").format(when=when(copy.start)),
-                    overlap_warning(booking.overlaps),
-                )
+        start = await self._ask_when(_("Copy to which date and time?"), appointment)
+        if start is None:
+            return
+        try:
+            booking = agenda.copy_appointment(appointment.id, start, self.app.user)
+        except VitosmsError as error:
+            self.say(refusal_text(error), error=True)
+            return
+        copy = booking.appointment
+        self.say(
+            _join(
+                _("Copied to {when}; the copy has no reminder (r creates one).").format(when=when(copy.start)),
+                overlap_warning(booking.overlaps),
             )
-            self.appointment_changed(copy.id, copy.start)
+        )
+        self.appointment_changed(copy.id, copy.start)
 
-        self._ask_when(_("Copy to which date and time?"), appointment, chosen)
-
-    def move_appointment(self, appointment_id: int | None) -> None:
+    @work(group=DIALOG)
+    async def move_appointment(self, appointment_id: int | None) -> None:
         appointment = self._appointment_for(appointment_id)
         if appointment is None:
             return
-
-        def chosen(start: datetime | date | None) -> None:
-            if not isinstance(start, datetime):
+        start = await self._ask_when(_("Move to which time (or date and time)?"), appointment)
+        if start is None:
+            return
+        if start == appointment.start:
+            self.say(_("The appointment already starts then."))
+            return
+        decision = None
+        prepared = agenda.prepared_messages(appointment)
+        if prepared:
+            decision = await self.app.push_screen_wait(ReminderQuestion(_move_question(appointment, start, prepared)))
+            if decision is None:
+                self.say(_("Not moved."))
                 return
-            if start == appointment.start:
-                self.say(_("The appointment already starts then."))
-                return
-            prepared = agenda.prepared_messages(appointment)
-            if not prepared:
-                self._move(appointment, start, None)
-                return
-            question = "\n".join(
-                (
-                    f"{appointment_line(appointment)}",
-                    _("→ {when}").format(when=when(start)),
-                    "",
-                    _("Prepared: {what}.").format(
-                        what=", ".join(
-                            f"{kind_name(m.purpose)} ({status_name(m.status)},"
-                            f" {_(CHANNEL_NAMES.get(m.channel, m.channel))})"
-                            for m in prepared
-                        )
-                    ),
-                    _("Generate a new one for the new time?"),
-                )
-            )
-
-            def decided(decision: str | None) -> None:
-                if decision is None:
-                    self.say(_("Not moved."))
-                    return
-                self._move(appointment, start, decision)
-
-            self.app.push_screen(ReminderQuestion(question), decided)
-
-        self._ask_when(_("Move to which time (or date and time)?"), appointment, chosen)
+        self._move(appointment, start, decision)
 
     def _move(self, appointment: Appointment, start: datetime, decision: str | None) -> None:
         try:
@@ -220,32 +217,31 @@ class AppointmentActions:
         self.say(_join(*parts))
         self.appointment_changed(appointment.id, result.appointment.start)
 
-    def cancel_appointment(self, appointment_id: int | None) -> None:
+    @work(group=DIALOG)
+    async def cancel_appointment(self, appointment_id: int | None) -> None:
         appointment = self._appointment_for(appointment_id)
         if appointment is None:
             return
-
-        def answered(yes: bool | None) -> None:
-            if not yes:
-                return
-            try:
-                result = agenda.cancel_appointment(appointment.id, self.app.user)
-            except VitosmsError as error:
-                self.say(refusal_text(error), error=True)
-                return
-            parts = [_("Appointment cancelled."), _withdrawn_text(result.withdrawn) or _("No message was pending.")]
-            if result.in_flight:
-                parts.append(
-                    ngettext(
-                        "{count} message was already being sent and cannot be called back.",
-                        "{count} messages were already being sent and cannot be called back.",
-                        len(result.in_flight),
-                    ).format(count=len(result.in_flight))
-                )
-            if result.withdrawn:
-                self.app.refresh_status()
-            self.say(_join(*parts))
-            self.appointment_changed(appointment.id)
-
         question = _("Cancel this appointment? Pending messages are withdrawn and refunded.")
-        self.app.push_screen(Confirm(f"{appointment_line(appointment)}\n\n{question}", default=False), answered)
+        if not await self.app.push_screen_wait(
+            Confirm(f"{appointment_line(appointment)}\n\n{question}", default=False)
+        ):
+            return
+        try:
+            result = agenda.cancel_appointment(appointment.id, self.app.user)
+        except VitosmsError as error:
+            self.say(refusal_text(error), error=True)
+            return
+        parts = [_("Appointment cancelled."), _withdrawn_text(result.withdrawn) or _("No message was pending.")]
+        if result.in_flight:
+            parts.append(
+                ngettext(
+                    "{count} message was already being sent and cannot be called back.",
+                    "{count} messages were already being sent and cannot be called back.",
+                    len(result.in_flight),
+                ).format(count=len(result.in_flight))
+            )
+        if result.withdrawn:
+            self.app.refresh_status()
+        self.say(_join(*parts))
+        self.appointment_changed(appointment.id)

@@ -12,25 +12,30 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
+from textual.worker import get_current_worker
 
 from ...core import agenda, clock, journal, replies
+from ...core.db import connection
 from ...core.errors import NotFound
 from ...core.phone import format_phone
 from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _, format_date, format_datetime
 from ..sanitize import clean, plain
+from ..texts.appointment_text import kind_name, status_name, when
 from ..texts.events import event_text
 from ..texts.reasons import error_text
-from ..widgets.agenda_data import SOURCE_NAMES
-from ..widgets.appointment_text import kind_name, status_name, when
+from ..texts.reply_text import reply_line
+from ..views.agenda_data import SOURCE_NAMES
 from ..widgets.journal_table import EVENT_NAMES
 from ..widgets.message_line import MessageLine
-from ..widgets.reply_text import reply_line
+from ..widgets.tables import FittedTable
 from .appointment_actions import AppointmentActions
 from .base import ShellScreen
 
@@ -44,6 +49,22 @@ STATUS_STYLES = {
     "expired": "dim italic",
 }
 LABEL_WIDTH = 12
+
+
+class AppointmentMessagesTable(FittedTable):
+    """The appointment's messages; in a narrow terminal status and plan stay, the address goes first."""
+
+    COLUMNS = (
+        ("id", N_("No."), 6, True),
+        ("kind", N_("Kind"), 13, False),
+        ("channel", N_("Channel"), 7, False),
+        ("recipient", N_("Recipient"), 21, False),
+        ("status", N_("Status"), 14, False),
+        ("planned", N_("Planned"), 16, False),
+        ("done", N_("Sent / delivered"), 16, False),
+        ("credits", N_("Credits (amount)"), 8, True),
+    )
+    GIVE_WAY = ("recipient", "channel", "credits", "done")
 
 
 class AppointmentDetailScreen(AppointmentActions, ShellScreen[None]):
@@ -63,42 +84,45 @@ class AppointmentDetailScreen(AppointmentActions, ShellScreen[None]):
     def __init__(self, appointment_id: int, **kwargs) -> None:
         super().__init__(**kwargs)
         self.appointment_id = appointment_id
+        self.messages: dict = {}  # the appointment's messages by id, as last read
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="appointment-detail"):
             yield Static("", id="detail-head")
             yield Static(_("Messages of this appointment"), id="detail-messages-title", markup=False)
-            yield DataTable(id="detail-messages", cursor_type="row", zebra_stripes=True)
+            yield AppointmentMessagesTable(id="detail-messages", cursor_type="row", zebra_stripes=True)
             yield Static("", id="detail-events")
             yield MessageLine(id="agenda-message")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for key, title, width in (
-            ("id", N_("No."), 6),
-            ("kind", N_("Kind"), 13),
-            ("channel", N_("Channel"), 7),
-            ("recipient", N_("Recipient"), 21),
-            ("status", N_("Status"), 14),
-            ("planned", N_("Planned"), 16),
-            ("done", N_("Sent / delivered"), 16),
-            ("credits", N_("Credits (amount)"), 8),
-        ):
-            table.add_column(_(title), key=key, width=width)
         self.refresh_detail()
-        table.focus()
+        self.query_one(AppointmentMessagesTable).focus()
 
     def refresh_detail(self) -> None:
-        try:
-            appointment = agenda.get_appointment(self.appointment_id)
-        except NotFound:
-            self.query_one("#detail-head", Static).update(_("This appointment no longer exists."))
+        self._read_detail()
+
+    @work(thread=True, exclusive=True, group="appointment-detail")
+    def _read_detail(self) -> None:
+        """The appointment and its messages, read in a thread."""
+        with connection():
+            try:
+                appointment = agenda.get_appointment(self.appointment_id)
+            except NotFound:
+                head, messages = Text(_("This appointment no longer exists.")), None
+            else:
+                head = self._head(appointment)
+                messages = {m.id: m for m in agenda.appointment_timeline(appointment)}
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_detail, head, messages)
+
+    def _show_detail(self, head: Text | Group, messages: dict | None) -> None:
+        self.query_one("#detail-head", Static).update(head)
+        if messages is None:
             return
-        self.query_one("#detail-head", Static).update(self._head(appointment))
-        table = self.query_one(DataTable)
+        table = self.query_one(AppointmentMessagesTable)
         keep = table.cursor_row
         table.clear()
-        self.messages = {m.id: m for m in agenda.appointment_timeline(appointment)}
+        self.messages = messages
         for message in self.messages.values():
             recipient = format_phone(message.recipient) if message.channel == "sms" else message.recipient
             done = message.delivered_at or message.sent_at
@@ -120,20 +144,23 @@ class AppointmentDetailScreen(AppointmentActions, ShellScreen[None]):
                 Text(_("No messages yet: r creates a reminder or a confirmation."), style="dim")
             )
 
-    def _head(self, appointment) -> Text:
+    def _head(self, appointment) -> Group:
         person, mandant = appointment.person, appointment.mandant
-        text = Text(end="")
-        text.append(
+        title = Text()
+        title.append(
             f"{when(appointment.start)}–{clock.local(appointment.end):%H:%M} · {appointment.minutes} min", "bold"
         )
         if appointment.status != "booked":
-            text.append("  ")
-            text.append(_("cancelled"), "bold red")
+            title.append("  ")
+            title.append(_("cancelled"), "bold red")
+        # label and value in two columns, so a value that wraps in a narrow
+        # terminal stays under its own column
+        lines = Table.grid()
+        lines.add_column(width=LABEL_WIDTH, style="dim", no_wrap=True)
+        lines.add_column(ratio=1)
 
         def line(label: str, value) -> None:
-            text.append("\n")
-            text.append(f"{label:<{LABEL_WIDTH}}", "dim")
-            text.append(value if isinstance(value, Text) else plain(value))
+            lines.add_row(label, value if isinstance(value, Text) else plain(value))
 
         born = f" · {format_date(person.birth_date)}" if person.birth_date else ""
         line(_("Person"), plain(f"{person.last_name} {person.first_name}{born}", style="bold"))
@@ -160,25 +187,39 @@ class AppointmentDetailScreen(AppointmentActions, ShellScreen[None]):
             line(
                 "", Text(_("The patient cannot come: m offers a new date, d cancels, w writes back."), style="bold red")
             )
-        return text
+        return Group(title, lines)
 
     @on(DataTable.RowHighlighted, "#detail-messages")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key is None or event.row_key.value is None:
             return
-        message_id = int(event.row_key.value)
-        message = self.messages.get(message_id)
-        text = Text(end="")
-        if message is not None and message.error:
-            text.append(_("Error: "), "bold red")
-            text.append(plain(error_text(message)))
-            text.append("\n")
-        for event_row in journal.timeline(message_id):
-            text.append(f"{format_datetime(event_row.at)}  ", "dim")
-            text.append(f"{_(EVENT_NAMES.get(event_row.kind, event_row.kind)):<14} ", "bold")
-            text.append(plain(event_text(event_row)))
-            text.append("\n")
-        self.query_one("#detail-events", Static).update(text)
+        message = self.messages.get(int(event.row_key.value))
+        if message is not None:
+            self._read_events(message)
+
+    @work(thread=True, exclusive=True, group="appointment-events")
+    def _read_events(self, message) -> None:
+        """The highlighted message's error and events, read in a thread."""
+        error = Text(end="")
+        if message.error:
+            error.append(_("Error: "), "bold red")
+            error.append(plain(error_text(message)))
+        with connection():
+            rows = journal.timeline(message.id)
+        # when, what, detail in columns: a long detail wraps within its column
+        events = Table.grid(padding=(0, 2, 0, 0))
+        events.add_column(style="dim", no_wrap=True)
+        events.add_column(style="bold", no_wrap=True, min_width=12)
+        events.add_column(ratio=1)
+        for event_row in rows:
+            events.add_row(
+                format_datetime(event_row.at),
+                _(EVENT_NAMES.get(event_row.kind, event_row.kind)),
+                plain(event_text(event_row)),
+            )
+        shown = Group(error, events) if error else events
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.query_one("#detail-events", Static).update, shown)
 
     # -- the host's part of AppointmentActions ---------------------------------
 

@@ -6,8 +6,8 @@ A view subclasses :class:`ShellScreen` and yields its widgets from
 - ``back_out() -> bool``: Escape asks the screen first; return True when it
   took one step back itself (closed a panel, cleared a search), False to let
   the app go back (pop this screen, or return to the previous view).
-- ``on_mandant_changed(event)``: the Mandant in the status line was switched;
-  ``event.mandant`` (or ``self.app.current_mandant``) is the new one.
+- ``mandant_switched(mandant)``: the Mandant in the status line was switched
+  (the screen watches the app's reactive ``current_mandant``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from typing import TypeVar
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.message import Message
 from textual.screen import Screen
 
 from ..widgets.footer import KeyBar
@@ -24,13 +23,9 @@ from ..widgets.status_line import StatusLine
 
 ResultType = TypeVar("ResultType")
 
-
-class MandantChanged(Message):
-    """Posted to every shell screen when the current Mandant changes."""
-
-    def __init__(self, mandant) -> None:
-        super().__init__()
-        self.mandant = mandant
+# The group of the workers that wait for the desk's answers in dialogs (push_screen_wait):
+# such a worker reads top to bottom, and tests know it waits for a person while its dialog is open.
+DIALOG = "dialog"
 
 
 class ShellScreen(Screen[ResultType]):
@@ -52,10 +47,9 @@ class ShellScreen(Screen[ResultType]):
         """One step back inside the screen; False when there is nothing to undo here."""
         return False
 
+    def mandant_switched(self, mandant) -> None:
+        """The current Mandant changed (F8, or a view made another one current)."""
+
     def on_mount(self) -> None:
-        # Textual calls this for every class of the MRO; a subclass calling
-        # super().on_mount() as well must not subscribe twice.
-        signal = getattr(self.app, "mandant_signal", None)
-        if signal is not None and not getattr(self, "_mandant_subscribed", False):
-            self._mandant_subscribed = True
-            signal.subscribe(self, lambda mandant: self.post_message(MandantChanged(mandant)))
+        # Textual calls this for every class of the MRO; watching the same callback twice is one watcher
+        self.watch(self.app, "current_mandant", self.mandant_switched, init=False)

@@ -6,13 +6,12 @@ switches it). The text is filled in per recipient; the preview shows it for
 the highlighted one with SMS encoding, parts and non-GSM characters (F9
 rewrites them); the batch's cost (``drafts.quote``) is worked out in a thread.
 Who pays is always said (the persons' Mandant, else the status line's; F8
-chooses) and confirmed with the cost before ``outbox.enqueue_quoted``. Other
+chooses) and confirmed with the cost before ``outbox.enqueue_quoted``
+(compose_sending.py). Other
 views open it with :func:`open_compose` (from a reply: the conversation too).
 """
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from rich.text import Text
 from textual import on, work
@@ -24,23 +23,21 @@ from textual.worker import get_current_worker
 
 from ...core import mandanten, sms_text
 from ...core.db import connection
-from ...core.drafts import Draft, check_send_time
 from ...core.errors import VitosmsError
 from ...core.models import Mandant, Person
-from ...core.outbox import enqueue_quoted
-from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _, format_datetime, ngettext
+from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _, ngettext
 from ..modals.confirm import Confirm
-from ..modals.send_confirm import SendConfirm, SendSummary
 from ..modals.template_picker import PURPOSE_NAMES, PickedTemplate, TemplatePicker
 from ..sanitize import clean
 from ..texts.refusals import refusal_text
+from ..widgets.conversation import Conversation
 from ..widgets.cost_meter import Batch, CostMeter, CostState, cost_of, preview, sms_meter
 from ..widgets.person_picker import PersonPicker
 from ..widgets.recipient_list import Recipient, RecipientPanel, render_for
-from ..widgets.reply_text import Conversation
 from ..widgets.send_time import SendTime
 from ..widgets.titled_input import TitledInput
 from .base import ShellScreen
+from .compose_sending import ComposeSending
 
 QUOTE_DELAY = 0.15  # seconds after the last change before the batch is costed
 
@@ -58,7 +55,7 @@ def open_compose(app, person_ids: list[int], conversation_with: int | None = Non
     app.screen_stack[0].show_conversation(conversation_with)
 
 
-class ComposeScreen(ShellScreen[None]):
+class ComposeScreen(ComposeSending, ShellScreen[None]):
     """Write one message to several recipients, see what it costs, send it now or later."""
 
     CSS_PATH = "compose.tcss"
@@ -133,7 +130,6 @@ class ComposeScreen(ShellScreen[None]):
         if pending:
             self.add_recipients(pending)
         self.show_conversation(self.conversation_with)
-        self._changed()
 
     # -- recipients -------------------------------------------------------------
 
@@ -141,19 +137,23 @@ class ComposeScreen(ShellScreen[None]):
     def recipients(self) -> list[Recipient]:
         return self.query_one(RecipientPanel).recipients
 
-    def add_recipients(self, person_ids: list[int]) -> int:
-        """Add persons as recipients (skipping listed ones, naming unreachable ones); how many."""
+    def add_recipients(self, person_ids: list[int]) -> None:
+        """Add persons as recipients (skipping listed ones, naming unreachable ones), read in a thread."""
         if not self._ready:
             self._pending_ids.extend(person_ids)
-            return 0
-        wanted = list(dict.fromkeys(int(i) for i in person_ids))
-        found = {person.id: person for person in Person.select().where(Person.id.in_(wanted))}
-        panel = self.query_one(RecipientPanel)
-        before = len(panel.recipients)
-        refused = panel.add_persons([found[i] for i in wanted if i in found])
+            return
+        self._read_persons(list(dict.fromkeys(int(i) for i in person_ids)))
+
+    @work(thread=True, group="compose-read")
+    def _read_persons(self, wanted: list[int]) -> None:
+        with connection():
+            found = {person.id: person for person in Person.select().where(Person.id.in_(wanted))}
+        self.app.call_from_thread(self._add_persons, [found[i] for i in wanted if i in found])
+
+    def _add_persons(self, people: list[Person]) -> None:
+        refused = self.query_one(RecipientPanel).add_persons(people)
         if refused:
             self.notify("\n".join(refused[:5]), title=_("Not added"), severity="warning", markup=False)
-        return len(panel.recipients) - before
 
     def show_conversation(self, person_id: int | None) -> None:
         self.conversation_with = person_id  # the SMS exchanged, above the text (None: hidden)
@@ -173,24 +173,29 @@ class ComposeScreen(ShellScreen[None]):
 
     def on_recipient_panel_changed(self, event: RecipientPanel.Changed) -> None:
         self._update_mandant()
-        self._changed()
 
     # -- paying Mandant -----------------------------------------------------------
 
-    def default_mandant(self) -> Mandant | None:
-        """The persons' Mandant when they all share one (and it is active), else the app's."""
-        ids = {r.mandant_id for r in self.recipients if r.person is not None}
-        if len(ids) == 1 and None not in ids:
-            shared = Mandant.get_or_none((Mandant.id == ids.pop()) & (Mandant.active == True))  # noqa: E712
-            if shared is not None:
-                return shared
-        return self.app.current_mandant
-
     def _update_mandant(self) -> None:
-        chosen = Mandant.get_or_none(Mandant.id == self.mandant_by_hand) if self.mandant_by_hand is not None else None
-        self.mandant = chosen or self.default_mandant()
+        """Who pays, read in a thread; then the channels, the preview and the cost follow."""
+        shared = {r.mandant_id for r in self.recipients if r.person is not None}
+        self._read_mandant(self.mandant_by_hand, shared.pop() if len(shared) == 1 else None)
+
+    @work(thread=True, exclusive=True, group="compose-mandant")
+    def _read_mandant(self, by_hand: int | None, shared: int | None) -> None:
+        """The Mandant chosen with F8; else the persons' when they all share one (and it is active)."""
+        with connection():
+            chosen = Mandant.get_or_none(Mandant.id == by_hand) if by_hand is not None else None
+            if chosen is None and shared is not None:
+                chosen = Mandant.get_or_none((Mandant.id == shared) & (Mandant.active == True))  # noqa: E712
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_mandant, chosen)
+
+    def _show_mandant(self, chosen: Mandant | None) -> None:
+        self.mandant = chosen or self.app.current_mandant
         self.query_one(RecipientPanel).set_order(mandanten.channel_order(self.mandant))
         self._show_header()
+        self._changed()
 
     def _show_header(self) -> None:
         text = Text(end="", no_wrap=True, overflow="ellipsis")
@@ -219,14 +224,12 @@ class ComposeScreen(ShellScreen[None]):
             if mandant_id is not None:
                 self.mandant_by_hand = mandant_id
                 self._update_mandant()
-                self._changed()
 
         self.app.push_screen(MandantPicker(self.mandant.id if self.mandant else None), chosen)
 
-    def on_mandant_changed(self, event) -> None:
+    def mandant_switched(self, mandant) -> None:
         if self.mandant_by_hand is None:
             self._update_mandant()
-            self._changed()
 
     # -- text, preview and cost ---------------------------------------------------
 
@@ -265,11 +268,25 @@ class ComposeScreen(ShellScreen[None]):
                 f"{_(LANGUAGE_NAMES.get(recipient.language, recipient.language))}"
             )
         self.query_one("#compose-preview-title", Static).update(title)
+        self._fill_preview(recipient, self.purpose, body, subject, self.mandant)
+
+    @work(thread=True, exclusive=True, group="compose-preview")
+    def _fill_preview(
+        self, recipient: Recipient | None, purpose: str, body: str, subject: str, mandant: Mandant | None
+    ) -> None:
+        """The text filled in for the recipient (templates and the practice's details are read)."""
         reason = ""
         try:
-            subject, body = render_for(recipient, self.purpose, body, subject, self.mandant)
+            with connection():
+                subject, body = render_for(recipient, purpose, body, subject, mandant)
         except VitosmsError as error:
             reason = refusal_text(error) if body.strip() else ""
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(
+                self._show_preview, recipient.channel if recipient else "sms", body, subject, reason
+            )
+
+    def _show_preview(self, channel: str, body: str, subject: str, reason: str) -> None:
         shown = preview(body, subject, channel)
         if reason:
             shown = Text.assemble(Text("✗ " + reason + "\n\n", style="bold red"), shown)
@@ -333,74 +350,6 @@ class ComposeScreen(ShellScreen[None]):
 
     def action_focus_when(self) -> None:
         self.query_one(SendTime).field.focus()
-
-    # -- sending --------------------------------------------------------------------
-
-    def action_send(self) -> None:
-        free = self.query_one("#compose-free", Input)
-        if free.value.strip() and not self.query_one(RecipientPanel).add_free(free.value):
-            free.focus()
-            return
-        send_time = self.query_one(SendTime)
-        when, valid = send_time.read()
-        if not valid:  # the line under the field may be cut: say it in full
-            self.notify(_("Not sent: {reason}").format(reason=send_time.problem), severity="error")
-            send_time.field.focus()
-            return
-        self.prepare_send(self.batch(), when)
-
-    @work(thread=True, exclusive=True, group="compose-send")
-    def prepare_send(self, batch: Batch, when: datetime | None) -> None:
-        state, drafts = cost_of(batch)
-        self.app.call_from_thread(self._show_cost, state, batch)
-        if not state.sendable:
-            reason = state.refusal or (state.problems[0] if state.problems else state.hint)
-            self.app.call_from_thread(self._not_sent, reason)
-            return
-        if not get_current_worker().is_cancelled:  # Ctrl+S pressed twice: ask once
-            self.app.call_from_thread(self._ask, batch, drafts, state, when)
-
-    def _not_sent(self, reason: str) -> None:
-        self.notify(reason, title=_("Not sent"), severity="error", markup=False)
-
-    def _ask(self, batch: Batch, drafts: list[Draft], state: CostState, when: datetime | None) -> None:
-        summary = SendSummary(
-            state.messages,
-            state.sms,
-            state.email,
-            state.total,
-            state.balance,
-            state.balance_after,
-            state.mandant_code,
-            state.mandant_name,
-            state.low,
-            state.threshold,
-            format_datetime(when) if when else "",
-        )
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.send_batch(batch.mandant_id, drafts, when)
-
-        self.app.push_screen(SendConfirm(summary), answered)
-
-    @work(thread=True, exclusive=True, group="compose-send")
-    def send_batch(self, mandant_id: int, drafts: list[Draft], when: datetime | None) -> None:
-        try:
-            with connection():
-                due = check_send_time(when) if when is not None else None
-                messages, _quote = enqueue_quoted(
-                    Mandant.get_by_id(mandant_id), drafts, self.app.user, scheduled_at=due
-                )
-        except VitosmsError as error:
-            self.app.call_from_thread(self._not_sent, refusal_text(error))
-            return
-        self.app.call_from_thread(self._sent, len(messages))
-
-    def _sent(self, count: int) -> None:
-        self.notify(ngettext("{count} message queued.", "{count} messages queued.", count).format(count=count))
-        self.clear_form()
-        self.app.refresh_status()
 
     def clear_form(self) -> None:
         """Empty everything for a new message (the paying Mandant goes back to its default)."""

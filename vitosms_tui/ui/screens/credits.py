@@ -153,8 +153,8 @@ class CreditsScreen(ShellScreen[None]):
         if self.is_mounted and self.balance_ids:
             self.load_balances()  # back from another view or a window: balances may have moved
 
-    def on_mandant_changed(self, event) -> None:
-        self.selected_id = event.mandant.id
+    def mandant_switched(self, mandant) -> None:
+        self.selected_id = mandant.id
         self.load_balances()
 
     # -- loading ----------------------------------------------------------------

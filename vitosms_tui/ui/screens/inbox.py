@@ -14,24 +14,27 @@ every few seconds (one count) and reads them again only when there are new.
 
 from __future__ import annotations
 
+from functools import partial
+
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from ...core import replies
+from ...core.db import connection
 from ...core.errors import VitosmsError
 from ...core.models import Person, Reply
 from ...core.phone import format_phone
 from ..i18n import N_, _, format_datetime, ngettext
 from ..sanitize import plain
+from ..texts.appointment_text import when
 from ..texts.refusals import refusal_text
-from ..widgets.appointment_text import when
+from ..texts.reply_text import action_text
 from ..widgets.message_line import MessageLine
-from ..widgets.reply_text import action_text
-from .base import ShellScreen
+from .base import DIALOG, ShellScreen
 
 POLL_SECONDS = 2.0
 LIMIT = 500
@@ -42,6 +45,16 @@ def _who(reply: Reply) -> str:
     if person is None:
         return format_phone(reply.sender)
     return f"{person.last_name} {person.first_name}"
+
+
+def _namesakes(reply: Reply) -> list[Person]:
+    """The other persons with the number the reply came from (read in a thread)."""
+    with connection():
+        return list(
+            Person.select()
+            .where((Person.mobile == reply.sender) & (Person.id != (reply.person_id or 0)))
+            .order_by(Person.last_name, Person.first_name)
+        )
 
 
 class InboxScreen(ShellScreen[None]):
@@ -212,32 +225,26 @@ class InboxScreen(ShellScreen[None]):
         replies.mark_read(reply, self.app.user)
         self.app.push_screen(AppointmentDetailScreen(reply.appointment_id), lambda _result: self.reload())
 
-    def action_reassign(self) -> None:
+    @work(group=DIALOG)
+    async def action_reassign(self) -> None:
         from ..modals.reply_person import ReplyPerson
 
         reply = self._chosen()
         if reply is None:
             return
-        others = list(
-            Person.select()
-            .where((Person.mobile == reply.sender) & (Person.id != (reply.person_id or 0)))
-            .order_by(Person.last_name, Person.first_name)
-        )
+        others = await self.run_worker(partial(_namesakes, reply), thread=True, group="inbox-read").wait()
         if not others:
             self.say(
                 _("No other person has the number {number}.").format(number=format_phone(reply.sender)), error=True
             )
             return
-
-        def chosen(person_id: int | None) -> None:
-            if person_id is None:
-                return
-            try:
-                moved = replies.reassign(reply, person_id, self.app.user)
-            except VitosmsError as error:
-                self.say(refusal_text(error), error=True)
-                return
-            self.say(_("The reply now belongs to {name}.").format(name=_who(moved)))
-            self.reload()
-
-        self.app.push_screen(ReplyPerson(others), chosen)
+        person_id = await self.app.push_screen_wait(ReplyPerson(others))
+        if person_id is None:
+            return
+        try:
+            moved = replies.reassign(reply, person_id, self.app.user)
+        except VitosmsError as error:
+            self.say(refusal_text(error), error=True)
+            return
+        self.say(_("The reply now belongs to {name}.").format(name=_who(moved)))
+        self.reload()

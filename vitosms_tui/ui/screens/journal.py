@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from ...core import journal
+from ...core.db import connection
 from ...core.models import CHANNELS, PURPOSES, STATUSES, Mandant
 from ..i18n import _, ngettext
 from ..sanitize import plain
@@ -51,6 +52,7 @@ class JournalScreen(ShellScreen[None]):
         self.wanted = JournalFilter()
         self.marker: tuple[int, int] | None = None
         self.loaded_for: JournalFilter | None = None
+        self.mandant_codes: dict[int, str] = {}  # the Mandanten by code, read with the rows
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="journal"):
@@ -75,20 +77,28 @@ class JournalScreen(ShellScreen[None]):
 
     def poll(self) -> None:
         """Re-read only when a message or event was added since the last reading."""
-        if journal.change_marker() != self.marker:
-            self.reload()
+        if self.loaded_for == self.wanted:  # else a load is on its way: the poll must not replace it
+            self.load(self.wanted, self.marker)
 
     def reload(self) -> None:
-        self.marker = journal.change_marker()
         self.load(self.wanted)
 
     @work(thread=True, exclusive=True, group="journal-load")
-    def load(self, wanted: JournalFilter) -> None:
+    def load(self, wanted: JournalFilter, seen: tuple[int, int] | None = None) -> None:
+        """The rows and the Mandanten's codes (for the filter) in a thread; nothing when the journal is as ``seen``."""
+        with connection():
+            marker = journal.change_marker()
+            if seen is not None and marker == seen:
+                return
+            codes = {m.id: m.code for m in Mandant.select(Mandant.id, Mandant.code).order_by(Mandant.code)}
         loaded = fetch_rows(wanted)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self.show_loaded, wanted, loaded)
+            self.app.call_from_thread(self.show_loaded, wanted, loaded, marker, codes)
 
-    def show_loaded(self, wanted: JournalFilter, loaded: Loaded) -> None:
+    def show_loaded(self, wanted: JournalFilter, loaded: Loaded, marker=None, codes: dict | None = None) -> None:
+        if codes is not None:
+            self.marker, self.mandant_codes = marker, codes
+            self.show_filters()
         if wanted != self.wanted:
             return  # a newer filter is on its way
         table = self.query_one(JournalTable)
@@ -142,13 +152,12 @@ class JournalScreen(ShellScreen[None]):
     def show_filters(self) -> None:
         code = ""
         if self.wanted.mandant_id is not None:
-            mandant = Mandant.get_or_none(Mandant.id == self.wanted.mandant_id)
-            code = mandant.code if mandant else "?"
+            code = self.mandant_codes.get(self.wanted.mandant_id, "?")
         self.query_one(FilterBar).show(self.wanted, code)
 
     def action_cycle(self, what: str) -> None:
         if what == "mandant":
-            choices = [None] + [m.id for m in Mandant.select(Mandant.id).order_by(Mandant.code)]
+            choices = [None, *self.mandant_codes]  # ordered by code, as read with the rows
             current = self.wanted.mandant_id
             self.set_filter(mandant_id=_next(choices, current))
             return
@@ -213,10 +222,10 @@ class JournalScreen(ShellScreen[None]):
             return True
         return False
 
-    def on_mandant_changed(self, event) -> None:
+    def mandant_switched(self, mandant) -> None:
         # a list narrowed to one Mandant follows the switch; "all" stays all
-        if self.wanted.mandant_id is not None and event.mandant is not None:
-            self.set_filter(mandant_id=event.mandant.id)
+        if self.wanted.mandant_id is not None and mandant is not None:
+            self.set_filter(mandant_id=mandant.id)
 
     # -- the highlighted message ------------------------------------------------
 

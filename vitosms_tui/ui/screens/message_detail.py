@@ -12,15 +12,19 @@ and this screen ask the same way.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
+from textual.worker import get_current_worker
 
 from ...core import attention, desk_answers, journal, outbox
+from ...core.db import connection
 from ...core.errors import Refused
 from ...core.models import Message, Person, Reply
 from ..i18n import N_, _, format_datetime, format_number, ngettext
@@ -30,8 +34,8 @@ from ..sanitize import clean, plain
 from ..texts.events import event_text
 from ..texts.reasons import error_text
 from ..texts.refusals import code_text, refusal_text
+from ..texts.reply_text import action_text
 from ..widgets.journal_table import EVENT_NAMES, STATUS_NAMES, channel_name, purpose_name, show_recipient, status_name
-from ..widgets.reply_text import action_text
 from .base import ShellScreen
 
 POLL_SECONDS = 1.5
@@ -190,6 +194,47 @@ def body_text(message: Message) -> Text:
     return text
 
 
+@dataclass
+class Reading:
+    """What the detail shows of a message, read in a thread."""
+
+    marker: tuple[int, int]  # the journal's change marker when it was read
+    status: str | None  # None: the message no longer exists
+    data: Text
+    body: Text = field(default_factory=Text)
+    rows: list[tuple[str, tuple]] = field(default_factory=list)  # the timeline: key, cells
+    resend_missing: str = ""  # why "send again" / "other channel" cannot work ("" when they can)
+    other_missing: str = ""
+
+
+def read_detail(message_id: int, styles: dict[str, object], seen: tuple[int, int] | None) -> Reading | None:
+    """The message's detail; None when the journal has not changed since ``seen``."""
+    marker = journal.change_marker()
+    if seen is not None and marker == seen:
+        return None
+    message = Message.get_or_none(Message.id == message_id)
+    if message is None:
+        return Reading(marker, None, Text(_("The message no longer exists.")))
+    person = Person.get_or_none(Person.id == message.person_id) if message.person_id else None
+    reading = Reading(marker, message.status, describe(message, styles), body_text(message))
+    if can_resend(message.status):
+        reading.resend_missing = attention.resend_obstacle(message, person)
+        reading.other_missing = attention.resend_obstacle(message, person, other=True)
+    if reading.resend_missing or reading.other_missing:
+        reading.data.append("\n" + obstacle_text(reading.resend_missing, reading.other_missing), "dim")
+    for event in journal.timeline(message.id):
+        style = styles["failed"] if event.kind in TROUBLE else ""
+        kind = Text(_(EVENT_NAMES.get(event.kind, event.kind)), style=style, end="")
+        at = Text(format_datetime(event.at), end="")
+        reading.rows.append((str(event.id), (at, kind, plain(event_text(event)))))
+    for reply in Reply.select().where(Reply.message == message.id).order_by(Reply.received_at, Reply.id):
+        # what the patient answered to it belongs to its story too (no event: the text is the reply's)
+        at = Text(format_datetime(reply.received_at), end="")
+        answer = Text.assemble(action_text(reply.action), " · ", plain(" ".join(reply.text.split())))
+        reading.rows.append((f"reply-{reply.id}", (at, Text(_("Answer"), "bold", end=""), answer)))
+    return reading
+
+
 class MessageDetailScreen(ShellScreen[None]):
     """A message with its timeline; Escape goes back to the list."""
 
@@ -250,51 +295,30 @@ class MessageDetailScreen(ShellScreen[None]):
 
     def poll(self) -> None:
         """Re-read only when the journal changed (a worker moved the message on)."""
-        if journal.change_marker() != self.marker:
-            self.reload()
+        self._read(self._styles(), self.marker)
 
     def reload(self) -> None:
-        self.marker = journal.change_marker()
-        message = Message.get_or_none(Message.id == self.message_id)
-        data = self.query_one("#detail-data", Static)
-        if message is None:
-            self.status = None
-            data.update(Text(_("The message no longer exists.")))
+        self._read(self._styles(), None)
+
+    @work(thread=True, exclusive=True, group="message-detail")
+    def _read(self, styles: dict[str, object], seen: tuple[int, int] | None) -> None:
+        """The message, its timeline and answers, read in a thread (None: the journal is as ``seen``)."""
+        with connection():
+            reading = read_detail(self.message_id, styles, seen)
+        if reading is not None and not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show, reading)
+
+    def _show(self, reading: Reading) -> None:
+        self.marker, self.status = reading.marker, reading.status
+        self.resend_missing, self.other_missing = reading.resend_missing, reading.other_missing
+        self.query_one("#detail-data", Static).update(reading.data)
+        if reading.status is None:
             return
-        styles = self._styles()
-        self.status = message.status
-        person = Person.get_or_none(Person.id == message.person_id) if message.person_id else None
-        self.resend_missing = self.other_missing = ""
-        if can_resend(message.status):
-            self.resend_missing = attention.resend_obstacle(message, person)
-            self.other_missing = attention.resend_obstacle(message, person, other=True)
-        described = describe(message, styles)
-        if self.resend_missing or self.other_missing:
-            described.append("\n" + obstacle_text(self.resend_missing, self.other_missing), "dim")
-        data.update(described)
-        self.query_one("#detail-body", Static).update(body_text(message))
+        self.query_one("#detail-body", Static).update(reading.body)
         table = self.query_one("#detail-timeline", DataTable)
-        events = journal.timeline(message.id)
         table.clear()
-        for event in events:
-            style = styles["failed"] if event.kind in TROUBLE else ""
-            kind = Text(_(EVENT_NAMES.get(event.kind, event.kind)), style=style, end="")
-            table.add_row(
-                Text(format_datetime(event.at), end=""),
-                kind,
-                plain(event_text(event)),
-                key=str(event.id),
-                height=None,
-            )
-        for reply in Reply.select().where(Reply.message == message.id).order_by(Reply.received_at, Reply.id):
-            # what the patient answered to it belongs to its story too (no event: the text is the reply's)
-            table.add_row(
-                Text(format_datetime(reply.received_at), end=""),
-                Text(_("Answer"), "bold", end=""),
-                Text.assemble(action_text(reply.action), " · ", plain(" ".join(reply.text.split()))),
-                key=f"reply-{reply.id}",
-                height=None,
-            )
+        for key, cells in reading.rows:
+            table.add_row(*cells, key=key, height=None)
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:

@@ -16,6 +16,8 @@ The header repeats ``automation_warnings()`` (automatic messages skipped).
 
 from __future__ import annotations
 
+from functools import partial
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -33,8 +35,7 @@ from ..modals.confirm import Confirm
 from ..modals.date_time import date_problem
 from ..sanitize import clean
 from ..texts.refusals import refusal_text
-from ..widgets.message_line import MessageLine
-from ..widgets.recall_data import (
+from ..views.recall_data import (
     PERIODS,
     Cost,
     Listing,
@@ -50,8 +51,9 @@ from ..widgets.recall_data import (
     parse_period,
     period_of,
 )
+from ..widgets.message_line import MessageLine
 from ..widgets.recall_table import RecallTable
-from .base import ShellScreen
+from .base import DIALOG, ShellScreen
 
 LETTER_ACTIONS = (
     "toggle_recall",
@@ -121,7 +123,7 @@ class RecallScreen(ShellScreen[None]):
         if self.listing is not None:
             self.load()  # back from a window or another view: recalls may have changed
 
-    def on_mandant_changed(self, event) -> None:
+    def mandant_switched(self, mandant) -> None:
         self.selected.clear()
         self.load()
 
@@ -224,14 +226,12 @@ class RecallScreen(ShellScreen[None]):
             self.say(_("Select the recalls to notify first (Space, or a for all)."), error=True)
             return
         self.say(_("Costing the notices…"))
-        self._prepare_send(ids)
+        self._ask_and_send(ids)
 
-    @work(thread=True, exclusive=True, group="recall-send")
-    def _prepare_send(self, ids: tuple[int, ...]) -> None:
-        cost = fetch_cost(ids)  # fresh: the balance may have moved since the live quote
-        self.app.call_from_thread(self._ask, cost)
-
-    def _ask(self, cost: Cost) -> None:
+    @work(group=DIALOG, exclusive=True)
+    async def _ask_and_send(self, ids: tuple[int, ...]) -> None:
+        """Cost the notices again (the balance may have moved since the live quote), ask, queue."""
+        cost: Cost = await self.run_worker(partial(fetch_cost, ids), thread=True, group="recall-send").wait()
         self.show_cost(cost)
         if cost.error:
             self.say(_("Not sent: {reason}").format(reason=clean(cost.error)), error=True)
@@ -245,13 +245,9 @@ class RecallScreen(ShellScreen[None]):
             )
             return
         self.say("")
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.say(_("Queueing the notices…"))
-                self._send(cost.ids)
-
-        self.app.push_screen(Confirm(confirm_text(cost), yes=_("Send"), no=_("Cancel")), answered)
+        if await self.app.push_screen_wait(Confirm(confirm_text(cost), yes=_("Send"), no=_("Cancel"))):
+            self.say(_("Queueing the notices…"))
+            self._send(cost.ids)
 
     @work(thread=True, exclusive=True, group="recall-send")
     def _send(self, ids: tuple[int, ...]) -> None:

@@ -204,7 +204,7 @@ class ServiceSettingsScreen(ShellScreen[None]):
         self.query_one("#s-auto_reminders", Checkbox).focus()
         self.load_templates()
 
-    def on_mandant_changed(self, event) -> None:
+    def mandant_switched(self, mandant) -> None:
         self.fill_form()
         self.load_templates()
 
@@ -215,7 +215,18 @@ class ServiceSettingsScreen(ShellScreen[None]):
         return Mandant.get_or_none(Mandant.id == current.id) if current is not None else None
 
     def fill_form(self) -> None:
-        mandant = self.mandant()
+        """The current Mandant's settings as stored (read in a thread: another desk may have changed them)."""
+        current = self.app.current_mandant
+        self._read_settings(current.id if current is not None else None)
+
+    @work(thread=True, exclusive=True, group="settings-read")
+    def _read_settings(self, mandant_id: int | None) -> None:
+        with connection():
+            mandant = Mandant.get_or_none(Mandant.id == mandant_id) if mandant_id is not None else None
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._fill, mandant)
+
+    def _fill(self, mandant: Mandant | None) -> None:
         title = self.query_one("#settings-title", Static)
         if mandant is None:
             title.update(_("No Mandant: F8 chooses one."))
@@ -290,7 +301,7 @@ class ServiceSettingsScreen(ShellScreen[None]):
                 self.query_one(f"#s-{field}").focus()
             return
         self.show_errors(None, "")
-        self.fill_form()
+        self._fill(saved)
         self.app.refresh_status()  # the threshold decides the status line's "low"
         self.app.notify(_("Service settings of {code} saved.").format(code=clean(saved.code)))
 

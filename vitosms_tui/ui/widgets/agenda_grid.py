@@ -27,8 +27,8 @@ from textual.widget import Widget
 from ...core import agenda_view, clock
 from ...core.db import connection
 from ..i18n import _
-from .agenda_data import IMPORTED_MARK, AgendaColumn, AgendaItem, GridLayout
-from .fit import column_head, shorten
+from ..texts.fit import column_head, shorten
+from ..views.agenda_data import IMPORTED_MARK, AgendaColumn, AgendaItem, GridLayout
 
 MARKER_SECONDS = 5.0  # how often the markers of reminders on their way are read again
 TIME_WIDTH = 6

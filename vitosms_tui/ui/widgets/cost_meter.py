@@ -6,12 +6,12 @@ Three pieces for the compose view:
   not in GSM-7 marked;
 - :func:`sms_meter` says encoding, parts and room left (``sms_text.analyse``,
   cheap enough for every keystroke), and names the non-GSM characters;
-- :class:`CostMeter` shows the quote of the whole batch (``drafts.quote``):
+- :class:`CostMeter` shows the quote of the whole batch (``quotes.quote_batch``):
   total credits, the balance before and after, the low-balance warning and,
   when the batch cannot go out, the reason.
 
-Reasons from the core are English sentences; :func:`explain` says the usual
-ones in the interface language.
+Refusals from the core are codes with values; :func:`.refusal_text` says them
+in the interface language.
 """
 
 from __future__ import annotations
@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 from rich.text import Text
 from textual.widgets import Static
 
-from ...core import drafts as drafting
+from ...core import quotes
 from ...core.db import connection
-from ...core.errors import VitosmsError
 from ...core.models import Mandant
 from ...core.sms_text import GSM_CHARS, SmsAnalysis
 from ..i18n import _, channel_counts, format_number, ngettext
@@ -172,13 +171,7 @@ class Batch:
 
 
 def cost_of(batch: Batch) -> tuple[CostState, list]:
-    """Fill every recipient's text and quote the batch (runs in a worker thread).
-
-    Returns the meter's state and the drafts; the drafts are what the
-    confirmation shows and what is queued, so nothing changes in between.
-    """
-    from .recipient_list import build_drafts
-
+    """The meter's state and the drafts of the batch (``core.quotes``; runs in a worker thread)."""
     with connection():
         mandant = Mandant.get_or_none(Mandant.id == batch.mandant_id) if batch.mandant_id else None
         if mandant is None:
@@ -190,33 +183,20 @@ def cost_of(batch: Batch) -> tuple[CostState, list]:
         if not batch.body.strip():
             state.hint = _("Write the text.")
             return state, []
-        drafts, problems = build_drafts(list(batch.recipients), batch.purpose, batch.body, batch.subject, mandant)
-        state.problems = [f"{clean(r.name)}: {refusal_text(error)}" for r, error in problems]
-        if not drafts:
-            return state, []
-        try:
-            quote = drafting.quote(mandant, drafts)
-        except VitosmsError as error:
-            if error.code in ("inactive_mandant", "no_recipient"):
-                state.refusal = refusal_text(error)
-                return state, []
-            # name the recipient the refusal is about
-            good = [r for r in batch.recipients if r not in {p for p, _e in problems}]
-            for recipient, draft in zip(good, drafts, strict=True):
-                try:
-                    drafting.quote(mandant, [draft])
-                except VitosmsError as single:
-                    state.problems.append(f"{clean(recipient.name)}: {refusal_text(single)}")
-            if not state.problems:
-                state.refusal = refusal_text(error)
-            return state, []
-        state.messages = len(quote.lines)
-        state.sms = sum(1 for line in quote.lines if line.channel == "sms")
-        state.email = state.messages - state.sms
-        state.total, state.balance, state.balance_after = (quote.total_credits, quote.balance, quote.balance_after)
-        state.low, state.quoted = quote.low_balance, True
-        if not quote.sufficient:
-            state.refusal = _("Not enough credits: {needed} needed, {balance} available.").format(
-                needed=format_number(quote.total_credits), balance=format_number(quote.balance)
-            )
-        return state, drafts
+        found = quotes.quote_batch(mandant, batch.recipients, batch.purpose, batch.body, batch.subject)
+    state.problems = [f"{clean(recipient.name)}: {refusal_text(error)}" for recipient, error in found.problems]
+    if found.refusal is not None:
+        state.refusal = refusal_text(found.refusal)
+    quote = found.quote
+    if quote is None:
+        return state, []
+    state.messages = len(quote.lines)
+    state.sms = sum(1 for line in quote.lines if line.channel == "sms")
+    state.email = state.messages - state.sms
+    state.total, state.balance, state.balance_after = (quote.total_credits, quote.balance, quote.balance_after)
+    state.low, state.quoted = quote.low_balance, True
+    if not quote.sufficient:
+        state.refusal = _("Not enough credits: {needed} needed, {balance} available.").format(
+            needed=format_number(quote.total_credits), balance=format_number(quote.balance)
+        )
+    return state, found.drafts

@@ -23,7 +23,7 @@ from ...core.phone import format_phone
 from ..i18n import CHANNEL_NAMES, N_, _, format_datetime
 from ..sanitize import clean, plain
 from ..texts.reasons import error_text
-from .journal_columns import TITLES, WIDTHS, journal_columns
+from ..views.journal_columns import TITLES, WIDTHS, journal_columns
 from .tables import cursor_id
 
 LIST_LIMIT = 500

@@ -9,7 +9,7 @@ from rich.text import Text
 from ...core import clock
 from ..i18n import CHANNEL_NAMES, N_, _, format_date, ngettext
 from ..sanitize import plain
-from .recall_data import RecallLine, excluded_text
+from ..views.recall_data import RecallLine, excluded_text
 from .tables import FittedTable
 
 

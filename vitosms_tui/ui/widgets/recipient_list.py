@@ -23,8 +23,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
-from ...core import persons, templates
-from ...core.drafts import Draft
+from ...core import persons, quotes, templates
 from ...core.errors import Refused, VitosmsError
 from ...core.models import Mandant, Person
 from ...core.phone import format_phone, looks_like_email, normalize_email, normalize_mobile
@@ -32,7 +31,7 @@ from ..i18n import CHANNEL_NAMES, N_, _
 from ..names import person_name
 from ..sanitize import clean, plain
 from ..texts.refusals import refusal_text
-from .tables import cursor_key
+from .tables import FittedTable, cursor_key
 
 
 @dataclass(frozen=True)
@@ -102,42 +101,26 @@ def other_channel(channel: str) -> str:
 def render_for(
     recipient: Recipient | None, purpose: str, body: str, subject: str, mandant: Mandant | None
 ) -> tuple[str, str]:
-    """(subject, body) this recipient gets: the editor's text filled in for them.
+    """(subject, body) this recipient gets (``quotes.fill``); without a recipient as for a typed number."""
+    if recipient is None:
+        draft = quotes.fill(purpose, "sms", "", None, body, subject, mandant)
+    else:
+        draft = quotes.fill(purpose, recipient.channel, recipient.address, recipient.person, body, subject, mandant)
+    return draft.subject, draft.body
 
-    Without a recipient the text is filled as for a typed number (SMS).
-    An e-mail with an empty subject gets the purpose's template subject.
+
+class RecipientTable(FittedTable):
+    """The recipients, one row each, keyed by :attr:`Recipient.key`.
+
+    The address column takes the room that is left, so a narrow terminal
+    (Compose at 80 columns) still shows all three columns.
     """
-    channel = recipient.channel if recipient is not None else "sms"
-    person = recipient.person if recipient is not None else None
-    return templates.render_message(purpose, channel, person, mandant, body=body, subject=subject)
 
-
-def build_drafts(
-    recipients: list[Recipient], purpose: str, body: str, subject: str, mandant: Mandant | None
-) -> tuple[list[Draft], list[tuple[Recipient, VitosmsError]]]:
-    """A draft per recipient with its own text, and the recipients whose text cannot be filled."""
-    drafts, problems = [], []
-    for recipient in recipients:
-        try:
-            filled_subject, filled_body = render_for(recipient, purpose, body, subject, mandant)
-        except VitosmsError as error:
-            problems.append((recipient, error))
-            continue
-        drafts.append(
-            Draft(
-                channel=recipient.channel,
-                recipient=recipient.address,
-                body=filled_body,
-                subject=filled_subject,
-                person=recipient.person,
-                purpose=purpose,
-            )
-        )
-    return drafts, problems
-
-
-class RecipientTable(DataTable):
-    """The recipients, one row each, keyed by :attr:`Recipient.key`."""
+    COLUMNS = (
+        ("name", N_("Recipient"), 14, False),
+        ("channel", N_("Channel"), 7, False),
+        ("address", N_("Number / address"), 14, False),
+    )
 
     BINDINGS = [
         Binding(
@@ -154,11 +137,6 @@ class RecipientTable(DataTable):
         kwargs.setdefault("cursor_type", "row")
         kwargs.setdefault("zebra_stripes", True)
         super().__init__(**kwargs)
-
-    def on_mount(self) -> None:
-        self.add_column(_("Recipient"), key="name", width=22)
-        self.add_column(_("Channel"), key="channel", width=7)
-        self.add_column(_("Number / address"), key="address", width=26)
 
     def show(self, recipients: list[Recipient], keep: str | None = None) -> None:
         """Replace the rows; the cursor stays on ``keep`` when it is still listed."""

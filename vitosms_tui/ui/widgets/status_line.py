@@ -21,7 +21,7 @@ WIDE = 110  # the app's -wide breakpoint
 
 @dataclass(frozen=True)
 class Status:
-    """What the status line shows; the app computes it and publishes it."""
+    """What the status line shows; the app reads it (views/status.py) and keeps it in a reactive."""
 
     user: str
     mandant_code: str = ""
@@ -50,9 +50,7 @@ class StatusLine(Widget):
             self.app.run_action("attention")
 
     def on_mount(self) -> None:
-        signal = getattr(self.app, "status_signal", None)
-        if signal is not None:
-            signal.subscribe(self, lambda _status: self.refresh())
+        self.watch(self.app, "status", lambda _status: self.refresh(), init=False)
 
     def _mode_title(self, wide: bool = True) -> str:
         titles = getattr(self.app, "mode_titles", {})

@@ -1,16 +1,14 @@
 """Patients' SMS answers in words: their action, a line per answer, the conversation.
 
 Shared by the inbox, the appointment detail and Compose (the conversation
-above the text when the desk writes back).
+above the text when the desk writes back: widgets/conversation.py).
 """
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
 
 from ...core import replies
-from ...core.db import connection
 from ..i18n import N_, _, format_datetime
 from ..sanitize import plain
 
@@ -49,15 +47,3 @@ def conversation_text(person_id: int) -> Text:
         text.append_text(plain(" ".join(body.split()), style="" if way == "out" else "italic"))
         text.append("\n")
     return text
-
-
-class Conversation(Static):
-    """The conversation with one person above Compose's text (hidden when there is none)."""
-
-    def show_for(self, person_id: int | None) -> None:
-        text = Text(end="")
-        if person_id is not None:
-            with connection():  # a few rows by index: quick enough for the key press
-                text = conversation_text(person_id)
-        self.update(text)
-        self.set_class(bool(text.plain), "-shown")

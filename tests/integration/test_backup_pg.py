@@ -10,8 +10,9 @@ import sys
 import pytest
 
 from vitosms_tui.cli.main import main
-from vitosms_tui.core import backup_pg, credits, mandanten, outbox
+from vitosms_tui.core import backup_pg, credits, mandanten, outbox, sending
 from vitosms_tui.core.db import open_database
+from vitosms_tui.core.drafts import Draft
 from vitosms_tui.core.models import Message, Setting
 from vitosms_tui.core.schema import SCHEMA_VERSION
 
@@ -27,7 +28,7 @@ def practice(pg_url):
     open_database(pg_url)
     mandant = mandanten.add_mandant("HAU", "Dr. med. Anna Hauser", "Dr Hauser", user="test")
     credits.purchase(mandant, 100, user="test")
-    outbox.enqueue(mandant, [outbox.Draft("sms", f"+4179123456{i}", "Hallo") for i in range(3)], user="test")
+    outbox.enqueue(mandant, [Draft("sms", f"+4179123456{i}", "Hallo") for i in range(3)], user="test")
     return pg_url
 
 
@@ -59,7 +60,7 @@ def test_backup_and_restore_round_trip(practice, tmp_path, capsys):
     assert (summary["engine"], summary["schema_version"]) == ("postgresql", SCHEMA_VERSION)
     assert (summary["persons"], summary["messages"], summary["credit_entries"]) == (0, 3, 4)
     assert target.stat().st_mode & 0o777 == 0o600
-    outbox.enqueue(mandanten.get_mandant("HAU"), [outbox.Draft("sms", "+41791230000", "x")], user="test")
+    outbox.enqueue(mandanten.get_mandant("HAU"), [Draft("sms", "+41791230000", "x")], user="test")
 
     code, out, err = run(capsys, "--db", practice, "restore", target)
     assert code == 0, err
@@ -97,7 +98,9 @@ def test_restore_refuses_what_is_no_dump_of_ours_and_changes_nothing(practice, t
     bad = tmp_path / "bad.backup"
     make(bad, good)
     code, _, err = run(capsys, "--db", practice, "restore", bad)
-    assert code == 2 and needle in err and err.count("\n") == 1, err
+    assert code == 2, err
+    assert needle in err, err
+    assert err.count("\n") == 1, err
     open_database(practice)
     assert Message.select().count() == 3
 
@@ -109,16 +112,18 @@ def test_restore_refuses_a_dump_of_a_newer_version(practice, tmp_path, capsys):
     open_database(practice)
     Setting.update(value=str(SCHEMA_VERSION)).where(Setting.key == "schema_version").execute()
     code, _, err = run(capsys, "--db", practice, "restore", newer)
-    assert code == 2 and "newer than this program" in err
+    assert code == 2
+    assert "newer than this program" in err
 
 
 def test_restore_is_refused_while_a_worker_holds_messages_unless_forced(practice, tmp_path, capsys):
     good = tmp_path / "good.backup"
     assert run(capsys, "--db", practice, "backup", good)[0] == 0
     open_database(practice)
-    assert len(outbox.claim_due("worker-1", 1, lease_seconds=600)) == 1
+    assert len(sending.claim("worker-1", 1, lease_seconds=600)) == 1
     code, _, err = run(capsys, "--db", practice, "restore", good)
-    assert code == 1 and "a worker is sending 1 message(s)" in err
+    assert code == 1
+    assert "a worker is sending 1 message(s)" in err
     code, out, err = run(capsys, "--db", practice, "--json", "restore", good, "--force")
     assert code == 0, err
     assert json.loads(out)["forced_over_leases"] == 1
@@ -129,4 +134,5 @@ def test_restore_is_refused_while_a_worker_holds_messages_unless_forced(practice
 def test_a_url_without_a_password_goes_to_the_tools_as_it_is(monkeypatch):
     monkeypatch.delenv("PGPASSWORD", raising=False)
     bare, env = backup_pg.connection("postgresql://praxis@localhost/vitosms")
-    assert bare == "postgresql://praxis@localhost/vitosms" and "PGPASSWORD" not in env
+    assert bare == "postgresql://praxis@localhost/vitosms"
+    assert "PGPASSWORD" not in env

@@ -11,14 +11,16 @@ from ...core import clock
 from ...core.models import Mandant
 from ..i18n import _, babel_locale
 from ..sanitize import clean, plain
+from ..texts.appointment_text import when
+from ..widgets.agenda_grid import AgendaGrid
 from .agenda_data import ANSWER_NAMES, MARKER_NAMES, SOURCE_NAMES, AgendaRequest, week_start
-from .agenda_grid import AgendaGrid
-from .appointment_text import when
 
 
-def title(request: AgendaRequest) -> Text:
-    """``Freitag, 27.11.2026 · alle Mandanten · heute`` or ``Woche 48 · 23.11.–29.11.2026 · HAU …``."""
-    mandant = Mandant.get_or_none(Mandant.id == request.mandant_id) if request.mandant_id else None
+def title(request: AgendaRequest, mandant: Mandant | None) -> Text:
+    """``Freitag, 27.11.2026 · alle Mandanten · heute`` or ``Woche 48 · 23.11.–29.11.2026 · HAU …``.
+
+    ``mandant`` is the request's (the app's current one, already read: nothing is read here).
+    """
     who = clean(f"{mandant.code} {mandant.name}") if mandant else _("no Mandant")
     if request.week:
         first = week_start(request.day)
