@@ -251,7 +251,7 @@ def test_a_database_of_version_2_gets_the_moments_of_its_pending_messages(mandan
     assert schema_version() == 2
     result = migrate()
     assert result["from_version"] == 2
-    assert result["schema_version"] == SCHEMA_VERSION == 4
+    assert result["schema_version"] == SCHEMA_VERSION == 5
     assert {"message.expires_at", "appointment.no_reminder"} <= set(result["added_columns"])
     assert Message.get_by_id(reminder.id).expires_at == zh("2026-12-04T11:00")
     assert Message.get_by_id(greeting.id).expires_at == zh("2026-12-04T00:00")

@@ -17,8 +17,8 @@ from vitosms_tui.core import clock, dates, ledger_export, persons, recall
 from vitosms_tui.core.dates import DateRefused
 from vitosms_tui.ui import i18n
 from vitosms_tui.ui.modals.date_time import AskDateTime, DateTimeError, date_problem, parse_date_time
-from vitosms_tui.ui.modals.recall_form import explain as recall_explain
 from vitosms_tui.ui.screens.person_form import check_field
+from vitosms_tui.ui.texts.refusals import refusal_text
 from vitosms_tui.ui.widgets.send_time import SendTimeError, parse_when
 
 from .pilot_helpers import settle
@@ -75,7 +75,7 @@ def test_the_interface_says_it_in_the_same_words_everywhere(german, practice):
     assert check_field("birth_date", "31.02.2020") == NO_SUCH_DATE
     with pytest.raises(DateRefused) as due:
         recall.parse_due("31.02.2027")
-    assert recall_explain(due.value) == NO_SUCH_DATE
+    assert refusal_text(due.value) == NO_SUCH_DATE
     with pytest.raises(DateRefused) as period:
         ledger_export.parse_range("31.02.2027")
     assert date_problem(period.value) == NO_SUCH_DATE

@@ -313,7 +313,7 @@ async def test_attention_view_lists_only_failed_and_the_status_line_leads_there(
         assert screen.wanted.attention
         assert listed(screen) == [skipped.id, states["failed"].id]
         table = screen.query_one(JournalTable)
-        assert any(str(cell).startswith("Nicht genug Cr") for cell in table.get_row(str(skipped.id)))
+        assert any(str(cell).startswith("Zu wenig Cr") for cell in table.get_row(str(skipped.id)))
         # sending it again deals with it: it leaves the view and the count
         await move_to(pilot, screen, states["failed"].id)
         await pilot.press("r", "j")

@@ -114,7 +114,7 @@ async def test_the_template_editor_refuses_an_unknown_placeholder(make_app):
         await settle(pilot)
         assert pilot.app.screen is editor
         refusal = text_of(editor, "#template-error")
-        assert "Not saved: unknown placeholder {Diagnose}" in refusal
+        assert "Not saved: The placeholder {Diagnose} cannot be used here." in refusal
         assert [(t.id, t.body) for t in Template.select().order_by(Template.id)] == rows
         # a good text, for DUB alone
         body.text = "{greeting}, Ihre Kontrolle ist ab {due} fällig. {practice}"

@@ -34,7 +34,7 @@ async def test_journal_keeps_status_and_error_at_80_and_all_columns_after_growin
         assert "credits" not in small
         row = [str(cell) for cell in table.get_row(str(state["refused"].id))]
         assert "fehlgeschlagen" in row
-        assert any(cell.startswith("Die Nummer wurde") for cell in row)
+        assert any(cell.startswith("Diese Nummer kann keine") for cell in row)
         assert table.current_id == state["refused"].id
 
         await pilot.resize_terminal(*LARGE)

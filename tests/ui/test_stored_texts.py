@@ -1,5 +1,6 @@
-"""The timeline, the ledger's notes and the providers' answers as the core stores them,
-said again in the interface's language; texts of another form stay as they are."""
+"""The timeline, the ledger's notes and the providers' answers as the core stores them
+(codes and values beside the English text), said in the interface's language; rows
+written before the codes existed show their stored text."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import pytest
 
 from vitosms_tui.core import clock, credits, journal, outbox, sending
 from vitosms_tui.core.drafts import Draft
-from vitosms_tui.core.models import CreditEntry
+from vitosms_tui.core.models import CreditEntry, Message, MessageEvent
 from vitosms_tui.core.sending import DeliveryReport
 from vitosms_tui.ui.i18n import set_language
-from vitosms_tui.ui.widgets.event_texts import event_detail, ledger_note
-from vitosms_tui.ui.widgets.reasons import reason_text
+from vitosms_tui.ui.texts.events import event_text, ledger_note
+from vitosms_tui.ui.texts.reasons import error_text
 
 WORKER = "vm:14076:137748"
 
@@ -29,7 +30,14 @@ def _queue(mandant, due=None):
 
 
 def _timeline(message_id) -> list[str]:
-    return [event_detail(event.kind, event.detail) for event in journal.timeline(message_id)]
+    return [event_text(event) for event in journal.timeline(message_id)]
+
+
+def _fail(mandant, answer: str) -> Message:
+    message = _queue(mandant)
+    sending.claim(WORKER, 10, 60)
+    assert sending.mark_permanent_failure(message.id, WORKER, answer)
+    return Message.get_by_id(message.id)
 
 
 def test_a_failed_sms_reads_german_from_queueing_to_refund(mandant, german):
@@ -38,23 +46,29 @@ def test_a_failed_sms_reads_german_from_queueing_to_refund(mandant, german):
     clock.set_now("2026-12-02T11:00")
     assert [m.id for m in sending.claim(WORKER, 10, 60)] == [message.id]
     assert sending.mark_permanent_failure(message.id, WORKER, "SMSC: 0x0000000B ESME_RINVDSTADR")
+    number = "Diese Nummer kann keine SMS empfangen: die Natelnummer in den Personendaten prüfen (ESME_RINVDSTADR)"
     assert _timeline(message.id) == [
         "durch root, 1 Credit, für 02.12.2026 11:00",
         f"Versuch 1 durch {WORKER}",
-        "Versuch 1: Die Nummer wurde vom Anbieter abgelehnt (ESME_RINVDSTADR)",
-        "Die Nummer wurde vom Anbieter abgelehnt (ESME_RINVDSTADR)",
+        f"Versuch 1: {number}",
+        number,
         "1 Credit",
     ]
+    failed = Message.get_by_id(message.id)
+    assert failed.error == "SMSC: 0x0000000B ESME_RINVDSTADR"  # scripts read the provider's answer
+    assert failed.error_code == "number_invalid" and error_text(failed) == number
     [refund] = CreditEntry.select().where(CreditEntry.kind == "refund")
     assert refund.note == f"message {message.id} failed"  # the ledger keeps its stable form
-    assert ledger_note(refund.note) == f"Nachricht {message.id} fehlgeschlagen"
+    assert refund.note_code == "message"
+    assert ledger_note(refund.note, refund.note_code, refund.note_data) == f"Nachricht {message.id} fehlgeschlagen"
 
 
 def test_a_withdrawn_message_names_why_and_who(mandant, german):
     message = _queue(mandant)
     outbox.withdraw(message.id, "root", reason="appointment moved")
     assert _timeline(message.id)[1:] == ["Termin verschoben durch root", "1 Credit"]
-    assert ledger_note(f"message {message.id} appointment moved") == f"Nachricht {message.id} Termin verschoben"
+    [refund] = CreditEntry.select().where(CreditEntry.kind == "refund")
+    assert ledger_note(refund.note, refund.note_code, refund.note_data) == f"Nachricht {message.id} Termin verschoben"
 
 
 def test_a_passing_fault_then_delivery(mandant, german):
@@ -67,55 +81,66 @@ def test_a_passing_fault_then_delivery(mandant, german):
     assert sending.mark_sent(WORKER, {message.id: "p-77"})
     assert sending.record_reports([DeliveryReport("p-77", True, clock.now())])
     lines = _timeline(message.id)
-    assert lines[2] == "Versuch 1: Der Anbieter ist ausgelastet; das SMS wird nochmals versucht"
+    assert lines[2] == "Versuch 1: Der SMS-Anbieter ist ausgelastet; das SMS wird von selbst nochmals versucht"
     assert lines[3] == "in 5 s, um 02.12.2026 11:00"
     assert lines[4:] == [
         f"Versuch 2 durch {WORKER}",
         f"durch {WORKER}, Kennung beim Anbieter p-77",
         "Zustellbericht vom 02.12.2026 11:01",
     ]
+    assert Message.get_by_id(message.id).error_code is None  # delivered: no error left
 
 
 @pytest.mark.parametrize(
-    ("stored", "german_text"),
+    ("answer", "code", "german_text"),
     [
-        ("number rejected by the gateway", "Die Nummer wurde vom Anbieter abgelehnt"),
-        ("undelivered", "Das SMS ist beim Handy nicht angekommen"),
+        ("number rejected by the gateway", "number_rejected", "Der Anbieter hat die Nummer abgelehnt"),
+        ("undelivered: handset not reachable", "undelivered", "Das SMS ist nicht beim Handy angekommen"),
         (
             "recipient refused: 550 5.1.1 <lea@example.org>: Recipient address rejected",
-            "Der Mailserver hat die Adresse nicht angenommen (550)",
+            "mailbox_unknown",
+            "Diese E-Mail-Adresse gibt es nicht: mit dem Patienten prüfen (550)",
         ),
-        ("SMTP answer 452 4.2.2 Mailbox full", "Der Mailserver nimmt gerade nichts an; neuer Versuch folgt (452)"),
-        ("SMTP answer 554 5.7.1 Spam", "Der Mailserver hat die E-Mail abgelehnt (554)"),
-        ("SMTP connection: Connection refused", "Keine Verbindung zum Mailserver; neuer Versuch folgt"),
-        (
-            "SMSC: 0x00000058 ESME_RTHROTTLED",
-            "Der Anbieter ist ausgelastet; das SMS wird nochmals versucht (ESME_RTHROTTLED)",
-        ),
-        ("SMSC: 0x000000FF", "Der Anbieter hat das SMS abgelehnt (0x000000FF)"),
+        ("SMTP answer 452 4.2.2 Mailbox full", "mail_busy", "Der Mailserver nimmt gerade nichts an"),
+        ("SMTP answer 554 5.7.1 Spam", "mail_refused", "Der Mailserver hat das E-Mail abgelehnt"),
+        ("SMTP login refused: 535 5.7.8 bad credentials", "auth_failed", "Anmeldung der Praxis abgelehnt"),
+        ("SMTP connection: Connection refused", "server_unreachable", "Der Mailserver war nicht erreichbar"),
+        ("SMSC: 0x00000058 ESME_RTHROTTLED", "throttled", "(ESME_RTHROTTLED)"),
+        ("SMSC: 0x000000FF", "provider_refused", "Der Anbieter hat das SMS abgelehnt"),
         (
             "gateway error: TimeoutError (gave up after 5 attempts)",
-            "Der SMS-Anbieter war nicht erreichbar; neuer Versuch folgt; aufgegeben nach 5 Versuchen",
+            "gateway_unreachable",
+            "Der SMS-Anbieter war nicht erreichbar; das SMS wird von selbst nochmals versucht; "
+            "aufgegeben nach 5 Versuchen",
         ),
-        ("not enough credits (needs 2, has 0)", "Nicht genug Credits (nötig 2, vorhanden 0)"),
     ],
 )
-def test_providers_answers_in_words_of_the_desk(stored, german_text, german):
-    assert reason_text(stored) == german_text
+def test_providers_answers_in_words_of_the_desk(mandant, german, answer, code, german_text):
+    failed = _fail(mandant, answer)
+    assert failed.error_code == code
+    assert german_text in error_text(failed)
 
 
-def test_texts_of_another_form_stay_as_stored(german):
-    # an older database, or a note a person typed: shown as it is, never lost
-    assert event_detail("queued", "queued by the old version") == "queued by the old version"
-    assert reason_text("gateway: number unknown") == "gateway: number unknown"
+def test_rows_written_before_the_codes_show_their_stored_text(mandant, german):
+    # an older database: no values beside the English; a note a person typed stays as typed
+    message = _queue(mandant)
+    old = MessageEvent.create(message=message, kind="queued", detail="queued by the old version")
+    assert event_text(old) == "queued by the old version"
+    Message.update(error="gateway: number unknown", error_code=None, error_data=None).where(
+        Message.id == message.id
+    ).execute()
+    assert error_text(Message.get_by_id(message.id)) == "gateway: number unknown"
+    # an old failure of a known form is still explained (the core's map of the answers)
+    Message.update(error="number rejected by the gateway").where(Message.id == message.id).execute()
+    assert error_text(Message.get_by_id(message.id)).startswith("Der Anbieter hat die Nummer abgelehnt")
+    assert ledger_note("message 10 failed") == "message 10 failed"
     assert ledger_note("Umbuchung Ferien") == "Umbuchung Ferien"
-    assert ledger_note("DUB -> HAU") == "DUB -> HAU"
 
 
 def test_program_notes_and_packages(german):
-    assert ledger_note("demo starting credits") == "Startguthaben der Demo"
-    assert ledger_note("package Start") == "Paket Start"
-    assert ledger_note("legacy SMS balance") == "SMS-Guthaben der alten Version"
+    assert ledger_note("demo starting credits", "demo_start") == "Startguthaben der Demo"
+    assert ledger_note("package Start", "package", '{"name":"Start"}') == "Paket Start"
+    assert ledger_note("legacy SMS balance", "legacy") == "SMS-Guthaben der alten Version"
 
 
 def test_english_keeps_the_meaning(mandant):
@@ -123,8 +148,9 @@ def test_english_keeps_the_meaning(mandant):
     try:
         message = _queue(mandant)
         assert _timeline(message.id) == ["by root, 1 credit"]
-        assert reason_text("number rejected by the gateway") == "The provider rejected the number"
-        assert ledger_note("package Start") == "package Start"
+        failed = _fail(mandant, "number rejected by the gateway")
+        assert error_text(failed).startswith("The provider rejected the number")
+        assert ledger_note("package Start", "package", '{"name":"Start"}') == "package Start"
     finally:
         set_language("de")
 
@@ -134,3 +160,8 @@ def test_the_command_line_keeps_the_stored_texts(mandant):
     outbox.withdraw(message.id, "root")
     notes = [entry.note for entry in credits.ledger(mandant)]
     assert f"message {message.id} withdrawn" in notes
+    assert [event.detail for event in journal.timeline(message.id)] == [
+        "by root, 1 credit",
+        "withdrawn by root",
+        "1 credit",
+    ]

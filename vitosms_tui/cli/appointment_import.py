@@ -46,10 +46,10 @@ def cmd_import_appointments(ctx, args) -> int:
     path = Path(args.file)
     kind = path.suffix.lower()
     if kind not in (".ics", ".csv"):
-        raise UsageError(f"{path.name}: give an .ics or a .csv file")
+        raise UsageError("usage.ics_csv_file", name=path.name)
     raw = _read(path)
     if kind == ".ics" and not args.mandant:
-        raise UsageError("an iCalendar file names no Mandant: give --mandant")
+        raise UsageError("usage.icalendar_file_names")
     ctx.open()
     if kind == ".ics":
         feed, source = parse_ics(raw, args.mandant), "ical"
@@ -65,7 +65,7 @@ def cmd_sync_caldav(ctx, args) -> int:
     from ..delivery.caldav_sync import sync_calendar
 
     if args.every is not None and not 0 <= args.every <= MAX_EVERY:
-        raise UsageError(f"--every must be 0 (by hand only) or 1 to {MAX_EVERY} minutes")
+        raise UsageError("usage.every_hand_only", limit=MAX_EVERY)
     ctx.open()
     report = sync_calendar(
         ctx.settings, args.mandant, args.url, login=args.login, moved=args.moved, user=ctx.user, dry_run=args.dry_run

@@ -10,7 +10,7 @@ def not_negative(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise UsageError(f"not a whole number: {text!r}") from None
+        raise UsageError("usage.whole_number", text=text) from None
     if value < 0:
-        raise UsageError(f"must not be negative: {text}")
+        raise UsageError("usage.negative", text=text)
     return value

@@ -76,5 +76,5 @@ def make_context(args) -> Context:
         state_dir = (path.parent if path else Path.cwd()) / "vitosms-state"
     user = args.user or os.environ.get("VITOSMS_USER") or _login()
     if not user.strip():
-        raise UsageError("--user must not be empty")
+        raise UsageError("usage.user_empty")
     return Context(db_url=db_url, settings=settings, user=user.strip(), state_dir=state_dir, json=bool(args.json))

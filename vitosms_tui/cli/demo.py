@@ -117,7 +117,7 @@ def cmd_demo(ctx, args) -> int:
     import sys
 
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UsageError("the demo needs a terminal")
+        raise UsageError("usage.demo_needs_terminal")
     prepare_demo(ctx)
     _log_to_file(ctx.state_dir)
     if not ctx.settings.smtp.host:

@@ -43,7 +43,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and exit code 2."""
 
     def error(self, message):
-        raise UsageError(f"{self.prog.removeprefix('vitosms ')}: {message}")
+        raise UsageError("usage.arguments", message=message, command=self.prog.removeprefix("vitosms "))
 
 
 def _common_options() -> argparse.ArgumentParser:
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
             # bytes a terminal could not decode arrive as lone surrogates: refuse them here,
             # before they reach a file or the database
             if not arg.isascii() and any("\ud800" <= char <= "\udfff" for char in arg):
-                raise UsageError(f"an argument is not valid UTF-8 text: {arg!r}")
+                raise UsageError("usage.argument_valid_utf", arg=arg)
         parser = build_parser(modules_for(argv))
         args = _defaults(parser.parse_args(argv))
         if not getattr(args, "handler", None):
@@ -143,11 +143,11 @@ def main(argv: list[str] | None = None) -> int:
         return _report(error, as_json)
     except OverflowError:
         # e.g. an id of 30 digits: more than the database can hold, so no such record
-        return _report(UsageError("a number given is out of range"), as_json)
+        return _report(UsageError("usage.number_given_out"), as_json)
     except peewee.DatabaseError as error:
         # e.g. the database stayed locked longer than the busy timeout, or the
         # PostgreSQL server went away
-        return _report(VitosmsError(f"database error: {error}", "database"), as_json)
+        return _report(VitosmsError("database", error=error), as_json)
     except KeyboardInterrupt:
         print("vitosms: interrupted", file=sys.stderr)
         return 130

@@ -11,7 +11,7 @@ import re
 
 from ..core import clock, credits, journal, mandanten, outbox, persons, quotes
 from ..core.drafts import Draft, check_send_time, quote, require_credits
-from ..core.errors import Refused, UsageError
+from ..core.errors import UsageError
 from ..core.models import CHANNELS, PURPOSES, STATUSES, CreditEntry, Mandant
 from ..core.states import Status
 
@@ -46,21 +46,10 @@ def _to_ref(text: str) -> tuple[str, object]:
 # --- send ----------------------------------------------------------------
 
 
-def _channel_order(mandant: Mandant) -> tuple[str, ...]:
-    return tuple(c for c in (mandant.channel_order or "sms,email").split(",") if c in CHANNELS)
-
-
 def _person_draft(mandant: Mandant, person_id: int, args) -> Draft:
     person = persons.get_person(person_id)
-    channel = args.channel or persons.channel_for(person, _channel_order(mandant))
-    if channel is None:
-        raise Refused(
-            f"{person.full_name} (person {person.id}) has neither a mobile number nor an e-mail address", "no_address"
-        )
-    recipient = person.mobile if channel == "sms" else person.email
-    if not recipient:
-        what = "mobile number" if channel == "sms" else "e-mail address"
-        raise Refused(f"{person.full_name} (person {person.id}) has no {what}", "no_address")
+    channel = args.channel or persons.reachable_channel(person, mandanten.channel_order(mandant))
+    recipient = persons.address_for(person, channel)
     # placeholders such as {first_name} are filled in the person's language, as in the compose view
     return quotes.fill("free", channel, recipient, person, args.text, args.subject, mandant)
 
@@ -76,9 +65,9 @@ def _address_draft(mandant: Mandant, recipient: str, args) -> Draft:
 
 def _drafts(mandant: Mandant, args) -> list[Draft]:
     if not args.recipients:
-        raise UsageError("send: name at least one recipient with --person ID or --to NUMBER_OR_ADDRESS")
+        raise UsageError("usage.send_name_least")
     if not (args.text or "").strip():
-        raise UsageError("send: --text must not be empty")
+        raise UsageError("usage.send_text_empty")
     return [
         _person_draft(mandant, value, args) if kind == "person" else _address_draft(mandant, value, args)
         for kind, value in args.recipients
@@ -105,7 +94,7 @@ def cmd_send(ctx, args) -> int:
     mandant = mandanten.get_mandant(args.mandant)
     if args.at is not None and not args.at.strip():
         # an empty value (a script's unset variable) must not quietly mean "now"
-        raise UsageError("--at is empty: give the send time (ISO-8601), or leave --at out to send now")
+        raise UsageError("usage.empty_send_time")
     at = check_send_time(args.at)
     drafts = _drafts(mandant, args)
     if args.dry_run:

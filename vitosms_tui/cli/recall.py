@@ -51,9 +51,9 @@ def _table(rows: list[dict]) -> str:
 def cmd_recall_add(ctx, args) -> int:
     ctx.open()
     if args.appointment is None and (args.person is None or args.mandant is None):
-        raise UsageError("recall add: give --person and --mandant (or --appointment)")
+        raise UsageError("usage.recall_add_person")
     if args.due is None and (args.appointment is None or args.every_months is None):
-        raise UsageError("recall add: --due is required (or --appointment with --every-months)")
+        raise UsageError("usage.recall_add_due")
     made = recall.add_recall(
         person=args.person,
         mandant=args.mandant,
@@ -143,11 +143,11 @@ def cmd_automation_run(ctx, args) -> int:
     return 0
 
 
-def _choose(message: str):
+def _choose(group: str, commands: str):
     """The handler of a command group called without its sub-command."""
 
     def handler(ctx, args):
-        raise UsageError(message)
+        raise UsageError("usage.choose_command", group=group, commands=commands)
 
     return handler
 
@@ -155,7 +155,7 @@ def _choose(message: str):
 def register(sub, common) -> None:
     p = sub.add_parser("recall", parents=[common], help="recalls: add, list due, notify")
     more = p.add_subparsers(dest="recall_command", metavar="add|due|notify")
-    p.set_defaults(handler=_choose("recall: choose add, due or notify"))
+    p.set_defaults(handler=_choose("recall", "add, due or notify"))
 
     q = more.add_parser("add", parents=[common], help="note a recall for a person")
     q.add_argument("--person", type=_id, metavar="ID")
@@ -183,6 +183,6 @@ def register(sub, common) -> None:
 
     p = sub.add_parser("automation", parents=[common], help="automatic reminders and greetings")
     more = p.add_subparsers(dest="automation_command", metavar="run")
-    p.set_defaults(handler=_choose("automation: choose run"))
+    p.set_defaults(handler=_choose("automation", "run"))
     q = more.add_parser("run", parents=[common], help="create what is due now, once")
     q.set_defaults(handler=cmd_automation_run)

@@ -49,19 +49,16 @@ def is_loopback(host: str) -> bool:
 
 def check_listen(host: str, port: int, allow_remote: bool) -> None:
     if not 1 <= port <= 65535:
-        raise UsageError(f"serve: --port must be between 1 and 65535, not {port}")
+        raise UsageError("usage.serve_port_between", port=port)
     if not is_loopback(host) and not allow_remote:
-        raise UsageError(
-            f"serve: {host} is not a loopback address and serve has no login of its "
-            "own; put it behind a proxy with authentication, or give --allow-remote"
-        )
+        raise UsageError("usage.serve_loopback_address", host=host)
 
 
 def check_public_url(url: str) -> str:
     """The address browsers use (the proxy's), without a trailing slash."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise UsageError(f"serve: --public-url must be an http:// or https:// address, not {url!r}")
+        raise UsageError("usage.serve_publicurl_http", url=url)
     return url.rstrip("/")
 
 
@@ -216,7 +213,7 @@ def cmd_serve(ctx, args) -> int:
         )
     except OSError as error:
         reason = os.strerror(error.errno).lower() if error.errno else str(error)
-        raise UsageError(f"serve: cannot listen on {host} port {port}: {reason}") from None
+        raise UsageError("usage.serve_cannot_listen", host=host, port=port, reason=reason) from None
     return 0
 
 

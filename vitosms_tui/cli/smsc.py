@@ -35,13 +35,13 @@ def _tls_context(args) -> ssl.SSLContext | None:
     if not (args.tls_cert or args.tls_key):
         return None
     if not (args.tls_cert and args.tls_key):
-        raise UsageError("smsc: --tls-cert and --tls-key go together")
+        raise UsageError("usage.smsc_tlscert_tlskey")
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     try:
         context.load_cert_chain(args.tls_cert, args.tls_key)
     except (OSError, ssl.SSLError) as error:
         raise UsageError(
-            f"smsc: cannot use the certificate {args.tls_cert}: {getattr(error, 'strerror', None) or error}"
+            "usage.smsc_cannot_certificate", tls_cert=args.tls_cert, value=getattr(error, "strerror", None) or error
         ) from None
     return context
 
@@ -63,7 +63,7 @@ async def _serve(ctx, args) -> None:
     try:
         port = await smsc.start(args.host, args.port, tls)
     except OSError as error:
-        raise UsageError(f"smsc: cannot listen on {args.host}:{args.port}: {error.strerror}") from None
+        raise UsageError("usage.smsc_cannot_listen", host=args.host, port=args.port, reason=error.strerror) from None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

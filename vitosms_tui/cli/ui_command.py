@@ -16,7 +16,7 @@ def _in_browser() -> bool:
 def run_ui(ctx, args, embedded_worker=None) -> int:
     """Open the database and run the TUI until the desk quits (Ctrl+Q)."""
     if not (_in_browser() or (sys.stdin.isatty() and sys.stdout.isatty())):
-        raise UsageError("the interface needs a terminal; use the commands (vitosms --help) in scripts")
+        raise UsageError("usage.interface_needs_terminal")
     ctx.open()
     from ..ui.app import VitoSmsApp
 

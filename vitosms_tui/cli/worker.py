@@ -25,7 +25,7 @@ from ..core.states import WorkerMode
 def _configure_logging() -> None:
     level = os.environ.get("VITOSMS_LOG_LEVEL", "WARNING").upper()
     if not isinstance(logging.getLevelName(level), int):
-        raise UsageError(f"VITOSMS_LOG_LEVEL: unknown level {level!r}")
+        raise UsageError("usage.vitosms_log_level", level=level)
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -36,6 +36,7 @@ from .errors import NotFound, Refused, UsageError
 from .journal import list_messages
 from .mandanten import get_mandant
 from .models import Appointment, Mandant, Message, Person, id_of
+from .quiet_hours import in_quiet_hours
 from .reminders import KINDS, ReminderPlan
 from .states import PENDING, Purpose, Status
 
@@ -90,7 +91,7 @@ def get_appointment(appointment_id: int) -> Appointment:
     """The appointment with this id (NotFound otherwise)."""
     found = Appointment.get_or_none(Appointment.id == appointment_id)
     if found is None:
-        raise NotFound(f"no appointment with id {appointment_id}")
+        raise NotFound("not_found.appointment", appointment_id=appointment_id)
     return found
 
 
@@ -173,7 +174,7 @@ def _mandant(value: Mandant | int | str) -> Mandant:
     if isinstance(value, int):
         found = Mandant.get_or_none(Mandant.id == value)
         if found is None:
-            raise NotFound(f"no Mandant with id {value}")
+            raise NotFound("not_found.mandant_id", value=value)
         return found
     return get_mandant(value)
 
@@ -182,9 +183,9 @@ def _person(value: Person | int) -> Person:
     person_id = getattr(value, "id", value)
     found = Person.get_or_none(Person.id == person_id)
     if found is None:
-        raise NotFound(f"no person with id {person_id}")
+        raise NotFound("not_found.person", person_id=person_id)
     if found.deceased:
-        raise Refused(f"{found.full_name} (person {found.id}) is deceased", "deceased")
+        raise Refused("deceased.person", name=found.full_name, person_id=found.id)
     return found
 
 
@@ -193,23 +194,35 @@ def _start(value: datetime | str) -> datetime:
     if isinstance(value, str):
         value = clock.parse_instant(value)
     if not isinstance(value, datetime):
-        raise UsageError("the start must be a date and time")
+        raise UsageError("usage.start_date_time")
     return clock.to_utc(value).replace(second=0, microsecond=0)
 
 
 def _minutes(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_MINUTES:
-        raise Refused(f"the duration must be 1 to {MAX_MINUTES} minutes, not {value!r}", "invalid_duration")
+        raise Refused("invalid_duration.out_of_range", limit=MAX_MINUTES, value=value)
     return value
 
 
 def _reason(value: str | None) -> str:
     text = (value or "").strip()
     if _CONTROL.search(text):
-        raise Refused("the reason contains control characters", "invalid_reason")
+        raise Refused("invalid_reason.control")
     if len(text) > 200:
-        raise Refused("the reason is longer than 200 characters", "invalid_reason")
+        raise Refused("invalid_reason.too_long")
     return text
+
+
+def _plan_refusal(plan: reminders.ReminderPlan, kind: str, appt: Appointment) -> Refused:
+    """Why a reminder or confirmation plan sends nothing, as a refusal of the catalogue."""
+    if plan.reason == reminders.SHORT_NOTICE_REFUSED:
+        quiet = in_quiet_hours(clock.now(), appt.mandant)
+        return Refused("short_notice.quiet_hours" if quiet else "short_notice.soon")
+    if plan.reason == reminders.APPOINTMENT_CANCELLED:
+        return Refused("appointment_cancelled.nothing_sent", kind=kind)
+    if plan.reason == reminders.APPOINTMENT_PAST:
+        return Refused("appointment_past", start=appt.start, kind=kind)
+    return Refused("quiet_hours")
 
 
 def _fresh(appointment: Appointment | int) -> Appointment:
@@ -219,7 +232,7 @@ def _fresh(appointment: Appointment | int) -> Appointment:
 
 def _booked(appointment: Appointment) -> Appointment:
     if appointment.status != "booked":
-        raise Refused(f"appointment {appointment.id} is cancelled", "appointment_cancelled")
+        raise Refused("appointment_cancelled", appointment_id=appointment.id)
     return appointment
 
 
@@ -244,9 +257,9 @@ def add_appointment(
     mandant, person = _mandant(mandant), _person(person)
     start, minutes, reason = _start(start), _minutes(minutes), _reason(reason)
     if not mandant.active:
-        raise Refused(f"Mandant {mandant.code} is not active", "inactive_mandant")
+        raise Refused("inactive_mandant", mandant=mandant.code)
     if confirm not in (None, "auto", "sms", "email"):
-        raise UsageError(f"the confirmation channel must be sms, email or auto, not {confirm!r}")
+        raise UsageError("usage.confirmation_channel_sms", confirm=confirm)
     with write_transaction():
         appointment = Appointment.create(
             mandant=mandant, person=person, start=start, minutes=minutes, reason=reason, created_by=user
@@ -335,22 +348,15 @@ def move_appointment(
     """
     start = _start(start)
     if reminder is not None and reminder not in DECISIONS:
-        raise UsageError(f"the reminder decision must be regenerate or withdraw, not {reminder!r}")
+        raise UsageError("usage.reminder_decision_regenerate", reminder=reminder)
     with write_transaction():
         appt = _booked(_fresh(appointment))
         prepared = prepared_messages(appt)
         sending = [m for m in prepared if m.status == Status.SENDING]
         if sending:
-            raise Refused(
-                f"the {sending[0].purpose} of message {sending[0].id} with the old date is being sent"
-                " right now; try the move again in a moment",
-                "message_in_flight",
-            )
+            raise Refused("message_in_flight", purpose=sending[0].purpose, message_id=sending[0].id)
         if prepared and reminder is None:
-            raise Refused(
-                f"appointment {appt.id} has a prepared reminder: decide whether to regenerate or withdraw it",
-                "reminder_decision_needed",
-            )
+            raise Refused("reminder_decision_needed", appointment_id=appt.id)
         old_start = appt.start
         withdrawn = [outbox.withdraw(m.id, user, reason="appointment moved") for m in _queued_dated(appt)]
         appt.start = start
@@ -437,12 +443,12 @@ def remind(
     lifts the appointment's "no reminder" mark.
     """
     if kind not in KINDS:
-        raise UsageError(f"unknown kind {kind!r}: use reminder or confirmation")
+        raise UsageError("usage.unknown_kind_reminder", kind=kind)
     with write_transaction():
         appt = _fresh(appointment)
         plan = reminders.plan(kind, appt)
         if not plan.sends:
-            raise Refused(plan.detail, plan.reason)
+            raise _plan_refusal(plan, kind, appt)
         desk_answers.refuse_second(appt, kind, again)
         draft = reminders.reminder_draft(appt, kind, channel)
         at_once = plan.reason == reminders.AT_ONCE

@@ -97,8 +97,8 @@ def zurich_instant(naive: datetime) -> datetime:
     if first.utcoffset() != second.utcoffset():
         stamp = naive.strftime("%d.%m.%Y %H:%M")
         if first.astimezone(UTC).astimezone(clock.ZURICH).replace(tzinfo=None) != naive:
-            raise Refused(f"{stamp} does not exist in Zurich (clocks go forward)", "dst_gap")
-        raise Refused(f"{stamp} happens twice in Zurich (clocks go back): give the time in UTC", "dst_fold")
+            raise Refused("dst_gap.zurich", stamp=stamp)
+        raise Refused("dst_fold", stamp=stamp)
     return first.astimezone(UTC)
 
 
@@ -111,7 +111,7 @@ def _aware(value: datetime) -> datetime:
     there = value.astimezone(UTC).astimezone(value.tzinfo).replace(tzinfo=None)
     if there != naive:
         zone = getattr(value.tzinfo, "key", None) or value.tzname() or "its time zone"
-        raise Refused(f"{naive:%d.%m.%Y %H:%M} does not exist in {zone} (clocks go forward)", "dst_gap")
+        raise Refused("dst_gap.zone", stamp=f"{naive:%d.%m.%Y %H:%M}", zone=zone)
     return value.astimezone(UTC)
 
 
@@ -120,9 +120,9 @@ def _minutes(start: datetime, end: datetime | None, duration: timedelta | None) 
         duration = end - start
     minutes = int(duration.total_seconds() // 60) if duration is not None else 0
     if minutes < 0:
-        raise Refused("the appointment ends before it begins", "invalid_duration")
+        raise Refused("invalid_duration.ends_before")
     if minutes > MAX_MINUTES:
-        raise Refused(f"the appointment lasts longer than {MAX_MINUTES} minutes", "invalid_duration")
+        raise Refused("invalid_duration.too_long", limit=MAX_MINUTES)
     return minutes or DEFAULT_MINUTES  # an event without an end: the agenda's usual slot
 
 
@@ -165,7 +165,7 @@ def _occurrence(
     """The appointment of one (expanded) event; None when it is no appointment to take."""
     uid = str(event.get("UID", "")).strip()
     if not uid:
-        raise Refused("an event without UID cannot be synchronised", "no_uid")
+        raise Refused("no_uid")
     start_value = event.decoded("DTSTART")
     if not isinstance(start_value, datetime):
         return None  # all-day: holidays and absences, not patients
@@ -224,9 +224,9 @@ def _read_calendar(text: str) -> icalendar.Calendar:
     try:
         calendar = icalendar.Calendar.from_ical(text)
     except ValueError as exc:
-        raise UsageError(f"the file is not iCalendar: {_gist(exc)}") from None
+        raise UsageError("usage.file_icalendar", reason=_gist(exc)) from None
     if calendar.name != "VCALENDAR":
-        raise UsageError("the file is not iCalendar: it holds no VCALENDAR")
+        raise UsageError("usage.file_icalendar_holds")
     return calendar
 
 
@@ -289,27 +289,27 @@ def _csv_date(text: str) -> date:
             return datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    raise Refused(f"date {text!r} is not dd.mm.yyyy or yyyy-mm-dd", "invalid_date")
+    raise Refused("invalid_date.import", text=text)
 
 
 def _csv_time(text: str, what: str) -> tuple[int, int]:
     try:
         parsed = datetime.strptime(text.replace(".", ":"), "%H:%M")
     except ValueError:
-        raise Refused(f"{what} {text!r} is not HH:MM", "invalid_time") from None
+        raise Refused("invalid_time.import", what=what, text=text) from None
     return parsed.hour, parsed.minute
 
 
 def _csv_row(values: dict[str, str], line: int, mandant: str) -> ExternalAppointment:
     if not values.get("id"):
-        raise Refused("the ID is empty: without it a later import cannot find the appointment", "no_id")
+        raise Refused("no_id")
     day = _csv_date(values.get("date", ""))
     hour, minute = _csv_time(values.get("start", ""), "time")
     start = zurich_instant(datetime(day.year, day.month, day.day, hour, minute))
     end = None
     if values.get("minutes"):
         if not values["minutes"].isdigit():
-            raise Refused(f"duration {values['minutes']!r} is not a number of minutes", "invalid_duration")
+            raise Refused("invalid_duration.not_a_number", minutes=values["minutes"])
         duration = timedelta(minutes=int(values["minutes"]))
     elif values.get("end"):
         end_hour, end_minute = _csv_time(values["end"], "end")
@@ -326,7 +326,7 @@ def _csv_row(values: dict[str, str], line: int, mandant: str) -> ExternalAppoint
         mobile=values.get("mobile", ""),
     )
     if not (patient.last_name or patient.full_name or patient.mobile):
-        raise Refused("the row names no patient (Name or Natel)", "no_patient")
+        raise Refused("no_patient.row")
     return ExternalAppointment(
         {"line": line},
         values["id"],
@@ -343,14 +343,12 @@ def parse_csv(raw: bytes, mandant: str = "") -> Feed:
     table = read_table(raw, _CSV_ALIASES)
     missing = [key for key in ("id", "date", "start") if key not in table.columns]
     if missing:
-        raise UsageError(
-            "the CSV header lacks the column(s) "
-            + ", ".join(f"{key} ({CSV_COLUMNS[key][0].title()})" for key in missing)
-        )
+        columns = ", ".join(f"{key} ({CSV_COLUMNS[key][0].title()})" for key in missing)
+        raise UsageError("usage.csv_header_lacks", columns=columns)
     if not {"last_name", "mobile"} & table.columns:
-        raise UsageError("the CSV header names no patient: add Name (or Patient) or Natel")
+        raise UsageError("usage.csv_header_names")
     if not mandant and "mandant" not in table.columns:
-        raise UsageError("the CSV file has no Mandant column: give --mandant")
+        raise UsageError("usage.csv_file_mandant")
     since, until = window()
     feed = Feed(since=since, until=until)
     for row in table.rows:

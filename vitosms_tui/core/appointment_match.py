@@ -62,19 +62,16 @@ def match_person(key: PatientKey) -> Person:
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
-            raise Refused(
-                f"{len(found)} persons share the mobile of {_described(key)}: add the birth date (Geburtsdatum)",
-                "ambiguous",
-            )
+            raise Refused("ambiguous.mobile", count=len(found), described=_described(key))
     if not names:
         if not key.mobile.strip():
-            raise Refused("names no patient (ATTENDEE, Name or Natel)", "no_patient")
-        raise Refused("no person has this mobile number", "no_match")
+            raise Refused("no_patient.event")
+        raise Refused("no_match.mobile")
     found = narrowed(Person.select().where(Person.search_name.in_(names)))
     born_text = f" born {born:%d.%m.%Y}" if born else ""
     if not found:
-        raise Refused(f"no person {_described(key)}{born_text} in the master data", "no_match")
+        raise Refused("no_match.name", described=_described(key), born_text=born_text)
     if len(found) > 1:
         hint = "" if born else ": add the birth date (Geburtsdatum)"
-        raise Refused(f"{len(found)} persons named {_described(key)}{born_text}{hint}", "ambiguous")
+        raise Refused("ambiguous.name", count=len(found), described=_described(key), born_text=born_text, hint=hint)
     return found[0]

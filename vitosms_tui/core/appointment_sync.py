@@ -126,7 +126,7 @@ def _take(run: _Run, mandant: Mandant, item: ExternalAppointment) -> Counted:
     """
     key = (mandant.id, item.external_id)
     if key in run.taken:
-        raise Refused(f"the id {item.external_id} appears twice", "duplicate_id")
+        raise Refused("duplicate_id", external_id=item.external_id)
     run.taken.add(key)
     known = _known(run, mandant, item.external_id)
     if item.cancelled:
@@ -195,9 +195,9 @@ def apply_feed(
     there is a usage error, an unknown code in a row rejects that row.
     """
     if source not in SOURCES:
-        raise UsageError(f"unknown source {source!r}")
+        raise UsageError("usage.unknown_source", source=source)
     if moved not in agenda.DECISIONS:
-        raise UsageError(f"--moved must be regenerate or withdraw, not {moved!r}")
+        raise UsageError("usage.moved_regenerate_withdraw", moved=moved)
     if mandant:
         get_mandant(mandant)  # NotFound: exit 1 before anything is read into the agenda
     report: SyncReport = {

@@ -24,18 +24,16 @@ def mark_done(message_id: int, user: str) -> Message:
     with write_transaction():
         message = Message.get_or_none(Message.id == message_id)
         if message is None:
-            raise NotFound(f"no message with id {message_id}")
+            raise NotFound("not_found.message", message_id=message_id)
         if message.status != Status.FAILED:
-            raise Refused(
-                f"message {message.id} is {message.status}: only a failed message needs attention", "not_failed"
-            )
+            raise Refused("not_failed", message_id=message.id, status=message.status)
         if message.attention_done_at is not None:
             return message  # marked already: once is enough, the first one is kept
         now = clock.now()
         Message.update(attention_done_by=user, attention_done_at=now).where(
             (Message.id == message.id) & Message.attention_done_at.is_null()
         ).execute()
-        add_event(message, "dealt_with", f"marked done by {user}")
+        add_event(message, "dealt_with", f"marked done by {user}", {"user": user})
         audit.record(user, "attention_done", mandant=message.mandant_id, person=message.person_id, message=message.id)
     return Message.get_by_id(message.id)
 

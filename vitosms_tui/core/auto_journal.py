@@ -22,6 +22,7 @@ from typing import Any, Protocol
 import peewee as pw
 
 from . import bulk, clock, credits
+from .coded import Coded, dumps
 from .db import tuples_of, write_transaction
 from .drafts import Draft, QuoteLine, quote
 from .errors import Refused
@@ -112,15 +113,20 @@ def _unskipped(message: Message) -> str:
     return (message.auto_key or "")[len(SKIPPED) :]
 
 
-def _skip_error(mandant: Mandant, draft: Draft, exc: Refused) -> tuple[str, QuoteLine | None]:
-    """The journal's reason, and the message's cost where it could be worked out."""
+def _refusal(exc: Refused) -> Coded:
+    return Coded(exc.key, exc.message, exc.values)
+
+
+def _skip_error(mandant: Mandant, draft: Draft, exc: Refused) -> tuple[Coded, QuoteLine | None]:
+    """The journal's reason (a refusal's key, or ``no_credits``) and the message's cost where known."""
     try:
         found = quote(mandant, [draft])
     except Refused as again:
-        return again.message, None
+        return _refusal(again), None
     if exc.code != "insufficient_credits":
-        return exc.message, found.lines[0]
-    return f"{SHORT_OF_CREDITS} (needs {found.total_credits}, has {found.balance})", found.lines[0]
+        return _refusal(exc), found.lines[0]
+    text = f"{SHORT_OF_CREDITS} (needs {found.total_credits}, has {found.balance})"
+    return Coded("no_credits", text, {"needs": found.total_credits, "has": found.balance}), found.lines[0]
 
 
 def record_skip(mandant: Mandant, draft: Draft, send_at: datetime, exc: Refused, user: str) -> bool:
@@ -130,7 +136,8 @@ def record_skip(mandant: Mandant, draft: Draft, send_at: datetime, exc: Refused,
     """
     assert draft.auto_key is not None  # automation's drafts carry their key
     key = skipped_key(draft.auto_key)
-    error, line = _skip_error(mandant, draft, exc)
+    why, line = _skip_error(mandant, draft, exc)
+    error = why.text
     try:
         with write_transaction():
             if Message.select().where(Message.auto_key.in_([key, draft.auto_key])).exists():
@@ -154,9 +161,13 @@ def record_skip(mandant: Mandant, draft: Draft, send_at: datetime, exc: Refused,
                 scheduled_at=send_at,
                 next_attempt_at=send_at,
                 error=error[:500],
+                error_code=why.code,
+                error_data=why.data(),
                 created_by=user,
             )
-            MessageEvent.create(message=message, kind="skipped", detail=error[:500])
+            MessageEvent.create(
+                message=message, kind="skipped", detail=error[:500], data=dumps({"fault": why.code, **why.values})
+            )
     except pw.IntegrityError:
         return False  # another worker wrote it
     log.warning("automatic %s for %s skipped: %s", draft.purpose, mask_recipient(draft.recipient), error)

@@ -50,7 +50,7 @@ from functools import reduce
 
 import peewee as pw
 
-from . import clock, outbox, persons, reminders
+from . import clock, mandanten, outbox, persons, reminders
 
 # keys and the journal of skipped messages are part of this module's API
 from .auto_journal import (  # noqa: F401
@@ -117,7 +117,7 @@ class _Candidate:
 
 
 def _channels(mandant: Mandant) -> tuple[str, ...]:
-    return tuple(c for c in (mandant.channel_order or "sms,email").split(",") if c)
+    return mandanten.channel_order(mandant)
 
 
 def _person_excluded(person: Person, purpose: str, mandant: Mandant) -> str | None:
@@ -401,7 +401,9 @@ def _queue(candidate: _Candidate, user: str, report: TickReport) -> None:
     report.messages.append(message.id)
     skipped = Message.get_or_none(Message.auto_key == skipped_key(candidate.key))
     if skipped is not None:
-        outbox.note_event(skipped.id, "resent", f"queued as message {message.id} after all")
+        outbox.note_event(
+            skipped.id, "resent", f"queued as message {message.id} after all", {"queued_as_id": message.id}
+        )
 
 
 # --- the tick ---------------------------------------------------------------------------

@@ -63,9 +63,9 @@ def restore(db_url: str, source: str | Path, force: bool = False) -> Report:
     """
     source = Path(source).expanduser()
     if not source.exists():
-        raise UsageError(f"backup not found: {source}")
+        raise UsageError("usage.backup_found", source=source)
     if not source.is_file():
-        raise UsageError(f"not a file: {source}")
+        raise UsageError("usage.file", source=source)
     if is_postgresql_url(db_url):
         from . import backup_pg
 
@@ -79,12 +79,12 @@ def restore(db_url: str, source: str | Path, force: bool = False) -> Report:
 def _target_path(target: str | Path) -> Path:
     text = str(target).strip()
     if not text:
-        raise UsageError("no backup file given")
+        raise UsageError("usage.backup_file_given")
     path = Path(text).expanduser()
     if path.is_dir():
-        raise UsageError(f"the backup file is a folder: {path}")
+        raise UsageError("usage.backup_file_folder", path=path)
     if not path.parent.is_dir():
-        raise UsageError(f"folder not found: {path.parent}")
+        raise UsageError("usage.folder_found", parent=path.parent)
     return path
 
 
@@ -92,10 +92,7 @@ def check_version(version: int, source: Path) -> None:
     from .schema import SCHEMA_VERSION
 
     if version > SCHEMA_VERSION:
-        raise UsageError(
-            f"{source} has schema version {version}, newer than this program "
-            f"({SCHEMA_VERSION}): restore it with the newer vitosms"
-        )
+        raise UsageError("usage.schema_version_newer", source=source, version=version, SCHEMA_VERSION=SCHEMA_VERSION)
 
 
 def leased_messages() -> int:
@@ -109,11 +106,7 @@ def refuse_under_worker(force: bool) -> int:
     """Refuse the restore while a worker holds leases, unless forced; return how many."""
     held = leased_messages()
     if held and not force:
-        raise Refused(
-            f"a worker is sending {held} message(s) right now: stop the workers "
-            "(systemctl stop vitosms-worker) and restore again, or use --force",
-            "worker_running",
-        )
+        raise Refused("worker_running", held=held)
     return held
 
 
@@ -139,9 +132,9 @@ def counts() -> dict[str, int]:
 def _live_sqlite_path(db_url: str) -> Path:
     path = resolve_path(db_url)
     if path is None:
-        raise UsageError("an in-memory database cannot be backed up")
+        raise UsageError("usage.inmemory_database_cannot")
     if not path.is_file():
-        raise UsageError(f"no database at {path}: name it with --db or VITOSMS_DB")
+        raise UsageError("usage.database_name_db", path=path)
     return path
 
 
@@ -163,11 +156,11 @@ def inspect_sqlite(path: Path) -> Report:
         with contextlib.closing(sqlite3.connect(_uri(path, "ro"), uri=True)) as conn:
             check = conn.execute("PRAGMA integrity_check").fetchall()
             if check != [("ok",)]:
-                raise UsageError(f"{path} is damaged: {check[0][0]}")
+                raise UsageError("usage.damaged", path=path, reason=check[0][0])
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             needed = {Setting._meta.table_name} | {m._meta.table_name for m in COUNTED.values()}
             if not needed <= tables:
-                raise UsageError(f"{path} is not a vitosms database")
+                raise UsageError("usage.not_vitosms_database", path=path)
             row = conn.execute(
                 f'SELECT value FROM "{Setting._meta.table_name}" WHERE key = ?', ("schema_version",)
             ).fetchone()
@@ -176,7 +169,7 @@ def inspect_sqlite(path: Path) -> Report:
             except ValueError:
                 version = 0
             if version < 1:
-                raise UsageError(f"{path} is not a vitosms database (no schema version)")
+                raise UsageError("usage.vitosms_database_schema", path=path)
             summary = {
                 name: conn.execute(f'SELECT COUNT(*) FROM "{model._meta.table_name}"').fetchone()[0]
                 for name, model in COUNTED.items()
@@ -184,10 +177,8 @@ def inspect_sqlite(path: Path) -> Report:
     except sqlite3.DatabaseError as exc:
         # "file is not a database", "database disk image is malformed", …
         if _is_pg_dump(path):
-            raise UsageError(
-                f"{path} is a backup of a PostgreSQL database: restore it into one (--db postgresql://…)"
-            ) from None
-        raise UsageError(f"{path} is not a vitosms database ({exc})") from None
+            raise UsageError("usage.backup_postgresql_database", path=path) from None
+        raise UsageError("usage.not_vitosms_database_reason", path=path, reason=exc) from None
     return {"engine": "sqlite", "schema_version": version, **summary}
 
 
@@ -208,7 +199,7 @@ def _fsync_folder(folder: Path) -> None:
 
 def _sqlite_backup(source: Path, target: Path) -> Report:
     if _same_file(source, target) or target.resolve() == source.resolve():
-        raise UsageError("the backup file must not be the database itself")
+        raise UsageError("usage.backup_file_database")
     # mkstemp creates the file 0600, beside the target so the rename stays on one file system
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(fd)
@@ -226,7 +217,7 @@ def _sqlite_backup(source: Path, target: Path) -> Report:
                 # the copy is one self-contained file, without -wal and -shm beside it
                 copy.execute("PRAGMA journal_mode = DELETE")
         except sqlite3.DatabaseError as exc:
-            raise UsageError(f"cannot back up {source}: {exc}") from None
+            raise UsageError("usage.cannot_back_up", source=source, reason=exc) from None
         summary = inspect_sqlite(part)
         with open(part, "rb") as handle:
             os.fsync(handle.fileno())
@@ -241,9 +232,9 @@ def _sqlite_backup(source: Path, target: Path) -> Report:
 def _sqlite_restore(db_url: str, source: Path, force: bool) -> Report:
     path = resolve_path(db_url)
     if path is None:
-        raise UsageError("cannot restore into an in-memory database")
+        raise UsageError("usage.cannot_restore_into")
     if _same_file(source, path):
-        raise UsageError("the backup is the database itself")
+        raise UsageError("usage.backup_database_itself")
     found = inspect_sqlite(source)
     check_version(found["schema_version"], source)
     # the practice's database must exist (`vitosms init` makes an empty one): a
@@ -253,9 +244,9 @@ def _sqlite_restore(db_url: str, source: Path, force: bool) -> Report:
         try:
             tables = db.get_tables()
         except Exception as exc:  # noqa: BLE001 - peewee wraps sqlite3's errors
-            raise UsageError(f"{path} is not a vitosms database ({exc}); not overwriting it") from None
+            raise UsageError("usage.not_vitosms_overwriting_reason", path=path, reason=exc) from None
         if tables and Setting._meta.table_name not in tables:
-            raise UsageError(f"{path} is not a vitosms database; not overwriting it")
+            raise UsageError("usage.not_vitosms_overwriting", path=path)
         held = refuse_under_worker(force)
         db.close()
         try:
@@ -263,7 +254,7 @@ def _sqlite_restore(db_url: str, source: Path, force: bool) -> Report:
                 # one write transaction on the live database: all or nothing
                 backup_file.backup(db.connection(), pages=-1)
         except sqlite3.DatabaseError as exc:
-            raise VitosmsError(f"restore failed, the database is unchanged: {exc}", "restore_failed") from None
+            raise VitosmsError("restore_failed", reason=exc) from None
         restored_version = bring_up_to_date()
         summary = counts()
     finally:

@@ -47,7 +47,7 @@ def connection(url: str) -> tuple[str, dict[str, str]]:
 def _tool(name: str) -> str:
     found = shutil.which(name)
     if not found:
-        raise UsageError(f"{name} is not installed (Debian: apt-get install postgresql-client)")
+        raise UsageError("usage.installed_debian_aptget", name=name)
     return found
 
 
@@ -65,23 +65,23 @@ def inspect_dump(path: Path) -> Report:
     with open(path, "rb") as handle:
         start = handle.read(16)
     if start == b"SQLite format 3\x00":
-        raise UsageError(f"{path} is a backup of a SQLite database: restore it into a SQLite file (--db PATH)")
+        raise UsageError("usage.backup_sqlite_database", path=path)
     if not start.startswith(MAGIC):
-        raise UsageError(f"{path} is not a vitosms backup of a PostgreSQL database")
+        raise UsageError("usage.vitosms_backup_postgresql", path=path)
     listing = subprocess.run([_tool("pg_restore"), "--list", str(path)], capture_output=True, text=True)
     if listing.returncode != 0:
-        raise UsageError(f"{path} is damaged: {_reason(listing.stderr)}")
+        raise UsageError("usage.damaged", path=path, reason=_reason(listing.stderr))
     tables = {_table_name(m.group(2)) for m in map(_TABLE_DATA.match, listing.stdout.splitlines()) if m}
     needed = {Setting._meta.table_name} | {m._meta.table_name for m in COUNTED.values()}
     if not needed <= tables:
-        raise UsageError(f"{path} is not a vitosms database dump")
+        raise UsageError("usage.not_vitosms_dump", path=path)
     rows, settings = _read_data(path, needed)
     try:
         version = int(settings.get("schema_version", "0"))
     except ValueError:
         version = 0
     if version < 1:
-        raise UsageError(f"{path} is not a vitosms database dump (no schema version)")
+        raise UsageError("usage.not_vitosms_dump_version", path=path)
     summary = {name: rows.get(model._meta.table_name, 0) for name, model in COUNTED.items()}
     return {"engine": "postgresql", "schema_version": version, **summary}
 
@@ -117,7 +117,7 @@ def _read_data(path: Path, tables: set[str]) -> tuple[dict[str, int], dict[str, 
                     settings[key] = value
         stderr = reader.stderr.read()
     if reader.returncode != 0:
-        raise UsageError(f"{path} is damaged: {_reason(stderr)}")
+        raise UsageError("usage.damaged", path=path, reason=_reason(stderr))
     return rows, settings
 
 
@@ -134,7 +134,7 @@ def backup(url: str, target: Path) -> Report:
             text=True,
         )
         if dump.returncode != 0:
-            raise UsageError(f"cannot back up {redact(url)}: {_reason(dump.stderr)}")
+            raise UsageError("usage.cannot_back_up_url", url=redact(url), reason=_reason(dump.stderr))
         summary = inspect_dump(part)
         with open(part, "rb") as handle:
             os.fsync(handle.fileno())
@@ -159,7 +159,7 @@ def restore(url: str, source: Path, force: bool) -> Report:
     try:
         tables = db.get_tables()
         if tables and Setting._meta.table_name not in tables:
-            raise UsageError(f"{redact(url)} is not a vitosms database; not overwriting it")
+            raise UsageError("usage.not_vitosms_overwriting_url", url=redact(url))
         held = refuse_under_worker(force)
     finally:
         _close_all()
@@ -181,7 +181,7 @@ def restore(url: str, source: Path, force: bool) -> Report:
         text=True,
     )
     if run.returncode != 0:
-        raise VitosmsError(f"restore failed, the database is unchanged: {_reason(run.stderr)}", "restore_failed")
+        raise VitosmsError("restore_failed", reason=_reason(run.stderr))
     open_database(url)
     try:
         restored_version = bring_up_to_date()

@@ -30,11 +30,11 @@ def parse_instant(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise UsageError(f"not an ISO-8601 date and time: {text!r}") from None
+        raise UsageError("usage.iso_date_time", text=text) from None
     # far-off years cannot be real times of the practice (and year 1 or 9999 overflow
     # as soon as a time zone or an appointment's length is added)
     if not MIN_YEAR <= value.year <= MAX_YEAR:
-        raise UsageError(f"the year {value.year} is out of range ({MIN_YEAR}-{MAX_YEAR}): {text!r}")
+        raise UsageError("usage.year_out_range", year=value.year, min_year=MIN_YEAR, max_year=MAX_YEAR, text=text)
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZURICH)
     return value.astimezone(UTC)

@@ -88,24 +88,24 @@ _SECTIONS = {"smtp": SmtpSettings, "delivery": DeliverySettings, "agenda": Agend
 def _apply(target: object, values: dict[str, object], section: str) -> None:
     for key, value in values.items():
         if not hasattr(target, key):
-            raise UsageError(f"config [{section}]: unknown setting {key!r}")
+            raise UsageError("usage.config_unknown_setting", section=section, key=key)
         current = getattr(target, key)
         if isinstance(current, bool) and not isinstance(value, bool):
-            raise UsageError(f"config [{section}] {key}: expected true or false")
+            raise UsageError("usage.config_expected_true", section=section, key=key)
         if isinstance(current, (int, float)) and not isinstance(current, bool):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise UsageError(f"config [{section}] {key}: expected a number")
+                raise UsageError("usage.config_expected_number", section=section, key=key)
             # inf, nan or 1e308 would pass the checks below and break date arithmetic later
             if not math.isfinite(value) or abs(value) > MAX_NUMBER:
-                raise UsageError(f"config [{section}] {key}: expected a number up to {MAX_NUMBER:,}")
+                raise UsageError("usage.config_number_up_to", section=section, key=key, limit=MAX_NUMBER)
             if value < 0:
-                raise UsageError(f"config [{section}] {key}: cannot be negative")
+                raise UsageError("usage.config_cannot_negative", section=section, key=key)
             value = type(current)(value)
             check_value(section, key, value)
         elif current is None and not isinstance(value, str):
-            raise UsageError(f"config [{section}] {key}: expected text")
+            raise UsageError("usage.config_expected_text", section=section, key=key)
         elif isinstance(current, str) and not isinstance(value, str):
-            raise UsageError(f"config [{section}] {key}: expected text")
+            raise UsageError("usage.config_expected_text", section=section, key=key)
         if isinstance(value, str):
             check_value(section, key, value)
         setattr(target, key, value)
@@ -191,20 +191,20 @@ def check_value(section: str, key: str, value: object) -> None:
     problem = check(value) if check is not None and value is not None else None
     if problem:
         shown = "(hidden)" if key in SECRET_KEYS else repr(value)
-        raise UsageError(f"config [{section}] {key} = {shown}: {problem}")
+        raise UsageError("usage.config", section=section, key=key, shown=shown, problem=problem)
 
 
 def _check_together(settings: Settings) -> None:
     delivery = settings.delivery
     if delivery.backoff_max_seconds < delivery.backoff_seconds:
         raise UsageError(
-            f"config [delivery] backoff_max_seconds = {delivery.backoff_max_seconds!r}: "
-            f"must not be below backoff_seconds = {delivery.backoff_seconds!r}"
+            "usage.config_delivery_backoff",
+            backoff_max_seconds=delivery.backoff_max_seconds,
+            backoff_seconds=delivery.backoff_seconds,
         )
     if settings.agenda.day_end <= settings.agenda.day_start:
         raise UsageError(
-            f"config [agenda] day_end = {settings.agenda.day_end!r}: "
-            f"must be after day_start = {settings.agenda.day_start!r}"
+            "usage.config_agenda_day", day_end=settings.agenda.day_end, day_start=settings.agenda.day_start
         )
 
 
@@ -219,31 +219,28 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
         try:
             data = tomllib.loads(raw.decode("utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise UsageError(f"config file {file} is not valid TOML: {str(exc).splitlines()[0]}") from None
+            raise UsageError("usage.config_file_valid", file=file, reason=str(exc).splitlines()[0]) from None
         for key, value in data.items():
             if key in _SECTIONS:
                 if not isinstance(value, dict):
-                    raise UsageError(f"config: [{key}] must be a table")
+                    raise UsageError("usage.config_table", key=key)
                 _apply(getattr(settings, key), value, key)
             elif key == "sms":
                 if not isinstance(value, dict):
-                    raise UsageError("config: [sms] must be a table")
+                    raise UsageError("usage.config_sms_table")
                 settings.sms = load_sms_settings(value)
                 settings.gateway = settings.sms.gateway
             elif key == "gateway":
                 kind = value.get("kind") if isinstance(value, dict) else value
                 if kind != "mock":
-                    raise UsageError(
-                        f"config: unknown SMS gateway {kind!r} (known: mock; "
-                        'a provider over SMPP goes in [sms] gateway = "smpp")'
-                    )
+                    raise UsageError("usage.config_unknown_sms", kind=kind)
             elif key == "ui":
                 language = value.get("language", "de") if isinstance(value, dict) else None
                 if language not in ("de", "en"):
-                    raise UsageError('config [ui] language: expected "de" or "en"')
+                    raise UsageError("usage.config_ui_language")
                 settings.ui_language = language
             else:
-                raise UsageError(f"config: unknown section [{key}]")
+                raise UsageError("usage.config_unknown_section", key=key)
         if (settings.smtp.password or settings.caldav.password or settings.sms.password) and file.stat().st_mode & (
             stat.S_IRWXG | stat.S_IRWXO
         ):
@@ -251,16 +248,16 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     server = os.environ.get("VITOSMS_SMTP_HOST")
     if server:
         if host(server):
-            raise UsageError(f"VITOSMS_SMTP_HOST = {server!r}: {host(server)}")
+            raise UsageError("usage.vitosms_smtp_host", server=server, host=host(server))
         settings.smtp.host = server
     number = os.environ.get("VITOSMS_SMTP_PORT")
     if number:
         try:
             settings.smtp.port = int(number)
         except ValueError:
-            raise UsageError(f"VITOSMS_SMTP_PORT is not a port number: {number!r}") from None
+            raise UsageError("usage.smtp_port_not_number", number=number) from None
         if port(settings.smtp.port):
-            raise UsageError(f"VITOSMS_SMTP_PORT = {number!r}: {port(settings.smtp.port)}")
+            raise UsageError("usage.smtp_port_invalid", number=number, port=port(settings.smtp.port))
     settings.caldav.password = os.environ.get("VITOSMS_CALDAV_PASSWORD") or settings.caldav.password
     _check_together(settings)
     language = os.environ.get("VITOSMS_LANG")

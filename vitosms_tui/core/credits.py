@@ -17,6 +17,7 @@ from typing import Any
 import peewee as pw
 
 from . import audit, roles
+from .coded import Coded
 from .db import tuples_of, write_transaction
 from .errors import NotFound, Refused, UsageError
 from .models import CreditEntry, Mandant, Message, Order, Setting
@@ -52,9 +53,9 @@ def _read_toml(name: str) -> dict[str, Any]:
         with open(path, "rb") as handle:
             return tomllib.load(handle)
     except FileNotFoundError:
-        raise UsageError(f"data file missing: {name}") from None
+        raise UsageError("usage.data_file_missing", name=name) from None
     except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"data file {name} is not valid TOML: {exc}") from None
+        raise UsageError("usage.data_file_valid", name=name, reason=exc) from None
 
 
 def tariff() -> Tariff:
@@ -63,9 +64,9 @@ def tariff() -> Tariff:
     try:
         result = Tariff(int(raw["sms_per_segment"]), int(raw["email"]))
     except (KeyError, TypeError, ValueError):
-        raise UsageError("data/tariff.toml needs whole numbers sms_per_segment and email") from None
+        raise UsageError("usage.tariff_whole_numbers") from None
     if result.sms_per_segment < 0 or result.email < 0:
-        raise UsageError("data/tariff.toml: prices cannot be negative")
+        raise UsageError("usage.tariff_negative")
     return result
 
 
@@ -78,7 +79,7 @@ def packages() -> list[Package]:
             price = Decimal(str(item["price_chf"]))
             result.append(Package(int(item["id"]), str(item["name"]), int(item["credits"]), int(price * 100)))
         except (KeyError, TypeError, ValueError, InvalidOperation):
-            raise UsageError("data/prices.toml: each package needs id, name, credits, price_chf") from None
+            raise UsageError("usage.data_prices_toml") from None
     return result
 
 
@@ -86,7 +87,7 @@ def package(package_id: int) -> Package:
     for item in packages():
         if item.id == package_id:
             return item
-    raise NotFound(f"no credit package with id {package_id}")
+    raise NotFound("not_found.credit_package", package_id=package_id)
 
 
 def balance(mandant: Mandant | int) -> int:
@@ -112,12 +113,23 @@ def _entry(
     delta: int,
     kind: str,
     user: str,
-    note: str = "",
+    note: str | Coded = "",
     message: Message | None = None,
     order: Order | None = None,
 ) -> CreditEntry:
+    """A ledger line; a note the program writes is a :class:`Coded` (its code and values stored beside it)."""
+    code, data = (note.code, note.data()) if isinstance(note, Coded) else (None, None)
+    text = note.text if isinstance(note, Coded) else note
     return CreditEntry.create(
-        mandant=mandant, delta=delta, kind=kind, user=user, note=note, message=message, order=order
+        mandant=mandant,
+        delta=delta,
+        kind=kind,
+        user=user,
+        note=text,
+        message=message,
+        order=order,
+        note_code=code,
+        note_data=data,
     )
 
 
@@ -130,14 +142,11 @@ def spend(mandant: Mandant, amount: int, message: Message, user: str) -> CreditE
         return None
     available = balance(mandant)
     if available < amount:
-        raise Refused(
-            f"not enough credits for Mandant {mandant.code}: needs {amount}, has {available}",
-            "insufficient_credits",
-        )
+        raise Refused("insufficient_credits.needs", mandant=mandant.code, amount=amount, available=available)
     return _entry(mandant, -amount, "spend", user, message=message)
 
 
-def refund(message: Message, user: str, note: str = "") -> int:
+def refund(message: Message, user: str, note: str | Coded = "") -> int:
     """Give back what a message still holds; a second refund gives nothing."""
     held = -int(
         CreditEntry.select(pw.fn.COALESCE(pw.fn.SUM(CreditEntry.delta), 0))
@@ -185,17 +194,24 @@ def order(mandant: Mandant, package_id: int, user: str) -> Order:
             customer_number=number,
             user=user,
         )
-        _entry(mandant, item.credits, "purchase", user, note=f"package {item.name}", order=placed)
+        _entry(
+            mandant,
+            item.credits,
+            "purchase",
+            user,
+            note=Coded("package", f"package {item.name}", {"name": item.name}),
+            order=placed,
+        )
         audit.record(
             user, "order", mandant=mandant, package=item.id, credits=item.credits, price_rappen=item.price_rappen
         )
     return placed
 
 
-def purchase(mandant: Mandant, amount: int, user: str, note: str = "") -> CreditEntry:
+def purchase(mandant: Mandant, amount: int, user: str, note: str | Coded = "") -> CreditEntry:
     """Book credits without an order (seed data, corrections by support)."""
     if amount <= 0:
-        raise Refused("a purchase must be a positive number of credits", "invalid_amount")
+        raise Refused("invalid_amount.purchase")
     with write_transaction():
         return _entry(mandant, amount, "purchase", user, note=note)
 
@@ -206,13 +222,13 @@ def transfer(
     """Move credits between Mandanten (service desk only): an atomic out/in pair."""
     roles.require_servicedesk(user, "transfer credits")
     if source.id == target.id:
-        raise Refused("source and target Mandant are the same", "invalid_transfer")
+        raise Refused("invalid_transfer")
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-        raise Refused("the amount must be a positive whole number of credits", "invalid_amount")
+        raise Refused("invalid_amount.transfer")
     with write_transaction():
         available = balance(source)
         if amount > available:
-            raise Refused(f"Mandant {source.code} has only {available} credits", "insufficient_credits")
+            raise Refused("insufficient_credits.transfer", source=source.code, available=available)
         text = note or f"{source.code} -> {target.code}"
         out = _entry(source, -amount, "transfer_out", user, note=text)
         into = _entry(target, amount, "transfer_in", user, note=text)
@@ -231,17 +247,17 @@ def migrate_legacy(total: int, user: str) -> dict[str, int]:
     """Carry the old version's SMS balance over, split evenly; runs once."""
     roles.require_servicedesk(user, "migrate the legacy balance")
     if not isinstance(total, int) or isinstance(total, bool) or total < 0:
-        raise Refused("the legacy balance must be a whole number of credits, not negative", "invalid_amount")
+        raise Refused("invalid_amount.legacy")
     with write_transaction():
         if Setting.get_or_none(Setting.key == "legacy_migrated"):
-            raise Refused("the legacy balance was already migrated", "already_migrated")
+            raise Refused("already_migrated")
         mandanten = {m.code: m for m in Mandant.select().where(Mandant.active == True)}  # noqa: E712
         if not mandanten:
-            raise Refused("there is no active Mandant to receive the balance", "no_mandant")
+            raise Refused("no_mandant")
         shares = split_evenly(total, list(mandanten))
         for code, share in shares.items():
             if share:
-                _entry(mandanten[code], share, "migration", user, note="legacy SMS balance")
+                _entry(mandanten[code], share, "migration", user, note=Coded("legacy", "legacy SMS balance"))
         from . import clock
 
         Setting.create(key="legacy_migrated", value=clock.now().isoformat())

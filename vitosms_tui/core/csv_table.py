@@ -25,11 +25,11 @@ MAX_BYTES = 64 * 1024 * 1024
 def decode(raw: bytes, what: str = "CSV file") -> str:
     """The text of an export (size-limited, UTF-8 with or without BOM)."""
     if len(raw) > MAX_BYTES:
-        raise UsageError(f"the {what} is larger than 64 MiB")
+        raise UsageError("usage.larger_than_64_mib", what=what)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise UsageError(f"the {what} is not UTF-8 (byte {exc.start})") from None
+        raise UsageError("usage.utf_byte", what=what, start=exc.start) from None
 
 
 def delimiter(header_line: str) -> str:
@@ -60,12 +60,12 @@ def read_table(raw: bytes, aliases: dict[str, str]) -> Table:
     """
     text = decode(raw)
     if not text.strip():
-        raise UsageError("the CSV file is empty")
+        raise UsageError("usage.csv_file_empty")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text.splitlines()[0]))
     try:
         header = next(reader)
     except csv.Error as exc:
-        raise UsageError(f"the CSV header cannot be read: {exc}") from None
+        raise UsageError("usage.csv_header_cannot", reason=exc) from None
     mapping: dict[int, str] = {}
     ignored: list[str] = []
     for index, name in enumerate(header):
@@ -73,7 +73,7 @@ def read_table(raw: bytes, aliases: dict[str, str]) -> Table:
         if key is None:
             ignored.append(name.strip())
         elif key in mapping.values():
-            raise UsageError(f"column {name.strip()!r} appears twice in the header")
+            raise UsageError("usage.column_appears_twice", column=name.strip())
         else:
             mapping[index] = key
     return Table(set(mapping.values()), ignored, _rows(reader, mapping, len(header)))

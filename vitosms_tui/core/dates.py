@@ -33,23 +33,12 @@ _DATE_ONLY = re.compile(rf"^\s*{_DATE}\s*$")
 _TIME_ONLY = re.compile(rf"^\s*{_TIME}\s*$")
 _DATE_TIME = re.compile(rf"^\s*{_DATE}\s*[ ,T]\s*{_TIME}\s*$")
 
-_ENGLISH = {
-    FORMAT: "{what} {text!r} is not in the form {form}",
-    NO_SUCH_DATE: "{what} {text!r}: there is no such date",
-    NO_SUCH_TIME: "{what} {text!r}: there is no such time",
-    NEEDS_TIME: "{what} {text!r} needs a time as well",
-    FUTURE: "{what} {text!r} lies in the future",
-    TOO_EARLY: "{what} {text!r} lies before 1900",
-}
-
 
 class DateRefused(Refused):
     """A typed date or time that is none; ``problem`` names the mistake, ``form`` the expected form."""
 
-    code = "invalid_date"
-
     def __init__(self, problem: str, text: str, what: str = "date", form: str = "dd.mm.yyyy") -> None:
-        super().__init__(_ENGLISH[problem].format(what=what, text=text, form=form))
+        super().__init__(f"invalid_date.{problem}", what=what, text=text, form=form)
         self.problem = problem
         self.text = text
         self.form = form

@@ -89,14 +89,14 @@ def postgresql_parameters(url: str) -> dict[str, str | int]:
     try:
         parts = urlsplit(url)
     except ValueError as error:  # e.g. "Invalid IPv6 URL" for an unbalanced [
-        raise UsageError(f"the PostgreSQL URL is not valid ({error}): {redact(url)}") from None
+        raise UsageError("usage.postgresql_url_valid", error=error, url=redact(url)) from None
     name = unquote(parts.path.lstrip("/"))
     if not name or "/" in name:
-        raise UsageError(f"the PostgreSQL URL names no database: {redact(url)}")
+        raise UsageError("usage.postgresql_url_names", url=redact(url))
     try:
         port = parts.port
     except ValueError:
-        raise UsageError(f"the PostgreSQL URL has a bad port: {redact(url)}") from None
+        raise UsageError("usage.postgresql_url_bad", url=redact(url)) from None
     params: dict[str, str | int] = {"dbname": name}
     for key, value in (
         ("user", parts.username),
@@ -124,15 +124,12 @@ def redact(url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
-DRIVER_MISSING = "PostgreSQL needs its driver, which is not installed here: pip install 'vitosms-tui[postgresql]'"
-
-
 def _check_driver() -> None:
     """Refuse a PostgreSQL URL in one line when the ``postgresql`` extra is not installed."""
     try:
         import psycopg  # noqa: F401  (peewee imported it already when it is installed)
     except ImportError:
-        raise UsageError(DRIVER_MISSING) from None
+        raise UsageError("usage.postgresql_driver_missing") from None
 
 
 def _open_postgresql(url: str) -> peewee.Database:
@@ -149,7 +146,7 @@ def _open_postgresql(url: str) -> peewee.Database:
         db.connect(reuse_if_open=True)
     except peewee.OperationalError as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
-        raise UsageError(f"cannot connect to PostgreSQL {redact(url)}: {reason}") from None
+        raise UsageError("usage.cannot_connect_postgresql", url=redact(url), reason=reason) from None
     db.close()
     return db
 
@@ -164,28 +161,28 @@ def open_database(url_or_path: str, create: bool = True) -> peewee.Database:
     """
     text = url_or_path.strip()
     if not text:
-        raise UsageError("no database given: use --db or VITOSMS_DB")
+        raise UsageError("usage.database_given_db")
     if text.startswith(("postgres://", "postgresql://")):
         return _open_postgresql(text)
     if "://" in text and not text.startswith("sqlite://"):
-        raise UsageError(f"unknown database URL: {text!r}")
+        raise UsageError("usage.unknown_database_url", text=text)
     path = resolve_path(text)
     if path is None:
         name = ":memory:"
     else:
         path = path.absolute()
         if path.is_dir():
-            raise UsageError(f"database path is a folder: {path}")
+            raise UsageError("usage.database_path_folder", path=path)
         current = database.obj
         if isinstance(current, peewee.SqliteDatabase) and current.database == str(path):
             return current
         if not path.exists():
             if not create:
-                raise UsageError(f"no database at {path}: check --db or VITOSMS_DB, or create one with `vitosms init`")
+                raise UsageError("usage.database_check_db", path=path)
             try:
                 _create_private_file(path)
             except OSError as exc:
-                raise UsageError(f"cannot create the database {path}: {exc.strerror}") from None
+                raise UsageError("usage.cannot_create_database", path=path, reason=exc.strerror) from None
         else:
             _keep_private(path)
         name = str(path)

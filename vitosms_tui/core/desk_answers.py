@@ -41,11 +41,7 @@ def refuse_second(appointment: Appointment, kind: str, again: bool) -> None:
     found = existing(appointment, kind)
     if found and not again:
         last = found[-1]
-        raise Refused(
-            f"appointment {appointment.id} already has a {kind} ({last.status}, message"
-            f" {last.id}); say --again to send a second one",
-            "already_reminded",
-        )
+        raise Refused("already_reminded", appointment_id=appointment.id, kind=kind, status=last.status, last_id=last.id)
 
 
 def mark_no_reminder(appointment: Appointment | int, user: str, why: str) -> None:

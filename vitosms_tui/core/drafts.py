@@ -68,9 +68,7 @@ class Quote:
 
 
 def _short_of(mandant: Mandant, needed: int, available: int) -> Refused:
-    return Refused(
-        f"not enough credits for Mandant {mandant.code}: needs {needed}, has {available}", "insufficient_credits"
-    )
+    return Refused("insufficient_credits.needs", mandant=mandant.code, available=available, amount=needed)
 
 
 def require_credits(mandant: Mandant, quote: Quote) -> None:
@@ -89,7 +87,7 @@ def check_send_time(at: datetime | str | None) -> datetime | None:
     value = clock.parse_instant(at) if isinstance(at, str) else clock.to_utc(at)
     now = clock.now()
     if value < now - PAST_GRACE:
-        raise Refused(f"the send time {clock.iso(value)} lies in the past", "time_in_past")
+        raise Refused("time_in_past", when=clock.iso(value))
     return max(value, now)
 
 
@@ -109,9 +107,14 @@ class _Checked:
     consent_birthday: bool
     consent_sms: bool
 
+    @property
+    def full_name(self) -> str:
+        """The person's name for a refusal (read then: the checks of thousands need no names)."""
+        return str(Person.get_by_id(self.id).full_name)
+
     def who(self) -> str:
-        """The person's name and id for a refusal (read then: the checks of thousands need no names)."""
-        return f"{Person.get_by_id(self.id).full_name} (person {self.id})"
+        """The person's name and id for a refusal."""
+        return f"{self.full_name} (person {self.id})"
 
     def consents(self, purpose: str) -> bool:
         """The person's consent to a purpose of :data:`CONSENT_PURPOSES`: its column of the person."""
@@ -133,24 +136,24 @@ def _check_person(person: Person | None, purpose: str, current: dict[int, _Check
     """The person as read afresh (consent may just have changed), with the rules applied."""
     if person is None:
         if purpose in CONSENT_PURPOSES:
-            raise Refused(f"a {purpose} message needs a person who consented", "no_consent")
+            raise Refused("no_consent.no_person", purpose=purpose)
         return None
     checked = current.get(person.id)
     if checked is None:
-        raise NotFound(f"no person with id {person.id}")
+        raise NotFound("not_found.person", person_id=person.id)
     if checked.deceased:
-        raise Refused(f"{checked.who()} is deceased: no messages", "deceased")
+        raise Refused("deceased.no_messages", name=checked.full_name, person_id=checked.id)
     if purpose in CONSENT_PURPOSES and not checked.consents(purpose):
-        raise Refused(f"{checked.who()} did not consent to {purpose} messages", "no_consent")
+        raise Refused("no_consent.person", name=checked.full_name, person_id=checked.id, purpose=purpose)
     return checked
 
 
 def _check_texts(draft: Draft) -> None:
     body = draft.body if isinstance(draft.body, str) else ""
     if not body.strip():
-        raise Refused("the message text is empty", "empty_text")
+        raise Refused("empty_text.message")
     if len(body) > MAX_BODY:
-        raise Refused(f"the message text is longer than {MAX_BODY} characters", "text_too_long")
+        raise Refused("text_too_long.message", limit=MAX_BODY)
     subject = draft.subject or ""
     if draft.channel == Channel.EMAIL:
         # a line break in a subject (also one hidden in an encoded word) would be a header of its own
@@ -169,9 +172,9 @@ def _analysed(body: str) -> sms_text.SmsAnalysis:
 def _line(draft: Draft, tariff: credits.Tariff, max_parts: int, person: _Checked | None = None) -> QuoteLine:
     """Check one draft (channel, purpose, recipient, text) and cost it."""
     if draft.channel not in CHANNELS:
-        raise Refused(f"unknown channel {draft.channel!r}: use sms or email", "invalid_channel")
+        raise Refused("invalid_channel.draft", channel=draft.channel)
     if draft.purpose not in PURPOSES:
-        raise Refused(f"unknown purpose {draft.purpose!r}", "invalid_purpose")
+        raise Refused("invalid_purpose.draft", purpose=draft.purpose)
     _check_texts(draft)
     if draft.channel == Channel.SMS:
         if person is not None and draft.recipient == person.mobile and _E164.fullmatch(draft.recipient):
@@ -197,9 +200,9 @@ def _line(draft: Draft, tariff: credits.Tariff, max_parts: int, person: _Checked
 def check_drafts(mandant: Mandant, drafts: list[Draft], max_parts: int) -> tuple[Quote, list[int | None]]:
     """The quote, and the id of each draft's person as checked now (None where there is none)."""
     if not drafts:
-        raise Refused("no recipient given", "no_recipient")
+        raise Refused("no_recipient")
     if not mandant.active:
-        raise Refused(f"Mandant {mandant.code} is not active", "inactive_mandant")
+        raise Refused("inactive_mandant", mandant=mandant.code)
     tariff = credits.tariff()
     lines: list[QuoteLine] = []
     person_ids: list[int | None] = []
@@ -219,7 +222,7 @@ def check_drafts(mandant: Mandant, drafts: list[Draft], max_parts: int) -> tuple
 
 def _stopped(number: str, person: _Checked | None) -> Refused:
     who = person.who() if person is not None else number
-    return Refused(f"{who} answered STOP: no more SMS to {number}", "sms_stopped")
+    return Refused("sms_stopped", who=who, number=number)
 
 
 def _refuse_stopped_numbers(lines: list[QuoteLine]) -> None:

@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 import peewee as pw
 
 from . import clock
+from .coded import Coded
 from .db import rows_locked
 from .events import add_event
 from .models import Appointment, Mandant, Message, Recall
@@ -60,19 +61,28 @@ def _when(instant: datetime) -> str:
     return clock.local(instant).strftime("%d.%m.%Y %H:%M")
 
 
+def why(purpose: str, expires_at: datetime | None, recall_status: str | None = None, cause: str | None = None) -> Coded:
+    """Why the message expired: a code with its moment, and one English line for the timeline."""
+    if cause == QUIET and expires_at is not None:
+        text = f"the quiet hours last beyond its moment ({_when(expires_at)}): not sent at all"
+        return Coded("quiet_hours_beyond", text, {"when": expires_at})
+    if purpose == Purpose.RECALL and recall_status:
+        text = f"its recall is {recall_status}: the notice is no longer needed"
+        return Coded("recall_closed", text, {"state": recall_status})
+    if purpose == Purpose.BIRTHDAY and expires_at is not None:
+        return Coded("birthday_over", f"its birthday was over at {_when(expires_at)}", {"when": expires_at})
+    if purpose in DATED and expires_at is not None:
+        return Coded("appointment_began", f"its appointment began at {_when(expires_at)}", {"when": expires_at})
+    if expires_at:
+        return Coded("moment_passed", f"its moment ({_when(expires_at)}) has passed", {"when": expires_at})
+    return Coded("moment_passed", "its moment has passed")
+
+
 def reason(
     purpose: str, expires_at: datetime | None, recall_status: str | None = None, cause: str | None = None
 ) -> str:
     """One line for the timeline: why the message expired."""
-    if cause == QUIET and expires_at is not None:
-        return f"the quiet hours last beyond its moment ({_when(expires_at)}): not sent at all"
-    if purpose == Purpose.RECALL and recall_status:
-        return f"its recall is {recall_status}: the notice is no longer needed"
-    if purpose == Purpose.BIRTHDAY and expires_at is not None:
-        return f"its birthday was over at {_when(expires_at)}"
-    if purpose in DATED and expires_at is not None:
-        return f"its appointment began at {_when(expires_at)}"
-    return f"its moment ({_when(expires_at)}) has passed" if expires_at else "its moment has passed"
+    return why(purpose, expires_at, recall_status, cause).text
 
 
 def refuse_if_past(purpose: str, moment: datetime | None, send_at: datetime) -> None:
@@ -80,7 +90,7 @@ def refuse_if_past(purpose: str, moment: datetime | None, send_at: datetime) -> 
     from .errors import Refused
 
     if moment is not None and moment <= send_at:
-        raise Refused(f"too late for this {purpose} message: {reason(purpose, moment)}", "expired")
+        raise Refused("expired", purpose=purpose, reason=reason(purpose, moment))
 
 
 def past_its_moment(expires_at: datetime | None, now: datetime | None = None) -> bool:
@@ -88,11 +98,11 @@ def past_its_moment(expires_at: datetime | None, now: datetime | None = None) ->
     return expires_at is not None and expires_at <= (now or clock.now())
 
 
-def _expire(message: Message, why: str, who: str, condition: pw.Expression) -> bool:
+def _expire(message: Message, cause: Coded, who: str, condition: pw.Expression) -> bool:
     """Expired and refunded; False when ``condition`` no longer holds (another was first)."""
     from .sending import end_with_refund  # sending calls expire_due: imported when needed
 
-    return end_with_refund(message, Status.EXPIRED, why[:500], who, condition)
+    return end_with_refund(message, Status.EXPIRED, cause.text[:500], who, condition, cause)
 
 
 def mark_expired(message_id: int, worker_id: str) -> bool:
@@ -104,7 +114,7 @@ def mark_expired(message_id: int, worker_id: str) -> bool:
         message = Message.get_or_none(held)
         if message is None:
             return False
-        return _expire(message, reason(message.purpose, message.expires_at), worker_id, held)
+        return _expire(message, why(message.purpose, message.expires_at), worker_id, held)
 
 
 def expire_due(due: pw.Expression, now: datetime, who: str) -> int:
@@ -132,8 +142,8 @@ def expire_due(due: pw.Expression, now: datetime, who: str) -> int:
         if message.purpose == Purpose.RECALL and message.recall_id is not None:
             status = Recall.select(Recall.status).where(Recall.id == message.recall_id).scalar()
             status = status if status in RECALL_CLOSED else None
-        why = reason(message.purpose, message.expires_at, status)
-        expired += _expire(message, why, who, (Message.id == message.id) & due)
+        cause = why(message.purpose, message.expires_at, status)
+        expired += _expire(message, cause, who, (Message.id == message.id) & due)
     _hold_in_quiet_hours(due, now, who)
     return expired
 
@@ -157,7 +167,7 @@ def _hold_in_quiet_hours(due: pw.Expression, now: datetime, who: str) -> None:
         until = next_allowed_at_or_after(now, quiet[message.mandant_id])
         condition = (Message.id == message.id) & due
         if past_its_moment(message.expires_at, until):
-            _expire(message, reason(message.purpose, message.expires_at, cause=QUIET), who, condition)
+            _expire(message, why(message.purpose, message.expires_at, cause=QUIET), who, condition)
             continue
         # scheduled anew for the morning: ``worker --drain`` need not wait the night for it
         changed = (
@@ -168,7 +178,7 @@ def _hold_in_quiet_hours(due: pw.Expression, now: datetime, who: str) -> None:
             .execute()
         )
         if changed:
-            add_event(message, "held", f"quiet hours: waits until {_when(until)}")
+            add_event(message, "held", f"quiet hours: waits until {_when(until)}", {"until": until})
 
 
 def fill_moments() -> int:

@@ -51,12 +51,12 @@ def check(text: str, what: str, limit: int, code: str) -> None:
     for char in plain:
         if char in "\r\n\v\f\x85\u2028\u2029":
             hidden = " (hidden in an encoded word =?…?=)" if plain != text else ""
-            raise Refused(f"{what} must be one line{hidden}", code)
+            raise Refused(f"{code}.one_line", what=what, hidden=hidden)
         if _unfit(char):
             name = unicodedata.name(char, "control character")
-            raise Refused(f"{what} contains the invisible character U+{ord(char):04X} ({name}); remove it", code)
+            raise Refused(f"{code}.invisible", what=what, char_code=ord(char), name=name)
     if len(text) > limit:
-        raise Refused(f"{what} is longer than {limit} characters", code)
+        raise Refused(f"{code}.too_long", what=what, limit=limit)
 
 
 def cleaned(text: str, limit: int = 200) -> str:

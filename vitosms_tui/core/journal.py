@@ -64,7 +64,7 @@ def list_messages(
         (purpose, PURPOSES, "purpose"),
     ):
         if value is not None and value not in known:
-            raise UsageError(f"unknown {what} {value!r}: use one of {', '.join(known)}")
+            raise UsageError("usage.unknown_one", what=what, value=value, known=", ".join(known))
     query = Message.select(Message, Mandant).join(Mandant)
     if status is not None:
         query = query.where(Message.status == status)
@@ -176,6 +176,7 @@ def message_json(message: Message, with_body: bool = False) -> dict[str, Any]:
         "delivered_at": clock.iso(message.delivered_at),
         "attempts": message.attempts,
         "error": message.error,
+        "error_code": message.error_code,
         "appointment_id": message.appointment_id,
         "person_id": message.person_id,
         "recall_id": message.recall_id,

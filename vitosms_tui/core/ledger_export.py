@@ -70,7 +70,7 @@ def period(kind: str, today: date | None = None) -> Period:
         return Period(kind, date(today.year, 1, 1), date(today.year, 12, 31))
     if kind == "all":
         return Period(kind)
-    raise Refused(f"unknown period {kind!r} (known: {', '.join(PERIODS)})", "invalid_period")
+    raise Refused("invalid_period", kind=kind, known=", ".join(PERIODS))
 
 
 def next_period(kind: str) -> str:
@@ -92,11 +92,11 @@ def parse_range(text: str) -> Period:
     """
     parts = [part for part in re.split(r"\s*(?:-|–|bis|to|\s)\s*", text.strip()) if part]
     if not parts or len(parts) > 2:
-        raise Refused("write the period as dd.mm.yyyy - dd.mm.yyyy", "invalid_date")
+        raise Refused("invalid_date.period_form")
     first = dates.parse_date(parts[0])
     last = dates.parse_date(parts[-1])
     if last < first:
-        raise Refused("the period ends before it begins", "invalid_date")
+        raise Refused("invalid_date.period_reversed")
     return Period("range", first, last)
 
 
@@ -113,6 +113,8 @@ class LedgerLine:
     order_id: int | None
     user: str
     note: str
+    note_code: str | None = None  # a note the program wrote, as a code (core.coded) with its values
+    note_data: str | None = None
 
 
 def ledger_lines(mandant: Mandant | int, chosen: Period, limit: int | None = None) -> list[LedgerLine]:
@@ -129,6 +131,8 @@ def ledger_lines(mandant: Mandant | int, chosen: Period, limit: int | None = Non
             CreditEntry.order,
             CreditEntry.user,
             CreditEntry.note,
+            CreditEntry.note_code,
+            CreditEntry.note_data,
         )
         .join(Message, pw.JOIN.LEFT_OUTER, on=(CreditEntry.message == Message.id))
         .where(_within(mandant, since, until))
@@ -277,7 +281,7 @@ def export_to_folder(
         # the folder itself must not be a symlink leading elsewhere
         folder_fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | nofollow)
     except OSError as exc:
-        raise Refused(f"cannot write into the export folder {folder}: {exc.strerror}", "invalid_path") from None
+        raise Refused("invalid_path.not_writable", folder=folder, reason=exc.strerror) from None
     try:
         name = export_name(mandant, chosen)
         for number in range(1, 100):
@@ -287,9 +291,9 @@ def export_to_folder(
             except FileExistsError:
                 continue  # two exports in the same second: number the second one
             except OSError as exc:
-                raise Refused(f"cannot write into the export folder {folder}: {exc.strerror}", "invalid_path") from None
+                raise Refused("invalid_path.not_writable", folder=folder, reason=exc.strerror) from None
             return Export(folder.resolve() / candidate, _write(fd, mandant, chosen, headers, kind_names))
-        raise Refused(f"too many exports of this second in {folder}", "invalid_path")
+        raise Refused("invalid_path.too_many", folder=folder)
     finally:
         os.close(folder_fd)
 

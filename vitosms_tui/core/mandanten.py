@@ -24,8 +24,22 @@ _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 def get_mandant(code: str) -> Mandant:
     mandant = Mandant.get_or_none(Mandant.code == (code or "").strip())
     if mandant is None:
-        raise NotFound(f"no Mandant with code {code!r}")
+        raise NotFound("not_found.mandant_code", code=code)
     return mandant
+
+
+DEFAULT_CHANNEL_ORDER = ("sms", "email")
+
+
+def channel_order(mandant: Mandant | None) -> tuple[str, ...]:
+    """The Mandant's channels, preferred first: the one reading of ``Mandant.channel_order``.
+
+    The column holds ``"sms,email"``; an empty or damaged value means the default
+    order, and a name that is no channel is left out.
+    """
+    raw = mandant.channel_order if mandant is not None else ""
+    order = tuple(dict.fromkeys(c.strip() for c in (raw or "").split(",") if c.strip() in CHANNELS))
+    return order or DEFAULT_CHANNEL_ORDER
 
 
 def check_sender(sender: str) -> str:
@@ -33,11 +47,7 @@ def check_sender(sender: str) -> str:
     if _SENDER_NUMBER.match(text):
         return text
     if not _SENDER.match(text) or not any(c.isalpha() for c in text):
-        raise Refused(
-            f"SMS sender {sender!r} must be 1-11 letters, digits, spaces, '.' or '-', with a letter,"
-            " or a number in international form (+41…)",
-            "invalid_sender",
-        )
+        raise Refused("invalid_sender", sender=sender)
     return text
 
 
@@ -45,16 +55,16 @@ def add_mandant(code: str, name: str, sender: str | None = None, user: str = "")
     """Create a Mandant; the SMS sender defaults to the name cut to 11 characters."""
     code = (code or "").strip()
     if not _CODE.match(code):
-        raise Refused(f"Mandant code {code!r} must be 1-16 letters, digits, '-' or '_'", "invalid_code")
+        raise Refused("invalid_code", code=code)
     name = (name or "").strip()
     if not name or len(name) > 120 or any(ord(c) < 32 for c in name):
-        raise Refused("Mandant name is required (at most 120 characters, no control characters)", "invalid_name")
+        raise Refused("invalid_name.mandant")
     if sender is None:
         sender = re.sub(r"[^A-Za-z0-9 .\-]", "", name)[:11].strip() or code[:11]
     sender = check_sender(sender)
     with write_transaction():
         if Mandant.get_or_none(Mandant.code == code):
-            raise Refused(f"a Mandant with code {code!r} exists already", "duplicate")
+            raise Refused("duplicate.mandant", code=code)
         mandant = Mandant.create(code=code, name=name, sender=sender)
         audit.record(user, "mandant_add", mandant=mandant)
     return mandant
@@ -63,7 +73,7 @@ def add_mandant(code: str, name: str, sender: str | None = None, user: str = "")
 def parse_clock_time(text: str, what: str) -> str:
     value = (text or "").strip()
     if not _TIME.match(value):
-        raise Refused(f"{what} must be HH:MM (24 hours), not {text!r}", "invalid_time")
+        raise Refused("invalid_time.setting", what=what, text=text)
     return value
 
 
@@ -83,24 +93,24 @@ def update_settings(mandant: Mandant, user: str = "", **changes: Any) -> Mandant
             updates[key] = bool(value)
         elif key == "lead_hours":
             if not isinstance(value, int) or not 1 <= value <= 24 * 14:
-                raise Refused("lead time must be 1 to 336 hours", "invalid_lead_time")
+                raise Refused("invalid_lead_time")
             updates[key] = value
         elif key == "birthday_time":
             updates[key] = parse_clock_time(value, "birthday time")
         elif key == "quiet":
             start, sep, end = str(value).partition("-")
             if not sep:
-                raise Refused(f"quiet hours must be HH:MM-HH:MM, not {value!r}", "invalid_time")
+                raise Refused("invalid_time.quiet_hours", value=value)
             updates["quiet_start"] = parse_clock_time(start, "start of quiet hours")
             updates["quiet_end"] = parse_clock_time(end, "end of quiet hours")
         elif key == "low_balance":
             if not isinstance(value, int) or value < 0:
-                raise Refused("low-balance threshold must be a whole number, 0 or more", "invalid_amount")
+                raise Refused("invalid_amount.low_balance")
             updates[key] = value
         elif key == "channel_order":
             channels = [c.strip() for c in value]
             if not channels or any(c not in CHANNELS for c in channels) or len(set(channels)) != len(channels):
-                raise Refused("channel order must list sms and/or email once each", "invalid_channel")
+                raise Refused("invalid_channel.order")
             updates[key] = ",".join(channels)
         elif key in LIMITS:  # the practice's details in this Mandant's texts
             updates[key] = check_detail(key, value)
@@ -108,10 +118,10 @@ def update_settings(mandant: Mandant, user: str = "", **changes: Any) -> Mandant
             updates[key] = check_sender(value)
         elif key == "name":
             if not str(value).strip():
-                raise Refused("Mandant name is required", "invalid_name")
+                raise Refused("invalid_name.mandant_required")
             updates[key] = str(value).strip()
         else:
-            raise Refused(f"unknown Mandant setting {key!r}", "invalid_setting")
+            raise Refused("invalid_setting", key=key)
     if updates:
         with write_transaction():
             Mandant.update(**updates).where(Mandant.id == mandant.id).execute()
@@ -131,17 +141,17 @@ def add_staff(
 ) -> Staff:
     login = (login or "").strip()
     if not re.match(r"^[A-Za-z0-9_.@-]{1,64}$", login):
-        raise Refused(f"login {login!r} must be 1-64 letters, digits or . _ @ -", "invalid_login")
+        raise Refused("invalid_login", login=login)
     if role not in ROLES:
-        raise Refused(f"role must be frontdesk or servicedesk, not {role!r}", "invalid_role")
+        raise Refused("invalid_role", role=role)
     name = (name or "").strip()
     if not name or any(ord(c) < 32 for c in name):
-        raise Refused("staff name is required", "invalid_name")
+        raise Refused("invalid_name.staff")
     if email is not None:
         email = normalize_email(email)  # the staff member's own address, for exports
     with write_transaction():
         if Staff.get_or_none(Staff.login == login):
-            raise Refused(f"staff login {login!r} exists already", "duplicate")
+            raise Refused("duplicate.login", login=login)
         # naming a service-desk login is a service-desk action once the practice has one
         # (else any login could make itself service desk); the first one sets the practice up
         if role == roles.SERVICEDESK and Staff.select().where(Staff.role == roles.SERVICEDESK).exists():

@@ -253,6 +253,9 @@ class Message(BaseModel):
     attention_done_at = UtcDateTimeField(null=True)
     created_at = UtcDateTimeField(default=_now)
     created_by = pw.CharField(max_length=64, default="")
+    # why it failed or expired as a code (core.faults, or a refusal's key) with values (JSON)
+    error_code = pw.CharField(max_length=48, null=True)
+    error_data = pw.TextField(null=True)
 
     class Meta:
         indexes = (
@@ -270,6 +273,8 @@ class MessageEvent(BaseModel):
     at = UtcDateTimeField(default=_now)
     kind = pw.CharField(max_length=16)
     detail = pw.TextField(default="")
+    # the detail's values (JSON, core.coded); None in rows written before them
+    data = pw.TextField(null=True)
 
 
 class Order(BaseModel):
@@ -301,6 +306,9 @@ class CreditEntry(BaseModel):
     note = pw.CharField(max_length=200, default="")
     user = pw.CharField(max_length=64, default="")
     at = UtcDateTimeField(default=_now)
+    # what the program wrote as the note, as a code with values (JSON); None for a typed note
+    note_code = pw.CharField(max_length=32, null=True)
+    note_data = pw.TextField(null=True)
 
     class Meta:
         indexes = ((("mandant", "delta"), False),)

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, overload
 
 import peewee as pw
 
-from . import audit, bulk, clock, credits, expiry, sms_text
+from . import audit, bulk, clock, credits, expiry, persons, sms_text
+from .coded import Coded
 from .db import write_transaction
 from .drafts import Draft, Quote, check_drafts, require_credits
 from .errors import NotFound, Refused
@@ -176,7 +177,12 @@ def enqueue_quoted(
         suffix = f", for {clock.iso(when)}" if due is not None else ""
         add_events(
             [
-                (message_id, "queued", f"by {user}, {line.credits} credit{'s' if line.credits != 1 else ''}{suffix}")
+                (
+                    message_id,
+                    "queued",
+                    f"by {user}, {line.credits} credit{'s' if line.credits != 1 else ''}{suffix}",
+                    {"user": user, "credits": line.credits, "at": due},
+                )
                 for message_id, line in zip(ids, found.lines, strict=True)
             ]
         )
@@ -202,7 +208,7 @@ def _moment(draft: Draft, when: datetime) -> datetime | None:
 def _refuse_known_auto_keys(keys: list[str]) -> None:
     for chunk in bulk.chunks(keys):
         for (key,) in bulk.tuples(Message.select(Message.auto_key).where(Message.auto_key.in_(chunk)).limit(1)):
-            raise Refused(f"this automatic message exists already ({key})", "duplicate")
+            raise Refused("duplicate.automatic_key", key=key)
 
 
 def _id(record: Appointment | Recall | Message | None) -> int | None:
@@ -226,7 +232,7 @@ def enqueue(
         return enqueue_quoted(mandant, drafts, user, scheduled_at, max_parts)[0]
     except pw.IntegrityError:
         # two automation runs raced for the same auto_key: the database kept one
-        raise Refused("this automatic message exists already", "duplicate") from None
+        raise Refused("duplicate.automatic") from None
 
 
 def withdraw(message_id: int, user: str, reason: str = "withdrawn") -> Message:
@@ -237,20 +243,19 @@ def withdraw(message_id: int, user: str, reason: str = "withdrawn") -> Message:
     with write_transaction():
         message = Message.get_or_none(Message.id == message_id)
         if message is None:
-            raise NotFound(f"no message with id {message_id}")
+            raise NotFound("not_found.message", message_id=message_id)
         changed = (
             Message.update(status=Status.CANCELLED, lease_until=None)
             .where((Message.id == message.id) & (Message.status == Status.QUEUED))
             .execute()
         )
         if not changed:
-            raise Refused(
-                f"message {message.id} is {message.status} and can no longer be withdrawn", "not_withdrawable"
-            )
-        add_event(message, Status.CANCELLED, f"{reason} by {user}")
-        back = credits.refund(message, user, note=f"message {message.id} {reason}")
+            raise Refused("not_withdrawable", message_id=message.id, status=message.status)
+        add_event(message, Status.CANCELLED, f"{reason} by {user}", {"why": reason, "user": user})
+        note = Coded("message", f"message {message.id} {reason}", {"message_id": message.id, "why": reason})
+        back = credits.refund(message, user, note=note)
         if back:
-            add_event(message, "refunded", f"{back} credit{'s' if back != 1 else ''}")
+            add_event(message, "refunded", f"{back} credit{'s' if back != 1 else ''}", {"credits": back})
         audit.record(
             user, "withdraw", mandant=message.mandant_id, person=message.person_id, message=message.id, reason=reason
         )
@@ -266,19 +271,16 @@ def resend(message_id: int, user: str, channel: str | None = None) -> Message:
     with write_transaction():
         original = Message.get_or_none(Message.id == message_id)
         if original is None:
-            raise NotFound(f"no message with id {message_id}")
+            raise NotFound("not_found.message", message_id=message_id)
         if original.status not in RESENDABLE:
-            raise Refused(
-                f"message {original.id} is {original.status}: only failed or cancelled messages are sent again",
-                "not_resendable",
-            )
+            raise Refused("not_resendable", original_id=original.id, status=original.status)
         earlier = (
             Message.select(Message.id)
             .where((Message.resent_from == original.id) & Message.status.not_in(RESENDABLE))
             .first()
         )
         if earlier is not None:
-            raise Refused(f"message {original.id} was sent again already as message {earlier.id}", "already_resent")
+            raise Refused("already_resent", original_id=original.id, earlier_id=earlier.id)
         channel = channel or original.channel
         recipient = original.recipient
         if channel != original.channel:
@@ -299,19 +301,20 @@ def resend(message_id: int, user: str, channel: str | None = None) -> Message:
             expires_at=original.expires_at if original.purpose == Purpose.BIRTHDAY else None,
         )
         messages, _ = enqueue_quoted(original.mandant, [draft], user, resent_from=original)
-        add_event(messages[0], "resent", f"from message {original.id}")
-        add_event(original, "resent", f"as message {messages[0].id} ({channel})")
+        add_event(messages[0], "resent", f"from message {original.id}", {"from_id": original.id})
+        add_event(
+            original,
+            "resent",
+            f"as message {messages[0].id} ({channel})",
+            {"as_id": messages[0].id, "channel": channel},
+        )
     return messages[0]
 
 
 def _address_of(person: Person | None, channel: str) -> str:
     if person is None:
-        raise Refused("the message has no person: it can only be sent again on the same channel", "no_person")
-    value = person.mobile if channel == Channel.SMS else person.email
-    if not value:
-        what = "mobile number" if channel == Channel.SMS else "e-mail address"
-        raise Refused(f"{person.full_name} (person {person.id}) has no {what}", "no_address")
-    return value
+        raise Refused("no_person")
+    return persons.address_for(person, channel)
 
 
 def default_subject(person: Person | None, mandant: Mandant) -> str:
@@ -325,7 +328,7 @@ def default_subject(person: Person | None, mandant: Mandant) -> str:
         return mandant.name
 
 
-def note_event(message_id: int, kind: str, detail: str = "") -> MessageEvent:
+def note_event(message_id: int, kind: str, detail: str = "", values: Mapping[str, Any] | None = None) -> MessageEvent:
     """Add a line to a message's timeline without a change of state (e.g. ``skipped``)."""
     with write_transaction():
-        return add_event(message_id, kind, detail)
+        return add_event(message_id, kind, detail, values)

@@ -38,14 +38,14 @@ def read_limited(path: str | os.PathLike[str], limit: int, what: str) -> bytes:
                     break
                 size += len(piece)
                 if size > limit:
-                    raise UsageError(f"{what} {file} is larger than {limit // (1 << 20) or 1} MiB")
+                    raise UsageError("usage.larger_than_mib", what=what, file=file, value=limit // (1 << 20) or 1)
                 pieces.append(piece)
     except FileNotFoundError:
-        raise UsageError(f"{what} not found: {file}") from None
+        raise UsageError("usage.found", what=what, file=file) from None
     except IsADirectoryError:
-        raise UsageError(f"{what} {file} is a folder") from None
+        raise UsageError("usage.is_a_folder", what=what, file=file) from None
     except OSError as exc:
-        raise UsageError(f"cannot read {what} {file}: {exc.strerror}") from None
+        raise UsageError("usage.cannot_read", what=what, file=file, reason=exc.strerror) from None
     return b"".join(pieces)
 
 
@@ -61,9 +61,9 @@ def writable_folder(path: str | os.PathLike[str], what: str) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
-        raise UsageError(f"{what} {folder} cannot be created: {exc.strerror}") from None
+        raise UsageError("usage.cannot_created", what=what, folder=folder, reason=exc.strerror) from None
     if not folder.is_dir():
-        raise UsageError(f"{what} {folder} is not a folder")
+        raise UsageError("usage.not_a_folder", what=what, folder=folder)
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageError(f"{what} {folder} cannot be written by this account")
+        raise UsageError("usage.cannot_written_account", what=what, folder=folder)
     return folder

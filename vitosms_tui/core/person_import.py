@@ -50,9 +50,8 @@ def import_persons(raw: bytes, user: str = "", source: str = "import") -> Import
     table = read_table(raw, _ALIASES)
     missing = [c for c in REQUIRED if c not in table.columns]
     if missing:
-        raise UsageError(
-            "the CSV header lacks the column(s) " + ", ".join(f"{c} ({COLUMNS[c].title()})" for c in missing)
-        )
+        columns = ", ".join(f"{c} ({COLUMNS[c].title()})" for c in missing)
+        raise UsageError("usage.csv_header_lacks", columns=columns)
     good: list[dict[str, object]] = []
     rejected: list[Rejection] = []
     stamp = clock.now()

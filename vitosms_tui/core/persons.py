@@ -33,11 +33,11 @@ def clean_name(value: str, what: str) -> str:
     """A name as typed, without control characters; refuses empty names."""
     text = (value or "").strip()
     if _CONTROL.search(text):
-        raise Refused(f"{what} contains control characters", "invalid_name")
+        raise Refused("invalid_name.control", what=what)
     if not text:
-        raise Refused(f"{what} is required", "invalid_name")
+        raise Refused("invalid_name.required", what=what)
     if len(text) > 80:
-        raise Refused(f"{what} is longer than 80 characters", "invalid_name")
+        raise Refused("invalid_name.too_long", what=what)
     return text
 
 
@@ -74,24 +74,24 @@ def validate(data: PersonInput) -> dict[str, object]:
     fields: dict[str, object] = {"first_name": first_name, "last_name": last_name}
     salutation = (data.salutation or "").strip()
     if salutation not in SALUTATIONS:
-        raise Refused(f"salutation must be Herr, Frau or empty, not {salutation!r}", "invalid_salutation")
+        raise Refused("invalid_salutation", salutation=salutation)
     fields["salutation"] = salutation
     fields["birth_date"] = parse_birth_date(data.birth_date)
     fields["mobile"] = normalize_mobile(data.mobile) if data.mobile and data.mobile.strip() else None
     fields["email"] = normalize_email(data.email) if data.email and data.email.strip() else None
     language = (data.language or "de").strip().lower()
     if language not in LANGUAGES:
-        raise Refused(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}", "invalid_language")
+        raise Refused("invalid_language", known=", ".join(LANGUAGES), language=language)
     fields["language"] = language
     channel = (data.preferred_channel or "").strip().lower() or None
     if channel and channel not in CHANNELS:
-        raise Refused(f"channel must be sms or email, not {channel!r}", "invalid_channel")
+        raise Refused("invalid_channel.person", channel=channel)
     fields["preferred_channel"] = channel
     fields["mandant"] = None
     if data.mandant:
         mandant = Mandant.get_or_none(Mandant.code == data.mandant.strip())
         if mandant is None:
-            raise Refused(f"no Mandant with code {data.mandant!r}", "unknown_mandant")
+            raise Refused("unknown_mandant", mandant=data.mandant)
         fields["mandant"] = mandant
     fields["deceased"] = bool(data.deceased)
     fields["inactive"] = bool(data.inactive)
@@ -134,7 +134,7 @@ def set_consent(person: Person, purpose: str, given: bool, user: str, source: st
     ``sms`` is the consent to SMS at all, withdrawn by a patient's STOP (core.replies).
     """
     if purpose not in (*CONSENT_PURPOSES, "sms"):
-        raise Refused(f"unknown consent purpose {purpose!r}", "invalid_purpose")
+        raise Refused("invalid_purpose.consent", purpose=purpose)
     with write_transaction():
         setattr(person, f"consent_{purpose}", bool(given))
         setattr(person, f"consent_{purpose}_at", clock.now())
@@ -147,7 +147,7 @@ def set_consent(person: Person, purpose: str, given: bool, user: str, source: st
 def get_person(person_id: int) -> Person:
     person = Person.get_or_none(Person.id == person_id)
     if person is None:
-        raise NotFound(f"no person with id {person_id}")
+        raise NotFound("not_found.person", person_id=person_id)
     return person
 
 
@@ -241,6 +241,24 @@ def refresh_search_names() -> int:
         ).execute()
         count += 1
     return count
+
+
+def address_for(person: Person, channel: str) -> str:
+    """The person's mobile number (``sms``) or e-mail address (``email``); Refused ``no_address`` without one."""
+    address = person.mobile if channel == "sms" else person.email
+    if not address:
+        raise Refused(
+            f"no_address.{'sms' if channel == 'sms' else 'email'}", name=person.full_name, person_id=person.id
+        )
+    return str(address)
+
+
+def reachable_channel(person: Person, order: tuple[str, ...]) -> str:
+    """The channel that reaches the person (:func:`channel_for`); Refused ``no_address`` when none does."""
+    channel = channel_for(person, order)
+    if channel is None:
+        raise Refused("no_address.none", name=person.full_name, person_id=person.id)
+    return channel
 
 
 def channel_for(person: Person, order: tuple[str, ...] = ("sms", "email")) -> str | None:

@@ -22,20 +22,20 @@ def _parse(text: str) -> phonenumbers.PhoneNumber:
 
     raw = (text or "").strip()
     if not raw:
-        raise Refused("no phone number given", "invalid_number")
+        raise Refused("invalid_number.empty")
     if len(raw) > 40:
-        raise Refused("phone number is too long", "invalid_number")
+        raise Refused("invalid_number.too_long")
     # "+41 (0)79 …" is a common Swiss spelling: the (0) is not dialled.
     raw = raw.replace("(0)", "")
     try:
         number = phonenumbers.parse(raw, REGION)
     except NumberParseException:
-        raise Refused(f"not a phone number: {raw!r}", "invalid_number") from None
+        raise Refused("invalid_number.not_phone", text=raw) from None
     if not phonenumbers.is_valid_number(number):
-        raise Refused(f"not a valid phone number: {raw!r}", "invalid_number")
+        raise Refused("invalid_number.invalid", text=raw)
     if number.extension:
         # an SMS cannot reach an extension: dropping it would store another number than typed
-        raise Refused(f"a phone number with an extension cannot be used: {raw!r}", "invalid_number")
+        raise Refused("invalid_number.extension", text=raw)
     return number
 
 
@@ -62,7 +62,7 @@ def normalize_mobile(text: str) -> str:
     """Like :func:`normalize_phone`, but refuses numbers that cannot get an SMS."""
     e164 = normalize_phone(text)
     if not is_mobile(e164):
-        raise Refused(f"{e164} is not a mobile number and cannot receive an SMS", "landline")
+        raise Refused("landline", number=e164)
     return e164
 
 
@@ -86,14 +86,14 @@ def normalize_email(text: str) -> str:
     """A syntactically valid address (no DNS look-up), normalised."""
     raw = (text or "").strip()
     if not raw:
-        raise Refused("no e-mail address given", "invalid_email")
+        raise Refused("invalid_email.empty")
     from email_validator import EmailNotValidError, validate_email
 
     try:
         result = validate_email(raw, check_deliverability=False)
     except EmailNotValidError as exc:
         reason = str(exc).splitlines()[0] if str(exc) else "invalid"
-        raise Refused(f"not a valid e-mail address: {raw!r} ({reason})", "invalid_email") from None
+        raise Refused("invalid_email.invalid", text=raw, reason=reason) from None
     return result.normalized
 
 

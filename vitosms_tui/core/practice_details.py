@@ -109,14 +109,9 @@ def check_detail(key: str, value: object) -> str | None:
     what = key.replace("_", " ")
     lines = text.splitlines() if key == "signature" else [text]
     if len(lines) > 5 or any(not line.isprintable() for line in lines) or (key != "signature" and "\n" in text):
-        raise Refused(
-            f"the {what} must be printable text{' of at most 5 lines' if key == 'signature' else ' on one line'}",
-            f"invalid_{key}",
-        )
+        raise Refused(f"invalid_{key}.not_printable", what=what)
     if len(text) > LIMITS[key]:
-        raise Refused(f"the {what} is longer than {LIMITS[key]} characters", f"invalid_{key}")
+        raise Refused(f"invalid_{key}.too_long", what=what, limit=LIMITS[key])
     if key == "practice_phone" and not _PHONE.fullmatch(text):
-        raise Refused(
-            f"the practice phone must be a phone number, e.g. 044 123 45 67, not {text!r}", "invalid_practice_phone"
-        )
+        raise Refused("invalid_practice_phone", text=text)
     return text

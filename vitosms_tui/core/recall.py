@@ -30,7 +30,7 @@ from typing import TypedDict
 
 import peewee as pw
 
-from . import audit, clock, dates, outbox, persons
+from . import audit, clock, dates, mandanten, outbox, persons
 from .db import tuples_of, write_transaction
 from .drafts import Draft, Quote, quote
 from .errors import NotFound, Refused, UsageError
@@ -55,6 +55,7 @@ class RecallRow:
     excluded: str | None = None  # stable code: deceased, inactive, no_consent, no_address, …
     reason_excluded: str | None = None  # one line for the desk
     channel: str | None = None
+    key: str | None = None  # the refusal's key in the catalogue (core.errors), when not eligible
 
 
 @dataclass
@@ -90,9 +91,9 @@ def parse_due(value: date | str) -> date:
 def _reason(text: str) -> str:
     value = (text or "").strip()
     if not value:
-        raise Refused("a recall needs a reason", "invalid_reason")
+        raise Refused("invalid_reason.recall_empty")
     if _CONTROL.search(value) or len(value) > 200:
-        raise Refused("the reason must be one line of at most 200 characters", "invalid_reason")
+        raise Refused("invalid_reason.recall")
     return value
 
 
@@ -100,7 +101,7 @@ def _every(value: object) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_EVERY_MONTHS:
-        raise Refused(f"repeat every 1 to {MAX_EVERY_MONTHS} months, not {value!r}", "invalid_repeat")
+        raise Refused("invalid_repeat", limit=MAX_EVERY_MONTHS, value=value)
     return value
 
 
@@ -110,7 +111,7 @@ def _every(value: object) -> int | None:
 def get_recall(recall_id: int) -> Recall:
     found = Recall.get_or_none(Recall.id == recall_id)
     if found is None:
-        raise NotFound(f"no recall with id {recall_id}")
+        raise NotFound("not_found.recall", recall_id=recall_id)
     return found
 
 
@@ -133,7 +134,7 @@ def add_recall(
     if appointment is not None:
         appt = Appointment.get_or_none(Appointment.id == id_of(appointment))
         if appt is None:
-            raise NotFound(f"no appointment with id {getattr(appointment, 'id', appointment)}")
+            raise NotFound("not_found.appointment", appointment_id=getattr(appointment, "id", appointment))
     every = _every(every_months)
     reason = _reason(reason)
     if person is not None:
@@ -141,25 +142,25 @@ def add_recall(
     elif appt is not None:
         person_id = appt.person_id
     else:
-        raise UsageError("a recall needs a person or an appointment")
+        raise UsageError("usage.recall_needs_person")
     person = persons.get_person(person_id)
     if mandant is None:
         if appt is None:
-            raise UsageError("a recall needs a Mandant")
+            raise UsageError("usage.recall_needs_mandant")
         mandant = appt.mandant
     elif not isinstance(mandant, Mandant):
         mandant = get_mandant(mandant)
     if appt is not None and appt.person_id != person.id:
-        raise Refused(f"appointment {appt.id} is not one of person {person.id}", "invalid_appointment")
+        raise Refused("invalid_appointment", appointment_id=appt.id, person_id=person.id)
     if due is None:
         if appt is None or every is None:
-            raise UsageError("a recall needs a due date (or an appointment and a repeat in months)")
+            raise UsageError("usage.recall_needs_due")
         due = add_months(clock.local(appt.start).date(), every)
     due = parse_due(due)
     if person.deceased:
-        raise Refused(f"{person.full_name} (person {person.id}) is deceased", "deceased")
+        raise Refused("deceased.person", name=person.full_name, person_id=person.id)
     if not mandant.active:
-        raise Refused(f"Mandant {mandant.code} is not active", "inactive_mandant")
+        raise Refused("inactive_mandant", mandant=mandant.code)
     with write_transaction():
         recall = Recall.create(
             person=person,
@@ -189,7 +190,7 @@ def _set_status(recall: Recall | int, status: str, allowed: tuple[str, ...], use
     with write_transaction():
         current = get_recall(recall_id)
         if current.status not in allowed:
-            raise Refused(f"recall {current.id} is {current.status}", "invalid_status")
+            raise Refused("invalid_status", status=current.status, recall_id=current.id)
         Recall.update(status=status).where(Recall.id == current.id).execute()
         if status == DONE:
             _schedule_next(current, user)
@@ -228,36 +229,34 @@ def _schedule_next(recall: Recall, user: str) -> Recall | None:
 # --- eligibility and the due list ------------------------------------------------
 
 
-def _order(mandant: Mandant) -> tuple[str, ...]:
-    return tuple(c for c in (mandant.channel_order or "sms,email").split(",") if c in CHANNELS)
-
-
 def eligibility(recall: Recall, channel: str | None = None) -> RecallRow:
     """Whether a notice may go out for ``recall`` (and on which channel), else why not."""
     person, mandant = recall.person, recall.mandant
 
-    def no(code: str, text: str) -> RecallRow:
-        return RecallRow(recall, False, code, text)
+    def no(code: str, text: str, key: str) -> RecallRow:
+        return RecallRow(recall, False, code, text, key=f"{code}.{key}")
 
     if recall.status not in NOTIFIABLE:
-        return no("status", f"the recall is {recall.status}")
+        return no("status", f"the recall is {recall.status}", "recall")
     if not mandant.active:
-        return no("inactive_mandant", f"Mandant {mandant.code} is not active")
+        return no("inactive_mandant", f"Mandant {mandant.code} is not active", "recall")
     if person.deceased:
-        return no("deceased", "the person is deceased")
+        return no("deceased", "the person is deceased", "recall")
     if person.inactive:
-        return no("inactive", "the person is inactive")
+        return no("inactive", "the person is inactive", "recall")
     if not person.consent_recall:
-        return no("no_consent", "no consent to recall messages")
+        return no("no_consent", "no consent to recall messages", "recall")
     if channel is not None:
         if channel not in CHANNELS:
-            raise UsageError(f"unknown channel {channel!r}: use sms or email")
+            raise UsageError("usage.unknown_channel_sms", channel=channel)
         if not (person.mobile if channel == "sms" else person.email):
-            return no("no_address", "no mobile number" if channel == "sms" else "no e-mail address")
+            return no(
+                "no_address", "no mobile number" if channel == "sms" else "no e-mail address", f"recall_{channel}"
+            )
         return RecallRow(recall, True, channel=channel)
-    found = persons.channel_for(person, _order(mandant))
+    found = persons.channel_for(person, mandanten.channel_order(mandant))
     if found is None:
-        return no("no_address", "no mobile number or e-mail address")
+        return no("no_address", "no mobile number or e-mail address", "recall")
     return RecallRow(recall, True, channel=found)
 
 
@@ -294,7 +293,7 @@ def due_recalls(
 def _load(recall_ids: Iterable[Recall | int]) -> list[Recall]:
     ids = list(dict.fromkeys(id_of(r) for r in recall_ids))
     if not ids:
-        raise UsageError("name at least one recall")
+        raise UsageError("usage.name_least_one")
     found = {
         r.id: r
         for r in Recall.select(Recall, Person, Mandant)
@@ -305,7 +304,7 @@ def _load(recall_ids: Iterable[Recall | int]) -> list[Recall]:
     }
     missing = [i for i in ids if i not in found]
     if missing:
-        raise NotFound(f"no recall with id {missing[0]}")
+        raise NotFound("not_found.recall", recall_id=missing[0])
     return [found[i] for i in ids]
 
 
@@ -315,7 +314,13 @@ def recall_draft(recall: Recall, channel: str | None = None) -> Draft:
 
     row = eligibility(recall, channel)
     if not row.eligible:
-        raise Refused(f"recall {recall.id} ({recall.person.full_name}): {row.reason_excluded}", row.excluded)
+        raise Refused(
+            row.key or "status.recall",
+            recall_id=recall.id,
+            name=recall.person.full_name,
+            status=recall.status,
+            mandant=recall.mandant.code,
+        )
     person = recall.person
     recipient = person.mobile if row.channel == "sms" else person.email
     # an eligible recall has its channel and the person's address on it
@@ -335,10 +340,7 @@ def recall_draft(recall: Recall, channel: str | None = None) -> Draft:
 def _one_mandant(recalls: list[Recall]) -> Mandant:
     codes = sorted({r.mandant.code for r in recalls})
     if len(codes) > 1:
-        raise Refused(
-            f"the recalls belong to several Mandanten ({', '.join(codes)}): notify one Mandant at a time",
-            "several_mandanten",
-        )
+        raise Refused("several_mandanten", known=", ".join(codes))
     return recalls[0].mandant
 
 
@@ -369,9 +371,7 @@ def notify_recalls(recall_ids: Iterable[Recall | int], user: str, channel: str |
             .first()
         )
         if pending is not None:
-            raise Refused(
-                f"recall {pending.recall_id} has a notice waiting to be sent (message {pending.id})", "already_prepared"
-            )
+            raise Refused("already_prepared", recall_id=pending.recall_id, pending_id=pending.id)
         messages, notice.quote = outbox.enqueue_quoted(notice.mandant, notice.drafts, user)
         notice.messages = messages
         now = clock.now()

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from . import clock
+from . import clock, mandanten
 from .errors import Refused
 from .quiet_hours import in_quiet_hours, latest_allowed_before, next_allowed_at_or_after
 from .states import Channel, Purpose
@@ -199,22 +199,14 @@ def reminder_draft(
     from .drafts import Draft
 
     if kind not in KINDS:
-        raise Refused(f"unknown kind {kind!r}: use reminder or confirmation", "invalid_kind")
+        raise Refused("invalid_kind", kind=kind)
     person, mandant = appointment.person, appointment.mandant
-    order = tuple(c for c in (mandant.channel_order or "sms,email").split(",") if c)
+    order = mandanten.channel_order(mandant)
     if channel is not None and not _address(person, channel) and fallback:
         channel = None
     if channel is None:
-        channel = persons.channel_for(person, order)
-        if channel is None:
-            raise Refused(
-                f"{person.full_name} (person {person.id}) has neither a mobile number nor an e-mail address",
-                "no_address",
-            )
-    recipient = _address(person, channel)
-    if not recipient:
-        what = "mobile number" if channel == Channel.SMS else "e-mail address"
-        raise Refused(f"{person.full_name} (person {person.id}) has no {what}", "no_address")
+        channel = persons.reachable_channel(person, order)
+    recipient = persons.address_for(person, channel)
     subject, body = templates.render_message(kind, channel, person, mandant, appointment=appointment)
     return Draft(
         channel=channel,

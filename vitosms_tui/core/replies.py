@@ -196,7 +196,7 @@ def stopped_numbers(numbers: list[str]) -> set[str]:
 def get_reply(reply_id: int) -> Reply:
     reply = Reply.get_or_none(Reply.id == reply_id)
     if reply is None:
-        raise NotFound(f"no reply with id {reply_id}")
+        raise NotFound("not_found.reply", reply_id=reply_id)
     return reply
 
 
@@ -236,11 +236,9 @@ def reassign(reply: Reply | int, person: Person | int, user: str) -> Reply:
         reply = get_reply(id_of(reply))
         target = Person.get_or_none(Person.id == getattr(person, "id", person))
         if target is None:
-            raise NotFound(f"no person with id {getattr(person, 'id', person)}")
+            raise NotFound("not_found.person", person_id=getattr(person, "id", person))
         if target.mobile != reply.sender:
-            raise Refused(
-                f"{target.full_name} (person {target.id}) does not have the number {reply.sender}", "other_number"
-            )
+            raise Refused("other_number", name=target.full_name, person_id=target.id, sender=reply.sender)
         message = (
             Message.select()
             .where(_sms_sent_to(reply.sender, reply.received_at) & (Message.person == target.id))

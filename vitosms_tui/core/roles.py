@@ -29,14 +29,10 @@ def may_order(login: str) -> bool:
 def require_order_right(login: str) -> None:
     """Refuse an order unless ``login`` may order credits."""
     if not may_order(login):
-        raise Refused(
-            f"only the service desk or staff allowed to order may order credits; {login!r} may "
-            "not (vitosms staff add --may-order)",
-            "forbidden",
-        )
+        raise Refused("forbidden.order", login=login)
 
 
 def require_servicedesk(login: str, action: str) -> None:
     """Refuse ``action`` unless ``login`` belongs to the service desk."""
     if not is_servicedesk(login):
-        raise Refused(f"only the service desk may {action}; {login!r} is front desk", "forbidden")
+        raise Refused("forbidden.service_desk", action=action, login=login)

@@ -17,7 +17,9 @@ from .models import ALL_MODELS, Setting
 # 3: Staff.may_order and email; appointments from another agenda; the moments of messages
 # 4: patients' replies (table reply), Appointment.answer, Person.consent_sms (no step: the
 #    defaults fit the existing rows)
-SCHEMA_VERSION = 4
+# 5: codes and values beside the English texts (MessageEvent.data, Message.error_code and
+#    error_data, CreditEntry.note_code and note_data); no step: old rows keep their texts
+SCHEMA_VERSION = 5
 
 
 def _step_2_search_names() -> None:
@@ -56,11 +58,7 @@ def schema_version() -> int:
     except (TypeError, ValueError):
         from .errors import UsageError
 
-        raise UsageError(
-            f"the database's schema version {row.value!r} is not a number (setting "
-            "schema_version); restore the last backup or set it to the version of this "
-            f"program ({SCHEMA_VERSION})"
-        ) from None
+        raise UsageError("usage.database_schema_version", value=row.value, SCHEMA_VERSION=SCHEMA_VERSION) from None
 
 
 def _add_missing_columns() -> list[str]:
@@ -114,7 +112,7 @@ def migrate() -> Migration:
     if before > SCHEMA_VERSION:
         from .errors import UsageError
 
-        raise UsageError(f"the database has schema version {before}, newer than this program ({SCHEMA_VERSION})")
+        raise UsageError("usage.schema_version_newer_db", before=before, SCHEMA_VERSION=SCHEMA_VERSION)
     with db.atomic():
         existing = set(db.get_tables())
         db.create_tables([m for m in ALL_MODELS if m._meta.table_name not in existing])

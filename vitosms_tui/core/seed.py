@@ -14,6 +14,7 @@ from typing import Any
 import peewee as pw
 
 from . import audit, clock, credits
+from .coded import Coded, dumps
 from .db import tuples_of, write_transaction
 from .errors import Refused
 from .models import Appointment, CreditEntry, Mandant, Message, MessageEvent, Person, Setting, Staff
@@ -155,6 +156,8 @@ REASONS = [
     "Vorsorge",
 ]
 STARTING_CREDITS = 500
+_STARTING_NOTE = Coded("demo_start", "demo starting credits")
+_HISTORY_NOTE = Coded("demo_history", "demo credits for the history of messages")
 
 
 def _mobile(rng: random.Random) -> str:
@@ -356,6 +359,8 @@ def _messages(count: int, rng: random.Random, mandanten: list[Mandant]) -> None:
                 "sent_at": done,
                 "delivered_at": done if fate == Status.DELIVERED else None,
                 "error": "undelivered: number not reachable" if fate == Status.FAILED else None,
+                "error_code": "undelivered" if fate == Status.FAILED else None,
+                "error_data": "{}" if fate == Status.FAILED else None,
                 "created_at": at(ago),
                 "created_by": "seed",
             }
@@ -367,7 +372,8 @@ def _messages(count: int, rng: random.Random, mandanten: list[Mandant]) -> None:
             delta=spent[mandant.id],
             kind="purchase",
             user="seed",
-            note="demo credits for the history of messages",
+            note=_HISTORY_NOTE.text,
+            note_code=_HISTORY_NOTE.code,
         )
     _insert(Message, rows)
     ids = [
@@ -391,56 +397,52 @@ def _messages(count: int, rng: random.Random, mandanten: list[Mandant]) -> None:
                 "note": "",
                 "user": "seed",
                 "at": created,
+                "note_code": None,
+                "note_data": None,
             }
         )
+        cost = row["credits"]
+        plural = "s" if cost != 1 else ""
         events.append(
-            {
-                "message": message_id,
-                "at": created,
-                "kind": "queued",
-                "detail": f"by seed, {row['credits']} credit{'s' if row['credits'] != 1 else ''}",
-            }
+            _event(message_id, created, "queued", f"by seed, {cost} credit{plural}", user="seed", credits=cost)
         )
         if fate == Status.QUEUED:
             continue
         if fate == Status.CANCELLED:
-            events.append({"message": message_id, "at": created, "kind": "cancelled", "detail": "withdrawn by seed"})
+            events.append(_event(message_id, created, "cancelled", "withdrawn by seed", why="withdrawn", user="seed"))
         else:
-            events.append({"message": message_id, "at": created, "kind": "claimed", "detail": "attempt 1 by seed"})
-            events.append(
-                {
-                    "message": message_id,
-                    "at": row["sent_at"] or created,
-                    "kind": "failed" if fate == Status.FAILED else "sent",
-                    "detail": row["error"] or "by seed",
-                }
-            )
-            if fate == Status.DELIVERED:
+            events.append(_event(message_id, created, "claimed", "attempt 1 by seed", attempt=1, worker="seed"))
+            if fate == Status.FAILED:
                 events.append(
-                    {"message": message_id, "at": row["delivered_at"], "kind": "delivered", "detail": "report"}
+                    _event(message_id, row["sent_at"] or created, "failed", row["error"], fault="undelivered")
                 )
+            else:
+                events.append(_event(message_id, row["sent_at"] or created, "sent", "by seed", worker="seed"))
+            if fate == Status.DELIVERED:
+                events.append(_event(message_id, row["delivered_at"], "delivered", "report"))
         if fate in (Status.FAILED, Status.CANCELLED):
+            note = Coded("message", f"message {message_id} {fate}", {"message_id": message_id, "why": str(fate)})
             ledger.append(
                 {
                     "mandant": row["mandant"],
-                    "delta": row["credits"],
+                    "delta": cost,
                     "kind": "refund",
                     "message": message_id,
-                    "note": f"message {message_id} {fate}",
+                    "note": note.text,
                     "user": "seed",
                     "at": created,
+                    "note_code": note.code,
+                    "note_data": note.data(),
                 }
             )
-            events.append(
-                {
-                    "message": message_id,
-                    "at": created,
-                    "kind": "refunded",
-                    "detail": f"{row['credits']} credit{'s' if row['credits'] != 1 else ''}",
-                }
-            )
+            events.append(_event(message_id, created, "refunded", f"{cost} credit{plural}", credits=cost))
     _insert(CreditEntry, ledger)
     _insert(MessageEvent, events)
+
+
+def _event(message_id: int, at: str, kind: str, detail: str, **values: object) -> Row:
+    """A timeline row with its English detail and its values."""
+    return {"message": message_id, "at": at, "kind": kind, "detail": detail, "data": dumps(values)}
 
 
 def _insert(model: type[pw.Model], rows: list[Row], chunk: int = 5000) -> None:
@@ -480,14 +482,14 @@ def seed_practice(
     many years and the coming eight weeks (a practice with a long history).
     """
     if not 1 <= mandanten <= len(MANDANTEN):
-        raise Refused(f"the demo practice has 1 to {len(MANDANTEN)} Mandanten", "invalid_amount")
+        raise Refused("invalid_amount.demo_mandanten", count=len(MANDANTEN))
     if persons < 1:
-        raise Refused("the demo practice needs at least one person", "invalid_amount")
+        raise Refused("invalid_amount.demo_persons")
     rng = random.Random(seed)
     stamp = Person.created_at.db_value(clock.now())  # one instant, converted once
     with write_transaction():
         if Mandant.select().exists() or Person.select().exists():
-            raise Refused("the database already holds a practice; seed only an empty one", "not_empty")
+            raise Refused("not_empty")
         # each with the practice's details its texts name (phone for cancellations, address, signature)
         created = [
             Mandant.create(
@@ -511,7 +513,12 @@ def seed_practice(
             Setting.insert(key=key, value=value).on_conflict_ignore().execute()
         for mandant in created:
             CreditEntry.create(
-                mandant=mandant, delta=STARTING_CREDITS, kind="purchase", user=user, note="demo starting credits"
+                mandant=mandant,
+                delta=STARTING_CREDITS,
+                kind="purchase",
+                user=user,
+                note=_STARTING_NOTE.text,
+                note_code=_STARTING_NOTE.code,
             )
         _insert(Person, _person_rows(persons, rng, created, stamp))
         person_ids = [pid for (pid,) in tuples_of(Person.select(Person.id).order_by(Person.id))]

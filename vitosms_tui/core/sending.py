@@ -17,8 +17,10 @@ from datetime import datetime, timedelta
 import peewee as pw
 
 from . import bulk, clock, credits, expiry
+from .coded import Coded
 from .db import claim_transaction, rows_locked, tuples_of, write_transaction
-from .events import add_event, add_events
+from .events import EventRow, add_event, add_events
+from .faults import fault
 from .models import Message
 from .phone import mask_recipient
 from .states import Channel, Fate, Status
@@ -133,11 +135,14 @@ def claim(worker_id: str, limit: int, lease_seconds: float, max_attempts: int | 
             .tuples()
             .execute()
         )
-        events = []
+        events: list[EventRow] = []
         for row in rows:
             message_id, attempts, previous = row[0], row[8], before.get(row[0])
             lapsed = f"; lease of {previous} expired" if previous else ""
-            events.append((message_id, "claimed", f"attempt {attempts} by {worker_id}{lapsed}"))
+            values: dict[str, object] = {"attempt": attempts, "worker": worker_id}
+            if previous:
+                values["expired"] = previous
+            events.append((message_id, "claimed", f"attempt {attempts} by {worker_id}{lapsed}", values))
         add_events(events)
     rows.sort(key=lambda row: (row[-1], row[0]))
     return [
@@ -158,6 +163,16 @@ def claim(worker_id: str, limit: int, lease_seconds: float, max_attempts: int | 
     ]
 
 
+def _sent_by(worker_id: str, provider_id: str | None) -> dict[str, object]:
+    return {"worker": worker_id, "provider_id": provider_id}
+
+
+def _attempt(message: Message, error: str) -> dict[str, object]:
+    """The values of an ``error`` line: the attempt and the delivery answer's code."""
+    why = fault(error)
+    return {"attempt": message.attempts, "fault": why.code, **why.values}
+
+
 def _give_up(ids: list[int], max_attempts: int) -> list[int]:
     """Fail (and refund) the messages whose workers died ``max_attempts`` times while sending them."""
     given_up = []
@@ -175,19 +190,28 @@ def _give_up(ids: list[int], max_attempts: int) -> list[int]:
     return given_up
 
 
-def end_with_refund(message: Message, status: Status, error: str, who: str, condition: pw.Expression) -> bool:
+def end_with_refund(
+    message: Message, status: Status, error: str, who: str, condition: pw.Expression, why: Coded | None = None
+) -> bool:
     """End the message in ``status`` (failed, expired) and give its credits back, once.
 
+    ``why`` is ``error`` as a code (:mod:`.faults` finds it for a delivery answer).
     False when ``condition`` no longer holds: another worker, a report or the
     desk changed the message first, and nothing is written.
     """
-    changed = Message.update(status=status, error=error, lease_until=None).where(condition).execute()
+    why = why or fault(error)
+    changed = (
+        Message.update(status=status, error=error, error_code=why.code, error_data=why.data(), lease_until=None)
+        .where(condition)
+        .execute()
+    )
     if not changed:
         return False
-    add_event(message, status, error)
-    back = credits.refund(message, who[:64], note=f"message {message.id} {status}")
+    add_event(message, status, error, {"fault": why.code, **why.values})
+    note = Coded("message", f"message {message.id} {status}", {"message_id": message.id, "why": status})
+    back = credits.refund(message, who[:64], note=note)
     if back:
-        add_event(message, "refunded", f"{back} credit{'s' if back != 1 else ''}")
+        add_event(message, "refunded", f"{back} credit{'s' if back != 1 else ''}", {"credits": back})
     log.info("message %s %s (%s)", message.id, status, mask_recipient(message.recipient))
     return True
 
@@ -210,13 +234,26 @@ def mark_sent(worker_id: str, sent: Mapping[int, str | None]) -> set[int]:
         ours = [(message_id, sent[message_id]) for message_id in sent if message_id in held]
         bulk.update_each(
             Message,
-            (Message.status, Message.sent_at, Message.provider_id, Message.lease_until, Message.error),
+            (
+                Message.status,
+                Message.sent_at,
+                Message.provider_id,
+                Message.lease_until,
+                Message.error,
+                Message.error_code,
+                Message.error_data,
+            ),
             (Message.id,),
-            [(Status.SENT, now, provider_id, None, None, message_id) for message_id, provider_id in ours],
+            [(Status.SENT, now, provider_id, None, None, None, None, message_id) for message_id, provider_id in ours],
         )
         add_events(
             [
-                (message_id, "sent", f"by {worker_id}" + (f", provider id {provider_id}" if provider_id else ""))
+                (
+                    message_id,
+                    "sent",
+                    f"by {worker_id}" + (f", provider id {provider_id}" if provider_id else ""),
+                    _sent_by(worker_id, provider_id),
+                )
                 for message_id, provider_id in ours
             ]
         )
@@ -237,21 +274,28 @@ def mark_passing_fault(
         message = Message.get_or_none(_guarded(message_id, worker_id))
         if message is None:
             return Fate.LOST
-        add_event(message, "error", f"attempt {message.attempts}: {error}")
+        add_event(message, "error", f"attempt {message.attempts}: {error}", _attempt(message, error))
         if message.attempts >= max_attempts:
             gave_up = f"{error} (gave up after {message.attempts} attempts)"
             end_with_refund(message, Status.FAILED, gave_up, worker_id, _guarded(message_id, worker_id))
             return Fate.FAILED
         delay = min(backoff * 2 ** max(0, message.attempts - 1), backoff_max)
         retry_at = clock.now() + timedelta(seconds=delay)
+        why = fault(error)
         (
             Message.update(
-                status=Status.QUEUED, next_attempt_at=retry_at, claimed_by=None, lease_until=None, error=error
+                status=Status.QUEUED,
+                next_attempt_at=retry_at,
+                claimed_by=None,
+                lease_until=None,
+                error=error,
+                error_code=why.code,
+                error_data=why.data(),
             )
             .where(_guarded(message_id, worker_id))
             .execute()
         )
-        add_event(message, "retry", f"in {delay:g} s, at {clock.iso(retry_at)}")
+        add_event(message, "retry", f"in {delay:g} s, at {clock.iso(retry_at)}", {"seconds": delay, "at": retry_at})
     return Fate.QUEUED
 
 
@@ -262,7 +306,7 @@ def mark_permanent_failure(message_id: int, worker_id: str, error: str) -> bool:
         message = Message.get_or_none(_guarded(message_id, worker_id))
         if message is None:
             return False
-        add_event(message, "error", f"attempt {message.attempts}: {error}")
+        add_event(message, "error", f"attempt {message.attempts}: {error}", _attempt(message, error))
         return end_with_refund(message, Status.FAILED, error, worker_id, _guarded(message_id, worker_id))
 
 
@@ -288,7 +332,12 @@ def record_reports(reports: Sequence[DeliveryReport]) -> tuple[int, int]:
             (Message.id, Message.status),
             [(Status.DELIVERED, delivered_at[pid], mid, Status.SENT) for mid, pid in delivered],
         )
-        add_events([(mid, "delivered", f"report of {clock.iso(delivered_at[pid])}") for mid, pid in delivered])
+        add_events(
+            [
+                (mid, "delivered", f"report of {clock.iso(delivered_at[pid])}", {"at": delivered_at[pid]})
+                for mid, pid in delivered
+            ]
+        )
         failed = 0
         for chunk in bulk.chunks(list(undelivered)):
             for message in Message.select().where(_awaiting(chunk)):
@@ -322,7 +371,12 @@ def release_claims(worker_id: str, message_ids: Sequence[int]) -> list[int]:
                 .tuples()
                 .execute()
             ]
-        add_events([(message_id, "released", f"not begun by {worker_id}, which stopped") for message_id in released])
+        add_events(
+            [
+                (message_id, "released", f"not begun by {worker_id}, which stopped", {"worker": worker_id})
+                for message_id in released
+            ]
+        )
     return released
 
 

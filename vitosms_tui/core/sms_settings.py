@@ -52,7 +52,7 @@ _KNOWN = {f.name for f in fields(SmsSettings)}
 
 
 def _refuse(key: str, value: object, expected: str) -> UsageError:
-    return UsageError(f"config [sms] {key} = {value!r}: {expected}")
+    return UsageError("usage.config_sms", key=key, value=value, expected=expected)
 
 
 def load_sms_settings(values: dict[str, object]) -> SmsSettings:
@@ -60,7 +60,7 @@ def load_sms_settings(values: dict[str, object]) -> SmsSettings:
     sms = SmsSettings()
     for key, value in values.items():
         if key not in _KNOWN:
-            raise UsageError(f"config [sms]: unknown setting {key!r}")
+            raise UsageError("usage.config_sms_unknown", key=key)
         default = getattr(sms, key)
         if key == "gateway":
             if value not in GATEWAYS:
@@ -100,7 +100,7 @@ def load_sms_settings(values: dict[str, object]) -> SmsSettings:
         raise _refuse("tls_ca_file", sms.tls_ca_file, "no such file")
     if sms.gateway == "smpp":
         if not sms.host:
-            raise UsageError('config [sms] host: needed with gateway = "smpp"')
+            raise UsageError("usage.config_sms_host")
         if not sms.system_id:
-            raise UsageError('config [sms] system_id: needed with gateway = "smpp"')
+            raise UsageError("usage.config_sms_system")
     return sms

@@ -238,7 +238,7 @@ def check_parts(analysis: SmsAnalysis, max_parts: int = MAX_PARTS_DEFAULT) -> No
     """Refuse (code ``too_long``) a text that needs more than ``max_parts`` SMS parts."""
     if analysis.segments > max_parts:
         allowed = "at most 1 is allowed" if max_parts == 1 else f"at most {max_parts} are allowed"
-        raise Refused(f"the text needs {analysis.segments} SMS parts, {allowed}", "too_long")
+        raise Refused("too_long", segments=analysis.segments, allowed=allowed)
 
 
 # --- a GSM-only proposal -------------------------------------------------

@@ -103,16 +103,12 @@ def _parse(text: str) -> tuple[tuple[str, str], ...]:
             literal.append(char)
             i += 2
         elif char == "}":
-            raise Refused(
-                f"'}}' at {_where(text, i)} has no opening '{{'; write }}}} for a literal brace", "unbalanced_braces"
-            )
+            raise Refused("unbalanced_braces.close", where=_where(text, i))
         else:
             end = text.find("}", i + 1)
             inner = text[i + 1 : end] if end != -1 else ""
             if end == -1 or "{" in inner or not inner.isprintable():
-                raise Refused(
-                    f"'{{' at {_where(text, i)} is not closed; write {{{{ for a literal brace", "unbalanced_braces"
-                )
+                raise Refused("unbalanced_braces.open", where=_where(text, i))
             _check_name(inner.strip())
             if literal:
                 parts.append(("text", "".join(literal)))
@@ -134,7 +130,7 @@ def _check_name(name: str) -> None:
         hint = f"did you mean {{{name.lower()}}}?"
     else:
         hint = "known: " + ", ".join(f"{{{key}}}" for key in PLACEHOLDERS)
-    raise Refused(f"unknown placeholder {{{shown}}}: {hint}", "unknown_placeholder")
+    raise Refused("unknown_placeholder", shown=shown, hint=hint)
 
 
 def placeholders_in(text: str) -> list[str]:
@@ -149,19 +145,16 @@ def validate_template(body: str, subject: str = "", purpose: str | None = None) 
     reminder) are refused too.
     """
     if not isinstance(body, str) or not isinstance(subject, str):
-        raise Refused("a template is text", "invalid_template")
+        raise Refused("invalid_template")
     if not body.strip():
-        raise Refused("the text is empty", "empty_text")
+        raise Refused("empty_text.template")
     if len(body) > MAX_BODY:
-        raise Refused(f"the text is longer than {MAX_BODY} characters", "text_too_long")
+        raise Refused("text_too_long.template", limit=MAX_BODY)
     header_text.check(subject, "the subject", MAX_SUBJECT, "invalid_subject")
     for name in placeholders_in(subject) + placeholders_in(body):
         allowed = _ONLY_FOR.get(name)
         if purpose is not None and allowed and purpose not in allowed:
-            raise Refused(
-                f"{{{name}}} cannot be used in {purpose} texts (only in {', '.join(allowed)})",
-                "placeholder_not_available",
-            )
+            raise Refused("placeholder_not_available", name=name, purpose=purpose, known=", ".join(allowed))
 
 
 def render(body: str, context: dict[str, str]) -> str:
@@ -180,7 +173,7 @@ def render(body: str, context: dict[str, str]) -> str:
         elif value in context:
             out.append(str(context[value]))
         else:
-            raise Refused(f"{{{value}}} needs {_NEEDS.get(value, 'a value')}, and there is none", "missing_value")
+            raise Refused("missing_value", value=value, needs=_NEEDS.get(value, "a value"))
     return "".join(out)
 
 
@@ -193,7 +186,7 @@ def language_of(person: Person | None = None, language: str | None = None) -> st
     """The language to write in: the explicit one, else the person's, else German."""
     if language is not None:
         if language not in LANGUAGES:
-            raise Refused(f"unknown language {language!r}: use one of {', '.join(LANGUAGES)}", "unknown_language")
+            raise Refused("unknown_language", value=language, known=", ".join(LANGUAGES))
         return language
     wanted = str(getattr(person, "language", "") or "").strip().lower()
     return wanted if wanted in LANGUAGES else "de"
@@ -277,16 +270,16 @@ def _check_kind(purpose: str, language: str, channel: str) -> None:
         (channel, CHANNELS, "channel"),
     ):
         if value not in known:
-            raise Refused(f"unknown {what} {value!r}: use one of {', '.join(known)}", f"unknown_{what}")
+            raise Refused(f"unknown_{what}", value=value, known=", ".join(known))
 
 
 def _check_text(purpose: str, language: str, channel: str, body: str, subject: str) -> None:
     """Refuse what a stored template may not be (an SMS has no subject, an e-mail needs one)."""
     _check_kind(purpose, language, channel)
     if channel == "sms" and subject:
-        raise Refused("an SMS has no subject", "invalid_subject")
+        raise Refused("invalid_subject.sms_has_none")
     if channel == "email" and not subject:
-        raise Refused("an e-mail template needs a subject", "invalid_subject")
+        raise Refused("invalid_subject.email_needs")
     validate_template(body, subject, purpose)
 
 
@@ -300,7 +293,7 @@ def _mandant(mandant: Mandant | int | str | None) -> Mandant | None:
         else Mandant.get_or_none(Mandant.code == str(mandant))
     )
     if found is None:
-        raise NotFound(f"no Mandant {mandant!r}")
+        raise NotFound("not_found.mandant", mandant=mandant)
     return found
 
 
@@ -319,7 +312,7 @@ def default_templates() -> dict[tuple[str, str, str], dict[str, str]]:
                     _check_text(purpose, path.stem, channel, text["body"], text["subject"])
                     found[(purpose, path.stem, channel)] = text
         except (OSError, ValueError, KeyError, AttributeError, Refused) as exc:
-            raise UsageError(f"broken template file {path.name}: {exc}") from None
+            raise UsageError("usage.broken_template_file", name=path.name, reason=exc) from None
     return found
 
 
@@ -377,7 +370,7 @@ def find_template(purpose: str, language: str, channel: str, mandant: Mandant | 
                 name=f"{purpose}/{channel}/{lang}",
                 **text,
             )
-    raise NotFound(f"no {channel} template for {purpose} in {language}")
+    raise NotFound("not_found.template", channel=channel, purpose=purpose, language=language)
 
 
 def save_template(

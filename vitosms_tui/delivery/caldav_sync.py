@@ -28,21 +28,18 @@ _LOOPBACK = ("127.0.0.1", "::1", "localhost")
 class CalendarUnreachable(VitosmsError):
     """The calendar server could not be read: nothing was changed (exit 1)."""
 
-    def __init__(self, message: str):
-        super().__init__(message, "calendar_unreachable")
+    # keys calendar_unreachable.*: the calendar server could not be read
 
 
 def _checked_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"not a CalDAV address: {url!r} (https://server/path/to/calendar/)")
+        raise UsageError("usage.caldav_address_https", url=url)
     if parts.username or parts.password:
-        raise UsageError(
-            "the address holds a login: put it in --login and the password in the config file ([caldav] password)"
-        )
+        raise UsageError("usage.address_holds_login")
     if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
         # the password would cross the network in clear text
-        raise UsageError(f"{parts.hostname}: a calendar server is reached over https only")
+        raise UsageError("usage.calendar_server_reached", hostname=parts.hostname)
     return url
 
 
@@ -71,20 +68,17 @@ def fetch_calendar(settings: Settings, url: str, login: str = "") -> list[bytes]
             return [obj.data.encode("utf-8") if isinstance(obj.data, str) else obj.data for obj in found]
     except dav_error.AuthorizationError:
         # a configuration error (exit 2): the login or the password in the config is wrong
-        raise UsageError(
-            f"the calendar server {host} refused the login"
-            f"{' ' + repr(login) if login else ''}: check [caldav] in the config"
-        ) from None
+        raise UsageError("usage.calendar_server_refused", host=host, value=" " + repr(login) if login else "") from None
     except dav_error.NotFoundError:
-        raise CalendarUnreachable(f"no calendar at {url}") from None
+        raise CalendarUnreachable("calendar_unreachable.no_calendar", url=url) from None
     except dav_error.DAVError as exc:
         reason = " ".join(str(exc).split())[:160]
-        raise CalendarUnreachable(f"the calendar server {host} answered with an error: {reason}") from None
+        raise CalendarUnreachable("calendar_unreachable.error", host=host, reason=reason) from None
     except OSError as exc:  # refused, timed out, name unknown, TLS
-        raise CalendarUnreachable(f"the calendar server {host} cannot be reached: {_why(exc)}") from None
+        raise CalendarUnreachable("calendar_unreachable.unreachable", host=host, reason=_why(exc)) from None
     except Exception as exc:  # niquests' connection errors are no OSError
         if type(exc).__module__.split(".")[0] in ("niquests", "urllib3", "urllib3_future", "requests"):
-            raise CalendarUnreachable(f"the calendar server {host} cannot be reached: {_why(exc)}") from None
+            raise CalendarUnreachable("calendar_unreachable.unreachable", host=host, reason=_why(exc)) from None
         raise
 
 
@@ -114,7 +108,9 @@ def sync_calendar(
     try:
         feed = parse_ics(raw, mandant)
     except UsageError as exc:
-        raise CalendarUnreachable(f"the calendar at {url} {exc.message.removeprefix('the file ')}") from None
+        raise CalendarUnreachable(
+            "calendar_unreachable.not_icalendar", url=url, reason=exc.message.removeprefix("the file ")
+        ) from None
     return apply_feed(feed, "ical", mandant, moved, user, dry_run)
 
 

@@ -17,13 +17,12 @@ import aiosmtplib
 from ..core import clock, header_text
 from ..core.config import SmtpSettings
 from ..core.errors import VitosmsError
-from .smtp import NOT_CONFIGURED
 
 
 async def mail_export(settings: SmtpSettings, to: str, path: Path, subject: str, text: str) -> None:
     """Send ``path`` as a CSV attachment to ``to``; a VitosmsError with the reason when it fails."""
     if not settings.host:
-        raise VitosmsError(NOT_CONFIGURED, "smtp")
+        raise VitosmsError("smtp.not_configured")
     message = EmailMessage()
     message["From"] = settings.sender
     message["To"] = to
@@ -45,4 +44,4 @@ async def mail_export(settings: SmtpSettings, to: str, path: Path, subject: str,
         )
     except (TimeoutError, aiosmtplib.SMTPException, OSError) as error:
         reason = " ".join(str(error).split())[:200] or type(error).__name__
-        raise VitosmsError(f"the e-mail could not be sent: {reason}", "smtp") from None
+        raise VitosmsError("smtp.not_sent", reason=reason) from None

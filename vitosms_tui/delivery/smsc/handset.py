@@ -43,9 +43,9 @@ def write_reply(state_dir: Path, number: str, text: str) -> QueuedReply:
     """Queue a handset's answer; refused (exit 2) when it is not one valid SMS."""
     number = normalize_mobile(number)  # refused (exit 1) with the reason when not a mobile
     if not text.strip():
-        raise UsageError("smsc reply --text: an SMS needs a text")
+        raise UsageError("usage.smsc_reply_empty")
     if analyse(text).segments > 1:
-        raise UsageError("smsc reply --text: a reply is one SMS, at most 160 GSM-7 characters or 70 others")
+        raise UsageError("usage.smsc_reply_too_long")
     state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     reply_id = secrets.token_hex(8)
     reply = {"id": reply_id, "from": number, "text": text, "at": clock.iso(clock.now())}

@@ -28,7 +28,8 @@ from ...core.errors import VitosmsError
 from ...core.models import Mandant, Person
 from ..i18n import N_, _
 from ..sanitize import clean, plain
-from ..texts.appointment_text import address_of, confirmation_offer, default_channel, explain, when
+from ..texts.appointment_text import address_of, confirmation_offer, default_channel, when
+from ..texts.refusals import refusal_text
 from ..widgets.person_picker import PersonPicker
 from .date_time import DateTimeError, format_for_input, parse_date_time
 
@@ -218,7 +219,7 @@ class AppointmentForm(ModalScreen[agenda.Booking | None]):
                     self.mandant, self.person, start, minutes, reason, user=self.app.user, confirm=self.confirm
                 )
         except VitosmsError as error:
-            self._error(explain(error))
+            self._error(refusal_text(error))
             return
         self.dismiss(booking)
 

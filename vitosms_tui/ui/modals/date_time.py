@@ -27,28 +27,12 @@ from textual.widgets import Input, Static
 from ...core import clock, dates
 from ...core.dates import DateRefused
 from ..i18n import N_, _
-
-_FORMS = {
-    "dd.mm.yyyy": N_("dd.mm.yyyy"),
-    "dd.mm.yyyy HH:MM": N_("dd.mm.yyyy HH:MM"),
-    "HH:MM": N_("HH:MM"),
-    "HH:MM or dd.mm.yyyy HH:MM": N_("HH:MM or dd.mm.yyyy HH:MM"),
-    "dd.mm.yyyy or HH:MM": N_("dd.mm.yyyy or HH:MM"),
-}
-_PROBLEMS = {
-    dates.FORMAT: N_("Please write it as {form}."),
-    dates.NO_SUCH_DATE: N_("There is no such date."),
-    dates.NO_SUCH_TIME: N_("There is no such time."),
-    dates.NEEDS_TIME: N_("A time is missing: please write it as {form}."),
-    dates.FUTURE: N_("The birth date lies in the future."),
-    dates.TOO_EARLY: N_("The birth date lies before 1900."),
-}
+from ..texts.refusals import refusal_text
 
 
 def date_problem(error: DateRefused) -> str:
-    """The mistake in a typed date, in the same words in every field."""
-    form = _(_FORMS.get(error.form, error.form))
-    return _(_PROBLEMS[error.problem]).format(form=form)
+    """The mistake in a typed date, in the same words in every field (the refusals' catalogue)."""
+    return refusal_text(error)
 
 
 class DateTimeError(ValueError):

@@ -20,8 +20,8 @@ from ...core import credits, mandanten
 from ...core.errors import VitosmsError
 from ..i18n import N_, _, format_number
 from ..sanitize import clean
+from ..texts.refusals import refusal_text
 from .confirm import Confirm
-from .transfer import explain
 
 
 def shares_text(shares: dict[str, int]) -> str:
@@ -114,7 +114,7 @@ class MigrateWindow(ModalScreen[dict | None]):
             try:
                 shares = credits.migrate_legacy(total, self.app.user)
             except VitosmsError as refusal:
-                self.show_error(explain(refusal, self.app.user))
+                self.show_error(refusal_text(refusal))
                 return
             self.dismiss(shares)
 

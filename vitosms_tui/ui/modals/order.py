@@ -20,6 +20,7 @@ from ...core import credits
 from ...core.errors import VitosmsError
 from ..i18n import N_, _, format_number
 from ..sanitize import clean
+from ..texts.refusals import refusal_text
 from .confirm import Confirm
 
 
@@ -61,7 +62,7 @@ class OrderWindow(ModalScreen[int | None]):
             offered = credits.packages()
         except VitosmsError as error:
             line = self.query_one("#order-error", Static)
-            line.update(error.message)
+            line.update(refusal_text(error))
             line.display = True
             return
         for item in offered:

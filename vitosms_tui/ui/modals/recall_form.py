@@ -18,14 +18,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from ...core import mandanten, recall
-from ...core.dates import DateRefused
 from ...core.errors import VitosmsError
 from ...core.models import Appointment, Person
 from ..i18n import N_, _, format_date, format_datetime
 from ..names import person_name
-from ..sanitize import clean, plain
+from ..sanitize import plain
+from ..texts.refusals import refusal_text
 from ..widgets.person_picker import PersonPicker
-from .date_time import date_problem
 
 FIELDS = ("person", "mandant", "reason", "due", "every")
 FIELD_OF_CODE = {
@@ -36,26 +35,6 @@ FIELD_OF_CODE = {
     "inactive_mandant": "mandant",
     "invalid_appointment": "person",
 }
-
-
-def explain(error: VitosmsError) -> str:
-    """core's refusal in the interface language (core speaks English)."""
-    if isinstance(error, DateRefused):
-        return date_problem(error)  # the same words as in every other date field
-    messages = {
-        "invalid_reason": _("A reason is needed: one line of at most 200 characters."),
-        "invalid_repeat": _("Repeat every 1 to 120 months, or leave it empty."),
-        "deceased": _("The person is deceased."),
-        "inactive_mandant": _("The Mandant is not active."),
-    }
-    if error.code in messages:
-        return messages[error.code]
-    text = error.message
-    if "due date" in text:
-        return _("Type the due date (dd.mm.yyyy).")
-    if "Mandant" in text:
-        return _("Choose the Mandant.")
-    return clean(text)
 
 
 class RecallForm(ModalScreen[int | None]):
@@ -208,12 +187,12 @@ class RecallForm(ModalScreen[int | None]):
                 user=self.app.user,
             )
         except VitosmsError as refused:
-            field = FIELD_OF_CODE.get(refused.code) or ("due" if "due date" in refused.message else None)
+            field = FIELD_OF_CODE.get(refused.code) or ("due" if refused.key == "usage.recall_needs_due" else None)
             if field:
-                self.show_error(field, explain(refused))
+                self.show_error(field, refusal_text(refused))
                 if field != "person":
                     self.query_one(f"#rf-{field}").focus()
-            error.update(_("Not saved: {reason}").format(reason=explain(refused)))
+            error.update(_("Not saved: {reason}").format(reason=refusal_text(refused)))
             return
         self.dismiss(made.id)
 

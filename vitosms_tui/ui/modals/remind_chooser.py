@@ -25,7 +25,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ...core import desk_answers, persons, reminders
+from ...core import desk_answers, mandanten, persons, reminders
 from ...core.phone import format_phone
 from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _, format_datetime
 from ..sanitize import clean
@@ -50,7 +50,7 @@ class RemindChooser(ModalScreen[tuple[str, str | None, bool] | None]):
         self.appointment = appointment
         self.kind: str | None = None
         person, mandant = appointment.person, appointment.mandant
-        order = tuple(c for c in (mandant.channel_order or "sms,email").split(",") if c)
+        order = mandanten.channel_order(mandant)
         self.default_channel = persons.channel_for(person, order)
         self.addresses = {
             "sms": format_phone(person.mobile) if person.mobile else "",

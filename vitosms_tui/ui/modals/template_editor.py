@@ -22,6 +22,7 @@ from ...core.errors import VitosmsError
 from ...core.models import Mandant
 from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _
 from ..sanitize import clean
+from ..texts.refusals import refusal_text
 
 PURPOSE_NAMES = {
     "free": N_("Free text"),
@@ -135,7 +136,7 @@ class TemplateEditor(ModalScreen[bool]):
             )
         except VitosmsError as error:
             self.query_one("#template-error", Static).update(
-                _("Not saved: {reason}").format(reason=clean(error.message))
+                _("Not saved: {reason}").format(reason=refusal_text(error))
             )
             return
         self.dismiss(True)

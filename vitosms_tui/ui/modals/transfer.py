@@ -22,33 +22,9 @@ from ...core import credits, mandanten
 from ...core.errors import VitosmsError
 from ..i18n import N_, _, format_number
 from ..sanitize import clean
+from ..texts.refusals import refusal_text
 
 NOTE_LENGTH = 160
-
-
-def explain(error: VitosmsError, user: str = "", **context) -> str:
-    """The core's refusal in the interface language (the core speaks English).
-
-    ``context`` fills in what the window knows (``code``, ``balance``); a
-    refusal without a known wording keeps the core's own sentence.
-    """
-    texts = {
-        "forbidden": _("Only the service desk may do this; {user} works at the front desk."),
-        "insufficient_credits": _("More than the balance: {code} has {balance} credits."),
-        "invalid_amount": _("Type a whole number of credits greater than zero."),
-        "invalid_transfer": _("Choose two different Mandanten."),
-        "already_migrated": _("The legacy balance was carried over already; this is possible only once."),
-        "no_mandant": _("There is no active Mandant to receive the balance."),
-        "invalid_date": _("Write the period as dd.mm.yyyy - dd.mm.yyyy."),
-    }
-    text = texts.get(error.code)
-    if text is None:
-        return error.message
-    values = {"user": clean(user), **{key: value for key, value in context.items()}}
-    try:
-        return text.format(**values)
-    except (KeyError, IndexError):
-        return error.message
 
 
 def mandant_label(mandant, balance: int) -> str:
@@ -164,9 +140,7 @@ class TransferWindow(ModalScreen[Moved | None]):
         try:
             credits.transfer(source, target, int(amount_text), self.app.user, note=note)
         except VitosmsError as error:
-            self.show_error(
-                explain(error, self.app.user, code=source.code, balance=format_number(credits.balance(source)))
-            )
+            self.show_error(refusal_text(error))
             return
         self.dismiss(Moved(int(amount_text), source.code, target.code, note))
 

@@ -16,7 +16,7 @@ from ...core.db import connection
 from ...core.errors import VitosmsError
 from ...core.models import Mandant
 from ..i18n import _
-from ..texts.appointment_text import explain
+from ..texts.refusals import refusal_text
 from ..views.agenda_data import week_start
 from ..widgets.agenda_grid import AgendaGrid
 
@@ -89,7 +89,7 @@ class AgendaNavigation:
             with connection():
                 appointment = agenda.get_appointment(appointment_id)
         except VitosmsError as error:
-            self.app.call_from_thread(self.say, explain(error), True)
+            self.app.call_from_thread(self.say, refusal_text(error), True)
             return
         self.app.call_from_thread(self._go_to, appointment)
 

@@ -23,12 +23,12 @@ from ..texts.appointment_text import (
     appointment_line,
     credits_back,
     describe_plan,
-    explain,
     kind_name,
     overlap_warning,
     status_name,
     when,
 )
+from ..texts.refusals import refusal_text
 from .base import DIALOG
 
 
@@ -81,7 +81,7 @@ class AppointmentActions:
         try:
             appointment = agenda.get_appointment(appointment_id)
         except VitosmsError as error:
-            self.say(explain(error), error=True)
+            self.say(refusal_text(error), error=True)
             return None
         if booked and appointment.status != "booked":
             self.say(_("The appointment is cancelled."), error=True)
@@ -108,7 +108,7 @@ class AppointmentActions:
         try:
             result = agenda.remind(appointment.id, self.app.user, kind=kind, channel=channel, again=again)
         except VitosmsError as error:
-            self.say(explain(error), error=True)
+            self.say(refusal_text(error), error=True)
             return
         message = result.message
         self.app.refresh_status()
@@ -166,7 +166,7 @@ class AppointmentActions:
         try:
             booking = agenda.copy_appointment(appointment.id, start, self.app.user)
         except VitosmsError as error:
-            self.say(explain(error), error=True)
+            self.say(refusal_text(error), error=True)
             return
         copy = booking.appointment
         self.say(
@@ -204,7 +204,7 @@ class AppointmentActions:
         try:
             result = agenda.move_appointment(appointment.id, start, self.app.user, reminder=decision)
         except VitosmsError as error:
-            self.say(explain(error), error=True)
+            self.say(refusal_text(error), error=True)
             return
         parts = [_("Moved to {when}.").format(when=when(result.appointment.start)), _withdrawn_text(result.withdrawn)]
         for message in result.created:
@@ -241,7 +241,7 @@ class AppointmentActions:
         try:
             result = agenda.cancel_appointment(appointment.id, self.app.user)
         except VitosmsError as error:
-            self.say(explain(error), error=True)
+            self.say(refusal_text(error), error=True)
             return
         parts = [_("Appointment cancelled."), _withdrawn_text(result.withdrawn) or _("No message was pending.")]
         if result.in_flight:

@@ -29,12 +29,12 @@ from ...core.phone import format_phone
 from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _, format_date, format_datetime
 from ..sanitize import clean, plain
 from ..texts.appointment_text import kind_name, status_name, when
+from ..texts.events import event_text
+from ..texts.reasons import error_text
 from ..texts.reply_text import reply_line
 from ..views.agenda_data import SOURCE_NAMES
-from ..widgets.event_texts import event_detail
 from ..widgets.journal_table import EVENT_NAMES
 from ..widgets.message_line import MessageLine
-from ..widgets.reasons import reason_text
 from ..widgets.tables import FittedTable
 from .appointment_actions import AppointmentActions
 from .base import ShellScreen
@@ -203,7 +203,7 @@ class AppointmentDetailScreen(AppointmentActions, ShellScreen[None]):
         error = Text(end="")
         if message.error:
             error.append(_("Error: "), "bold red")
-            error.append(plain(reason_text(message.error)))
+            error.append(plain(error_text(message)))
         with connection():
             rows = journal.timeline(message.id)
         # when, what, detail in columns: a long detail wraps within its column
@@ -215,7 +215,7 @@ class AppointmentDetailScreen(AppointmentActions, ShellScreen[None]):
             events.add_row(
                 format_datetime(event_row.at),
                 _(EVENT_NAMES.get(event_row.kind, event_row.kind)),
-                plain(event_detail(event_row.kind, event_row.detail)),
+                plain(event_text(event_row)),
             )
         shown = Group(error, events) if error else events
         if not get_current_worker().is_cancelled:

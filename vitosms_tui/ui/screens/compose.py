@@ -21,7 +21,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Static, TextArea
 from textual.worker import get_current_worker
 
-from ...core import sms_text
+from ...core import mandanten, sms_text
 from ...core.db import connection
 from ...core.errors import VitosmsError
 from ...core.models import Mandant, Person
@@ -29,10 +29,11 @@ from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _, ngettext
 from ..modals.confirm import Confirm
 from ..modals.template_picker import PURPOSE_NAMES, PickedTemplate, TemplatePicker
 from ..sanitize import clean
+from ..texts.refusals import refusal_text
 from ..widgets.conversation import Conversation
-from ..widgets.cost_meter import Batch, CostMeter, CostState, cost_of, explain, preview, sms_meter
+from ..widgets.cost_meter import Batch, CostMeter, CostState, cost_of, preview, sms_meter
 from ..widgets.person_picker import PersonPicker
-from ..widgets.recipient_list import Recipient, RecipientPanel, channel_order, render_for
+from ..widgets.recipient_list import Recipient, RecipientPanel, render_for
 from ..widgets.send_time import SendTime
 from ..widgets.titled_input import TitledInput
 from .base import ShellScreen
@@ -192,7 +193,7 @@ class ComposeScreen(ComposeSending, ShellScreen[None]):
 
     def _show_mandant(self, chosen: Mandant | None) -> None:
         self.mandant = chosen or self.app.current_mandant
-        self.query_one(RecipientPanel).set_order(channel_order(self.mandant))
+        self.query_one(RecipientPanel).set_order(mandanten.channel_order(self.mandant))
         self._show_header()
         self._changed()
 
@@ -279,7 +280,7 @@ class ComposeScreen(ComposeSending, ShellScreen[None]):
             with connection():
                 subject, body = render_for(recipient, purpose, body, subject, mandant)
         except VitosmsError as error:
-            reason = explain(error) if body.strip() else ""
+            reason = refusal_text(error) if body.strip() else ""
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(
                 self._show_preview, recipient.channel if recipient else "sms", body, subject, reason

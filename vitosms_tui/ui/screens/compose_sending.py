@@ -20,7 +20,8 @@ from ...core.models import Mandant
 from ...core.outbox import enqueue_quoted
 from ..i18n import _, format_datetime, ngettext
 from ..modals.send_confirm import SendConfirm, SendSummary
-from ..widgets.cost_meter import Batch, CostState, cost_of, explain
+from ..texts.refusals import refusal_text
+from ..widgets.cost_meter import Batch, CostState, cost_of
 from ..widgets.recipient_list import RecipientPanel
 from ..widgets.send_time import SendTime
 from .base import DIALOG
@@ -49,7 +50,7 @@ def _queue(mandant_id: int, drafts: list[Draft], when: datetime | None, user: st
             due = check_send_time(when) if when is not None else None
             messages, _quote = enqueue_quoted(Mandant.get_by_id(mandant_id), drafts, user, scheduled_at=due)
     except VitosmsError as error:
-        return 0, explain(error)
+        return 0, refusal_text(error)
     return len(messages), ""
 
 

@@ -36,6 +36,7 @@ from ...core.models import Mandant
 from ..i18n import N_, _, format_date, format_number
 from ..modals.date_time import date_problem
 from ..sanitize import clean
+from ..texts.refusals import refusal_text
 from ..widgets.message_line import MessageLine
 from .base import ShellScreen
 from .credits_tables import (
@@ -275,9 +276,7 @@ class CreditsScreen(ShellScreen[None]):
                 self.say(date_problem(error), error=True)  # the same words as in every date field
                 return
             except Refused as error:
-                from ..modals.transfer import explain
-
-                self.say(explain(error, self.app.user), error=True)
+                self.say(refusal_text(error), error=True)
                 return
             self.close_prompt()
             self.say("")
@@ -294,7 +293,7 @@ class CreditsScreen(ShellScreen[None]):
                     Mandant.get_by_id(mandant_id), state_dir, chosen, headers=headers, kind_names=kinds
                 )
         except VitosmsError as error:
-            self.app.call_from_thread(self.say, _("Not exported: {reason}").format(reason=error.message), True)
+            self.app.call_from_thread(self.say, _("Not exported: {reason}").format(reason=refusal_text(error)), True)
             return
         self.app.call_from_thread(self.exported, done)
 
@@ -333,7 +332,7 @@ class CreditsScreen(ShellScreen[None]):
         except VitosmsError as error:
             self.say(
                 _("Not sent to {address}: {reason}. The file is {path}.").format(
-                    address=clean(address), reason=clean(error.message), path=clean(str(done.path))
+                    address=clean(address), reason=refusal_text(error), path=clean(str(done.path))
                 ),
                 error=True,
             )
@@ -358,7 +357,8 @@ class CreditsScreen(ShellScreen[None]):
             except VitosmsError as error:
                 forbidden = error.code == "forbidden"  # the right was taken away meanwhile
                 self.say(
-                    _(FORBIDDEN["order"]).format(user=clean(self.app.user)) if forbidden else error.message, error=True
+                    _(FORBIDDEN["order"]).format(user=clean(self.app.user)) if forbidden else refusal_text(error),
+                    error=True,
                 )
                 return
             self.say(
@@ -399,9 +399,7 @@ class CreditsScreen(ShellScreen[None]):
             else:
                 roles.require_servicedesk(self.app.user, what)
         except Refused as error:
-            from ..modals.transfer import explain
-
-            text = _(FORBIDDEN[action]) if error.code == "forbidden" else explain(error, self.app.user)
+            text = _(FORBIDDEN[action]) if error.code == "forbidden" else refusal_text(error)
             self.say(text.format(user=clean(self.app.user)), error=True)
             return
         # the right was granted meanwhile

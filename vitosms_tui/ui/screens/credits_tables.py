@@ -18,7 +18,7 @@ from ...core.models import Mandant
 from ..i18n import CHANNEL_NAMES, N_, _, format_date, format_datetime, format_number
 from ..modals.order import price_text
 from ..sanitize import plain
-from ..widgets.event_texts import ledger_note
+from ..texts.events import ledger_note
 from ..widgets.tables import FittedTable
 
 LEDGER_LIMIT = 500
@@ -178,7 +178,7 @@ class LedgerTable(CreditsTable):
                 delta,
                 message,
                 plain(line.user),
-                plain(ledger_note(line.note)),
+                plain(ledger_note(line.note, line.note_code, line.note_data)),
                 key=str(line.id),
             )
 

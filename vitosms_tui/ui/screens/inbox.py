@@ -30,7 +30,8 @@ from ...core.models import Person, Reply
 from ...core.phone import format_phone
 from ..i18n import N_, _, format_datetime, ngettext
 from ..sanitize import plain
-from ..texts.appointment_text import explain, when
+from ..texts.appointment_text import when
+from ..texts.refusals import refusal_text
 from ..texts.reply_text import action_text
 from ..widgets.message_line import MessageLine
 from .base import DIALOG, ShellScreen
@@ -243,7 +244,7 @@ class InboxScreen(ShellScreen[None]):
         try:
             moved = replies.reassign(reply, person_id, self.app.user)
         except VitosmsError as error:
-            self.say(explain(error), error=True)
+            self.say(refusal_text(error), error=True)
             return
         self.say(_("The reply now belongs to {name}.").format(name=_who(moved)))
         self.reload()

@@ -31,10 +31,11 @@ from ..i18n import N_, _, format_datetime, format_number, ngettext
 from ..modals.confirm import Confirm
 from ..names import person_name
 from ..sanitize import clean, plain
+from ..texts.events import event_text
+from ..texts.reasons import error_text
+from ..texts.refusals import code_text, refusal_text
 from ..texts.reply_text import action_text
-from ..widgets.event_texts import event_detail
 from ..widgets.journal_table import EVENT_NAMES, STATUS_NAMES, channel_name, purpose_name, show_recipient, status_name
-from ..widgets.reasons import reason_text
 from .base import ShellScreen
 
 POLL_SECONDS = 1.5
@@ -46,30 +47,12 @@ RESENDABLE = ("failed", "cancelled")
 OTHER_CHANNEL = {"sms": "email", "email": "sms"}
 
 
-def explain(error: Refused) -> str:
-    """The core's reason in the interface language (the core speaks English)."""
-    messages = {
-        "not_withdrawable": _("The message is already on its way and can no longer be withdrawn."),
-        "not_resendable": _("Only failed or withdrawn messages can be sent again."),
-        "already_resent": _("This message was sent again already."),
-        "no_person": _("The message has no person: it can only be sent again on the same channel."),
-        "no_address": _("The person has no mobile number or e-mail address for this channel."),
-        "insufficient_credits": _("Not enough credits."),
-        "no_consent": _("The person did not consent to this kind of message."),
-        "deceased": _("The person is deceased: no messages."),
-        "not_found": _("The message no longer exists."),
-        "expired": _("Too late: its moment has passed (the appointment has begun or the day is over)."),
-        "not_failed": _("Only a failed message needs attention."),
-    }
-    return messages.get(error.code, error.message)
-
-
 def obstacle_text(resend_missing: str, other_missing: str) -> str:
     """Why r / o are dimmed, said before they are pressed ("" when both can work)."""
     if resend_missing:  # then o cannot work either
-        return _("r and o (send again): {why}").format(why=explain(Refused("", resend_missing)))
+        return _("r and o (send again): {why}").format(why=code_text(resend_missing))
     if other_missing:
-        return _("o (other channel): {why}").format(why=explain(Refused("", other_missing)))
+        return _("o (other channel): {why}").format(why=code_text(other_missing))
     return ""
 
 
@@ -78,7 +61,7 @@ def _act(screen: Screen, action: Callable[[], str], done: Callable[[], None]) ->
     try:
         said = action()
     except Refused as error:
-        screen.app.notify(explain(error), severity="error")
+        screen.app.notify(refusal_text(error), severity="error")
     else:
         screen.app.notify(said)
     screen.app.refresh_status()
@@ -186,7 +169,7 @@ def describe(message: Message, styles: dict[str, object]) -> Text:
         line(_("Delivered"), format_datetime(message.delivered_at) or "–")
     line(_("Attempts"), str(message.attempts))
     if message.error:
-        line(_("Error"), reason_text(message.error), styles.get("failed", ""))
+        line(_("Error"), error_text(message), styles.get("failed", ""))
     if message.resent_from_id:
         line(_("Sent again from"), _("message {id}").format(id=message.resent_from_id))
     later = [m.id for m in Message.select(Message.id).where(Message.resent_from == message.id).order_by(Message.id)]
@@ -243,7 +226,7 @@ def read_detail(message_id: int, styles: dict[str, object], seen: tuple[int, int
         style = styles["failed"] if event.kind in TROUBLE else ""
         kind = Text(_(EVENT_NAMES.get(event.kind, event.kind)), style=style, end="")
         at = Text(format_datetime(event.at), end="")
-        reading.rows.append((str(event.id), (at, kind, plain(event_detail(event.kind, event.detail)))))
+        reading.rows.append((str(event.id), (at, kind, plain(event_text(event)))))
     for reply in Reply.select().where(Reply.message == message.id).order_by(Reply.received_at, Reply.id):
         # what the patient answered to it belongs to its story too (no event: the text is the reply's)
         at = Text(format_datetime(reply.received_at), end="")

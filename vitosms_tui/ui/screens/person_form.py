@@ -19,15 +19,14 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ...core import mandanten, persons
-from ...core.dates import DateRefused
 from ...core.db import write_transaction
 from ...core.errors import Refused
 from ...core.models import CONSENT_PURPOSES, LANGUAGES, Person
 from ...core.phone import format_phone, normalize_email, normalize_mobile
 from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _, format_date, format_datetime
 from ..modals.confirm import Confirm
-from ..modals.date_time import date_problem
 from ..sanitize import clean, plain
+from ..texts.refusals import refusal_text
 from .base import ShellScreen
 from .persons import CONSENT_TITLES
 
@@ -58,30 +57,9 @@ FIELD_OF_CODE = {
 }
 
 
-def explain(error: Refused) -> str:
-    """The core's reason in the interface language (the core speaks English)."""
-    code, text = error.code, error.message
-    if code == "invalid_name":
-        if "required" in text:
-            return _("Required.")
-        if "control" in text:
-            return _("Contains control characters.")
-        if "longer" in text:
-            return _("At most 80 characters.")
-    if isinstance(error, DateRefused):
-        return date_problem(error)  # the same words as in every other date field
-    messages = {
-        "invalid_number": _("Not a valid phone number."),
-        "landline": _("Not a mobile number: it cannot receive an SMS."),
-        "invalid_email": _("Not a valid e-mail address."),
-        "unknown_mandant": _("Unknown Mandant."),
-    }
-    return messages.get(code, text)
-
-
 def field_of(error: Refused) -> str | None:
     if error.code == "invalid_name":
-        return "first_name" if "first" in error.message else "last_name"
+        return "first_name" if error.values.get("what") == "first name" else "last_name"
     return FIELD_OF_CODE.get(error.code)
 
 
@@ -103,7 +81,7 @@ def check_field(name: str, value: str) -> str | None:
         elif name == "email" and value.strip():
             normalize_email(value)
     except Refused as error:
-        return explain(error)
+        return refusal_text(error)
     return None
 
 
@@ -297,9 +275,9 @@ class PersonFormScreen(ShellScreen[int | None]):
         except Refused as error:
             name = field_of(error)
             if name:
-                self.show_error(name, explain(error))
+                self.show_error(name, refusal_text(error))
                 self.query_one(f"#f-{name}").focus()
-            self.query_one("#form-error", Static).update(explain(error))
+            self.query_one("#form-error", Static).update(refusal_text(error))
             return
         except peewee.PeeweeException as error:  # e.g. the database stayed busy
             self.query_one("#form-error", Static).update(_("Not saved: {reason}").format(reason=clean(str(error))))

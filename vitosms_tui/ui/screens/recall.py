@@ -34,6 +34,7 @@ from ..i18n import N_, _, format_date, format_number, ngettext
 from ..modals.confirm import Confirm
 from ..modals.date_time import date_problem
 from ..sanitize import clean
+from ..texts.refusals import refusal_text
 from ..views.recall_data import (
     PERIODS,
     Cost,
@@ -254,7 +255,7 @@ class RecallScreen(ShellScreen[None]):
             with connection():
                 notice = recall.notify_recalls(list(ids), self.app.user)
         except VitosmsError as error:
-            reason = _("Not sent: {reason}").format(reason=clean(error.message))
+            reason = _("Not sent: {reason}").format(reason=refusal_text(error))
             self.app.call_from_thread(self.say, reason, True)
             return
         self.app.call_from_thread(self._sent, len(notice.messages), notice.quote.total_credits)
@@ -352,7 +353,7 @@ class RecallScreen(ShellScreen[None]):
             try:
                 change(line.id, self.app.user)
             except VitosmsError as error:
-                self.say(clean(error.message), error=True)
+                self.say(refusal_text(error), error=True)
                 return
             self.selected.discard(line.id)
             self.say(_("Recall marked done.") if action == "complete" else _("Recall cancelled."))

@@ -35,6 +35,7 @@ from ...core.models import CHANNELS, LANGUAGES, PURPOSES, Mandant
 from ..i18n import CHANNEL_NAMES, LANGUAGE_NAMES, N_, _
 from ..modals.template_editor import PURPOSE_NAMES, TemplateEditor
 from ..sanitize import clean, plain
+from ..texts.refusals import refusal_text
 from ..widgets.calendar_sync_table import CalendarSyncTable
 from .base import ShellScreen
 
@@ -79,9 +80,16 @@ def fetch_templates(mandant_id: int | None) -> list[TemplateLine]:
         return lines
 
 
+# the times of update_settings, by the name the core gives them in a refusal
+_TIME_FIELDS = {
+    "birthday time": "birthday_time",
+    "start of quiet hours": "quiet_start",
+    "end of quiet hours": "quiet_end",
+}
+
+
 def field_of(error: VitosmsError) -> str | None:
     """Which field a refusal of ``update_settings`` concerns."""
-    text = error.message
     if error.code == "invalid_lead_time":
         return "lead_hours"
     if error.code == "invalid_amount":
@@ -90,30 +98,9 @@ def field_of(error: VitosmsError) -> str | None:
         return "channel_order"
     if error.code[len("invalid_") :] in DETAIL_FIELDS:
         return error.code[len("invalid_") :]
-    if text.startswith("birthday time"):
-        return "birthday_time"
-    if text.startswith("end of quiet hours"):
-        return "quiet_end"
-    if "quiet hours" in text:
+    if error.key == "invalid_time.quiet_hours":
         return "quiet_start"
-    return None
-
-
-def explain(error: VitosmsError) -> str:
-    field = field_of(error)
-    if field == "lead_hours":
-        return _("Lead time: 1 to 336 hours.")
-    if field == "low_balance":
-        return _("A whole number of credits, 0 or more.")
-    if field in ("birthday_time", "quiet_start", "quiet_end"):
-        return _("Write the time as HH:MM (24 hours), e.g. 08:00.")
-    if field == "channel_order":
-        return _("Choose the channel order.")
-    if field == "practice_phone":
-        return _("A phone number, e.g. 044 123 45 67.")
-    if field in DETAIL_FIELDS:
-        return _("Printable text, not too long.")
-    return clean(error.message)
+    return _TIME_FIELDS.get(str(error.values.get("what")))
 
 
 def open_service_settings(app) -> None:
@@ -309,7 +296,7 @@ class ServiceSettingsScreen(ShellScreen[None]):
             )
         except VitosmsError as error:
             field = field_of(error)
-            self.show_errors(field, explain(error))
+            self.show_errors(field, refusal_text(error))
             if field is not None:
                 self.query_one(f"#s-{field}").focus()
             return

@@ -7,12 +7,13 @@ An unknown code shows the core's own sentence, so nothing is ever hidden.
 
 from __future__ import annotations
 
-from ...core import clock, reminders
+from ...core import clock, mandanten, reminders
 from ...core.errors import VitosmsError
 from ...core.phone import format_phone
 from ...core.reminders import ReminderPlan
 from ..i18n import CHANNEL_NAMES, N_, _, format_date, format_datetime, ngettext, weekday
 from ..sanitize import clean
+from ..texts.refusals import refusal_text
 
 KIND_NAMES = {
     "reminder": N_("Reminder"),
@@ -86,34 +87,6 @@ def describe_plan(kind: str, plan: ReminderPlan) -> str:
     return text.format(when=at) if text else plan.detail
 
 
-def explain(error: VitosmsError) -> str:
-    """A refusal of the agenda or the outbox in the interface language."""
-    code = error.code
-    if code == reminders.SHORT_NOTICE_REFUSED:
-        if "quiet" in error.message:
-            return _("No reminder: short notice during the quiet hours.")
-        return _("No reminder: short notice, the appointment starts in less than 2 hours.")
-    texts = {
-        reminders.APPOINTMENT_PAST: _("Nothing is sent: the appointment is in the past."),
-        reminders.APPOINTMENT_CANCELLED: _("The appointment is cancelled."),
-        reminders.QUIET_HOURS: _("No confirmation: the quiet hours last until the appointment."),
-        "already_prepared": _("One of this kind is already pending for this appointment."),
-        "already_reminded": _("One of this kind was already sent for this appointment: choose send again."),
-        "expired": _("Too late: its moment has passed (the appointment has begun or the day is over)."),
-        "no_consent": _("The person does not consent to appointment reminders."),
-        "sms_stopped": _("The patient answered STOP: no more SMS (e-mail is possible)."),
-        "no_address": _("The person has no mobile number or e-mail address for this channel."),
-        "insufficient_credits": _("Not enough credits: {detail}"),
-        "message_in_flight": _("A message with the old date is being sent right now; try again in a moment."),
-        "deceased": _("The person is marked as deceased."),
-        "inactive_mandant": _("The Mandant is not active."),
-        "invalid_duration": _("The duration must be 1 to 1440 minutes."),
-        "invalid_reason": _("The reason must be at most 200 characters, without control characters."),
-    }
-    text = texts.get(code)
-    return text.format(detail=error.message) if text else error.message
-
-
 def credits_back(amount: int) -> str:
     return ngettext("{count} credit came back.", "{count} credits came back.", amount).format(count=amount)
 
@@ -145,7 +118,7 @@ def default_channel(mandant, person) -> str | None:
 
     if not person.consent_reminder:
         return None
-    order = tuple(c for c in (mandant.channel_order or "sms,email").split(",") if c)
+    order = mandanten.channel_order(mandant)
     return persons.channel_for(person, order)
 
 
@@ -160,7 +133,7 @@ def confirmation_offer(mandant, person, start, channel: str) -> str:
         draft = reminders.reminder_draft(draft_appointment, "confirmation", channel)
         cost = drafts.quote(mandant, [draft]).total_credits
     except VitosmsError as error:
-        return explain(error)
+        return refusal_text(error)
     recipient = format_phone(draft.recipient) if channel == "sms" else draft.recipient
     return _("by {channel} to {recipient}, {cost}").format(
         channel=_(CHANNEL_NAMES.get(channel, channel)),

@@ -19,6 +19,7 @@ from ...core.errors import VitosmsError
 from ...core.models import Mandant
 from ..i18n import N_, _, channel_counts, format_date, format_number, ngettext
 from ..sanitize import clean
+from ..texts.refusals import refusal_text
 
 PERIODS = ("due_now", "next_month", "next_3_months")
 PERIOD_NAMES = {
@@ -161,7 +162,7 @@ def fetch_cost(ids: tuple[int, ...]) -> Cost:
         with connection():
             notice = recall.quote_recalls(list(ids))
     except VitosmsError as error:
-        return Cost(ids, error=error.message)
+        return Cost(ids, error=refusal_text(error))
     quote, mandant = notice.quote, notice.mandant
     channels = [draft.channel for draft in notice.drafts]
     return Cost(

@@ -10,13 +10,12 @@ Three pieces for the compose view:
   total credits, the balance before and after, the low-balance warning and,
   when the batch cannot go out, the reason.
 
-Reasons from the core are English sentences; :func:`explain` says the usual
-ones in the interface language.
+Refusals from the core are codes with values; :func:`.refusal_text` says them
+in the interface language.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from rich.text import Text
@@ -24,55 +23,11 @@ from textual.widgets import Static
 
 from ...core import quotes
 from ...core.db import connection
-from ...core.errors import VitosmsError
 from ...core.models import Mandant
 from ...core.sms_text import GSM_CHARS, SmsAnalysis
 from ..i18n import _, channel_counts, format_number, ngettext
 from ..sanitize import clean
-
-_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
-
-
-def explain(error: VitosmsError) -> str:
-    """A refusal from the core in the interface language (the core's words when unknown)."""
-    code, text = error.code, error.message
-    name = _PLACEHOLDER.search(text)
-    messages = {
-        "invalid_number": _("Not a valid phone number."),
-        "landline": _("Not a mobile number: it cannot receive an SMS."),
-        "invalid_email": _("Not a valid e-mail address."),
-        "deceased": _("Deceased: no messages."),
-        "unreachable": _("Neither a mobile number nor an e-mail address."),
-        "no_consent": _("No consent to this kind of message."),
-        "sms_stopped": _("Answered STOP: no more SMS (e-mail is possible)."),
-        "empty_text": _("The text is empty."),
-        "text_too_long": _("The text is too long."),
-        "invalid_subject": _("The subject must be one line of at most 200 characters."),
-        "no_recipient": _("No recipient yet."),
-        "inactive_mandant": _("The paying Mandant is not active."),
-        "fixed_channel": _("A typed number or address keeps its own channel."),
-        "time_in_past": _("The send time lies in the past."),
-        "invalid_time": _("Write the send time as dd.mm.yyyy HH:MM."),
-        "unbalanced_braces": _("A brace is not closed: write {{ or }} for a literal brace."),
-    }
-    if code in messages:
-        return messages[code]
-    if code == "no_address":
-        return _("No e-mail address.") if "e-mail" in text else _("No mobile number.")
-    if code == "insufficient_credits":
-        numbers = re.search(r"needs (\d+), has (-?\d+)", text)
-        if numbers:
-            return _("Not enough credits: {needed} needed, {balance} available.").format(
-                needed=numbers.group(1), balance=numbers.group(2)
-            )
-    if code == "too_long":
-        parts = re.search(r"needs (\d+) SMS parts", text)
-        return _("The text needs {parts} SMS parts: too long.").format(parts=parts.group(1) if parts else "?")
-    if code == "missing_value" and name:
-        return _("{placeholder} cannot be filled here: replace it by hand.").format(placeholder=name.group(0))
-    if code in ("unknown_placeholder", "placeholder_not_available") and name:
-        return _("The placeholder {placeholder} cannot be used here.").format(placeholder=name.group(0))
-    return clean(text)
+from ..texts.refusals import refusal_text
 
 
 def _marked(line: str, style: str) -> Text:
@@ -229,9 +184,9 @@ def cost_of(batch: Batch) -> tuple[CostState, list]:
             state.hint = _("Write the text.")
             return state, []
         found = quotes.quote_batch(mandant, batch.recipients, batch.purpose, batch.body, batch.subject)
-    state.problems = [f"{clean(recipient.name)}: {explain(error)}" for recipient, error in found.problems]
+    state.problems = [f"{clean(recipient.name)}: {refusal_text(error)}" for recipient, error in found.problems]
     if found.refusal is not None:
-        state.refusal = explain(found.refusal)
+        state.refusal = refusal_text(found.refusal)
     quote = found.quote
     if quote is None:
         return state, []

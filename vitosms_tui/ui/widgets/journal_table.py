@@ -22,8 +22,8 @@ from ...core.models import STATUSES, Person
 from ...core.phone import format_phone
 from ..i18n import CHANNEL_NAMES, N_, _, format_datetime
 from ..sanitize import clean, plain
+from ..texts.reasons import error_text
 from ..views.journal_columns import TITLES, WIDTHS, journal_columns
-from .reasons import reason_text
 from .tables import cursor_id
 
 LIST_LIMIT = 500
@@ -161,7 +161,7 @@ def fetch_rows(wanted: JournalFilter, limit: int = LIST_LIMIT) -> Loaded:
                 purpose=m.purpose,
                 status=m.status,
                 credits=m.credits,
-                error=reason_text(m.error),
+                error=error_text(m),
                 resend_missing=_obstacle(m, people, False),
                 other_missing=_obstacle(m, people, True),
                 done=m.attention_done_at is not None,

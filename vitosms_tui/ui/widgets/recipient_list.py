@@ -25,12 +25,12 @@ from textual.widgets import DataTable, Input, Static
 
 from ...core import persons, quotes, templates
 from ...core.errors import Refused, VitosmsError
-from ...core.models import CHANNELS, Mandant, Person
+from ...core.models import Mandant, Person
 from ...core.phone import format_phone, looks_like_email, normalize_email, normalize_mobile
 from ..i18n import CHANNEL_NAMES, N_, _
 from ..names import person_name
 from ..sanitize import clean, plain
-from .cost_meter import explain
+from ..texts.refusals import refusal_text
 from .tables import FittedTable, cursor_key
 
 
@@ -61,13 +61,6 @@ class Recipient:
         return format_phone(self.address) if self.channel == "sms" else self.address
 
 
-def channel_order(mandant: Mandant | None) -> tuple[str, ...]:
-    """The Mandant's channel order (``sms,email``), known channels only."""
-    raw = (mandant.channel_order if mandant is not None else "") or "sms,email"
-    order = tuple(c.strip() for c in raw.split(",") if c.strip() in CHANNELS)
-    return order or ("sms", "email")
-
-
 def _address_of(person: Person, channel: str) -> str:
     return (person.mobile if channel == "sms" else person.email) or ""
 
@@ -76,10 +69,8 @@ def person_recipient(person: Person, order: tuple[str, ...]) -> Recipient:
     """A person as recipient on their channel; Refused when deceased or unreachable."""
     name = clean(f"{person.last_name} {person.first_name}")
     if person.deceased:
-        raise Refused(f"{person.full_name} is deceased: no messages", "deceased")
-    channel = persons.channel_for(person, order)
-    if channel is None:
-        raise Refused(f"{person.full_name} has neither a mobile number nor an e-mail address", "unreachable")
+        raise Refused("deceased.no_messages", name=person.full_name, person_id=person.id)
+    channel = persons.reachable_channel(person, order)
     return Recipient(f"p:{person.id}", name, channel, _address_of(person, channel), person)
 
 
@@ -98,11 +89,8 @@ def with_channel(recipient: Recipient, channel: str, by_hand: bool = True) -> Re
     if recipient.channel == channel:
         return recipient
     if recipient.person is None:
-        raise Refused("a typed number or address has only its own channel", "fixed_channel")
-    address = _address_of(recipient.person, channel)
-    if not address:
-        what = "mobile number" if channel == "sms" else "e-mail address"
-        raise Refused(f"{recipient.person.full_name} has no {what}", "no_address")
+        raise Refused("fixed_channel")
+    address = persons.address_for(recipient.person, channel)
     return replace(recipient, channel=channel, address=address, channel_by_hand=by_hand)
 
 
@@ -218,7 +206,7 @@ class RecipientPanel(Vertical):
             try:
                 recipient = person_recipient(person, self.order)
             except Refused as error:
-                refused.append(f"{person_name(person)}: {explain(error)}")
+                refused.append(f"{person_name(person)}: {refusal_text(error)}")
                 continue
             if recipient.key not in listed:
                 self.recipients.append(recipient)
@@ -233,7 +221,7 @@ class RecipientPanel(Vertical):
         try:
             recipient = free_recipient(text)
         except VitosmsError as error:
-            self._reason(Text("✗ " + explain(error), style="bold red"))
+            self._reason(Text("✗ " + refusal_text(error), style="bold red"))
             return False
         if recipient.key not in {r.key for r in self.recipients}:
             self.recipients.append(recipient)
@@ -256,7 +244,7 @@ class RecipientPanel(Vertical):
         try:
             changed = with_channel(recipient, other_channel(recipient.channel))
         except Refused as error:
-            self.app.notify(f"{clean(recipient.name)}: {explain(error)}", severity="warning", markup=False)
+            self.app.notify(f"{clean(recipient.name)}: {refusal_text(error)}", severity="warning", markup=False)
             return
         self.recipients[self.recipients.index(recipient)] = changed
         self._show(keep=changed.key)
@@ -290,7 +278,7 @@ class RecipientPanel(Vertical):
         try:
             recipient = free_recipient(event.value)
         except VitosmsError as error:
-            self._reason(Text("✗ " + explain(error), style="bold red"))
+            self._reason(Text("✗ " + refusal_text(error), style="bold red"))
             return
         self._reason(
             Text(

@@ -19,7 +19,7 @@ from ...core.drafts import check_send_time
 from ...core.errors import VitosmsError
 from ..i18n import _, format_datetime
 from ..modals.date_time import DateTimeError, parse_date_time
-from .cost_meter import explain
+from ..texts.refusals import refusal_text
 from .titled_input import TitledInput
 
 
@@ -41,7 +41,7 @@ class SendTimeError(VitosmsError):
     """The send time as typed is no date and time; the message is for the desk as it is."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(message, "invalid_time")
+        super().__init__("invalid_time.as_typed", problem=message)
 
 
 class SendTime(Vertical):
@@ -63,7 +63,7 @@ class SendTime(Vertical):
         try:
             when = parse_when(self.field.value)
         except VitosmsError as error:
-            self.problem = error.message if isinstance(error, SendTimeError) else explain(error)
+            self.problem = error.message if isinstance(error, SendTimeError) else refusal_text(error)
             reason.update(Text("✗ " + self.problem, style="bold red"))
             return None, False
         self.problem = None
