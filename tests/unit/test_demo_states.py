@@ -36,6 +36,8 @@ def test_every_state_is_there(db_path, tmp_path, now):
         failed = list(Message.select().where(Message.status == "failed"))
         assert {m.channel for m in failed} == {"sms", "email"}
         assert all(m.error for m in failed)
+        # worded as the delivery layer words them, so the desk reads them in its language
+        assert {m.channel: m.error_code for m in failed} == {"sms": "undelivered", "email": "mailbox_unknown"}
         delivered = Message.get(Message.appointment == states["delivered"], Message.purpose == "reminder")
         assert delivered.status == "delivered"
         prepared = Message.get(Message.appointment == states["prepared"], Message.purpose == "reminder")

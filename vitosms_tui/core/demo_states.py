@@ -32,7 +32,7 @@ FREE_TEXTS = [
     "Ihre Unterlagen sind eingetroffen. Bitte melden Sie sich für einen Termin.",
 ]
 SMS_REFUSED = "undelivered: number not reachable"
-MAIL_REFUSED = "550 5.1.1 mailbox unknown"
+MAIL_REFUSED = "recipient refused: 550 5.1.1 mailbox unknown"  # as delivery.smtp words it
 LOW_BALANCE_LEFT = 30  # below the default warning threshold of 50
 
 
