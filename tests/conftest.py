@@ -21,6 +21,17 @@ def _real_clock_after_test():
     clock.set_now(None)
 
 
+@pytest.fixture(autouse=True)
+def _umask_put_back():
+    """``vitosms`` run in-process sets the owner-only umask of the program for
+    good; later tests of the same worker (the SSH login's install tree, built
+    as an administrator would) must start from the worker's own umask again."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    yield
+    os.umask(umask)
+
+
 @pytest.fixture
 def db_path(tmp_path, request):
     """The practice database: a SQLite file, or with VITOSMS_TEST_BACKEND=postgresql
